@@ -1,0 +1,7 @@
+"""GitLab project and group access tokens as Pulumi resources.
+
+Importing this package must stay free of side effects: the dynamic provider
+process imports it to unpickle the provider class by reference.
+"""
+
+__version__ = "0.1.0"

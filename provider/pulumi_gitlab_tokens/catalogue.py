@@ -1,0 +1,154 @@
+"""What GitLab accepts for access tokens: scopes, access levels, lifetimes.
+
+This module is the single source of truth for those facts. The provider's
+``check()``, the CrossGuard policy pack and the sandbox all import it, so a
+scope GitLab adds (or drops) is changed here once.
+
+The values follow GitLab 17.9 and later (the 18.x profile): see the project's
+README, section "GitLab version profile".
+"""
+
+from __future__ import annotations
+
+from typing import Final, Mapping
+
+#: Scopes GitLab accepts for project and group access tokens
+#: (``Gitlab::Auth.resource_bot_scopes``), in GitLab's documentation order.
+RESOURCE_TOKEN_SCOPES: Final[tuple[str, ...]] = (
+    "api",
+    "read_api",
+    "read_repository",
+    "write_repository",
+    "read_registry",
+    "write_registry",
+    "read_virtual_registry",
+    "write_virtual_registry",
+    "create_runner",
+    "manage_runner",
+    "k8s_proxy",
+    "self_rotate",
+    "ai_features",
+    "read_observability",
+    "write_observability",
+    "mcp",
+)
+
+#: Scopes a personal access token may have on top of the resource-token ones.
+#: Only the policy pack needs these (for pulumi-gitlab's PersonalAccessToken).
+PERSONAL_ONLY_SCOPES: Final[tuple[str, ...]] = (
+    "read_user",
+    "sudo",
+    "admin_mode",
+    "read_service_ping",
+)
+
+PERSONAL_TOKEN_SCOPES: Final[tuple[str, ...]] = RESOURCE_TOKEN_SCOPES + PERSONAL_ONLY_SCOPES
+
+#: Every scope name any GitLab token can carry.
+ALL_SCOPES: Final[frozenset[str]] = frozenset(PERSONAL_TOKEN_SCOPES)
+
+#: Scopes that only allow reads; ``read_api`` tokens may only use GET and HEAD.
+READ_ONLY_SCOPES: Final[frozenset[str]] = frozenset(
+    {"read_api", "read_repository", "read_registry", "read_virtual_registry", "read_observability", "read_user"}
+)
+
+#: GitLab's member roles for tokens, by the names pulumi-gitlab uses.
+ACCESS_LEVELS: Final[Mapping[str, int]] = {
+    "guest": 10,
+    "planner": 15,
+    "reporter": 20,
+    "developer": 30,
+    "maintainer": 40,
+    "owner": 50,
+}
+
+#: pulumi-gitlab also knows these names; GitLab refuses them for tokens.
+UNASSIGNABLE_ACCESS_LEVELS: Final[Mapping[str, int]] = {"no one": 0, "minimal": 5}
+
+ACCESS_LEVEL_NAMES: Final[Mapping[int, str]] = {v: k for k, v in ACCESS_LEVELS.items()}
+
+DEFAULT_ACCESS_LEVEL: Final[str] = "maintainer"
+
+#: GitLab's hard cap on a token's lifetime (``MAX_PERSONAL_ACCESS_TOKEN_LIFETIME_IN_DAYS``).
+#: Instances can lower it (EE) or raise it to 400 (feature flag), hence configurable.
+MAX_LIFETIME_DAYS: Final[int] = 365
+
+#: What rotate gives a token when no ``expires_at`` is sent.
+ROTATION_DEFAULT_DAYS: Final[int] = 7
+
+NAME_MAX_LENGTH: Final[int] = 255
+DESCRIPTION_MAX_LENGTH: Final[int] = 255
+
+TOKEN_PREFIX: Final[str] = "glpat-"
+
+#: Pulumi type tokens of our dynamic resources.
+PROJECT_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectAccessToken"
+GROUP_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupAccessToken"
+
+#: pulumi-gitlab's type tokens for the same things (same input names).
+PULUMI_GITLAB_PROJECT_TOKEN_TYPE: Final[str] = "gitlab:index/projectAccessToken:ProjectAccessToken"
+PULUMI_GITLAB_GROUP_TOKEN_TYPE: Final[str] = "gitlab:index/groupAccessToken:GroupAccessToken"
+PULUMI_GITLAB_PERSONAL_TOKEN_TYPE: Final[str] = "gitlab:index/personalAccessToken:PersonalAccessToken"
+
+#: Every resource type the policy pack inspects, and the scopes valid for each.
+TOKEN_TYPES: Final[Mapping[str, tuple[str, ...]]] = {
+    PROJECT_TOKEN_TYPE: RESOURCE_TOKEN_SCOPES,
+    GROUP_TOKEN_TYPE: RESOURCE_TOKEN_SCOPES,
+    PULUMI_GITLAB_PROJECT_TOKEN_TYPE: RESOURCE_TOKEN_SCOPES,
+    PULUMI_GITLAB_GROUP_TOKEN_TYPE: RESOURCE_TOKEN_SCOPES,
+    PULUMI_GITLAB_PERSONAL_TOKEN_TYPE: PERSONAL_TOKEN_SCOPES,
+}
+
+
+def access_level_value(level: str | int) -> int:
+    """Return GitLab's number for an access level given by name or number.
+
+    Raises ``ValueError`` naming the accepted values when ``level`` is not one.
+    """
+    if isinstance(level, bool):
+        raise ValueError(_bad_level_message(level))
+    if isinstance(level, int):
+        if level in ACCESS_LEVEL_NAMES:
+            return level
+        raise ValueError(_bad_level_message(level))
+    if isinstance(level, str):
+        key = level.strip().lower().replace("-", "_")
+        if key in ACCESS_LEVELS:
+            return ACCESS_LEVELS[key]
+        if key.isdigit() and int(key) in ACCESS_LEVEL_NAMES:
+            return int(key)
+    raise ValueError(_bad_level_message(level))
+
+
+def access_level_name(level: str | int) -> str:
+    """Return the canonical name (``"developer"``) of an access level."""
+    return ACCESS_LEVEL_NAMES[access_level_value(level)]
+
+
+def _bad_level_message(level: object) -> str:
+    names = ", ".join(f"{name} ({value})" for name, value in ACCESS_LEVELS.items())
+    return f"{level!r} is not an access level GitLab accepts for tokens; use one of: {names}"
+
+
+def may_assign(caller_level: int, token_level: int) -> bool:
+    """Whether a member at ``caller_level`` may give a token ``token_level``.
+
+    GitLab's "encompasses" rule: Owners may assign anything; a Planner holds
+    permissions a Maintainer does not, so only Owners and Planners may mint
+    Planner tokens; everyone else may assign their own level or lower.
+    """
+    if caller_level >= ACCESS_LEVELS["owner"]:
+        return True
+    planner = ACCESS_LEVELS["planner"]
+    if token_level == planner:
+        return caller_level == planner
+    if caller_level == planner:
+        return token_level in (planner, ACCESS_LEVELS["guest"])
+    return token_level <= caller_level
+
+
+def invalid_scopes(scopes: object, valid: tuple[str, ...] = RESOURCE_TOKEN_SCOPES) -> list[str]:
+    """Return the entries of ``scopes`` that are not in ``valid`` (as strings)."""
+    if not isinstance(scopes, (list, tuple)):
+        return []
+    return [str(s) for s in scopes if s not in valid]

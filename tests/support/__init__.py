@@ -1,0 +1,1 @@
+"""Shared test helpers: the sandbox process and the real pulumi CLI."""
