@@ -1,0 +1,35 @@
+# pulumi-gitlab-tokens: the two commands a new machine needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PYTEST := $(VENV)/bin/python -m pytest
+
+.PHONY: setup test test-unit test-engine demo demo-down bench clean
+
+## setup: .venv with the project, the pinned Pulumi toolchain, the policy pack's venv (idempotent)
+setup:
+	@PYTHON=$(PYTHON) bash toolchain/setup.sh
+
+## test: the whole suite, unit and engine tests, against the sandbox and the real pulumi CLI
+test: setup
+	$(PYTEST)
+
+test-unit: setup
+	$(PYTEST) -m "not engine"
+
+test-engine: setup
+	$(PYTEST) -m engine
+
+## demo: start the sandbox, create the quickstart stack's tokens, print the outputs
+demo: setup
+	@$(VENV)/bin/python -m examples.demo up
+
+## demo-down: destroy the demo stack and stop its sandbox
+demo-down:
+	@$(VENV)/bin/python -m examples.demo down
+
+## bench: benchmarks against the sandbox; writes benchmarks/results.md
+bench: setup
+	$(VENV)/bin/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) policies/venv .demo .pytest_cache .hypothesis

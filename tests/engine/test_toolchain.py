@@ -1,0 +1,55 @@
+"""The pinned Pulumi toolchain works end to end: program, dynamic provider, policy pack."""
+
+from __future__ import annotations
+
+import re
+
+from support.pulumi_cli import PROGRAMS, pulumi_executable
+
+ECHO_TYPE = "pulumi-python:dynamic/demo:Echo"
+
+
+def test_cli_is_the_pinned_version(make_stack):
+    stack = make_stack("echo")
+    version = stack.run("version").stdout.strip()
+    setup_script = (pulumi_executable().parents[2] / "toolchain" / "install-pulumi.sh").read_text()
+    pinned = re.search(r'PULUMI_CLI_VERSION="\$\{PULUMI_CLI_VERSION:-([0-9.]+)\}"', setup_script).group(1)
+    assert version == f"v{pinned}"
+
+
+def test_about_lists_the_python_language_host(make_stack):
+    about = make_stack("echo").run("about").output
+    assert re.search(r"language\s+python", about), about
+
+
+def test_dynamic_resource_lifecycle(make_stack):
+    stack = make_stack("echo")
+
+    up = stack.up()
+    assert "+ 2 created" in up.output, up  # the stack and the Echo
+    [echo] = stack.resources(ECHO_TYPE)
+    assert echo["id"] == "echo-hello-world"
+    assert echo["outputs"]["message"] == "hello-world"
+    assert stack.outputs() == {"message": "hello-world"}
+
+    # A second preview must see nothing to do; --expect-no-changes makes the CLI fail otherwise.
+    stack.preview("--expect-no-changes")
+
+    refresh = stack.refresh()
+    assert "2 unchanged" in refresh.output, refresh
+    assert stack.resources(ECHO_TYPE)[0]["outputs"]["message"] == "hello-world"
+
+    destroy = stack.destroy()
+    assert "- 2 deleted" in destroy.output, destroy
+    assert stack.resources(ECHO_TYPE) == []
+
+
+def test_mandatory_policy_fails_the_preview(make_stack):
+    stack = make_stack("echo")
+    preview = stack.preview("--policy-pack", str(PROGRAMS / "deny_echo_pack"), check=False)
+    assert preview.returncode != 0, preview
+    assert "no-echo" in preview.output, preview
+    assert "Echo resources are not allowed here (message 'hello-world')" in preview.output, preview
+    assert "mandatory" in preview.output, preview
+    # The preview stopped before anything was created.
+    assert stack.resources(ECHO_TYPE) == []

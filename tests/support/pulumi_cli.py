@@ -1,0 +1,152 @@
+"""Drive the real ``pulumi`` CLI from tests, isolated from the user's own Pulumi.
+
+Every ``PulumiStack`` gets its own file backend, ``PULUMI_HOME`` and
+passphrase under a temporary directory, so tests never touch the user's login
+or stacks. Every command's output is kept (``transcript``) so secret-hygiene
+tests can search everything the CLI printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = REPO / ".venv" / "bin"
+PROGRAMS = REPO / "tests" / "programs"
+POLICY_PACK = REPO / "policies"
+PASSPHRASE = "engine-test-passphrase"
+
+# Variables that would point the CLI at the user's own Pulumi account or state.
+_USER_PULUMI_VARS = ("PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_HOME", "PULUMI_CONFIG_PASSPHRASE_FILE")
+
+
+def pulumi_executable() -> Path:
+    """The toolchain ``make setup`` installed; engine tests fail (never skip) without it."""
+    exe = VENV_BIN / "pulumi"
+    if not exe.exists():
+        pytest.fail("the pulumi CLI is not installed in .venv/bin: run `make setup` (engine tests never skip)")
+    return exe
+
+
+@dataclass
+class Result:
+    """One CLI run: its arguments, exit code and output."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def __str__(self) -> str:
+        return f"$ pulumi {' '.join(self.args)}  (exit {self.returncode})\n{self.output}"
+
+
+class PulumiError(AssertionError):
+    """A CLI command that should have succeeded did not; the message has its whole output."""
+
+
+@dataclass
+class PulumiStack:
+    """A copy of a Pulumi program with its own stack, backend and home."""
+
+    program: Path
+    work: Path
+    stack: str = "test"
+    extra_env: dict[str, str] = field(default_factory=dict)
+    transcript: list[Result] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.dir = self.work / "program"
+        if not self.dir.exists():
+            shutil.copytree(self.program, self.dir, ignore=shutil.ignore_patterns("__pycache__", "venv", ".venv"))
+        (self.work / "state").mkdir(parents=True, exist_ok=True)
+        (self.work / "home").mkdir(parents=True, exist_ok=True)
+        self.run("stack", "init", self.stack)
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in _USER_PULUMI_VARS}
+        env.update(
+            PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            PULUMI_BACKEND_URL=f"file://{self.work / 'state'}",
+            PULUMI_HOME=str(self.work / "home"),
+            PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
+            PULUMI_SKIP_UPDATE_CHECK="true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+            PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK="true",
+            NO_COLOR="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def run(
+        self, *args: str, check: bool = True, input: str | None = None, timeout: float = 900,
+        env: dict[str, str] | None = None,
+    ) -> Result:
+        """Run ``pulumi ARGS`` in the program directory; raise with the full output if it fails and ``check``."""
+        full_env = self.env | (env or {})
+        proc = subprocess.run(
+            [str(pulumi_executable()), *args, "--non-interactive"],
+            cwd=self.dir, env=full_env, input=input, capture_output=True, text=True, timeout=timeout,
+        )
+        result = Result(list(args), proc.returncode, proc.stdout, proc.stderr)
+        self.transcript.append(result)
+        if check and proc.returncode != 0:
+            raise PulumiError(str(result))
+        return result
+
+    # -- common commands ------------------------------------------------------------------
+    def config_set(self, key: str, value: str, *, secret: bool = False) -> None:
+        """Set stack config; the value goes through stdin so it never sits on a command line."""
+        self.run("config", "set", key, "--secret" if secret else "--plaintext", input=value)
+
+    def up(self, *args: str, check: bool = True, **kw) -> Result:
+        return self.run("up", "--yes", "--skip-preview", *args, check=check, **kw)
+
+    def preview(self, *args: str, check: bool = True, **kw) -> Result:
+        return self.run("preview", *args, check=check, **kw)
+
+    def refresh(self, *args: str, check: bool = True, **kw) -> Result:
+        return self.run("refresh", "--yes", "--skip-preview", *args, check=check, **kw)
+
+    def destroy(self, *args: str, check: bool = True, **kw) -> Result:
+        return self.run("destroy", "--yes", "--skip-preview", *args, check=check, **kw)
+
+    def export_text(self) -> str:
+        """``pulumi stack export`` without ``--show-secrets``: what an attacker with the state file sees."""
+        return self.run("stack", "export").stdout
+
+    def export(self) -> dict:
+        return json.loads(self.export_text())
+
+    def resources(self, type_: str | None = None) -> list[dict]:
+        """The resources in the state, optionally only those of one type."""
+        resources = self.export()["deployment"].get("resources") or []
+        return [r for r in resources if type_ is None or r["type"] == type_]
+
+    def outputs(self, *, show_secrets: bool = False) -> dict:
+        args = ["stack", "output", "--json"] + (["--show-secrets"] if show_secrets else [])
+        return json.loads(self.run(*args).stdout or "{}")
+
+    def everything_printed(self) -> str:
+        """All output of every command so far, for secret-hygiene searches."""
+        return "\n".join(r.output for r in self.transcript)
+
+
+def policy_pack_args(pack: Path = POLICY_PACK, config: Path | None = None) -> list[str]:
+    """The ``--policy-pack`` (and ``--policy-pack-config``) arguments for a local pack."""
+    args = ["--policy-pack", str(pack)]
+    if config is not None:
+        args += ["--policy-pack-config", str(config)]
+    return args

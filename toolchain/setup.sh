@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make setup`: everything the tests, the demo and the policy pack need, idempotent.
+#   .venv/           the project (editable) with its test extras, pinned by constraints.txt
+#   .venv/bin/pulumi the pinned Pulumi toolchain (toolchain/install-pulumi.sh)
+#   policies/venv/   the policy pack's own virtualenv (PulumiPolicy.yaml points at it)
+# Each part is skipped when its inputs have not changed since it was last made.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PYTHON="${PYTHON:-python3}"
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+"$PYTHON" - <<'EOF' || { say "error: Python 3.10 or newer is required (found $("$PYTHON" --version 2>&1)); set PYTHON=/path/to/python3.x"; exit 1; }
+import sys
+sys.exit(0 if sys.version_info >= (3, 10) else 1)
+EOF
+
+# stamp FILE INPUTS...: true when FILE records the same digest of INPUTS as now.
+digest() { cat "$@" | sha256sum | cut -d' ' -f1; }
+fresh() { local stamp="$1"; shift; [[ -f "$stamp" && "$(cat "$stamp")" == "$(digest "$@")" ]]; }
+
+# make_venv DIR PIP_ARGS...: create DIR if needed and pip install into it.
+make_venv() {
+    local dir="$1"; shift
+    [[ -x "$dir/bin/python" ]] || "$PYTHON" -m venv "$dir"
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt "$@"
+}
+
+if fresh .venv/.installed pyproject.toml constraints.txt; then
+    say ".venv is up to date"
+else
+    say "installing the project and its test tools into .venv"
+    make_venv .venv -e ".[test]"
+    digest pyproject.toml constraints.txt > .venv/.installed
+fi
+
+bash toolchain/install-pulumi.sh .venv
+
+if fresh policies/venv/.installed pyproject.toml constraints.txt policies/requirements.txt; then
+    say "policies/venv is up to date"
+else
+    say "preparing the policy pack's virtualenv (policies/venv)"
+    # requirements.txt installs this project with `-e ..`, so pip must run from the pack directory.
+    (cd policies && { [[ -x venv/bin/python ]] || "$PYTHON" -m venv venv; } \
+        && venv/bin/python -m pip install --quiet --disable-pip-version-check -c ../constraints.txt -r requirements.txt)
+    digest pyproject.toml constraints.txt policies/requirements.txt > policies/venv/.installed
+fi
+say "done: run tests with 'make test', the demo with 'make demo'"
