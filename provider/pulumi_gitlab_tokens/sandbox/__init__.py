@@ -1,0 +1,28 @@
+"""A local GitLab server for access tokens: ``python -m pulumi_gitlab_tokens.sandbox``.
+
+The sandbox implements the slice of GitLab's REST API v4 that project and
+group access tokens touch, with GitLab's status codes, error bodies and
+headers, plus test controls under ``/-/sandbox/``. It uses only the standard
+library so the provider package gains no run-time dependency.
+
+Module map (read in this order):
+
+- ``__main__``    command line: parse options, start, print URL and admin token, stop on signals
+- ``server``      HTTP plumbing: request parsing, routing, faults, counters, the request log
+- ``routes``      the route table: which template goes to which handler, with which scope rule
+- ``auth``        who is calling: token lookup, expiry/revocation, scopes, sudo
+- ``api_resources`` / ``api_tokens``  the GitLab endpoints themselves
+- ``permissions`` access-level and visibility rules
+- ``store``       all state, in one SQLite connection behind a lock
+- ``entities``    the JSON shapes GitLab returns
+- ``errors``      every GitLab-shaped error, and the one place that turns them into responses
+- ``controls``    ``/-/sandbox/*``: clock, faults, rate limit, counters, reset, token census
+- ``faults``, ``counters``, ``clock``, ``tokens``, ``params``, ``pagination``, ``web``: small helpers
+"""
+
+from __future__ import annotations
+
+from .config import SandboxConfig
+from .server import SandboxServer
+
+__all__ = ["SandboxConfig", "SandboxServer"]

@@ -1,0 +1,79 @@
+"""``python -m pulumi_gitlab_tokens.sandbox``: run the GitLab sandbox.
+
+On start it prints exactly two lines on stdout, then flushes::
+
+    GITLAB_BASE_URL=http://127.0.0.1:<port>
+    GITLAB_TOKEN=<admin token>
+
+so a script can ``eval``/``source`` them or parse ``KEY=value``. Request logs
+go to stderr (or ``--log-file``). SIGTERM and SIGINT stop it cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from ..catalogue import MAX_LIFETIME_DAYS
+from .config import SandboxConfig
+from .server import SandboxServer
+
+
+def parse_args(argv: list[str] | None = None) -> SandboxConfig:
+    parser = argparse.ArgumentParser(
+        prog="python -m pulumi_gitlab_tokens.sandbox",
+        description="A local GitLab server for project and group access tokens (REST API v4 subset).")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default: %(default)s)")
+    parser.add_argument("--admin-token", help="token of the admin user root; generated when omitted")
+    parser.add_argument("--data", type=Path, metavar="DIR",
+                        help="keep state in DIR/sandbox.sqlite3 across restarts (default: in memory)")
+    parser.add_argument("--max-lifetime-days", type=int, default=MAX_LIFETIME_DAYS,
+                        help="longest token lifetime accepted, and the default when expires_at is omitted "
+                             "(default: %(default)s, GitLab's limit)")
+    parser.add_argument("--log-file", type=Path, help="write the request log here instead of stderr")
+    args = parser.parse_args(argv)
+    if args.max_lifetime_days < 1:
+        parser.error("--max-lifetime-days must be at least 1")
+    return SandboxConfig(host=args.host, port=args.port, admin_token=args.admin_token, data_dir=args.data,
+                         max_lifetime_days=args.max_lifetime_days, log_file=args.log_file)
+
+
+def _configure_logging(config: SandboxConfig) -> None:
+    handler: logging.Handler = (logging.FileHandler(config.log_file) if config.log_file
+                                else logging.StreamHandler(sys.stderr))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger = logging.getLogger("pulumi_gitlab_tokens.sandbox")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = parse_args(argv)
+    _configure_logging(config)
+    try:
+        server = SandboxServer(config)
+    except (OSError, ValueError) as problem:
+        print(f"sandbox: cannot start: {problem}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    server.start()
+    sys.stdout.write(f"GITLAB_BASE_URL={server.base_url}\nGITLAB_TOKEN={server.admin_token}\n")
+    sys.stdout.flush()
+    logging.getLogger("pulumi_gitlab_tokens.sandbox").info("listening on %s", server.base_url)
+    while not stop.wait(0.5):
+        pass
+    server.stop()
+    logging.getLogger("pulumi_gitlab_tokens.sandbox").info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

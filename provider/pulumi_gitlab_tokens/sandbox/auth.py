@@ -1,0 +1,119 @@
+"""Who is calling: credentials, token validity, scopes and sudo (reference section 4).
+
+Order follows GitLab: find the token (401), expired before revoked (401 with
+rack-oauth2 bodies), then the route's scope rule (403), then sudo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+from typing import Callable
+
+from . import errors, tokens
+from .clock import format_datetime
+from .context import Context
+from .web import Request
+
+#: GitLab updates ``last_used_at`` at most this often.
+LAST_USED_INTERVAL = dt.timedelta(minutes=10)
+
+#: A revoked token used on these paths revokes its whole family (reuse detection).
+_ROTATE_PATH = re.compile(r"access_tokens/(\d+|self)/rotate$")
+
+_READ_METHODS = ("GET", "HEAD")
+
+
+# Scope rules: which token scopes may call a route with a given method.
+ScopeRule = Callable[[str], tuple[str, ...]]
+
+
+def api_scopes(method: str) -> tuple[str, ...]:
+    """``API::API``: ``api`` everywhere, ``read_api`` for reads only."""
+    return ("api", "read_api") if method in _READ_METHODS else ("api",)
+
+
+def user_scopes(method: str) -> tuple[str, ...]:
+    """``GET /user`` also accepts ``read_user``."""
+    return api_scopes(method) + (("read_user",) if method in _READ_METHODS else ())
+
+
+def any_scope(method: str) -> tuple[str, ...]:
+    """Self-information endpoints accept every scope (empty tuple = no check)."""
+    return ()
+
+
+def rotate_scopes(method: str) -> tuple[str, ...]:
+    """Self-rotation: ``api`` or ``self_rotate``."""
+    return ("api", "self_rotate")
+
+
+def credential(request: Request) -> str | None:
+    """The token the request presents, by GitLab's precedence; job tokens are not credentials here."""
+    value = request.header("PRIVATE-TOKEN") or _param(request, "private_token")
+    if value:
+        return value
+    authorization = request.header("Authorization") or ""
+    if authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip() or None
+    return _param(request, "access_token")
+
+
+def _param(request: Request, name: str) -> str | None:
+    value = request.params.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def authenticate(ctx: Context, request: Request, scopes_for: ScopeRule) -> tuple[sqlite3.Row, sqlite3.Row]:
+    """Return ``(user, token)`` for the caller or raise the GitLab-shaped 401/403."""
+    secret = credential(request)
+    if secret is None:
+        raise errors.unauthorized()
+    today = ctx.today().isoformat()
+    with ctx.store.transaction() as store:
+        token = store.token_by_digest(tokens.digest(secret))
+        if token is None:
+            raise errors.unauthorized()
+        if token["expires_at"] is not None and token["expires_at"] <= today:
+            raise errors.invalid_token(expired=True)
+        if token["revoked"]:
+            if _ROTATE_PATH.search(request.path):
+                # Someone replayed a rotated-away token: assume it leaked, kill its descendants.
+                for descendant in store.active_descendant_ids(token["id"], today):
+                    store.revoke_token(descendant)
+            raise errors.invalid_token(expired=False)
+        user = store.user(token["user_id"])
+        if user is None:
+            raise errors.unauthorized()
+        _check_scopes(token, scopes_for(request.method))
+        now = ctx.clock.now()
+        last = token["last_used_at"]
+        if last is None or _parse(last) + LAST_USED_INTERVAL <= now:
+            store.touch_token(token["id"], format_datetime(now))
+        user = _sudo(store, request, user, token)
+    return user, token
+
+
+def _check_scopes(token: sqlite3.Row, allowed: tuple[str, ...]) -> None:
+    if allowed and not set(json.loads(token["scopes"])) & set(allowed):
+        raise errors.insufficient_scope(allowed)
+
+
+def _sudo(store, request: Request, user: sqlite3.Row, token: sqlite3.Row) -> sqlite3.Row:
+    """``Sudo: <id or username>``: admins with a ``sudo``-scoped token act as someone else."""
+    ident = request.header("Sudo") or _param(request, "sudo")
+    if not ident:
+        return user
+    if not user["is_admin"]:
+        raise errors.forbidden("Must be admin to use sudo")
+    _check_scopes(token, ("sudo",))
+    target = store.user(int(ident)) if ident.isdigit() else store.user_by_username(ident)
+    if target is None:
+        raise errors.not_found(f"User with ID or username '{ident}'")
+    return target
+
+
+def _parse(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -1,0 +1,30 @@
+"""Start-up options of the sandbox (what the command line sets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..catalogue import MAX_LIFETIME_DAYS
+
+#: The GitLab version the sandbox reports and imitates (see docs/sandbox.md).
+GITLAB_VERSION = "18.1.0"
+
+DATABASE_FILE = "sandbox.sqlite3"
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Everything fixed for the lifetime of one server process."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    admin_token: str | None = None
+    data_dir: Path | None = None
+    max_lifetime_days: int = MAX_LIFETIME_DAYS
+    log_file: Path | None = None
+
+    @property
+    def database(self) -> str:
+        """SQLite location: ``DIR/sandbox.sqlite3``, or memory when no ``--data``."""
+        return str(self.data_dir / DATABASE_FILE) if self.data_dir else ":memory:"

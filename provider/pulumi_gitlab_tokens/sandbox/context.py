@@ -1,0 +1,47 @@
+"""The shared objects every handler needs, bundled so signatures stay short."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from .clock import SandboxClock, format_datetime
+from .config import SandboxConfig
+from .counters import RequestCounters
+from .faults import FaultInjector, RateLimiter
+from .store import Store
+
+
+@dataclass
+class Context:
+    """Process-wide state: config, database, clock and the test controls."""
+
+    config: SandboxConfig
+    store: Store
+    clock: SandboxClock
+    base_url: str = ""
+    counters: RequestCounters = field(default_factory=RequestCounters)
+    faults: FaultInjector = field(default_factory=FaultInjector)
+    rate_limiter: RateLimiter = field(default_factory=RateLimiter)
+
+    def now_text(self) -> str:
+        return format_datetime(self.clock.now())
+
+    def today(self) -> dt.date:
+        return self.clock.today()
+
+    @property
+    def host_name(self) -> str:
+        return urlsplit(self.base_url).hostname or "localhost"
+
+
+@dataclass
+class Call:
+    """One authenticated API call: the request, its path parameters and the caller."""
+
+    request: Any
+    path_params: dict[str, str]
+    user: Any
+    token: Any

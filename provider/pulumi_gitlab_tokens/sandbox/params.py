@@ -1,0 +1,115 @@
+"""Grape-style parameter coercion and validation.
+
+GitLab validates declared parameters before running an endpoint and reports
+every failing one at once, in declaration order, as ``{"error": "a is
+missing, b does not have a valid value"}``. :class:`Params` collects those
+messages; :meth:`Params.check` raises them together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Collection
+
+from .. import clock
+from .errors import param_errors
+
+_TRUE = {"true", "1", "yes", "t", "y"}
+_FALSE = {"false", "0", "no", "f", "n"}
+
+
+class Params:
+    """Reads typed values out of a request's merged parameters."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+        self.errors: list[str] = []
+
+    def _get(self, name: str, required: bool) -> Any:
+        value = self.raw.get(name)
+        if value is None and required:
+            self.errors.append(f"{name} is missing")
+        return value
+
+    def string(self, name: str, *, required: bool = False, values: Collection[str] | None = None) -> str | None:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if isinstance(value, (dict, list)):
+            self.errors.append(f"{name} is invalid")
+            return None
+        text = str(value)
+        if values is not None and text not in values:
+            self.errors.append(f"{name} does not have a valid value")
+            return None
+        return text
+
+    def integer(self, name: str, *, required: bool = False, values: Collection[int] | None = None) -> int | None:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        try:
+            if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            number = int(str(value).strip()) if not isinstance(value, (int, float)) else int(value)
+        except (TypeError, ValueError):
+            self.errors.append(f"{name} is invalid")
+            return None
+        if values is not None and number not in values:
+            self.errors.append(f"{name} does not have a valid value")
+            return None
+        return number
+
+    def boolean(self, name: str) -> bool | None:
+        value = self._get(name, False)
+        if value is None or isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        self.errors.append(f"{name} is invalid")
+        return None
+
+    def date(self, name: str) -> dt.date | None:
+        value = self._get(name, False)
+        if value is None or value == "":
+            return None
+        try:
+            text = str(value).strip()
+            if len(text) == 10:
+                return dt.date.fromisoformat(text)
+            return clock.parse_rfc3339(text).date()
+        except ValueError:
+            self.errors.append(f"{name} is invalid")
+            return None
+
+    def datetime(self, name: str) -> dt.datetime | None:
+        value = self._get(name, False)
+        if value is None or value == "":
+            return None
+        try:
+            return clock.parse_rfc3339(str(value))
+        except ValueError:
+            self.errors.append(f"{name} is invalid")
+            return None
+
+    def string_array(self, name: str, *, required: bool = False, values: Collection[str] | None = None) -> list[str] | None:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(item, (dict, list)) for item in items):
+            self.errors.append(f"{name} is invalid")
+            return None
+        strings = [str(item) for item in items]
+        if values is not None and any(item not in values for item in strings):
+            self.errors.append(f"{name} does not have a valid value")
+            return None
+        return strings
+
+    def check(self) -> None:
+        """Raise the collected messages as one Grape 400, if there are any."""
+        if self.errors:
+            raise param_errors(self.errors)

@@ -1,0 +1,92 @@
+"""The route table: every ``/api/v4`` endpoint the sandbox serves.
+
+A route's ``template`` doubles as its counter key (``"POST /api/v4/projects/:id/access_tokens"``).
+Literal segments win over ``:params`` because routes are tried in order and
+the ``self`` routes come first.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import unquote
+
+from . import api_resources as res
+from . import api_tokens as tok
+from .auth import ScopeRule, any_scope, api_scopes, rotate_scopes, user_scopes
+from .context import Call, Context
+from .web import Response
+
+Handler = Callable[[Context, Call], Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    handler: Handler
+    scopes: ScopeRule = api_scopes
+    #: "create" or "rotate": what ``drop_after_commit`` faults can target.
+    operation: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.template}"
+
+    def match(self, method: str, segments: list[str]) -> dict[str, str] | None:
+        if method != self.method:
+            return None
+        parts = self.template.strip("/").split("/")
+        if len(parts) != len(segments):
+            return None
+        params: dict[str, str] = {}
+        for part, segment in zip(parts, segments):
+            if part.startswith(":"):
+                if not segment:
+                    return None
+                params[part[1:]] = unquote(segment)
+            elif part != segment:
+                return None
+        return params
+
+
+def _for_both(method: str, suffix: str, handler: Callable[..., Response], **extra) -> list[Route]:
+    """The same endpoint for projects and groups (GitLab builds both from one class)."""
+    return [Route(method, f"/api/v4/{kind}s/:id{suffix}", functools.partial(handler, kind), **extra)
+            for kind in ("project", "group")]
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/api/v4/version", res.version),
+    Route("GET", "/api/v4/user", res.current_user, user_scopes),
+    Route("GET", "/api/v4/personal_access_tokens/self", tok.get_self, any_scope),
+    Route("DELETE", "/api/v4/personal_access_tokens/self", tok.revoke_self, any_scope),
+    Route("POST", "/api/v4/personal_access_tokens/self/rotate", tok.rotate_self, rotate_scopes, "rotate"),
+    Route("POST", "/api/v4/users", res.create_user),
+    Route("POST", "/api/v4/users/:user_id/personal_access_tokens", res.create_personal_access_token),
+    Route("POST", "/api/v4/groups", res.create_group),
+    Route("GET", "/api/v4/groups/:id", res.get_group),
+    Route("POST", "/api/v4/projects", res.create_project),
+    Route("GET", "/api/v4/projects/:id", res.get_project),
+    *_for_both("GET", "/members", res.list_members),
+    *_for_both("POST", "/members", res.add_member),
+    *_for_both("POST", "/access_tokens/self/rotate", tok.self_rotate_token, scopes=rotate_scopes,
+               operation="rotate"),
+    *_for_both("GET", "/access_tokens", tok.list_tokens),
+    *_for_both("POST", "/access_tokens", tok.create_token, operation="create"),
+    *_for_both("GET", "/access_tokens/:token_id", tok.get_token),
+    *_for_both("DELETE", "/access_tokens/:token_id", tok.revoke_token),
+    *_for_both("POST", "/access_tokens/:token_id/rotate", tok.rotate_token, operation="rotate"),
+]
+
+
+def find_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route for ``method`` and raw ``path`` (HEAD is served by GET routes)."""
+    segments = path.strip("/").split("/")
+    lookup = "GET" if method == "HEAD" else method
+    for route in ROUTES:
+        params = route.match(lookup, segments)
+        if params is not None:
+            return route, params
+    return None

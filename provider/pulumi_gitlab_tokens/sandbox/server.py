@@ -1,0 +1,240 @@
+"""HTTP plumbing: parse requests, route them, apply faults, count, log, answer.
+
+:class:`SandboxServer` owns the listening socket and the shared
+:class:`~.context.Context`. Each connection is served by a thread of
+:class:`http.server.ThreadingHTTPServer`; all state changes go through the
+store's lock, so threads never see half-made tokens.
+
+Request flow for ``/api/v4``: count -> rate limit -> injected faults ->
+authenticate -> handler (one transaction) -> maybe drop the connection.
+The request log has one line per request: method, path (no query string),
+status, duration. Header values and tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Mapping
+from urllib.parse import parse_qsl
+
+from . import auth, controls, errors, routes
+from .clock import SandboxClock
+from .config import GITLAB_VERSION, SandboxConfig
+from .context import Call, Context
+from .store import ROOT_USER_ID, Store
+from .tokens import digest, new_admin_token
+from .web import Request, Response
+
+log = logging.getLogger("pulumi_gitlab_tokens.sandbox")
+
+#: Scopes of the command-line admin token.
+ADMIN_SCOPES = ["api", "read_api", "read_user", "read_repository", "write_repository", "sudo", "admin_mode"]
+
+
+@dataclass
+class Outcome:
+    """A response to send, or ``drop=True`` to close the socket without answering."""
+
+    response: Response | None
+    drop: bool = False
+
+
+def parse_params(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Rack-style form/query decoding: ``scopes[]=a&scopes[]=b`` becomes a list."""
+    params: dict[str, Any] = {}
+    for key, value in pairs:
+        if key.endswith("[]"):
+            params.setdefault(key[:-2], []).append(value)
+        else:
+            params[key] = value
+    return params
+
+
+class SandboxServer:
+    """The sandbox: a listening socket plus the state behind it."""
+
+    def __init__(self, config: SandboxConfig, environ: Mapping[str, str] | None = None) -> None:
+        environ = os.environ if environ is None else environ
+        if config.data_dir is not None:
+            config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.ctx = Context(config=config, store=Store(config.database),
+                           clock=SandboxClock.from_environment(dict(environ)))
+        self.admin_token = self._bootstrap_admin(config.admin_token)
+        family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+        self.httpd = _HTTPServer((config.host, config.port), _RequestHandler, self, family)
+        port = self.httpd.server_address[1]
+        shown = "127.0.0.1" if config.host in ("", "0.0.0.0") else config.host
+        shown = f"[{shown}]" if ":" in shown else shown
+        self.base_url = f"http://{shown}:{port}"
+        self.ctx.base_url = self.base_url
+        self._thread: threading.Thread | None = None
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def _bootstrap_admin(self, given: str | None) -> str:
+        """Make sure ``root`` exists and holds the admin token we will print."""
+        value = given or new_admin_token()
+        with self.ctx.store.transaction() as store:
+            store.ensure_root(self.ctx.now_text())
+            if store.token_by_digest(digest(value)) is None:
+                store.create_token(user_id=ROOT_USER_ID, name="sandbox-admin", description=None,
+                                   scopes=ADMIN_SCOPES, digest=digest(value), created_at=self.ctx.now_text(),
+                                   expires_at=None, sandbox_admin=True)
+        return value
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Serve in a background thread; returns once the socket accepts connections."""
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="sandbox-http", daemon=True)
+        self._thread.start()
+
+    def stop(self, grace_seconds: float = 5.0) -> None:
+        """Stop accepting, let in-flight requests finish (up to ``grace_seconds``), close the database."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=grace_seconds)
+        self.ctx.store.close()
+
+    # --- request handling ------------------------------------------------------------
+
+    def handle(self, request: Request) -> Outcome:
+        with self._idle:
+            self._in_flight += 1
+        try:
+            if request.path.startswith(controls.PREFIX):
+                return Outcome(controls.handle(self.ctx, request))
+            if not request.path.startswith("/api/v4/"):
+                return Outcome(errors.to_response(errors.route_not_found()))
+            return self._handle_api(request)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def _handle_api(self, request: Request) -> Outcome:
+        ctx = self.ctx
+        found = routes.find_route(request.method, request.path)
+        route, path_params = found if found else (None, {})
+        ctx.counters.record(route.key if route else f"{request.method} (no route)")
+        secret = auth.credential(request)
+        throttled = ctx.rate_limiter.check(digest(secret) if secret else request.client_ip, secret is not None)
+        if throttled is not None:
+            return Outcome(throttled)
+        fault = ctx.faults.before(request.method)
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.response is not None:
+            return Outcome(fault.response)
+        if route is None:
+            return Outcome(errors.to_response(errors.route_not_found()))
+        try:
+            user, token = auth.authenticate(ctx, request, route.scopes)
+            with ctx.store.transaction():
+                response = route.handler(ctx, Call(request, path_params, user, token))
+        except errors.ApiError as error:
+            response = errors.to_response(error)
+        except Exception:  # noqa: BLE001 - a sandbox bug must still answer like GitLab would
+            log.error("internal error on %s %s\n%s", request.method, route.template, traceback.format_exc())
+            response = errors.to_response(errors.internal_error())
+        if 200 <= response.status < 300 and ctx.faults.drop_after(route.operation):
+            return Outcome(None, drop=True)
+        return Outcome(response)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # 50 clients connecting at once must not overflow the listen backlog.
+    request_queue_size = 256
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], handler: type, app: SandboxServer, family: int) -> None:
+        self.address_family = family
+        self.app = app
+        super().__init__(address, handler)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HTTPServer
+    # Idle keep-alive connections are closed after this many seconds.
+    timeout = 60
+    # Headers and body are separate writes; with Nagle on, each response waits ~40 ms for an ACK.
+    disable_nagle_algorithm = True
+    def version_string(self) -> str:
+        return f"GitLabSandbox/{GITLAB_VERSION}"
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
+
+    def _serve(self) -> None:
+        started = time.monotonic()
+        path, _, query_string = self.path.partition("?")
+        try:
+            request = self._parse(path, query_string)
+        except ValueError as problem:
+            outcome = Outcome(Response.json(400, {"error": str(problem)}))
+        else:
+            outcome = self.server.app.handle(request)
+        if outcome.drop:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            status = "dropped"
+        else:
+            assert outcome.response is not None
+            self._write(outcome.response)
+            status = str(outcome.response.status)
+        log.info("%s %s %s %.1fms", self.command, path, status, (time.monotonic() - started) * 1000)
+
+    def _parse(self, path: str, query_string: str) -> Request:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        query = parse_params(parse_qsl(query_string, keep_blank_values=True))
+        body: dict[str, Any] = {}
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if raw and content_type == "application/json":
+            try:
+                decoded = json.loads(raw)
+            except ValueError:
+                raise ValueError("message body does not match declared format") from None
+            if not isinstance(decoded, dict):
+                raise ValueError("message body does not match declared format")
+            body = decoded
+        elif raw and content_type in ("application/x-www-form-urlencoded", ""):
+            body = parse_params(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        return Request(method=self.command, path=path, query_string=query_string, query=query,
+                       params={**query, **body}, headers=self.headers, client_ip=self.client_address[0])
+
+    def _write(self, response: Response) -> None:
+        self.send_response(response.status)
+        if response.content_type:
+            self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("X-Request-Id", secrets.token_hex(13))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD" and response.body:
+            self.wfile.write(response.body)
+
+    # BaseHTTPRequestHandler logs the request line, which may carry a private_token query parameter.
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+    def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+        log.info("%s malformed request from %s", getattr(self, "command", None) or "-", self.client_address[0])
