@@ -565,26 +565,32 @@ def check_lifetime(token: Token, config: Mapping[str, Any]) -> list[str]:
 
 
 def shorten_lifetime(token: Token, config: Mapping[str, Any]) -> bool:
-    """Clamp ``expiration_days`` to maxDays and any ``expires_at`` to today + maxDays.
+    """Clamp what :func:`check_lifetime` judged: ``expiration_days`` to maxDays, else ``expires_at``.
 
     Only ever shortens a lifetime that is set; it never invents an expiry
-    (whether to use a date or rotation is the owner's choice). A planned
-    ``expires_at`` next to a clamped ``expiration_days`` is clamped too, so a
-    stale date cannot reach GitLab.
+    (whether to use a date or rotation is the owner's choice). When
+    ``expiration_days`` is clamped, a planned ``expires_at`` beside it is
+    clamped too, so the stale, longer date cannot reach GitLab.
     """
     max_days = config_int(config, "maxDays", minimum=1)
-    changed = False
-    if isinstance(token.read("rotation_configuration"), Mapping):
-        days = as_int(token.read("rotation_configuration", "expiration_days"))
-        if days is not None and days > max_days:
-            token.write(max_days, "rotation_configuration", "expiration_days")
-            changed = True
-    expiry = parse_date(token.read("expires_at"))
     latest = clock.today() + dt.timedelta(days=max_days)
-    if expiry is not None and expiry > latest:
+    expiry = parse_date(token.read("expires_at"))
+    clamp_date = expiry is not None and expiry > latest
+
+    if isinstance(token.read("rotation_configuration"), Mapping):
+        days = token.read("rotation_configuration", "expiration_days")
+        if days is not None:  # rotation decides; the date is only a plan
+            lifetime = None if days is UNKNOWN else as_int(days)
+            if lifetime is None or lifetime <= max_days:
+                return False
+            token.write(max_days, "rotation_configuration", "expiration_days")
+            if clamp_date:
+                token.write(latest.isoformat(), "expires_at")
+            return True
+
+    if clamp_date:
         token.write(latest.isoformat(), "expires_at")
-        changed = True
-    return changed
+    return clamp_date
 
 
 token_lifetime = token_policy(
@@ -610,9 +616,9 @@ token_lifetime = token_policy(
     remediation_steps=(
         "Give the token `expires_at` no more than maxDays days ahead, or better, a "
         "`rotation_configuration` with `expiration_days` <= maxDays so it is renewed "
-        "automatically. At the remediate level the pack clamps expiration_days to maxDays and "
-        "expires_at to today + maxDays (a clamped static date moves every day, so fix the "
-        "program too)."
+        "automatically. At the remediate level the pack clamps expiration_days to maxDays, or "
+        "else expires_at to today + maxDays (a clamped static date moves every day, so fix "
+        "the program too)."
     ),
 )
 

@@ -7,6 +7,8 @@ kept wrapped (``__provider`` is one) and unknowns as raw sentinel strings.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gitlab_token_policies as pack
 from policy_harness import (
@@ -128,3 +130,25 @@ def test_spelling_helper_matches_pulumi_gitlab() -> None:
         {"access_level": 1, "expires_at": 2, "rotation_configuration": {"expiration_days": 3, "rotate_before_days": 4}},
     )
     assert props == {"accessLevel": 1, "expiresAt": 2, "rotationConfiguration": {"expirationDays": 3, "rotateBeforeDays": 4}}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kind=st.sampled_from(RESOURCE_TOKEN_TYPES),
+    max_days=st.integers(min_value=1, max_value=400),
+    days=st.integers(min_value=1, max_value=800),
+    use_rotation=st.booleans(),
+)
+def test_lifetime_verdict_and_remediation_agree(kind, max_days, days, use_rotation) -> None:
+    """For any lifetime: a violation iff it exceeds maxDays, and the remediated token always passes."""
+    if use_rotation:
+        props = token_props(kind, rotation_configuration={"expiration_days": days, "rotate_before_days": 1})
+    else:
+        props = token_props(kind, expires_at=days_from_today(days))
+    config = {"maxDays": max_days}
+    assert bool(validate(pack.token_lifetime, kind, props, config).violations) == (days > max_days)
+    fixed = remediate(pack.token_lifetime, kind, with_provider(props), config)
+    assert (fixed is not None) == (days > max_days)
+    if fixed is not None:
+        del fixed["__provider"]
+        assert validate(pack.token_lifetime, kind, fixed, config).violations == []
