@@ -1,0 +1,484 @@
+"""Normalise and validate a token's inputs: everything GitLab would reject, caught at preview.
+
+:func:`check_inputs` is the body of the provider's ``check``. It never raises,
+whatever it is given (wrong types, ``None``, nested junk): each problem
+becomes one :class:`~pulumi.dynamic.CheckFailure` naming the property and the
+fix. It returns the normalised inputs - access level as its canonical name,
+scopes lower-cased without duplicates, ``expires_at`` set to the planned date
+(see :mod:`pulumi_gitlab_tokens.rotation`) - which Pulumi stores as the
+resource's inputs and hands to ``diff``, ``create`` and ``update``.
+
+Values still unknown during a preview (an output of another resource) are
+passed through unchecked; they are checked again when known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+
+from . import catalogue
+from .kinds import TokenKind
+from .rotation import PreviousToken, RotationConfiguration, WantedExpiry, decide
+
+#: Inputs shared by both kinds; the parent (``project`` / ``group``) comes on top.
+COMMON_INPUTS: tuple[str, ...] = (
+    "name",
+    "scopes",
+    "access_level",
+    "description",
+    "expires_at",
+    "rotation_configuration",
+    "validate_past_expiration_date",
+)
+
+#: Outputs GitLab computes. They exist on the resource object, never as inputs.
+COMPUTED_OUTPUTS: tuple[str, ...] = (
+    "token",
+    "token_id",
+    "user_id",
+    "active",
+    "revoked",
+    "created_at",
+)
+
+_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ROTATION_FIELDS = {
+    "expiration_days": "expiration_days",
+    "expirationDays": "expiration_days",
+    "rotate_before_days": "rotate_before_days",
+    "rotateBeforeDays": "rotate_before_days",
+}
+
+
+def is_unknown(value: object) -> bool:
+    """Whether ``value`` is a preview-time unknown as the provider receives it."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
+
+
+def input_keys(kind: TokenKind) -> tuple[str, ...]:
+    return (kind.parent,) + COMMON_INPUTS
+
+
+class _Problems:
+    """Collects failures: one per property, the first found wins."""
+
+    def __init__(self) -> None:
+        self.failures: list[CheckFailure] = []
+        self._seen: set[str] = set()
+
+    def add(self, prop: str, reason: str) -> None:
+        if prop not in self._seen:
+            self._seen.add(prop)
+            self.failures.append(CheckFailure(prop, reason))
+
+
+def check_inputs(
+    kind: TokenKind,
+    olds: Mapping[str, Any] | None,
+    news: Mapping[str, Any] | None,
+    today: dt.date,
+    max_lifetime_days: int = catalogue.MAX_LIFETIME_DAYS,
+) -> tuple[dict[str, Any], list[CheckFailure]]:
+    """Validate ``news`` against GitLab's rules and plan the expiry date.
+
+    ``olds`` are the previous checked inputs (empty on create). Returns the
+    normalised inputs and the failures; when there are failures the inputs
+    are the best effort and will not be used.
+    """
+    news = _plain_mapping(news)
+    olds = _plain_mapping(olds)
+    problems = _Problems()
+    out: dict[str, Any] = {}
+
+    for key in sorted(news, key=str):
+        if key == "__provider" or key in input_keys(kind):
+            continue
+        if news[key] is None:
+            continue
+        if key in COMPUTED_OUTPUTS:
+            problems.add(str(key), f"{key} is computed by GitLab and cannot be set")
+        else:
+            valid = ", ".join(input_keys(kind))
+            problems.add(str(key), f"{key!s} is not an input of {kind.title}AccessToken; the inputs are: {valid}")
+
+    _check_field(out, problems, kind.parent, news.get(kind.parent), _parse_parent(kind))
+    _check_field(out, problems, "name", news.get("name"), _parse_name)
+    _check_field(out, problems, "scopes", news.get("scopes"), _parse_scopes)
+    access_level = news.get("access_level")
+    _check_field(
+        out, problems, "access_level",
+        catalogue.DEFAULT_ACCESS_LEVEL if access_level is None else access_level,
+        _parse_access_level,
+    )
+    if news.get("description") not in (None, ""):
+        _check_field(out, problems, "description", news.get("description"), _parse_description)
+    if news.get("validate_past_expiration_date") is not None:
+        _check_field(
+            out, problems, "validate_past_expiration_date",
+            news.get("validate_past_expiration_date"), _parse_bool,
+        )
+
+    _check_expiry(out, problems, olds, news, today, max_lifetime_days)
+    return out, problems.failures
+
+
+def _check_field(
+    out: dict[str, Any],
+    problems: _Problems,
+    prop: str,
+    value: Any,
+    parse: Callable[[Any], Any],
+) -> None:
+    if is_unknown(value):
+        out[prop] = value
+        return
+    try:
+        out[prop] = parse(value)
+    except ValueError as err:
+        problems.add(prop, str(err))
+
+
+def _plain_mapping(value: Any) -> dict[str, Any]:
+    """A dict with secrets unwrapped; anything that is not a mapping becomes empty."""
+    value = rpc.unwrap_rpc_secret(value)
+    if not isinstance(value, Mapping):
+        return {}
+    return {k: rpc.unwrap_rpc_secret(v) for k, v in value.items()}
+
+
+# --- single properties -------------------------------------------------------
+
+
+def _parse_parent(kind: TokenKind) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        example = "acme/app" if kind.parent == "project" else "acme/platform"
+        hint = f"give the {kind.parent}'s numeric id or full path, like {example!r}"
+        if value is None:
+            raise ValueError(f"{kind.parent} is required: {hint}")
+        number = integral(value)
+        if number is not None:
+            if number <= 0:
+                raise ValueError(f"{kind.parent} id {number} is not a valid id: {hint}")
+            return str(number)
+        if not isinstance(value, str):
+            raise ValueError(f"{kind.parent} must be a string or a number, not {_type_name(value)}: {hint}")
+        path = value.strip()
+        if not path:
+            raise ValueError(f"{kind.parent} is empty: {hint}")
+        if path.startswith("/") or path.endswith("/") or "//" in path or any(c.isspace() for c in path) or ":" in path:
+            raise ValueError(f"{kind.parent} {value!r} is not a GitLab path: {hint}")
+        return path
+
+    return parse
+
+
+def _parse_name(value: Any) -> str:
+    if value is None:
+        raise ValueError("name is required: give the token a name (it defaults to the resource name)")
+    if not isinstance(value, str):
+        raise ValueError(f"name must be a string, not {_type_name(value)}")
+    if not value.strip():
+        raise ValueError("name is empty: give the token a name GitLab can show")
+    if len(value) > catalogue.NAME_MAX_LENGTH:
+        raise ValueError(
+            f"name is {len(value)} characters long; GitLab allows at most {catalogue.NAME_MAX_LENGTH}"
+        )
+    return value
+
+
+def _parse_scopes(value: Any) -> list[str]:
+    valid = ", ".join(catalogue.RESOURCE_TOKEN_SCOPES)
+    if value is None:
+        raise ValueError(f"scopes is required: list at least one of: {valid}")
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ValueError(f"scopes must be a list of scope names, not {_type_name(value)}; valid scopes: {valid}")
+    if not value:
+        raise ValueError(f"scopes is empty: a token needs at least one of: {valid}")
+    if any(is_unknown(s) for s in value):
+        return list(value)
+    scopes: list[str] = []
+    unknown: list[str] = []
+    for scope in value:
+        if not isinstance(scope, str):
+            unknown.append(repr(scope))
+            continue
+        name = scope.strip().lower()
+        if name not in catalogue.RESOURCE_TOKEN_SCOPES:
+            unknown.append(repr(scope))
+        elif name not in scopes:
+            scopes.append(name)
+    if unknown:
+        raise ValueError(
+            f"unknown scope{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+            f"project and group tokens accept: {valid}"
+        )
+    return scopes
+
+
+def _parse_access_level(value: Any) -> str:
+    number = integral(value)
+    if number is not None:
+        value = number
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        key = value.strip().lower() if isinstance(value, str) else value
+        for name, level in catalogue.UNASSIGNABLE_ACCESS_LEVELS.items():
+            if key in (name, level, str(level)):
+                raise ValueError(
+                    f"access_level {value!r} cannot be given to a token; use one of: "
+                    + ", ".join(f"{n} ({v})" for n, v in catalogue.ACCESS_LEVELS.items())
+                )
+    try:
+        return catalogue.access_level_name(value)
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(
+            f"access_level {value!r} is not valid; use one of: "
+            + ", ".join(f"{n} ({v})" for n, v in catalogue.ACCESS_LEVELS.items())
+        ) from None
+
+
+def _parse_description(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"description must be a string, not {_type_name(value)}")
+    if len(value) > catalogue.DESCRIPTION_MAX_LENGTH:
+        raise ValueError(
+            f"description is {len(value)} characters long; GitLab allows at most "
+            f"{catalogue.DESCRIPTION_MAX_LENGTH}"
+        )
+    return value
+
+
+def _parse_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, not {_type_name(value)}")
+    return value
+
+
+def parse_date(value: Any) -> dt.date:
+    """Parse GitLab's ``YYYY-MM-DD``; ``ValueError`` with the fix otherwise."""
+    if not isinstance(value, str) or not _DATE_PATTERN.match(value.strip()):
+        shown = repr(value) if isinstance(value, (str, int, float)) else _type_name(value)
+        raise ValueError(f"{shown} is not a date; write it as YYYY-MM-DD, like '2027-01-31'")
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a calendar date; write it as YYYY-MM-DD, like '2027-01-31'") from None
+
+
+def _parse_rotation(value: Any, max_lifetime_days: int, problems: _Problems) -> RotationConfiguration | None:
+    """Parse ``rotation_configuration``; report problems per field and return None if any."""
+    prop = "rotation_configuration"
+    if not isinstance(value, Mapping):
+        problems.add(
+            prop,
+            f"rotation_configuration must be RotationConfigurationArgs(expiration_days=..., "
+            f"rotate_before_days=...), not {_type_name(value)}",
+        )
+        return None
+    fields: dict[str, Any] = {}
+    for key, field_value in value.items():
+        canonical = _ROTATION_FIELDS.get(key) if isinstance(key, str) else None
+        if canonical is None:
+            problems.add(
+                f"{prop}.{key}",
+                f"{key!s} is not a field of rotation_configuration; the fields are expiration_days and rotate_before_days",
+            )
+        elif field_value is not None:
+            fields[canonical] = rpc.unwrap_rpc_secret(field_value)
+    days: dict[str, int] = {}
+    for name, what in (
+        ("expiration_days", "how many days each new token lives"),
+        ("rotate_before_days", "how many days before expiry to rotate"),
+    ):
+        raw = fields.get(name)
+        if raw is None:
+            problems.add(f"{prop}.{name}", f"{name} is required: {what}")
+            continue
+        if is_unknown(raw):
+            continue
+        number = integral(raw)
+        if number is None:
+            problems.add(f"{prop}.{name}", f"{name} must be a whole number of days, not {_type_name(raw)}")
+        elif number < 1:
+            problems.add(f"{prop}.{name}", f"{name} must be at least 1, not {number}")
+        else:
+            days[name] = number
+    if len(days) < 2:
+        return None
+    expiration, before = days["expiration_days"], days["rotate_before_days"]
+    ok = True
+    if expiration > max_lifetime_days:
+        problems.add(
+            f"{prop}.expiration_days",
+            f"expiration_days is {expiration}, beyond the maximum token lifetime of {max_lifetime_days} days; "
+            f"lower it (or set gitlab:maxTokenLifetimeDays if your instance allows longer)",
+        )
+        ok = False
+    if before >= expiration:
+        problems.add(
+            f"{prop}.rotate_before_days",
+            f"rotate_before_days ({before}) must be less than expiration_days ({expiration}), "
+            f"or every token would be due for rotation as soon as it is made",
+        )
+        ok = False
+    return RotationConfiguration(expiration, before) if ok else None
+
+
+# --- expiry: the combination, validation and the planned date --------------------
+
+
+def _check_expiry(
+    out: dict[str, Any],
+    problems: _Problems,
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    today: dt.date,
+    max_lifetime_days: int,
+) -> None:
+    fixed_raw = news.get("expires_at")
+    rotation_raw = news.get("rotation_configuration")
+    if fixed_raw is not None and rotation_raw is not None:
+        problems.add(
+            "expires_at",
+            "set either expires_at (a fixed date) or rotation_configuration (renewed by `pulumi up`), not both",
+        )
+        return
+    if fixed_raw is None and rotation_raw is None:
+        problems.add(
+            "expires_at",
+            "GitLab requires an expiry: set rotation_configuration=RotationConfigurationArgs("
+            "expiration_days=..., rotate_before_days=...) or a fixed expires_at='YYYY-MM-DD'",
+        )
+        return
+
+    if rotation_raw is not None:
+        if is_unknown(rotation_raw) or (
+            isinstance(rotation_raw, Mapping) and any(is_unknown(v) for v in rotation_raw.values())
+        ):
+            out["rotation_configuration"] = rotation_raw
+            out["expires_at"] = Unknown()
+            return
+        rotation = _parse_rotation(rotation_raw, max_lifetime_days, problems)
+        if rotation is None:
+            return
+        out["rotation_configuration"] = {
+            "expiration_days": rotation.expiration_days,
+            "rotate_before_days": rotation.rotate_before_days,
+        }
+        planned = decide(_previous_from_inputs(olds), WantedExpiry(None, rotation), today).expires_at
+        assert planned is not None  # a rotation always plans a date
+        out["expires_at"] = planned.isoformat()
+        return
+
+    if is_unknown(fixed_raw):
+        out["expires_at"] = fixed_raw
+        return
+    try:
+        fixed = parse_date(fixed_raw)
+    except ValueError as err:
+        problems.add("expires_at", str(err))
+        return
+    # A date already applied is not re-validated: a fixed-date token that has
+    # expired must not make every later preview fail (it shows as active: false).
+    if stored_date(olds.get("expires_at")) != fixed:
+        if fixed <= today:
+            problems.add(
+                "expires_at",
+                f"expires_at {fixed.isoformat()} is not in the future (today is {today.isoformat()} UTC, "
+                f"and a token expires at the start of its expiry date); pick a later date",
+            )
+            return
+        latest = today + dt.timedelta(days=max_lifetime_days)
+        if fixed > latest:
+            problems.add(
+                "expires_at",
+                f"expires_at {fixed.isoformat()} is beyond the maximum token lifetime of {max_lifetime_days} days "
+                f"(at most {latest.isoformat()}); pick an earlier date, or use rotation_configuration "
+                f"(or set gitlab:maxTokenLifetimeDays if your instance allows longer)",
+            )
+            return
+    out["expires_at"] = fixed.isoformat()
+
+
+def _previous_from_inputs(olds: Mapping[str, Any]) -> PreviousToken | None:
+    """The previous planned state, read leniently from old checked inputs."""
+    if not olds:
+        return None
+    rotation = parse_rotation_lenient(olds.get("rotation_configuration"))
+    return PreviousToken(expires_at=stored_date(olds.get("expires_at")), rotation=rotation)
+
+
+def parse_rotation_lenient(value: Any) -> RotationConfiguration | None:
+    """A rotation configuration from stored state, or ``None`` if absent or malformed."""
+    if not isinstance(value, Mapping):
+        return None
+    fields = {
+        _ROTATION_FIELDS[k]: integral(v) for k, v in value.items() if isinstance(k, str) and k in _ROTATION_FIELDS
+    }
+    expiration, before = fields.get("expiration_days"), fields.get("rotate_before_days")
+    if expiration is None or before is None:
+        return None
+    return RotationConfiguration(expiration, before)
+
+
+def stored_date(value: Any) -> dt.date | None:
+    """A ``YYYY-MM-DD`` from stored state or a GitLab answer, or ``None`` if absent or malformed."""
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
+
+
+def integral(value: Any) -> int | None:
+    """An int from an int or a whole float (Pulumi sends numbers as floats); else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+@dataclass(frozen=True)
+class TokenSpec:
+    """Checked inputs in typed form: what ``create`` and ``update`` send to GitLab."""
+
+    parent: str
+    name: str
+    scopes: tuple[str, ...]
+    access_level: str
+    description: str | None
+    expires_at: dt.date | None
+    rotation: RotationConfiguration | None
+
+    @classmethod
+    def from_checked(cls, kind: TokenKind, props: Mapping[str, Any]) -> "TokenSpec":
+        return cls(
+            parent=str(props[kind.parent]),
+            name=str(props["name"]),
+            scopes=tuple(props["scopes"]),
+            access_level=catalogue.access_level_name(
+                integral(props.get("access_level")) or props.get("access_level") or catalogue.DEFAULT_ACCESS_LEVEL
+            ),
+            description=props.get("description") or None,
+            expires_at=stored_date(props.get("expires_at")),
+            rotation=parse_rotation_lenient(props.get("rotation_configuration")),
+        )
+
+    @property
+    def access_level_value(self) -> int:
+        return catalogue.ACCESS_LEVELS[self.access_level]

@@ -1,0 +1,245 @@
+"""``ProjectAccessToken`` and ``GroupAccessToken``: the resources a Pulumi program declares.
+
+Inputs follow pulumi-gitlab's ``gitlab.ProjectAccessToken`` and
+``gitlab.GroupAccessToken``, so a stack can switch by changing an import::
+
+    from pulumi_gitlab_tokens import ProjectAccessToken, RotationConfigurationArgs
+
+    deploy = ProjectAccessToken(
+        "deploy",
+        project="acme/app",
+        scopes=["read_registry"],
+        access_level="developer",
+        rotation_configuration=RotationConfigurationArgs(expiration_days=30, rotate_before_days=7),
+    )
+    pulumi.export("registry_token", deploy.token)  # always a secret
+
+Configure the provider with stack config (the same keys as pulumi-gitlab):
+``gitlab:baseUrl``, ``gitlab:token`` (secret), ``gitlab:insecure``,
+``gitlab:cacertFile``, and ``gitlab:maxTokenLifetimeDays`` for instances
+whose maximum token lifetime is not 365 days. ``GITLAB_BASE_URL`` and
+``GITLAB_TOKEN`` are the fallbacks.
+
+Differences from pulumi-gitlab: ``name`` defaults to the resource name (no
+random suffix); ``validate_past_expiration_date`` is accepted but a new or
+changed ``expires_at`` is always checked at preview; ``pulumi import`` is not
+available for dynamic resources; and tokens under ``rotation_configuration``
+are renewed by whichever ``pulumi up`` runs inside the rotation window - run
+``pulumi up --refresh`` on a schedule to also catch tokens revoked outside
+Pulumi.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Mapping, Optional, Sequence, Union
+
+import pulumi
+import pulumi.dynamic
+
+from .inputs import COMPUTED_OUTPUTS
+from .provider import AccessTokenProvider, GroupAccessTokenProvider, ProjectAccessTokenProvider
+
+
+@pulumi.input_type
+class RotationConfigurationArgs:
+    """Keep a token fresh: each ``pulumi up`` within ``rotate_before_days`` of the
+    expiry rotates it to a new token living ``expiration_days``."""
+
+    def __init__(
+        __self__,
+        *,
+        expiration_days: pulumi.Input[int],
+        rotate_before_days: pulumi.Input[int],
+    ) -> None:
+        """
+        :param expiration_days: Lifetime in days of each token (at most the instance's maximum, 365 by default).
+        :param rotate_before_days: Rotate this many days before expiry; less than ``expiration_days``.
+        """
+        pulumi.set(__self__, "expiration_days", expiration_days)
+        pulumi.set(__self__, "rotate_before_days", rotate_before_days)
+
+    @property
+    @pulumi.getter(name="expiration_days")
+    def expiration_days(self) -> pulumi.Input[int]:
+        return pulumi.get(self, "expiration_days")
+
+    @property
+    @pulumi.getter(name="rotate_before_days")
+    def rotate_before_days(self) -> pulumi.Input[int]:
+        return pulumi.get(self, "rotate_before_days")
+
+
+RotationConfigurationInput = Union[RotationConfigurationArgs, Mapping[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _AccessTokenArgsBase:
+    scopes: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Scopes of the token, at least one (see ``catalogue.RESOURCE_TOKEN_SCOPES``)."""
+    name: Optional[pulumi.Input[str]] = None
+    """Token name; defaults to the resource name. Changing it replaces the token."""
+    access_level: Optional[pulumi.Input[Union[str, int]]] = None
+    """Role of the token's bot user, by name (``"developer"``) or number (30); default ``maintainer``."""
+    expires_at: Optional[pulumi.Input[str]] = None
+    """Fixed expiry date ``YYYY-MM-DD``; changing it rotates the token. Exclusive with ``rotation_configuration``."""
+    rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
+    """Renew the token automatically; exclusive with ``expires_at``."""
+    description: Optional[pulumi.Input[str]] = None
+    """Description shown in GitLab (at most 255 characters). Changing it replaces the token."""
+    validate_past_expiration_date: Optional[pulumi.Input[bool]] = None
+    """Accepted for pulumi-gitlab compatibility; past dates are always rejected at preview."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectAccessTokenArgs(_AccessTokenArgsBase):
+    """Arguments of :class:`ProjectAccessToken`."""
+
+    project: pulumi.Input[Union[str, int]]
+    """The project's numeric id or full path (``"acme/app"``). Changing it replaces the token."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupAccessTokenArgs(_AccessTokenArgsBase):
+    """Arguments of :class:`GroupAccessToken`."""
+
+    group: pulumi.Input[Union[str, int]]
+    """The group's numeric id or full path (``"acme/platform"``). Changing it replaces the token."""
+
+
+class _AccessTokenResource(pulumi.dynamic.Resource):
+    """Shared constructor: inputs plus every output key, ``token`` marked secret."""
+
+    token: pulumi.Output[str]
+    """The token's value. Always a secret; GitLab shows it only at creation and rotation."""
+    token_id: pulumi.Output[int]
+    """GitLab's id of the current token (changes on rotation; the resource id does not)."""
+    user_id: pulumi.Output[int]
+    """The token's bot user (stable across rotations)."""
+    active: pulumi.Output[bool]
+    revoked: pulumi.Output[bool]
+    created_at: pulumi.Output[str]
+    expires_at: pulumi.Output[str]
+    access_level: pulumi.Output[str]
+    scopes: pulumi.Output[list[str]]
+    name: pulumi.Output[str]
+    description: pulumi.Output[Optional[str]]
+    rotation_configuration: pulumi.Output[Optional[dict]]
+
+    def __init__(
+        self,
+        provider: AccessTokenProvider,
+        resource_name: str,
+        args: Any,
+        opts: Optional[pulumi.ResourceOptions],
+    ) -> None:
+        props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
+        if props.get("name") is None:
+            props["name"] = resource_name
+        # Output attributes exist only for keys passed in (as None: computed).
+        for key in COMPUTED_OUTPUTS:
+            props.setdefault(key, None)
+        secret_token = pulumi.ResourceOptions(additional_secret_outputs=["token"])
+        super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(secret_token, opts))
+
+
+def _split_args(
+    args: Any, opts: Optional[pulumi.ResourceOptions], args_type: type
+) -> tuple[Any, Optional[pulumi.ResourceOptions]]:
+    """Accept both ``Resource(name, args, opts)`` and ``Resource(name, opts, **kwargs)``."""
+    if isinstance(args, pulumi.ResourceOptions):
+        return None, args
+    if args is not None and not isinstance(args, args_type):
+        raise TypeError(f"expected {args_type.__name__} or ResourceOptions, got {type(args).__name__}")
+    return args, opts
+
+
+class ProjectAccessToken(_AccessTokenResource, module="gitlab", name="ProjectAccessToken"):
+    """A project access token (Pulumi type ``pulumi-python:dynamic/gitlab:ProjectAccessToken``).
+
+    Changing ``project``, ``name``, ``scopes``, ``access_level`` or
+    ``description`` replaces the token (the new one is created before the old
+    one is revoked). Changing ``expires_at`` or ``rotation_configuration``, or
+    reaching the rotation window, rotates it in place: same bot user, new
+    ``token_id`` and ``token``. Deleting the resource revokes the token.
+    """
+
+    project: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[Union[ProjectAccessTokenArgs, pulumi.ResourceOptions]] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        project: Optional[pulumi.Input[Union[str, int]]] = None,
+        scopes: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        name: Optional[pulumi.Input[str]] = None,
+        access_level: Optional[pulumi.Input[Union[str, int]]] = None,
+        expires_at: Optional[pulumi.Input[str]] = None,
+        rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
+        description: Optional[pulumi.Input[str]] = None,
+        validate_past_expiration_date: Optional[pulumi.Input[bool]] = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
+        :param args: A :class:`ProjectAccessTokenArgs`, or pass the inputs as keywords.
+        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
+        """
+        typed, opts = _split_args(args, opts, ProjectAccessTokenArgs)
+        if typed is None:
+            typed = ProjectAccessTokenArgs(
+                project=project,  # type: ignore[arg-type]  # check() reports a missing project
+                scopes=scopes,  # type: ignore[arg-type]
+                name=name,
+                access_level=access_level,
+                expires_at=expires_at,
+                rotation_configuration=rotation_configuration,
+                description=description,
+                validate_past_expiration_date=validate_past_expiration_date,
+            )
+        super().__init__(ProjectAccessTokenProvider(), resource_name, typed, opts)
+
+
+class GroupAccessToken(_AccessTokenResource, module="gitlab", name="GroupAccessToken"):
+    """A group access token (Pulumi type ``pulumi-python:dynamic/gitlab:GroupAccessToken``).
+
+    Behaves like :class:`ProjectAccessToken`, with ``group=`` instead of
+    ``project=``. Managing group tokens needs the Owner role on the group.
+    """
+
+    group: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[Union[GroupAccessTokenArgs, pulumi.ResourceOptions]] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        group: Optional[pulumi.Input[Union[str, int]]] = None,
+        scopes: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        name: Optional[pulumi.Input[str]] = None,
+        access_level: Optional[pulumi.Input[Union[str, int]]] = None,
+        expires_at: Optional[pulumi.Input[str]] = None,
+        rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
+        description: Optional[pulumi.Input[str]] = None,
+        validate_past_expiration_date: Optional[pulumi.Input[bool]] = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
+        :param args: A :class:`GroupAccessTokenArgs`, or pass the inputs as keywords.
+        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
+        """
+        typed, opts = _split_args(args, opts, GroupAccessTokenArgs)
+        if typed is None:
+            typed = GroupAccessTokenArgs(
+                group=group,  # type: ignore[arg-type]
+                scopes=scopes,  # type: ignore[arg-type]
+                name=name,
+                access_level=access_level,
+                expires_at=expires_at,
+                rotation_configuration=rotation_configuration,
+                description=description,
+                validate_past_expiration_date=validate_past_expiration_date,
+            )
+        super().__init__(GroupAccessTokenProvider(), resource_name, typed, opts)

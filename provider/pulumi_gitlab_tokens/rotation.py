@@ -1,0 +1,161 @@
+"""When a token is kept, rotated or replaced, and which expiry date it gets.
+
+One pure function, :func:`decide`, modelled on terraform-provider-gitlab's
+``ShouldRotateToken`` / ``DetermineExpiryDate`` (``utils/token_rotation.go``).
+It knows nothing of Pulumi or GitLab; the provider calls it twice per update:
+
+``check(olds, news)`` - planning the date
+    ``olds`` are the resource's previous *checked inputs*, and Pulumi stores
+    whatever ``check`` returns as the inputs. So ``check`` writes the planned
+    expiry into the checked inputs as ``expires_at`` (for tokens under
+    ``rotation_configuration`` too). Next time, ``decide`` sees that planned
+    date as the old expiry: while the rotation window is not reached and the
+    configuration is unchanged it keeps the date, so the plan is stable from
+    run to run; inside the window (or after a configuration change) it plans
+    ``today + expiration_days``.
+
+``diff(olds, news)`` - deciding the action
+    ``olds`` are the previous *outputs* (what GitLab said, including
+    ``revoked``), ``news`` the checked inputs with the planned date. ``decide``
+    compares the two and answers keep / rotate / replace. ``update`` then
+    rotates to exactly ``news["expires_at"]``: it never looks at the clock, so
+    the date shown at preview is the date applied (the lesson of
+    terraform-provider-gitlab !2060, plans applied on a later day).
+
+Dates are UTC calendar dates. A token "expires at midnight UTC at the start
+of its expiry date", so a token whose ``expires_at`` is today is already dead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RotationConfiguration:
+    """Keep a token alive: rotate it ``rotate_before_days`` before it expires,
+    giving the new token ``expiration_days`` of life."""
+
+    expiration_days: int
+    rotate_before_days: int
+
+
+@dataclass(frozen=True)
+class PreviousToken:
+    """What is known of the token as it stands.
+
+    From ``check`` (old inputs) ``revoked`` is always false: inputs do not
+    carry it. From ``diff`` (old outputs) it is GitLab's answer at the last
+    create, update or refresh.
+    """
+
+    expires_at: dt.date | None
+    rotation: RotationConfiguration | None
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class WantedExpiry:
+    """What the program asks for.
+
+    ``expires_at`` is the user's fixed date when ``rotation`` is ``None``.
+    Under ``rotation`` it is a date already planned by ``check`` (``diff``
+    passes it), or ``None`` when the date is still to be planned (``check``).
+    """
+
+    expires_at: dt.date | None
+    rotation: RotationConfiguration | None
+
+
+class Action(enum.Enum):
+    CREATE = "create"
+    KEEP = "keep"
+    ROTATE = "rotate"
+    REPLACE = "replace"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do, the expiry the token should have afterwards, and why."""
+
+    action: Action
+    expires_at: dt.date | None
+    reason: str
+
+
+def rotation_window_reached(
+    expires_at: dt.date | None, rotation: RotationConfiguration, today: dt.date
+) -> bool:
+    """Whether ``today`` is ``rotate_before_days`` or less before ``expires_at``.
+
+    A token without an expiry date (possible on instances that allow it) is
+    always due, so adopting ``rotation_configuration`` gives it one.
+    """
+    if expires_at is None:
+        return True
+    return today >= expires_at - dt.timedelta(days=rotation.rotate_before_days)
+
+
+def fresh_expiry(rotation: RotationConfiguration, today: dt.date) -> dt.date:
+    """The expiry a token under ``rotation`` gets when created or rotated today."""
+    return today + dt.timedelta(days=rotation.expiration_days)
+
+
+def decide(previous: PreviousToken | None, wanted: WantedExpiry, today: dt.date) -> Decision:
+    """Keep, rotate or replace a token, and the expiry date it ends up with.
+
+    Rules, in order:
+
+    1. No previous token: create it with the wanted date (fixed, planned, or
+       ``today + expiration_days``).
+    2. Revoked: a dead token that is still wanted (under rotation, or with a
+       fixed date still in the future) is replaced - GitLab refuses to rotate
+       a revoked token. A revoked token whose fixed date has passed is left
+       alone: there is nothing left to renew.
+    3. The target date differs from the current one: rotate in place (same
+       bot user, new token id and value). Under rotation the target moves
+       when the window is reached - expired tokens included, since GitLab
+       rotates expired tokens - or when the configuration changed.
+    4. Otherwise keep it. A fixed-date token that expired stays as it is;
+       ``active: false`` shows the drift.
+    """
+    target = _target_expiry(previous, wanted, today)
+    if previous is None:
+        return Decision(Action.CREATE, target, "new token")
+    if previous.revoked:
+        if wanted.rotation is not None:
+            return Decision(Action.REPLACE, target, "revoked outside Pulumi; rotation_configuration keeps it alive")
+        if target is not None and target > today:
+            return Decision(Action.REPLACE, target, "revoked outside Pulumi before its expiry date")
+        return Decision(Action.KEEP, previous.expires_at, "revoked and past its expiry date")
+    if target != previous.expires_at:
+        return Decision(Action.ROTATE, target, _rotation_reason(previous, wanted, today))
+    return Decision(Action.KEEP, previous.expires_at, "expiry unchanged")
+
+
+def _target_expiry(
+    previous: PreviousToken | None, wanted: WantedExpiry, today: dt.date
+) -> dt.date | None:
+    rotation = wanted.rotation
+    if rotation is None or wanted.expires_at is not None:
+        return wanted.expires_at
+    if (
+        previous is not None
+        and not previous.revoked
+        and previous.rotation == rotation
+        and not rotation_window_reached(previous.expires_at, rotation, today)
+    ):
+        return previous.expires_at
+    return fresh_expiry(rotation, today)
+
+
+def _rotation_reason(previous: PreviousToken, wanted: WantedExpiry, today: dt.date) -> str:
+    if wanted.rotation is None:
+        return "expires_at changed"
+    if previous.rotation != wanted.rotation:
+        return "rotation_configuration changed"
+    if previous.expires_at is not None and previous.expires_at <= today:
+        return "expired; rotation_configuration renews it"
+    return "rotation window reached"
