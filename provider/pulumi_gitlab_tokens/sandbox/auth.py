@@ -74,25 +74,29 @@ def authenticate(ctx: Context, request: Request, scopes_for: ScopeRule) -> tuple
     today = ctx.today().isoformat()
     with ctx.store.transaction() as store:
         token = store.token_by_digest(tokens.digest(secret))
-        if token is None:
-            raise errors.unauthorized()
-        if token["expires_at"] is not None and token["expires_at"] <= today:
-            raise errors.invalid_token(expired=True)
-        if token["revoked"]:
+        user = store.user(token["user_id"]) if token is not None else None
+        if token is None or user is None:
+            problem: errors.ApiError | None = errors.unauthorized()
+        elif token["expires_at"] is not None and token["expires_at"] <= today:
+            problem = errors.invalid_token(expired=True)  # expiry is checked before revocation
+        elif token["revoked"]:
+            problem = errors.invalid_token(expired=False)
             if _ROTATE_PATH.search(request.path):
-                # Someone replayed a rotated-away token: assume it leaked, kill its descendants.
+                # Someone replayed a rotated-away token: assume it leaked, revoke its active descendants.
                 for descendant in store.active_descendant_ids(token["id"], today):
                     store.revoke_token(descendant)
-            raise errors.invalid_token(expired=False)
-        user = store.user(token["user_id"])
-        if user is None:
-            raise errors.unauthorized()
-        _check_scopes(token, scopes_for(request.method))
-        now = ctx.clock.now()
-        last = token["last_used_at"]
-        if last is None or _parse(last) + LAST_USED_INTERVAL <= now:
-            store.touch_token(token["id"], format_datetime(now))
-        user = _sudo(store, request, user, token)
+        else:
+            problem = None
+            _check_scopes(token, scopes_for(request.method))
+            now = ctx.clock.now()
+            last = token["last_used_at"]
+            if last is None or _parse(last) + LAST_USED_INTERVAL <= now:
+                store.touch_token(token["id"], format_datetime(now))
+            user = _sudo(store, request, user, token)
+    # Raised after the commit, so the family revocation above sticks.
+    if problem is not None:
+        raise problem
+    assert token is not None and user is not None
     return user, token
 
 

@@ -1,0 +1,80 @@
+"""Fixtures for the sandbox's own tests.
+
+One sandbox process serves the whole session; every test starts from
+``POST /-/sandbox/reset`` (empty world, no faults, real clock). Tests that
+need their own process (restart, signals, start-up options) start one with
+``running_sandbox``. Everything goes over HTTP: python-gitlab or urllib.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import pytest
+
+from support.sandbox import Sandbox, running_sandbox
+
+GUEST, PLANNER, REPORTER, DEVELOPER, MAINTAINER, OWNER = 10, 15, 20, 30, 40, 50
+
+
+@pytest.fixture(scope="session")
+def sandbox_process() -> Iterator[Sandbox]:
+    with running_sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sb(sandbox_process: Sandbox) -> Sandbox:
+    sandbox_process.reset()
+    return sandbox_process
+
+
+@dataclass
+class World:
+    """A group ``acme`` with project ``acme/app`` and people in every role that matters.
+
+    - ``owner``: Owner of the group (so Owner of the project too)
+    - ``maintainer``: Maintainer of the group (so Maintainer of the project)
+    - ``developer``: Developer of the project only
+    - ``outsider``: member of nothing
+    """
+
+    sb: Sandbox
+    group: dict
+    project: dict
+    users: dict[str, dict]
+    tokens: dict[str, str]
+
+    def resource_id(self, kind: str) -> int:
+        return self.project["id"] if kind == "project" else self.group["id"]
+
+    def call(self, method: str, path: str, body: Any = None, *, as_: str | None = None,
+             token: str | None = None) -> tuple[int, dict[str, str], Any]:
+        """``/api/v4{path}`` as one of the people (or the admin, or a raw token)."""
+        secret = token or (self.tokens[as_] if as_ else None)
+        return self.sb.request(method, "/api/v4" + path, body, token=secret)
+
+    def create_token(self, kind: str, body: dict | None = None, *, as_: str | None = None) -> dict:
+        payload = {"name": "ci", "scopes": ["api"], **(body or {})}
+        status, _, created = self.call("POST", f"/{kind}s/{self.resource_id(kind)}/access_tokens", payload, as_=as_)
+        assert status == 201, created
+        return created
+
+
+@pytest.fixture
+def world(sb: Sandbox) -> World:
+    group = sb.create_group("acme")
+    project = sb.create_project("app", group["id"])
+    users = {name: sb.create_user(name) for name in ("owner", "maintainer", "developer", "outsider")}
+    sb.add_member("group", group["id"], users["owner"]["id"], OWNER)
+    sb.add_member("group", group["id"], users["maintainer"]["id"], MAINTAINER)
+    sb.add_member("project", project["id"], users["developer"]["id"], DEVELOPER)
+    tokens = {name: sb.create_user_token(user["id"], ["api"]) for name, user in users.items()}
+    return World(sb, group, project, users, tokens)
+
+
+@pytest.fixture(params=["project", "group"])
+def kind(request: pytest.FixtureRequest) -> str:
+    """Run a test once against project tokens and once against group tokens."""
+    return request.param
