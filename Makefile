@@ -21,15 +21,15 @@ test-engine: setup
 
 ## demo: start the sandbox, create the quickstart stack's tokens, print the outputs
 demo: setup
-	@$(VENV)/bin/python -m examples.demo up
+	@$(VENV)/bin/python toolchain/demo.py up
 
 ## demo-down: destroy the demo stack and stop its sandbox
 demo-down:
-	@$(VENV)/bin/python -m examples.demo down
+	@$(VENV)/bin/python toolchain/demo.py down
 
 ## bench: benchmarks against the sandbox; writes benchmarks/results.md
 bench: setup
-	$(VENV)/bin/python -m benchmarks.run
+	$(VENV)/bin/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) policies/venv .demo .pytest_cache .hypothesis

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 from support.pulumi_cli import PROGRAMS, PulumiStack
+from support.sandbox import Sandbox, running_sandbox
 
 
 @pytest.fixture
@@ -28,3 +32,64 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/tests/engine/" in str(item.fspath):
             item.add_marker(pytest.mark.engine)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    """One sandbox for the engine tests; each test works in groups and projects of its own."""
+    with running_sandbox() as sb:
+        yield sb
+
+
+@dataclass
+class GitLabStack:
+    """A stack of a program wired to the sandbox, with the group and project it manages."""
+
+    stack: PulumiStack
+    sandbox: Sandbox
+    group: dict
+    project: dict
+    seen_secrets: set[str] = field(default_factory=set)
+
+    def tokens(self) -> list[dict]:
+        """This test's tokens in the sandbox (metadata only)."""
+        mine = {("project", self.project["id"]), ("group", self.group["id"])}
+        return [t for t in self.sandbox.tokens() if (t["resource_type"], t["resource_id"]) in mine]
+
+    def active_tokens(self) -> list[dict]:
+        return [t for t in self.tokens() if t["active"]]
+
+    def reveal_outputs(self) -> dict:
+        """Stack outputs with secrets shown; every token value is remembered for the leak checks."""
+        outputs = self.stack.outputs(show_secrets=True)
+        self.seen_secrets.update(v for k, v in outputs.items() if isinstance(v, str) and v.startswith("glpat-"))
+        return outputs
+
+    def assert_no_secret_leaks(self) -> None:
+        """No token value and not the admin credential in the state or anything the CLI printed."""
+        self.reveal_outputs()
+        assert self.seen_secrets, "no token values were collected, so this check would prove nothing"
+        haystacks = {"state export": self.stack.export_text(), "CLI output": self.stack.everything_printed()}
+        for where, text in haystacks.items():
+            for secret in self.seen_secrets | {self.sandbox.admin_token}:
+                assert secret not in text, f"a secret value appears in the {where}"
+
+
+@pytest.fixture
+def gitlab_stack(make_stack, sandbox: Sandbox, request: pytest.FixtureRequest) -> Callable[..., GitLabStack]:
+    """Make a stack of a program (default: tests/programs/tokens) against a fresh group and project."""
+
+    def make(program: str | Path = "tokens", **config: str) -> GitLabStack:
+        slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40] + f"-{uuid.uuid4().hex[:6]}"
+        group = sandbox.create_group(slug)
+        project = sandbox.create_project("app", group["id"])
+        stack = make_stack(program)
+        stack.config_set("gitlab:baseUrl", sandbox.base_url)
+        stack.config_set("gitlab:token", sandbox.admin_token, secret=True)
+        stack.config_set("project", project["path_with_namespace"])
+        stack.config_set("group", group["full_path"])
+        for key, value in config.items():
+            stack.config_set(key, value)
+        return GitLabStack(stack, sandbox, group, project)
+
+    return make

@@ -92,16 +92,21 @@ class PulumiStack:
 
     def run(
         self, *args: str, check: bool = True, input: str | None = None, timeout: float = 900,
-        env: dict[str, str] | None = None,
+        env: dict[str, str] | None = None, reveals_secrets: bool = False,
     ) -> Result:
-        """Run ``pulumi ARGS`` in the program directory; raise with the full output if it fails and ``check``."""
+        """Run ``pulumi ARGS`` in the program directory; raise with the full output if it fails and ``check``.
+
+        ``reveals_secrets`` marks a command whose output is meant to hold secrets
+        (``--show-secrets``); it is kept out of the transcript the leak checks search.
+        """
         full_env = self.env | (env or {})
         proc = subprocess.run(
             [str(pulumi_executable()), *args, "--non-interactive"],
             cwd=self.dir, env=full_env, input=input, capture_output=True, text=True, timeout=timeout,
         )
         result = Result(list(args), proc.returncode, proc.stdout, proc.stderr)
-        self.transcript.append(result)
+        if not reveals_secrets:
+            self.transcript.append(result)
         if check and proc.returncode != 0:
             raise PulumiError(str(result))
         return result
@@ -137,7 +142,7 @@ class PulumiStack:
 
     def outputs(self, *, show_secrets: bool = False) -> dict:
         args = ["stack", "output", "--json"] + (["--show-secrets"] if show_secrets else [])
-        return json.loads(self.run(*args).stdout or "{}")
+        return json.loads(self.run(*args, reveals_secrets=show_secrets).stdout or "{}")
 
     def everything_printed(self) -> str:
         """All output of every command so far, for secret-hygiene searches."""
