@@ -1,0 +1,122 @@
+"""Listing access tokens: filters, sorting and GitLab's pagination headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from .conftest import World
+
+
+def names(items: list[dict]) -> list[str]:
+    return [item["name"] for item in items]
+
+
+@pytest.fixture
+def spread(world: World, kind: str) -> tuple[World, str, dict[str, dict]]:
+    """Four tokens made on different days: active, revoked, expired, used."""
+    sb = world.sb
+    sb.set_time("2030-03-01T10:00:00Z")
+    made = {"a_test_1": world.create_token(kind, {"name": "a_test_1", "expires_at": "2030-12-31"})}
+    sb.set_time("2030-03-02T10:00:00Z")
+    made["revoked"] = world.create_token(kind, {"name": "revoked", "expires_at": "2030-06-30"})
+    world.call("DELETE", f"/{kind}s/{world.resource_id(kind)}/access_tokens/{made['revoked']['id']}")
+    made["expired"] = world.create_token(kind, {"name": "expired", "expires_at": "2030-03-03"})
+    sb.set_time("2030-03-03T10:00:00Z")
+    made["used"] = world.create_token(kind, {"name": "used", "expires_at": "2030-09-01"})
+    world.call("GET", "/user", token=made["used"]["token"])
+    sb.set_time("2030-03-05T10:00:00Z")
+    return world, f"/{kind}s/{world.resource_id(kind)}/access_tokens", made
+
+
+def listed(world: World, path: str, query: str = "") -> list[str]:
+    status, _, items = world.call("GET", f"{path}?{query}")
+    assert status == 200, items
+    return names(items)
+
+
+def test_list_includes_every_state_in_id_order(spread) -> None:
+    world, path, made = spread
+    assert listed(world, path) == ["a_test_1", "revoked", "expired", "used"]
+    _, _, items = world.call("GET", path)
+    by_name = {item["name"]: item for item in items}
+    assert by_name["expired"]["active"] is False and by_name["expired"]["revoked"] is False
+    assert by_name["revoked"]["active"] is False and by_name["revoked"]["revoked"] is True
+
+
+def test_state_and_revoked_filters(spread) -> None:
+    world, path, _ = spread
+    assert listed(world, path, "state=active") == ["a_test_1", "used"]
+    assert listed(world, path, "state=inactive") == ["revoked", "expired"]
+    assert listed(world, path, "revoked=true") == ["revoked"]
+    assert listed(world, path, "revoked=false") == ["a_test_1", "expired", "used"]
+    assert world.call("GET", f"{path}?state=gone")[::2] == (400, {"error": "state does not have a valid value"})
+
+
+def test_date_filters(spread) -> None:
+    world, path, _ = spread
+    assert listed(world, path, "created_before=2030-03-01T12:00:00Z") == ["a_test_1"]
+    assert listed(world, path, "created_after=2030-03-02T00:00:00Z") == ["revoked", "expired", "used"]
+    assert listed(world, path, "last_used_after=2030-03-03T00:00:00Z") == ["used"]
+    assert listed(world, path, "last_used_before=2030-03-01T00:00:00Z") == []
+    assert listed(world, path, "expires_before=2030-03-04") == ["expired"]
+    assert listed(world, path, "expires_after=2030-07-01") == ["a_test_1", "used"]
+    assert world.call("GET", f"{path}?created_before=yesterday")[::2] == (
+        400, {"error": "created_before is invalid"})
+
+
+def test_search_and_sort(spread) -> None:
+    world, path, _ = spread
+    assert listed(world, path, "search=a_test") == ["a_test_1"]
+    assert listed(world, path, "search=ED") == ["revoked", "expired", "used"]  # case-insensitive
+    assert listed(world, path, "search=%25") == []  # LIKE wildcards are literal
+    assert listed(world, path, "sort=name_asc") == ["a_test_1", "expired", "revoked", "used"]
+    assert listed(world, path, "sort=name_desc") == ["used", "revoked", "expired", "a_test_1"]
+    assert listed(world, path, "sort=expires_asc") == ["expired", "revoked", "used", "a_test_1"]
+    assert listed(world, path, "sort=created_desc")[0] == "used"
+    assert listed(world, path, "sort=bogus") == ["a_test_1", "revoked", "expired", "used"]  # ignored, like GitLab
+
+
+def test_tokens_of_other_resources_are_never_listed(world: World, kind: str) -> None:
+    other = "group" if kind == "project" else "project"
+    world.create_token(other)
+    status, headers, items = world.call("GET", f"/{kind}s/{world.resource_id(kind)}/access_tokens")
+    assert (status, items) == (200, [])
+    assert headers["X-Total"] == "0" and headers["X-Total-Pages"] == "1"
+
+
+def test_pagination_headers_across_pages(world: World) -> None:
+    path = f"/projects/{world.project['id']}/access_tokens"
+    for number in range(7):
+        world.create_token("project", {"name": f"t{number}"})
+    status, headers, items = world.call("GET", f"{path}?per_page=3&page=2&state=active")
+    assert status == 200 and names(items) == ["t3", "t4", "t5"]
+    assert (headers["X-Page"], headers["X-Per-Page"], headers["X-Total"], headers["X-Total-Pages"]) == (
+        "2", "3", "7", "3")
+    assert (headers["X-Next-Page"], headers["X-Prev-Page"]) == ("3", "1")
+    links = dict((rel, url) for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', headers["Link"]))
+    assert list(links) == ["prev", "next", "first", "last"]
+    base = f"{world.sb.base_url}/api/v4{path}?"
+    assert links["next"] == base + "state=active&page=3&per_page=3"  # other query params kept
+    assert links["last"] == base + "state=active&page=3&per_page=3"
+    assert links["first"] == base + "state=active&page=1&per_page=3"
+
+    _, headers, items = world.call("GET", f"{path}?per_page=3&page=3")
+    assert names(items) == ["t6"] and headers["X-Next-Page"] == "" and 'rel="next"' not in headers["Link"]
+    _, headers, items = world.call("GET", f"{path}")
+    assert len(items) == 7 and headers["X-Per-Page"] == "20" and headers["X-Prev-Page"] == ""
+    _, headers, _ = world.call("GET", f"{path}?per_page=500")
+    assert headers["X-Per-Page"] == "100"
+
+
+def test_python_gitlab_follows_the_link_header(world: World) -> None:
+    for number in range(5):
+        world.create_token("group", {"name": f"g{number}", "access_level": 30})
+    group = world.sb.gitlab().groups.get(world.group["id"])
+    everything = group.access_tokens.list(per_page=2, get_all=True)
+    assert [t.name for t in everything] == [f"g{n}" for n in range(5)]
+    pages = group.access_tokens.list(per_page=2, iterator=True)
+    assert pages.total == 5 and pages.total_pages == 3
+    assert len(list(pages)) == 5
