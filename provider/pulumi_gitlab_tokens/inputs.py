@@ -102,11 +102,12 @@ def check_inputs(
             continue
         if news[key] is None:
             continue
+        prop = str(key) or repr(key)
         if key in COMPUTED_OUTPUTS:
-            problems.add(str(key), f"{key} is computed by GitLab and cannot be set")
+            problems.add(prop, f"{key} is computed by GitLab and cannot be set")
         else:
             valid = ", ".join(input_keys(kind))
-            problems.add(str(key), f"{key!s} is not an input of {kind.title}AccessToken; the inputs are: {valid}")
+            problems.add(prop, f"{prop} is not an input of {kind.title}AccessToken; the inputs are: {valid}")
 
     _check_field(out, problems, kind.parent, news.get(kind.parent), _parse_parent(kind))
     _check_field(out, problems, "name", news.get("name"), _parse_name)
@@ -286,7 +287,7 @@ def _parse_rotation(value: Any, max_lifetime_days: int, problems: _Problems) -> 
         canonical = _ROTATION_FIELDS.get(key) if isinstance(key, str) else None
         if canonical is None:
             problems.add(
-                f"{prop}.{key}",
+                f"{prop}.{key!s}",
                 f"{key!s} is not a field of rotation_configuration; the fields are expiration_days and rotate_before_days",
             )
         elif field_value is not None:

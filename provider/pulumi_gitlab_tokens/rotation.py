@@ -141,14 +141,19 @@ def _target_expiry(
     rotation = wanted.rotation
     if rotation is None or wanted.expires_at is not None:
         return wanted.expires_at
+    fresh = fresh_expiry(rotation, today)
     if (
         previous is not None
         and not previous.revoked
         and previous.rotation == rotation
         and not rotation_window_reached(previous.expires_at, rotation, today)
+        # Never further out than a fresh token would be: only a clock moved
+        # back gets here, and the configured lifetime is a promise.
+        and previous.expires_at is not None
+        and previous.expires_at <= fresh
     ):
         return previous.expires_at
-    return fresh_expiry(rotation, today)
+    return fresh
 
 
 def _rotation_reason(previous: PreviousToken, wanted: WantedExpiry, today: dt.date) -> str:

@@ -1,0 +1,387 @@
+"""Provider parts that need no GitLab: configuration, serialization, diff, errors, the resource classes."""
+
+from __future__ import annotations
+
+import base64
+
+import gitlab.exceptions
+import pulumi
+import pytest
+import requests
+from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.output import Unknown
+
+from pulumi_gitlab_tokens import (
+    GitLabTokenError,
+    GroupAccessToken,
+    ProjectAccessToken,
+    ProjectAccessTokenArgs,
+    RotationConfigurationArgs,
+    catalogue,
+    gitlab_api,
+    kinds,
+)
+from pulumi_gitlab_tokens.errors import CredentialMissingError, scrub
+from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
+
+CREDENTIAL = "glpat-ADMINcredential0123456789"
+UNREACHABLE = "http://127.0.0.1:9"  # discard port: any call would fail loudly
+
+
+def configure(provider, **config):
+    provider.configure(ConfigureRequest(Config(config, "infra")))
+
+
+# --- configuration ------------------------------------------------------------------
+
+
+def test_configure_reads_pulumi_gitlab_keys_and_strips_api_v4():
+    configure(ProjectAccessTokenProvider(), **{
+        "gitlab:baseUrl": "https://gitlab.example.com/api/v4/",
+        "gitlab:token": CREDENTIAL,
+        "gitlab:cacertFile": "/etc/ssl/corp.pem",
+        "gitlab:maxTokenLifetimeDays": "400",
+    })
+    settings = gitlab_api.current_settings()
+    assert settings.base_url == "https://gitlab.example.com"
+    assert settings.token == CREDENTIAL
+    assert settings.ssl_verify == "/etc/ssl/corp.pem"
+    assert settings.max_lifetime_days == 400
+
+
+def test_namespaced_keys_are_not_prefixed_with_the_project_name():
+    # Config.get prefixes only bare keys; "gitlab:token" must not become "infra:gitlab:token".
+    config = Config({"gitlab:token": "a", "infra:token": "b"}, "infra")
+    assert config.get("gitlab:token") == "a"
+    assert config.get("token") == "b"
+
+
+def test_environment_is_the_fallback(monkeypatch):
+    monkeypatch.setenv("GITLAB_BASE_URL", "http://localhost:8080")
+    monkeypatch.setenv("GITLAB_TOKEN", CREDENTIAL)
+    configure(ProjectAccessTokenProvider())
+    settings = gitlab_api.current_settings()
+    assert (settings.base_url, settings.token, settings.ssl_verify) == ("http://localhost:8080", CREDENTIAL, True)
+
+
+def test_stack_config_wins_over_the_environment(monkeypatch):
+    monkeypatch.setenv("GITLAB_TOKEN", "glpat-from-environment-000")
+    configure(ProjectAccessTokenProvider(), **{"gitlab:token": CREDENTIAL})
+    assert gitlab_api.current_settings().token == CREDENTIAL
+
+
+@pytest.mark.parametrize(("value", "verify"), [("true", False), ("false", True), (None, True)])
+def test_insecure_turns_off_tls_verification(value, verify):
+    configure(ProjectAccessTokenProvider(), **{"gitlab:insecure": value})
+    assert gitlab_api.current_settings().ssl_verify is verify
+
+
+def test_bad_insecure_value_is_a_clear_error():
+    with pytest.raises(GitLabTokenError, match="gitlab:insecure is 'maybe'; set it to true or false"):
+        configure(ProjectAccessTokenProvider(), **{"gitlab:insecure": "maybe"})
+
+
+def test_settings_repr_hides_the_credential():
+    assert CREDENTIAL not in repr(gitlab_api.Settings(token=CREDENTIAL))
+
+
+def test_missing_credential_names_the_config_key_and_the_variable():
+    configure(ProjectAccessTokenProvider(), **{"gitlab:baseUrl": UNREACHABLE})
+    with pytest.raises(CredentialMissingError) as caught:
+        gitlab_api.admin_client()
+    message = str(caught.value)
+    assert "pulumi config set --secret gitlab:token" in message and "GITLAB_TOKEN" in message
+
+
+def test_one_client_per_process_until_settings_change():
+    configure(ProjectAccessTokenProvider(), **{"gitlab:baseUrl": UNREACHABLE, "gitlab:token": CREDENTIAL})
+    first = gitlab_api.admin_client()
+    configure(GroupAccessTokenProvider(), **{"gitlab:baseUrl": UNREACHABLE, "gitlab:token": CREDENTIAL})
+    assert gitlab_api.admin_client() is first
+    configure(ProjectAccessTokenProvider(), **{"gitlab:baseUrl": UNREACHABLE, "gitlab:token": CREDENTIAL + "x"})
+    assert gitlab_api.admin_client() is not first
+
+
+# --- serialization into the state ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider_class", [ProjectAccessTokenProvider, GroupAccessTokenProvider])
+def test_serialized_provider_is_a_small_reference_without_credentials(provider_class):
+    provider = provider_class()
+    configure(provider, **{"gitlab:baseUrl": "https://user:glpat-inurl0123456789@gitlab.example.com",
+                           "gitlab:token": CREDENTIAL})
+    gitlab_api.admin_client()  # a live client exists in the process
+    pickled = base64.b64decode(serialize_provider(provider))
+    assert CREDENTIAL.encode() not in pickled
+    assert b"glpat-" not in pickled and b"gitlab.example.com" not in pickled
+    assert provider_class.__name__.encode() in pickled and b"pulumi_gitlab_tokens.provider" in pickled
+    assert len(pickled) < 200, "pickled by reference, not by value"
+    assert vars(provider) == {}
+
+
+# --- diff: every branch, no API call ------------------------------------------------------------------
+
+OLD = {
+    "project": "acme/app",
+    "name": "deploy",
+    "scopes": ["read_registry", "read_api"],
+    "access_level": "developer",
+    "description": "",
+    "rotation_configuration": {"expiration_days": 30.0, "rotate_before_days": 7.0},
+    "expires_at": "2026-03-31",
+    "token": "glpat-statevalue0123456789",
+    "token_id": 12.0,
+    "user_id": 5.0,
+    "active": True,
+    "revoked": False,
+}
+NEW = {
+    "project": "acme/app",
+    "name": "deploy",
+    "scopes": ["read_api", "read_registry"],
+    "access_level": "developer",
+    "rotation_configuration": {"expiration_days": 30, "rotate_before_days": 7},
+    "expires_at": "2026-03-31",
+}
+
+
+@pytest.fixture
+def diffing(monkeypatch):
+    monkeypatch.setenv("GITLAB_TESTING_TIME", "2026-03-10T12:00:00Z")
+    provider = ProjectAccessTokenProvider()
+    configure(provider, **{"gitlab:baseUrl": UNREACHABLE, "gitlab:token": CREDENTIAL})
+    return lambda olds=None, **news: provider.diff("acme/app:12", {**OLD, **(olds or {})}, {**NEW, **news})
+
+
+def test_no_change_when_only_scope_order_and_number_types_differ(diffing):
+    result = diffing(access_level=30)
+    assert (result.changes, result.replaces) == (False, None)
+
+
+@pytest.mark.parametrize(
+    ("change", "replaced"),
+    [({"project": "acme/other"}, "project"), ({"name": "deploy-2"}, "name"), ({"scopes": ["read_api"]}, "scopes"),
+     ({"access_level": "maintainer"}, "access_level"), ({"description": "new words"}, "description")],
+)
+def test_replacing_changes(diffing, change, replaced):
+    result = diffing(**change)
+    assert (result.changes, result.replaces, result.delete_before_replace) == (True, [replaced], False)
+
+
+def test_new_planned_date_rotates_in_place(diffing):
+    result = diffing(expires_at="2026-04-09")
+    assert (result.changes, result.replaces) == (True, None)
+
+
+def test_rotation_configuration_change_alone_is_an_update(diffing):
+    result = diffing(rotation_configuration={"expiration_days": 30, "rotate_before_days": 5})
+    assert (result.changes, result.replaces) == (True, None)
+
+
+def test_revoked_token_under_rotation_is_replaced(diffing):
+    result = diffing(olds={"revoked": True, "active": False})
+    assert (result.changes, result.replaces) == (True, ["revoked"])
+
+
+def test_revoked_fixed_date_token_past_expiry_is_left_alone(diffing):
+    result = diffing(olds={"revoked": True, "active": False, "rotation_configuration": None,
+                           "expires_at": "2026-03-01"},
+                     rotation_configuration=None, expires_at="2026-03-01")
+    assert (result.changes, result.replaces) == (False, None)
+
+
+def test_expired_fixed_date_token_only_shows_drift(diffing):
+    result = diffing(olds={"active": False, "rotation_configuration": None, "expires_at": "2026-03-05"},
+                     rotation_configuration=None, expires_at="2026-03-05")
+    assert (result.changes, result.replaces) == (False, None)
+
+
+def test_unknown_replacing_input_at_preview_is_a_replacement(diffing):
+    result = diffing(project=Unknown())
+    assert result.replaces == ["project"]
+
+
+def test_unknown_planned_date_is_a_change(diffing):
+    result = diffing(expires_at=Unknown())
+    assert (result.changes, result.replaces) == (True, None)
+
+
+# --- check: never raises ---------------------------------------------------------------------------
+
+
+def test_check_reports_a_bad_clock_override_instead_of_raising(monkeypatch):
+    monkeypatch.setenv("GITLAB_TESTING_TIME", "yesterday-ish")
+    result = ProjectAccessTokenProvider().check({}, dict(NEW))
+    assert [f.property for f in result.failures] == ["project"]
+    assert "RFC 3339" in result.failures[0].reason
+
+
+# --- errors ---------------------------------------------------------------------------------------
+
+ROUTE = "POST /projects/acme%2Fapp/access_tokens"
+
+
+def http_error(status, message, cls=gitlab.exceptions.GitlabCreateError):
+    return cls(error_message=message, response_code=status, response_body=b"{}")
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "kind", "hint"),
+    [
+        (401, "401 Unauthorized", kinds.PROJECT, "Check that gitlab:token (or GITLAB_TOKEN) is valid"),
+        (403, "insufficient_scope", kinds.PROJECT, "use a token with the `api` scope"),
+        (404, "404 Project Not Found", kinds.PROJECT, "The project does not exist or the credential cannot see it"),
+        (404, "404 Group Not Found", kinds.GROUP, "The group does not exist"),
+        (400, "400 Bad request - User does not have permission to create project access token", kinds.PROJECT,
+         "needs Maintainer (or higher) on the project"),
+        (400, "400 Bad request - User does not have permission to create group access token", kinds.GROUP,
+         "needs Owner (or higher) on the group"),
+        (400, "400 Bad request - Expires at must be before 2027-03-10", kinds.PROJECT, "gitlab:maxTokenLifetimeDays"),
+        (400, "400 Bad request - Token already revoked", kinds.PROJECT, "`pulumi refresh`"),
+        (429, "Retry later", kinds.PROJECT, "rate-limiting"),
+        (503, "503 Service Unavailable", kinds.PROJECT, "try again later"),
+    ],
+)
+def test_gitlab_errors_become_one_line_with_status_message_and_advice(status, message, kind, hint):
+    err = gitlab_api.translate(kind, ROUTE, http_error(status, message))
+    text = str(err)
+    assert text.startswith(f"GitLab answered {status} ")
+    assert f"on {ROUTE}: {message}." in text
+    assert hint in text
+    assert "\n" not in text
+    assert err.status == status
+
+
+def test_connection_failures_name_the_host_but_not_its_credentials():
+    configure(ProjectAccessTokenProvider(), **{"gitlab:baseUrl": "https://bot:glpat-inurl0123456789@gitlab.example.com"})
+    text = str(gitlab_api.translate(kinds.PROJECT, ROUTE, requests.exceptions.ConnectionError("reset")))
+    assert "Could not reach GitLab at https://gitlab.example.com on POST" in text
+    assert "glpat" not in text and "bot" not in text
+
+
+def test_tls_failures_point_at_cacert_file():
+    text = str(gitlab_api.translate(kinds.PROJECT, ROUTE, requests.exceptions.SSLError("bad cert")))
+    assert "gitlab:cacertFile" in text
+
+
+def test_messages_are_scrubbed_of_tokens_and_the_credential():
+    gitlab_api.configure(gitlab_api.Settings(token="plain-credential-without-prefix"))
+    err = gitlab_api.translate(
+        kinds.PROJECT, ROUTE,
+        http_error(400, "400 Bad request - glpat-N17OS3FE91S0ptpkfjoZV286MQp1OjEH.01.0w0zjr84j and plain-credential-without-prefix"),
+    )
+    assert "glpat-N17" not in str(err) and "plain-credential" not in str(err)
+    assert str(err).count("[REDACTED]") == 2
+
+
+def test_scrub_removes_legacy_and_routable_tokens():
+    assert scrub("a glpat-abcdefghij0123456789 b") == "a [REDACTED] b"
+    assert scrub("nothing secret here") == "nothing secret here"
+
+
+def test_unexpected_exceptions_are_wrapped_scrubbed_and_located(monkeypatch):
+    provider = ProjectAccessTokenProvider()
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("boom glpat-leakedvalue0123456789")
+
+    monkeypatch.setattr("pulumi_gitlab_tokens.recovery.create_token", explode)
+    with pytest.raises(GitLabTokenError) as caught:
+        provider.create({**NEW})
+    text = str(caught.value)
+    assert text.startswith("create failed unexpectedly at test_provider_unit.py:")
+    assert "RuntimeError: boom [REDACTED]" in text and "glpat-leaked" not in text
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+# --- the resource classes under Pulumi mocks ------------------------------------------------------------
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def __init__(self):
+        self.registered = []
+
+    def new_resource(self, args):
+        self.registered.append(args)
+        return f"{args.inputs.get('project') or args.inputs.get('group')}:1", {**args.inputs, "token": "glpat-mockvalue000000000"}
+
+    def call(self, args):
+        return {}, None
+
+
+@pytest.fixture
+def mocks():
+    m = _Mocks()
+    pulumi.runtime.set_mocks(m, project="infra", stack="dev", preview=False)
+    return m
+
+
+@pulumi.runtime.test
+def test_project_token_resource_type_inputs_and_secret_token(mocks):
+    token = ProjectAccessToken(
+        "deploy",
+        project="acme/app",
+        scopes=["read_registry"],
+        access_level="developer",
+        rotation_configuration=RotationConfigurationArgs(expiration_days=30, rotate_before_days=7),
+        opts=pulumi.ResourceOptions(protect=False, additional_secret_outputs=["description"]),
+    )
+
+    def verify(values):
+        secret_token, name = values
+        (args,) = mocks.registered
+        assert args.typ == catalogue.PROJECT_TOKEN_TYPE
+        assert args.inputs["name"] == "deploy", "name defaults to the resource name"
+        assert args.inputs["rotation_configuration"] == {"expiration_days": 30, "rotate_before_days": 7}
+        assert "token" not in args.inputs and "__provider" in args.inputs
+        assert name == "deploy"
+
+    return pulumi.Output.all(token.token, token.name).apply(verify)
+
+
+@pytest.fixture
+def registrations(monkeypatch, mocks):
+    """The RegisterResource requests the SDK sends (mocks do not apply resource options)."""
+    seen = []
+    original = pulumi.runtime.mocks.MockMonitor.RegisterResource
+
+    def record(self, request):
+        seen.append(request)
+        return original(self, request)
+
+    monkeypatch.setattr(pulumi.runtime.mocks.MockMonitor, "RegisterResource", record)
+    return seen
+
+
+@pulumi.runtime.test
+def test_token_is_an_additional_secret_output_merged_with_the_users(registrations):
+    token = GroupAccessToken("ci", group="acme", scopes=["api"], expires_at="2027-01-31",
+                             opts=pulumi.ResourceOptions(additional_secret_outputs=["description"]))
+    assert hasattr(token, "token_id") and hasattr(token, "revoked") and hasattr(token, "user_id")
+
+    def verify(_):
+        (request,) = [r for r in registrations if r.type == catalogue.GROUP_TOKEN_TYPE]
+        assert sorted(request.additionalSecretOutputs) == ["description", "token"]
+
+    return token.urn.apply(verify)
+
+
+@pulumi.runtime.test
+def test_args_class_form_and_group_type(mocks):
+    args = ProjectAccessTokenArgs(project=42, scopes=["read_api"], name="explicit", expires_at="2027-01-31")
+    token = ProjectAccessToken("x", args, pulumi.ResourceOptions())
+    group = GroupAccessToken("g", pulumi.ResourceOptions(), group="acme", scopes=["api"], expires_at="2027-01-31")
+
+    def verify(_):
+        types = sorted(a.typ for a in mocks.registered)
+        assert types == [catalogue.GROUP_TOKEN_TYPE, catalogue.PROJECT_TOKEN_TYPE]
+        by_name = {a.name: a.inputs for a in mocks.registered}
+        assert by_name["x"]["name"] == "explicit" and by_name["x"]["project"] == 42
+
+    return pulumi.Output.all(token.urn, group.urn).apply(verify)
+
+
+def test_wrong_args_type_is_a_type_error():
+    with pytest.raises(TypeError, match="expected ProjectAccessTokenArgs"):
+        ProjectAccessToken("x", {"project": "acme/app"})  # type: ignore[arg-type]
