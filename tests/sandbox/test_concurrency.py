@@ -1,0 +1,56 @@
+"""Many clients at once: no lost, no duplicated token, consistent bots."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from .conftest import World
+
+THREADS = 50
+
+
+def test_50_concurrent_creates_lose_and_duplicate_nothing(world: World) -> None:
+    sb = world.sb
+    pid = world.project["id"]
+    url = f"{sb.base_url}/api/v4/projects/{pid}/access_tokens"
+
+    def create(number: int) -> dict:
+        # One connection per thread, like 50 independent clients.
+        with requests.Session() as session:
+            response = session.post(url, json={"name": f"t{number}", "scopes": ["api"]},
+                                    headers={"PRIVATE-TOKEN": world.tokens["owner"]}, timeout=60)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        created = list(pool.map(create, range(THREADS)))
+
+    ids = [t["id"] for t in created]
+    assert len(set(ids)) == THREADS
+    assert len({t["token"] for t in created}) == THREADS
+    assert len({t["user_id"] for t in created}) == THREADS
+    census = sb.tokens()
+    assert sorted(t["id"] for t in census) == sorted(ids)
+    assert sorted(t["name"] for t in census) == sorted(f"t{n}" for n in range(THREADS))
+    status, headers, listed = world.call("GET", f"/projects/{pid}/access_tokens?per_page=100")
+    assert status == 200 and headers["X-Total"] == str(THREADS) and len(listed) == THREADS
+    _, _, members = world.call("GET", f"/projects/{pid}/members?per_page=100")
+    assert {t["user_id"] for t in created} <= {m["id"] for m in members}
+
+
+def test_concurrent_rotations_of_one_token_yield_exactly_one_winner(world: World) -> None:
+    sb = world.sb
+    pid = world.project["id"]
+    token = world.create_token("project")
+    url = f"{sb.base_url}/api/v4/projects/{pid}/access_tokens/{token['id']}/rotate"
+
+    def rotate(_: int) -> int:
+        return requests.post(url, headers={"PRIVATE-TOKEN": sb.admin_token}, timeout=60).status_code
+
+    with ThreadPoolExecutor(20) as pool:
+        statuses = list(pool.map(rotate, range(20)))
+    assert sorted(statuses) == [200] + [400] * 19
+    census = sb.tokens()
+    assert len(census) == 2 and [t["active"] for t in census] == [False, True]

@@ -1,0 +1,146 @@
+"""The sandbox as a program: start-up output, options, persistence, signals, logs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from support.sandbox import running_sandbox
+
+
+def test_starts_fast_and_prints_exactly_two_lines() -> None:
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "pulumi_gitlab_tokens.sandbox", "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url_line = process.stdout.readline()
+        token_line = process.stdout.readline()
+        elapsed = time.monotonic() - started
+        assert elapsed < 2.0, f"took {elapsed:.2f}s"
+        assert url_line.startswith("GITLAB_BASE_URL=http://127.0.0.1:") and not url_line.rstrip().endswith("/api/v4")
+        assert token_line.startswith("GITLAB_TOKEN=glpat-")
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=10)
+        assert rest == "" and process.returncode == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signals_stop_it_cleanly_after_in_flight_requests(signum: int) -> None:
+    with running_sandbox() as sb:
+        sb.set_faults(slow_rate=1.0, slow_seconds=1.0)
+        answers: list[int] = []
+        thread = threading.Thread(target=lambda: answers.append(sb.request("GET", "/api/v4/version")[0]))
+        thread.start()
+        time.sleep(0.3)  # the request is now being served
+        assert sb.process is not None
+        sb.process.send_signal(signum)
+        thread.join(10)
+        assert sb.process.wait(10) == 0
+        assert answers == [200]
+        assert sb.read_log().rstrip().endswith("stopped")
+
+
+def test_log_has_one_line_per_request_and_no_secrets() -> None:
+    with running_sandbox() as sb:
+        user = sb.create_user("alice")
+        secret = sb.create_user_token(user["id"])
+        sb.request("GET", f"/api/v4/user?private_token={secret}", anonymous=True)
+        group = sb.create_group("acme")
+        created = sb.api("POST", f"/groups/{group['id']}/access_tokens", {"name": "x", "scopes": ["api"]})
+        sb.api("POST", f"/groups/{group['id']}/access_tokens/{created['id']}/rotate")
+        log = sb.read_log()
+    for value in (sb.admin_token, secret, created["token"], "private_token"):
+        assert value not in log
+    assert " GET /api/v4/user 200 " in log
+    assert " POST /api/v4/groups/%d/access_tokens 201 " % group["id"] in log
+    request_lines = [line.split()[2:5] for line in log.splitlines() if " /api/v4/" in line]
+    gid, tid = group["id"], created["id"]
+    assert request_lines == [
+        ["GET", "/api/v4/version", "200"],  # the helper's readiness probe
+        ["POST", "/api/v4/users", "201"],
+        ["POST", f"/api/v4/users/{user['id']}/personal_access_tokens", "201"],
+        ["GET", "/api/v4/user", "200"],
+        ["POST", "/api/v4/groups", "201"],
+        ["POST", f"/api/v4/groups/{gid}/access_tokens", "201"],
+        ["POST", f"/api/v4/groups/{gid}/access_tokens/{tid}/rotate", "200"],
+    ]
+    assert all(line.split()[-1].endswith("ms") for line in log.splitlines() if " /api/v4/" in line)
+
+
+def test_admin_token_option_and_log_file(tmp_path: Path) -> None:
+    log_file = tmp_path / "requests.log"
+    with running_sandbox(extra_args=["--admin-token", "my-admin-secret", "--log-file", str(log_file)]) as sb:
+        assert sb.admin_token == "my-admin-secret"
+        assert sb.request("GET", "/api/v4/user")[2]["username"] == "root"
+    assert "GET /api/v4/version 200" in log_file.read_text()
+    assert "my-admin-secret" not in log_file.read_text()
+
+
+def test_testing_time_environment_sets_the_clock() -> None:
+    with running_sandbox(env={"GITLAB_TESTING_TIME": "2032-02-29T12:00:00Z"}) as sb:
+        assert sb.control("GET", "time") == {"now": "2032-02-29T12:00:00.000Z", "today": "2032-02-29",
+                                             "overridden": True}
+        group = sb.create_group("acme")
+        created = sb.api("POST", f"/groups/{group['id']}/access_tokens", {"name": "x", "scopes": ["api"]})
+        assert created["expires_at"] == "2033-02-28"
+        sb.set_time("2040-01-01T00:00:00Z")
+        sb.reset()  # back to the start-up clock, not real time
+        assert sb.control("GET", "time")["today"] == "2032-02-29"
+
+
+def test_bad_testing_time_is_a_start_up_error() -> None:
+    result = subprocess.run([sys.executable, "-m", "pulumi_gitlab_tokens.sandbox", "--port", "0"],
+                            env={**os.environ, "GITLAB_TESTING_TIME": "next tuesday"},
+                            capture_output=True, text=True, timeout=20)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "next tuesday" in result.stderr
+
+
+def test_max_lifetime_option() -> None:
+    today = dt.datetime.now(dt.timezone.utc).date()
+    with running_sandbox(extra_args=["--max-lifetime-days", "30"]) as sb:
+        group = sb.create_group("acme")
+        path = f"/api/v4/groups/{group['id']}/access_tokens"
+        status, _, created = sb.request("POST", path, {"name": "x", "scopes": ["api"]})
+        assert status == 201 and created["expires_at"] == (today + dt.timedelta(days=30)).isoformat()
+        status, _, body = sb.request("POST", path, {"name": "x", "scopes": ["api"],
+                                                    "expires_at": (today + dt.timedelta(days=31)).isoformat()})
+        assert (status, body) == (400, {"message": "400 Bad request - Expires at must be before "
+                                                   f"{(today + dt.timedelta(days=30)).isoformat()}"})
+
+
+def test_state_survives_a_restart_with_data_dir(tmp_path: Path) -> None:
+    with running_sandbox(data_dir=tmp_path) as sb:
+        group = sb.create_group("acme")
+        project = sb.create_project("app", group["id"])
+        created = sb.api("POST", f"/projects/{project['id']}/access_tokens", {"name": "ci", "scopes": ["api"]})
+        rotated = sb.api("POST", f"/projects/{project['id']}/access_tokens/{created['id']}/rotate")
+        url = sb.base_url
+        sb.restart()
+        assert sb.base_url == url and (tmp_path / "sandbox.sqlite3").exists()
+        assert sb.request("GET", "/api/v4/projects/acme%2Fapp")[2]["id"] == project["id"]
+        assert [(t["id"], t["revoked"]) for t in sb.tokens()] == [(created["id"], True), (rotated["id"], False)]
+        # The secret still works (only its digest was stored) and the next id follows on.
+        assert sb.request("GET", "/api/v4/personal_access_tokens/self", token=rotated["token"])[0] == 200
+        again = sb.api("POST", f"/projects/{project['id']}/access_tokens", {"name": "ci2", "scopes": ["api"]})
+        assert again["id"] > rotated["id"]
+    raw = (tmp_path / "sandbox.sqlite3").read_bytes()
+    assert rotated["token"].encode() not in raw and created["token"].encode() not in raw
+
+
+def test_without_data_dir_a_restart_forgets_everything() -> None:
+    with running_sandbox() as sb:
+        sb.create_group("acme")
+        sb.restart()
+        assert sb.request("GET", "/api/v4/groups/acme")[0] == 404
