@@ -52,7 +52,7 @@ def test_create_echoes_fields_and_shows_token_only_here(world: World, kind: str)
     assert bot["access_level"] == REPORTER and bot["name"] == "deploy" and bot["bot"] is True
 
 
-def test_create_defaults_to_maintainer_and_a_year(world: World, kind: str) -> None:
+def test_row10_create_defaults_to_maintainer_and_a_year(world: World, kind: str) -> None:
     # Row 10 (17.9-18.1 profile): omitted expires_at means today + 365.
     created = world.create_token(kind, as_="owner")
     assert created["access_level"] == MAINTAINER
@@ -200,7 +200,7 @@ def test_a_maintainer_level_bot_can_list_its_resources_tokens(world: World) -> N
 
 # --- revoke ---------------------------------------------------------------------------------
 
-def test_revoke_keeps_the_bot_and_is_idempotent(world: World, kind: str) -> None:
+def test_row15_revoke_keeps_the_bot_and_is_idempotent(world: World, kind: str) -> None:
     rid = world.resource_id(kind)
     kept, gone = world.create_token(kind), world.create_token(kind)
     status, headers, body = world.call("DELETE", f"/{kind}s/{rid}/access_tokens/{gone['id']}", as_="owner")
@@ -268,7 +268,7 @@ def test_rotate_with_expires_at_echoes_it(world: World, kind: str) -> None:
     assert world.call("GET", "/user", token=new["token"])[0] == 200
 
 
-def test_rotate_permissions_project(world: World) -> None:
+def test_row16_row17_rotate_permissions_project(world: World) -> None:
     rid = world.project["id"]
     owner_bot = world.create_token("project", {"access_level": OWNER}, as_="owner")
     maint_bot = world.create_token("project", {"access_level": MAINTAINER}, as_="owner")
@@ -285,7 +285,7 @@ def test_rotate_permissions_project(world: World) -> None:
     assert world.call("POST", f"/projects/{rid}/access_tokens/987654/rotate")[::2] == (404, {"message": "404 Not Found"})
 
 
-def test_rotate_permissions_group(world: World) -> None:
+def test_row16_rotate_permissions_group(world: World) -> None:
     gid = world.group["id"]
     maint_bot = world.create_token("group", {"access_level": MAINTAINER}, as_="owner")
     # Group tokens need Owner: a Maintainer gets 401 whatever the bot's level.

@@ -117,9 +117,8 @@ def create_group(ctx: Context, call: Call) -> Response:
     group_id = store.create_namespace(kind="group", name=name or "", path=path or "", parent_id=parent_id,
                                       owner_id=None, visibility=visibility or "private", created_at=now,
                                       description=description or "")
-    if not permissions.is_admin(user) or parent_id is None:
-        # The creator becomes Owner of a new top-level group (admins too, as in GitLab).
-        store.add_member("group", group_id, user["id"], OWNER, now)
+    # Groups::CreateService makes the creator an Owner, admins included.
+    store.add_member("group", group_id, user["id"], OWNER, now)
     return Response.json(201, entities.group(store, store.namespace(group_id), ctx.base_url))
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from .clock import SandboxClock, format_datetime
@@ -12,6 +12,7 @@ from .config import SandboxConfig
 from .counters import RequestCounters
 from .faults import FaultInjector, RateLimiter
 from .store import Store
+from .web import Request
 
 
 @dataclass
@@ -41,7 +42,8 @@ class Context:
 class Call:
     """One authenticated API call: the request, its path parameters and the caller."""
 
-    request: Any
+    request: Request
     path_params: dict[str, str]
-    user: Any
-    token: Any
+    #: The acting user (after ``Sudo``) and the token that authenticated the request.
+    user: sqlite3.Row
+    token: sqlite3.Row

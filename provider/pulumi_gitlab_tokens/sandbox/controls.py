@@ -1,14 +1,14 @@
 """Test controls under ``/-/sandbox/`` (admin token required; never under ``/api/v4``).
 
-==========================  ===============================================================
-``GET  counters``            ``{"counts": {"<METHOD> <route template>": n, ..., "total": n}}``
-``POST counters/reset``      zero the counters
-``GET|POST time``            ``{"now": "<RFC 3339>"}`` freezes the clock, ``{"now": null}`` = real time
-``GET|POST faults``          5xx / 429 / slow answers and drop-after-commit (see :class:`FaultSettings`)
-``GET|POST rate-limit``      ``{"limit": n, "period_seconds": 60}``; ``{"limit": null}`` turns it off
-``POST reset``               ``{"data": true}`` wipes data; always clears faults, limits, counters, clock
-``GET  tokens``              a JSON list of every access token's metadata (never a value or digest)
-==========================  ===============================================================
+- ``GET counters``: ``{"counts": {"<METHOD> <route template>": n, ..., "total": n}}``
+- ``POST counters/reset``: zero the counters
+- ``GET|POST time``: ``{"now": "<RFC 3339>"}`` freezes the clock, ``{"now": null}`` = real time
+- ``GET|POST faults``: 5xx / 429 / slow answers and drop-after-commit (see ``FaultSettings``)
+- ``GET|POST rate-limit``: ``{"limit": n, "period_seconds": 60}``; ``{"limit": null}`` turns it off
+- ``POST reset``: ``{"data": true}`` (the default) wipes data; always clears faults, rate limit,
+  counters and the clock override
+- ``GET tokens``: a JSON list of every access token's metadata (never a value or digest);
+  ``?include_personal=true`` adds personal access tokens
 """
 
 from __future__ import annotations
