@@ -12,7 +12,8 @@ Lost create
     allowed). There are at most as many as answers lost. If there are none,
     nothing was committed and the POST is retried. If there are, the newest
     is *rotated* - that both revokes the orphan and hands back a fresh value
-    for the same bot user - and any older ones are revoked.
+    for the same bot user. Once a token is held, any other token the lost
+    attempts made (one landing late, after a timeout) is revoked.
 
 Lost rotate
     Rotation revokes the old token and mints a new one for the same bot user,
@@ -37,6 +38,7 @@ default, the resource name, is distinct).
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from . import clock
@@ -44,7 +46,8 @@ from .errors import GitLabTokenError
 from .gitlab_api import AccessTokenApi, AnswerLost, has_admin_credential
 from .inputs import TokenSpec, stored_date
 
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 6
+RETRY_PAUSE_SECONDS = 0.5
 #: How far the GitLab server's clock may lag ours when matching ``created_at``.
 CLOCK_SKEW = dt.timedelta(minutes=10)
 
@@ -52,34 +55,48 @@ CLOCK_SKEW = dt.timedelta(minutes=10)
 def create_token(api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date) -> dict[str, Any]:
     """Create the token (one POST when all goes well); GitLab's answer, with ``token``."""
     started = clock.now()
+    since = started - CLOCK_SKEW
     lost = 0
-    for _attempt in range(MAX_ATTEMPTS):
+    answer: dict[str, Any] | None = None
+    for attempt in range(MAX_ATTEMPTS):
         try:
-            return api.create(
+            answer = api.create(
                 name=spec.name,
                 scopes=list(spec.scopes),
                 access_level=spec.access_level_value,
                 expires_at=expires_at.isoformat(),
                 description=spec.description,
             )
+            break
         except AnswerLost:
             lost += 1
-        mine = _created_by_this_attempt(api, spec, expires_at, since=started - CLOCK_SKEW, at_most=lost)
+        mine = _created_by_this_attempt(api, spec, expires_at, since=since, at_most=lost)
         if mine:
-            keep, extras = mine[-1], mine[:-1]
-            for extra in extras:
-                api.revoke(int(extra["id"]))
-            return rotate_token(
+            newest = mine[-1]
+            answer = rotate_token(
                 api,
-                token_id=int(keep["id"]),
-                bot_user_id=int(keep["user_id"]),
+                token_id=int(newest["id"]),
+                bot_user_id=int(newest["user_id"]),
                 name=spec.name,
                 expires_at=expires_at,
             )
-    raise GitLabTokenError(
-        f"Creating token {spec.name!r} on {api.route('POST')} failed {MAX_ATTEMPTS} times without an "
-        f"answer, and GitLab lists no token from these attempts. Try again later."
-    )
+            break
+        # Nothing committed yet. A timed-out request may still be in flight,
+        # so give it a moment to land before posting again.
+        time.sleep(RETRY_PAUSE_SECONDS * (attempt + 1))
+    if answer is None:
+        raise GitLabTokenError(
+            f"Creating token {spec.name!r} on {api.route('POST')} failed {MAX_ATTEMPTS} times without an "
+            f"answer, and GitLab lists no token from these attempts. Try again later."
+        )
+    if lost:
+        # Any other token the lost attempts made is an orphan nobody holds.
+        keep = int(answer["id"])
+        strays = [t for t in _created_by_this_attempt(api, spec, expires_at, since=since, at_most=lost + 1)
+                  if int(t["id"]) != keep]
+        for stray in strays[-lost:]:
+            api.revoke(int(stray["id"]))
+    return answer
 
 
 def rotate_token(
@@ -98,13 +115,18 @@ def rotate_token(
     admin credential.
     """
     current = token_id
-    for _attempt in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
         try:
             if self_token is not None and current == token_id:
                 return api.self_rotate(self_token, expires_at.isoformat())
             return api.rotate(current, expires_at.isoformat())
         except AnswerLost:
             pass
+        except GitLabTokenError as err:
+            # A retry racing a lost attempt that landed late: that one rotated
+            # the token, so look for its successor like after a lost answer.
+            if not (attempt and err.status == 400 and "already revoked" in (err.gitlab_message or "").lower()):
+                raise
         if self_token is not None and not has_admin_credential():
             raise GitLabTokenError(
                 f"The answer to self-rotating token {name!r} on {api.route('POST', '/self/rotate')} was lost, "

@@ -260,6 +260,33 @@ def test_connection_failures_name_the_host_but_not_its_credentials():
     assert "glpat" not in text and "bot" not in text
 
 
+@pytest.mark.parametrize(
+    ("failure", "lost"),
+    [
+        (requests.exceptions.ReadTimeout("slow"), True),
+        (requests.exceptions.ConnectionError("RemoteDisconnected"), True),
+        (requests.exceptions.ChunkedEncodingError("cut"), True),
+        (gitlab.exceptions.GitlabParsingError("garbled"), True),
+        (http_error(502, "502 Bad Gateway"), True),
+        (requests.exceptions.SSLError("bad cert"), False),
+        (http_error(400, "400 Bad request"), False),
+        (http_error(429, "Retry later"), False),
+    ],
+)
+def test_which_minting_failures_count_as_a_lost_answer(failure, lost):
+    """Only failures after which GitLab may have committed send create/rotate into recovery."""
+    api = gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app")
+
+    def fail():
+        raise failure
+
+    expected = gitlab_api.AnswerLost if lost else GitLabTokenError
+    with pytest.raises(expected):
+        api._call(ROUTE, fail, minting=True)
+    with pytest.raises(GitLabTokenError):
+        api._call(ROUTE, fail, minting=False)
+
+
 def test_tls_failures_point_at_cacert_file():
     text = str(gitlab_api.translate(kinds.PROJECT, ROUTE, requests.exceptions.SSLError("bad cert")))
     assert "gitlab:cacertFile" in text

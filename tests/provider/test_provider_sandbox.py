@@ -1,0 +1,590 @@
+"""The providers against the GitLab sandbox: every branch of check, diff, create, read, update, delete.
+
+Provider methods are called directly, in the order the engine calls them
+(:class:`EngineLike`). Both clocks - the provider's (``GITLAB_TESTING_TIME``)
+and the sandbox's - are moved together. API calls are counted with the
+sandbox's counters, and after every test no token value or credential may
+appear in logs, output or error messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+import traceback
+from typing import Any
+
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.dynamic.dynamic import serialize_provider
+
+from pulumi_gitlab_tokens import GitLabTokenError, clock, gitlab_api, recovery
+from pulumi_gitlab_tokens.errors import CredentialMissingError
+from pulumi_gitlab_tokens.provider import (
+    AccessTokenProvider,
+    GroupAccessTokenProvider,
+    ProjectAccessTokenProvider,
+)
+from support.sandbox import running_sandbox
+
+START = "2026-03-01T12:00:00Z"
+TODAY = dt.date(2026, 3, 1)
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def day(offset: int) -> str:
+    return (TODAY + dt.timedelta(days=offset)).isoformat()
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with running_sandbox() as sb:
+        yield sb
+
+
+class Clocks:
+    """Moves the provider's and the sandbox's "now" together."""
+
+    def __init__(self, sb, monkeypatch) -> None:
+        self.sb, self.monkeypatch = sb, monkeypatch
+
+    def at(self, when: str | dt.date) -> None:
+        text = f"{when.isoformat()}T12:00:00Z" if isinstance(when, dt.date) else when
+        self.monkeypatch.setenv(clock.TESTING_TIME_ENV, text)
+        self.sb.set_time(text)
+
+    def days_later(self, offset: int) -> None:
+        self.at(TODAY + dt.timedelta(days=offset))
+
+
+@pytest.fixture
+def world(sandbox, monkeypatch, caplog, capsys):
+    """A clean sandbox with group ``acme`` and project ``acme/app``, clocks at START; checks for leaks after."""
+    sandbox.reset()
+    sandbox.clear_faults()
+    clocks = Clocks(sandbox, monkeypatch)
+    clocks.at(START)
+    group = sandbox.create_group("acme")
+    project = sandbox.create_project("app", group["id"])
+    sandbox.reset_counters()
+    caplog.set_level(logging.DEBUG)
+    w = World(sandbox, clocks, group, project)
+    yield w
+    sandbox.clear_faults()
+    secrets = w.secrets()
+    captured = capsys.readouterr()
+    for text in (caplog.text, captured.out, captured.err, *w.messages):
+        for secret in secrets:
+            assert secret not in text, "a secret leaked into logs, output or an error message"
+
+
+class World:
+    def __init__(self, sb, clocks: Clocks, group: dict, project: dict) -> None:
+        self.sb, self.clocks, self.group, self.project = sb, clocks, group, project
+        self.messages: list[str] = []
+        self.values: set[str] = set()
+
+    def provider(self, cls: type[AccessTokenProvider] = ProjectAccessTokenProvider, *, token: str | None = "admin"):
+        provider = cls()
+        config: dict[str, Any] = {"gitlab:baseUrl": self.sb.base_url + "/api/v4"}
+        if token:
+            config["gitlab:token"] = self.sb.admin_token if token == "admin" else token
+        provider.configure(ConfigureRequest(Config(config, "infra")))
+        pickled = base64.b64decode(serialize_provider(provider))
+        assert self.sb.admin_token.encode() not in pickled
+        return provider
+
+    def calls(self) -> dict[str, int]:
+        counts = {k.replace("/api/v4", ""): v for k, v in self.sb.counters().items() if k != "total"}
+        self.sb.reset_counters()
+        return counts
+
+    def active_tokens(self, name: str | None = None) -> list[dict]:
+        return [t for t in self.sb.tokens() if t["active"] and (name is None or t["name"] == name)]
+
+    def expect_error(self, fn, *args) -> GitLabTokenError:
+        """Call ``fn``; it must raise GitLabTokenError, reported the way the servicer does it."""
+        with pytest.raises(GitLabTokenError) as caught:
+            fn(*args)
+        # The dynamic-provider servicer sends traceback.format_exc() to the engine.
+        shown = "".join(traceback.format_exception(caught.value))
+        assert shown.rstrip().endswith(f"GitLabTokenError: {caught.value}")
+        assert "During handling of the above exception" not in shown and "direct cause" not in shown
+        self.messages += [str(caught.value), shown]
+        return caught.value
+
+    def secrets(self) -> set[str]:
+        return {self.sb.admin_token} | self.values
+
+
+class EngineLike:
+    """Drives one resource as the engine does: check, then diff, then create / update / replace."""
+
+    def __init__(self, world: World, provider: AccessTokenProvider, news: dict[str, Any]) -> None:
+        self.world, self.provider, self.news = world, provider, dict(news)
+        self.inputs: dict[str, Any] = {}
+        self.id: str | None = None
+        self.outs: dict[str, Any] = {}
+
+    def check(self, news: dict[str, Any] | None = None) -> dict[str, Any]:
+        if news is not None:
+            self.news = dict(news)
+        result = self.provider.check(self.inputs, dict(self.news))
+        assert result.failures == [], [(f.property, f.reason) for f in result.failures]
+        return result.inputs
+
+    def up(self, news: dict[str, Any] | None = None) -> str:
+        checked = self.check(news)
+        if self.id is None:
+            created = self.provider.create(checked)
+            self._store(created.id, created.outs, checked)
+            return "create"
+        diff = self.provider.diff(self.id, self.outs, checked)
+        if diff.replaces:
+            old_id, old_outs = self.id, self.outs
+            created = self.provider.create(checked)  # create before delete, the engine's default
+            self.provider.delete(old_id, old_outs)
+            self._store(created.id, created.outs, checked)
+            return "replace"
+        if diff.changes:
+            updated = self.provider.update(self.id, self.outs, checked)
+            self._store(self.id, updated.outs, checked)
+            return "update"
+        self.inputs = checked
+        return "same"
+
+    def refresh(self) -> bool:
+        result = self.provider.read(self.id, self.outs)
+        if not result.id:
+            self.id, self.outs = None, {}
+            return False
+        self.outs = result.outs
+        return True
+
+    def destroy(self) -> None:
+        self.provider.delete(self.id, self.outs)
+
+    def _store(self, id_: str, outs: dict[str, Any], checked: dict[str, Any]) -> None:
+        self.id, self.outs, self.inputs = id_, outs, checked
+        if outs.get("token"):
+            self.world.values.add(outs["token"])
+
+
+def rotating(**overrides: Any) -> dict[str, Any]:
+    news = {
+        "project": "acme/app",
+        "name": "deploy-bot",
+        "scopes": ["read_registry"],
+        "access_level": "developer",
+        "rotation_configuration": {"expiration_days": 30, "rotate_before_days": 7},
+    }
+    news.update(overrides)
+    return news
+
+
+def fixed(**overrides: Any) -> dict[str, Any]:
+    news = {"project": "acme/app", "name": "ci", "scopes": ["read_api"], "expires_at": day(60)}
+    news.update(overrides)
+    return news
+
+
+def authenticates_as(sb, token: str) -> int | None:
+    """The token id GitLab sees for ``token``, or None if it does not authenticate."""
+    status, _, body = sb.request("GET", "/api/v4/personal_access_tokens/self", token=token)
+    return body["id"] if status == 200 else None
+
+
+# --- check and diff make no call ------------------------------------------------------------
+
+
+def test_check_makes_no_call_even_for_bad_input(world):
+    provider = world.provider()
+    assert provider.check({}, rotating()).failures == []
+    bad = provider.check({}, rotating(scopes=["nope"], access_level="boss"))
+    assert {f.property for f in bad.failures} == {"scopes", "access_level"}
+    assert world.calls() == {}
+
+
+# --- create ------------------------------------------------------------------------------------
+
+
+def test_create_is_one_post_with_secret_value_and_pulumi_gitlab_id(world):
+    token = EngineLike(world, world.provider(), rotating(description="pulls images"))
+    assert token.up() == "create"
+    assert world.calls() == {"POST /projects/:id/access_tokens": 1}
+    outs = token.outs
+    assert token.id == f"acme/app:{outs['token_id']}"
+    assert outs["token"].startswith("glpat-")
+    assert outs["expires_at"] == day(30) == token.inputs["expires_at"]
+    assert (outs["access_level"], outs["scopes"], outs["name"], outs["description"]) == (
+        "developer", ["read_registry"], "deploy-bot", "pulls images")
+    assert (outs["active"], outs["revoked"]) == (True, False)
+    assert outs["rotation_configuration"] == {"expiration_days": 30, "rotate_before_days": 7}
+    assert authenticates_as(world.sb, outs["token"]) == outs["token_id"]
+    (live,) = world.active_tokens()
+    assert (live["id"], live["user_id"], live["access_level"]) == (outs["token_id"], outs["user_id"], 30)
+
+
+def test_create_by_numeric_project_id(world):
+    token = EngineLike(world, world.provider(), fixed(project=world.project["id"]))
+    token.up()
+    assert token.id == f"{world.project['id']}:{token.outs['token_id']}"
+    assert token.outs["project"] == str(world.project["id"])
+
+
+def test_group_token_lifecycle(world):
+    provider = world.provider(GroupAccessTokenProvider)
+    token = EngineLike(world, provider, {"group": "acme", "name": "ci", "scopes": ["api"], "expires_at": day(30)})
+    token.up()
+    assert world.calls() == {"POST /groups/:id/access_tokens": 1}
+    assert token.id.startswith("acme:")
+    assert token.refresh() and world.calls() == {"GET /groups/:id/access_tokens/:token_id": 1}
+    token.destroy()
+    assert world.calls() == {"DELETE /groups/:id/access_tokens/:token_id": 1}
+    assert world.active_tokens() == []
+
+
+def test_create_in_a_missing_project_is_one_readable_line(world):
+    token = EngineLike(world, world.provider(), fixed(project="acme/ghost"))
+    err = world.expect_error(token.up)
+    assert str(err) == (
+        "GitLab answered 404 Not Found on POST /projects/acme%2Fghost/access_tokens: 404 Project Not Found. "
+        "The project does not exist or the credential cannot see it; check the project input and that the "
+        "credential's user is a member."
+    )
+    assert world.sb.tokens() == []
+
+
+def test_create_without_the_role_says_which_role(world):
+    user = world.sb.create_user("dev")
+    world.sb.add_member("project", world.project["id"], user["id"], 30)
+    credential = world.sb.create_user_token(user["id"], ["api"])
+    world.values.add(credential)
+    token = EngineLike(world, world.provider(token=credential), fixed())
+    err = world.expect_error(token.up)
+    assert err.status == 400
+    assert "does not have permission to create project access token" in str(err)
+    assert "needs Maintainer (or higher) on the project" in str(err)
+
+
+def test_create_with_a_read_only_credential_names_the_scope(world):
+    credential = world.sb.create_user_token(1, ["read_api"])
+    world.values.add(credential)
+    err = world.expect_error(EngineLike(world, world.provider(token=credential), fixed()).up)
+    assert err.status == 403 and "`api` scope" in str(err)
+
+
+def test_create_with_a_bad_credential(world):
+    err = world.expect_error(EngineLike(world, world.provider(token="glpat-wrongwrongwrong0000"), fixed()).up)
+    assert err.status == 401 and "gitlab:token" in str(err)
+
+
+def test_create_without_any_credential_says_how_to_set_one(world):
+    token = EngineLike(world, world.provider(token=None), fixed())
+    with pytest.raises(CredentialMissingError, match="pulumi config set --secret gitlab:token"):
+        token.up()
+    assert world.calls() == {}
+
+
+def test_lifetime_beyond_the_instance_limit_is_gitlabs_400_when_config_claims_more(world):
+    provider = world.provider()
+    gitlab_api.configure(
+        gitlab_api.Settings(base_url=world.sb.base_url, token=world.sb.admin_token, max_lifetime_days=400))
+    err = world.expect_error(EngineLike(world, provider, fixed(expires_at=day(390))).up)
+    assert err.status == 400 and "gitlab:maxTokenLifetimeDays" in str(err)
+
+
+# --- read ------------------------------------------------------------------------------------------
+
+
+def test_read_is_one_get_and_keeps_the_value(world):
+    token = EngineLike(world, world.provider(), rotating())
+    token.up()
+    value = token.outs["token"]
+    world.calls()
+    assert token.refresh()
+    assert world.calls() == {"GET /projects/:id/access_tokens/:token_id": 1}
+    assert token.outs["token"] == value and token.outs["active"] is True
+    assert token.up() == "same"
+    assert world.calls() == {}
+
+
+def test_read_of_a_deleted_token_removes_it_from_the_state(world):
+    provider = world.provider()
+    result = provider.read("acme/app:999", {"project": "acme/app", "token_id": 999.0, "token": "x"})
+    assert (result.id, result.outs) == (None, {})
+
+
+def test_read_when_the_project_is_invisible_is_an_error_not_a_removal(world):
+    provider = world.provider()
+    err = world.expect_error(provider.read, "acme/gone:5", {"project": "acme/gone", "token_id": 5.0})
+    assert err.status == 404 and "cannot see it" in str(err)
+
+
+def test_revoked_outside_pulumi_shows_as_drift_and_up_replaces_it(world):
+    token = EngineLike(world, world.provider(), rotating())
+    token.up()
+    old_id, old_value = token.outs["token_id"], token.outs["token"]
+    world.sb.api("DELETE", f"/projects/{world.project['id']}/access_tokens/{old_id}", expect=204)
+    token.refresh()
+    assert (token.outs["revoked"], token.outs["active"]) == (True, False)
+    world.calls()
+    diff = token.provider.diff(token.id, token.outs, token.check())
+    assert diff.replaces == ["revoked"] and world.calls() == {}
+    assert token.up() == "replace"
+    assert world.calls() == {
+        "POST /projects/:id/access_tokens": 1,
+        "DELETE /projects/:id/access_tokens/:token_id": 1,
+    }
+    assert token.outs["token_id"] != old_id and token.outs["token"] != old_value
+    assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
+
+
+def test_expired_fixed_date_token_shows_inactive_and_stays(world):
+    token = EngineLike(world, world.provider(), fixed(expires_at=day(10)))
+    token.up()
+    world.clocks.days_later(11)
+    token.refresh()
+    assert (token.outs["active"], token.outs["revoked"]) == (False, False)
+    world.calls()
+    assert token.up() == "same", "a past fixed date is neither rejected again nor renewed"
+    assert world.calls() == {}
+
+
+# --- update ----------------------------------------------------------------------------------------
+
+
+def test_changing_expires_at_rotates_in_place(world):
+    token = EngineLike(world, world.provider(), fixed())
+    token.up()
+    before = dict(token.outs)
+    world.calls()
+    assert token.up(fixed(expires_at=day(90))) == "update"
+    assert world.calls() == {"POST /projects/:id/access_tokens/:token_id/rotate": 1}
+    after = token.outs
+    assert after["user_id"] == before["user_id"], "same bot user"
+    assert after["token_id"] != before["token_id"] and after["token"] != before["token"]
+    assert after["expires_at"] == day(90)
+    assert token.id == f"acme/app:{before['token_id']}", "the resource id stays; token_id follows rotations"
+    assert authenticates_as(world.sb, before["token"]) is None
+    assert authenticates_as(world.sb, after["token"]) == after["token_id"]
+    # Later calls use the current token id, not the one in the resource id.
+    assert token.refresh() and token.outs["token_id"] == after["token_id"]
+    token.destroy()
+    assert world.active_tokens() == []
+
+
+def test_rotation_window_rotates_on_a_scheduled_up(world):
+    token = EngineLike(world, world.provider(), rotating())
+    token.up()
+    first = dict(token.outs)
+    world.clocks.days_later(22)
+    world.calls()
+    assert token.up() == "same", "outside the window nothing happens"
+    world.clocks.days_later(23)
+    assert token.up() == "update"
+    assert world.calls() == {"POST /projects/:id/access_tokens/:token_id/rotate": 1}
+    assert token.outs["expires_at"] == day(23 + 30)
+    assert token.outs["user_id"] == first["user_id"]
+
+
+def test_update_uses_the_date_planned_at_preview(world):
+    token = EngineLike(world, world.provider(), rotating())
+    token.up()
+    world.clocks.days_later(25)
+    planned = token.check()
+    assert planned["expires_at"] == day(55)
+    world.clocks.days_later(26)  # the update runs the next day
+    result = token.provider.update(token.id, token.outs, planned)
+    world.values.add(result.outs["token"])
+    assert result.outs["expires_at"] == day(55)
+
+
+def test_expired_token_under_rotation_is_rotated_not_replaced(world):
+    token = EngineLike(world, world.provider(), rotating())
+    token.up()
+    world.clocks.days_later(40)
+    token.refresh()
+    assert token.outs["active"] is False
+    world.calls()
+    assert token.up() == "update"
+    assert world.calls() == {"POST /projects/:id/access_tokens/:token_id/rotate": 1}
+    assert token.outs["active"] is True and token.outs["expires_at"] == day(70)
+
+
+def test_input_change_needing_no_rotation_updates_without_a_call(world):
+    token = EngineLike(world, world.provider(), rotating())
+    token.up()
+    world.calls()
+    same_day = rotating(rotation_configuration={"expiration_days": 30, "rotate_before_days": 5})
+    assert token.up(same_day) == "update"
+    assert world.calls() == {}
+    assert token.outs["rotation_configuration"] == {"expiration_days": 30, "rotate_before_days": 5}
+    assert token.outs["token"] in world.values
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"scopes": ["read_registry", "read_api"]}, {"access_level": "reporter"}, {"name": "renamed"},
+     {"description": "now described"}],
+)
+def test_replacing_changes_create_then_revoke(world, change):
+    token = EngineLike(world, world.provider(), rotating())
+    token.up()
+    old = dict(token.outs)
+    world.calls()
+    assert token.up(rotating(**change)) == "replace"
+    assert world.calls() == {"POST /projects/:id/access_tokens": 1, "DELETE /projects/:id/access_tokens/:token_id": 1}
+    assert token.outs["user_id"] != old["user_id"], "a new bot user"
+    assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
+
+
+def test_scope_order_and_level_number_do_not_replace(world):
+    token = EngineLike(world, world.provider(), rotating(scopes=["read_registry", "read_api"]))
+    token.up()
+    world.calls()
+    assert token.up(rotating(scopes=["read_api", "READ_REGISTRY"], access_level=30)) == "same"
+    assert world.calls() == {}
+
+
+# --- self-rotation ----------------------------------------------------------------------------------
+
+
+def test_self_rotation_needs_no_admin_credential(world):
+    token = EngineLike(world, world.provider(), fixed(scopes=["read_api", "self_rotate"]))
+    token.up()
+    old = dict(token.outs)
+    token.provider = world.provider(token=None)
+    world.calls()
+    assert token.up(fixed(scopes=["read_api", "self_rotate"], expires_at=day(45))) == "update"
+    assert world.calls() == {"POST /projects/:id/access_tokens/self/rotate": 1}
+    assert token.outs["user_id"] == old["user_id"] and token.outs["expires_at"] == day(45)
+    assert authenticates_as(world.sb, token.outs["token"]) == token.outs["token_id"]
+    assert authenticates_as(world.sb, old["token"]) is None
+
+
+def test_expired_self_rotate_token_falls_back_to_the_admin(world):
+    token = EngineLike(world, world.provider(), rotating(scopes=["self_rotate"]))
+    token.up()
+    world.clocks.days_later(31)
+    token.refresh()
+    world.calls()
+    assert token.up() == "update"
+    assert world.calls() == {"POST /projects/:id/access_tokens/:token_id/rotate": 1}
+
+
+# --- delete ------------------------------------------------------------------------------------------
+
+
+def test_delete_is_one_delete_and_repeatable(world):
+    token = EngineLike(world, world.provider(), fixed())
+    token.up()
+    world.calls()
+    token.destroy()
+    assert world.calls() == {"DELETE /projects/:id/access_tokens/:token_id": 1}
+    assert world.active_tokens() == []
+    token.destroy()  # already revoked
+    token.provider.delete("acme/app:999", {"project": "acme/app", "token_id": 999.0})  # missing
+    assert world.calls() == {"DELETE /projects/:id/access_tokens/:token_id": 2}
+
+
+def test_delete_without_token_id_output_uses_the_id(world):
+    token = EngineLike(world, world.provider(), fixed())
+    token.up()
+    token.provider.delete(token.id, {"project": "acme/app"})
+    assert world.active_tokens() == []
+
+
+# --- transient failures and lost answers ------------------------------------------------------------------
+
+
+def test_rate_limits_are_waited_out(world):
+    world.sb.set_faults(rate_limit_rate=0.5, retry_after=0, seed=3)
+    tokens = [EngineLike(world, world.provider(), fixed(name=f"t{i}")) for i in range(4)]
+    for token in tokens:
+        token.up()
+        assert token.refresh()
+    assert sorted(t["name"] for t in world.active_tokens()) == ["t0", "t1", "t2", "t3"]
+
+
+def test_server_errors_on_reads_and_deletes_are_retried(world):
+    token = EngineLike(world, world.provider(), fixed())
+    token.up()
+    world.sb.set_faults(error_rate=0.5, error_status=503, methods=["GET", "DELETE"], seed=7)
+    for _ in range(5):
+        assert token.refresh()
+    token.destroy()
+    assert world.active_tokens() == []
+
+
+def test_server_errors_on_create_never_leave_two_tokens(world):
+    world.sb.set_faults(error_rate=0.5, error_status=502, methods=["POST"], seed=11)
+    tokens = [EngineLike(world, world.provider(), fixed(name=f"t{i}")) for i in range(5)]
+    for token in tokens:
+        token.up()
+    world.sb.clear_faults()
+    for token in tokens:
+        (live,) = world.active_tokens(token.outs["name"])
+        assert live["id"] == token.outs["token_id"]
+        assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
+
+
+def test_lost_create_answer_is_recovered_without_an_orphan(world):
+    world.sb.set_faults(drop_after_commit=["create"], drop_rate=1.0)
+    token = EngineLike(world, world.provider(), rotating())
+    token.up()
+    calls = world.calls()
+    assert calls["POST /projects/:id/access_tokens"] == 1, "never re-POSTed after a committed create"
+    assert calls["POST /projects/:id/access_tokens/:token_id/rotate"] == 1
+    world.sb.clear_faults()
+    (live,) = world.active_tokens()
+    assert live["id"] == token.outs["token_id"] and live["expires_at"] == day(30)
+    assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
+
+
+def test_lost_rotate_answer_is_recovered_without_an_orphan(world):
+    token = EngineLike(world, world.provider(), fixed())
+    token.up()
+    bot = token.outs["user_id"]
+    world.sb.set_faults(drop_after_commit=["rotate"], drop_rate=0.5, seed=5)
+    token.up(fixed(expires_at=day(90)))
+    world.sb.clear_faults()
+    (live,) = world.active_tokens()
+    assert (live["id"], live["user_id"], live["expires_at"]) == (token.outs["token_id"], bot, day(90))
+    assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_lost_answer_ends_with_one_active_token_per_resource(world, seed):
+    world.sb.set_faults(drop_after_commit=["create", "rotate"], drop_rate=0.4, error_rate=0.1,
+                        methods=["POST"], seed=seed)
+    tokens = [EngineLike(world, world.provider(), rotating(name=f"bot{i}")) for i in range(3)]
+    for token in tokens:
+        token.up()
+    world.clocks.days_later(25)
+    for token in tokens:
+        assert token.up() == "update"
+    world.sb.clear_faults()
+    for token in tokens:
+        (live,) = world.active_tokens(token.outs["name"])
+        assert live["id"] == token.outs["token_id"] and live["expires_at"] == day(55)
+        assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
+
+
+def test_lost_answers_that_never_stop_end_in_a_clear_error(world):
+    token = EngineLike(world, world.provider(), fixed())
+    token.up()
+    world.sb.set_faults(drop_after_commit=["rotate"], drop_rate=1.0)
+    err = world.expect_error(token.up, fixed(expires_at=day(90)))
+    assert f"failed {recovery.MAX_ATTEMPTS} times without an answer" in str(err) and "pulumi refresh" in str(err)
+    world.sb.clear_faults()
+    assert len(world.active_tokens()) == 1, "still exactly one live token for the bot"
+
+
+def test_unreachable_gitlab_is_a_clear_error(world):
+    provider = world.provider()
+    gitlab_api.configure(gitlab_api.Settings(base_url="http://127.0.0.1:9", token=world.sb.admin_token))
+    err = world.expect_error(provider.read, "acme/app:1", {"project": "acme/app", "token_id": 1.0})
+    assert str(err).startswith("Could not reach GitLab at http://127.0.0.1:9 on GET /projects/acme%2Fapp/access_tokens/1")
