@@ -1,0 +1,40 @@
+"""The quickstart program (Pulumi.yaml at the repository root; `make demo` runs it).
+
+A CI deploy token for one project, rotated in place 7 days before it expires
+whenever `pulumi up` runs, and a read-only token for a whole group. Both token
+values leave the stack only as secrets.
+"""
+
+import pulumi
+
+from pulumi_gitlab_tokens import GroupAccessToken, ProjectAccessToken, RotationConfigurationArgs
+
+config = pulumi.Config()
+project = config.get("project") or "acme/app"
+group = config.get("group") or "acme"
+
+deploy = ProjectAccessToken(
+    "ci-deploy",
+    project=project,
+    name="ci-deploy",
+    scopes=["read_registry", "read_repository"],
+    access_level="developer",
+    rotation_configuration=RotationConfigurationArgs(expiration_days=30, rotate_before_days=7),
+    description="Pulls images and code in the deploy pipeline",
+)
+
+reader = GroupAccessToken(
+    "group-reader",
+    group=group,
+    name="group-reader",
+    scopes=["read_api"],
+    access_level="reporter",
+    rotation_configuration=RotationConfigurationArgs(expiration_days=60, rotate_before_days=14),
+    description="Read-only API access for the group's dashboards",
+)
+
+pulumi.export("project_token", deploy.token)
+pulumi.export("project_token_expires_at", deploy.expires_at)
+pulumi.export("project_token_bot_user_id", deploy.user_id)
+pulumi.export("group_token", reader.token)
+pulumi.export("group_token_expires_at", reader.expires_at)

@@ -1,0 +1,82 @@
+"""Every example project, and `make demo`, run against the sandbox through the real CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+
+from support.pulumi_cli import REPO, VENV_BIN, policy_pack_args
+
+EXAMPLES = REPO / "examples"
+
+
+def test_ci_deploy_example(gitlab_stack):
+    gs = gitlab_stack(EXAMPLES / "ci-deploy")
+    gs.stack.up()
+    tokens = sorted(gs.active_tokens(), key=lambda t: t["name"])
+    assert [(t["name"], t["scopes"]) for t in tokens] == [
+        ("ci-registry-pull", ["read_registry"]),
+        ("ci-repo-push", ["write_repository"]),
+    ]
+    shown = gs.stack.run("stack", "output").output
+    assert "[secret]" in shown
+    gs.assert_no_secret_leaks()
+    gs.stack.destroy()
+    assert gs.active_tokens() == []
+
+
+def test_rotation_example_rotates_in_place_on_a_later_night(gitlab_stack):
+    gs = gitlab_stack(EXAMPLES / "rotation")
+    gs.stack.up()
+    first = gs.reveal_outputs()
+    # Night 5: outside the window (expires in 9 days, rotation 3 days before): no change.
+    night5 = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=5)).strftime("%Y-%m-%dT02:00:00Z")
+    gs.sandbox.set_time(night5)
+    try:
+        gs.stack.preview("--expect-no-changes", env={"GITLAB_TESTING_TIME": night5})
+        # Night 12: inside the window: rotated in place.
+        night12 = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=12)).strftime("%Y-%m-%dT02:00:00Z")
+        gs.sandbox.set_time(night12)
+        gs.stack.up(env={"GITLAB_TESTING_TIME": night12})
+        second = gs.reveal_outputs()
+        assert second["bot_user_id"] == first["bot_user_id"]
+        assert second["token_id"] != first["token_id"]
+        assert second["token"] != first["token"]
+        assert second["expires_at"] == (dt.date.fromisoformat(night12[:10]) + dt.timedelta(days=14)).isoformat()
+        [active] = gs.active_tokens()
+        assert active["id"] == second["token_id"]
+    finally:
+        gs.sandbox.set_time(None)
+    gs.assert_no_secret_leaks()
+
+
+def test_policy_example_fails_then_passes_with_its_config(gitlab_stack):
+    gs = gitlab_stack(EXAMPLES / "policy")
+    failing = gs.stack.preview(*policy_pack_args(), check=False)
+    assert failing.returncode != 0
+    for policy in ("gitlab-token-scopes", "gitlab-token-lifetime"):
+        assert policy in failing.output, failing
+    passing = gs.stack.preview(*policy_pack_args(config=gs.stack.dir / "policy-config.json"))
+    assert passing.returncode == 0
+
+
+def test_make_demo_twice_converges(tmp_path):
+    env = {**os.environ, "GITLAB_TOKENS_DEMO_DIR": str(tmp_path / "demo")}
+    env.pop("PULUMI_BACKEND_URL", None)
+    demo = [str(VENV_BIN / "python"), str(REPO / "toolchain" / "demo.py")]
+    try:
+        first = subprocess.run([*demo, "up"], env=env, capture_output=True, text=True, timeout=600)
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "+ 3 created" in first.stdout, first.stdout  # the stack and two tokens
+        assert "project_token" in first.stdout and "[secret]" in first.stdout
+        assert "make demo-down" in first.stdout
+        second = subprocess.run([*demo, "up"], env=env, capture_output=True, text=True, timeout=600)
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert "3 unchanged" in second.stdout, second.stdout
+        admin = (tmp_path / "demo" / "admin-token").read_text().strip()
+        assert admin not in first.stdout + first.stderr + second.stdout + second.stderr
+    finally:
+        down = subprocess.run([*demo, "down"], env=env, capture_output=True, text=True, timeout=600)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert "sandbox stopped" in down.stdout

@@ -1,0 +1,54 @@
+"""The policy pack through `pulumi preview --policy-pack policies`, on programs using our resources."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from support.pulumi_cli import POLICY_PACK, policy_pack_args
+
+
+def _write_config(tmp_path, config: dict):
+    path = tmp_path / "policy-config.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def test_compliant_program_passes(gitlab_stack):
+    gs = gitlab_stack(scopes="read_api", expirationDays="30", rotateBeforeDays="7")
+    preview = gs.stack.preview(*policy_pack_args())
+    assert "gitlab-tokens" in preview.output, preview  # the pack really ran
+    assert "mandatory" not in preview.output, preview
+
+
+def test_forbidden_scope_fails_the_preview_and_names_policy_and_scope(gitlab_stack, tmp_path):
+    gs = gitlab_stack(scopes="api,read_repository")
+    preview = gs.stack.preview(*policy_pack_args(), check=False)
+    assert preview.returncode != 0, preview
+    assert "gitlab-token-scopes" in preview.output, preview
+    assert "Forbidden scopes: api" in preview.output, preview
+    assert gs.tokens() == [], "a failed preview must create nothing"
+
+    # The same program passes once the team's config allows `api`.
+    config = _write_config(tmp_path, {"gitlab-token-scopes": {"forbiddenScopes": ["sudo", "admin_mode"]}})
+    assert gs.stack.preview(*policy_pack_args(config=config)).returncode == 0
+
+
+def test_lifetime_limit_follows_config(gitlab_stack, tmp_path):
+    gs = gitlab_stack(expirationDays="120", rotateBeforeDays="7")
+    failing = gs.stack.preview(*policy_pack_args(), check=False)
+    assert failing.returncode != 0 and "gitlab-token-lifetime" in failing.output, failing
+    config = _write_config(tmp_path, {"gitlab-token-lifetime": {"maxDays": 180}})
+    assert gs.stack.preview(*policy_pack_args(config=config)).returncode == 0
+    advisory = _write_config(tmp_path, {"gitlab-token-lifetime": "advisory"})
+    warned = gs.stack.preview(*policy_pack_args(config=advisory))
+    assert "gitlab-token-lifetime" in warned.output and "advisory" in warned.output, warned
+
+
+def test_remediation_clamps_what_gets_created(gitlab_stack):
+    gs = gitlab_stack(expirationDays="200", rotateBeforeDays="7")
+    gs.stack.up(*policy_pack_args(config=POLICY_PACK / "config" / "remediate.json"))
+    tokens = gs.active_tokens()
+    assert len(tokens) == 2
+    clamped = (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=90)).isoformat()
+    assert {t["expires_at"] for t in tokens} == {clamped}, tokens
