@@ -344,6 +344,18 @@ def _check_expiry(
 ) -> None:
     fixed_raw = news.get("expires_at")
     rotation_raw = news.get("rotation_configuration")
+    if fixed_raw is not None and rotation_raw is not None and _is_carried_plan(olds, fixed_raw):
+        # ``ignore_changes=["expires_at"]`` makes the engine copy the old
+        # planned date into the new inputs: keep that date, i.e. no rotation.
+        out["rotation_configuration"] = rotation_raw
+        rotation = _parse_rotation(rotation_raw, max_lifetime_days, problems)
+        if rotation is not None:
+            out["rotation_configuration"] = {
+                "expiration_days": rotation.expiration_days,
+                "rotate_before_days": rotation.rotate_before_days,
+            }
+        out["expires_at"] = fixed_raw
+        return
     if fixed_raw is not None and rotation_raw is not None:
         problems.add(
             "expires_at",
@@ -405,6 +417,14 @@ def _check_expiry(
             )
             return
     out["expires_at"] = fixed.isoformat()
+
+
+def _is_carried_plan(olds: Mapping[str, Any], expires_at: Any) -> bool:
+    """Whether ``expires_at`` is the date planned last time under ``rotation_configuration``."""
+    if not isinstance(olds.get("rotation_configuration"), Mapping):
+        return False
+    planned = stored_date(olds.get("expires_at"))
+    return planned is not None and not is_unknown(expires_at) and stored_date(expires_at) == planned
 
 
 def _previous_from_inputs(olds: Mapping[str, Any]) -> PreviousToken | None:

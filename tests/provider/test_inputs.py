@@ -173,6 +173,22 @@ def test_both_expires_at_and_rotation_is_one_failure():
     }
 
 
+def test_ignore_changes_on_expires_at_keeps_the_planned_date():
+    """The engine copies an ignored property's old value in: that is not the user setting both."""
+    first, _ = check(rotating())
+    later = TODAY + dt.timedelta(days=40)  # far inside the window
+    inputs, failures = check_inputs(PROJECT, first, rotating(expires_at=first["expires_at"]), later)
+    assert failures == []
+    assert inputs["expires_at"] == first["expires_at"]
+    assert inputs["rotation_configuration"] == {"expiration_days": 30, "rotate_before_days": 7}
+
+
+def test_checking_checked_inputs_again_is_stable():
+    first, _ = check(rotating(access_level=30))
+    again, failures = check(first, olds=first)
+    assert (again, failures) == (first, [])
+
+
 def test_neither_expires_at_nor_rotation_is_rejected():
     assert "GitLab requires an expiry" in failures_of(fixed(expires_at=None))["expires_at"]
 

@@ -207,6 +207,14 @@ def test_unknown_planned_date_is_a_change(diffing):
     assert (result.changes, result.replaces) == (True, None)
 
 
+def test_update_refuses_a_revoked_token_before_any_call(diffing, monkeypatch):
+    """The engine replaces revoked tokens (diff says so); update never tries to rotate one."""
+    provider = ProjectAccessTokenProvider()
+    monkeypatch.setattr(gitlab_api, "admin_client", lambda: pytest.fail("no API call expected"))
+    with pytest.raises(GitLabTokenError, match="must be replaced, not updated"):
+        provider.update("acme/app:12", {**OLD, "revoked": True}, dict(NEW))
+
+
 # --- check: never raises ---------------------------------------------------------------------------
 
 
