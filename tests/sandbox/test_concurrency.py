@@ -54,3 +54,22 @@ def test_concurrent_rotations_of_one_token_yield_exactly_one_winner(world: World
     assert sorted(statuses) == [200] + [400] * 19
     census = sb.tokens()
     assert len(census) == 2 and [t["active"] for t in census] == [False, True]
+
+
+def test_concurrent_self_rotations_of_one_token_yield_exactly_one_winner(world: World) -> None:
+    sb = world.sb
+    token = world.create_token("project")
+    url = f"{sb.base_url}/api/v4/projects/{world.project['id']}/access_tokens/self/rotate"
+
+    def rotate(_: int) -> int:
+        return requests.post(url, headers={"PRIVATE-TOKEN": token["token"]}, timeout=60).status_code
+
+    with ThreadPoolExecutor(20) as pool:
+        statuses = list(pool.map(rotate, range(20)))
+    assert statuses.count(200) == 1
+    # Losers either raced past authentication (400 Token already revoked) or presented the
+    # now-revoked token on a rotate path: that is reuse, which revokes the whole family (401).
+    assert set(statuses) <= {200, 400, 401}
+    census = sb.tokens()
+    assert len(census) == 2 and census[0]["active"] is False
+    assert census[1]["active"] is (401 not in statuses)

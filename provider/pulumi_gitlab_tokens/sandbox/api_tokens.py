@@ -245,16 +245,23 @@ def self_rotate_token(kind: str, ctx: Context, call: Call) -> Response:
     if not permissions.is_bot(call.user):
         raise errors.not_allowed()
     resource = permissions.find_resource(ctx.store, call.user, kind, call.path_params["id"])
-    if _find_token(ctx, resource, str(call.token["id"])) is None:
+    current = _find_token(ctx, resource, str(call.token["id"]))
+    if current is None:
         raise errors.unauthorized()
-    new, secret = rotate(ctx, call.token, expires_at)
+    new, secret = rotate(ctx, current, expires_at)
     return Response.json(200, entities.with_token(_entity(ctx, new), secret))
 
 
 # --- /personal_access_tokens/self ----------------------------------------------------
 
+def _current(ctx: Context, token: sqlite3.Row) -> sqlite3.Row:
+    """The caller's token as it is now: a concurrent request may have rotated it since authentication."""
+    return ctx.store.token(token["id"]) or token
+
+
 def get_self(ctx: Context, call: Call) -> Response:
-    return Response.json(200, entities.personal_access_token_with_ips(call.token, ctx.today().isoformat()))
+    token = _current(ctx, call.token)
+    return Response.json(200, entities.personal_access_token_with_ips(token, ctx.today().isoformat()))
 
 
 def revoke_self(ctx: Context, call: Call) -> Response:
@@ -266,6 +273,6 @@ def rotate_self(ctx: Context, call: Call) -> Response:
     p = Params(call.request.params)
     expires_at = p.date("expires_at")
     p.check()
-    new, secret = rotate(ctx, call.token, expires_at)
+    new, secret = rotate(ctx, _current(ctx, call.token), expires_at)
     entity = entities.personal_access_token(new, ctx.today().isoformat())
     return Response.json(200, entities.with_token(entity, secret))
