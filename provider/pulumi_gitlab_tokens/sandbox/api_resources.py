@@ -193,14 +193,14 @@ def add_member(kind: str, ctx: Context, call: Call) -> Response:
     caller_level = permissions.access_level(store, call.user, resource)
     # Projects: Maintainers manage members (Owners alone grant Owner); groups: Owners.
     needed = MAINTAINER if kind == "project" else OWNER
-    if caller_level < needed or (level == OWNER and caller_level < OWNER) or level is None:
+    if caller_level < needed or (level == OWNER and caller_level < OWNER):
         raise errors.forbidden()
     target = store.user(user_id or 0)
     if target is None:
         raise errors.not_found("User")
     if store.member(kind, resource.id, target["id"]) is not None:
         raise errors.conflict("Member already exists")
-    store.add_member(kind, resource.id, target["id"], level, ctx.now_text())
+    store.add_member(kind, resource.id, target["id"], level or 0, ctx.now_text())
     row = next(r for r in store.members(kind, resource.id) if r["id"] == target["id"])
     return Response.json(201, entities.member(row, ctx.base_url))
 
