@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from support.pulumi_cli import PROGRAMS, PulumiStack
+from support.pulumi_cli import ENGINE_PROPERTY_DUMP, PROGRAMS, PulumiStack
 from support.sandbox import Sandbox, running_sandbox
 
 
@@ -39,10 +39,6 @@ def sandbox() -> Iterator[Sandbox]:
     """One sandbox for the engine tests; each test works in groups and projects of its own."""
     with running_sandbox() as sb:
         yield sb
-
-
-# The engine's own -v=9 lines that print marshaled property values.
-ENGINE_PROPERTY_DUMP = re.compile(r'"msg":"(Un)?[Mm]arshaling property for RPC\[')
 
 
 @dataclass

@@ -11,7 +11,7 @@ import base64
 import datetime as dt
 import json
 
-from conftest import ENGINE_PROPERTY_DUMP
+from support.pulumi_cli import ENGINE_PROPERTY_DUMP
 
 PROJECT_TYPE = "pulumi-python:dynamic/gitlab:ProjectAccessToken"
 GROUP_TYPE = "pulumi-python:dynamic/gitlab:GroupAccessToken"

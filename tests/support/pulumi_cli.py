@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ VENV_BIN = REPO / ".venv" / "bin"
 PROGRAMS = REPO / "tests" / "programs"
 POLICY_PACK = REPO / "policies"
 PASSPHRASE = "engine-test-passphrase"
+# The engine's own -v=9 log lines that print marshaled property values, secrets included.
+ENGINE_PROPERTY_DUMP = re.compile(r'"msg":"(Un)?[Mm]arshaling property for RPC\[')
 
 # Variables that would point the CLI at the user's own Pulumi account or state.
 _USER_PULUMI_VARS = ("PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_HOME", "PULUMI_CONFIG_PASSPHRASE_FILE")
