@@ -59,8 +59,9 @@ def test_log_has_one_line_per_request_and_no_secrets() -> None:
         group = sb.create_group("acme")
         created = sb.api("POST", f"/groups/{group['id']}/access_tokens", {"name": "x", "scopes": ["api"]})
         sb.api("POST", f"/groups/{group['id']}/access_tokens/{created['id']}/rotate")
-    # Read after the clean stop: a line is written just after its answer is sent, so earlier reads race.
-    log = sb.read_log()
+        # Read after a clean stop: a line is written just after its answer is sent, so earlier reads race.
+        sb.stop()
+        log = sb.read_log()
     for value in (sb.admin_token, secret, created["token"], "private_token"):
         assert value not in log
     assert " GET /api/v4/user 200 " in log
