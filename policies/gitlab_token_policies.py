@@ -46,6 +46,7 @@ from pulumi_policy import proxy as _proxy
 from pulumi_policy.proxy import UnknownValueError
 
 from pulumi_gitlab_tokens import catalogue, clock
+from pulumi_gitlab_tokens.inputs import integral
 
 #: The pack's name as the CLI shows it (``gitlab-tokens@v0.1.0``).
 PACK_NAME: Final[str] = "gitlab-tokens"
@@ -200,15 +201,9 @@ def _spelling(mapping: Mapping[str, Any], field: str) -> str:
 
 def as_int(value: Any) -> int | None:
     """A whole number from an int, an integral float (gRPC Structs carry floats) or a digit string."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
-    return None
+    return integral(value)
 
 
 def level_value(level: Any) -> int:
