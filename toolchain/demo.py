@@ -180,8 +180,7 @@ def up() -> None:
     pulumi("config", "set", "--secret", "gitlab:token", "--stack", STACK, env=env, input=token, quiet=True)
     say("running: pulumi up --yes --policy-pack policies")
     pulumi("up", "--yes", "--stack", STACK, "--policy-pack", str(REPO / "policies"), env=env)
-    say("stack outputs (secrets stay hidden):")
-    pulumi("stack", "output", "--stack", STACK, env=env)
+    # pulumi up has just printed the outputs, token values as [secret].
     print(
         "\nReveal a token value:   source .demo/env && pulumi stack output project_token --show-secrets\n"
         "Run again (no changes): make demo\n"
