@@ -1,0 +1,252 @@
+"""Drive the real ``pulumi`` CLI against the sandbox and measure what the provider costs.
+
+For each size N the harness makes N projects in one sandbox group, then two
+stacks of ``benchmarks/programs/fleet``: ``ours`` (N ``ProjectAccessToken``s)
+and ``floor`` (N no-op dynamic resources of the same shape). It runs ``up``, a
+no-op ``preview``, ``refresh`` and ``destroy`` on both, interleaved operation
+by operation so that drift in a noisy machine hits both flavors alike, and
+records for every run:
+
+* the wall time of the CLI command;
+* the peak RSS (``VmHWM``) and the CPU time (user + system) of the
+  ``python -m pulumi.dynamic`` provider process that command started;
+* the GitLab API calls the sandbox counted during it, by route.
+
+The CLI runs with its default ``--parallel``. Nothing here asserts timing:
+``make bench`` reports, the smoke test checks only that it works and the API
+call counts.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO / "tests") not in sys.path:
+    sys.path.insert(0, str(REPO / "tests"))  # the CLI and sandbox drivers the engine tests use
+
+from support.pulumi_cli import PulumiStack  # noqa: E402
+from support.sandbox import Sandbox, running_sandbox  # noqa: E402
+
+PROGRAM = REPO / "benchmarks" / "programs" / "fleet"
+OPERATIONS: tuple[str, ...] = ("up", "preview", "refresh", "destroy")
+FLAVORS: tuple[str, ...] = ("ours", "floor")
+#: GitLab API calls per token each operation should make when nothing goes wrong.
+API_CALL_TARGETS: dict[str, int] = {"up": 1, "preview": 0, "refresh": 1, "destroy": 1}
+#: How often the memory watcher looks at the provider process.
+RSS_POLL_SECONDS = 0.05
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class OperationRun:
+    """One CLI command on one stack."""
+
+    seconds: float
+    provider_peak_rss_kib: int | None
+    provider_cpu_seconds: float | None
+    api_calls: dict[str, int]
+
+    @property
+    def api_total(self) -> int:
+        return self.api_calls.get("total", 0)
+
+
+@dataclass
+class SizeResult:
+    """Every operation of both flavors at one size."""
+
+    size: int
+    runs: dict[tuple[str, str], OperationRun] = field(default_factory=dict)
+
+    def run(self, flavor: str, operation: str) -> OperationRun:
+        return self.runs[(flavor, operation)]
+
+    def ratio(self, operation: str) -> float:
+        """Wall time of ours over the floor's for ``operation``."""
+        return self.run("ours", operation).seconds / self.run("floor", operation).seconds
+
+    def api_calls_per_token(self, operation: str) -> float:
+        return self.run("ours", operation).api_total / self.size
+
+    def meets_api_targets(self) -> bool:
+        return all(self.api_calls_per_token(op) == API_CALL_TARGETS[op] for op in OPERATIONS)
+
+
+# --- the provider process's memory ---------------------------------------------------------------
+
+
+class ProviderWatcher:
+    """Peak RSS and CPU time of the ``pulumi.dynamic`` processes started by CLI runs using one ``PULUMI_HOME``.
+
+    The engine starts the provider itself, so the harness finds it in ``/proc``:
+    a command line running ``pulumi.dynamic`` whose environment has this
+    stack's ``PULUMI_HOME`` (other stacks' providers on the machine are ignored).
+    ``VmHWM`` is the kernel's own high-water mark, so polling only has to see
+    the process once before it exits. CPU time is the last sample before it
+    exits, so it may miss the final poll interval (the provider idles then).
+    """
+
+    def __init__(self, pulumi_home: Path) -> None:
+        self._home = f"PULUMI_HOME={pulumi_home}".encode()
+        self._peaks: dict[int, int] = {}
+        self._cpu_ticks: dict[int, int] = {}
+        self._verdicts: dict[int, bool] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> "ProviderWatcher":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_kib(self) -> int | None:
+        return max(self._peaks.values(), default=None)
+
+    @property
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of every provider process seen, summed."""
+        if not self._cpu_ticks:
+            return None
+        return sum(self._cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
+
+    def _poll(self) -> None:
+        while True:
+            self._sample()
+            if self._stop.wait(RSS_POLL_SECONDS):
+                self._sample()
+                return
+
+    def _sample(self) -> None:
+        for pid in _pids():
+            if not self._is_ours(pid):
+                continue
+            hwm = _vm_hwm_kib(pid)
+            if hwm is not None:
+                self._peaks[pid] = max(hwm, self._peaks.get(pid, 0))
+            ticks = _cpu_ticks(pid)
+            if ticks is not None:
+                self._cpu_ticks[pid] = max(ticks, self._cpu_ticks.get(pid, 0))
+
+    def _is_ours(self, pid: int) -> bool:
+        verdict = self._verdicts.get(pid)
+        if verdict is None:
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                verdict = b"pulumi.dynamic" in cmdline and self._home in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            except OSError:
+                return False  # gone, or not ours to read
+            self._verdicts[pid] = verdict
+        return verdict
+
+
+def _pids() -> Iterator[int]:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            yield int(entry.name)
+
+
+def _vm_hwm_kib(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return None
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """utime + stime of ``pid`` in clock ticks (fields 14 and 15 of ``/proc/<pid>/stat``)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces; the fields after it are split safely.
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+# --- the runs -------------------------------------------------------------------------------------
+
+
+def make_projects(sandbox: Sandbox, size: int) -> str:
+    """A fresh group with ``size`` projects ``p0000``...; returns the group's full path."""
+    group = sandbox.create_group(f"bench-{size}-{uuid.uuid4().hex[:6]}")
+    for index in range(size):
+        sandbox.create_project(f"p{index:04d}", group["id"])
+    return group["full_path"]
+
+
+def make_stack(sandbox: Sandbox, work: Path, flavor: str, size: int, group: str) -> PulumiStack:
+    stack = PulumiStack(PROGRAM, work / f"n{size}-{flavor}")
+    # The floor's provider module sits next to the program; its provider process must import it.
+    stack.extra_env["PYTHONPATH"] = str(stack.dir)
+    stack.config_set("gitlab:baseUrl", sandbox.base_url)
+    stack.config_set("gitlab:token", sandbox.admin_token, secret=True)
+    stack.config_set("count", str(size))
+    stack.config_set("group", group)
+    stack.config_set("flavor", flavor)
+    return stack
+
+
+def run_operation(stack: PulumiStack, sandbox: Sandbox, operation: str) -> OperationRun:
+    """Run one CLI command, timing it, watching its provider and counting its GitLab calls."""
+    command = {
+        "up": stack.up,
+        # --expect-no-changes: the CLI fails if the preview plans anything, so "no-op" is checked.
+        "preview": lambda: stack.preview("--expect-no-changes"),
+        "refresh": stack.refresh,
+        "destroy": stack.destroy,
+    }[operation]
+    sandbox.reset_counters()
+    with ProviderWatcher(stack.work / "home") as watcher:
+        started = time.perf_counter()
+        command()
+        seconds = time.perf_counter() - started
+    return OperationRun(seconds, watcher.peak_kib, watcher.cpu_seconds, sandbox.counters())
+
+
+def run_size(sandbox: Sandbox, size: int, work: Path, progress: Progress) -> SizeResult:
+    """Both flavors through every operation at one size."""
+    progress(f"N={size}: creating {size} projects")
+    group = make_projects(sandbox, size)
+    stacks = {flavor: make_stack(sandbox, work, flavor, size, group) for flavor in FLAVORS}
+    result = SizeResult(size)
+    for index, operation in enumerate(OPERATIONS):
+        # Alternate which flavor goes first so neither always pays for cold caches.
+        order = FLAVORS if index % 2 == 0 else FLAVORS[::-1]
+        for flavor in order:
+            run = run_operation(stacks[flavor], sandbox, operation)
+            result.runs[(flavor, operation)] = run
+            progress(f"N={size}: {operation:<8} {flavor:<5} {run.seconds:7.1f} s  "
+                     f"{run.api_total:5d} GitLab calls  provider peak RSS {_mib(run.provider_peak_rss_kib)}, "
+                     f"CPU {run.provider_cpu_seconds or 0:.2f} s")
+    return result
+
+
+def run_benchmark(sizes: list[int], work: Path, progress: Progress = print,
+                  sandbox: Sandbox | None = None) -> list[SizeResult]:
+    """Every size, in order, against ``sandbox`` (or a sandbox of its own)."""
+    if sandbox is None:
+        with running_sandbox() as own:
+            return run_benchmark(sizes, work, progress, own)
+    work.mkdir(parents=True, exist_ok=True)
+    return [run_size(sandbox, size, work, progress) for size in sizes]
+
+
+def _mib(kib: int | None) -> str:
+    return "n/a" if kib is None else f"{kib / 1024:.0f} MiB"

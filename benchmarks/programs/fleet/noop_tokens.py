@@ -1,0 +1,49 @@
+"""The engine's floor: a dynamic resource shaped like ``ProjectAccessToken`` whose provider does nothing.
+
+It lives in an importable module, as the real provider does, so dill pickles
+the provider by reference and the provider process imports it (the bench puts
+this directory on ``PYTHONPATH``). It reuses the real resource's constructor,
+so the inputs, the computed outputs and the secret ``token`` are identical;
+only the provider's work differs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from typing import Any, Optional
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, ResourceProvider
+
+from pulumi_gitlab_tokens import ProjectAccessTokenArgs
+from pulumi_gitlab_tokens.resources import _AccessTokenResource
+
+_next_token_id = itertools.count(1)
+
+
+class NoopTokenProvider(ResourceProvider):
+    """Create answers with outputs of the real shape; read echoes the state; delete does nothing."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        token_id = next(_next_token_id)
+        outs = {k: v for k, v in props.items() if v is not None}
+        # The same outputs the real provider records, so the state is the same size.
+        outs.update(token=f"noop-{secrets.token_urlsafe(20)}", token_id=token_id, user_id=token_id,
+                    active=True, revoked=False, created_at="2030-01-01T00:00:00.000Z",
+                    expires_at="2030-01-31", access_level="developer")
+        return CreateResult(f"{props['project']}:{token_id}", outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, {k: v for k, v in props.items() if k != "__provider"})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        return None
+
+
+class NoopProjectToken(_AccessTokenResource, module="bench", name="NoopProjectToken"):
+    """A ``ProjectAccessToken`` look-alike that never calls GitLab."""
+
+    def __init__(self, resource_name: str, args: ProjectAccessTokenArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__(NoopTokenProvider(), resource_name, args, opts)
