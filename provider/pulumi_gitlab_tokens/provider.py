@@ -35,7 +35,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import catalogue, clock, gitlab_api, kinds, recovery
+from . import catalogue, clock, gitlab_api, journal, kinds, recovery
 from .errors import GitLabTokenError, scrub
 from .inputs import (
     TokenSpec,
@@ -89,6 +89,15 @@ class AccessTokenProvider(ResourceProvider):
     """Shared lifecycle of a resource access token; subclasses fix the :class:`TokenKind`."""
 
     kind: ClassVar[TokenKind]
+    #: ``"<organization>/<project>/<stack>"`` of the program that declared the
+    #: resource: it scopes the intent journal to one stack. Pickled with the
+    #: instance (a few bytes, no secret); ``None`` for states written before it.
+    owner: str | None = None
+
+    def __init__(self, owner: str | None = None) -> None:
+        super().__init__()
+        if owner is not None:
+            self.owner = owner
 
     # --- configuration ---------------------------------------------------------------
 
@@ -120,6 +129,7 @@ class AccessTokenProvider(ResourceProvider):
         access level, and when a still-needed token was revoked; rotates
         in place when the planned expiry differs from the current one.
         """
+        self._settle_journal(_id, olds)
         replaces = [key for key in self._replace_keys() if _differs(key, olds.get(key), news.get(key))]
         changed = bool(replaces)
         planned = news.get("expires_at")
@@ -146,7 +156,7 @@ class AccessTokenProvider(ResourceProvider):
         spec = TokenSpec.from_checked(self.kind, props)
         expires_at = _planned_expiry(spec)
         api = gitlab_api.AccessTokenApi(self.kind, spec.parent)
-        answer = recovery.create_token(api, spec, expires_at)
+        answer = recovery.create_token(api, spec, expires_at, self._slot(spec.parent, spec.name))
         outs = self._outputs(props, answer, token=answer.get("token"))
         return CreateResult(f"{spec.parent}:{outs['token_id']}", outs)
 
@@ -157,6 +167,7 @@ class AccessTokenProvider(ResourceProvider):
         """One GET. Keeps ``token`` (GitLab never returns it again); a deleted token leaves the state."""
         parent, token_id = self._locate(id_, props)
         answer = gitlab_api.AccessTokenApi(self.kind, parent).get(token_id)
+        self._settle_journal(id_, props)
         if answer is None:
             return ReadResult(None, {})
         current = {k: v for k, v in props.items() if k != PROVIDER_KEY}
@@ -169,6 +180,7 @@ class AccessTokenProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Rotate in place to the expiry planned at preview, or record input changes that need no call."""
         spec = TokenSpec.from_checked(self.kind, news)
+        self._settle_journal(id_, olds)
         decision = decide(_previous_from_outputs(olds), _wanted(news), clock.today())
         if decision.action is Action.REPLACE:
             raise GitLabTokenError(
@@ -199,8 +211,29 @@ class AccessTokenProvider(ResourceProvider):
         """One DELETE (revoke). An already revoked or missing token counts as revoked."""
         parent, token_id = self._locate(id_, props)
         gitlab_api.AccessTokenApi(self.kind, parent).revoke(token_id)
+        self._settle_journal(id_, props)
 
     # --- helpers ---------------------------------------------------------------------
+
+    def _slot(self, parent: str, name: str) -> journal.Slot:
+        """This stack's journal entry for the token ``name`` of ``parent`` on the configured GitLab."""
+        return journal.Slot(base_url=gitlab_api.current_settings().base_url, kind=self.kind.parent,
+                            parent=parent, name=name, owner=self.owner)
+
+    def _settle_journal(self, id_: str, props: Mapping[str, Any]) -> None:
+        """The engine holds this token in its state: forget a journal entry naming it.
+
+        Called by every operation that receives the state's outputs, so an
+        answered create stops being a candidate for adoption as soon as the
+        engine shows it persisted it. Never fails the operation.
+        """
+        try:
+            parent, token_id = self._locate(id_, props)
+            name = props.get("name")
+            if isinstance(name, str) and name:
+                self._slot(parent, name).settle(token_id)
+        except Exception:  # a safety net must not break the operation it guards
+            pass
 
     def _locate(self, id_: str, props: Mapping[str, Any]) -> tuple[str, int]:
         """The parent and the *current* token id: the ``token_id`` output, else the id's suffix."""

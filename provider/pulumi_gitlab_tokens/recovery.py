@@ -28,6 +28,36 @@ Lost self-rotation
     GitLab's reuse detection, which revokes the whole token family. Looking
     needs the admin credential; without one the error says so.
 
+A create that died with its process
+    In-process recovery ends with the process. When ``pulumi up`` is killed
+    (SIGKILL, a crashed runner) a create GitLab committed leaves a token
+    nobody holds, and the state knows the create only as *pending*; after
+    ``pulumi cancel`` and ``pulumi refresh --clear-pending-creates`` the
+    next ``up`` creates the resource again. So ``create`` keeps a local
+    intent journal (:mod:`.journal`), one entry per stack and token: written
+    before the POST (start time, the spec posted), given the token id after
+    the answer, and forgotten as soon as the engine hands that token back to
+    the provider as state (``diff``, ``read``, ``update``, ``delete``). A
+    create that finds an entry lists the parent's tokens by name and takes
+    those the dead create could have made - unrevoked, the spec it posted,
+    created since it began. If the newest also fits what is wanted now it is
+    adopted by rotation (fresh value, orphan revoked, same bot user); every
+    other one is revoked, then the POST goes ahead. The normal case stays one
+    POST: the journal is local files. Entries are per stack (the program
+    names its organization/project/stack), and Pulumi's stack lock means
+    whoever finds an entry knows its writer is finished or dead.
+
+    Limits: an entry written on another machine (a CI runner whose home is
+    thrown away) is not seen, so the orphan stays - revoke it by name. An
+    answered entry whose token the engine did persist but has not handed
+    back yet (the resource was removed from the program and a new one with
+    the same token name added in the same run) is adopted too: its token is
+    rotated a little before the old resource's delete would have revoked it.
+    Rotations (``update``) are not journalled: a kill mid-rotation leaves
+    the old token revoked in the state; ``refresh`` shows it, ``up``
+    replaces it, and the lost successor stays active until it expires or is
+    revoked by hand.
+
 Attempts are bounded (:data:`MAX_ATTEMPTS`); when they run out the error says
 what is known. The one thing the listing cannot tell apart is a twin: another
 token in the same parent with the same name, scopes, level, description and
@@ -37,14 +67,15 @@ default, the resource name, is distinct).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from typing import Any
 
-from . import clock
+from . import clock, journal
 from .errors import GitLabTokenError
 from .gitlab_api import AccessTokenApi, AnswerLost, has_admin_credential
-from .inputs import TokenSpec, stored_date
+from .inputs import TokenSpec, integral, stored_date
 
 MAX_ATTEMPTS = 6
 RETRY_PAUSE_SECONDS = 0.5
@@ -52,9 +83,72 @@ RETRY_PAUSE_SECONDS = 0.5
 CLOCK_SKEW = dt.timedelta(minutes=10)
 
 
-def create_token(api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date) -> dict[str, Any]:
-    """Create the token (one POST when all goes well); GitLab's answer, with ``token``."""
+def create_token(
+    api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, slot: journal.Slot | None = None
+) -> dict[str, Any]:
+    """Create the token (one POST when all goes well); GitLab's answer, with ``token``.
+
+    With a journal ``slot``, an entry left by a create that died is resolved
+    first (see the module docstring), the intent is written before the POST
+    and the token id after the answer.
+    """
     started = clock.now()
+    intent = journal.Intent(
+        started=started, scopes=tuple(sorted(spec.scopes)), access_level=spec.access_level_value,
+        description=spec.description, expires_at=expires_at.isoformat(),
+    )
+    if slot is not None:
+        prior = slot.read()
+        if prior is not None:
+            adopted = _resolve_prior(api, spec, expires_at, prior, slot)
+            if adopted is not None:
+                slot.write(dataclasses.replace(prior, token_id=int(adopted["id"])))
+                return adopted
+        slot.write(intent)
+    try:
+        answer = _create_token(api, spec, expires_at, started)
+    except GitLabTokenError as err:
+        if slot is not None and err.status is not None and 400 <= err.status < 500:
+            slot.clear()  # GitLab refused: nothing was committed, nothing to resolve later
+        raise
+    if slot is not None:
+        slot.write(dataclasses.replace(intent, token_id=int(answer["id"])))
+    return answer
+
+
+def _resolve_prior(
+    api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, prior: journal.Intent, slot: journal.Slot
+) -> dict[str, Any] | None:
+    """Deal with the tokens a dead create may have left; GitLab's answer if one was adopted.
+
+    Candidates are the unrevoked tokens with the name and the spec the dead
+    create posted, made since it began. If the newest also fits what is
+    wanted now it is adopted by rotation (fresh value, same bot, the orphan
+    revoked); every other candidate is revoked.
+    """
+    candidates = [
+        t for t in api.list_named(spec.name)
+        if _matches_fields(t, set(prior.scopes), prior.access_level, prior.description,
+                           stored_date(prior.expires_at), prior.started - CLOCK_SKEW)
+    ]
+    candidates.sort(key=lambda t: int(t["id"]))
+    answer: dict[str, Any] | None = None
+    if candidates and _matches(candidates[-1], spec, expires_at, prior.started - CLOCK_SKEW):
+        newest = candidates.pop()
+        # While the rotation is in flight the entry names no token, so a crash now
+        # leaves it for the next create, which finds the rotated successor.
+        slot.write(dataclasses.replace(prior, token_id=None))
+        answer = rotate_token(api, token_id=int(newest["id"]), bot_user_id=integral(newest.get("user_id")),
+                              name=spec.name, expires_at=expires_at)
+    for orphan in candidates:
+        api.revoke(int(orphan["id"]))
+    if answer is None:
+        slot.clear()
+    return answer
+
+
+def _create_token(api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, started: dt.datetime) -> dict[str, Any]:
+    """The POST, with in-process recovery of lost answers."""
     since = started - CLOCK_SKEW
     lost = 0
     answer: dict[str, Any] | None = None
@@ -166,14 +260,22 @@ def _created_by_this_attempt(
 
 
 def _matches(token: dict[str, Any], spec: TokenSpec, expires_at: dt.date, since: dt.datetime) -> bool:
+    return _matches_fields(token, set(spec.scopes), spec.access_level_value, spec.description, expires_at, since)
+
+
+def _matches_fields(
+    token: dict[str, Any], scopes: set[str], access_level: int, description: str | None,
+    expires_at: dt.date | None, since: dt.datetime,
+) -> bool:
+    """Unrevoked, with these fields, and created since ``since`` (when GitLab says)."""
     if token.get("revoked") or token.get("id") is None:
         return False
-    if set(token.get("scopes") or ()) != set(spec.scopes):
+    if set(token.get("scopes") or ()) != scopes:
         return False
     level = token.get("access_level")
-    if level is not None and int(level) != spec.access_level_value:
+    if level is not None and int(level) != access_level:
         return False
-    if (token.get("description") or None) != spec.description:
+    if (token.get("description") or None) != description:
         return False
     if stored_date(token.get("expires_at")) != expires_at:
         return False

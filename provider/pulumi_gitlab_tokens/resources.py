@@ -143,6 +143,11 @@ class _AccessTokenResource(pulumi.dynamic.Resource):
         super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(secret_token, opts))
 
 
+def _owner() -> str:
+    """The stack declaring the resource, for the provider's intent journal (see :mod:`.journal`)."""
+    return f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+
+
 def _split_args(
     args: Any, opts: Optional[pulumi.ResourceOptions], args_type: type
 ) -> tuple[Any, Optional[pulumi.ResourceOptions]]:
@@ -198,7 +203,7 @@ class ProjectAccessToken(_AccessTokenResource, module="gitlab", name="ProjectAcc
                 description=description,
                 validate_past_expiration_date=validate_past_expiration_date,
             )
-        super().__init__(ProjectAccessTokenProvider(), resource_name, typed, opts)
+        super().__init__(ProjectAccessTokenProvider(_owner()), resource_name, typed, opts)
 
 
 class GroupAccessToken(_AccessTokenResource, module="gitlab", name="GroupAccessToken"):
@@ -242,4 +247,4 @@ class GroupAccessToken(_AccessTokenResource, module="gitlab", name="GroupAccessT
                 description=description,
                 validate_past_expiration_date=validate_past_expiration_date,
             )
-        super().__init__(GroupAccessTokenProvider(), resource_name, typed, opts)
+        super().__init__(GroupAccessTokenProvider(_owner()), resource_name, typed, opts)

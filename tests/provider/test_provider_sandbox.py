@@ -19,8 +19,9 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from pulumi_gitlab_tokens import GitLabTokenError, clock, gitlab_api, recovery
+from pulumi_gitlab_tokens import GitLabTokenError, clock, gitlab_api, journal, recovery
 from pulumi_gitlab_tokens.errors import CredentialMissingError
+from pulumi_gitlab_tokens.inputs import TokenSpec
 from pulumi_gitlab_tokens.provider import (
     AccessTokenProvider,
     GroupAccessTokenProvider,
@@ -588,3 +589,87 @@ def test_unreachable_gitlab_is_a_clear_error(world):
     gitlab_api.configure(gitlab_api.Settings(base_url="http://127.0.0.1:9", token=world.sb.admin_token))
     err = world.expect_error(provider.read, "acme/app:1", {"project": "acme/app", "token_id": 1.0})
     assert str(err).startswith("Could not reach GitLab at http://127.0.0.1:9 on GET /projects/acme%2Fapp/access_tokens/1")
+
+
+# --- a create that died with its process (the intent journal) --------------------------------
+
+
+def _died_mid_create(world: World, provider: AccessTokenProvider, news: dict[str, Any]) -> dict:
+    """What a SIGKILL during create leaves: the intent written, the token committed, no answer."""
+    checked = provider.check({}, dict(news)).inputs
+    spec = TokenSpec.from_checked(provider.kind, checked)
+    provider._slot(spec.parent, spec.name).write(journal.Intent(
+        started=clock.now(), scopes=tuple(sorted(spec.scopes)), access_level=spec.access_level_value,
+        description=spec.description, expires_at=checked["expires_at"],
+    ))
+    orphan = world.sb.api("POST", f"/projects/{world.project['id']}/access_tokens", {
+        "name": spec.name, "scopes": list(spec.scopes), "access_level": spec.access_level_value,
+        "expires_at": checked["expires_at"],
+    }, expect=201)
+    world.values.add(orphan["token"])
+    world.calls()
+    return orphan
+
+
+def test_create_writes_its_intent_and_the_next_diff_forgets_it(world):
+    provider = world.provider()
+    token = EngineLike(world, provider, rotating())
+    token.up()
+    assert world.calls() == {"POST /projects/:id/access_tokens": 1}, "the journal adds no API call"
+    entry = provider._slot("acme/app", "deploy-bot").read()
+    assert entry is not None and entry.token_id == token.outs["token_id"]
+    assert token.up() == "same"  # the engine's diff shows the state holds the token
+    assert provider._slot("acme/app", "deploy-bot").read() is None
+
+
+def test_a_create_that_died_is_adopted_by_rotation_not_duplicated(world):
+    provider = world.provider()
+    orphan = _died_mid_create(world, provider, rotating())
+    token = EngineLike(world, provider, rotating())
+    token.up()
+    calls = world.calls()
+    assert "POST /projects/:id/access_tokens" not in calls, calls
+    assert calls["POST /projects/:id/access_tokens/:token_id/rotate"] == 1
+    (live,) = world.active_tokens()
+    assert live["id"] == token.outs["token_id"] and live["user_id"] == orphan["user_id"]
+    assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
+    assert authenticates_as(world.sb, orphan["token"]) is None
+
+
+def test_a_create_that_died_with_other_inputs_has_its_orphan_revoked(world):
+    provider = world.provider()
+    orphan = _died_mid_create(world, provider, rotating())
+    token = EngineLike(world, provider, rotating(scopes=["read_api"]))
+    token.up()
+    calls = world.calls()
+    assert calls["POST /projects/:id/access_tokens"] == 1
+    assert calls["DELETE /projects/:id/access_tokens/:token_id"] == 1
+    (live,) = world.active_tokens()
+    assert live["id"] == token.outs["token_id"] and live["scopes"] == ["read_api"]
+    assert authenticates_as(world.sb, orphan["token"]) is None
+
+
+def test_a_create_that_died_before_committing_costs_one_listing(world):
+    provider = world.provider()
+    _died_mid_create(world, provider, rotating())
+    world.sb.api("DELETE", f"/projects/{world.project['id']}/access_tokens/{world.active_tokens()[0]['id']}")
+    world.calls()
+    token = EngineLike(world, provider, rotating())
+    token.up()
+    assert world.calls() == {"GET /projects/:id/access_tokens": 1, "POST /projects/:id/access_tokens": 1}
+    assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
+
+
+def test_another_stacks_entry_is_not_this_stacks(world):
+    ours, theirs = world.provider(), world.provider()
+    ours.owner, theirs.owner = "org/app/prod", "org/app/dev"
+    _died_mid_create(world, theirs, rotating())
+    EngineLike(world, ours, rotating()).up()
+    assert world.calls() == {"POST /projects/:id/access_tokens": 1}, "another stack's journal must not be read"
+    assert len(world.active_tokens()) == 2
+
+
+def test_a_refused_create_leaves_no_entry(world):
+    provider = world.provider()
+    world.expect_error(provider.create, provider.check({}, rotating(project="acme/missing")).inputs)
+    assert provider._slot("acme/missing", "deploy-bot").read() is None

@@ -114,6 +114,20 @@ class PulumiStack:
             raise PulumiError(str(result))
         return result
 
+    def spawn(self, *args: str) -> subprocess.Popen[str]:
+        """Start ``pulumi ARGS`` without waiting (to interrupt it); pass it to :meth:`reap` when done."""
+        return subprocess.Popen(
+            [str(pulumi_executable()), *args, "--non-interactive"],
+            cwd=self.dir, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+
+    def reap(self, proc: subprocess.Popen[str], args: list[str], timeout: float = 60) -> Result:
+        """Collect a spawned command's output into the transcript, like :meth:`run` does."""
+        stdout, stderr = proc.communicate(timeout=timeout)
+        result = Result(args, proc.returncode, stdout, stderr)
+        self.transcript.append(result)
+        return result
+
     # -- common commands ------------------------------------------------------------------
     def config_set(self, key: str, value: str, *, secret: bool = False) -> None:
         """Set stack config; the value goes through stdin so it never sits on a command line."""

@@ -1,0 +1,143 @@
+"""A local intent journal: what a create was doing when its process died.
+
+In-process recovery (:mod:`.recovery`) handles answers lost on the wire. It
+cannot help when the whole ``pulumi up`` dies (SIGKILL, a crashed CI runner,
+a laptop lid): GitLab may have committed a token whose answer died with the
+process, the state records the create only as *pending*, and the next ``up``
+would mint a second token. So ``create`` writes down its intent before its
+POST and what it got after; the next create of the same token reads it.
+
+One small JSON file per slot, under ``$PULUMI_HOME/gitlab-access-tokens/
+intents`` (``~/.pulumi/...`` without ``PULUMI_HOME``; the
+``PULUMI_GITLAB_TOKENS_JOURNAL_DIR`` variable overrides both). A slot is the
+SHA-256 of (GitLab base URL, kind, parent, token name, owning stack): two
+stacks never share a slot, and one stack cannot run twice at once (Pulumi's
+stack lock), so whoever finds a slot filled knows its writer is finished or
+dead. Files hold no secret: a start time, a token id, and the spec posted.
+
+The journal is a safety net, never a reason to fail: if it cannot be read or
+written (read-only home), the provider carries on as it would without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import clock
+
+JOURNAL_DIR_ENV = "PULUMI_GITLAB_TOKENS_JOURNAL_DIR"
+_SUBDIR = ("gitlab-access-tokens", "intents")
+_VERSION = 1
+
+
+def journal_dir() -> Path:
+    """Where slots live: the override, else under ``PULUMI_HOME``, else ``~/.pulumi``."""
+    override = os.environ.get(JOURNAL_DIR_ENV)
+    if override:
+        return Path(override)
+    home = os.environ.get("PULUMI_HOME") or str(Path.home() / ".pulumi")
+    return Path(home).joinpath(*_SUBDIR)
+
+
+@dataclasses.dataclass(frozen=True)
+class Intent:
+    """One create, as written down: when it began, what it posted, and (once answered) its token id."""
+
+    started: dt.datetime
+    scopes: tuple[str, ...]
+    access_level: int
+    description: str | None
+    expires_at: str
+    token_id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": _VERSION,
+            "started": self.started.isoformat(),
+            "scopes": list(self.scopes),
+            "access_level": self.access_level,
+            "description": self.description,
+            "expires_at": self.expires_at,
+            "token_id": self.token_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Intent | None":
+        """The intent in ``data``, or ``None`` for anything unreadable (a newer or damaged file)."""
+        if not isinstance(data, dict) or data.get("version") != _VERSION:
+            return None
+        try:
+            token_id = data.get("token_id")
+            return cls(
+                started=clock.parse_rfc3339(str(data["started"])),
+                scopes=tuple(str(s) for s in data["scopes"]),
+                access_level=int(data["access_level"]),
+                description=data.get("description") or None,
+                expires_at=str(data["expires_at"]),
+                token_id=int(token_id) if token_id is not None else None,
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+class Slot:
+    """The journal entry of one token (parent + name) of one stack on one GitLab."""
+
+    def __init__(self, *, base_url: str, kind: str, parent: str, name: str, owner: str | None,
+                 directory: Path | None = None) -> None:
+        identity = json.dumps([base_url, kind, parent, name, owner or ""], separators=(",", ":"))
+        self.path = (directory or journal_dir()) / f"{hashlib.sha256(identity.encode()).hexdigest()}.json"
+
+    def read(self) -> Intent | None:
+        """What a previous create left here, or ``None``."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        try:
+            return Intent.from_json(json.loads(text))
+        except ValueError:
+            return None
+
+    def write(self, intent: Intent) -> None:
+        """Replace the entry atomically (write a temporary file, then rename over)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".intent-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(intent.to_json(), handle)
+                    handle.flush()
+                    os.fsync(handle.fileno())  # the point is to survive a crash right after the POST
+                os.replace(tmp, self.path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            pass  # best effort: see the module docstring
+
+    def clear(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+    def settle(self, token_id: int | None) -> None:
+        """Forget the entry if it names ``token_id``: the engine has that token in the state.
+
+        An entry without a token id (a create that died before its answer) is
+        kept: it is the next create's to resolve.
+        """
+        if token_id is None:
+            return
+        intent = self.read()
+        if intent is not None and intent.token_id == token_id:
+            self.clear()
+
