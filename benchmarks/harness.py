@@ -142,12 +142,17 @@ class ProviderWatcher:
 
     def _is_ours(self, pid: int) -> bool:
         verdict = self._verdicts.get(pid)
-        if verdict is None:
-            try:
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-                verdict = b"pulumi.dynamic" in cmdline and self._home in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-            except OSError:
-                return False  # gone, or not ours to read
+        if verdict is not None:
+            return verdict
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            verdict = (b"pulumi.dynamic" in cmdline
+                       and self._home in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"))
+        except OSError:
+            return False  # gone, or not ours to read
+        # A forked pulumi process (the CLI, the provider's shell shim) may not have
+        # exec'd the provider yet: look again next time instead of remembering "no".
+        if verdict or b"pulumi" not in cmdline:
             self._verdicts[pid] = verdict
         return verdict
 
@@ -194,7 +199,9 @@ def make_projects(sandbox: Sandbox, size: int) -> str:
 def make_stack(sandbox: Sandbox, work: Path, flavor: str, size: int, group: str) -> PulumiStack:
     stack = PulumiStack(PROGRAM, work / f"n{size}-{flavor}")
     # The floor's provider module sits next to the program; its provider process must import it.
-    stack.extra_env["PYTHONPATH"] = str(stack.dir)
+    # BENCH_EXTRA_PYTHONPATH: run.py --profile adds the sampler's sitecustomize this way.
+    stack.extra_env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(stack.dir), os.environ.get("BENCH_EXTRA_PYTHONPATH", "")) if p)
     stack.config_set("gitlab:baseUrl", sandbox.base_url)
     stack.config_set("gitlab:token", sandbox.admin_token, secret=True)
     stack.config_set("count", str(size))

@@ -47,11 +47,22 @@ def versions(pulumi_executable: Path) -> dict[str, str]:
     """The pulumi CLI, the Python SDK, python-gitlab and Python."""
     cli = subprocess.run([str(pulumi_executable), "version"], capture_output=True, text=True, check=False)
     return {
+        "commit": _commit(),
         "pulumi CLI": cli.stdout.strip() or "unknown",
         "pulumi (Python SDK)": importlib.metadata.version("pulumi"),
         "python-gitlab": importlib.metadata.version("python-gitlab"),
         "Python": platform.python_version(),
     }
+
+
+def _commit() -> str:
+    """The measured commit, and whether the provider's code differed from it (work in progress)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False).stdout.strip()
+
+    sha = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "provider")
+    return f"{sha} (with uncommitted changes under provider/)" if dirty else sha
 
 
 def render(results: list[SizeResult], *, machine_info: dict[str, str], version_info: dict[str, str],

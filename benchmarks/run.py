@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shutil
 import sys
 import time
@@ -25,6 +26,7 @@ from benchmarks.harness import run_benchmark  # noqa: E402
 from support.pulumi_cli import pulumi_executable  # noqa: E402  (harness put tests/ on the path)
 
 WORK = REPO / "benchmarks" / "work"
+PROFILING = REPO / "benchmarks" / "profiling"
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -41,7 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.md",
                         help="where to write the report (default benchmarks/results.md)")
     parser.add_argument("--note", default="", help="a sentence to put at the top of the report")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="sample the provider processes' stacks into DIR (see benchmarks/profiling/)")
     args = parser.parse_args(argv)
+    if args.profile:
+        # Inherited by the CLI and so by the provider process, whose sitecustomize starts the sampler.
+        os.environ["BENCH_PROFILE_DIR"] = str(args.profile.resolve())
+        os.environ["BENCH_EXTRA_PYTHONPATH"] = str(PROFILING)
 
     started = dt.datetime.now(dt.timezone.utc)
     clock = time.perf_counter()
