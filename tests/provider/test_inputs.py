@@ -10,8 +10,9 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from pulumi_gitlab_tokens import catalogue
-from pulumi_gitlab_tokens.inputs import TokenSpec, check_inputs
+from pulumi_gitlab_tokens.inputs import TokenSpec, check_inputs, input_keys
 from pulumi_gitlab_tokens.kinds import GROUP, PROJECT
+from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
 from pulumi_gitlab_tokens.rotation import RotationConfiguration
 
 TODAY = dt.date(2026, 3, 1)
@@ -307,25 +308,52 @@ def test_token_spec_from_checked_inputs():
 
 # --- never raises --------------------------------------------------------------------------------
 
+#: Whatever the engine could deliver: JSON-like values, unknowns (both spellings), huge and odd strings.
+scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20)
+    | st.sampled_from([rpc.UNKNOWN, Unknown(), "x" * 100_000, "glpat-" + "a" * 20, "\x00", "2026-02-30", ""])
+)
 junk = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    scalars,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
     max_leaves=12,
 )
-keys = st.sampled_from(
-    ["project", "group", "name", "scopes", "access_level", "description", "expires_at",
-     "rotation_configuration", "validate_past_expiration_date", "token", "__provider", "other"]
-)
+KNOWN_KEYS = ["project", "group", "name", "scopes", "access_level", "description", "expires_at",
+              "rotation_configuration", "validate_past_expiration_date", "token", "__provider", "other"]
+keys = st.sampled_from(KNOWN_KEYS) | st.text(max_size=10)
 prop_bags = st.dictionaries(keys, junk, max_size=9)
+#: Deterministic and fast: the same few hundred examples on every run, no deadline on slow CI.
+FUZZ = settings(max_examples=400, deadline=None, derandomize=True)
 
 
-@settings(max_examples=400, deadline=None)
+def assert_failures_name_properties(kind, news, failures) -> None:
+    """Every failure names a property (or a field of one, ``rotation_configuration.expiration_days``):
+    one the user passed, or an input of the kind."""
+    named = {str(k) or repr(k) for k in news} if isinstance(news, dict) else set()
+    named |= set(input_keys(kind))
+    for failure in failures:
+        assert failure.reason, failure
+        top = failure.property if failure.property in named else failure.property.split(".")[0]
+        assert top in named, (failure.property, failure.reason)
+
+
+@FUZZ
 @given(olds=prop_bags | junk, news=prop_bags | junk, kind=st.sampled_from([PROJECT, GROUP]))
 def test_check_never_raises_and_failures_name_properties(olds, news, kind):
     inputs, failures = check_inputs(kind, olds, news, TODAY)
     assert isinstance(inputs, dict)
-    for failure in failures:
-        assert failure.property and failure.reason
+    assert_failures_name_properties(kind, news, failures)
+    if not isinstance(news, dict) or not news:
+        assert failures, "empty or non-mapping inputs cannot be valid"
+
+
+@FUZZ
+@given(olds=prop_bags, news=prop_bags, provider_cls=st.sampled_from([ProjectAccessTokenProvider, GroupAccessTokenProvider]))
+def test_the_providers_check_never_raises_and_names_properties(olds, news, provider_cls):
+    """The provider's own ``check``, as the servicer calls it: no exception, and failures that say where."""
+    result = provider_cls().check(dict(olds), dict(news))
+    assert isinstance(result.inputs, dict)
+    assert_failures_name_properties(provider_cls.kind, news, result.failures)
 
 
 @settings(max_examples=200, deadline=None)
