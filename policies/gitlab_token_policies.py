@@ -231,9 +231,24 @@ class ConfigError(ValueError):
     """A config value the policy cannot use. Reported as a violation naming the key."""
 
     def __init__(self, key: str, problem: str) -> None:
+        if len(problem) > _MAX_PROBLEM:  # a huge config value must not flood the report
+            problem = problem[:_MAX_PROBLEM] + "..."
         super().__init__(
             f"policy config '{key}': {problem}. Fix it in the --policy-pack-config file."
         )
+
+
+_MAX_PROBLEM = 300
+
+
+def shown(value: Any) -> str:
+    """A value for a message: short scalars as they are, containers (engine proxies) by kind."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        text = repr(value)
+        return text if len(text) <= 80 else text[:80] + "...'"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return "a list" if isinstance(value, Sequence) else f"a {type(value).__name__}"
 
 
 class NotApplicable(Exception):
@@ -320,7 +335,8 @@ def config_scopes(config: Mapping[str, Any], key: str) -> frozenset[str]:
     value = config.get(key)
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise ConfigError(key, "must be a list of scope names")
-    unknown = [str(s) for s in value if s not in catalogue.ALL_SCOPES]
+    # Entries may be anything the config file holds (lists, numbers): never hash them blindly.
+    unknown = [shown(s) for s in value if not isinstance(s, str) or s not in catalogue.ALL_SCOPES]
     if unknown:
         raise ConfigError(key, f"{', '.join(unknown)} are not GitLab token scopes")
     return frozenset(value)
@@ -712,7 +728,8 @@ def check_access_level(token: Token, config: Mapping[str, Any]) -> list[str]:
     try:
         value = level_value(level)
     except ValueError as error:
-        return [str(error)]
+        # Name the property, and show the value itself, not an engine proxy's repr.
+        return [f"access_level {shown(level)} is not {str(error).split(' is not ', 1)[-1]}"]
     if catalogue.may_assign(max_level, value):
         return []
     name, max_name = catalogue.ACCESS_LEVEL_NAMES[value], catalogue.ACCESS_LEVEL_NAMES[max_level]
