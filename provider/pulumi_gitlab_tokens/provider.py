@@ -201,6 +201,8 @@ class AccessTokenProvider(ResourceProvider):
             name=str(olds.get("name") or spec.name),
             expires_at=expires_at,
             self_token=_self_rotation_token(olds),
+            spec=spec,
+            slot=self._slot(parent, spec.name),
         )
         return UpdateResult(self._outputs(news, answer, token=answer.get("token")))
 

@@ -53,10 +53,10 @@ A create that died with its process
     back yet (the resource was removed from the program and a new one with
     the same token name added in the same run) is adopted too: its token is
     rotated a little before the old resource's delete would have revoked it.
-    Rotations (``update``) are not journalled: a kill mid-rotation leaves
-    the old token revoked in the state; ``refresh`` shows it, ``up``
-    replaces it, and the lost successor stays active until it expires or is
-    revoked by hand.
+    Rotations (``update``) are journalled the same way. A kill mid-rotation
+    leaves the old token revoked and its successor unheld: the next ``up``
+    rotates the successor (found by its bot user) to a value it holds, or,
+    after a ``refresh``, the replacement's create adopts it.
 
 Attempts are bounded (:data:`MAX_ATTEMPTS`); when they run out the error says
 what is known. The one thing the listing cannot tell apart is a twin: another
@@ -93,10 +93,7 @@ def create_token(
     and the token id after the answer.
     """
     started = clock.now()
-    intent = journal.Intent(
-        started=started, scopes=tuple(sorted(spec.scopes)), access_level=spec.access_level_value,
-        description=spec.description, expires_at=expires_at.isoformat(),
-    )
+    intent = _intent(spec, expires_at, started)
     if slot is not None:
         prior = slot.read()
         if prior is not None:
@@ -114,6 +111,14 @@ def create_token(
     if slot is not None:
         slot.write(dataclasses.replace(intent, token_id=int(answer["id"])))
     return answer
+
+
+def _intent(spec: TokenSpec, expires_at: dt.date, started: dt.datetime) -> journal.Intent:
+    """What a create or rotate is about to ask GitLab for, as the journal records it."""
+    return journal.Intent(
+        started=started, scopes=tuple(sorted(spec.scopes)), access_level=spec.access_level_value,
+        description=spec.description, expires_at=expires_at.isoformat(),
+    )
 
 
 def _resolve_prior(
@@ -201,13 +206,50 @@ def rotate_token(
     name: str,
     expires_at: dt.date,
     self_token: str | None = None,
+    spec: TokenSpec | None = None,
+    slot: journal.Slot | None = None,
 ) -> dict[str, Any]:
     """Rotate ``token_id`` to ``expires_at``; GitLab's answer for the new token, with ``token``.
 
     With ``self_token`` (the token's own value, when it has the ``self_rotate``
     scope) the first attempt authenticates as the token itself and needs no
     admin credential.
+
+    With a journal ``slot`` (and the token's ``spec``) the rotation is written
+    down like a create. An entry still waiting for its answer means a run
+    died mid-rotation of this token: GitLab then answers "already revoked" to
+    the first attempt, which is treated like a lost answer (the successor the
+    dead run made is found by its bot user and rotated to a value we hold).
+    If ``pulumi refresh`` ran first instead, the token shows as revoked, the
+    next ``up`` replaces it, and the replacement's create adopts that
+    successor from the same entry.
     """
+    interrupted = False
+    intent: journal.Intent | None = None
+    if slot is not None and spec is not None:
+        prior = slot.read()
+        interrupted = prior is not None and prior.token_id is None
+        # Keep a dead run's entry as it is: it describes the successor to look for.
+        intent = prior if interrupted and prior is not None else _intent(spec, expires_at, clock.now())
+        if not interrupted:
+            slot.write(intent)
+    answer = _rotate_token(api, token_id=token_id, bot_user_id=bot_user_id, name=name, expires_at=expires_at,
+                           self_token=self_token, interrupted=interrupted)
+    if slot is not None and intent is not None:
+        slot.write(dataclasses.replace(intent, token_id=int(answer["id"])))
+    return answer
+
+
+def _rotate_token(
+    api: AccessTokenApi,
+    *,
+    token_id: int,
+    bot_user_id: int | None,
+    name: str,
+    expires_at: dt.date,
+    self_token: str | None,
+    interrupted: bool,
+) -> dict[str, Any]:
     current = token_id
     for attempt in range(MAX_ATTEMPTS):
         try:
@@ -217,9 +259,11 @@ def rotate_token(
         except AnswerLost:
             pass
         except GitLabTokenError as err:
-            # A retry racing a lost attempt that landed late: that one rotated
-            # the token, so look for its successor like after a lost answer.
-            if not (attempt and err.status == 400 and "already revoked" in (err.gitlab_message or "").lower()):
+            # A retry racing a lost attempt that landed late, or a run that died
+            # mid-rotation: either rotated the token, so look for its successor
+            # like after a lost answer.
+            already_revoked = err.status == 400 and "already revoked" in (err.gitlab_message or "").lower()
+            if not (already_revoked and (attempt or interrupted)):
                 raise
         if self_token is not None and not has_admin_credential():
             raise GitLabTokenError(

@@ -673,3 +673,63 @@ def test_a_refused_create_leaves_no_entry(world):
     provider = world.provider()
     world.expect_error(provider.create, provider.check({}, rotating(project="acme/missing")).inputs)
     assert provider._slot("acme/missing", "deploy-bot").read() is None
+
+
+def _died_mid_rotation(world: World, token: EngineLike) -> dict:
+    """What a SIGKILL during a rotation leaves: its intent written, GitLab rotated, no answer."""
+    planned = token.check()
+    spec = TokenSpec.from_checked(token.provider.kind, planned)
+    token.provider._slot(spec.parent, spec.name).write(journal.Intent(
+        started=clock.now(), scopes=tuple(sorted(spec.scopes)), access_level=spec.access_level_value,
+        description=spec.description, expires_at=planned["expires_at"],
+    ))
+    successor = world.sb.api(
+        "POST", f"/projects/{world.project['id']}/access_tokens/{token.outs['token_id']}/rotate",
+        {"expires_at": planned["expires_at"]}, expect=200)
+    world.values.add(successor["token"])
+    world.calls()
+    return successor
+
+
+def test_a_rotation_that_died_is_finished_by_the_next_up(world):
+    token = EngineLike(world, world.provider(), rotating())
+    token.up()
+    world.clocks.days_later(24)
+    successor = _died_mid_rotation(world, token)
+    assert token.up() == "update"
+    (live,) = world.active_tokens()
+    assert live["id"] == token.outs["token_id"] != successor["id"]
+    assert live["user_id"] == successor["user_id"], "the bot user is kept"
+    assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
+    assert authenticates_as(world.sb, successor["token"]) is None, "the unheld successor is revoked"
+    assert token.up() == "same"
+    assert token.provider._slot("acme/app", "deploy-bot").read() is None
+
+
+def test_a_rotation_that_died_then_a_refresh_is_adopted_by_the_replacement(world):
+    token = EngineLike(world, world.provider(), rotating())
+    token.up()
+    world.clocks.days_later(24)
+    successor = _died_mid_rotation(world, token)
+    assert token.refresh() and token.outs["revoked"] is True
+    assert token.up() == "replace"
+    calls = world.calls()
+    assert "POST /projects/:id/access_tokens" not in calls, "no new bot: the successor is adopted"
+    (live,) = world.active_tokens()
+    assert live["user_id"] == successor["user_id"]
+    assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
+    assert authenticates_as(world.sb, successor["token"]) is None
+
+
+def test_a_normal_rotation_writes_and_settles_its_entry(world):
+    token = EngineLike(world, world.provider(), rotating())
+    token.up()
+    token.up()  # settles the create's entry
+    world.clocks.days_later(24)
+    world.calls()
+    assert token.up() == "update"
+    assert world.calls() == {"POST /projects/:id/access_tokens/:token_id/rotate": 1}
+    entry = token.provider._slot("acme/app", "deploy-bot").read()
+    assert entry is not None and entry.token_id == token.outs["token_id"]
+    assert token.up() == "same"
+    assert token.provider._slot("acme/app", "deploy-bot").read() is None
