@@ -106,6 +106,9 @@ def _summary(by_size: dict[int, SizeResult]) -> list[str]:
         verdict = "within" if worst <= RATIO_TARGET else "above"
         lines.append(f"- Wall time ours/floor at N = {REFERENCE_SIZE}: {ratios} "
                      f"(aim: at most {RATIO_TARGET}; worst is {verdict} it).")
+        sandbox = ", ".join(f"{op} {_cpu(reference.run('ours', op).gitlab_cpu_seconds)} s" for op in OPERATIONS)
+        lines.append(f"- CPU the sandbox spent serving ours at N = {REFERENCE_SIZE} (GitLab's own work, done here "
+                     f"on the same 2 cores as the engine and the provider): {sandbox}.")
     largest = max(by_size)
     if reference is not None and largest > REFERENCE_SIZE:
         changes = ", ".join(f"{op} {_per_token_change(reference, by_size[largest], op):+.0%}" for op in OPERATIONS)
@@ -137,8 +140,9 @@ def _size_table(result: SizeResult) -> list[str]:
         f"## N = {n}",
         "",
         "| operation | ours (s) | floor (s) | ours/floor | ours per token (ms) | floor per token (ms) "
-        "| provider CPU ours / floor (s) | provider peak RSS ours / floor (MiB) | GitLab calls per token (target) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| provider CPU ours / floor (s) | sandbox CPU ours / floor (s) "
+        "| provider peak RSS ours / floor (MiB) | GitLab calls per token (target) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for op in OPERATIONS:
         ours, floor = result.run("ours", op), result.run("floor", op)
@@ -148,6 +152,7 @@ def _size_table(result: SizeResult) -> list[str]:
             f"| {op} | {ours.seconds:.2f} | {floor.seconds:.2f} | {result.ratio(op):.2f} "
             f"| {ours.seconds / n * 1000:.1f} | {floor.seconds / n * 1000:.1f} "
             f"| {_cpu(ours.provider_cpu_seconds)} / {_cpu(floor.provider_cpu_seconds)} "
+            f"| {_cpu(ours.gitlab_cpu_seconds)} / {_cpu(floor.gitlab_cpu_seconds)} "
             f"| {_mib(ours.provider_peak_rss_kib)} / {_mib(floor.provider_peak_rss_kib)} "
             f"| {per_token:g} ({API_CALL_TARGETS[op]}, {mark}) |"
         )
