@@ -37,8 +37,9 @@ from typing import Any, Callable, Mapping, TypeVar
 import gitlab
 import gitlab.base
 import gitlab.exceptions
-from gitlab.v4.objects import GroupAccessTokenManager, ProjectAccessTokenManager
 import requests
+import requests.utils
+from gitlab.v4.objects import GroupAccessTokenManager, ProjectAccessTokenManager
 
 from . import catalogue
 from .errors import CredentialMissingError, GitLabTokenError, one_line, register_secret, scrub
@@ -192,13 +193,33 @@ def token_client(token: str) -> gitlab.Gitlab:
 
 
 def _new_client(settings: Settings, token: str) -> gitlab.Gitlab:
+    ssl_verify = settings.ssl_verify
+    if ssl_verify is True:
+        # What requests would read from the environment itself, had we left trust_env on.
+        ssl_verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     return gitlab.Gitlab(
         url=settings.base_url,
         private_token=token,
-        ssl_verify=settings.ssl_verify,
+        ssl_verify=ssl_verify,
         timeout=settings.timeout,
         user_agent=f"pulumi-gitlab-tokens python-gitlab/{gitlab.__version__}",
+        session=_session(settings.base_url),
     )
+
+
+def _session(base_url: str) -> requests.Session:
+    """A requests session that reads the proxy settings from the environment once.
+
+    With ``trust_env`` on, requests scans the whole environment for proxy
+    variables on every request: a quarter of a refresh's CPU in the provider
+    process, whose environment (the engine's) is large. The environment does
+    not change while a provider process lives, so it is read here, once, with
+    the same rules (``HTTPS_PROXY``, ``NO_PROXY``...).
+    """
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    session.trust_env = False
+    return session
 
 
 # --- errors -----------------------------------------------------------------------

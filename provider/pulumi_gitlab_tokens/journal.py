@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,46 @@ class Intent:
             return None
 
 
+class _Listing:
+    """Which entry files exist, per directory, listed once per process.
+
+    Every diff, read and delete asks whether its token has an entry; nearly
+    always none does. Listing the directory once, then keeping the set up to
+    date with this process's own writes, answers that without a syscall. No
+    other process writes this stack's entries meanwhile: Pulumi's stack lock
+    lets one run at a time, and a dead run's entries are on disk at start.
+    """
+
+    def __init__(self) -> None:
+        self._names: dict[Path, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def _of(self, directory: Path) -> set[str]:
+        names = self._names.get(directory)
+        if names is None:
+            try:
+                names = {n for n in os.listdir(directory) if n.endswith(".json")}
+            except OSError:
+                names = set()
+            self._names[directory] = names
+        return names
+
+    def has(self, path: Path) -> bool:
+        with self._lock:
+            return path.name in self._of(path.parent)
+
+    def add(self, path: Path) -> None:
+        with self._lock:
+            self._of(path.parent).add(path.name)
+
+    def discard(self, path: Path) -> None:
+        with self._lock:
+            self._of(path.parent).discard(path.name)
+
+
+_LISTING = _Listing()
+
+
 class Slot:
     """The journal entry of one token (parent + name) of one stack on one GitLab."""
 
@@ -98,6 +139,8 @@ class Slot:
 
     def read(self) -> Intent | None:
         """What a previous create left here, or ``None``."""
+        if not _LISTING.has(self.path):
+            return None
         try:
             text = self.path.read_text(encoding="utf-8")
         except OSError:
@@ -118,6 +161,7 @@ class Slot:
                     handle.flush()
                     os.fsync(handle.fileno())  # the point is to survive a crash right after the POST
                 os.replace(tmp, self.path)
+                _LISTING.add(self.path)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
@@ -126,6 +170,7 @@ class Slot:
             pass  # best effort: see the module docstring
 
     def clear(self) -> None:
+        _LISTING.discard(self.path)
         with contextlib.suppress(OSError):
             self.path.unlink()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 
 import gitlab.exceptions
 import pulumi
@@ -420,3 +421,22 @@ def test_args_class_form_and_group_type(mocks):
 def test_wrong_args_type_is_a_type_error():
     with pytest.raises(TypeError, match="expected ProjectAccessTokenArgs"):
         ProjectAccessToken("x", {"project": "acme/app"})  # type: ignore[arg-type]
+
+
+def test_client_reads_proxy_settings_once_with_requests_rules(monkeypatch):
+    """requests would rescan os.environ on every call; the client resolves proxies once instead."""
+    from pulumi_gitlab_tokens import gitlab_api
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "skip.example")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/corp-ca.pem")
+    settings = gitlab_api.Settings(base_url="https://gitlab.example", token="x", ssl_verify=True,
+                                   max_lifetime_days=365)
+    client = gitlab_api._new_client(settings, "x")
+    assert client.session.trust_env is False
+    assert client.session.proxies.get("https") == "http://proxy.internal:3128"
+    assert client.ssl_verify == "/etc/corp-ca.pem", "the CA bundle variable still applies"
+
+    bypassed = gitlab_api._new_client(dataclasses.replace(settings, base_url="https://skip.example"), "x")
+    assert bypassed.session.proxies == {}
+    assert gitlab_api._new_client(dataclasses.replace(settings, ssl_verify=False), "x").ssl_verify is False
