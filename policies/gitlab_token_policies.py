@@ -445,9 +445,21 @@ def _scope_problems(token: Token, config: Mapping[str, Any]) -> tuple[list[str],
     if scopes is None:
         raise NotApplicable("the token sets no scopes")
     assert isinstance(scopes, KnownItems)
-    present_forbidden = [str(s) for s in scopes.items if s in forbidden]
-    not_allowed = [str(s) for s in scopes.items if s not in allowed and s not in forbidden]
+    # Only text can name a scope; anything else (a list, a map) is never allowed, and is
+    # shown by its type, not as a proxy object's repr.
+    names = [s for s in scopes.items if isinstance(s, str)]
+    present_forbidden = [s for s in names if s in forbidden]
+    not_allowed = [s for s in names if s not in allowed and s not in forbidden]
+    not_allowed += [f"(a {_kind_of(s)}, not a scope name)" for s in scopes.items if not isinstance(s, str)]
     return present_forbidden, not_allowed, scopes
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "map"
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return "list"
+    return type(value).__name__
 
 
 def check_scopes(token: Token, config: Mapping[str, Any]) -> list[str]:
@@ -479,7 +491,7 @@ def drop_disallowed_scopes(token: Token, config: Mapping[str, Any]) -> bool:
     drop = set(present_forbidden) | set(not_allowed)
     if not drop or scopes.has_unknown:
         return False
-    keep = [s for s in scopes.items if s not in drop]
+    keep = [s for s in scopes.items if isinstance(s, str) and s not in drop]
     if not keep:
         return False
     token.write(keep, "scopes")
