@@ -41,8 +41,12 @@ def test_signals_stop_it_cleanly_after_in_flight_requests(signum: int) -> None:
         sb.set_faults(slow_rate=1.0, slow_seconds=1.0)
         answers: list[int] = []
         thread = threading.Thread(target=lambda: answers.append(sb.request("GET", "/api/v4/version")[0]))
+        before = sb.counters().get("GET /api/v4/version", 0)
         thread.start()
-        time.sleep(0.3)  # the request is now being served
+        # Wait until the server has the request (it counts requests on arrival, before the slow fault).
+        deadline = time.monotonic() + 10
+        while sb.counters().get("GET /api/v4/version", 0) == before and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert sb.process is not None
         sb.process.send_signal(signum)
         thread.join(10)

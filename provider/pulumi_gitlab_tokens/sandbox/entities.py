@@ -60,9 +60,9 @@ def with_token(entity: dict[str, Any], secret: str) -> dict[str, Any]:
     return {**entity, "token": secret}
 
 
-def user(row: sqlite3.Row, base_url: str, *, admin_view: bool) -> dict[str, Any]:
-    """``UserBasic``/``User``; ``is_admin`` only when an admin looks."""
-    entity: dict[str, Any] = {
+def _user_basic(row: sqlite3.Row, base_url: str) -> dict[str, Any]:
+    """The ``UserBasic`` fields users and members share."""
+    return {
         "id": row["id"],
         "username": row["username"],
         "name": row["name"],
@@ -70,6 +70,13 @@ def user(row: sqlite3.Row, base_url: str, *, admin_view: bool) -> dict[str, Any]
         "locked": False,
         "avatar_url": None,
         "web_url": f"{base_url}/{row['username']}",
+    }
+
+
+def user(row: sqlite3.Row, base_url: str, *, admin_view: bool) -> dict[str, Any]:
+    """``UserBasic``/``User``; ``is_admin`` only when an admin looks."""
+    entity: dict[str, Any] = {
+        **_user_basic(row, base_url),
         "created_at": row["created_at"],
         "bot": row["bot_resource_type"] is not None,
         "email": row["email"],
@@ -82,13 +89,7 @@ def user(row: sqlite3.Row, base_url: str, *, admin_view: bool) -> dict[str, Any]
 def member(row: sqlite3.Row, base_url: str) -> dict[str, Any]:
     """``API::Entities::Member`` for a row of :meth:`Store.members`."""
     return {
-        "id": row["id"],
-        "username": row["username"],
-        "name": row["name"],
-        "state": "active",
-        "locked": False,
-        "avatar_url": None,
-        "web_url": f"{base_url}/{row['username']}",
+        **_user_basic(row, base_url),
         "access_level": row["access_level"],
         "created_at": row["member_since"],
         "expires_at": None,

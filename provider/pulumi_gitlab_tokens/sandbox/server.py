@@ -13,6 +13,7 @@ status, duration. Header values and tokens are never logged.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -23,7 +24,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 from urllib.parse import parse_qsl
 
 from . import auth, controls, errors, routes
@@ -108,19 +109,24 @@ class SandboxServer:
 
     # --- request handling ------------------------------------------------------------
 
-    def handle(self, request: Request) -> Outcome:
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[None]:
+        """Count one request as in flight until its answer is written, so ``stop`` waits for it."""
         with self._idle:
             self._in_flight += 1
         try:
-            if request.path.startswith(controls.PREFIX):
-                return Outcome(controls.handle(self.ctx, request))
-            if not request.path.startswith("/api/v4/"):
-                return Outcome(errors.to_response(errors.route_not_found()))
-            return self._handle_api(request)
+            yield
         finally:
             with self._idle:
                 self._in_flight -= 1
                 self._idle.notify_all()
+
+    def handle(self, request: Request) -> Outcome:
+        if request.path.startswith(controls.PREFIX):
+            return Outcome(controls.handle(self.ctx, request))
+        if not request.path.startswith("/api/v4/"):
+            return Outcome(errors.to_response(errors.route_not_found()))
+        return self._handle_api(request)
 
     def _handle_api(self, request: Request) -> Outcome:
         ctx = self.ctx
@@ -180,6 +186,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
 
     def _serve(self) -> None:
+        # In flight until the answer is on the wire: a shutdown must not cut it off.
+        with self.server.app.serving():
+            self._serve_one()
+
+    def _serve_one(self) -> None:
         started = time.monotonic()
         path, _, query_string = self.path.partition("?")
         try:
