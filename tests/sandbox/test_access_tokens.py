@@ -304,6 +304,15 @@ def test_row18_rotating_a_revoked_token_is_400(world: World, kind: str) -> None:
     assert world.call("GET", "/user", token=new["token"])[0] == 200
 
 
+def test_row18_revocation_is_checked_before_the_callers_level(world: World) -> None:
+    # RotateService#execute checks token.revoked? before the level rule.
+    rid = world.project["id"]
+    owner_bot = world.create_token("project", {"access_level": OWNER}, as_="owner")
+    assert world.call("DELETE", f"/projects/{rid}/access_tokens/{owner_bot['id']}", as_="owner")[0] == 204
+    status, _, body = world.call("POST", f"/projects/{rid}/access_tokens/{owner_bot['id']}/rotate", as_="maintainer")
+    assert (status, body) == (400, {"message": "400 Bad request - Token already revoked"})
+
+
 def test_row19_an_expired_token_can_be_rotated_by_id(world: World, kind: str) -> None:
     old = world.create_token(kind, {"expires_at": (today() - dt.timedelta(days=3)).isoformat()})
     status, _, new = world.call("POST", f"/{kind}s/{world.resource_id(kind)}/access_tokens/{old['id']}/rotate")

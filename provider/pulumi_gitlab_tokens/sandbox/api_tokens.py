@@ -228,6 +228,9 @@ def rotate_token(kind: str, ctx: Context, call: Call) -> Response:
     if token is None:
         # GitLab does not tell a non-admin whether the token exists.
         raise errors.not_found() if permissions.is_admin(user) else errors.unauthorized()
+    # RotateService#execute checks token.revoked? before the caller's level.
+    if token["revoked"]:
+        raise errors.bad_request("Token already revoked")
     if not permissions.is_admin(user):
         bot_member = store.member(kind, resource.id, token["user_id"])
         bot_level = bot_member["access_level"] if bot_member is not None else OWNER
