@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -69,13 +70,38 @@ def test_date_filters(spread) -> None:
 def test_search_and_sort(spread) -> None:
     world, path, _ = spread
     assert listed(world, path, "search=a_test") == ["a_test_1"]
-    assert listed(world, path, "search=ED") == ["revoked", "expired", "used"]  # case-insensitive
+    assert listed(world, path, "search=USE") == ["used"]  # case-insensitive
+    assert listed(world, path, "search=ed") == []  # under 3 characters: whole-name match only
     assert listed(world, path, "search=%25") == []  # LIKE wildcards are literal
     assert listed(world, path, "sort=name_asc") == ["a_test_1", "expired", "revoked", "used"]
     assert listed(world, path, "sort=name_desc") == ["used", "revoked", "expired", "a_test_1"]
     assert listed(world, path, "sort=expires_asc") == ["expired", "revoked", "used", "a_test_1"]
     assert listed(world, path, "sort=created_desc")[0] == "used"
     assert listed(world, path, "sort=bogus") == ["a_test_1", "revoked", "expired", "used"]  # ignored, like GitLab
+
+
+def test_search_is_gitlabs_fuzzy_search(world: World) -> None:
+    # Gitlab::SQL::Pattern#fuzzy_search: words of 3+ characters are substrings, all required;
+    # with no such word the whole (squished) query must equal the name, ignoring case.
+    path = f"/projects/{world.project['id']}/access_tokens"
+    for name in ("beta", "Alpha", "a_test_1", "gamma", "alpha2", "ab", "beta alpha"):
+        world.create_token("project", {"name": name})
+
+    def found(query: str) -> list[str]:
+        return listed(world, path, urlencode({"search": query}))
+
+    assert found("a") == []
+    assert found("ab") == ["ab"]
+    assert found("AB") == ["ab"]
+    assert found("  ab ") == ["ab"]  # squished first
+    assert found("ab x") == []  # no long word: the whole query is compared
+    assert found("alpha") == ["Alpha", "alpha2", "beta alpha"]
+    assert found("alpha beta") == ["beta alpha"]  # every long word must match
+    assert found("gam ab") == ["gamma"]  # short words are dropped when a long one exists
+    assert found('"beta alpha"') == ["beta alpha"]  # a quoted phrase is one word
+    assert found('"alpha beta"') == []
+    assert found("a_t") == ["a_test_1"]
+    assert found("a%t") == [] and found("___") == []  # LIKE wildcards are literal
 
 
 def test_tokens_of_other_resources_are_never_listed(world: World, kind: str) -> None:

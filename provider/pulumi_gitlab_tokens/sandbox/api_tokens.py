@@ -20,6 +20,7 @@ from .context import Call, Context
 from .pagination import paginate
 from .params import Params
 from .permissions import OWNER, Resource
+from .search import fuzzy_where
 from .tokens import digest, new_token_value
 from .web import Response
 
@@ -148,9 +149,10 @@ def list_tokens(kind: str, ctx: Context, call: Call) -> Response:
         if day is not None:
             where.append(f"t.expires_at {op} ?")
             args.append(day.isoformat())
-    if search:
-        where.append("t.name LIKE ? ESCAPE '\\'")
-        args.append("%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    matcher = fuzzy_where("t.name", search) if search else None
+    if matcher is not None:
+        where.append(matcher[0])
+        args.extend(matcher[1])
     rows = ctx.store.resource_tokens(kind, resource.id, "".join(f" AND {w}" for w in where), args,
                                      _SORTS.get(sort or "", "t.id"))
     page, headers = paginate(rows, call.request, ctx.base_url)
