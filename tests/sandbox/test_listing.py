@@ -104,6 +104,25 @@ def test_search_is_gitlabs_fuzzy_search(world: World) -> None:
     assert found("a%t") == [] and found("___") == []  # LIKE wildcards are literal
 
 
+def test_sorts_follow_gitlabs_order_clauses(world: World) -> None:
+    # Names sort by lower(name) (Sortable); expiry and last use break ties by id DESC
+    # (order_expires_at_*_id_desc, order_last_used_at_*_id_desc).
+    sb, path = world.sb, f"/projects/{world.project['id']}/access_tokens"
+    sb.set_time("2030-03-01T10:00:00Z")
+    made = {name: world.create_token("project", {"name": name, "expires_at": expires})
+            for name, expires in (("beta", "2030-09-01"), ("Alpha", "2030-06-01"), ("alpha2", "2030-06-01"),
+                                  ("Gamma", "2030-12-01"))}
+    for name in ("beta", "Gamma"):  # same instant: a tie on last_used_at
+        world.call("GET", "/user", token=made[name]["token"])
+    assert listed(world, path, "sort=name_asc") == ["Alpha", "alpha2", "beta", "Gamma"]
+    assert listed(world, path, "sort=name_desc") == ["Gamma", "beta", "alpha2", "Alpha"]
+    assert listed(world, path, "sort=expires_asc") == ["alpha2", "Alpha", "beta", "Gamma"]
+    assert listed(world, path, "sort=expires_desc") == ["Gamma", "beta", "alpha2", "Alpha"]
+    # PostgreSQL: NULLs last ascending, first descending.
+    assert listed(world, path, "sort=last_used_asc") == ["Gamma", "beta", "alpha2", "Alpha"]
+    assert listed(world, path, "sort=last_used_desc") == ["alpha2", "Alpha", "Gamma", "beta"]
+
+
 def test_tokens_of_other_resources_are_never_listed(world: World, kind: str) -> None:
     other = "group" if kind == "project" else "project"
     world.create_token(other)

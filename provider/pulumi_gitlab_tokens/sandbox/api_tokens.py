@@ -31,12 +31,14 @@ DEFAULT_TOKEN_LEVEL = catalogue.ACCESS_LEVELS[catalogue.DEFAULT_ACCESS_LEVEL]
 _SORTS = {
     "created_asc": "t.created_at ASC, t.id ASC",
     "created_desc": "t.created_at DESC, t.id DESC",
-    "name_asc": "t.name ASC, t.id ASC",
-    "name_desc": "t.name DESC, t.id DESC",
+    # Sortable orders by arel's lower(name). GitLab sets no tie-breaker; id keeps pages stable.
+    "name_asc": "lower(t.name) ASC, t.id ASC",
+    "name_desc": "lower(t.name) DESC, t.id DESC",
+    # PersonalAccessToken.simple_sorts maps these to order_*_id_desc: ties by id DESC either way.
     # PostgreSQL puts NULLs last when ascending and first when descending; SQLite does not.
-    "expires_asc": "t.expires_at IS NULL, t.expires_at ASC, t.id ASC",
+    "expires_asc": "t.expires_at IS NULL, t.expires_at ASC, t.id DESC",
     "expires_desc": "t.expires_at IS NULL DESC, t.expires_at DESC, t.id DESC",
-    "last_used_asc": "t.last_used_at IS NULL, t.last_used_at ASC, t.id ASC",
+    "last_used_asc": "t.last_used_at IS NULL, t.last_used_at ASC, t.id DESC",
     "last_used_desc": "t.last_used_at IS NULL DESC, t.last_used_at DESC, t.id DESC",
 }
 
