@@ -43,7 +43,8 @@ python_sdk_version="$("$venv/bin/python" -c 'import importlib.metadata as m; pri
 cli_dir="$cache_root/pulumi-$PULUMI_CLI_VERSION"
 scripts_dir="$cache_root/python-sdk-$python_sdk_version"
 
-version_of() { "$1" version 2>/dev/null | sed 's/^v//'; }
+# Its own PULUMI_HOME: even `pulumi version` writes a log under it, and the user's stays untouched.
+version_of() { PULUMI_HOME="$cache_root/home" PULUMI_SKIP_UPDATE_CHECK=true "$1" version 2>/dev/null | sed 's/^v//'; }
 
 # 1. A matching pulumi already installed (not our own link) brings its own language host.
 ambient="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vx "$venv/bin" | paste -sd:)" command -v pulumi || true)"
@@ -99,7 +100,7 @@ EOF
         fail "could not obtain the pulumi CLI: this command failed: go build github.com/pulumi/pulumi/pkg/v3/cmd/pulumi (log: $build/build.log)"
     fi
     rm -rf "$cli_dir"; mv "$build" "$cli_dir"
-    say "built $("$cli_dir/bin/pulumi" version)"
+    say "built v$(version_of "$cli_dir/bin/pulumi")"
 fi
 
 # The two upstream scripts ship in the Go SDK module of the same version as the Python SDK.
@@ -121,4 +122,4 @@ install -m 0755 "$scripts_dir/pulumi-resource-pulumi-python" "$venv/bin/"
 # Our language host runs on the virtualenv's python, which has grpc and the SDK's protobuf stubs.
 { printf '#!%s\n' "$venv/bin/python"; tail -n +2 "$here/pulumi-language-python"; } > "$venv/bin/pulumi-language-python"
 chmod 0755 "$venv/bin/pulumi-language-python"
-say "ready: $("$venv/bin/pulumi" version) with the Python $python_sdk_version language tools in $venv/bin"
+say "ready: v$(version_of "$venv/bin/pulumi") with the Python $python_sdk_version language tools in $venv/bin"
