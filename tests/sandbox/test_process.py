@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
+import gitlab
 import pytest
 
 from support.sandbox import running_sandbox
@@ -124,6 +127,45 @@ def test_max_lifetime_option() -> None:
                                                     "expires_at": (today + dt.timedelta(days=31)).isoformat()})
         assert (status, body) == (400, {"message": "400 Bad request - Expires at must be before "
                                                    f"{(today + dt.timedelta(days=30)).isoformat()}"})
+
+
+def link_urls(headers: dict[str, str]) -> list[str]:
+    return re.findall(r"<([^>]+)>", headers["Link"])
+
+
+def test_external_url_option_is_used_for_links_and_web_urls() -> None:
+    external = "https://gitlab.example.test:8443"
+    with running_sandbox(extra_args=["--external-url", external + "/"]) as sb:
+        assert sb.base_url.startswith("http://127.0.0.1:")  # the printed URL stays the local one
+        group = sb.create_group("acme")
+        assert group["web_url"] == f"{external}/groups/acme"
+        assert sb.api("GET", "/user")["web_url"] == f"{external}/root"
+        status, headers, _ = sb.request("GET", f"/api/v4/groups/{group['id']}/members?per_page=1")
+        assert status == 200 and link_urls(headers)
+        assert all(url.startswith(f"{external}/api/v4/groups/{group['id']}/members?") for url in link_urls(headers))
+    result = subprocess.run([sys.executable, "-m", "pulumi_gitlab_tokens.sandbox", "--external-url", "ftp://x"],
+                            capture_output=True, text=True, timeout=20)
+    assert result.returncode == 2 and "--external-url" in result.stderr
+
+
+def test_a_wildcard_bind_builds_urls_from_the_host_header() -> None:
+    with running_sandbox(extra_args=["--host", "0.0.0.0"]) as sb:
+        group = sb.create_group("acme")
+        for number in range(3):
+            sb.api("POST", f"/groups/{group['id']}/access_tokens", {"name": f"g{number}", "scopes": ["api"]})
+        path = f"/api/v4/groups/{group['id']}/access_tokens?per_page=2"
+        _, headers, _ = sb.request("GET", path, headers={"Host": "gitlab.internal:8080"})
+        assert all(url.startswith("http://gitlab.internal:8080/api/v4/") for url in link_urls(headers))
+        _, headers, _ = sb.request("GET", path, headers={"Host": "bad>host"})
+        assert all(url.startswith(sb.base_url + "/api/v4/") for url in link_urls(headers))
+        # A client that says "localhost" follows rel="next" without python-gitlab's base-URL warning.
+        local = sb.base_url.replace("127.0.0.1", "localhost")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tokens = gitlab.Gitlab(local, private_token=sb.admin_token).groups.get(group["id"]).access_tokens.list(
+                per_page=2, get_all=True)
+        assert [t.name for t in tokens] == ["g0", "g1", "g2"]
+        assert not [w for w in caught if "base URL" in str(w.message)]
 
 
 def test_state_survives_a_restart_with_data_dir(tmp_path: Path) -> None:

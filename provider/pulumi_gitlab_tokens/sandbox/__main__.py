@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..catalogue import MAX_LIFETIME_DAYS
 from .config import SandboxConfig
@@ -36,11 +37,33 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
                         help="longest token lifetime accepted, and the default when expires_at is omitted "
                              "(default: %(default)s, GitLab's limit)")
     parser.add_argument("--log-file", type=Path, help="write the request log here instead of stderr")
+    parser.add_argument("--external-url", metavar="URL",
+                        help="the URL clients reach the sandbox at, used in Link headers and web_url "
+                             "(GitLab's external_url; default: the printed URL, or the request's Host "
+                             "header when --host is a wildcard address)")
     args = parser.parse_args(argv)
     if args.max_lifetime_days < 1:
         parser.error("--max-lifetime-days must be at least 1")
+    external_url = _external_url(parser, args.external_url)
     return SandboxConfig(host=args.host, port=args.port, admin_token=args.admin_token, data_dir=args.data,
-                         max_lifetime_days=args.max_lifetime_days, log_file=args.log_file)
+                         max_lifetime_days=args.max_lifetime_days, log_file=args.log_file,
+                         external_url=external_url)
+
+
+def _external_url(parser: argparse.ArgumentParser, given: str | None) -> str | None:
+    """Check ``--external-url`` and drop a trailing slash, since request paths are appended to it."""
+    if given is None:
+        return None
+    try:
+        parts = urlsplit(given)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+            or parts.query or parts.fragment or any(c.isspace() or c in '<>"' for c in given):
+        parser.error("--external-url must be an http:// or https:// URL without a query, e.g. "
+                     "http://gitlab.example.com:8080")
+    return given.rstrip("/")
 
 
 def _configure_logging(config: SandboxConfig) -> None:

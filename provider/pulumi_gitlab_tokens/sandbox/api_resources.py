@@ -35,7 +35,8 @@ def version(ctx: Context, call: Call) -> Response:
 
 
 def current_user(ctx: Context, call: Call) -> Response:
-    return Response.json(200, entities.user(call.user, ctx.base_url, admin_view=bool(call.user["is_admin"])))
+    url = ctx.external_url(call.request)
+    return Response.json(200, entities.user(call.user, url, admin_view=bool(call.user["is_admin"])))
 
 
 # --- users (admin only) --------------------------------------------------------------
@@ -61,7 +62,7 @@ def create_user(ctx: Context, call: Call) -> Response:
                                 created_at=now)
     store.create_namespace(kind="user", name=name or "", path=username or "", parent_id=None, owner_id=user_id,
                            visibility="private", created_at=now)
-    return Response.json(201, entities.user(store.user(user_id), ctx.base_url, admin_view=True))
+    return Response.json(201, entities.user(store.user(user_id), ctx.external_url(call.request), admin_view=True))
 
 
 def create_personal_access_token(ctx: Context, call: Call) -> Response:
@@ -119,12 +120,12 @@ def create_group(ctx: Context, call: Call) -> Response:
                                       description=description or "")
     # Groups::CreateService makes the creator an Owner, admins included.
     store.add_member("group", group_id, user["id"], OWNER, now)
-    return Response.json(201, entities.group(store, store.namespace(group_id), ctx.base_url))
+    return Response.json(201, entities.group(store, store.namespace(group_id), ctx.external_url(call.request)))
 
 
 def get_group(ctx: Context, call: Call) -> Response:
     resource = permissions.find_resource(ctx.store, call.user, "group", call.path_params["id"])
-    return Response.json(200, entities.group(ctx.store, resource.row, ctx.base_url))
+    return Response.json(200, entities.group(ctx.store, resource.row, ctx.external_url(call.request)))
 
 
 def create_project(ctx: Context, call: Call) -> Response:
@@ -166,12 +167,12 @@ def create_project(ctx: Context, call: Call) -> Response:
                                       creator_id=user["id"], created_at=now)
     if namespace["kind"] == "user":
         store.add_member("project", project_id, namespace["owner_id"], OWNER, now)
-    return Response.json(201, entities.project(store, store.project(project_id), ctx.base_url))
+    return Response.json(201, entities.project(store, store.project(project_id), ctx.external_url(call.request)))
 
 
 def get_project(ctx: Context, call: Call) -> Response:
     resource = permissions.find_resource(ctx.store, call.user, "project", call.path_params["id"])
-    return Response.json(200, entities.project(ctx.store, resource.row, ctx.base_url))
+    return Response.json(200, entities.project(ctx.store, resource.row, ctx.external_url(call.request)))
 
 
 # --- members -------------------------------------------------------------------------
@@ -179,8 +180,9 @@ def get_project(ctx: Context, call: Call) -> Response:
 def list_members(kind: str, ctx: Context, call: Call) -> Response:
     resource = permissions.find_resource(ctx.store, call.user, kind, call.path_params["id"])
     rows = ctx.store.members(kind, resource.id)
-    page, headers = paginate(rows, call.request, ctx.base_url)
-    return Response.json(200, [entities.member(row, ctx.base_url) for row in page], headers)
+    url = ctx.external_url(call.request)
+    page, headers = paginate(rows, call.request, url)
+    return Response.json(200, [entities.member(row, url) for row in page], headers)
 
 
 def add_member(kind: str, ctx: Context, call: Call) -> Response:
@@ -202,6 +204,6 @@ def add_member(kind: str, ctx: Context, call: Call) -> Response:
         raise errors.conflict("Member already exists")
     store.add_member(kind, resource.id, target["id"], level or 0, ctx.now_text())
     row = next(r for r in store.members(kind, resource.id) if r["id"] == target["id"])
-    return Response.json(201, entities.member(row, ctx.base_url))
+    return Response.json(201, entities.member(row, ctx.external_url(call.request)))
 
 

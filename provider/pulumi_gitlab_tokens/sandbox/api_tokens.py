@@ -157,7 +157,7 @@ def list_tokens(kind: str, ctx: Context, call: Call) -> Response:
         args.extend(matcher[1])
     rows = ctx.store.resource_tokens(kind, resource.id, "".join(f" AND {w}" for w in where), args,
                                      _SORTS.get(sort or "", "t.id"))
-    page, headers = paginate(rows, call.request, ctx.base_url)
+    page, headers = paginate(rows, call.request, ctx.external_url(call.request))
     return Response.json(200, [_entity(ctx, row) for row in page], headers)
 
 
@@ -195,7 +195,8 @@ def create_token(kind: str, ctx: Context, call: Call) -> Response:
     validate_new_token(ctx, name or "", description, scopes or [], expiry)
     now = ctx.now_text()
     username = f"{kind}_{resource.id}_bot_{secrets.token_hex(16)}"
-    bot_id = store.create_user(username=username, name=name, email=f"{username}@noreply.{ctx.host_name}",
+    email = f"{username}@noreply.{ctx.host_name(call.request)}"
+    bot_id = store.create_user(username=username, name=name, email=email,
                                bot_resource_type=kind, bot_resource_id=resource.id, created_at=now)
     store.add_member(kind, resource.id, bot_id, level, now)
     secret = new_token_value(bot_id)

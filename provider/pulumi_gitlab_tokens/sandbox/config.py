@@ -12,6 +12,9 @@ GITLAB_VERSION = "18.1.0"
 
 DATABASE_FILE = "sandbox.sqlite3"
 
+#: Bind addresses that mean "every interface": clients reach them by names the sandbox cannot know.
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+
 
 @dataclass(frozen=True)
 class SandboxConfig:
@@ -23,6 +26,8 @@ class SandboxConfig:
     data_dir: Path | None = None
     max_lifetime_days: int = MAX_LIFETIME_DAYS
     log_file: Path | None = None
+    #: GitLab's ``external_url``: where clients reach the sandbox, for Link headers and ``web_url``.
+    external_url: str | None = None
 
     @property
     def database(self) -> str:

@@ -73,7 +73,8 @@ class SandboxServer:
         family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
         self.httpd = _HTTPServer((config.host, config.port), _RequestHandler, self, family)
         port = self.httpd.server_address[1]
-        shown = "127.0.0.1" if config.host in ("", "0.0.0.0") else config.host
+        # A wildcard bind is reachable locally through loopback; that is what gets printed.
+        shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(config.host, config.host)
         shown = f"[{shown}]" if ":" in shown else shown
         self.base_url = f"http://{shown}:{port}"
         self.ctx.base_url = self.base_url
