@@ -99,6 +99,35 @@ def test_create_accepts_form_encoded_bodies(world: World, kind: str) -> None:
     assert response.status == 201 and created["scopes"] == ["api", "read_api"] and created["access_level"] == 30
 
 
+def post_form(world: World, path: str, data: bytes) -> tuple[int, dict]:
+    """POST a form-encoded body as the admin; returns status and decoded JSON."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(f"{world.sb.base_url}/api/v4{path}", data=data, method="POST",
+                                 headers={"PRIVATE-TOKEN": world.sb.admin_token})
+    try:
+        with urllib.request.urlopen(req) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_scopes_must_be_an_array(world: World, kind: str) -> None:
+    # Grape's Array[String] coercion refuses a lone string; forms must say scopes[]=api.
+    path = f"/{kind}s/{world.resource_id(kind)}/access_tokens"
+    invalid = (400, {"error": "scopes is invalid"})
+    assert world.call("POST", path, {"name": "x", "scopes": "api"})[::2] == invalid
+    assert post_form(world, path, b"name=x&scopes=api") == invalid
+    assert post_form(world, path, b"name=x&scopes[]=api")[0] == 201
+    # A string then an array under one name is Rack's ParameterTypeError, not a dropped connection.
+    status, body = post_form(world, path, b"name=x&scopes=api&scopes[]=read_api")
+    assert status == 400 and set(body) == {"error"}
+    personal = f"/users/{world.users['owner']['id']}/personal_access_tokens"
+    assert world.call("POST", personal, {"name": "x", "scopes": "api"})[::2] == invalid
+
+
 def test_row5_missing_or_invisible_resource_is_404(world: World, kind: str) -> None:
     label = kind.capitalize()
     assert world.call("POST", f"/{kind}s/999/access_tokens", {"name": "x", "scopes": ["api"]})[::2] == (

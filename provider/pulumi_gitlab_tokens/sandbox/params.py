@@ -96,14 +96,17 @@ class Params:
             return None
 
     def string_array(self, name: str, *, required: bool = False, values: Collection[str] | None = None) -> list[str] | None:
+        """An ``Array[String]``: a JSON array, or ``name[]=a&name[]=b`` in a form or query.
+
+        Grape does not wrap a lone value: ``"scopes": "api"`` and ``scopes=api`` are invalid.
+        """
         value = self._get(name, required)
         if value is None:
             return None
-        items = value if isinstance(value, list) else [value]
-        if any(isinstance(item, (dict, list)) for item in items):
+        if not isinstance(value, list) or any(isinstance(item, (dict, list)) for item in value):
             self.errors.append(f"{name} is invalid")
             return None
-        strings = [str(item) for item in items]
+        strings = [str(item) for item in value]
         if values is not None and any(item not in values for item in strings):
             self.errors.append(f"{name} does not have a valid value")
             return None

@@ -50,11 +50,18 @@ class Outcome:
 
 
 def parse_params(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """Rack-style form/query decoding: ``scopes[]=a&scopes[]=b`` becomes a list."""
+    """Rack-style form/query decoding: ``scopes[]=a&scopes[]=b`` becomes a list.
+
+    A plain ``scopes=a`` stays a string (Grape then calls an array parameter
+    invalid). ``scopes=a&scopes[]=b`` is Rack's ``ParameterTypeError``: 400.
+    """
     params: dict[str, Any] = {}
     for key, value in pairs:
         if key.endswith("[]"):
-            params.setdefault(key[:-2], []).append(value)
+            items = params.setdefault(key[:-2], [])
+            if not isinstance(items, list):
+                raise ValueError(f"expected Array (got String) for param `{key[:-2]}'")
+            items.append(value)
         else:
             params[key] = value
     return params
