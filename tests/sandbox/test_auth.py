@@ -44,6 +44,14 @@ def test_every_accepted_way_to_send_a_token(sb: Sandbox) -> None:
     assert oauth.user.username == "root"
 
 
+def test_private_token_parameter_wins_over_the_header(sb: Sandbox) -> None:
+    # auth_finders.rb: params[:private_token].presence || env["HTTP_PRIVATE_TOKEN"].presence || oauth
+    token = sb.admin_token
+    assert raw_get(sb, "/api/v4/user?private_token=glpat-nope", {"PRIVATE-TOKEN": token}) == 401
+    assert raw_get(sb, f"/api/v4/user?private_token={token}", {"PRIVATE-TOKEN": "glpat-nope"}) == 200
+    assert raw_get(sb, "/api/v4/user?private_token=", {"PRIVATE-TOKEN": token}) == 200  # blank is absent
+
+
 def test_job_tokens_are_refused(sb: Sandbox) -> None:
     assert raw_get(sb, "/api/v4/user", {"JOB-TOKEN": sb.admin_token}) == 401
     with pytest.raises(gitlab.GitlabAuthenticationError):

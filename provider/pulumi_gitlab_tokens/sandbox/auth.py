@@ -51,8 +51,12 @@ def rotate_scopes(method: str) -> tuple[str, ...]:
 
 
 def credential(request: Request) -> str | None:
-    """The token the request presents, by GitLab's precedence; job tokens are not credentials here."""
-    value = request.header("PRIVATE-TOKEN") or _param(request, "private_token")
+    """The token the request presents, by GitLab's precedence; job tokens are not credentials here.
+
+    ``auth_finders.rb``: the ``private_token`` parameter, then the ``PRIVATE-TOKEN``
+    header, then OAuth (``Authorization: Bearer``, the ``access_token`` parameter).
+    """
+    value = _param(request, "private_token") or request.header("PRIVATE-TOKEN")
     if value:
         return value
     authorization = request.header("Authorization") or ""
