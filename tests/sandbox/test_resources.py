@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 import gitlab
 import pytest
@@ -132,3 +133,23 @@ def test_python_gitlab_resources(sb: Sandbox) -> None:
     with pytest.raises(gitlab.GitlabGetError) as caught:
         gl.projects.get("acme/missing")
     assert caught.value.response_code == 404 and caught.value.error_message == "404 Project Not Found"
+
+
+def test_non_ascii_digits_are_not_ids(world: World) -> None:
+    # "²" and "٣" are digits to str.isdigit(); GitLab's /\A\d+\z/ ids and Integer() refuse them.
+    sb, pid, gid = world.sb, world.project["id"], world.group["id"]
+    arabic = quote("".join(chr(0x660 + int(d)) for d in str(pid)))  # the project's id in Arabic-Indic digits
+    assert sb.request("GET", f"/api/v4/projects/{arabic}")[::2] == (404, {"message": "404 Project Not Found"})
+    assert sb.request("GET", "/api/v4/groups/%C2%B2/access_tokens")[::2] == (
+        404, {"message": "404 Group Not Found"})
+    assert sb.request("GET", f"/api/v4/projects/{pid}/access_tokens/%C2%B2")[::2] == (
+        404, {"message": "404 Could not find project access token with token_id: ² Not Found"})
+    assert sb.request("DELETE", f"/api/v4/groups/{gid}/access_tokens/%C2%B2")[0] == 404
+    assert sb.request("POST", f"/api/v4/projects/{pid}/access_tokens/%C2%B2/rotate")[::2] == (
+        404, {"message": "404 Not Found"})
+    assert sb.request("POST", "/api/v4/users/%C2%B2/personal_access_tokens", {"name": "x", "scopes": ["api"]})[
+        ::2] == (404, {"message": "404 User Not Found"})
+    assert sb.request("GET", "/api/v4/user?sudo=%C2%B2")[::2] == (
+        404, {"message": "404 User with ID or username '²' Not Found"})
+    assert sb.request("POST", "/api/v4/projects", {"name": "x", "namespace_id": "²"})[::2] == (
+        400, {"error": "namespace_id is invalid"})

@@ -14,7 +14,7 @@ from . import entities, errors, permissions
 from .config import GITLAB_VERSION
 from .context import Call, Context
 from .pagination import paginate
-from .params import Params
+from .params import Params, numeric_id
 from .api_tokens import default_lifetime, validate_new_token
 from .permissions import MAINTAINER, OWNER, Resource
 from .tokens import digest, new_token_value
@@ -76,7 +76,8 @@ def create_personal_access_token(ctx: Context, call: Call) -> Response:
     description = p.string("description")
     p.check()
     ident = call.path_params["user_id"]
-    user = ctx.store.user(int(ident)) if ident.isdigit() else None
+    number = numeric_id(ident)
+    user = ctx.store.user(number) if number is not None else None
     if user is None:
         raise errors.not_found("User")
     today = ctx.today()

@@ -18,7 +18,7 @@ from . import entities, errors, permissions
 from .clock import format_datetime
 from .context import Call, Context
 from .pagination import paginate
-from .params import Params
+from .params import Params, numeric_id
 from .permissions import OWNER, Resource
 from .search import fuzzy_where
 from .tokens import digest, new_token_value
@@ -95,9 +95,10 @@ def rotate(ctx: Context, old: sqlite3.Row, expires_at: dt.date | None) -> tuple[
 
 def _find_token(ctx: Context, resource: Resource, ident: str) -> sqlite3.Row | None:
     """A token whose bot belongs to ``resource`` (revoked and expired ones included)."""
-    if not ident.isdigit():
+    number = numeric_id(ident)
+    if number is None:
         return None  # "self" and garbage are looked up as ids too, and never match
-    token = ctx.store.token(int(ident))
+    token = ctx.store.token(number)
     if token is None:
         return None
     bot = ctx.store.user(token["user_id"])

@@ -15,6 +15,7 @@ from typing import Callable
 from . import errors, tokens
 from .clock import format_datetime
 from .context import Context
+from .params import numeric_id
 from .web import Request
 
 #: GitLab updates ``last_used_at`` at most this often.
@@ -117,7 +118,8 @@ def _sudo(store, request: Request, user: sqlite3.Row, token: sqlite3.Row) -> sql
     if not user["is_admin"]:
         raise errors.forbidden("Must be admin to use sudo")
     _check_scopes(token, ("sudo",))
-    target = store.user(int(ident)) if ident.isdigit() else store.user_by_username(ident)
+    number = numeric_id(ident)
+    target = store.user(number) if number is not None else store.user_by_username(ident)
     if target is None:
         raise errors.not_found(f"User with ID or username '{ident}'")
     return target

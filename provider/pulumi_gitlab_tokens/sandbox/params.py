@@ -18,6 +18,15 @@ _TRUE = {"true", "1", "yes", "t", "y"}
 _FALSE = {"false", "0", "no", "f", "n"}
 
 
+def numeric_id(text: str) -> int | None:
+    """``text`` as an id if it is ASCII digits only (GitLab's ``/\A\d+\z/``), else ``None``.
+
+    ``str.isdigit`` alone is not enough: it is true for ``"²"`` (which ``int`` refuses)
+    and for ``"٣"`` (which ``int`` reads as 3), and GitLab treats both as names.
+    """
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 class Params:
     """Reads typed values out of a request's merged parameters."""
 
@@ -51,7 +60,13 @@ class Params:
         try:
             if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
                 raise ValueError
-            number = int(str(value).strip()) if not isinstance(value, (int, float)) else int(value)
+            if isinstance(value, (int, float)):
+                number = int(value)
+            else:
+                text = str(value).strip()
+                if not text.isascii():
+                    raise ValueError  # Ruby's Integer() reads ASCII digits only; Python's int() also takes "٣"
+                number = int(text)
         except (TypeError, ValueError):
             self.errors.append(f"{name} is invalid")
             return None

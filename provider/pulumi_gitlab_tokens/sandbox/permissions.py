@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..catalogue import ACCESS_LEVELS
 from .errors import not_found
+from .params import numeric_id
 from .store import Store
 
 OWNER = ACCESS_LEVELS["owner"]
@@ -81,8 +82,9 @@ def can_see(store: Store, user: sqlite3.Row, resource: Resource) -> bool:
 
 def find_resource(store: Store, user: sqlite3.Row, kind: str, ident: str) -> Resource:
     """Look a project or group up by numeric id or full path; 404 when missing or invisible."""
-    if ident.isdigit():
-        row = store.project(int(ident)) if kind == "project" else _group(store, int(ident))
+    number = numeric_id(ident)
+    if number is not None:
+        row = store.project(number) if kind == "project" else _group(store, number)
     else:
         row = store.project_by_path(ident) if kind == "project" else _group_by_path(store, ident)
     resource = Resource(kind, row) if row is not None else None
