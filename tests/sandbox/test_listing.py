@@ -155,6 +155,18 @@ def test_pagination_headers_across_pages(world: World) -> None:
     assert headers["X-Per-Page"] == "100"
 
 
+def test_no_prev_page_past_the_last_page(world: World) -> None:
+    # Kaminari's prev_page is nil whenever page > total_pages.
+    path = f"/projects/{world.project['id']}/access_tokens"
+    for number in range(5):
+        world.create_token("project", {"name": f"t{number}"})
+    _, headers, items = world.call("GET", f"{path}?per_page=2&page=3")
+    assert names(items) == ["t4"] and headers["X-Prev-Page"] == "2" and 'rel="prev"' in headers["Link"]
+    _, headers, items = world.call("GET", f"{path}?per_page=2&page=4")
+    assert items == [] and headers["X-Total-Pages"] == "3"
+    assert headers["X-Prev-Page"] == "" and headers["X-Next-Page"] == "" and 'rel="prev"' not in headers["Link"]
+
+
 def test_python_gitlab_follows_the_link_header(world: World) -> None:
     for number in range(5):
         world.create_token("group", {"name": f"g{number}", "access_level": 30})

@@ -36,7 +36,8 @@ def paginate(items: Sequence[T], request: Request, base_url: str) -> tuple[list[
     total_pages = max(math.ceil(total / per_page), 1)
     chunk = list(items[(page - 1) * per_page: page * per_page])
     next_page = page + 1 if page < total_pages else None
-    prev_page = page - 1 if 1 < page <= total_pages + 1 else None
+    # Kaminari: no previous page once past the last one (its prev_page is nil when out of range).
+    prev_page = page - 1 if 1 < page <= total_pages else None
 
     def link(number: int) -> str:
         query = {k: v for k, v in request.query.items() if k not in ("page", "per_page")}
