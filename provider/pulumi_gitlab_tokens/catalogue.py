@@ -81,6 +81,15 @@ DESCRIPTION_MAX_LENGTH: Final[int] = 255
 
 TOKEN_PREFIX: Final[str] = "glpat-"
 
+#: Prefixes GitLab puts on the secrets it issues (``TOKEN_PREFIX`` first): personal,
+#: project and group access tokens, deploy, runner, CI job, pipeline trigger, feed,
+#: incoming mail, OAuth application secret, SCIM, agent, feature flag client and
+#: workspace tokens. Error messages are scrubbed of anything carrying one.
+TOKEN_PREFIXES: Final[tuple[str, ...]] = (
+    TOKEN_PREFIX, "gldt-", "glrt-", "glcbt-", "glptt-", "glft-", "glimt-", "gloas-", "glsoat-",
+    "glagent-", "glffct-", "glwt-",
+)
+
 #: Pulumi type tokens of our dynamic resources.
 PROJECT_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectAccessToken"
 GROUP_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupAccessToken"

@@ -15,11 +15,12 @@ from typing import Iterable
 
 from . import catalogue
 
-# GitLab token formats: ``glpat-`` plus a routable or legacy body
-# (base64url, dots and digits). Other ``gl*-`` prefixes (runner, deploy,
-# feed tokens) are caught too, since any of them in a message is a leak.
+# GitLab token formats: one of GitLab's real prefixes plus a routable or
+# legacy body (base64url, dots and digits). Only the real prefixes: a generic
+# ``gl...-`` pattern would also hide ordinary names such as
+# ``global-infrastructure``, making messages about them unreadable.
 _TOKEN_PATTERN = re.compile(
-    rf"(?:{re.escape(catalogue.TOKEN_PREFIX)}|gl[a-z]{{2,6}}-)[A-Za-z0-9_.\-]{{8,}}"
+    "(?:" + "|".join(re.escape(p) for p in catalogue.TOKEN_PREFIXES) + r")[A-Za-z0-9_.\-]{8,}"
 )
 _REDACTED = "[REDACTED]"
 

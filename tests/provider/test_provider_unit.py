@@ -316,6 +316,17 @@ def test_scrub_removes_legacy_and_routable_tokens():
     assert scrub("nothing secret here") == "nothing secret here"
 
 
+@pytest.mark.parametrize("prefix", catalogue.TOKEN_PREFIXES)
+def test_scrub_removes_every_gitlab_token_prefix(prefix):
+    assert scrub(f"value {prefix}N17OS3FE91S0ptpkfjoZ.01.0w0zjr84j seen") == "value [REDACTED] seen"
+
+
+@pytest.mark.parametrize("name", ["global-infrastructure", "glossary-service-bot", "gluster-backup-ci"])
+def test_scrub_leaves_ordinary_names_starting_with_gl(name):
+    text = f"GitLab answered 404 Not Found on GET /projects/acme%2F{name}/access_tokens: 404 Project Not Found"
+    assert scrub(text) == text
+
+
 def test_unexpected_exceptions_are_wrapped_scrubbed_and_located(monkeypatch):
     provider = ProjectAccessTokenProvider()
 
