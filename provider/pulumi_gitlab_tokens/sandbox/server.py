@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import secrets
 import socket
 import threading
@@ -39,6 +40,27 @@ log = logging.getLogger("pulumi_gitlab_tokens.sandbox")
 
 #: Scopes of the command-line admin token.
 ADMIN_SCOPES = ["api", "read_api", "read_user", "read_repository", "write_repository", "sudo", "admin_mode"]
+
+#: Larger bodies get 413 unread: no token request comes near this, and it bounds memory per request.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
+#: How long a connection closed because of a refused body keeps reading (and discarding) what the
+#: client still sends: closing with unread data resets the connection, and the client would lose the answer.
+LINGER_SECONDS = 1.0
+
+_CONTENT_LENGTH = re.compile(r"[0-9]+")
+
+
+class Unreadable(Exception):
+    """A request whose body cannot be read as framed; answered, then the connection is closed.
+
+    After a bad or refused ``Content-Length`` the rest of the stream cannot be
+    trusted to start a new request, so the connection must not be reused.
+    """
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
 
 
 @dataclass
@@ -201,8 +223,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _serve_one(self) -> None:
         started = time.monotonic()
         path, _, query_string = self.path.partition("?")
+        unreadable = False
         try:
             request = self._parse(path, query_string)
+        except Unreadable as refused:
+            unreadable = True
+            refused.response.headers["Connection"] = "close"  # send_header also sets close_connection
+            outcome = Outcome(refused.response)
         except ValueError as problem:
             outcome = Outcome(Response.json(400, {"error": str(problem)}))
         else:
@@ -218,10 +245,34 @@ class _RequestHandler(BaseHTTPRequestHandler):
             assert outcome.response is not None
             self._write(outcome.response)
             status = str(outcome.response.status)
+            if unreadable:
+                self._linger()
         log.info("%s %s %s %.1fms", self.command, path, status, (time.monotonic() - started) * 1000)
 
+    def _content_length(self) -> int:
+        """The declared body size: absent is 0; anything but ASCII digits, or too large, is refused."""
+        declared = (self.headers.get("Content-Length") or "0").strip()
+        if not _CONTENT_LENGTH.fullmatch(declared):
+            raise Unreadable(Response.json(400, {"error": "Content-Length is invalid"}))
+        length = int(declared)
+        if length > MAX_BODY_BYTES:
+            raise Unreadable(Response.json(413, {"message": "413 Request Entity Too Large"}))
+        return length
+
+    def _linger(self) -> None:
+        """Half-close, then discard what the client still sends for a moment, so it can read the answer."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(LINGER_SECONDS)
+            deadline = time.monotonic() + LINGER_SECONDS
+            while time.monotonic() < deadline and self.connection.recv(65536):
+                pass
+        except OSError:
+            pass
+
     def _parse(self, path: str, query_string: str) -> Request:
-        length = int(self.headers.get("Content-Length") or 0)
+        length = self._content_length()
         raw = self.rfile.read(length) if length else b""
         query = parse_params(parse_qsl(query_string, keep_blank_values=True))
         body: dict[str, Any] = {}
