@@ -41,3 +41,34 @@ def test_bodies_over_10_mb_are_413(sb: Sandbox) -> None:
     assert (status, body) == (413, {"message": "413 Request Entity Too Large"})
     # And the server is fine afterwards.
     assert sb.request("GET", "/api/v4/version")[0] == 200
+
+
+#: Grape's Grape::Exceptions::InvalidMessageBody text for a JSON content type.
+GRAPE_INVALID_JSON = ("\nProblem:\n  message body does not match declared format\nResolution:\n  when specifying "
+                      "application/json as content-type, you must pass valid application/json in the request's "
+                      "'body' ")
+
+
+def post_json_text(sb: Sandbox, path: str, text: bytes) -> tuple[int, object]:
+    """POST ``text`` verbatim as ``application/json`` to ``/api/v4{path}`` as the admin."""
+    url = urlsplit(sb.base_url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        connection.request("POST", "/api/v4" + path, body=text,
+                           headers={"Content-Type": "application/json", "PRIVATE-TOKEN": sb.admin_token})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("text", [b"[]", b"null", b'"api"', b"42", b'[{"name": "x"}]'])
+def test_a_json_body_that_is_not_an_object_is_ignored(sb: Sandbox, text: bytes) -> None:
+    # Grape merges only a Hash into the params; any other JSON value leaves them as they were.
+    group = sb.create_group("acme")
+    assert post_json_text(sb, f"/groups/{group['id']}/access_tokens", text) == (
+        400, {"error": "name is missing, scopes is missing"})
+
+
+def test_malformed_json_gets_grapes_invalid_message_body_text(sb: Sandbox) -> None:
+    assert post_json_text(sb, "/projects", b'{"name": ') == (400, {"error": GRAPE_INVALID_JSON})

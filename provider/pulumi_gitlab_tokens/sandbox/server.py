@@ -50,6 +50,11 @@ LINGER_SECONDS = 1.0
 
 _CONTENT_LENGTH = re.compile(r"[0-9]+")
 
+#: Grape::Exceptions::InvalidMessageBody's text for a JSON body that does not parse (trailing space included).
+INVALID_JSON_BODY = ("\nProblem:\n  message body does not match declared format\nResolution:\n  when specifying "
+                     "application/json as content-type, you must pass valid application/json in the request's "
+                     "'body' ")
+
 
 class Unreadable(Exception):
     """A request whose body cannot be read as framed; answered, then the connection is closed.
@@ -281,10 +286,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             try:
                 decoded = json.loads(raw)
             except ValueError:
-                raise ValueError("message body does not match declared format") from None
-            if not isinstance(decoded, dict):
-                raise ValueError("message body does not match declared format")
-            body = decoded
+                raise ValueError(INVALID_JSON_BODY) from None
+            # Grape merges only a Hash into the params; an array, null or scalar body is left aside.
+            if isinstance(decoded, dict):
+                body = decoded
         elif raw and content_type in ("application/x-www-form-urlencoded", ""):
             body = parse_params(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
         return Request(method=self.command, path=path, query_string=query_string, query=query,
