@@ -32,11 +32,15 @@ def register_secret(value: object) -> None:
     """Remember a secret value (credential, token) so :func:`scrub` removes it verbatim.
 
     Values are kept only in this process's memory; short values are ignored
-    because scrubbing them would mangle ordinary words.
+    because scrubbing them would mangle ordinary words. The stripped value and
+    its ``repr`` forms (as text and as UTF-8 bytes) are registered too: that is
+    how a value with a stray newline shows in an exception message.
     """
-    if isinstance(value, str) and len(value) >= 8:
-        with _known_lock:
-            _known_secrets.add(value)
+    if not isinstance(value, str):
+        return
+    forms = {value, value.strip(), repr(value)[1:-1], repr(value.encode("utf-8", "backslashreplace"))[2:-1]}
+    with _known_lock:
+        _known_secrets.update(form for form in forms if len(form) >= 8)
 
 
 def scrub(text: str, extra_secrets: Iterable[str] = ()) -> str:

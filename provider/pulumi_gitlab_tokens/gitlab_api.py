@@ -42,7 +42,7 @@ import requests.utils
 from gitlab.v4.objects import GroupAccessTokenManager, ProjectAccessTokenManager
 
 from . import catalogue
-from .errors import CredentialMissingError, GitLabTokenError, one_line, register_secret, scrub
+from .errors import CredentialMissingError, GitLabTokenError, one_line, register_secret
 from .kinds import TokenKind
 
 BASE_URL_ENV = "GITLAB_BASE_URL"
@@ -86,8 +86,8 @@ def settings_from_config(
     (``gitlab:token``) are looked up as they are. Config values arrive as strings.
     """
     env = os.environ if environ is None else environ
-    base_url = _text(get("gitlab:baseUrl")) or env.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    token = _text(get("gitlab:token")) or env.get(TOKEN_ENV) or None
+    base_url = _text(get("gitlab:baseUrl")) or _text(env.get(BASE_URL_ENV)) or DEFAULT_BASE_URL
+    token = _credential(get("gitlab:token"), "gitlab:token") or _credential(env.get(TOKEN_ENV), TOKEN_ENV)
     insecure = _flag(get("gitlab:insecure"), "gitlab:insecure")
     cacert = _text(get("gitlab:cacertFile"))
     ssl_verify: bool | str = False if insecure else (cacert or True)
@@ -116,6 +116,22 @@ def _text(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def _credential(value: Any, source: str) -> str | None:
+    """The credential from ``source``, stripped like every other setting (``echo`` adds a newline).
+
+    One with whitespace or control characters inside cannot be sent as a
+    header: requests would refuse it with the value in its message. So it is
+    refused here, by where it came from, never by its value.
+    """
+    token = _text(value)
+    if token is not None and any(ch.isspace() or not ch.isprintable() for ch in token):
+        raise GitLabTokenError(
+            f"{source} contains whitespace or control characters inside the token; set it to the token "
+            f"alone (for example `pulumi config set --secret gitlab:token` and paste just the value)"
+        )
+    return token
 
 
 def _flag(value: Any, key: str) -> bool:
@@ -341,7 +357,10 @@ def translate(kind: TokenKind, route: str, err: BaseException) -> GitLabTokenErr
         return GitLabTokenError(
             f"GitLab redirected {route}. Set gitlab:baseUrl to the final address (https, no redirect)."
         )
-    return GitLabTokenError(f"Calling GitLab on {route} failed: {type(err).__name__}: {err}")
+    # Only the exception's type: requests puts request parts (a header's value,
+    # the credential among them) into its messages, and the scrubber only knows
+    # the forms of a secret it was told about.
+    return GitLabTokenError(f"Calling GitLab on {route} failed before an answer: {type(err).__name__}.")
 
 
 def _is_lost_answer(err: BaseException) -> bool:
@@ -408,7 +427,7 @@ class AccessTokenApi:
             raise translate(self.kind, route, err) from None
         except Exception as err:  # python-gitlab and requests raise many types; all are translated
             if minting and _is_lost_answer(err):
-                raise AnswerLost(f"{route}: {scrub(type(err).__name__ + ' ' + str(err))}") from None
+                raise AnswerLost(f"{route}: {type(err).__name__}") from None
             raise translate(self.kind, route, err) from None
 
     def create(

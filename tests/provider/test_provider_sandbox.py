@@ -289,6 +289,14 @@ def test_create_without_any_credential_says_how_to_set_one(world):
     assert world.calls() == {}
 
 
+def test_a_credential_exported_with_a_trailing_newline_works(world, monkeypatch):
+    # `export GITLAB_TOKEN=$(cat file)` keeps no newline, but a CI variable often does;
+    # unstripped, requests refused the header with the value in its message.
+    monkeypatch.setenv("GITLAB_TOKEN", world.sb.admin_token + "\n")
+    assert EngineLike(world, world.provider(token=None), fixed()).up() == "create"
+    assert world.calls() == {"POST /projects/:id/access_tokens": 1}
+
+
 def test_lifetime_beyond_the_instance_limit_is_gitlabs_400_when_config_claims_more(world):
     provider = world.provider()
     gitlab_api.configure(

@@ -23,7 +23,7 @@ from pulumi_gitlab_tokens import (
     gitlab_api,
     kinds,
 )
-from pulumi_gitlab_tokens.errors import CredentialMissingError, scrub
+from pulumi_gitlab_tokens.errors import CredentialMissingError, register_secret, scrub
 from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
 
 CREDENTIAL = "glpat-ADMINcredential0123456789"
@@ -81,6 +81,41 @@ def test_insecure_turns_off_tls_verification(value, verify):
 def test_bad_insecure_value_is_a_clear_error():
     with pytest.raises(GitLabTokenError, match="gitlab:insecure is 'maybe'; set it to true or false"):
         configure(ProjectAccessTokenProvider(), **{"gitlab:insecure": "maybe"})
+
+
+def test_credential_from_the_environment_is_stripped_like_the_config(monkeypatch):
+    monkeypatch.setenv("GITLAB_TOKEN", CREDENTIAL + "\n")
+    monkeypatch.setenv("GITLAB_BASE_URL", " http://localhost:8080/ \n")
+    configure(ProjectAccessTokenProvider())
+    settings = gitlab_api.current_settings()
+    assert (settings.token, settings.base_url) == (CREDENTIAL, "http://localhost:8080")
+
+
+@pytest.mark.parametrize(("config", "env", "source"), [
+    ({"gitlab:token": "corp-s3cr3t\nvalue-0123"}, None, "gitlab:token"),
+    ({}, "corp-s3cr3t value-0123", "GITLAB_TOKEN"),
+    ({}, "corp-s3cr3t\x1bvalue-0123", "GITLAB_TOKEN"),
+])
+def test_credential_with_whitespace_inside_is_refused_without_showing_it(monkeypatch, config, env, source):
+    if env is not None:
+        monkeypatch.setenv("GITLAB_TOKEN", env)
+    with pytest.raises(GitLabTokenError) as caught:
+        configure(ProjectAccessTokenProvider(), **config)
+    assert str(caught.value).startswith(f"{source} contains whitespace or control characters")
+    assert "s3cr3t" not in str(caught.value)
+
+
+def test_a_registered_secret_is_scrubbed_in_its_repr_forms_too():
+    secret = "corpPAT_s3cr3tvalue0123456789\n"
+    register_secret(secret)
+    for shown in (f"Invalid header value {secret.encode()!r}", f"value {secret!r}", secret.strip()):
+        assert "s3cr3t" not in scrub(shown), shown
+
+
+def test_unexpected_request_failures_never_show_the_exception_text():
+    unregistered = "corpPAT_n0tregistered0123456789"
+    err = gitlab_api.translate(kinds.PROJECT, ROUTE, ValueError(f"Invalid header value b'{unregistered}\\n'"))
+    assert str(err) == f"Calling GitLab on {ROUTE} failed before an answer: ValueError."
 
 
 def test_settings_repr_hides_the_credential():
