@@ -135,6 +135,29 @@ def test_last_used_at_is_recorded(world: World) -> None:
     assert me["last_used_at"] is not None
 
 
+def test_last_used_at_left_in_the_future_catches_up_with_the_clock(world: World) -> None:
+    # Updated when older than 10 minutes OR later than now, so moving the clock back repairs it.
+    token = world.sb.create_user_token(world.users["owner"]["id"], ["api"])
+    future = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    world.sb.set_time(future)
+    world.call("GET", "/user", token=token)
+    assert world.call("GET", "/personal_access_tokens/self", token=token)[2]["last_used_at"].startswith(future[:19])
+    world.sb.set_time(None)
+    world.call("GET", "/user", token=token)
+    _, _, me = world.call("GET", "/personal_access_tokens/self", token=token)
+    assert me["last_used_at"] < future and me["last_used_at"][:10] <= dt.datetime.now(dt.timezone.utc).date().isoformat()
+
+
+def test_controls_do_not_count_as_token_use(world: World) -> None:
+    sb = world.sb
+    admin = sb.api("POST", "/users", {"username": "ops", "name": "Ops", "email": "ops@example.com", "admin": True})
+    token = sb.create_user_token(admin["id"], ["api"])
+    for control in ("counters", "time", "faults", "tokens"):
+        assert sb.request("GET", f"/-/sandbox/{control}", token=token)[0] == 200
+    census = sb.control("GET", "tokens?include_personal=true")
+    assert [t["last_used_at"] for t in census if t["user_id"] == admin["id"]] == [None]
+
+
 def test_sudo(world: World) -> None:
     owner = world.users["owner"]
     status, _, me = world.sb.request("GET", "/api/v4/user", headers={"Sudo": "owner"})

@@ -71,8 +71,12 @@ def _param(request: Request, name: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def authenticate(ctx: Context, request: Request, scopes_for: ScopeRule) -> tuple[sqlite3.Row, sqlite3.Row]:
-    """Return ``(user, token)`` for the caller or raise the GitLab-shaped 401/403."""
+def authenticate(ctx: Context, request: Request, scopes_for: ScopeRule, *,
+                 record_use: bool = True) -> tuple[sqlite3.Row, sqlite3.Row]:
+    """Return ``(user, token)`` for the caller or raise the GitLab-shaped 401/403.
+
+    ``record_use=False`` leaves ``last_used_at`` alone (the test controls are not API use).
+    """
     secret = credential(request)
     if secret is None:
         raise errors.unauthorized()
@@ -93,16 +97,25 @@ def authenticate(ctx: Context, request: Request, scopes_for: ScopeRule) -> tuple
         else:
             problem = None
             _check_scopes(token, scopes_for(request.method))
-            now = ctx.clock.now()
-            last = token["last_used_at"]
-            if last is None or _parse(last) + LAST_USED_INTERVAL <= now:
-                store.touch_token(token["id"], format_datetime(now))
+            if record_use:
+                _record_use(store, token, ctx.clock.now())
             user = _sudo(store, request, user, token)
     # Raised after the commit, so the family revocation above sticks.
     if problem is not None:
         raise problem
     assert token is not None and user is not None
     return user, token
+
+
+def _record_use(store, token: sqlite3.Row, now: dt.datetime) -> None:
+    """``LastUsedService``: at most every 10 minutes, but always when the stored time is ahead of now.
+
+    A time ahead of now is left by a clock override that has since moved back; without
+    the second rule it would stay in the future until the clock caught up with it.
+    """
+    last = token["last_used_at"]
+    if last is None or _parse(last) + LAST_USED_INTERVAL <= now or _parse(last) > now:
+        store.touch_token(token["id"], format_datetime(now))
 
 
 def _check_scopes(token: sqlite3.Row, allowed: tuple[str, ...]) -> None:

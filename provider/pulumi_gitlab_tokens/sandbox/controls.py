@@ -33,7 +33,7 @@ Control = Callable[[Context, Request], Response]
 def handle(ctx: Context, request: Request) -> Response:
     """Authenticate an admin and run the control ``request`` names."""
     try:
-        user, _ = authenticate(ctx, request, any_scope)
+        user, _ = authenticate(ctx, request, any_scope, record_use=False)
         if not user["is_admin"]:
             raise errors.forbidden("the sandbox controls need an admin token")
         control = _CONTROLS.get((request.method, request.path[len(PREFIX):].strip("/")))
