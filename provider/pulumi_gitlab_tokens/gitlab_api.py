@@ -53,6 +53,8 @@ DEFAULT_BASE_URL = "https://gitlab.com"
 #: (about 6 s in all) or waits ``Retry-After``.
 MAX_RETRIES = 6
 REQUEST_TIMEOUT_SECONDS = 30.0
+#: Tokens per page when listing (GitLab's maximum).
+LIST_PAGE_SIZE = 100
 
 _IDEMPOTENT = {"obey_rate_limit": True, "retry_transient_errors": True, "max_retries": MAX_RETRIES}
 _MINTING = {"obey_rate_limit": True, "retry_transient_errors": False, "max_retries": MAX_RETRIES}
@@ -220,6 +222,9 @@ def _new_client(settings: Settings, token: str) -> gitlab.Gitlab:
         timeout=settings.timeout,
         user_agent=f"pulumi-gitlab-tokens python-gitlab/{gitlab.__version__}",
         session=_session(settings.base_url),
+        # Follow pagination at the configured address: GitLab's Link headers use its
+        # external_url, which behind a proxy or port forward is not reachable from here.
+        keep_base_url=True,
     )
 
 
@@ -472,7 +477,8 @@ class AccessTokenApi:
         route = self.route("GET")
         found = self._call(
             route,
-            lambda: self._manager().list(search=name, get_all=True, **_IDEMPOTENT),
+            # GitLab's largest page: one request for any realistic number of same-named tokens.
+            lambda: self._manager().list(search=name, get_all=True, per_page=LIST_PAGE_SIZE, **_IDEMPOTENT),
         )
         return [dict(t.attributes) for t in found if t.attributes.get("name") == name]
 

@@ -19,7 +19,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from pulumi_gitlab_tokens import GitLabTokenError, clock, gitlab_api, journal, recovery
+from pulumi_gitlab_tokens import GitLabTokenError, clock, gitlab_api, journal, kinds, recovery
 from pulumi_gitlab_tokens.errors import CredentialMissingError
 from pulumi_gitlab_tokens.inputs import TokenSpec
 from pulumi_gitlab_tokens.provider import (
@@ -741,3 +741,23 @@ def test_a_normal_rotation_writes_and_settles_its_entry(world):
     assert entry is not None and entry.token_id == token.outs["token_id"]
     assert token.up() == "same"
     assert token.provider._slot("acme/app", "deploy-bot").read() is None
+
+
+# --- listing ---------------------------------------------------------------------------------------
+
+
+def test_listing_follows_pages_at_the_configured_address_100_at_a_time():
+    """GitLab's Link headers name its external_url; behind a proxy or port forward that
+    address is not reachable from the provider, so pagination must keep the configured one."""
+    with running_sandbox(extra_args=["--external-url", "http://127.0.0.1:9"]) as sb:
+        group = sb.create_group("acme")
+        project = sb.create_project("app", group["id"])
+        for _ in range(101):
+            sb.api("POST", f"/projects/{project['id']}/access_tokens",
+                   {"name": "bulk-token", "scopes": ["read_api"], "expires_at": day(30)}, expect=201)
+        sb.reset_counters()
+        gitlab_api.configure(gitlab_api.Settings(base_url=sb.base_url, token=sb.admin_token))
+        found = gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app").list_named("bulk-token")
+        assert len(found) == 101
+        counts = {k.replace("/api/v4", ""): v for k, v in sb.counters().items() if k != "total"}
+        assert counts == {"GET /projects/:id/access_tokens": 2}, "100 per page, both pages from the configured URL"
