@@ -486,7 +486,8 @@ class AccessTokenApi:
         """Revoke; ``False`` when GitLab says the token does not exist (nothing to revoke).
 
         Revoking a revoked token answers 204 again. As in :meth:`get`, a 404
-        about the parent stays an error.
+        about the parent stays an error, but one that names the way out: a
+        deleted parent would otherwise make every ``pulumi destroy`` fail.
         """
         route = self.route("DELETE", f"/{token_id}")
         try:
@@ -494,6 +495,16 @@ class AccessTokenApi:
         except GitLabTokenError as err:
             if err.is_token_not_found():
                 return False
+            if err.status == 404:
+                raise GitLabTokenError(
+                    f"GitLab answered 404 Not Found on {route}: {err.gitlab_message}. The {self.kind.parent} "
+                    f"{self.parent!r} was deleted or the credential cannot see it; GitLab answers the same to "
+                    f"both, so the provider cannot tell which. Check in GitLab as an administrator: if it is "
+                    f"really gone, its tokens went with it, so drop this resource from the state with "
+                    f"`pulumi state delete '<urn>'` (`pulumi stack --show-urns` lists them); otherwise give the "
+                    f"credential's user access to it again",
+                    status=err.status, gitlab_message=err.gitlab_message,
+                ) from None
             raise
         return True
 

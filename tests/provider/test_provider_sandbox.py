@@ -499,6 +499,13 @@ def test_delete_is_one_delete_and_repeatable(world):
     assert world.calls() == {"DELETE /projects/:id/access_tokens/:token_id": 2}
 
 
+def test_delete_in_a_missing_project_stays_an_error_that_names_the_way_out(world):
+    provider = world.provider()
+    err = world.expect_error(provider.delete, "acme/gone:5", {"project": "acme/gone", "token_id": 5.0})
+    assert err.status == 404 and "cannot tell which" in str(err)
+    assert "pulumi state delete '<urn>'" in str(err) and "pulumi stack --show-urns" in str(err)
+
+
 def test_delete_without_token_id_output_uses_the_id(world):
     token = EngineLike(world, world.provider(), fixed())
     token.up()
