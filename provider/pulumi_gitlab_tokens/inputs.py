@@ -400,12 +400,9 @@ def _check_expiry(
     # A date already applied is not re-validated: a fixed-date token that has
     # expired must not make every later preview fail (it shows as active: false).
     if stored_date(olds.get("expires_at")) != fixed:
-        if fixed <= today:
-            problems.add(
-                "expires_at",
-                f"expires_at {fixed.isoformat()} is not in the future (today is {today.isoformat()} UTC, "
-                f"and a token expires at the start of its expiry date); pick a later date",
-            )
+        past = past_expiry(fixed, today)
+        if past is not None:
+            problems.add("expires_at", past)
             return
         latest = today + dt.timedelta(days=max_lifetime_days)
         if fixed > latest:
@@ -417,6 +414,16 @@ def _check_expiry(
             )
             return
     out["expires_at"] = fixed.isoformat()
+
+
+def past_expiry(expires_at: dt.date, today: dt.date) -> str | None:
+    """Why a token created today with ``expires_at`` would be dead on arrival, or ``None``."""
+    if expires_at > today:
+        return None
+    return (
+        f"expires_at {expires_at.isoformat()} is not in the future (today is {today.isoformat()} UTC, "
+        f"and a token expires at the start of its expiry date); pick a later date"
+    )
 
 
 def _is_carried_plan(olds: Mapping[str, Any], expires_at: Any) -> bool:

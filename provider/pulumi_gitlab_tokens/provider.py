@@ -44,6 +44,7 @@ from .inputs import (
     integral,
     is_unknown,
     parse_rotation_lenient,
+    past_expiry,
     stored_date,
 )
 from .kinds import TokenKind
@@ -117,7 +118,26 @@ class AccessTokenProvider(ResourceProvider):
         except Exception as err:  # a bad setting or clock override; report, don't crash the preview
             message = err.message if isinstance(err, GitLabTokenError) else scrub(str(err))
             return CheckResult({}, [CheckFailure(self.kind.parent, message)])
+        if not failures:
+            failures = self._replacement_past_expiry(_olds, inputs)
         return CheckResult(inputs, failures)
+
+    def _replacement_past_expiry(self, olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[CheckFailure]:
+        """A replacement would create a token with the kept fixed date: report a date already past.
+
+        ``check_inputs`` does not re-validate a fixed date already applied, so an
+        expired token keeps previewing cleanly; but when a replacing input changed,
+        that date is sent to GitLab again, for a token dead on arrival.
+        """
+        if not olds or inputs.get("rotation_configuration") is not None:
+            return []
+        fixed = stored_date(inputs.get("expires_at"))
+        changed = [k for k in self._replace_keys() if _differs(k, olds.get(k), inputs.get(k))]
+        past = past_expiry(fixed, clock.today()) if fixed is not None and changed else None
+        if past is None:
+            return []
+        return [CheckFailure("expires_at", f"{past}; changing {', '.join(changed)} replaces the token with one "
+                                           f"that would get this date")]
 
     # --- diff ------------------------------------------------------------------------
 
@@ -155,6 +175,11 @@ class AccessTokenProvider(ResourceProvider):
         """One POST. Returns id ``"<parent>:<token id>"`` and the outputs, ``token`` included."""
         spec = TokenSpec.from_checked(self.kind, props)
         expires_at = _planned_expiry(spec)
+        # A replacement keeps the date applied to the old token, which may have
+        # passed; GitLab would mint a token that is already expired.
+        past = past_expiry(expires_at, clock.today())
+        if past is not None:
+            raise GitLabTokenError(f"Not creating token {spec.name!r}: {past}.")
         api = gitlab_api.AccessTokenApi(self.kind, spec.parent)
         answer = recovery.create_token(api, spec, expires_at, self._slot(spec.parent, spec.name))
         outs = self._outputs(props, answer, token=answer.get("token"))

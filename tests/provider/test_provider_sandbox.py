@@ -362,6 +362,26 @@ def test_expired_fixed_date_token_shows_inactive_and_stays(world):
     assert world.calls() == {}
 
 
+def test_replacing_an_expired_fixed_date_token_is_refused_at_preview_and_create(world):
+    token = EngineLike(world, world.provider(), fixed(expires_at=day(10)))
+    token.up()
+    world.clocks.days_later(20)
+    token.refresh()
+    world.calls()
+    result = token.provider.check(token.inputs, fixed(expires_at=day(10), scopes=["read_repository"]))
+    assert [(f.property, f.reason) for f in result.failures] == [(
+        "expires_at",
+        f"expires_at {day(10)} is not in the future (today is {day(20)} UTC, and a token expires at the start "
+        f"of its expiry date); pick a later date; changing scopes replaces the token with one that would get "
+        f"this date",
+    )]
+    # Without check (or when a revoked token is replaced), create itself refuses.
+    err = world.expect_error(token.provider.create, dict(token.inputs, scopes=["read_repository"]))
+    assert str(err).startswith(f"Not creating token 'ci': expires_at {day(10)} is not in the future")
+    assert world.calls() == {}
+    assert token.up(fixed(expires_at=day(40), scopes=["read_repository"])) == "replace"
+
+
 # --- update ----------------------------------------------------------------------------------------
 
 
