@@ -10,10 +10,15 @@ POST and what it got after; the next create of the same token reads it.
 One small JSON file per slot, under ``$PULUMI_HOME/gitlab-access-tokens/
 intents`` (``~/.pulumi/...`` without ``PULUMI_HOME``; the
 ``PULUMI_GITLAB_TOKENS_JOURNAL_DIR`` variable overrides both). A slot is the
-SHA-256 of (GitLab base URL, kind, parent, token name, owning stack): two
-stacks never share a slot, and one stack cannot run twice at once (Pulumi's
+SHA-256 of (GitLab base URL, kind, parent, token name, owning stack, owning
+resource): two stacks never share a slot, nor two resources of one stack
+whose tokens share a name, and one stack cannot run twice at once (Pulumi's
 stack lock), so whoever finds a slot filled knows its writer is finished or
 dead. Files hold no secret: a start time, a token id, and the spec posted.
+
+Within one process, a token id some slot's answered entry names (or the
+engine's state showed) is *held* by that slot: recovery never adopts or
+revokes it on behalf of another slot (:func:`held_elsewhere`).
 
 The journal is a safety net, never a reason to fail: if it cannot be read or
 written (read-only home), the provider carries on as it would without it.
@@ -129,13 +134,41 @@ class _Listing:
 _LISTING = _Listing()
 
 
+class _Holders:
+    """Which slot holds each token id this process has seen answered or in the state."""
+
+    def __init__(self) -> None:
+        self._by_token: dict[tuple[str, int], Path] = {}
+        self._lock = threading.Lock()
+
+    def hold(self, base_url: str, token_id: int, path: Path) -> None:
+        with self._lock:
+            self._by_token[(base_url, token_id)] = path
+
+    def holder(self, base_url: str, token_id: int) -> Path | None:
+        with self._lock:
+            return self._by_token.get((base_url, token_id))
+
+
+_HOLDERS = _Holders()
+
+
 class Slot:
-    """The journal entry of one token (parent + name) of one stack on one GitLab."""
+    """The journal entry of one token (parent + name) of one resource of one stack on one GitLab."""
 
     def __init__(self, *, base_url: str, kind: str, parent: str, name: str, owner: str | None,
-                 directory: Path | None = None) -> None:
-        identity = json.dumps([base_url, kind, parent, name, owner or ""], separators=(",", ":"))
+                 resource: str | None = None, directory: Path | None = None) -> None:
+        key: list[str] = [base_url, kind, parent, name, owner or ""]
+        if resource is not None:
+            key.append(resource)  # without one (a state written before), the slot an older version used
+        identity = json.dumps(key, separators=(",", ":"))
+        self.base_url = base_url
         self.path = (directory or journal_dir()) / f"{hashlib.sha256(identity.encode()).hexdigest()}.json"
+
+    def held_elsewhere(self, token_id: int) -> bool:
+        """Whether another slot of this process holds ``token_id``: never adopt or revoke it here."""
+        holder = _HOLDERS.holder(self.base_url, token_id)
+        return holder is not None and holder != self.path
 
     def read(self) -> Intent | None:
         """What a previous create left here, or ``None``."""
@@ -152,6 +185,8 @@ class Slot:
 
     def write(self, intent: Intent) -> None:
         """Replace the entry atomically (write a temporary file, then rename over)."""
+        if intent.token_id is not None:
+            _HOLDERS.hold(self.base_url, intent.token_id, self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".intent-", suffix=".tmp")
@@ -177,11 +212,13 @@ class Slot:
     def settle(self, token_id: int | None) -> None:
         """Forget the entry if it names ``token_id``: the engine has that token in the state.
 
-        An entry without a token id (a create that died before its answer) is
+        The token stays held by this slot for the rest of the process, so no
+        other slot's recovery takes it. An entry without a token id (a create that died before its answer) is
         kept: it is the next create's to resolve.
         """
         if token_id is None:
             return
+        _HOLDERS.hold(self.base_url, token_id, self.path)
         intent = self.read()
         if intent is not None and intent.token_id == token_id:
             self.clear()

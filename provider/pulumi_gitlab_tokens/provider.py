@@ -94,16 +94,28 @@ class AccessTokenProvider(ResourceProvider):
     #: resource: it scopes the intent journal to one stack. Pickled with the
     #: instance (a few bytes, no secret); ``None`` for states written before it.
     owner: str | None = None
+    #: The declaring resource's type and name (URN-like, see
+    #: ``resources._identity``): two resources of one stack whose tokens share a
+    #: name get separate journal entries. ``None`` for states written before it.
+    resource: str | None = None
 
-    def __init__(self, owner: str | None = None) -> None:
+    def __init__(self, owner: str | None = None, resource: str | None = None) -> None:
         super().__init__()
         if owner is not None:
             self.owner = owner
+        if resource is not None:
+            self.resource = resource
 
     # --- configuration ---------------------------------------------------------------
 
     def configure(self, req: ConfigureRequest) -> None:
-        """Read ``gitlab:*`` stack config (env fallbacks) into the process-wide settings."""
+        """Read ``gitlab:*`` stack config (env fallbacks) into the process-wide settings.
+
+        The engine configures one instance per distinct ``__provider``, which
+        names its resource, so this runs once per resource: it only reads a few
+        keys, and :func:`gitlab_api.configure` keeps the shared client while the
+        settings are unchanged.
+        """
         gitlab_api.configure(gitlab_api.settings_from_config(req.config.get))
 
     # --- check -----------------------------------------------------------------------
@@ -243,9 +255,9 @@ class AccessTokenProvider(ResourceProvider):
     # --- helpers ---------------------------------------------------------------------
 
     def _slot(self, parent: str, name: str) -> journal.Slot:
-        """This stack's journal entry for the token ``name`` of ``parent`` on the configured GitLab."""
+        """This resource's journal entry for the token ``name`` of ``parent`` on the configured GitLab."""
         return journal.Slot(base_url=gitlab_api.current_settings().base_url, kind=self.kind.parent,
-                            parent=parent, name=name, owner=self.owner)
+                            parent=parent, name=name, owner=self.owner, resource=self.resource)
 
     def _settle_journal(self, id_: str, props: Mapping[str, Any]) -> None:
         """The engine holds this token in its state: forget a journal entry naming it.

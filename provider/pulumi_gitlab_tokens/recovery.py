@@ -43,16 +43,15 @@ A create that died with its process
     created since it began. If the newest also fits what is wanted now it is
     adopted by rotation (fresh value, orphan revoked, same bot user); every
     other one is revoked, then the POST goes ahead. The normal case stays one
-    POST: the journal is local files. Entries are per stack (the program
-    names its organization/project/stack), and Pulumi's stack lock means
-    whoever finds an entry knows its writer is finished or dead.
+    POST: the journal is local files. Entries are per stack and resource
+    (the program names its organization/project/stack and each resource's
+    type and name), and Pulumi's stack lock means whoever finds an entry
+    knows its writer is finished or dead. A token another resource's entry
+    names, or the state showed, in this process is never adopted or revoked
+    for this one, by the journal or by in-process recovery.
 
     Limits: an entry written on another machine (a CI runner whose home is
-    thrown away) is not seen, so the orphan stays - revoke it by name. An
-    answered entry whose token the engine did persist but has not handed
-    back yet (the resource was removed from the program and a new one with
-    the same token name added in the same run) is adopted too: its token is
-    rotated a little before the old resource's delete would have revoked it.
+    thrown away) is not seen, so the orphan stays - revoke it by name.
     Rotations (``update``) are journalled the same way. A kill mid-rotation
     leaves the old token revoked and its successor unheld: the next ``up``
     rotates the successor (found by its bot user) to a value it holds, or,
@@ -103,7 +102,7 @@ def create_token(
                 return adopted
         slot.write(intent)
     try:
-        answer = _create_token(api, spec, expires_at, started)
+        answer = _create_token(api, spec, expires_at, started, slot)
     except GitLabTokenError as err:
         if slot is not None and err.status is not None and 400 <= err.status < 500:
             slot.clear()  # GitLab refused: nothing was committed, nothing to resolve later
@@ -132,7 +131,7 @@ def _resolve_prior(
     revoked); every other candidate is revoked.
     """
     candidates = [
-        t for t in api.list_named(spec.name)
+        t for t in _unheld(api.list_named(spec.name), slot)
         if _matches_fields(t, set(prior.scopes), prior.access_level, prior.description,
                            stored_date(prior.expires_at), prior.started - CLOCK_SKEW)
     ]
@@ -144,7 +143,7 @@ def _resolve_prior(
         # leaves it for the next create, which finds the rotated successor.
         slot.write(dataclasses.replace(prior, token_id=None))
         answer = rotate_token(api, token_id=int(newest["id"]), bot_user_id=integral(newest.get("user_id")),
-                              name=spec.name, expires_at=expires_at)
+                              name=spec.name, expires_at=expires_at, guard=slot)
     for orphan in candidates:
         api.revoke(int(orphan["id"]))
     if answer is None:
@@ -152,8 +151,10 @@ def _resolve_prior(
     return answer
 
 
-def _create_token(api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, started: dt.datetime) -> dict[str, Any]:
-    """The POST, with in-process recovery of lost answers."""
+def _create_token(
+    api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, started: dt.datetime, slot: journal.Slot | None
+) -> dict[str, Any]:
+    """The POST, with in-process recovery of lost answers (never taking a token ``slot``'s neighbours hold)."""
     since = started - CLOCK_SKEW
     lost = 0
     answer: dict[str, Any] | None = None
@@ -169,7 +170,7 @@ def _create_token(api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, sta
             break
         except AnswerLost:
             lost += 1
-        mine = _created_by_this_attempt(api, spec, expires_at, since=since, at_most=lost)
+        mine = _created_by_this_attempt(api, spec, expires_at, since=since, at_most=lost, slot=slot)
         if mine:
             newest = mine[-1]
             answer = rotate_token(
@@ -178,6 +179,7 @@ def _create_token(api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, sta
                 bot_user_id=int(newest["user_id"]),
                 name=spec.name,
                 expires_at=expires_at,
+                guard=slot,
             )
             break
         # Nothing committed yet. A timed-out request may still be in flight,
@@ -191,7 +193,8 @@ def _create_token(api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, sta
     if lost:
         # Any other token the lost attempts made is an orphan nobody holds.
         keep = int(answer["id"])
-        strays = [t for t in _created_by_this_attempt(api, spec, expires_at, since=since, at_most=lost + 1)
+        strays = [t for t in _created_by_this_attempt(api, spec, expires_at, since=since, at_most=lost + 1,
+                                                      slot=slot)
                   if int(t["id"]) != keep]
         for stray in strays[-lost:]:
             api.revoke(int(stray["id"]))
@@ -208,8 +211,12 @@ def rotate_token(
     self_token: str | None = None,
     spec: TokenSpec | None = None,
     slot: journal.Slot | None = None,
+    guard: journal.Slot | None = None,
 ) -> dict[str, Any]:
     """Rotate ``token_id`` to ``expires_at``; GitLab's answer for the new token, with ``token``.
+
+    After a lost answer, tokens another slot than ``guard`` (default ``slot``)
+    holds are never taken for the successor.
 
     With ``self_token`` (the token's own value, when it has the ``self_rotate``
     scope) the first attempt authenticates as the token itself and needs no
@@ -234,7 +241,7 @@ def rotate_token(
         if not interrupted:
             slot.write(intent)
     answer = _rotate_token(api, token_id=token_id, bot_user_id=bot_user_id, name=name, expires_at=expires_at,
-                           self_token=self_token, interrupted=interrupted)
+                           self_token=self_token, interrupted=interrupted, guard=guard or slot)
     if slot is not None and intent is not None:
         slot.write(dataclasses.replace(intent, token_id=int(answer["id"])))
     return answer
@@ -249,6 +256,7 @@ def _rotate_token(
     expires_at: dt.date,
     self_token: str | None,
     interrupted: bool,
+    guard: journal.Slot | None,
 ) -> dict[str, Any]:
     current = token_id
     for attempt in range(MAX_ATTEMPTS):
@@ -274,7 +282,7 @@ def _rotate_token(
             )
         alive = [
             t
-            for t in api.list_named(name)
+            for t in _unheld(api.list_named(name), guard)
             if not t.get("revoked") and (bot_user_id is None or t.get("user_id") == bot_user_id)
         ]
         if any(int(t["id"]) == current for t in alive):
@@ -295,12 +303,21 @@ def _rotate_token(
 
 
 def _created_by_this_attempt(
-    api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, *, since: dt.datetime, at_most: int
+    api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, *, since: dt.datetime, at_most: int,
+    slot: journal.Slot | None = None,
 ) -> list[dict[str, Any]]:
-    """Unrevoked tokens matching ``spec`` made since ``since``: the newest ``at_most``, oldest first."""
-    matching = [t for t in api.list_named(spec.name) if _matches(t, spec, expires_at, since)]
+    """Unrevoked tokens matching ``spec`` made since ``since`` and not held by another slot:
+    the newest ``at_most``, oldest first."""
+    matching = [t for t in _unheld(api.list_named(spec.name), slot) if _matches(t, spec, expires_at, since)]
     matching.sort(key=lambda t: int(t["id"]))
     return matching[-at_most:]
+
+
+def _unheld(tokens: list[dict[str, Any]], slot: journal.Slot | None) -> list[dict[str, Any]]:
+    """``tokens`` without those another slot of this process holds: they belong to other resources."""
+    if slot is None:
+        return tokens
+    return [t for t in tokens if not slot.held_elsewhere(int(t["id"]))]
 
 
 def _matches(token: dict[str, Any], spec: TokenSpec, expires_at: dt.date, since: dt.datetime) -> bool:

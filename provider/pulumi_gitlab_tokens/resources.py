@@ -128,11 +128,13 @@ class _AccessTokenResource(pulumi.dynamic.Resource):
 
     def __init__(
         self,
-        provider: AccessTokenProvider,
+        provider_class: type[AccessTokenProvider],
         resource_name: str,
         args: Any,
         opts: Optional[pulumi.ResourceOptions],
     ) -> None:
+        resource_type = f"pulumi-python:{self._resource_type_name}"
+        provider = provider_class(_owner(), _identity(resource_type, resource_name, opts))
         props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
         if props.get("name") is None:
             props["name"] = resource_name
@@ -146,6 +148,20 @@ class _AccessTokenResource(pulumi.dynamic.Resource):
 def _owner() -> str:
     """The stack declaring the resource, for the provider's intent journal (see :mod:`.journal`)."""
     return f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+
+
+def _identity(resource_type: str, resource_name: str, opts: Optional[pulumi.ResourceOptions]) -> str:
+    """The resource's type and name, after its parent's: stable from run to run, like its URN.
+
+    Keys the provider's intent journal per resource, so two resources whose
+    tokens share a name never take each other's entry. A URN names only the
+    parent's type; the parent's name is added too, which is as stable.
+    """
+    own = f"{resource_type}::{resource_name}"
+    parent = opts.parent if opts is not None else None
+    if parent is None or parent.pulumi_resource_type == "pulumi:pulumi:Stack":
+        return own
+    return f"{parent.pulumi_resource_type}::{parent.pulumi_resource_name}${own}"
 
 
 def _split_args(
@@ -203,7 +219,7 @@ class ProjectAccessToken(_AccessTokenResource, module="gitlab", name="ProjectAcc
                 description=description,
                 validate_past_expiration_date=validate_past_expiration_date,
             )
-        super().__init__(ProjectAccessTokenProvider(_owner()), resource_name, typed, opts)
+        super().__init__(ProjectAccessTokenProvider, resource_name, typed, opts)
 
 
 class GroupAccessToken(_AccessTokenResource, module="gitlab", name="GroupAccessToken"):
@@ -247,4 +263,4 @@ class GroupAccessToken(_AccessTokenResource, module="gitlab", name="GroupAccessT
                 description=description,
                 validate_past_expiration_date=validate_past_expiration_date,
             )
-        super().__init__(GroupAccessTokenProvider(_owner()), resource_name, typed, opts)
+        super().__init__(GroupAccessTokenProvider, resource_name, typed, opts)

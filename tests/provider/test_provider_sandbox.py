@@ -704,6 +704,46 @@ def test_another_stacks_entry_is_not_this_stacks(world):
     assert len(world.active_tokens()) == 2
 
 
+def _declared(world: World, resource_name: str) -> AccessTokenProvider:
+    """A provider as the resource class makes it: naming its stack and its resource."""
+    provider = world.provider()
+    provider.owner, provider.resource = "org/app/dev", f"pulumi-python:dynamic/gitlab:ProjectAccessToken::{resource_name}"
+    return provider
+
+
+@pytest.mark.parametrize("b_scopes", [["read_api"], ["read_repository"]], ids=["same spec", "other scopes"])
+def test_two_resources_whose_tokens_share_a_name_keep_both(world, b_scopes):
+    a = EngineLike(world, _declared(world, "ci-a"), fixed())
+    b = EngineLike(world, _declared(world, "ci-b"), fixed(scopes=b_scopes))
+    a.up()
+    world.calls()
+    b.up()
+    assert world.calls() == {"POST /projects/:id/access_tokens": 1}, "B's create must not see A's entry"
+    assert a.refresh() and a.outs["revoked"] is False
+    assert authenticates_as(world.sb, a.outs["token"]) == a.outs["token_id"]
+    assert authenticates_as(world.sb, b.outs["token"]) == b.outs["token_id"]
+
+
+def test_a_lost_create_answer_never_takes_a_token_another_resource_holds(world, monkeypatch):
+    a = EngineLike(world, _declared(world, "ci-a"), fixed())
+    a.up()
+    real_create, lost = gitlab_api.AccessTokenApi.create, []
+
+    def lose_the_first(api, **kwargs):  # nothing committed, answer lost: A's token is the only match
+        if not lost:
+            lost.append(True)
+            raise gitlab_api.AnswerLost("test")
+        return real_create(api, **kwargs)
+
+    monkeypatch.setattr(gitlab_api.AccessTokenApi, "create", lose_the_first)
+    monkeypatch.setattr(recovery, "RETRY_PAUSE_SECONDS", 0)
+    b = EngineLike(world, _declared(world, "ci-b"), fixed())
+    b.up()
+    assert authenticates_as(world.sb, a.outs["token"]) == a.outs["token_id"], "A's token was taken"
+    assert authenticates_as(world.sb, b.outs["token"]) == b.outs["token_id"] != a.outs["token_id"]
+    assert len(world.active_tokens("ci")) == 2
+
+
 def test_a_refused_create_leaves_no_entry(world):
     provider = world.provider()
     world.expect_error(provider.create, provider.check({}, rotating(project="acme/missing")).inputs)

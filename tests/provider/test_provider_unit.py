@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 
+import dill
 import gitlab.exceptions
 import pulumi
 import pytest
@@ -421,6 +422,45 @@ def test_project_token_resource_type_inputs_and_secret_token(mocks):
         assert name == "deploy"
 
     return pulumi.Output.all(token.token, token.name).apply(verify)
+
+
+@pulumi.runtime.test
+def test_each_resource_names_itself_to_its_provider_for_the_journal(mocks):
+    class Team(pulumi.ComponentResource):
+        def __init__(self, name: str) -> None:
+            super().__init__("acme:index:Team", name)
+
+    top = ProjectAccessToken("ci", project="acme/app", scopes=["read_api"], expires_at="2027-01-31")
+    nested = ProjectAccessToken("ci", project="acme/app", scopes=["read_api"], expires_at="2027-01-31",
+                                opts=pulumi.ResourceOptions(parent=Team("blue")))
+
+    def verify(_):
+        def unpickled(value):  # the SDK marks __provider secret: the mocks see its wrapper
+            return dill.loads(base64.b64decode(value["value"] if isinstance(value, dict) else value))
+
+        providers = [unpickled(a.inputs["__provider"]) for a in mocks.registered
+                     if a.typ == catalogue.PROJECT_TOKEN_TYPE]
+        assert [(p.owner, p.resource) for p in providers] == [
+            ("None/infra/dev", f"{catalogue.PROJECT_TOKEN_TYPE}::ci"),  # mocks set no organization
+            ("None/infra/dev", f"acme:index:Team::blue${catalogue.PROJECT_TOKEN_TYPE}::ci"),
+        ]
+
+    return pulumi.Output.all(top.urn, nested.urn).apply(verify)
+
+
+def test_a_provider_per_resource_still_builds_one_client(monkeypatch):
+    """The engine configures one provider per distinct ``__provider``, i.e. per resource."""
+    built = []
+    new_client = gitlab_api._new_client
+    monkeypatch.setattr(gitlab_api, "_new_client", lambda *a: built.append(1) or new_client(*a))
+    serialized = {serialize_provider(ProjectAccessTokenProvider("o/p/s", f"t::r{i}")) for i in range(20)}
+    assert len(serialized) == 20
+    clients = set()
+    for text in serialized:
+        provider = dill.loads(base64.b64decode(text))
+        configure(provider, **{"gitlab:baseUrl": UNREACHABLE, "gitlab:token": CREDENTIAL})
+        clients.add(id(gitlab_api.admin_client()))
+    assert len(built) == 1 and len(clients) == 1
 
 
 @pytest.fixture
