@@ -55,6 +55,8 @@ MAX_RETRIES = 6
 REQUEST_TIMEOUT_SECONDS = 30.0
 #: Tokens per page when listing (GitLab's maximum).
 LIST_PAGE_SIZE = 100
+SELF_ROTATE_SUFFIX = "/self/rotate"
+SELF_INFORMATION_PATH = "/personal_access_tokens/self"
 
 _IDEMPOTENT = {"obey_rate_limit": True, "retry_transient_errors": True, "max_retries": MAX_RETRIES}
 _MINTING = {"obey_rate_limit": True, "retry_transient_errors": False, "max_retries": MAX_RETRIES}
@@ -278,8 +280,20 @@ def _gitlab_message(err: gitlab.exceptions.GitlabError) -> str:
     return text[:300] if text else "(no message)"
 
 
-def _hint(kind: TokenKind, status: int, message: str) -> str:
+def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:
     low = message.lower()
+    if route.endswith(SELF_ROTATE_SUFFIX) and status in (401, 405):
+        # Authenticated as the token itself: gitlab:token played no part.
+        if status == 401:
+            return (
+                f"GitLab did not accept the token's own value (gitlab:token is not used to self-rotate): it is "
+                f"revoked or expired, perhaps rotated outside Pulumi, or belongs to another {kind.parent}. Set "
+                f"gitlab:token so the provider rotates by id, then run `pulumi refresh` and `pulumi up`"
+            )
+        return (
+            f"The value in the state is not an access token of this {kind.parent}, so it cannot rotate itself; "
+            f"set gitlab:token so the provider rotates by id"
+        )
     if status == 401:
         return (
             "Check that gitlab:token (or GITLAB_TOKEN) is valid and not expired or revoked, "
@@ -314,8 +328,6 @@ def _hint(kind: TokenKind, status: int, message: str) -> str:
         if "limit reached" in low:
             return "The instance's token limit is reached: revoke unused tokens"
         return "GitLab rejected the request; fix the input it names"
-    if status == 405:
-        return "Self-rotation needs the token itself to be a project or group access token"
     if status == 429:
         return "GitLab kept rate-limiting after several retries; try again later or raise the limit"
     if status >= 500:
@@ -339,7 +351,8 @@ def translate(kind: TokenKind, route: str, err: BaseException) -> GitLabTokenErr
         status = int(err.response_code)
         message = _gitlab_message(err)
         return GitLabTokenError(
-            f"GitLab answered {_status_phrase(status)} on {route}: {message}. {_hint(kind, status, message)}.",
+            f"GitLab answered {_status_phrase(status)} on {route}: {message}. "
+            f"{_hint(kind, route, status, message)}.",
             status=status,
             gitlab_message=message,
         )
@@ -517,9 +530,26 @@ class AccessTokenApi:
         )
         return _remember(dict(rotated))
 
+    def self_information(self, token: str) -> dict[str, Any] | None:
+        """GitLab's view of ``token``, authenticated as itself; ``None`` when it no longer authenticates.
+
+        ``GET /personal_access_tokens/self`` takes a token of any scope and,
+        unlike the rotate routes, has no reuse detection: asking with a
+        revoked value is harmless.
+        """
+        route = f"GET {SELF_INFORMATION_PATH}"
+        client = token_client(token)
+        try:
+            found = self._call(route, lambda: client.http_get(SELF_INFORMATION_PATH, **_IDEMPOTENT))
+        except GitLabTokenError as err:
+            if err.status == 401:
+                return None
+            raise
+        return dict(found) if isinstance(found, Mapping) else None
+
     def self_rotate(self, token: str, expires_at: str) -> dict[str, Any]:
         """Rotate authenticated as the token itself (needs its ``self_rotate`` or ``api`` scope)."""
-        route = self.route("POST", "/self/rotate")
+        route = self.route("POST", SELF_ROTATE_SUFFIX)
         client = token_client(token)
         rotated = self._call(
             route,

@@ -73,7 +73,7 @@ from typing import Any
 
 from . import clock, journal
 from .errors import GitLabTokenError
-from .gitlab_api import AccessTokenApi, AnswerLost, has_admin_credential
+from .gitlab_api import SELF_ROTATE_SUFFIX, AccessTokenApi, AnswerLost, has_admin_credential
 from .inputs import TokenSpec, integral, stored_date
 
 MAX_ATTEMPTS = 6
@@ -218,33 +218,101 @@ def rotate_token(
     After a lost answer, tokens another slot than ``guard`` (default ``slot``)
     holds are never taken for the successor.
 
-    With ``self_token`` (the token's own value, when it has the ``self_rotate``
-    scope) the first attempt authenticates as the token itself and needs no
-    admin credential.
+    ``self_token`` is the token's own value, when it has the ``self_rotate``
+    scope. It is used only without an admin credential, and only once GitLab
+    confirms it still authenticates (see :func:`_self_rotation`): rotating
+    with a revoked value trips GitLab's reuse detection, which revokes the
+    whole token family, while rotating a stale id answers a harmless 400.
 
     With a journal ``slot`` (and the token's ``spec``) the rotation is written
-    down like a create. An entry still waiting for its answer means a run
-    died mid-rotation of this token: GitLab then answers "already revoked" to
-    the first attempt, which is treated like a lost answer (the successor the
-    dead run made is found by its bot user and rotated to a value we hold).
+    down like a create, and an entry found there first is a run that died:
+
+    * waiting for its answer: it died mid-rotation of this token. GitLab then
+      answers "already revoked" to the first attempt, which is treated like a
+      lost answer (the successor the dead run made is found by its bot user
+      and rotated to a value we hold).
+    * naming another token id: it died after its rotation was answered but
+      before the engine saved it. If that token is alive for the same bot
+      user, it is the one rotated (adopted); otherwise "already revoked" is
+      again treated like a lost answer.
+
     If ``pulumi refresh`` ran first instead, the token shows as revoked, the
     next ``up`` replaces it, and the replacement's create adopts that
-    successor from the same entry.
+    successor from the same entry. A refusal (4xx) leaves the entry as it was
+    found: nothing was committed, and what a dead run left is still unresolved.
     """
-    interrupted = False
+    prior = slot.read() if slot is not None and spec is not None else None
+    current = token_id
+    if prior is not None and prior.token_id is not None and prior.token_id != token_id:
+        current = _live_successor(api, prior.token_id, bot_user_id, guard or slot) or token_id
+    unsettled = prior is not None and (prior.token_id is None or current != token_id)
+    self_token = _self_rotation(api, self_token, token_id=token_id, unsettled=unsettled, name=name)
     intent: journal.Intent | None = None
     if slot is not None and spec is not None:
-        prior = slot.read()
-        interrupted = prior is not None and prior.token_id is None
-        # Keep a dead run's entry as it is: it describes the successor to look for.
-        intent = prior if interrupted and prior is not None else _intent(spec, expires_at, clock.now())
-        if not interrupted:
+        # Keep a dead run's unanswered entry as it is: it describes the successor to look for.
+        intent = prior if prior is not None and prior.token_id is None else _intent(spec, expires_at, clock.now())
+        if intent is not prior:
             slot.write(intent)
-    answer = _rotate_token(api, token_id=token_id, bot_user_id=bot_user_id, name=name, expires_at=expires_at,
-                           self_token=self_token, interrupted=interrupted, guard=guard or slot)
+    try:
+        answer = _rotate_token(api, token_id=current, bot_user_id=bot_user_id, name=name, expires_at=expires_at,
+                               self_token=self_token, entry_found=prior is not None, guard=guard or slot)
+    except GitLabTokenError as err:
+        if slot is not None and intent is not None and err.status is not None and 400 <= err.status < 500:
+            # GitLab refused: nothing was committed. Leave the slot as it was found.
+            if prior is None:
+                slot.clear()
+            elif intent is not prior:
+                slot.write(prior)
+        raise
     if slot is not None and intent is not None:
         slot.write(dataclasses.replace(intent, token_id=int(answer["id"])))
     return answer
+
+
+def _live_successor(
+    api: AccessTokenApi, token_id: int, bot_user_id: int | None, guard: journal.Slot | None
+) -> int | None:
+    """``token_id`` if it is alive for ``bot_user_id`` and no other slot holds it (one GET), else ``None``."""
+    if guard is not None and guard.held_elsewhere(token_id):
+        return None
+    found = api.get(token_id)
+    if found is None or found.get("revoked") or found.get("active") is False:
+        return None
+    if bot_user_id is not None and integral(found.get("user_id")) != bot_user_id:
+        return None
+    return token_id
+
+
+def _self_rotation(
+    api: AccessTokenApi, self_token: str | None, *, token_id: int, unsettled: bool, name: str
+) -> str | None:
+    """The value to self-rotate with, or ``None`` to rotate by id with the admin credential.
+
+    Rotating by id is preferred whenever an admin credential is configured: a
+    stale id (the token was rotated or revoked outside Pulumi) then gets a
+    harmless 400 "already revoked", where a stale value would trip GitLab's
+    reuse detection and revoke the whole token family. Without one, the value
+    is used only if GitLab confirms it still authenticates as this token
+    (``GET /personal_access_tokens/self``, which has no reuse detection), and
+    never when the journal shows a run that died mid-rotation.
+    """
+    if self_token is None or has_admin_credential():
+        return None
+    if unsettled:
+        raise GitLabTokenError(
+            f"A previous run died while rotating token {name!r}, so its value in the state may be revoked, and "
+            f"self-rotating with a revoked value makes GitLab revoke the whole token family. Finding the "
+            f"successor it left needs an admin credential: set gitlab:token, then run `pulumi up`."
+        )
+    found = api.self_information(self_token)
+    if found is None or found.get("revoked") or found.get("active") is False or integral(found.get("id")) != token_id:
+        raise GitLabTokenError(
+            f"Token {name!r} (id {token_id}) no longer authenticates as itself: it was revoked, expired or "
+            f"rotated outside this stack. Not self-rotating it, since a revoked value used to rotate makes "
+            f"GitLab revoke the whole token family. Set gitlab:token, then run `pulumi refresh` and "
+            f"`pulumi up` to replace it."
+        )
+    return self_token
 
 
 def _rotate_token(
@@ -255,7 +323,7 @@ def _rotate_token(
     name: str,
     expires_at: dt.date,
     self_token: str | None,
-    interrupted: bool,
+    entry_found: bool,
     guard: journal.Slot | None,
 ) -> dict[str, Any]:
     current = token_id
@@ -268,14 +336,14 @@ def _rotate_token(
             pass
         except GitLabTokenError as err:
             # A retry racing a lost attempt that landed late, or a run that died
-            # mid-rotation: either rotated the token, so look for its successor
-            # like after a lost answer.
+            # around a rotation (its journal entry was found): either rotated the
+            # token, so look for its successor like after a lost answer.
             already_revoked = err.status == 400 and "already revoked" in (err.gitlab_message or "").lower()
-            if not (already_revoked and (attempt or interrupted)):
+            if not (already_revoked and (attempt or entry_found)):
                 raise
         if self_token is not None and not has_admin_credential():
             raise GitLabTokenError(
-                f"The answer to self-rotating token {name!r} on {api.route('POST', '/self/rotate')} was lost, "
+                f"The answer to self-rotating token {name!r} on {api.route('POST', SELF_ROTATE_SUFFIX)} was lost, "
                 f"and without an admin credential the provider cannot see whether GitLab rotated it (the old "
                 f"token must not be used again: GitLab revokes the whole token family when a revoked token "
                 f"tries to rotate). Set gitlab:token, run `pulumi refresh`, then `pulumi up`."

@@ -488,10 +488,73 @@ def test_self_rotation_needs_no_admin_credential(world):
     token.provider = world.provider(token=None)
     world.calls()
     assert token.up(fixed(scopes=["read_api", "self_rotate"], expires_at=day(45))) == "update"
-    assert world.calls() == {"POST /projects/:id/access_tokens/self/rotate": 1}
+    # GitLab first confirms the value still authenticates: that GET has no reuse detection.
+    assert world.calls() == {"GET /personal_access_tokens/self": 1, "POST /projects/:id/access_tokens/self/rotate": 1}
     assert token.outs["user_id"] == old["user_id"] and token.outs["expires_at"] == day(45)
     assert authenticates_as(world.sb, token.outs["token"]) == token.outs["token_id"]
     assert authenticates_as(world.sb, old["token"]) is None
+
+
+def test_self_rotate_token_is_rotated_by_id_when_an_admin_credential_is_set(world):
+    token = EngineLike(world, world.provider(), fixed(scopes=["read_api", "self_rotate"]))
+    token.up()
+    world.calls()
+    assert token.up(fixed(scopes=["read_api", "self_rotate"], expires_at=day(45))) == "update"
+    assert world.calls() == {"POST /projects/:id/access_tokens/:token_id/rotate": 1}
+
+
+def _rotated_outside_pulumi(world: World, token: EngineLike) -> dict:
+    """Someone rotates the token in GitLab's UI and hands the new value to a consumer."""
+    human = world.sb.api("POST", f"/projects/{world.project['id']}/access_tokens/{token.outs['token_id']}/rotate",
+                         {"expires_at": day(40)}, expect=200)
+    world.values.add(human["token"])
+    world.calls()
+    return human
+
+
+@pytest.mark.parametrize("admin", [True, False], ids=["admin", "no admin"])
+def test_a_self_rotate_token_rotated_outside_pulumi_never_trips_reuse_detection(world, admin):
+    token = EngineLike(world, world.provider(), rotating(scopes=["self_rotate", "read_api"]))
+    token.up()
+    token.up()
+    world.clocks.days_later(10)
+    human = _rotated_outside_pulumi(world, token)
+    world.clocks.days_later(24)
+    if not admin:
+        token.provider = world.provider(token=None)
+    err = world.expect_error(token.up)  # a scheduled up without --refresh
+    if admin:
+        assert err.status == 400 and "run `pulumi refresh`" in str(err)
+        assert world.calls() == {"POST /projects/:id/access_tokens/:token_id/rotate": 1}
+    else:
+        assert str(err).startswith("Token 'deploy-bot' (id ") and "no longer authenticates as itself" in str(err)
+        assert world.calls() == {"GET /personal_access_tokens/self": 1}, "no rotate call with a stale value"
+    assert authenticates_as(world.sb, human["token"]) == human["id"], "the token family survives"
+
+
+def test_a_self_rotation_that_died_is_finished_by_id_never_by_the_stale_value(world):
+    token = EngineLike(world, world.provider(), rotating(scopes=["self_rotate", "read_api"]))
+    token.up()
+    token.up()
+    world.clocks.days_later(24)
+    successor = _died_mid_rotation(world, token)
+    assert token.up() == "update"
+    (live,) = world.active_tokens()
+    assert live["id"] == token.outs["token_id"] and live["user_id"] == successor["user_id"]
+    assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
+
+
+def test_a_self_rotation_that_died_without_an_admin_credential_is_refused_before_any_call(world):
+    token = EngineLike(world, world.provider(), rotating(scopes=["self_rotate", "read_api"]))
+    token.up()
+    token.up()
+    world.clocks.days_later(24)
+    successor = _died_mid_rotation(world, token)
+    token.provider = world.provider(token=None)
+    err = world.expect_error(token.up)
+    assert "died while rotating token 'deploy-bot'" in str(err) and "set gitlab:token" in str(err)
+    assert world.calls() == {}
+    assert authenticates_as(world.sb, successor["token"]) == successor["id"], "the token family survives"
 
 
 def test_expired_self_rotate_token_falls_back_to_the_admin(world):
@@ -794,6 +857,50 @@ def test_a_rotation_that_died_then_a_refresh_is_adopted_by_the_replacement(world
     assert live["user_id"] == successor["user_id"]
     assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
     assert authenticates_as(world.sb, successor["token"]) is None
+
+
+def test_a_run_killed_after_its_rotation_was_answered_is_finished_by_the_next_up(world):
+    token = EngineLike(world, world.provider(), rotating())
+    token.up()
+    token.up()
+    world.clocks.days_later(24)
+    lost = token.provider.update(token.id, token.outs, token.check())  # the engine dies before saving it
+    world.values.add(lost.outs["token"])
+    world.calls()
+    assert token.up() == "update"
+    assert world.calls() == {"GET /projects/:id/access_tokens/:token_id": 1,
+                             "POST /projects/:id/access_tokens/:token_id/rotate": 1}
+    (live,) = world.active_tokens()
+    assert live["id"] == token.outs["token_id"] and live["user_id"] == lost.outs["user_id"]
+    assert authenticates_as(world.sb, lost.outs["token"]) is None, "the unheld successor is revoked"
+    assert token.up() == "same"
+    assert token.provider._slot("acme/app", "deploy-bot").read() is None
+
+
+def test_a_refused_rotation_leaves_no_entry(world):
+    token = EngineLike(world, world.provider(), fixed())
+    token.up()
+    token.up()  # settles the create's entry
+    gitlab_api.configure(  # the config claims a longer lifetime than the instance allows
+        gitlab_api.Settings(base_url=world.sb.base_url, token=world.sb.admin_token, max_lifetime_days=400))
+    err = world.expect_error(token.up, fixed(expires_at=day(390)))
+    assert err.status == 400
+    assert token.provider._slot("acme/app", "ci").read() is None
+
+
+def test_a_refused_rotation_keeps_what_a_dead_run_left(world):
+    token = EngineLike(world, world.provider(), fixed())
+    token.up()
+    token.up()
+    lost = token.provider.update(token.id, token.outs, token.check(fixed(expires_at=day(45))))  # engine dies
+    world.values.add(lost.outs["token"])
+    slot = token.provider._slot("acme/app", "ci")
+    left = slot.read()
+    assert left is not None and left.token_id == lost.outs["token_id"]
+    gitlab_api.configure(
+        gitlab_api.Settings(base_url=world.sb.base_url, token=world.sb.admin_token, max_lifetime_days=400))
+    assert world.expect_error(token.up, fixed(expires_at=day(390))).status == 400
+    assert slot.read() == left, "the entry naming the unheld successor must survive a refusal"
 
 
 def test_a_normal_rotation_writes_and_settles_its_entry(world):
