@@ -23,7 +23,16 @@ _next_token_id = itertools.count(1)
 
 
 class NoopTokenProvider(ResourceProvider):
-    """Create answers with outputs of the real shape; read echoes the state; delete does nothing."""
+    """Create answers with outputs of the real shape; read echoes the state; delete does nothing.
+
+    It takes and keeps the same (owner, resource) identity the real provider
+    does, so its pickled ``__provider`` is as distinct per resource and the
+    engine deserializes and configures it as often: only the work differs.
+    """
+
+    def __init__(self, owner: str | None = None, resource: str | None = None) -> None:
+        super().__init__()
+        self.owner, self.resource = owner, resource
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         token_id = next(_next_token_id)
@@ -46,4 +55,4 @@ class NoopProjectToken(_AccessTokenResource, module="bench", name="NoopProjectTo
 
     def __init__(self, resource_name: str, args: ProjectAccessTokenArgs,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        super().__init__(NoopTokenProvider(), resource_name, args, opts)
+        super().__init__(NoopTokenProvider, resource_name, args, opts)
