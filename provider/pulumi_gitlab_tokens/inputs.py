@@ -384,7 +384,7 @@ def _check_expiry(
             "expiration_days": rotation.expiration_days,
             "rotate_before_days": rotation.rotate_before_days,
         }
-        planned = decide(_previous_from_inputs(olds), WantedExpiry(None, rotation), today).expires_at
+        planned = decide(previous_token(olds), WantedExpiry(None, rotation), today).expires_at
         assert planned is not None  # a rotation always plans a date
         out["expires_at"] = planned.isoformat()
         return
@@ -434,12 +434,19 @@ def _is_carried_plan(olds: Mapping[str, Any], expires_at: Any) -> bool:
     return planned is not None and not is_unknown(expires_at) and stored_date(expires_at) == planned
 
 
-def _previous_from_inputs(olds: Mapping[str, Any]) -> PreviousToken | None:
-    """The previous planned state, read leniently from old checked inputs."""
-    if not olds:
+def previous_token(state: Mapping[str, Any]) -> PreviousToken | None:
+    """The token as it stands, read leniently from old checked inputs or old outputs.
+
+    Only outputs carry ``revoked``; from inputs it reads as false. ``None``
+    when there is no previous state (a create).
+    """
+    if not state:
         return None
-    rotation = parse_rotation_lenient(olds.get("rotation_configuration"))
-    return PreviousToken(expires_at=stored_date(olds.get("expires_at")), rotation=rotation)
+    return PreviousToken(
+        expires_at=stored_date(state.get("expires_at")),
+        rotation=parse_rotation_lenient(state.get("rotation_configuration")),
+        revoked=state.get("revoked") is True,
+    )
 
 
 def parse_rotation_lenient(value: Any) -> RotationConfiguration | None:

@@ -45,10 +45,11 @@ from .inputs import (
     is_unknown,
     parse_rotation_lenient,
     past_expiry,
+    previous_token,
     stored_date,
 )
 from .kinds import TokenKind
-from .rotation import Action, PreviousToken, WantedExpiry, decide
+from .rotation import Action, WantedExpiry, decide
 
 PROVIDER_KEY = "__provider"
 SELF_ROTATE_SCOPE = "self_rotate"
@@ -168,7 +169,7 @@ class AccessTokenProvider(ResourceProvider):
         if is_unknown(planned) or is_unknown(news.get("rotation_configuration")):
             changed = True
         else:
-            decision = decide(_previous_from_outputs(olds), _wanted(news), clock.today())
+            decision = decide(previous_token(olds), _wanted(news), clock.today())
             if decision.action is Action.REPLACE:
                 replaces.append("revoked")
             changed = changed or decision.action in (Action.ROTATE, Action.REPLACE)
@@ -218,7 +219,7 @@ class AccessTokenProvider(ResourceProvider):
         """Rotate in place to the expiry planned at preview, or record input changes that need no call."""
         spec = TokenSpec.from_checked(self.kind, news)
         self._settle_journal(id_, olds)
-        decision = decide(_previous_from_outputs(olds), _wanted(news), clock.today())
+        decision = decide(previous_token(olds), _wanted(news), clock.today())
         if decision.action is Action.REPLACE:
             raise GitLabTokenError(
                 f"token {spec.name!r} was revoked outside Pulumi and must be replaced, not updated; "
@@ -357,14 +358,6 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items() if v is not None}
     number = integral(value)
     return number if number is not None else value
-
-
-def _previous_from_outputs(olds: Mapping[str, Any]) -> PreviousToken:
-    return PreviousToken(
-        expires_at=stored_date(olds.get("expires_at")),
-        rotation=parse_rotation_lenient(olds.get("rotation_configuration")),
-        revoked=olds.get("revoked") is True,
-    )
 
 
 def _wanted(news: Mapping[str, Any]) -> WantedExpiry:
