@@ -134,9 +134,12 @@ def access_level_name(level: str | int) -> str:
     return ACCESS_LEVEL_NAMES[access_level_value(level)]
 
 
+#: The access levels a token may have, as error messages list them.
+ACCESS_LEVEL_CHOICES: Final[str] = ", ".join(f"{name} ({value})" for name, value in ACCESS_LEVELS.items())
+
+
 def _bad_level_message(level: object) -> str:
-    names = ", ".join(f"{name} ({value})" for name, value in ACCESS_LEVELS.items())
-    return f"{level!r} is not an access level GitLab accepts for tokens; use one of: {names}"
+    return f"{level!r} is not an access level GitLab accepts for tokens; use one of: {ACCESS_LEVEL_CHOICES}"
 
 
 def may_assign(caller_level: int, token_level: int) -> bool:

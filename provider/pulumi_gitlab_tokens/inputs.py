@@ -232,15 +232,13 @@ def _parse_access_level(value: Any) -> str:
         for name, level in catalogue.UNASSIGNABLE_ACCESS_LEVELS.items():
             if key in (name, level, str(level)):
                 raise ValueError(
-                    f"access_level {value!r} cannot be given to a token; use one of: "
-                    + ", ".join(f"{n} ({v})" for n, v in catalogue.ACCESS_LEVELS.items())
+                    f"access_level {value!r} cannot be given to a token; use one of: {catalogue.ACCESS_LEVEL_CHOICES}"
                 )
     try:
         return catalogue.access_level_name(value)
     except (ValueError, KeyError, TypeError):
         raise ValueError(
-            f"access_level {value!r} is not valid; use one of: "
-            + ", ".join(f"{n} ({v})" for n, v in catalogue.ACCESS_LEVELS.items())
+            f"access_level {value!r} is not valid; use one of: {catalogue.ACCESS_LEVEL_CHOICES}"
         ) from None
 
 
@@ -350,10 +348,7 @@ def _check_expiry(
         out["rotation_configuration"] = rotation_raw
         rotation = _parse_rotation(rotation_raw, max_lifetime_days, problems)
         if rotation is not None:
-            out["rotation_configuration"] = {
-                "expiration_days": rotation.expiration_days,
-                "rotate_before_days": rotation.rotate_before_days,
-            }
+            out["rotation_configuration"] = _rotation_input(rotation)
         out["expires_at"] = fixed_raw
         return
     if fixed_raw is not None and rotation_raw is not None:
@@ -380,10 +375,7 @@ def _check_expiry(
         rotation = _parse_rotation(rotation_raw, max_lifetime_days, problems)
         if rotation is None:
             return
-        out["rotation_configuration"] = {
-            "expiration_days": rotation.expiration_days,
-            "rotate_before_days": rotation.rotate_before_days,
-        }
+        out["rotation_configuration"] = _rotation_input(rotation)
         planned = decide(previous_token(olds), WantedExpiry(None, rotation), today).expires_at
         assert planned is not None  # a rotation always plans a date
         out["expires_at"] = planned.isoformat()
@@ -414,6 +406,11 @@ def _check_expiry(
             )
             return
     out["expires_at"] = fixed.isoformat()
+
+
+def _rotation_input(rotation: RotationConfiguration) -> dict[str, int]:
+    """A checked rotation configuration as the stored input (snake_case keys)."""
+    return {"expiration_days": rotation.expiration_days, "rotate_before_days": rotation.rotate_before_days}
 
 
 def past_expiry(expires_at: dt.date, today: dt.date) -> str | None:
