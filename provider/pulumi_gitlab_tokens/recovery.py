@@ -130,14 +130,11 @@ def _resolve_prior(
     wanted now it is adopted by rotation (fresh value, same bot, the orphan
     revoked); every other candidate is revoked.
     """
-    candidates = [
-        t for t in _unheld(api.list_named(spec.name), slot)
-        if _matches_fields(t, set(prior.scopes), prior.access_level, prior.description,
-                           stored_date(prior.expires_at), prior.started - CLOCK_SKEW)
-    ]
+    since = prior.started - CLOCK_SKEW
+    candidates = [t for t in _unheld(api.list_named(spec.name), slot) if _matches(t, prior, since)]
     candidates.sort(key=lambda t: int(t["id"]))
     answer: dict[str, Any] | None = None
-    if candidates and _matches(candidates[-1], spec, expires_at, prior.started - CLOCK_SKEW):
+    if candidates and _matches(candidates[-1], _intent(spec, expires_at, prior.started), since):
         newest = candidates.pop()
         # While the rotation is in flight the entry names no token, so a crash now
         # leaves it for the next create, which finds the rotated successor.
@@ -376,7 +373,8 @@ def _created_by_this_attempt(
 ) -> list[dict[str, Any]]:
     """Unrevoked tokens matching ``spec`` made since ``since`` and not held by another slot:
     the newest ``at_most``, oldest first."""
-    matching = [t for t in _unheld(api.list_named(spec.name), slot) if _matches(t, spec, expires_at, since)]
+    wanted = _intent(spec, expires_at, since)
+    matching = [t for t in _unheld(api.list_named(spec.name), slot) if _matches(t, wanted, since)]
     matching.sort(key=lambda t: int(t["id"]))
     return matching[-at_most:]
 
@@ -388,25 +386,18 @@ def _unheld(tokens: list[dict[str, Any]], slot: journal.Slot | None) -> list[dic
     return [t for t in tokens if not slot.held_elsewhere(int(t["id"]))]
 
 
-def _matches(token: dict[str, Any], spec: TokenSpec, expires_at: dt.date, since: dt.datetime) -> bool:
-    return _matches_fields(token, set(spec.scopes), spec.access_level_value, spec.description, expires_at, since)
-
-
-def _matches_fields(
-    token: dict[str, Any], scopes: set[str], access_level: int, description: str | None,
-    expires_at: dt.date | None, since: dt.datetime,
-) -> bool:
-    """Unrevoked, with these fields, and created since ``since`` (when GitLab says)."""
+def _matches(token: dict[str, Any], intent: journal.Intent, since: dt.datetime) -> bool:
+    """Unrevoked, with the fields ``intent`` asked for, and created since ``since`` (when GitLab says)."""
     if token.get("revoked") or token.get("id") is None:
         return False
-    if set(token.get("scopes") or ()) != scopes:
+    if set(token.get("scopes") or ()) != set(intent.scopes):
         return False
     level = token.get("access_level")
-    if level is not None and int(level) != access_level:
+    if level is not None and int(level) != intent.access_level:
         return False
-    if (token.get("description") or None) != description:
+    if (token.get("description") or None) != intent.description:
         return False
-    if stored_date(token.get("expires_at")) != expires_at:
+    if stored_date(token.get("expires_at")) != stored_date(intent.expires_at):
         return False
     created = _timestamp(token.get("created_at"))
     return created is None or created >= since
