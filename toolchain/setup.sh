@@ -19,11 +19,12 @@ EOF
 digest() { cat "$@" | sha256sum | cut -d' ' -f1; }
 fresh() { local stamp="$1"; shift; [[ -f "$stamp" && "$(cat "$stamp")" == "$(digest "$@")" ]]; }
 
-# make_venv DIR PIP_ARGS...: create DIR if needed and pip install into it.
+# make_venv DIR PIP_ARGS...: create DIR if needed and pip install into it, pinned by constraints.txt.
+constraints="$PWD/constraints.txt"
 make_venv() {
     local dir="$1"; shift
     [[ -x "$dir/bin/python" ]] || "$PYTHON" -m venv "$dir"
-    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt "$@"
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -c "$constraints" "$@"
 }
 
 if fresh .venv/.installed pyproject.toml constraints.txt; then
@@ -41,8 +42,7 @@ if fresh policies/venv/.installed pyproject.toml constraints.txt policies/requir
 else
     say "preparing the policy pack's virtualenv (policies/venv)"
     # requirements.txt installs this project with `-e ..`, so pip must run from the pack directory.
-    (cd policies && { [[ -x venv/bin/python ]] || "$PYTHON" -m venv venv; } \
-        && venv/bin/python -m pip install --quiet --disable-pip-version-check -c ../constraints.txt -r requirements.txt)
+    (cd policies && make_venv venv -r requirements.txt)
     digest pyproject.toml constraints.txt policies/requirements.txt > policies/venv/.installed
 fi
 say "done: run tests with 'make test', the demo with 'make demo'"

@@ -3,7 +3,8 @@
 The classes live in this importable module so that dill pickles them *by
 reference*: ``__provider`` in the state is a few dozen bytes naming the class,
 and refresh and delete run the installed code, not a snapshot. Instances hold
-nothing; settings and the credential live in :mod:`.gitlab_api`, per process.
+only which stack and resource they serve (for the intent journal); settings
+and the credential live in :mod:`.gitlab_api`, per process.
 
 API calls per operation when nothing goes wrong: ``check`` 0, ``diff`` 0,
 ``create`` 1 POST, ``read`` 1 GET, ``update`` 1 POST (rotate) or none,
