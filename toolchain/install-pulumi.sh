@@ -15,11 +15,10 @@
 set -euo pipefail
 
 # The newest CLI whose Go module (github.com/pulumi/pulumi/pkg/v3) the module proxy serves.
-PULUMI_CLI_VERSION="${PULUMI_CLI_VERSION:-3.259.0}"
+PULUMI_CLI_VERSION="${PULUMI_CLI_VERSION:-3.276.0}"
 # The CLI's go.mod replace directives; Go ignores replaces in dependencies, so the wrapper repeats them.
 CLIPBOARD_REPLACE="github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e"
-XTEXT_REPLACE="golang.org/x/text v0.39.0"
-MIN_GO="1.25.11"
+MIN_GO="1.26.6"
 
 venv="${1:?usage: $0 VENV_DIR}"
 venv="$(cd "$venv" && pwd)"
@@ -80,8 +79,6 @@ require (
 )
 
 replace github.com/atotto/clipboard => $CLIPBOARD_REPLACE
-
-replace golang.org/x/text => $XTEXT_REPLACE
 EOF
     export GOFLAGS=-mod=mod
     say "step 1/2: downloading the Go modules"
