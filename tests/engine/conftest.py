@@ -68,8 +68,8 @@ class GitLabStack:
     def assert_no_secret_leaks(self, *, allow_engine_property_dumps: bool = False) -> None:
         """No token value and not the admin credential in the state, the CLI's output or the sandbox log.
 
-        At ``-v=9`` the upstream engine dumps every property value it marshals over
-        gRPC, secrets included (``Marshaling property for RPC[...]``). That is the
+        At ``-v=9`` some upstream CLI versions dump every property value they marshal
+        over gRPC, secrets included (``Marshaling property for RPC[...]``). That is the
         engine's own logging, which no provider can influence; with
         ``allow_engine_property_dumps`` exactly those lines are exempt, and every
         other line (ours, the language host's, the provider's) must still be clean.

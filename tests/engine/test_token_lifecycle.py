@@ -11,7 +11,7 @@ import base64
 import datetime as dt
 import json
 
-from support.pulumi_cli import ENGINE_PROPERTY_DUMP
+from support.pulumi_cli import engine_log_verbosities
 
 PROJECT_TYPE = "pulumi-python:dynamic/gitlab:ProjectAccessToken"
 GROUP_TYPE = "pulumi-python:dynamic/gitlab:GroupAccessToken"
@@ -137,13 +137,15 @@ def test_verbose_engine_logs_hold_no_secret(gitlab_stack):
     # -v=8: the most verbose level at which the engine does not dump property values.
     gs.stack.up("--logtostderr", "-v=8")
     gs.stack.refresh("--logtostderr", "-v=8")
-    assert '"level":"INFO"' in gs.stack.everything_printed(), "verbose logs were not captured"
+    levels = engine_log_verbosities(gs.stack.everything_printed())
+    assert levels and max(levels) <= 8, f"-v=8 logs were not captured as asked (levels seen: {sorted(levels)})"
     gs.assert_no_secret_leaks()
 
-    # -v=9 adds the engine's dumps of every marshaled property, secrets included; nothing else may leak.
+    # -v=9 is the most verbose level; some CLI versions dump marshaled properties there, secrets
+    # included, and only those lines are exempt.
     gs.stack.config_set("scopes", "read_api,read_repository")
     gs.stack.up("--logtostderr", "-v=9")
-    assert ENGINE_PROPERTY_DUMP.search(gs.stack.everything_printed()), "-v=9 logs were not captured"
+    assert 9 in engine_log_verbosities(gs.stack.everything_printed()), "-v=9 logs were not captured"
     gs.assert_no_secret_leaks(allow_engine_property_dumps=True)
 
 

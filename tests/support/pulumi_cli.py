@@ -23,11 +23,33 @@ VENV_BIN = REPO / ".venv" / "bin"
 PROGRAMS = REPO / "tests" / "programs"
 POLICY_PACK = REPO / "policies"
 PASSPHRASE = "engine-test-passphrase"
-# The engine's own -v=9 log lines that print marshaled property values, secrets included.
+# The engine's own -v=9 log lines that print marshaled property values, secrets included. Some CLI
+# versions print them (3.259-3.272), others do not (3.276); where they do, they are the only exemption.
 ENGINE_PROPERTY_DUMP = re.compile(r'"msg":"(Un)?[Mm]arshaling property for RPC\[')
 
 # Variables that would point the CLI at the user's own Pulumi account or state.
 _USER_PULUMI_VARS = ("PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_HOME", "PULUMI_CONFIG_PASSPHRASE_FILE")
+
+
+def engine_log_verbosities(text: str) -> set[int]:
+    """The verbosity levels of the engine's own log records found in ``text``.
+
+    With ``--logtostderr`` the engine writes one JSON record per line, and every
+    record logged at a verbosity level carries it as ``"v"`` (the CLI's slog
+    handler has done so across versions, while the messages themselves change).
+    A test that asks for ``-v=9`` proves its logs were captured by finding 9 here.
+    """
+    levels: set[int] = set()
+    for line in text.splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and "msg" in record and isinstance(record.get("v"), int):
+            levels.add(record["v"])
+    return levels
 
 
 def pulumi_executable() -> Path:
