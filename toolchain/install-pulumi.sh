@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make one pinned Pulumi toolchain available in a virtualenv's bin directory:
 #   pulumi                         the upstream CLI
-#   pulumi-language-python         the Python language host
+#   pulumi-language-python         the Python language host (+ python_environment.py, its rules)
 #   pulumi-language-python-exec    upstream script the host runs programs with
 #   pulumi-resource-pulumi-python  upstream launcher of Python dynamic providers
 #
@@ -116,7 +116,10 @@ fi
 ln -f "$cli_dir/bin/pulumi" "$venv/bin/pulumi" 2>/dev/null || cp -f "$cli_dir/bin/pulumi" "$venv/bin/pulumi"
 install -m 0755 "$scripts_dir/pulumi-language-python-exec" "$venv/bin/"
 install -m 0755 "$scripts_dir/pulumi-resource-pulumi-python" "$venv/bin/"
-# Our language host runs on the virtualenv's python, which has grpc and the SDK's protobuf stubs.
-{ printf '#!%s\n' "$venv/bin/python"; tail -n +2 "$here/pulumi-language-python"; } > "$venv/bin/pulumi-language-python"
+# Our language host runs on the virtualenv's python, which has grpc and the SDK's protobuf stubs;
+# it imports its rules for the program's Python environment from the module installed beside it.
+{ printf '#!%s\n' "$venv/bin/python"; tail -n +2 "$here/pulumi-language-python" \
+    | sed "s/^HOST_VERSION = \"\"/HOST_VERSION = \"$PULUMI_CLI_VERSION\"/"; } > "$venv/bin/pulumi-language-python"
 chmod 0755 "$venv/bin/pulumi-language-python"
+install -m 0644 "$here/python_environment.py" "$venv/bin/python_environment.py"
 say "ready: v$(version_of "$venv/bin/pulumi") with the Python $python_sdk_version language tools in $venv/bin"
