@@ -9,17 +9,21 @@ from support.pulumi_cli import PROGRAMS, pulumi_executable
 ECHO_TYPE = "pulumi-python:dynamic/demo:Echo"
 
 
+def pinned_cli_version() -> str:
+    setup_script = (pulumi_executable().parents[2] / "toolchain" / "install-pulumi.sh").read_text()
+    return re.search(r'PULUMI_CLI_VERSION="\$\{PULUMI_CLI_VERSION:-([0-9.]+)\}"', setup_script).group(1)
+
+
 def test_cli_is_the_pinned_version(make_stack):
     stack = make_stack("echo")
     version = stack.run("version").stdout.strip()
-    setup_script = (pulumi_executable().parents[2] / "toolchain" / "install-pulumi.sh").read_text()
-    pinned = re.search(r'PULUMI_CLI_VERSION="\$\{PULUMI_CLI_VERSION:-([0-9.]+)\}"', setup_script).group(1)
-    assert version == f"v{pinned}"
+    assert version == f"v{pinned_cli_version()}"
 
 
-def test_about_lists_the_python_language_host(make_stack):
+def test_about_lists_the_python_language_host_at_the_clis_version(make_stack):
+    # Upstream's language host ships with the CLI and reports the CLI's version; ours does the same.
     about = make_stack("echo").run("about").output
-    assert re.search(r"language\s+python", about), about
+    assert re.search(rf"language\s+python\s+{re.escape(pinned_cli_version())}\b", about), about
 
 
 def test_dynamic_resource_lifecycle(make_stack):
