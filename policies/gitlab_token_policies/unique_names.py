@@ -70,6 +70,7 @@ def parent_key(token: Token) -> Optional[ParentKey]:
 
 
 def _listed(names: list[str]) -> str:
+    """``'a', 'b' and 'c'``; sorted by the caller, as resources register in no fixed order."""
     quoted = [f"'{name}'" for name in names]
     return ", ".join(quoted[:-1]) + f" and {quoted[-1]}"
 
@@ -96,7 +97,7 @@ def validate_unique_names(args: StackValidationArgs, report_violation: ReportVio
                 continue
             kind = parent[0]
             report_violation(
-                f"Tokens {_listed([r.name for r in resources])} share the name {shown(name)} in {kind} "
+                f"Tokens {_listed(sorted(r.name for r in resources))} share the name {shown(name)} in {kind} "
                 f"{shown(shown_parent[parent])}. Recovery and audits tell tokens apart by name: give each "
                 "token its own name.",
                 resources[-1].urn,

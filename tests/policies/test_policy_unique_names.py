@@ -114,3 +114,10 @@ def test_group_tokens_with_the_same_name_in_different_groups_pass() -> None:
     kinds = GROUP_TYPES
     resources = [token(kinds[0], "first", group="acme"), token(kinds[1], "second", group="acme/sub")]
     assert validate_stack(policy, resources) == []
+
+
+def test_message_lists_resources_in_a_fixed_order(kind) -> None:
+    """Resources register in parallel, so the stack's order varies; the message must not."""
+    forward = validate_stack(policy, [token(kind, "second"), token(kind, "first")])
+    assert resource_names(forward[0][0]) == ["first", "second"] and "'first' and 'second'" in forward[0][0]
+    assert forward[0][1].endswith("::first")
