@@ -170,7 +170,8 @@ def as_int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value.strip())
     return None
 
