@@ -179,7 +179,7 @@ def test_generated_catalogue_and_clock_are_current() -> None:
         assert text.endswith(copy.source.read_text())
 
 
-def test_a_changed_source_makes_the_copy_stale(tmp_path: Path) -> None:
+def test_a_missing_or_edited_copy_is_stale(tmp_path: Path) -> None:
     copy = build_pack.GeneratedCopy(REPO / "provider/pulumi_gitlab_tokens/catalogue.py", tmp_path / "_catalogue.py")
     assert not copy.is_current()
     copy.target.write_text(copy.expected())
