@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PYTEST := $(VENV)/bin/python -m pytest
 
-.PHONY: setup test test-unit test-engine demo demo-down bench clean
+.PHONY: setup test test-unit test-engine demo demo-down bench pack clean
 
 ## setup: .venv with the project, the pinned Pulumi toolchain, the policy pack's venv (idempotent)
 setup:
@@ -31,5 +31,9 @@ demo-down:
 bench: setup
 	$(VENV)/bin/python benchmarks/run.py
 
+## pack: the policy pack's publishable artifact, dist/gitlab-tokens-policy-<version>[.tar.gz]
+pack:
+	@$(PYTHON) toolchain/build_pack.py build
+
 clean:
-	rm -rf $(VENV) policies/venv .demo .pytest_cache .hypothesis
+	rm -rf $(VENV) policies/venv dist .demo .pytest_cache .hypothesis

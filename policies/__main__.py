@@ -2,7 +2,7 @@
 
 It only builds the ``PolicyPack``: that constructor starts the analyzer's
 gRPC server and blocks forever, so it lives here and never in an importable
-module. The policies themselves are in ``gitlab_token_policies``.
+module. The policies themselves are in the ``gitlab_token_policies`` package.
 """
 
 from pulumi_policy import EnforcementLevel, PolicyPack

@@ -37,12 +37,14 @@ fi
 
 bash toolchain/install-pulumi.sh .venv
 
-if fresh policies/venv/.installed pyproject.toml constraints.txt policies/requirements.txt; then
+if fresh policies/venv/.installed constraints.txt policies/requirements.txt; then
     say "policies/venv is up to date"
 else
-    say "preparing the policy pack's virtualenv (policies/venv)"
-    # requirements.txt installs this project with `-e ..`, so pip must run from the pack directory.
-    (cd policies && make_venv venv -r requirements.txt)
-    digest pyproject.toml constraints.txt policies/requirements.txt > policies/venv/.installed
+    say "preparing the policy pack's virtualenv (policies/venv) from its own requirements.txt"
+    # Made afresh: the pack must run with what its requirements.txt installs and nothing
+    # left over from an older venv (which installed this project too).
+    rm -rf policies/venv
+    make_venv policies/venv -r policies/requirements.txt
+    digest constraints.txt policies/requirements.txt > policies/venv/.installed
 fi
 say "done: run tests with 'make test', the demo with 'make demo'"

@@ -1,8 +1,9 @@
 """What GitLab accepts for access tokens: scopes, access levels, lifetimes.
 
 This module is the single source of truth for those facts. The provider's
-``check()``, the CrossGuard policy pack and the sandbox all import it, so a
-scope GitLab adds (or drops) is changed here once.
+``check()`` and the sandbox import it, and the CrossGuard policy pack carries a
+generated copy (``make pack``), so a scope GitLab adds (or drops) is changed
+here once.
 
 The values follow GitLab 17.9 and later (the 18.x profile): see the project's
 README, section "GitLab version profile".

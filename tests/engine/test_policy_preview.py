@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 
 from support.pulumi_cli import POLICY_PACK, policy_pack_args
 
@@ -52,3 +53,14 @@ def test_remediation_clamps_what_gets_created(gitlab_stack):
     assert len(tokens) == 2
     clamped = (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=90)).isoformat()
     assert {t["expires_at"] for t in tokens} == {clamped}, tokens
+
+
+def test_the_pack_venv_holds_only_what_the_pack_requires():
+    """`make setup` builds policies/venv from the pack's requirements.txt: the provider is not in it."""
+    python = POLICY_PACK / "venv" / "bin" / "python"
+    assert python.exists(), "run `make setup`"
+    missing = subprocess.run([str(python), "-c", "import pulumi_gitlab_tokens"], capture_output=True, text=True)
+    assert missing.returncode != 0 and "No module named 'pulumi_gitlab_tokens'" in missing.stderr
+    present = subprocess.run([str(python), "-c", "import pulumi_policy, gitlab_token_policies"],
+                             cwd=POLICY_PACK, capture_output=True, text=True)
+    assert present.returncode == 0, present.stderr

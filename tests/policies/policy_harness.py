@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from google.protobuf import json_format, struct_pb2
@@ -30,6 +31,9 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 import gitlab_token_policies as pack
 from pulumi_gitlab_tokens import catalogue
 
+#: The pack's directory: what `pulumi preview --policy-pack` is given.
+PACK_DIR = Path(pack.__file__).resolve().parents[1]
+
 #: The date the tests run on (GITLAB_TESTING_TIME is pinned to it in conftest.py).
 TODAY = dt.date(2026, 3, 1)
 TESTING_TIME = "2026-03-01T12:00:00Z"
@@ -41,6 +45,8 @@ OURS = (catalogue.PROJECT_TOKEN_TYPE, catalogue.GROUP_TOKEN_TYPE)
 PULUMI_GITLAB = (catalogue.PULUMI_GITLAB_PROJECT_TOKEN_TYPE, catalogue.PULUMI_GITLAB_GROUP_TOKEN_TYPE)
 #: Project/group token types: ours (snake_case inputs) and pulumi-gitlab's (camelCase).
 RESOURCE_TOKEN_TYPES = OURS + PULUMI_GITLAB
+PERSONAL = catalogue.PULUMI_GITLAB_PERSONAL_TOKEN_TYPE
+ALL_TOKEN_TYPES = RESOURCE_TOKEN_TYPES + (PERSONAL,)
 
 _CAMEL_TYPES = frozenset(PULUMI_GITLAB + (catalogue.PULUMI_GITLAB_PERSONAL_TOKEN_TYPE,))
 
@@ -145,6 +151,23 @@ def validate(
 def secret(value: Any) -> dict[str, Any]:
     """A value in the engine's wire form for secrets (how ``__provider`` arrives)."""
     return {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": value}
+
+
+#: A serialized dynamic provider as it reaches a policy: a secret.
+PROVIDER = secret("gASV...serialized-provider...")
+
+
+def with_provider(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Props with the ``__provider`` input every dynamic resource carries."""
+    return {**props, "__provider": PROVIDER}
+
+
+def read_field(props: Mapping[str, Any], *path: str) -> Any:
+    """Read a field from remediated props by its snake_case path, in whichever spelling it has."""
+    value: Any = props
+    for name in path:
+        value = value[name] if name in value else value[pack.camel_case(name)]
+    return value
 
 
 def remediate(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Iterator
 
 import grpc
@@ -21,10 +20,9 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
 
 import gitlab_token_policies as pack
-from policy_harness import TESTING_TIME, UNKNOWN, days_from_today, secret, token_props
+from policy_harness import PACK_DIR, TESTING_TIME, UNKNOWN, days_from_today, secret, token_props
 from pulumi_gitlab_tokens import catalogue, clock
 
-PACK_DIR = Path(pack.__file__).resolve().parent
 PROJECT = catalogue.PROJECT_TOKEN_TYPE
 URN = f"urn:pulumi:dev::demo::{PROJECT}::deploy-token"
 
@@ -88,6 +86,7 @@ def test_pack_reports_documented_policies(analyzer) -> None:
         "gitlab-token-description": "ADVISORY",
         "gitlab-token-name": "ADVISORY",
         "gitlab-token-expiring": "ADVISORY",
+        "gitlab-token-unique-names": "MANDATORY",
     }
     for policy in info.policies:
         assert policy.remediation_steps and "exclude" in policy.configSchema.properties

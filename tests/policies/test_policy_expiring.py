@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import gitlab_token_policies as pack
-from policy_harness import RESOURCE_TOKEN_TYPES, UNKNOWN, days_from_today, spelled_for, validate_stack
-
-policy = pack.token_expiring
+from gitlab_token_policies.expiring import token_expiring as policy
+from policy_harness import UNKNOWN, days_from_today, spelled_for, validate_stack
 
 
 def outputs(kind: str, **overrides) -> dict:
@@ -21,11 +19,6 @@ def outputs(kind: str, **overrides) -> dict:
     }
     props.update(overrides)
     return spelled_for(kind, props)
-
-
-@pytest.fixture(params=RESOURCE_TOKEN_TYPES)
-def kind(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 def test_reports_token_expiring_soon_with_name_and_days(kind) -> None:
