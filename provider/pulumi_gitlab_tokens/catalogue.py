@@ -1,8 +1,9 @@
 """What GitLab accepts for access tokens: scopes, access levels, lifetimes.
 
-This module is the single source of truth for those facts. The provider's
-``check()``, the CrossGuard policy pack and the sandbox all import it, so a
-scope GitLab adds (or drops) is changed here once.
+This module is the single source of truth for those facts on the provider's
+side: the provider's ``check()`` and the CrossGuard policy pack import it. The
+GitLab sandbox keeps its own copy, written from GitLab's source
+(``gitlab_token_sandbox.rules``); a test compares the two.
 
 The values follow GitLab 17.9 and later (the 18.x profile): see the project's
 README, section "GitLab version profile".

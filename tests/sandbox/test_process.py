@@ -21,7 +21,7 @@ from support.sandbox import running_sandbox
 
 def test_starts_fast_and_prints_exactly_two_lines() -> None:
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "pulumi_gitlab_tokens.sandbox", "--port", "0"],
+    process = subprocess.Popen([sys.executable, "-m", "gitlab_token_sandbox", "--port", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         url_line = process.stdout.readline()
@@ -109,7 +109,7 @@ def test_testing_time_environment_sets_the_clock() -> None:
 
 
 def test_bad_testing_time_is_a_start_up_error() -> None:
-    result = subprocess.run([sys.executable, "-m", "pulumi_gitlab_tokens.sandbox", "--port", "0"],
+    result = subprocess.run([sys.executable, "-m", "gitlab_token_sandbox", "--port", "0"],
                             env={**os.environ, "GITLAB_TESTING_TIME": "next tuesday"},
                             capture_output=True, text=True, timeout=20)
     assert result.returncode == 2 and result.stdout == ""
@@ -143,7 +143,7 @@ def test_external_url_option_is_used_for_links_and_web_urls() -> None:
         status, headers, _ = sb.request("GET", f"/api/v4/groups/{group['id']}/members?per_page=1")
         assert status == 200 and link_urls(headers)
         assert all(url.startswith(f"{external}/api/v4/groups/{group['id']}/members?") for url in link_urls(headers))
-    result = subprocess.run([sys.executable, "-m", "pulumi_gitlab_tokens.sandbox", "--external-url", "ftp://x"],
+    result = subprocess.run([sys.executable, "-m", "gitlab_token_sandbox", "--external-url", "ftp://x"],
                             capture_output=True, text=True, timeout=20)
     assert result.returncode == 2 and "--external-url" in result.stderr
 

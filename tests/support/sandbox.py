@@ -54,7 +54,7 @@ class Sandbox:
     # --- process lifecycle --------------------------------------------------------------
 
     def start(self) -> None:
-        args = [sys.executable, "-m", "pulumi_gitlab_tokens.sandbox", "--port", str(self._port)]
+        args = [sys.executable, "-m", "gitlab_token_sandbox", "--port", str(self._port)]
         if self.admin_token:
             args += ["--admin-token", self.admin_token]  # a restart keeps the same credentials
         if self.data_dir is not None:
@@ -236,7 +236,7 @@ class Sandbox:
 @contextlib.contextmanager
 def running_sandbox(*, data_dir: Path | None = None, env: dict | None = None,
                     extra_args: Sequence[str] = ()) -> Iterator[Sandbox]:
-    """Start ``python -m pulumi_gitlab_tokens.sandbox --port 0``; SIGTERM it on exit."""
+    """Start ``python -m gitlab_token_sandbox --port 0``; SIGTERM it on exit."""
     with tempfile.TemporaryDirectory(prefix="gitlab-sandbox-") as workdir:
         sandbox = Sandbox(data_dir=data_dir, env=env, extra_args=extra_args, workdir=Path(workdir))
         sandbox.start()

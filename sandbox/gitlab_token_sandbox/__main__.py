@@ -1,4 +1,4 @@
-"""``python -m pulumi_gitlab_tokens.sandbox``: run the GitLab sandbox.
+"""``python -m gitlab_token_sandbox``: run the GitLab sandbox.
 
 On start it prints exactly two lines on stdout, then flushes::
 
@@ -19,14 +19,14 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..catalogue import MAX_LIFETIME_DAYS
 from .config import SandboxConfig
+from .rules import MAX_LIFETIME_DAYS
 from .server import SandboxServer
 
 
 def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser = argparse.ArgumentParser(
-        prog="python -m pulumi_gitlab_tokens.sandbox",
+        prog="python -m gitlab_token_sandbox",
         description="A local GitLab server for project and group access tokens (REST API v4 subset).")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default: %(default)s)")
@@ -70,7 +70,7 @@ def _configure_logging(config: SandboxConfig) -> None:
     handler: logging.Handler = (logging.FileHandler(config.log_file) if config.log_file
                                 else logging.StreamHandler(sys.stderr))
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    logger = logging.getLogger("pulumi_gitlab_tokens.sandbox")
+    logger = logging.getLogger("gitlab_token_sandbox")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
@@ -90,13 +90,18 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     sys.stdout.write(f"GITLAB_BASE_URL={server.base_url}\nGITLAB_TOKEN={server.admin_token}\n")
     sys.stdout.flush()
-    logging.getLogger("pulumi_gitlab_tokens.sandbox").info("listening on %s", server.base_url)
+    logging.getLogger("gitlab_token_sandbox").info("listening on %s", server.base_url)
     while not stop.wait(0.5):
         pass
     server.stop()
-    logging.getLogger("pulumi_gitlab_tokens.sandbox").info("stopped")
+    logging.getLogger("gitlab_token_sandbox").info("stopped")
     return 0
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The ``gitlab-token-sandbox`` console script."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

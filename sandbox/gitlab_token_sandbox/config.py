@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..catalogue import MAX_LIFETIME_DAYS
+from .rules import MAX_LIFETIME_DAYS
 
 #: The GitLab version the sandbox reports and imitates (see docs/sandbox.md).
 GITLAB_VERSION = "18.1.0"

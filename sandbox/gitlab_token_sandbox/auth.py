@@ -12,19 +12,19 @@ import re
 import sqlite3
 from typing import Callable
 
-from . import errors, tokens
+from . import errors, rules, tokens
 from .clock import format_datetime
 from .context import Context
 from .params import numeric_id
 from .web import Request
 
 #: GitLab updates ``last_used_at`` at most this often.
-LAST_USED_INTERVAL = dt.timedelta(minutes=10)
+LAST_USED_INTERVAL = dt.timedelta(minutes=rules.LAST_USED_INTERVAL_MINUTES)
 
 #: A revoked token used on these paths revokes its whole family (reuse detection).
 _ROTATE_PATH = re.compile(r"access_tokens/(\d+|self)/rotate$")
 
-_READ_METHODS = ("GET", "HEAD")
+_READ_METHODS = rules.READ_METHODS
 
 
 # Scope rules: which token scopes may call a route with a given method.

@@ -36,7 +36,7 @@ from .store import ROOT_USER_ID, Store
 from .tokens import digest, new_admin_token
 from .web import Request, Response
 
-log = logging.getLogger("pulumi_gitlab_tokens.sandbox")
+log = logging.getLogger("gitlab_token_sandbox")
 
 #: Scopes of the command-line admin token.
 ADMIN_SCOPES = ["api", "read_api", "read_user", "read_repository", "write_repository", "sudo", "admin_mode"]

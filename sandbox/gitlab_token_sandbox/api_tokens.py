@@ -13,8 +13,7 @@ import json
 import secrets
 import sqlite3
 
-from .. import catalogue
-from . import entities, errors, permissions
+from . import entities, errors, permissions, rules
 from .clock import format_datetime
 from .context import Call, Context
 from .pagination import paginate
@@ -25,8 +24,7 @@ from .tokens import digest, new_token_value
 from .web import Response
 
 #: ``Gitlab::Access.options_with_owner`` in 18.x (no Security Manager yet).
-TOKEN_ACCESS_LEVELS = tuple(catalogue.ACCESS_LEVELS.values())
-DEFAULT_TOKEN_LEVEL = catalogue.ACCESS_LEVELS[catalogue.DEFAULT_ACCESS_LEVEL]
+TOKEN_ACCESS_LEVELS = tuple(rules.ACCESS_LEVELS.values())
 
 _SORTS = {
     "created_asc": "t.created_at ASC, t.id ASC",
@@ -56,12 +54,12 @@ def validate_new_token(ctx: Context, name: str, description: str | None, scopes:
     problems = []
     if not name.strip():
         problems.append("Name can't be blank")
-    elif len(name) > catalogue.NAME_MAX_LENGTH:
-        problems.append(f"Name is too long (maximum is {catalogue.NAME_MAX_LENGTH} characters)")
+    elif len(name) > rules.NAME_MAX_LENGTH:
+        problems.append(f"Name is too long (maximum is {rules.NAME_MAX_LENGTH} characters)")
     if not scopes:
         problems.append("Scopes can't be blank")
-    if description is not None and len(description) > catalogue.DESCRIPTION_MAX_LENGTH:
-        problems.append(f"Description is too long (maximum is {catalogue.DESCRIPTION_MAX_LENGTH} characters)")
+    if description is not None and len(description) > rules.DESCRIPTION_MAX_LENGTH:
+        problems.append(f"Description is too long (maximum is {rules.DESCRIPTION_MAX_LENGTH} characters)")
     problems += _lifetime_problems(ctx, expires_at)
     if problems:
         raise errors.bad_request(errors.to_sentence(problems))
@@ -79,7 +77,7 @@ def rotate(ctx: Context, old: sqlite3.Row, expires_at: dt.date | None) -> tuple[
     """``PersonalAccessTokens::RotateService``: revoke ``old``, mint its successor for the same user."""
     if old["revoked"]:
         raise errors.bad_request("Token already revoked")
-    expiry = expires_at or ctx.today() + dt.timedelta(days=catalogue.ROTATION_DEFAULT_DAYS)
+    expiry = expires_at or ctx.today() + dt.timedelta(days=rules.ROTATION_DEFAULT_DAYS)
     problems = _lifetime_problems(ctx, expiry)
     if problems:
         raise errors.bad_request(errors.to_sentence(problems))
@@ -177,7 +175,7 @@ def create_token(kind: str, ctx: Context, call: Call) -> Response:
     p = Params(call.request.params)
     name = p.string("name", required=True)
     description = p.string("description")
-    scopes = p.string_array("scopes", required=True, values=catalogue.RESOURCE_TOKEN_SCOPES)
+    scopes = p.string_array("scopes", required=True, values=rules.RESOURCE_TOKEN_SCOPES)
     expires_at = p.date("expires_at")
     level = p.integer("access_level", values=TOKEN_ACCESS_LEVELS)
     p.check()
@@ -185,11 +183,11 @@ def create_token(kind: str, ctx: Context, call: Call) -> Response:
     resource = permissions.find_resource(store, user, kind, call.path_params["id"])
     if not permissions.can_manage_tokens(store, user, resource):
         raise errors.bad_request(f"User does not have permission to create {kind} access token")
-    level = level if level is not None else DEFAULT_TOKEN_LEVEL
+    level = level if level is not None else rules.DEFAULT_TOKEN_ACCESS_LEVEL
     caller_level = permissions.access_level(store, user, resource)
     if kind == "project" and level == OWNER and caller_level < OWNER:
         raise errors.bad_request("Could not provision owner access to project access token")
-    if not catalogue.may_assign(caller_level, level):
+    if not rules.access_level_encompasses(caller_level, level):
         raise errors.bad_request(
             "Access level of the token can't be greater the access level of the user who created the token")
     expiry = expires_at or ctx.today() + default_lifetime(ctx)
@@ -240,7 +238,7 @@ def rotate_token(kind: str, ctx: Context, call: Call) -> Response:
     if not permissions.is_admin(user):
         bot_member = store.member(kind, resource.id, token["user_id"])
         bot_level = bot_member["access_level"] if bot_member is not None else OWNER
-        if not catalogue.may_assign(permissions.access_level(store, user, resource), bot_level):
+        if not rules.access_level_encompasses(permissions.access_level(store, user, resource), bot_level):
             raise errors.bad_request("Not eligible to rotate token with access level higher than the user")
     new, secret = rotate(ctx, token, expires_at)
     return Response.json(200, entities.with_token(_entity(ctx, new), secret))

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .. import catalogue
-from . import entities, errors, permissions
+from . import entities, errors, permissions, rules
 from .config import GITLAB_VERSION
 from .context import Call, Context
 from .pagination import paginate
@@ -21,7 +20,7 @@ from .tokens import digest, new_token_value
 from .web import Response
 
 VISIBILITIES = ("private", "internal", "public")
-MEMBER_LEVELS = tuple(catalogue.ACCESS_LEVELS.values())
+MEMBER_LEVELS = tuple(rules.ACCESS_LEVELS.values())
 _PATH = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$")
 _PATH_MESSAGE = ("can contain only letters, digits, '_', '-' and '.'. "
                  "Cannot start with '-', end in '.git' or end in '.atom'")
@@ -71,7 +70,7 @@ def create_personal_access_token(ctx: Context, call: Call) -> Response:
         raise errors.forbidden()
     p = Params(call.request.params)
     name = p.string("name", required=True)
-    scopes = p.string_array("scopes", required=True, values=catalogue.PERSONAL_TOKEN_SCOPES)
+    scopes = p.string_array("scopes", required=True, values=rules.PERSONAL_TOKEN_SCOPES)
     expires_at = p.date("expires_at")
     description = p.string("description")
     p.check()

@@ -1,9 +1,10 @@
-"""A local GitLab server for access tokens: ``python -m pulumi_gitlab_tokens.sandbox``.
+"""A local GitLab server for access tokens: ``python -m gitlab_token_sandbox``.
 
 The sandbox implements the slice of GitLab's REST API v4 that project and
 group access tokens touch, with GitLab's status codes, error bodies and
 headers, plus test controls under ``/-/sandbox/``. It uses only the standard
-library so the provider package gains no run-time dependency.
+library, and imports nothing from the provider it is used to test: GitLab's
+rules live in ``rules``, written from GitLab's source.
 
 Module map (read in this order):
 
