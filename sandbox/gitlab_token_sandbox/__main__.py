@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .config import SandboxConfig
+from .pool import ServingLimits
 from .rules import MAX_LIFETIME_DAYS
 from .server import SandboxServer
 
@@ -41,13 +42,29 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
                         help="the URL clients reach the sandbox at, used in Link headers and web_url "
                              "(GitLab's external_url; default: the printed URL, or the request's Host "
                              "header when --host is a wildcard address)")
+    defaults = ServingLimits()
+    limits = parser.add_argument_group("serving limits (see docs/sandbox.md, \"Serving limits\")")
+    limits.add_argument("--workers", type=int, default=defaults.workers,
+                        help="connections served at once (default: %(default)s)")
+    limits.add_argument("--max-waiting", type=int, default=defaults.max_waiting,
+                        help="connections queued for a worker; more are answered 503 (default: %(default)s)")
+    limits.add_argument("--request-timeout", type=float, default=defaults.request_timeout, metavar="SECONDS",
+                        help="a request must arrive whole within this long of its first byte "
+                             "(default: %(default)s)")
+    limits.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout, metavar="SECONDS",
+                        help="an idle keep-alive connection is closed after this long, or at once when "
+                             "others wait for a worker (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.max_lifetime_days < 1:
         parser.error("--max-lifetime-days must be at least 1")
+    serving = ServingLimits(workers=args.workers, max_waiting=args.max_waiting,
+                            request_timeout=args.request_timeout, idle_timeout=args.idle_timeout)
+    for problem in serving.problems():
+        parser.error(problem)
     external_url = _external_url(parser, args.external_url)
     return SandboxConfig(host=args.host, port=args.port, admin_token=args.admin_token, data_dir=args.data,
                          max_lifetime_days=args.max_lifetime_days, log_file=args.log_file,
-                         external_url=external_url)
+                         external_url=external_url, limits=serving)
 
 
 def _external_url(parser: argparse.ArgumentParser, given: str | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .pool import ServingLimits
 from .rules import MAX_LIFETIME_DAYS
 
 #: The GitLab version the sandbox reports and imitates (see docs/sandbox.md).
@@ -28,6 +29,8 @@ class SandboxConfig:
     log_file: Path | None = None
     #: GitLab's ``external_url``: where clients reach the sandbox, for Link headers and ``web_url``.
     external_url: str | None = None
+    #: Workers, queue and timeouts: how many clients are served at once, and how long each may take.
+    limits: ServingLimits = ServingLimits()
 
     @property
     def database(self) -> str:
