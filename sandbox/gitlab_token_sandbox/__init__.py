@@ -10,9 +10,13 @@ Module map (read in this order):
 
 - ``__main__``    command line: parse options, start, print URL and admin token, stop on signals
 - ``server``      HTTP plumbing: request parsing, routing, faults, counters, the request log
-- ``routes``      the route table: which template goes to which handler, with which scope rule
+- ``pool``        serving limits: worker pool, bounded queue, whole-request deadline
+- ``urls``        the route table: which template goes to which handler, with which scope rule
 - ``auth``        who is calling: token lookup, expiry/revocation, scopes, sudo
-- ``api_resources`` / ``api_tokens``  the GitLab endpoints themselves
+- ``rules``       GitLab's rules for tokens (scopes, levels, limits), from GitLab's source
+- ``models``      the token services (create, rotate, revoke, list): GitLab's behaviour, no HTTP
+- ``responses``   the token endpoints' HTTP side: parameters in, entities out
+- ``api_resources`` the endpoints around tokens: users, groups, projects, members
 - ``permissions`` access-level and visibility rules
 - ``store``       all state, in one SQLite connection behind a lock
 - ``entities``    the JSON shapes GitLab returns

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 
-from . import entities, errors, permissions, rules
+from . import entities, errors, models, permissions, rules
 from .config import GITLAB_VERSION
 from .context import Call, Context
 from .pagination import paginate
 from .params import Params, numeric_id
-from .api_tokens import default_lifetime, validate_new_token
-from .permissions import MAINTAINER, OWNER, Resource
-from .tokens import digest, new_token_value
+from .permissions import Resource
+from .rules import MAINTAINER, OWNER
 from .web import Response
 
 VISIBILITIES = ("private", "internal", "public")
@@ -79,14 +78,8 @@ def create_personal_access_token(ctx: Context, call: Call) -> Response:
     user = ctx.store.user(number) if number is not None else None
     if user is None:
         raise errors.not_found("User")
-    today = ctx.today()
-    expiry = expires_at or today + default_lifetime(ctx)
-    validate_new_token(ctx, name or "", description, scopes or [], expiry)
-    secret = new_token_value(user["id"])
-    token_id = ctx.store.create_token(user_id=user["id"], name=name or "", description=description,
-                                      scopes=scopes or [], digest=digest(secret), created_at=ctx.now_text(),
-                                      expires_at=expiry.isoformat())
-    entity = entities.personal_access_token(ctx.store.token(token_id), today.isoformat())
+    token, secret = models.create_personal_token(ctx, user, name or "", description, scopes or [], expires_at)
+    entity = entities.personal_access_token(token, ctx.today().isoformat())
     return Response.json(201, entities.with_token(entity, secret))
 
 

@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterator, Mapping
 from urllib.parse import parse_qsl
 
-from . import auth, controls, errors, routes
+from . import auth, controls, errors, urls
 from .clock import SandboxClock
 from .config import GITLAB_VERSION, SandboxConfig
 from .context import Call, Context
@@ -169,7 +169,7 @@ class SandboxServer:
 
     def _handle_api(self, request: Request) -> Outcome:
         ctx = self.ctx
-        found = routes.find_route(request.method, request.path)
+        found = urls.find_route(request.method, request.path)
         route, path_params = found if found else (None, {})
         ctx.counters.record(route.key if route else f"{request.method} (no route)")
         secret = auth.credential(request)
@@ -273,20 +273,20 @@ class _RequestHandler(BaseHTTPRequestHandler):
             outcome = Outcome(Response.json(400, {"error": str(problem)}))
         else:
             outcome = self.server.app.handle(request)
+        status = "dropped" if outcome.drop else str(outcome.response.status if outcome.response else "-")
+        # Logged before answering: a client's next request cannot then be logged ahead of this one.
+        log.info("%s %s %s %.1fms", self.command, path, status, (time.monotonic() - started) * 1000)
         if outcome.drop:
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            status = "dropped"
         else:
             assert outcome.response is not None
             self._write(outcome.response)
-            status = str(outcome.response.status)
             if unreadable:
                 self._linger()
-        log.info("%s %s %s %.1fms", self.command, path, status, (time.monotonic() - started) * 1000)
 
     def _content_length(self) -> int:
         """The declared body size: absent is 0; anything but ASCII digits, or too large, is refused."""
