@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from .config import SandboxConfig
 from .pool import ServingLimits
 from .rules import MAX_LIFETIME_DAYS
+from .seed import seed_problem
 from .server import SandboxServer
 
 
@@ -42,6 +43,9 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
                         help="the URL clients reach the sandbox at, used in Link headers and web_url "
                              "(GitLab's external_url; default: the printed URL, or the request's Host "
                              "header when --host is a wildcard address)")
+    parser.add_argument("--seed", action="append", default=[], metavar="GROUP/PROJECT",
+                        help="create this project and its groups at start-up, owned by root; repeatable "
+                             "(e.g. --seed acme/app --seed acme/platform/api)")
     defaults = ServingLimits()
     limits = parser.add_argument_group("serving limits (see docs/sandbox.md, \"Serving limits\")")
     limits.add_argument("--workers", type=int, default=defaults.workers,
@@ -61,10 +65,15 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
                             request_timeout=args.request_timeout, idle_timeout=args.idle_timeout)
     for problem in serving.problems():
         parser.error(problem)
+    for full_path in args.seed:
+        problem = seed_problem(full_path)
+        if problem:
+            parser.error(problem)
     external_url = _external_url(parser, args.external_url)
     return SandboxConfig(host=args.host, port=args.port, admin_token=args.admin_token, data_dir=args.data,
                          max_lifetime_days=args.max_lifetime_days, log_file=args.log_file,
-                         external_url=external_url, limits=serving)
+                         external_url=external_url, limits=serving,
+                         seeds=tuple(args.seed))
 
 
 def _external_url(parser: argparse.ArgumentParser, given: str | None) -> str | None:

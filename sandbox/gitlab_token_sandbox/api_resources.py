@@ -20,7 +20,7 @@ from .web import Response
 
 VISIBILITIES = ("private", "internal", "public")
 MEMBER_LEVELS = tuple(rules.ACCESS_LEVELS.values())
-_PATH = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$")
+_PATH = rules.PATH_SEGMENT
 _PATH_MESSAGE = ("can contain only letters, digits, '_', '-' and '.'. "
                  "Cannot start with '-', end in '.git' or end in '.atom'")
 

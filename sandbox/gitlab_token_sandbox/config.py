@@ -31,6 +31,8 @@ class SandboxConfig:
     external_url: str | None = None
     #: Workers, queue and timeouts: how many clients are served at once, and how long each may take.
     limits: ServingLimits = ServingLimits()
+    #: ``--seed``: full paths of projects (and their groups) to create at start-up.
+    seeds: tuple[str, ...] = ()
 
     @property
     def database(self) -> str:

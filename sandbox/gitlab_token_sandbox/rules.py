@@ -23,6 +23,7 @@ Sources (gitlab-org/gitlab, mirrored as gitlabhq/gitlabhq):
 
 from __future__ import annotations
 
+import re
 from typing import Final, Mapping
 
 # --- scopes (lib/gitlab/auth.rb) ---------------------------------------------------
@@ -117,3 +118,9 @@ TOKEN_PREFIX: Final = "glpat-"
 
 #: ``PersonalAccessTokens::LastUsedService``: ``last_used_at`` moves at most this often (minutes).
 LAST_USED_INTERVAL_MINUTES: Final = 10
+
+
+# --- paths (lib/gitlab/path_regex.rb, as the API's create endpoints apply it) ---------
+
+#: One segment of a group's or project's path: letters, digits, ``_``, ``-``, ``.``; not starting with ``-``.
+PATH_SEGMENT: Final = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$")

@@ -35,6 +35,7 @@ from .clock import SandboxClock
 from .config import GITLAB_VERSION, SandboxConfig
 from .context import Call, Context
 from .pool import DeadlineReader, WorkerPool
+from .seed import seed
 from .store import ROOT_USER_ID, Store
 from .tokens import digest, new_admin_token
 from .web import Request, Response
@@ -107,6 +108,9 @@ class SandboxServer:
         self.ctx = Context(config=config, store=Store(config.database),
                            clock=SandboxClock.from_environment(dict(environ)))
         self.admin_token = self._bootstrap_admin(config.admin_token)
+        with self.ctx.store.transaction():
+            for full_path in config.seeds:
+                seed(self.ctx, full_path)
         family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
         self.httpd = _HTTPServer((config.host, config.port), _RequestHandler, self, family)
         port = self.httpd.server_address[1]

@@ -192,3 +192,31 @@ def test_without_data_dir_a_restart_forgets_everything() -> None:
         sb.create_group("acme")
         sb.restart()
         assert sb.request("GET", "/api/v4/groups/acme")[0] == 404
+
+
+def test_seed_creates_groups_and_projects_at_start_once(tmp_path: Path) -> None:
+    seeds = ["--seed", "acme/app", "--seed", "acme/platform/api"]
+    with running_sandbox(data_dir=tmp_path / "data", extra_args=seeds) as sb:
+        gl = sb.gitlab()
+        api = gl.projects.get("acme/platform/api")
+        assert api.path_with_namespace == "acme/platform/api"
+        assert gl.groups.get("acme/platform").parent_id == gl.groups.get("acme").id
+        # A seeded project is a normal one: tokens can be made in it.
+        token = api.access_tokens.create({"name": "ci", "scopes": ["api"]})
+        assert token.token.startswith("glpat-")
+        ids = {path: gl.projects.get(path).id for path in ("acme/app", "acme/platform/api")}
+        sb.restart()  # same seeds, same data: nothing is made twice, and the start does not fail
+        gl = sb.gitlab()
+        assert {path: gl.projects.get(path).id for path in ids} == ids
+        assert [t["name"] for t in sb.tokens()] == ["ci"]
+
+
+@pytest.mark.parametrize("seed, message", [
+    ("acme", "give a group and a project, like acme/app"),
+    ("acme/-app", "'-app' is not a GitLab path"),
+    ("root/app", "'root' is a user's namespace, not a group"),
+])
+def test_a_bad_seed_is_a_start_up_error_naming_it(seed: str, message: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "gitlab_token_sandbox", "--port", "0", "--seed", seed],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
