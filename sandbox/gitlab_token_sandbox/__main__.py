@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 from .config import SandboxConfig
 from .pool import ServingLimits
-from .rules import MAX_LIFETIME_DAYS
+from .profiles import DEFAULT_VERSION, PROFILES
+from .rules import INACTIVE_TOKEN_RETENTION_DAYS, MAX_LIFETIME_DAYS
 from .seed import seed_problem
 from .server import SandboxServer
 
@@ -46,6 +47,13 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser.add_argument("--seed", action="append", default=[], metavar="GROUP/PROJECT",
                         help="create this project and its groups at start-up, owned by root; repeatable "
                              "(e.g. --seed acme/app --seed acme/platform/api)")
+    parser.add_argument("--gitlab-version", choices=sorted(PROFILES), default=DEFAULT_VERSION,
+                        help="the GitLab version to imitate where versions differ (default: %(default)s, the newest; "
+                             "docs/sandbox.md lists the differences)")
+    parser.add_argument("--inactive-token-retention-days", type=int, default=INACTIVE_TOKEN_RETENTION_DAYS,
+                        metavar="DAYS",
+                        help="delete an inactive token family and its bot user this many days after its last "
+                             "active token became inactive; 0 keeps them forever (default: %(default)s, GitLab's)")
     defaults = ServingLimits()
     limits = parser.add_argument_group("serving limits (see docs/sandbox.md, \"Serving limits\")")
     limits.add_argument("--workers", type=int, default=defaults.workers,
@@ -65,6 +73,8 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
                             request_timeout=args.request_timeout, idle_timeout=args.idle_timeout)
     for problem in serving.problems():
         parser.error(problem)
+    if args.inactive_token_retention_days < 0:
+        parser.error("--inactive-token-retention-days must be 0 (keep forever) or more")
     for full_path in args.seed:
         problem = seed_problem(full_path)
         if problem:
@@ -73,7 +83,8 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     return SandboxConfig(host=args.host, port=args.port, admin_token=args.admin_token, data_dir=args.data,
                          max_lifetime_days=args.max_lifetime_days, log_file=args.log_file,
                          external_url=external_url, limits=serving,
-                         seeds=tuple(args.seed))
+                         seeds=tuple(args.seed), profile=PROFILES[args.gitlab_version],
+                         inactive_token_retention_days=args.inactive_token_retention_days or None)
 
 
 def _external_url(parser: argparse.ArgumentParser, given: str | None) -> str | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 from . import entities, errors, models, permissions, rules
-from .config import GITLAB_VERSION
 from .context import Call, Context
 from .pagination import paginate
 from .params import Params, numeric_id
@@ -19,14 +18,13 @@ from .rules import MAINTAINER, OWNER
 from .web import Response
 
 VISIBILITIES = ("private", "internal", "public")
-MEMBER_LEVELS = tuple(rules.ACCESS_LEVELS.values())
 _PATH = rules.PATH_SEGMENT
 _PATH_MESSAGE = ("can contain only letters, digits, '_', '-' and '.'. "
                  "Cannot start with '-', end in '.git' or end in '.atom'")
 
 
 def version(ctx: Context, call: Call) -> Response:
-    return Response.json(200, {"version": GITLAB_VERSION, "revision": "sandbox",
+    return Response.json(200, {"version": ctx.config.profile.version, "revision": "sandbox",
                                "kas": {"enabled": False, "externalUrl": None, "externalK8sProxyUrl": None,
                                        "version": None},
                                "enterprise": False})
@@ -79,7 +77,7 @@ def create_personal_access_token(ctx: Context, call: Call) -> Response:
     if user is None:
         raise errors.not_found("User")
     token, secret = models.create_personal_token(ctx, user, name or "", description, scopes or [], expires_at)
-    entity = entities.personal_access_token(token, ctx.today().isoformat())
+    entity = entities.personal_access_token(token, ctx.today().isoformat(), ctx.config.profile)
     return Response.json(201, entities.with_token(entity, secret))
 
 
@@ -181,7 +179,7 @@ def list_members(kind: str, ctx: Context, call: Call) -> Response:
 def add_member(kind: str, ctx: Context, call: Call) -> Response:
     p = Params(call.request.params)
     user_id = p.integer("user_id", required=True)
-    level = p.integer("access_level", required=True, values=MEMBER_LEVELS)
+    level = p.integer("access_level", required=True, values=tuple(ctx.config.profile.access_levels.values()))
     p.check()
     store = ctx.store
     resource: Resource = permissions.find_resource(store, call.user, kind, call.path_params["id"])

@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .pool import ServingLimits
-from .rules import MAX_LIFETIME_DAYS
-
-#: The GitLab version the sandbox reports and imitates (see docs/sandbox.md).
-GITLAB_VERSION = "18.1.0"
+from .profiles import DEFAULT_VERSION, PROFILES, Profile
+from .rules import INACTIVE_TOKEN_RETENTION_DAYS, MAX_LIFETIME_DAYS
 
 DATABASE_FILE = "sandbox.sqlite3"
 
@@ -33,6 +31,11 @@ class SandboxConfig:
     limits: ServingLimits = ServingLimits()
     #: ``--seed``: full paths of projects (and their groups) to create at start-up.
     seeds: tuple[str, ...] = ()
+    #: ``--gitlab-version``: which GitLab the sandbox imitates where versions differ.
+    profile: Profile = PROFILES[DEFAULT_VERSION]
+    #: ``--inactive-token-retention-days``: GitLab's ``inactive_resource_access_tokens_delete_after_days``;
+    #: ``None`` keeps inactive families forever (the setting left blank).
+    inactive_token_retention_days: int | None = INACTIVE_TOKEN_RETENTION_DAYS
 
     @property
     def database(self) -> str:

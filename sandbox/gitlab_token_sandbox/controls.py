@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from . import errors
+from . import errors, models
 from .auth import any_scope, authenticate
 from .clock import format_datetime, parse_rfc3339
 from .context import Context
@@ -35,6 +35,8 @@ def handle(ctx: Context, request: Request) -> Response:
         user, _ = authenticate(ctx, request, any_scope, record_use=False)
         if not user["is_admin"]:
             raise errors.forbidden("the sandbox controls need an admin token")
+        with ctx.store.transaction():
+            models.delete_inactive_families(ctx)
         control = _CONTROLS.get((request.method, request.path[len(PREFIX):].strip("/")))
         if control is None:
             raise errors.route_not_found()

@@ -31,9 +31,6 @@ from .permissions import Resource
 from .search import fuzzy_where
 from .tokens import digest, new_token_value
 
-#: ``Gitlab::Access.options_with_owner`` in 18.x (no Security Manager yet).
-TOKEN_ACCESS_LEVELS = tuple(rules.ACCESS_LEVELS.values())
-
 #: The list endpoint's ``sort`` values, as SQL.
 SORTS = {
     "created_asc": "t.created_at ASC, t.id ASC",
@@ -127,11 +124,13 @@ def create_resource_token(ctx: Context, caller: sqlite3.Row, resource: Resource,
         raise errors.bad_request(f"User does not have permission to create {kind} access token")
     level = access_level if access_level is not None else rules.DEFAULT_TOKEN_ACCESS_LEVEL
     caller_level = permissions.access_level(store, caller, resource)
+    profile = ctx.config.profile
     if kind == "project" and level == rules.OWNER and caller_level < rules.OWNER:
-        raise errors.bad_request("Could not provision owner access to project access token")
+        raise errors.bad_request(profile.owner_provision_message)
     if not rules.access_level_encompasses(caller_level, level):
-        raise errors.bad_request(
-            "Access level of the token can't be greater the access level of the user who created the token")
+        raise errors.bad_request(profile.create_level_message)
+    if expires_at is None and profile.expires_at_required:
+        raise errors.bad_request("expires_at is missing")
     expiry = expires_at or ctx.today() + default_lifetime(ctx)
     validate_new_token(ctx, name, description, scopes, expiry)
     now = ctx.now_text()
@@ -151,7 +150,7 @@ def rotate(ctx: Context, old: sqlite3.Row, expires_at: dt.date | None) -> tuple[
     problems = _lifetime_problems(ctx, expiry)
     if problems:
         raise errors.bad_request(errors.to_sentence(problems))
-    ctx.store.revoke_token(old["id"])
+    ctx.store.revoke_token(old["id"], ctx.now_text())
     return _mint(ctx, user_id=old["user_id"], name=old["name"], description=old["description"],
                  scopes=json.loads(old["scopes"]), expires_at=expiry, previous_token_id=old["id"])
 
@@ -172,7 +171,7 @@ def rotate_resource_token(ctx: Context, caller: sqlite3.Row, resource: Resource,
         bot_member = store.member(resource.kind, resource.id, token["user_id"])
         bot_level = bot_member["access_level"] if bot_member is not None else rules.OWNER
         if not rules.access_level_encompasses(permissions.access_level(store, caller, resource), bot_level):
-            raise errors.bad_request("Not eligible to rotate token with access level higher than the user")
+            raise errors.bad_request(ctx.config.profile.rotate_level_message)
     return rotate(ctx, token, expires_at)
 
 
@@ -181,13 +180,35 @@ def revoke_resource_token(ctx: Context, caller: sqlite3.Row, resource: Resource,
     store = ctx.store
     token = find_resource_token(ctx, resource, ident)
     if token is None:
-        raise token_not_found(resource.kind, ident)
+        raise token_not_found(ctx, resource.kind, ident)
     bot = store.user(token["user_id"])
     if not permissions.can_read_tokens(store, caller, resource):
         raise errors.bad_request(f"{caller['name']} cannot delete {bot['name']}")
     if store.member(resource.kind, resource.id, bot["id"]) is None:
         raise errors.bad_request("Failed to find bot user")
-    store.revoke_token(token["id"])  # idempotent: revoking a revoked token succeeds
+    store.revoke_token(token["id"], ctx.now_text())  # idempotent: revoking a revoked token succeeds
+
+
+def delete_inactive_families(ctx: Context) -> list[int]:
+    """``ResourceAccessTokens::InactiveTokensDeletionCronWorker``: the ids of the bots it deleted.
+
+    A family (one bot and every token rotated from its first) is deleted, bot
+    user included, once none of its tokens is active and the last one became
+    inactive at least ``--inactive-token-retention-days`` ago. GitLab runs this
+    as a cron job; the sandbox runs it before every request, so moving the
+    clock is enough to see it happen.
+    """
+    days = ctx.config.inactive_token_retention_days
+    if days is None:
+        return []
+    today = ctx.today()
+    cutoff = (today - dt.timedelta(days=days)).isoformat()
+    deleted = []
+    for bot in ctx.store.bots_without_active_tokens(today.isoformat()):
+        if bot["inactive_since"] is not None and bot["inactive_since"] <= cutoff:
+            ctx.store.delete_bot(bot["id"])
+            deleted.append(int(bot["id"]))
+    return deleted
 
 
 def find_resource_token(ctx: Context, resource: Resource, ident: str) -> sqlite3.Row | None:
@@ -204,9 +225,9 @@ def find_resource_token(ctx: Context, resource: Resource, ident: str) -> sqlite3
     return token
 
 
-def token_not_found(kind: str, ident: str) -> errors.ApiError:
-    """The get and revoke endpoints' 404 (the <=18.x wording; 19.x says "404 project Access Token Not Found")."""
-    return errors.not_found(f"Could not find {kind} access token with token_id: {ident}")
+def token_not_found(ctx: Context, kind: str, ident: str) -> errors.ApiError:
+    """The get and revoke endpoints' 404, in the profile's wording."""
+    return errors.not_found(ctx.config.profile.token_not_found(kind, ident))
 
 
 def list_resource_tokens(ctx: Context, resource: Resource, filters: TokenFilters) -> list[sqlite3.Row]:

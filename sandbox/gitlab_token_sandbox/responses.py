@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from . import entities, errors, models, permissions, rules
+from . import entities, errors, models, permissions
 from .context import Call, Context
 from .pagination import paginate
 from .params import Params
@@ -19,7 +19,7 @@ from .web import Response
 
 
 def _entity(ctx: Context, token: sqlite3.Row) -> dict:
-    return entities.resource_access_token(ctx.store, token, ctx.today().isoformat())
+    return entities.resource_access_token(ctx.store, token, ctx.today().isoformat(), ctx.config.profile)
 
 
 def _created(ctx: Context, token: sqlite3.Row, secret: str, status: int) -> Response:
@@ -52,7 +52,7 @@ def get_token(kind: str, ctx: Context, call: Call) -> Response:
     ident = call.path_params["token_id"]
     token = models.find_resource_token(ctx, resource, ident)
     if token is None:
-        raise models.token_not_found(kind, ident)
+        raise models.token_not_found(ctx, kind, ident)
     return Response.json(200, _entity(ctx, token))
 
 
@@ -60,9 +60,9 @@ def create_token(kind: str, ctx: Context, call: Call) -> Response:
     p = Params(call.request.params)
     name = p.string("name", required=True)
     description = p.string("description")
-    scopes = p.string_array("scopes", required=True, values=rules.RESOURCE_TOKEN_SCOPES)
+    scopes = p.string_array("scopes", required=True, values=ctx.config.profile.resource_token_scopes)
     expires_at = p.date("expires_at")
-    level = p.integer("access_level", values=models.TOKEN_ACCESS_LEVELS)
+    level = p.integer("access_level", values=tuple(ctx.config.profile.access_levels.values()))
     p.check()
     resource = permissions.find_resource(ctx.store, call.user, kind, call.path_params["id"])
     token, secret = models.create_resource_token(
@@ -111,11 +111,12 @@ def _current(ctx: Context, token: sqlite3.Row) -> sqlite3.Row:
 
 def get_self(ctx: Context, call: Call) -> Response:
     token = _current(ctx, call.token)
-    return Response.json(200, entities.personal_access_token_with_ips(token, ctx.today().isoformat()))
+    return Response.json(200, entities.personal_access_token_with_ips(token, ctx.today().isoformat(),
+                                                                      ctx.config.profile))
 
 
 def revoke_self(ctx: Context, call: Call) -> Response:
-    ctx.store.revoke_token(call.token["id"])
+    ctx.store.revoke_token(call.token["id"], ctx.now_text())
     return Response.no_content()
 
 
@@ -124,5 +125,5 @@ def rotate_self(ctx: Context, call: Call) -> Response:
     expires_at = p.date("expires_at")
     p.check()
     token, secret = models.rotate(ctx, _current(ctx, call.token), expires_at)
-    entity = entities.personal_access_token(token, ctx.today().isoformat())
+    entity = entities.personal_access_token(token, ctx.today().isoformat(), ctx.config.profile)
     return Response.json(200, entities.with_token(entity, secret))

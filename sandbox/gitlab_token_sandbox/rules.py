@@ -50,6 +50,9 @@ NON_ADMIN_SCOPES: Final = (API_SCOPES + REPOSITORY_SCOPES + REGISTRY_SCOPES + VI
 #: ``resource_bot_scopes``: what ``POST /{projects,groups}/:id/access_tokens`` accepts.
 RESOURCE_TOKEN_SCOPES: Final = tuple(scope for scope in NON_ADMIN_SCOPES if scope != "read_user")
 
+#: Scopes 19.x adds to ``resource_bot_scopes`` (``MCP_ORBIT_SCOPE``, ``GRANULAR_SCOPE``).
+SCOPES_ADDED_IN_19: Final = ("mcp_orbit", "granular")
+
 #: ``all_available_scopes``: what a personal access token may carry.
 PERSONAL_TOKEN_SCOPES: Final = NON_ADMIN_SCOPES + ADMIN_SCOPES
 
@@ -64,6 +67,9 @@ REPORTER: Final = 20
 DEVELOPER: Final = 30
 MAINTAINER: Final = 40
 OWNER: Final = 50
+#: Security Manager (19.x): between Reporter and Developer. Who may assign it is not in the
+#: ``Authz::Role`` spec read; the sandbox orders it by number like the other roles.
+SECURITY_MANAGER: Final = 25
 
 #: ``Gitlab::Access.options_with_owner``: the roles a member or a token may have.
 ACCESS_LEVELS: Final[Mapping[str, int]] = {
@@ -118,6 +124,13 @@ TOKEN_PREFIX: Final = "glpat-"
 
 #: ``PersonalAccessTokens::LastUsedService``: ``last_used_at`` moves at most this often (minutes).
 LAST_USED_INTERVAL_MINUTES: Final = 10
+
+#: ``PersonalAccessTokens::LastUsedService`` (19.x): the distinct IPs kept in ``last_used_ips``, newest last.
+LAST_USED_IPS_KEPT: Final = 5
+
+#: ``ApplicationSetting::INACTIVE_RESOURCE_ACCESS_TOKENS_DELETE_AFTER_DAYS``: an inactive token family and
+#: its bot user are deleted this many days after the family's last active token became inactive.
+INACTIVE_TOKEN_RETENTION_DAYS: Final = 30
 
 
 # --- paths (lib/gitlab/path_regex.rb, as the API's create endpoints apply it) ---------

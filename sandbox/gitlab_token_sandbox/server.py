@@ -30,9 +30,9 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterator, Mapping
 from urllib.parse import parse_qsl
 
-from . import auth, controls, errors, urls
+from . import auth, controls, errors, models, urls
 from .clock import SandboxClock
-from .config import GITLAB_VERSION, SandboxConfig
+from .config import SandboxConfig
 from .context import Call, Context
 from .pool import DeadlineReader, WorkerPool
 from .seed import seed
@@ -188,6 +188,8 @@ class SandboxServer:
         if route is None:
             return Outcome(errors.to_response(errors.route_not_found()))
         try:
+            with ctx.store.transaction():
+                models.delete_inactive_families(ctx)
             user, token = auth.authenticate(ctx, request, route.scopes)
             with ctx.store.transaction():
                 response = route.handler(ctx, Call(request, path_params, user, token))
@@ -251,7 +253,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._reader.next_request()
 
     def version_string(self) -> str:
-        return f"GitLabSandbox/{GITLAB_VERSION}"
+        return f"GitLabSandbox/{self.server.app.ctx.config.profile.version}"
 
     def do_GET(self) -> None:
         self._serve()

@@ -7,6 +7,7 @@ over raw sockets while a good client (python-gitlab) keeps working.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 from urllib.parse import urlsplit
 
+from .conftest import in_a_month
 from support.sandbox import Sandbox, running_sandbox
 
 
@@ -82,7 +84,7 @@ def _post_headers(sb: Sandbox, path: str, length: int) -> bytes:
 def test_a_slow_drip_request_is_cut_at_the_deadline_and_never_runs() -> None:
     with running_sandbox(extra_args=["--request-timeout", "1"]) as sb:
         group = sb.create_group("acme")
-        body = b'{"name": "dripped", "scopes": ["api"]}'
+        body = json.dumps({"name": "dripped", "scopes": ["api"], "expires_at": in_a_month()}).encode()
         path = f"/api/v4/groups/{group['id']}/access_tokens"
         conn = _connect(sb)
         try:
@@ -101,7 +103,8 @@ def test_a_slow_drip_request_is_cut_at_the_deadline_and_never_runs() -> None:
         assert [t["name"] for t in sb.tokens()] == []
         assert "did not arrive within 1s" in sb.read_log()
         # The server is fine, and a normal request is served.
-        assert sb.api("POST", path.removeprefix("/api/v4"), {"name": "normal", "scopes": ["api"]}, expect=201)["name"] == "normal"
+        normal = {"name": "normal", "scopes": ["api"], "expires_at": in_a_month()}
+        assert sb.api("POST", path.removeprefix("/api/v4"), normal, expect=201)["name"] == "normal"
 
 
 def test_a_header_drip_slower_than_the_idle_timeout_per_byte_is_still_cut() -> None:
@@ -125,7 +128,7 @@ def test_idle_connections_do_not_starve_real_clients() -> None:
             created, started = [], time.monotonic()
             for number in range(10):
                 token = gl.groups.get(group["id"], lazy=True).access_tokens.create(
-                    {"name": f"while-idle-{number}", "scopes": ["api"]})
+                    {"name": f"while-idle-{number}", "scopes": ["api"], "expires_at": in_a_month()})
                 created.append(token.id)
             assert time.monotonic() - started < 20
             # Connections over the bound were answered 503 and closed, not left hanging.
@@ -147,11 +150,13 @@ def test_past_the_bound_clients_get_503_and_no_data_is_lost_or_duplicated() -> N
     with running_sandbox(extra_args=["--workers", "2", "--max-waiting", "1", "--request-timeout", "2"]) as sb:
         group = sb.create_group("acme")
         path = f"/api/v4/groups/{group['id']}/access_tokens"
-        before = sb.api("POST", path.removeprefix("/api/v4"), {"name": "before", "scopes": ["api"]}, expect=201)
+        before = sb.api("POST", path.removeprefix("/api/v4"),
+                        {"name": "before", "scopes": ["api"], "expires_at": in_a_month()}, expect=201)
 
         def create(number: int) -> tuple[int | str, object]:
             try:
-                status, headers, body = sb.request("POST", path, {"name": f"during-{number}", "scopes": ["api"]})
+                status, headers, body = sb.request(
+                    "POST", path, {"name": f"during-{number}", "scopes": ["api"], "expires_at": in_a_month()})
             except OSError:
                 return "closed", None  # refused by closing: allowed past the bound, and nothing ran
             if status == 503:
@@ -167,7 +172,8 @@ def test_past_the_bound_clients_get_503_and_no_data_is_lost_or_duplicated() -> N
         assert {status for status, _ in outcomes} <= {201, 503, "closed"}
         refused = [body for status, body in outcomes if status == 503]
         assert refused and all(body == {"message": "503 Service Unavailable"} for body in refused)
-        after = sb.api("POST", path.removeprefix("/api/v4"), {"name": "after", "scopes": ["api"]}, expect=201)
+        after = sb.api("POST", path.removeprefix("/api/v4"),
+                       {"name": "after", "scopes": ["api"], "expires_at": in_a_month()}, expect=201)
         answered = [body["id"] for status, body in outcomes if status == 201]
         census = sb.tokens()
         # Exactly what was answered 201 exists: nothing refused ran, nothing answered is missing.

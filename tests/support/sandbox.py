@@ -133,6 +133,11 @@ class Sandbox:
         self.stop()
         self.start()
 
+    @property
+    def gitlab_version(self) -> str:
+        """The ``--gitlab-version`` profile this sandbox runs (``major.minor``), as ``GET /version`` reports it."""
+        return ".".join(str(self.api("GET", "/version")["version"]).split(".")[:2])
+
     def read_log(self) -> str:
         return self.log_path.read_text(encoding="utf-8") if self.log_path.exists() else ""
 
