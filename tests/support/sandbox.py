@@ -50,6 +50,7 @@ class Sandbox:
         self.admin_token = ""
         self.process: subprocess.Popen[str] | None = None
         self._port = 0
+        self._version = ""
 
     # --- process lifecycle --------------------------------------------------------------
 
@@ -136,7 +137,9 @@ class Sandbox:
     @property
     def gitlab_version(self) -> str:
         """The ``--gitlab-version`` profile this sandbox runs (``major.minor``), as ``GET /version`` reports it."""
-        return ".".join(str(self.api("GET", "/version")["version"]).split(".")[:2])
+        if not self._version:
+            self._version = ".".join(str(self.api("GET", "/version")["version"]).split(".")[:2])
+        return self._version
 
     def read_log(self) -> str:
         return self.log_path.read_text(encoding="utf-8") if self.log_path.exists() else ""
