@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .errors import not_found
 from .params import numeric_id
-from .rules import MAINTAINER, OWNER, TOKEN_ADMIN_LEVEL
+from .rules import OWNER, TOKEN_ADMIN_LEVEL
 from .store import Store
 
 

@@ -223,6 +223,8 @@ class _HTTPServer(socketserver.TCPServer):
     def _serve_connection(self, request: socket.socket, client_address: tuple) -> None:
         try:
             self.finish_request(request, client_address)
+        except OSError as problem:  # the client went away mid-answer: its business, not a sandbox fault
+            log.info("connection from %s ended early: %s", client_address[0], type(problem).__name__)
         except Exception:  # noqa: BLE001 - one broken connection must not take a worker down
             log.error("connection from %s failed\n%s", client_address[0], traceback.format_exc())
         finally:
