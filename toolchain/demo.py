@@ -96,7 +96,7 @@ def start_sandbox() -> tuple[str, str]:
             return base_url, token
     log = open(DEMO / "sandbox.log", "a")
     process = subprocess.Popen(
-        [str(VENV_BIN / "python"), "-m", "pulumi_gitlab_tokens.sandbox", "--port", str(port),
+        [str(VENV_BIN / "python"), "-m", "gitlab_token_sandbox", "--port", str(port),
          "--admin-token", token, "--data", str(DEMO / "sandbox")],
         stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
     )

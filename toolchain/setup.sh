@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make setup`: everything the tests, the demo and the policy pack need, idempotent.
-#   .venv/           the project (editable) with its test extras, pinned by constraints.txt
+#   .venv/           the project (editable) with its test extras, pinned by constraints.txt,
+#                    and the GitLab sandbox's own distribution (sandbox/, editable)
 #   .venv/bin/pulumi the pinned Pulumi toolchain (toolchain/install-pulumi.sh)
 #   policies/venv/   the policy pack's own virtualenv (PulumiPolicy.yaml points at it)
 # Each part is skipped when its inputs have not changed since it was last made.
@@ -27,12 +28,12 @@ make_venv() {
     "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -c "$constraints" "$@"
 }
 
-if fresh .venv/.installed pyproject.toml constraints.txt; then
+if fresh .venv/.installed pyproject.toml sandbox/pyproject.toml constraints.txt; then
     say ".venv is up to date"
 else
-    say "installing the project and its test tools into .venv"
-    make_venv .venv -e ".[test]"
-    digest pyproject.toml constraints.txt > .venv/.installed
+    say "installing the project, the GitLab sandbox and the test tools into .venv"
+    make_venv .venv -e ".[test]" -e ./sandbox
+    digest pyproject.toml sandbox/pyproject.toml constraints.txt > .venv/.installed
 fi
 
 bash toolchain/install-pulumi.sh .venv

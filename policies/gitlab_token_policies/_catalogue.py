@@ -3,10 +3,11 @@
 # package. Change the source and run `make pack`; a test checks that the two agree.
 """What GitLab accepts for access tokens: scopes, access levels, lifetimes.
 
-This module is the single source of truth for those facts. The provider's
-``check()`` and the sandbox import it, and the CrossGuard policy pack carries a
-generated copy (``make pack``), so a scope GitLab adds (or drops) is changed
-here once.
+This module is the single source of truth for those facts on the provider's
+side: the provider's ``check()`` imports it and the CrossGuard policy pack
+carries a generated copy (``make pack``). The GitLab sandbox keeps its own copy,
+written from GitLab's source (``gitlab_token_sandbox.rules``); a test compares
+the two.
 
 The values follow GitLab 17.9 and later (the 18.x profile): see the project's
 README, section "GitLab version profile".

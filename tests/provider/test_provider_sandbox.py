@@ -926,9 +926,12 @@ def test_listing_follows_pages_at_the_configured_address_100_at_a_time():
     with running_sandbox(extra_args=["--external-url", "http://127.0.0.1:9"]) as sb:
         group = sb.create_group("acme")
         project = sb.create_project("app", group["id"])
+        # This sandbox runs on the real clock: a date relative to TODAY would be long expired, and
+        # GitLab's retention (like the sandbox's) deletes families expired for more than 30 days.
+        in_a_month = (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=30)).isoformat()
         for _ in range(101):
             sb.api("POST", f"/projects/{project['id']}/access_tokens",
-                   {"name": "bulk-token", "scopes": ["read_api"], "expires_at": day(30)}, expect=201)
+                   {"name": "bulk-token", "scopes": ["read_api"], "expires_at": in_a_month}, expect=201)
         sb.reset_counters()
         gitlab_api.configure(gitlab_api.Settings(base_url=sb.base_url, token=sb.admin_token))
         found = gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app").list_named("bulk-token")

@@ -1,13 +1,16 @@
 """Fixtures for the sandbox's own tests.
 
-One sandbox process serves the whole session; every test starts from
-``POST /-/sandbox/reset`` (empty world, no faults, real clock). Tests that
+One sandbox process per GitLab version profile serves the whole session, and
+every test runs once against each (``--gitlab-version 18.1`` and ``19.2``);
+every test starts from ``POST /-/sandbox/reset`` (empty world, no faults, real
+clock). Where the profiles differ, a test asks ``sb.gitlab_version``. Tests that
 need their own process (restart, signals, start-up options) start one with
 ``running_sandbox``. Everything goes over HTTP: python-gitlab or urllib.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -18,9 +21,18 @@ from support.sandbox import Sandbox, running_sandbox
 GUEST, PLANNER, REPORTER, DEVELOPER, MAINTAINER, OWNER = 10, 15, 20, 30, 40, 50
 
 
-@pytest.fixture(scope="session")
-def sandbox_process() -> Iterator[Sandbox]:
-    with running_sandbox() as sandbox:
+#: The version profiles of ``--gitlab-version``; the last is the sandbox's default.
+PROFILES = ("18.1", "19.2")
+
+
+def in_a_month() -> str:
+    """An ``expires_at`` every profile accepts (19.x requires one on create)."""
+    return (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=30)).isoformat()
+
+
+@pytest.fixture(scope="session", params=PROFILES)
+def sandbox_process(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    with running_sandbox(extra_args=["--gitlab-version", request.param]) as sandbox:
         yield sandbox
 
 
@@ -56,7 +68,7 @@ class World:
         return self.sb.request(method, "/api/v4" + path, body, token=secret)
 
     def create_token(self, kind: str, body: dict | None = None, *, as_: str | None = None) -> dict:
-        payload = {"name": "ci", "scopes": ["api"], **(body or {})}
+        payload = {"name": "ci", "scopes": ["api"], "expires_at": in_a_month(), **(body or {})}
         status, _, created = self.call("POST", f"/{kind}s/{self.resource_id(kind)}/access_tokens", payload, as_=as_)
         assert status == 201, created
         return created

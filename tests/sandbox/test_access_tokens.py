@@ -11,10 +11,36 @@ import re
 
 from support.sandbox import Sandbox
 
-from .conftest import DEVELOPER, GUEST, MAINTAINER, OWNER, PLANNER, REPORTER, World
+from .conftest import DEVELOPER, GUEST, MAINTAINER, OWNER, PLANNER, REPORTER, World, in_a_month
 
 TOKEN_FIELDS = ["id", "name", "revoked", "created_at", "description", "scopes", "user_id", "last_used_at",
                 "active", "expires_at", "access_level", "resource_type", "resource_id"]
+#: 19.x adds ``granular`` to the token entity and ``last_used_ips`` to the resource-token entity.
+TOKEN_FIELDS_19 = ["id", "name", "revoked", "created_at", "description", "scopes", "user_id", "last_used_at",
+                   "active", "granular", "expires_at", "last_used_ips", "access_level", "resource_type",
+                   "resource_id"]
+
+
+def token_fields(sb: Sandbox) -> list[str]:
+    return TOKEN_FIELDS_19 if sb.gitlab_version == "19.2" else TOKEN_FIELDS
+
+
+def token_not_found(sb: Sandbox, kind: str, ident: str) -> dict:
+    """The get/revoke 404 body: reworded in 19.x."""
+    if sb.gitlab_version == "19.2":
+        return {"message": f"404 {kind} Access Token Not Found"}
+    return {"message": f"404 Could not find {kind} access token with token_id: {ident} Not Found"}
+
+
+def level_refused(sb: Sandbox, *, owner_project_token: bool = False) -> dict:
+    """The create 400 for a level the caller does not hold: one 19.x message, two 18.x ones."""
+    if sb.gitlab_version == "19.2":
+        reason = "Access level of the token contains permissions not held by the creating user"
+    elif owner_project_token:
+        reason = "Could not provision owner access to project access token"
+    else:
+        reason = "Access level of the token can't be greater the access level of the user who created the token"
+    return {"message": f"400 Bad request - {reason}"}
 
 
 def today() -> dt.date:
@@ -30,7 +56,7 @@ def test_create_echoes_fields_and_shows_token_only_here(world: World, kind: str)
                                     {"name": "deploy", "description": "for CI", "scopes": ["read_api", "api"],
                                      "access_level": REPORTER, "expires_at": expires}, as_="owner")
     assert status == 201
-    assert list(created) == TOKEN_FIELDS + ["token"]
+    assert list(created) == token_fields(world.sb) + ["token"]
     assert created["name"] == "deploy" and created["description"] == "for CI"
     assert created["scopes"] == ["read_api", "api"]  # order kept as sent
     assert created["access_level"] == REPORTER
@@ -52,11 +78,17 @@ def test_create_echoes_fields_and_shows_token_only_here(world: World, kind: str)
     assert bot["access_level"] == REPORTER and bot["name"] == "deploy" and bot["bot"] is True
 
 
-def test_row10_create_defaults_to_maintainer_and_a_year(world: World, kind: str) -> None:
-    # Row 10 (17.9-18.1 profile): omitted expires_at means today + 365.
-    created = world.create_token(kind, as_="owner")
-    assert created["access_level"] == MAINTAINER
-    assert created["expires_at"] == (today() + dt.timedelta(days=365)).isoformat()
+def test_row10_create_defaults_to_maintainer_and_the_expiry_by_profile(world: World, kind: str) -> None:
+    assert world.create_token(kind, as_="owner")["access_level"] == MAINTAINER
+    path = f"/{kind}s/{world.resource_id(kind)}/access_tokens"
+    status, _, body = world.call("POST", path, {"name": "no-expiry", "scopes": ["api"]}, as_="owner")
+    if world.sb.gitlab_version == "19.2":
+        # 19.x: expires_at is required (lib/api/resource_access_tokens.rb), and nothing is made.
+        assert (status, body) == (400, {"message": "400 Bad request - expires_at is missing"})
+        assert [t["name"] for t in world.sb.tokens()] == ["ci"]
+    else:
+        # 17.9-18.1: omitted expires_at means today + 365.
+        assert status == 201 and body["expires_at"] == (today() + dt.timedelta(days=365)).isoformat()
 
 
 def test_each_token_gets_its_own_bot(world: World, kind: str) -> None:
@@ -89,7 +121,7 @@ def test_create_accepts_every_documented_scope(world: World, kind: str) -> None:
 def test_create_accepts_form_encoded_bodies(world: World, kind: str) -> None:
     import urllib.request
 
-    data = b"name=form&scopes[]=api&scopes[]=read_api&access_level=30"
+    data = f"name=form&scopes[]=api&scopes[]=read_api&access_level=30&expires_at={in_a_month()}".encode()
     req = urllib.request.Request(f"{world.sb.base_url}/api/v4/{kind}s/{world.resource_id(kind)}/access_tokens",
                                  data=data, method="POST", headers={"PRIVATE-TOKEN": world.sb.admin_token})
     with urllib.request.urlopen(req) as response:
@@ -120,7 +152,7 @@ def test_scopes_must_be_an_array(world: World, kind: str) -> None:
     invalid = (400, {"error": "scopes is invalid"})
     assert world.call("POST", path, {"name": "x", "scopes": "api"})[::2] == invalid
     assert post_form(world, path, b"name=x&scopes=api") == invalid
-    assert post_form(world, path, b"name=x&scopes[]=api")[0] == 201
+    assert post_form(world, path, f"name=x&scopes[]=api&expires_at={in_a_month()}".encode())[0] == 201
     # A string then an array under one name is Rack's ParameterTypeError, not a dropped connection.
     status, body = post_form(world, path, b"name=x&scopes=api&scopes[]=read_api")
     assert status == 400 and set(body) == {"error"}
@@ -156,17 +188,17 @@ def test_row7_bots_cannot_create_tokens(world: World, kind: str) -> None:
 
 def test_row8_maintainer_cannot_create_owner_project_token(world: World) -> None:
     path = f"/projects/{world.project['id']}/access_tokens"
-    status, _, body = world.call("POST", path, {"name": "x", "scopes": ["api"], "access_level": OWNER},
-                                 as_="maintainer")
-    assert (status, body) == (400, {"message": "400 Bad request - Could not provision owner access to project access token"})
+    expiry = in_a_month()
+    status, _, body = world.call("POST", path, {"name": "x", "scopes": ["api"], "access_level": OWNER,
+                                                "expires_at": expiry}, as_="maintainer")
+    assert (status, body) == (400, level_refused(world.sb, owner_project_token=True))
     # A Maintainer may mint anything it holds, but not Planner (the "encompasses" rule).
     for level in (GUEST, REPORTER, DEVELOPER, MAINTAINER):
-        assert world.call("POST", path, {"name": "x", "scopes": ["api"], "access_level": level},
-                          as_="maintainer")[0] == 201
-    status, _, body = world.call("POST", path, {"name": "x", "scopes": ["api"], "access_level": PLANNER},
-                                 as_="maintainer")
-    assert (status, body) == (400, {"message": "400 Bad request - Access level of the token can't be greater "
-                                               "the access level of the user who created the token"})
+        assert world.call("POST", path, {"name": "x", "scopes": ["api"], "access_level": level,
+                                         "expires_at": expiry}, as_="maintainer")[0] == 201
+    status, _, body = world.call("POST", path, {"name": "x", "scopes": ["api"], "access_level": PLANNER,
+                                                "expires_at": expiry}, as_="maintainer")
+    assert (status, body) == (400, level_refused(world.sb))
     # Owners may assign every level.
     assert world.create_token("project", {"access_level": OWNER}, as_="owner")["access_level"] == OWNER
 
@@ -190,9 +222,11 @@ def test_row11_past_expiry_creates_an_already_expired_token(world: World, kind: 
 
 def test_row12_model_validations_are_400_sentences(world: World, kind: str) -> None:
     path = f"/{kind}s/{world.resource_id(kind)}/access_tokens"
-    status, _, body = world.call("POST", path, {"name": "x", "scopes": ["api"], "description": "d" * 256})
+    expiry = in_a_month()
+    status, _, body = world.call("POST", path, {"name": "x", "scopes": ["api"], "description": "d" * 256,
+                                                "expires_at": expiry})
     assert (status, body) == (400, {"message": "400 Bad request - Description is too long (maximum is 255 characters)"})
-    status, _, body = world.call("POST", path, {"name": " ", "scopes": []})
+    status, _, body = world.call("POST", path, {"name": " ", "scopes": [], "expires_at": expiry})
     assert (status, body) == (400, {"message": "400 Bad request - Name can't be blank and Scopes can't be blank"})
     assert world.sb.tokens() == []  # nothing half-made
 
@@ -209,7 +243,7 @@ def test_get_finds_revoked_tokens_but_not_other_resources_tokens(world: World, k
     other = world.create_token(other_kind)
     for ident in (str(other["id"]), "999999", "self"):
         status, _, body = world.call("GET", f"/{kind}s/{rid}/access_tokens/{ident}")
-        assert (status, body) == (404, {"message": f"404 Could not find {kind} access token with token_id: {ident} Not Found"})
+        assert (status, body) == (404, token_not_found(world.sb, kind, ident))
 
 
 def test_row6_list_and_get_without_permission_is_401(world: World, kind: str) -> None:
@@ -249,7 +283,7 @@ def test_row13_revoke_unknown_or_foreign_token_is_404(world: World, kind: str) -
     other = world.create_token("group" if kind == "project" else "project")
     for ident in ("424242", str(other["id"])):
         status, _, body = world.call("DELETE", f"/{kind}s/{rid}/access_tokens/{ident}")
-        assert (status, body) == (404, {"message": f"404 Could not find {kind} access token with token_id: {ident} Not Found"})
+        assert (status, body) == (404, token_not_found(world.sb, kind, ident))
     assert world.sb.tokens()[0]["revoked"] is False
 
 
@@ -302,8 +336,9 @@ def test_row16_row17_rotate_permissions_project(world: World) -> None:
     owner_bot = world.create_token("project", {"access_level": OWNER}, as_="owner")
     maint_bot = world.create_token("project", {"access_level": MAINTAINER}, as_="owner")
     status, _, body = world.call("POST", f"/projects/{rid}/access_tokens/{owner_bot['id']}/rotate", as_="maintainer")
-    assert (status, body) == (400, {"message": "400 Bad request - Not eligible to rotate token with access level "
-                                               "higher than the user"})
+    reason = ("Not eligible to rotate tokens with permissions not held by the user" if world.sb.gitlab_version == "19.2"
+              else "Not eligible to rotate token with access level higher than the user")
+    assert (status, body) == (400, {"message": f"400 Bad request - {reason}"})
     assert world.call("POST", f"/projects/{rid}/access_tokens/{maint_bot['id']}/rotate", as_="maintainer")[0] == 200
     # Row 16: a Developer, or an unknown token for a non-admin: 401.
     assert world.call("POST", f"/projects/{rid}/access_tokens/{owner_bot['id']}/rotate", as_="developer")[::2] == (

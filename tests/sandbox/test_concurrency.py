@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from .conftest import World
+from .conftest import World, in_a_month
 
 THREADS = 50
 
@@ -19,7 +19,7 @@ def test_50_concurrent_creates_lose_and_duplicate_nothing(world: World) -> None:
     def create(number: int) -> dict:
         # One connection per thread, like 50 independent clients.
         with requests.Session() as session:
-            response = session.post(url, json={"name": f"t{number}", "scopes": ["api"]},
+            response = session.post(url, json={"name": f"t{number}", "scopes": ["api"], "expires_at": in_a_month()},
                                     headers={"PRIVATE-TOKEN": world.tokens["owner"]}, timeout=60)
         assert response.status_code == 201, response.text
         return response.json()

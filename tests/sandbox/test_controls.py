@@ -12,7 +12,7 @@ import requests
 
 from support.sandbox import Sandbox
 
-from .conftest import World
+from .conftest import World, in_a_month
 
 
 def test_controls_need_an_admin_token(world: World) -> None:
@@ -120,7 +120,7 @@ def test_drop_after_commit_commits_then_hangs_up(world: World, operation: str) -
     if operation == "rotate":
         url += f"/{existing['id']}/rotate"
     with pytest.raises(requests.ConnectionError):
-        requests.post(url, json={"name": "dropped", "scopes": ["api"]},
+        requests.post(url, json={"name": "dropped", "scopes": ["api"], "expires_at": in_a_month()},
                       headers={"PRIVATE-TOKEN": sb.admin_token}, timeout=10)
     sb.clear_faults()
     census = sb.tokens()

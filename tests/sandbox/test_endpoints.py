@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import DEVELOPER, World
+from .conftest import DEVELOPER, World, in_a_month
 
 #: The API as documented in docs/sandbox.md; other test suites key on these strings.
 DOCUMENTED_ROUTES = {
@@ -50,7 +50,8 @@ def test_every_documented_endpoint_succeeds_once(world: World) -> None:
     for kind, rid in (("projects", project["id"]), ("groups", group["id"])):
         call("POST", f"/{kind}/{rid}/members", {"user_id": user["id"], "access_level": DEVELOPER}, expect=201)
         call("GET", f"/{kind}/{rid}/members")
-        token = call("POST", f"/{kind}/{rid}/access_tokens", {"name": "t", "scopes": ["api"]}, expect=201)
+        token = call("POST", f"/{kind}/{rid}/access_tokens", {"name": "t", "scopes": ["api"],
+                                                                  "expires_at": in_a_month()}, expect=201)
         call("GET", f"/{kind}/{rid}/access_tokens")
         call("GET", f"/{kind}/{rid}/access_tokens/{token['id']}")
         new = call("POST", f"/{kind}/{rid}/access_tokens/{token['id']}/rotate")

@@ -16,12 +16,13 @@ from pathlib import Path
 import gitlab
 import pytest
 
+from .conftest import in_a_month
 from support.sandbox import running_sandbox
 
 
 def test_starts_fast_and_prints_exactly_two_lines() -> None:
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "pulumi_gitlab_tokens.sandbox", "--port", "0"],
+    process = subprocess.Popen([sys.executable, "-m", "gitlab_token_sandbox", "--port", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         url_line = process.stdout.readline()
@@ -64,7 +65,8 @@ def test_log_has_one_line_per_request_and_no_secrets() -> None:
         secret = sb.create_user_token(user["id"])
         sb.request("GET", f"/api/v4/user?private_token={secret}", anonymous=True)
         group = sb.create_group("acme")
-        created = sb.api("POST", f"/groups/{group['id']}/access_tokens", {"name": "x", "scopes": ["api"]})
+        created = sb.api("POST", f"/groups/{group['id']}/access_tokens",
+                         {"name": "x", "scopes": ["api"], "expires_at": in_a_month()})
         sb.api("POST", f"/groups/{group['id']}/access_tokens/{created['id']}/rotate")
         # Read after a clean stop: a line is written just after its answer is sent, so earlier reads race.
         sb.stop()
@@ -97,7 +99,9 @@ def test_admin_token_option_and_log_file(tmp_path: Path) -> None:
 
 
 def test_testing_time_environment_sets_the_clock() -> None:
-    with running_sandbox(env={"GITLAB_TESTING_TIME": "2032-02-29T12:00:00Z"}) as sb:
+    # 18.1: an omitted expires_at is today + 365 by the sandbox's clock (19.x refuses the omission).
+    with running_sandbox(env={"GITLAB_TESTING_TIME": "2032-02-29T12:00:00Z"},
+                         extra_args=["--gitlab-version", "18.1"]) as sb:
         assert sb.control("GET", "time") == {"now": "2032-02-29T12:00:00.000Z", "today": "2032-02-29",
                                              "overridden": True}
         group = sb.create_group("acme")
@@ -109,7 +113,7 @@ def test_testing_time_environment_sets_the_clock() -> None:
 
 
 def test_bad_testing_time_is_a_start_up_error() -> None:
-    result = subprocess.run([sys.executable, "-m", "pulumi_gitlab_tokens.sandbox", "--port", "0"],
+    result = subprocess.run([sys.executable, "-m", "gitlab_token_sandbox", "--port", "0"],
                             env={**os.environ, "GITLAB_TESTING_TIME": "next tuesday"},
                             capture_output=True, text=True, timeout=20)
     assert result.returncode == 2 and result.stdout == ""
@@ -121,7 +125,7 @@ def test_max_lifetime_option() -> None:
     with running_sandbox(extra_args=["--max-lifetime-days", "30"]) as sb:
         group = sb.create_group("acme")
         path = f"/api/v4/groups/{group['id']}/access_tokens"
-        status, _, created = sb.request("POST", path, {"name": "x", "scopes": ["api"]})
+        status, _, created = sb.request("POST", path, {"name": "x", "scopes": ["api"], "expires_at": in_a_month()})
         assert status == 201 and created["expires_at"] == (today + dt.timedelta(days=30)).isoformat()
         status, _, body = sb.request("POST", path, {"name": "x", "scopes": ["api"],
                                                     "expires_at": (today + dt.timedelta(days=31)).isoformat()})
@@ -143,7 +147,7 @@ def test_external_url_option_is_used_for_links_and_web_urls() -> None:
         status, headers, _ = sb.request("GET", f"/api/v4/groups/{group['id']}/members?per_page=1")
         assert status == 200 and link_urls(headers)
         assert all(url.startswith(f"{external}/api/v4/groups/{group['id']}/members?") for url in link_urls(headers))
-    result = subprocess.run([sys.executable, "-m", "pulumi_gitlab_tokens.sandbox", "--external-url", "ftp://x"],
+    result = subprocess.run([sys.executable, "-m", "gitlab_token_sandbox", "--external-url", "ftp://x"],
                             capture_output=True, text=True, timeout=20)
     assert result.returncode == 2 and "--external-url" in result.stderr
 
@@ -152,7 +156,8 @@ def test_a_wildcard_bind_builds_urls_from_the_host_header() -> None:
     with running_sandbox(extra_args=["--host", "0.0.0.0"]) as sb:
         group = sb.create_group("acme")
         for number in range(3):
-            sb.api("POST", f"/groups/{group['id']}/access_tokens", {"name": f"g{number}", "scopes": ["api"]})
+            sb.api("POST", f"/groups/{group['id']}/access_tokens",
+                   {"name": f"g{number}", "scopes": ["api"], "expires_at": in_a_month()})
         path = f"/api/v4/groups/{group['id']}/access_tokens?per_page=2"
         _, headers, _ = sb.request("GET", path, headers={"Host": "gitlab.internal:8080"})
         assert all(url.startswith("http://gitlab.internal:8080/api/v4/") for url in link_urls(headers))
@@ -172,7 +177,8 @@ def test_state_survives_a_restart_with_data_dir(tmp_path: Path) -> None:
     with running_sandbox(data_dir=tmp_path) as sb:
         group = sb.create_group("acme")
         project = sb.create_project("app", group["id"])
-        created = sb.api("POST", f"/projects/{project['id']}/access_tokens", {"name": "ci", "scopes": ["api"]})
+        created = sb.api("POST", f"/projects/{project['id']}/access_tokens",
+                         {"name": "ci", "scopes": ["api"], "expires_at": in_a_month()})
         rotated = sb.api("POST", f"/projects/{project['id']}/access_tokens/{created['id']}/rotate")
         url = sb.base_url
         sb.restart()
@@ -181,7 +187,8 @@ def test_state_survives_a_restart_with_data_dir(tmp_path: Path) -> None:
         assert [(t["id"], t["revoked"]) for t in sb.tokens()] == [(created["id"], True), (rotated["id"], False)]
         # The secret still works (only its digest was stored) and the next id follows on.
         assert sb.request("GET", "/api/v4/personal_access_tokens/self", token=rotated["token"])[0] == 200
-        again = sb.api("POST", f"/projects/{project['id']}/access_tokens", {"name": "ci2", "scopes": ["api"]})
+        again = sb.api("POST", f"/projects/{project['id']}/access_tokens",
+                       {"name": "ci2", "scopes": ["api"], "expires_at": in_a_month()})
         assert again["id"] > rotated["id"]
     raw = (tmp_path / "sandbox.sqlite3").read_bytes()
     assert rotated["token"].encode() not in raw and created["token"].encode() not in raw
@@ -192,3 +199,31 @@ def test_without_data_dir_a_restart_forgets_everything() -> None:
         sb.create_group("acme")
         sb.restart()
         assert sb.request("GET", "/api/v4/groups/acme")[0] == 404
+
+
+def test_seed_creates_groups_and_projects_at_start_once(tmp_path: Path) -> None:
+    seeds = ["--seed", "acme/app", "--seed", "acme/platform/api"]
+    with running_sandbox(data_dir=tmp_path / "data", extra_args=seeds) as sb:
+        gl = sb.gitlab()
+        api = gl.projects.get("acme/platform/api")
+        assert api.path_with_namespace == "acme/platform/api"
+        assert gl.groups.get("acme/platform").parent_id == gl.groups.get("acme").id
+        # A seeded project is a normal one: tokens can be made in it.
+        token = api.access_tokens.create({"name": "ci", "scopes": ["api"], "expires_at": in_a_month()})
+        assert token.token.startswith("glpat-")
+        ids = {path: gl.projects.get(path).id for path in ("acme/app", "acme/platform/api")}
+        sb.restart()  # same seeds, same data: nothing is made twice, and the start does not fail
+        gl = sb.gitlab()
+        assert {path: gl.projects.get(path).id for path in ids} == ids
+        assert [t["name"] for t in sb.tokens()] == ["ci"]
+
+
+@pytest.mark.parametrize("seed, message", [
+    ("acme", "give a group and a project, like acme/app"),
+    ("acme/-app", "'-app' is not a GitLab path"),
+    ("root/app", "'root' is a user's namespace, not a group"),
+])
+def test_a_bad_seed_is_a_start_up_error_naming_it(seed: str, message: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "gitlab_token_sandbox", "--port", "0", "--seed", seed],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and message in result.stderr, result.stderr

@@ -50,11 +50,12 @@ class Sandbox:
         self.admin_token = ""
         self.process: subprocess.Popen[str] | None = None
         self._port = 0
+        self._version = ""
 
     # --- process lifecycle --------------------------------------------------------------
 
     def start(self) -> None:
-        args = [sys.executable, "-m", "pulumi_gitlab_tokens.sandbox", "--port", str(self._port)]
+        args = [sys.executable, "-m", "gitlab_token_sandbox", "--port", str(self._port)]
         if self.admin_token:
             args += ["--admin-token", self.admin_token]  # a restart keeps the same credentials
         if self.data_dir is not None:
@@ -132,6 +133,13 @@ class Sandbox:
         """Stop and start again on the same port (and data dir, and admin token)."""
         self.stop()
         self.start()
+
+    @property
+    def gitlab_version(self) -> str:
+        """The ``--gitlab-version`` profile this sandbox runs (``major.minor``), as ``GET /version`` reports it."""
+        if not self._version:
+            self._version = ".".join(str(self.api("GET", "/version")["version"]).split(".")[:2])
+        return self._version
 
     def read_log(self) -> str:
         return self.log_path.read_text(encoding="utf-8") if self.log_path.exists() else ""
@@ -236,7 +244,7 @@ class Sandbox:
 @contextlib.contextmanager
 def running_sandbox(*, data_dir: Path | None = None, env: dict | None = None,
                     extra_args: Sequence[str] = ()) -> Iterator[Sandbox]:
-    """Start ``python -m pulumi_gitlab_tokens.sandbox --port 0``; SIGTERM it on exit."""
+    """Start ``python -m gitlab_token_sandbox --port 0``; SIGTERM it on exit."""
     with tempfile.TemporaryDirectory(prefix="gitlab-sandbox-") as workdir:
         sandbox = Sandbox(data_dir=data_dir, env=env, extra_args=extra_args, workdir=Path(workdir))
         sandbox.start()

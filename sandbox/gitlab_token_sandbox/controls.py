@@ -16,10 +16,9 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from .. import clock as shared_clock
-from . import errors
+from . import errors, models
 from .auth import any_scope, authenticate
-from .clock import format_datetime
+from .clock import format_datetime, parse_rfc3339
 from .context import Context
 from .entities import token_is_active
 from .faults import FaultSettings
@@ -36,6 +35,8 @@ def handle(ctx: Context, request: Request) -> Response:
         user, _ = authenticate(ctx, request, any_scope, record_use=False)
         if not user["is_admin"]:
             raise errors.forbidden("the sandbox controls need an admin token")
+        with ctx.store.transaction():
+            models.delete_inactive_families(ctx)
         control = _CONTROLS.get((request.method, request.path[len(PREFIX):].strip("/")))
         if control is None:
             raise errors.route_not_found()
@@ -73,7 +74,7 @@ def set_time(ctx: Context, request: Request) -> Response:
     if "now" not in body:
         raise ValueError('send {"now": "<RFC 3339 time>"} or {"now": null}')
     now = body["now"]
-    ctx.clock.set(shared_clock.parse_rfc3339(str(now)) if now is not None else None)
+    ctx.clock.set(parse_rfc3339(str(now)) if now is not None else None)
     return Response.json(200, _time_state(ctx))
 
 

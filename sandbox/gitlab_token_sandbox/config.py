@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..catalogue import MAX_LIFETIME_DAYS
-
-#: The GitLab version the sandbox reports and imitates (see docs/sandbox.md).
-GITLAB_VERSION = "18.1.0"
+from .pool import ServingLimits
+from .profiles import DEFAULT_VERSION, PROFILES, Profile
+from .rules import INACTIVE_TOKEN_RETENTION_DAYS, MAX_LIFETIME_DAYS
 
 DATABASE_FILE = "sandbox.sqlite3"
 
@@ -28,6 +27,15 @@ class SandboxConfig:
     log_file: Path | None = None
     #: GitLab's ``external_url``: where clients reach the sandbox, for Link headers and ``web_url``.
     external_url: str | None = None
+    #: Workers, queue and timeouts: how many clients are served at once, and how long each may take.
+    limits: ServingLimits = ServingLimits()
+    #: ``--seed``: full paths of projects (and their groups) to create at start-up.
+    seeds: tuple[str, ...] = ()
+    #: ``--gitlab-version``: which GitLab the sandbox imitates where versions differ.
+    profile: Profile = PROFILES[DEFAULT_VERSION]
+    #: ``--inactive-token-retention-days``: GitLab's ``inactive_resource_access_tokens_delete_after_days``;
+    #: ``None`` keeps inactive families forever (the setting left blank).
+    inactive_token_retention_days: int | None = INACTIVE_TOKEN_RETENTION_DAYS
 
     @property
     def database(self) -> str:

@@ -76,6 +76,10 @@ CREATE TABLE IF NOT EXISTS tokens (
     revoked INTEGER NOT NULL DEFAULT 0,
     last_used_at TEXT,
     previous_token_id INTEGER,
+    -- When it was revoked (for retention); NULL while it is not.
+    revoked_at TEXT,
+    -- JSON list of the last distinct client IPs (19.x profile).
+    last_used_ips TEXT NOT NULL DEFAULT '[]',
     -- Admin tokens the command line created; a data reset keeps them.
     sandbox_admin INTEGER NOT NULL DEFAULT 0
 );
@@ -98,6 +102,14 @@ class Store:
             self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.executescript(_SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Bring a ``--data`` database made by an older sandbox up to the current token columns."""
+        present = {row["name"] for row in self._conn.execute("PRAGMA table_info(tokens)")}
+        for column, declaration in (("revoked_at", "TEXT"), ("last_used_ips", "TEXT NOT NULL DEFAULT '[]'")):
+            if column not in present:
+                self._conn.execute(f"ALTER TABLE tokens ADD COLUMN {column} {declaration}")
 
     def close(self) -> None:
         with self._lock:
@@ -273,8 +285,35 @@ class Store:
         return self._all(f"""SELECT t.*, u.username, u.bot_resource_type, u.bot_resource_id
                              FROM tokens t JOIN users u ON u.id = t.user_id {where} ORDER BY t.id""")
 
-    def revoke_token(self, token_id: int) -> None:
-        self._conn.execute("UPDATE tokens SET revoked = 1 WHERE id = ?", (token_id,))
+    def revoke_token(self, token_id: int, when: str | None = None) -> None:
+        """Revoke; ``when`` is kept the first time, as the moment the token became inactive."""
+        self._conn.execute("UPDATE tokens SET revoked = 1, revoked_at = COALESCE(revoked_at, ?) WHERE id = ?",
+                           (when, token_id))
+
+    def set_last_used_ips(self, token_id: int, ips: list[str]) -> None:
+        self._conn.execute("UPDATE tokens SET last_used_ips = ? WHERE id = ?", (json.dumps(ips), token_id))
+
+    def bots_without_active_tokens(self, today: str) -> list[sqlite3.Row]:
+        """Resource bots none of whose tokens is active, with the latest moment one became inactive.
+
+        A token became inactive when it was revoked or at 00:00 UTC of ``expires_at``, whichever came first.
+        """
+        return self._all(
+            """SELECT u.id, MAX(CASE
+                       WHEN t.revoked = 1 AND t.expires_at IS NOT NULL
+                            THEN min(substr(COALESCE(t.revoked_at, t.created_at), 1, 10), t.expires_at)
+                       WHEN t.revoked = 1 THEN substr(COALESCE(t.revoked_at, t.created_at), 1, 10)
+                       ELSE t.expires_at END) AS inactive_since
+               FROM users u JOIN tokens t ON t.user_id = u.id
+               WHERE u.bot_resource_type IS NOT NULL
+               GROUP BY u.id
+               HAVING SUM(t.revoked = 0 AND (t.expires_at IS NULL OR t.expires_at > ?)) = 0""", (today,))
+
+    def delete_bot(self, user_id: int) -> None:
+        """Delete a bot user with its tokens and memberships (GitLab moves its contributions to Ghost)."""
+        self._conn.execute("DELETE FROM tokens WHERE user_id = ?", (user_id,))
+        self._conn.execute("DELETE FROM members WHERE user_id = ?", (user_id,))
+        self._conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
 
     def touch_token(self, token_id: int, when: str) -> None:
         self._conn.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", (when, token_id))

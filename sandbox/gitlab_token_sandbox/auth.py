@@ -12,19 +12,19 @@ import re
 import sqlite3
 from typing import Callable
 
-from . import errors, tokens
+from . import errors, rules, tokens
 from .clock import format_datetime
 from .context import Context
 from .params import numeric_id
 from .web import Request
 
 #: GitLab updates ``last_used_at`` at most this often.
-LAST_USED_INTERVAL = dt.timedelta(minutes=10)
+LAST_USED_INTERVAL = dt.timedelta(minutes=rules.LAST_USED_INTERVAL_MINUTES)
 
 #: A revoked token used on these paths revokes its whole family (reuse detection).
 _ROTATE_PATH = re.compile(r"access_tokens/(\d+|self)/rotate$")
 
-_READ_METHODS = ("GET", "HEAD")
+_READ_METHODS = rules.READ_METHODS
 
 
 # Scope rules: which token scopes may call a route with a given method.
@@ -93,12 +93,14 @@ def authenticate(ctx: Context, request: Request, scopes_for: ScopeRule, *,
             if _ROTATE_PATH.search(request.path):
                 # Someone replayed a rotated-away token: assume it leaked, revoke its active descendants.
                 for descendant in store.active_descendant_ids(token["id"], today):
-                    store.revoke_token(descendant)
+                    store.revoke_token(descendant, ctx.now_text())
         else:
             problem = None
             _check_scopes(token, scopes_for(request.method))
             if record_use:
                 _record_use(store, token, ctx.clock.now())
+                if ctx.config.profile.reports_last_used_ips:
+                    _record_ip(store, token, request.client_ip)
             user = _sudo(store, request, user, token)
     # Raised after the commit, so the family revocation above sticks.
     if problem is not None:
@@ -116,6 +118,15 @@ def _record_use(store, token: sqlite3.Row, now: dt.datetime) -> None:
     last = token["last_used_at"]
     if last is None or _parse(last) + LAST_USED_INTERVAL <= now or _parse(last) > now:
         store.touch_token(token["id"], format_datetime(now))
+
+
+def _record_ip(store, token: sqlite3.Row, ip: str) -> None:
+    """19.x ``LastUsedService``: keep the last few distinct IPs the token was used from, newest last."""
+    ips = json.loads(token["last_used_ips"] or "[]")
+    if ips and ips[-1] == ip:
+        return
+    ips = [*(known for known in ips if known != ip), ip][-rules.LAST_USED_IPS_KEPT:]
+    store.set_last_used_ips(token["id"], ips)
 
 
 def _check_scopes(token: sqlite3.Row, allowed: tuple[str, ...]) -> None:

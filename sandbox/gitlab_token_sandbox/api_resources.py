@@ -9,26 +9,22 @@ from __future__ import annotations
 
 import re
 
-from .. import catalogue
-from . import entities, errors, permissions
-from .config import GITLAB_VERSION
+from . import entities, errors, models, permissions, rules
 from .context import Call, Context
 from .pagination import paginate
 from .params import Params, numeric_id
-from .api_tokens import default_lifetime, validate_new_token
-from .permissions import MAINTAINER, OWNER, Resource
-from .tokens import digest, new_token_value
+from .permissions import Resource
+from .rules import MAINTAINER, OWNER
 from .web import Response
 
 VISIBILITIES = ("private", "internal", "public")
-MEMBER_LEVELS = tuple(catalogue.ACCESS_LEVELS.values())
-_PATH = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$")
+_PATH = rules.PATH_SEGMENT
 _PATH_MESSAGE = ("can contain only letters, digits, '_', '-' and '.'. "
                  "Cannot start with '-', end in '.git' or end in '.atom'")
 
 
 def version(ctx: Context, call: Call) -> Response:
-    return Response.json(200, {"version": GITLAB_VERSION, "revision": "sandbox",
+    return Response.json(200, {"version": ctx.config.profile.version, "revision": "sandbox",
                                "kas": {"enabled": False, "externalUrl": None, "externalK8sProxyUrl": None,
                                        "version": None},
                                "enterprise": False})
@@ -71,7 +67,7 @@ def create_personal_access_token(ctx: Context, call: Call) -> Response:
         raise errors.forbidden()
     p = Params(call.request.params)
     name = p.string("name", required=True)
-    scopes = p.string_array("scopes", required=True, values=catalogue.PERSONAL_TOKEN_SCOPES)
+    scopes = p.string_array("scopes", required=True, values=rules.PERSONAL_TOKEN_SCOPES)
     expires_at = p.date("expires_at")
     description = p.string("description")
     p.check()
@@ -80,14 +76,8 @@ def create_personal_access_token(ctx: Context, call: Call) -> Response:
     user = ctx.store.user(number) if number is not None else None
     if user is None:
         raise errors.not_found("User")
-    today = ctx.today()
-    expiry = expires_at or today + default_lifetime(ctx)
-    validate_new_token(ctx, name or "", description, scopes or [], expiry)
-    secret = new_token_value(user["id"])
-    token_id = ctx.store.create_token(user_id=user["id"], name=name or "", description=description,
-                                      scopes=scopes or [], digest=digest(secret), created_at=ctx.now_text(),
-                                      expires_at=expiry.isoformat())
-    entity = entities.personal_access_token(ctx.store.token(token_id), today.isoformat())
+    token, secret = models.create_personal_token(ctx, user, name or "", description, scopes or [], expires_at)
+    entity = entities.personal_access_token(token, ctx.today().isoformat(), ctx.config.profile)
     return Response.json(201, entities.with_token(entity, secret))
 
 
@@ -189,7 +179,7 @@ def list_members(kind: str, ctx: Context, call: Call) -> Response:
 def add_member(kind: str, ctx: Context, call: Call) -> Response:
     p = Params(call.request.params)
     user_id = p.integer("user_id", required=True)
-    level = p.integer("access_level", required=True, values=MEMBER_LEVELS)
+    level = p.integer("access_level", required=True, values=tuple(ctx.config.profile.access_levels.values()))
     p.check()
     store = ctx.store
     resource: Resource = permissions.find_resource(store, call.user, kind, call.path_params["id"])

@@ -11,6 +11,7 @@ import json
 import sqlite3
 from typing import Any
 
+from .profiles import Profile
 from .store import Store
 
 
@@ -19,9 +20,9 @@ def token_is_active(row: sqlite3.Row, today: str) -> bool:
     return not row["revoked"] and (row["expires_at"] is None or row["expires_at"] > today)
 
 
-def personal_access_token(row: sqlite3.Row, today: str) -> dict[str, Any]:
-    """``API::Entities::PersonalAccessToken``."""
-    return {
+def personal_access_token(row: sqlite3.Row, today: str, profile: Profile) -> dict[str, Any]:
+    """``API::Entities::PersonalAccessToken`` (19.x: with ``granular``, false for every legacy token)."""
+    entity = {
         "id": row["id"],
         "name": row["name"],
         "revoked": bool(row["revoked"]),
@@ -33,18 +34,39 @@ def personal_access_token(row: sqlite3.Row, today: str) -> dict[str, Any]:
         "active": token_is_active(row, today),
         "expires_at": row["expires_at"],
     }
-
-
-def personal_access_token_with_ips(row: sqlite3.Row, today: str) -> dict[str, Any]:
-    """``PersonalAccessTokenWithLastUsedIps`` (the ``/personal_access_tokens/self`` shape)."""
-    entity = personal_access_token(row, today)
-    entity["last_used_ips"] = []
+    if profile.reports_granular:
+        entity = _insert_after(entity, "active", "granular", False)
     return entity
 
 
-def resource_access_token(store: Store, row: sqlite3.Row, today: str) -> dict[str, Any]:
-    """``API::Entities::ResourceAccessToken``: the PAT plus the bot's role and resource."""
-    entity = personal_access_token(row, today)
+def _insert_after(entity: dict[str, Any], after: str, key: str, value: Any) -> dict[str, Any]:
+    """``entity`` with ``key`` right after ``after``, where GitLab's entity exposes it."""
+    result: dict[str, Any] = {}
+    for name, existing in entity.items():
+        result[name] = existing
+        if name == after:
+            result[key] = value
+    return result
+
+
+def _last_used_ips(row: sqlite3.Row) -> list[str]:
+    return json.loads(row["last_used_ips"] or "[]")
+
+
+def personal_access_token_with_ips(row: sqlite3.Row, today: str, profile: Profile) -> dict[str, Any]:
+    """``PersonalAccessTokenWithLastUsedIps`` (the ``/personal_access_tokens/self`` shape).
+
+    18.x records no IPs, so the list is always empty there.
+    """
+    entity = personal_access_token(row, today, profile)
+    entity["last_used_ips"] = _last_used_ips(row) if profile.reports_last_used_ips else []
+    return entity
+
+
+def resource_access_token(store: Store, row: sqlite3.Row, today: str, profile: Profile) -> dict[str, Any]:
+    """``API::Entities::ResourceAccessToken``: the PAT (19.x: with its IPs) plus the bot's role and resource."""
+    entity = (personal_access_token_with_ips(row, today, profile) if profile.reports_last_used_ips
+              else personal_access_token(row, today, profile))
     bot = store.user(row["user_id"])
     resource_type = bot["bot_resource_type"] if bot is not None else None
     resource_id = bot["bot_resource_id"] if bot is not None else None

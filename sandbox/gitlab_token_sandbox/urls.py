@@ -1,4 +1,4 @@
-"""The route table: every ``/api/v4`` endpoint the sandbox serves.
+"""The route table: every ``/api/v4`` endpoint the sandbox serves (moto's ``urls.py``).
 
 A route's ``template`` doubles as its counter key (``"POST /api/v4/projects/:id/access_tokens"``).
 Literal segments win over ``:params`` because routes are tried in order and
@@ -13,7 +13,7 @@ from typing import Callable
 from urllib.parse import unquote
 
 from . import api_resources as res
-from . import api_tokens as tok
+from . import responses as tok
 from .auth import ScopeRule, any_scope, api_scopes, rotate_scopes, user_scopes
 from .context import Call, Context
 from .web import Response

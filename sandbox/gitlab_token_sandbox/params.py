@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Collection
 
-from .. import clock
+from . import clock
 from .errors import param_errors
 
 _TRUE = {"true", "1", "yes", "t", "y"}
@@ -19,7 +19,7 @@ _FALSE = {"false", "0", "no", "f", "n"}
 
 
 def numeric_id(text: str) -> int | None:
-    """``text`` as an id if it is ASCII digits only (GitLab's ``/\A\d+\z/``), else ``None``.
+    r"""``text`` as an id if it is ASCII digits only (GitLab's ``/\A\d+\z/``), else ``None``.
 
     ``str.isdigit`` alone is not enough: it is true for ``"²"`` (which ``int`` refuses)
     and for ``"٣"`` (which ``int`` reads as 3), and GitLab treats both as names.

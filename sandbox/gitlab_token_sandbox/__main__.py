@@ -1,4 +1,4 @@
-"""``python -m pulumi_gitlab_tokens.sandbox``: run the GitLab sandbox.
+"""``python -m gitlab_token_sandbox``: run the GitLab sandbox.
 
 On start it prints exactly two lines on stdout, then flushes::
 
@@ -19,14 +19,17 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..catalogue import MAX_LIFETIME_DAYS
 from .config import SandboxConfig
+from .pool import ServingLimits
+from .profiles import DEFAULT_VERSION, PROFILES
+from .rules import INACTIVE_TOKEN_RETENTION_DAYS, MAX_LIFETIME_DAYS
+from .seed import seed_problem
 from .server import SandboxServer
 
 
 def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser = argparse.ArgumentParser(
-        prog="python -m pulumi_gitlab_tokens.sandbox",
+        prog="python -m gitlab_token_sandbox",
         description="A local GitLab server for project and group access tokens (REST API v4 subset).")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default: %(default)s)")
@@ -41,13 +44,47 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
                         help="the URL clients reach the sandbox at, used in Link headers and web_url "
                              "(GitLab's external_url; default: the printed URL, or the request's Host "
                              "header when --host is a wildcard address)")
+    parser.add_argument("--seed", action="append", default=[], metavar="GROUP/PROJECT",
+                        help="create this project and its groups at start-up, owned by root; repeatable "
+                             "(e.g. --seed acme/app --seed acme/platform/api)")
+    parser.add_argument("--gitlab-version", choices=sorted(PROFILES), default=DEFAULT_VERSION,
+                        help="the GitLab version to imitate where versions differ (default: %(default)s, the newest; "
+                             "docs/sandbox.md lists the differences)")
+    parser.add_argument("--inactive-token-retention-days", type=int, default=INACTIVE_TOKEN_RETENTION_DAYS,
+                        metavar="DAYS",
+                        help="delete an inactive token family and its bot user this many days after its last "
+                             "active token became inactive; 0 keeps them forever (default: %(default)s, GitLab's)")
+    defaults = ServingLimits()
+    limits = parser.add_argument_group("serving limits (see docs/sandbox.md, \"Serving limits\")")
+    limits.add_argument("--workers", type=int, default=defaults.workers,
+                        help="connections served at once (default: %(default)s)")
+    limits.add_argument("--max-waiting", type=int, default=defaults.max_waiting,
+                        help="connections queued for a worker; more are answered 503 (default: %(default)s)")
+    limits.add_argument("--request-timeout", type=float, default=defaults.request_timeout, metavar="SECONDS",
+                        help="a request must arrive whole within this long of its first byte "
+                             "(default: %(default)s)")
+    limits.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout, metavar="SECONDS",
+                        help="an idle keep-alive connection is closed after this long, or at once when "
+                             "others wait for a worker (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.max_lifetime_days < 1:
         parser.error("--max-lifetime-days must be at least 1")
+    serving = ServingLimits(workers=args.workers, max_waiting=args.max_waiting,
+                            request_timeout=args.request_timeout, idle_timeout=args.idle_timeout)
+    for problem in serving.problems():
+        parser.error(problem)
+    if args.inactive_token_retention_days < 0:
+        parser.error("--inactive-token-retention-days must be 0 (keep forever) or more")
+    for full_path in args.seed:
+        problem = seed_problem(full_path)
+        if problem:
+            parser.error(problem)
     external_url = _external_url(parser, args.external_url)
     return SandboxConfig(host=args.host, port=args.port, admin_token=args.admin_token, data_dir=args.data,
                          max_lifetime_days=args.max_lifetime_days, log_file=args.log_file,
-                         external_url=external_url)
+                         external_url=external_url, limits=serving,
+                         seeds=tuple(args.seed), profile=PROFILES[args.gitlab_version],
+                         inactive_token_retention_days=args.inactive_token_retention_days or None)
 
 
 def _external_url(parser: argparse.ArgumentParser, given: str | None) -> str | None:
@@ -70,7 +107,7 @@ def _configure_logging(config: SandboxConfig) -> None:
     handler: logging.Handler = (logging.FileHandler(config.log_file) if config.log_file
                                 else logging.StreamHandler(sys.stderr))
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    logger = logging.getLogger("pulumi_gitlab_tokens.sandbox")
+    logger = logging.getLogger("gitlab_token_sandbox")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
@@ -90,13 +127,18 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     sys.stdout.write(f"GITLAB_BASE_URL={server.base_url}\nGITLAB_TOKEN={server.admin_token}\n")
     sys.stdout.flush()
-    logging.getLogger("pulumi_gitlab_tokens.sandbox").info("listening on %s", server.base_url)
+    logging.getLogger("gitlab_token_sandbox").info("listening on %s", server.base_url)
     while not stop.wait(0.5):
         pass
     server.stop()
-    logging.getLogger("pulumi_gitlab_tokens.sandbox").info("stopped")
+    logging.getLogger("gitlab_token_sandbox").info("stopped")
     return 0
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The ``gitlab-token-sandbox`` console script."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -14,7 +14,7 @@ import hashlib
 import secrets
 import zlib
 
-from ..catalogue import TOKEN_PREFIX
+from .rules import TOKEN_PREFIX
 
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 

@@ -11,17 +11,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from ..catalogue import ACCESS_LEVELS
 from .errors import not_found
 from .params import numeric_id
+from .rules import OWNER, TOKEN_ADMIN_LEVEL
 from .store import Store
-
-OWNER = ACCESS_LEVELS["owner"]
-MAINTAINER = ACCESS_LEVELS["maintainer"]
-DEVELOPER = ACCESS_LEVELS["developer"]
-
-#: The level a member needs to manage a resource's access tokens.
-TOKEN_ADMIN_LEVEL = {"project": MAINTAINER, "group": OWNER}
 
 
 @dataclass(frozen=True)

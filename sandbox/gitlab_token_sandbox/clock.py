@@ -11,7 +11,26 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from .. import clock as shared_clock
+#: The environment variable that freezes the clock at start (terraform-provider-gitlab's name for it).
+TESTING_TIME_ENV = "GITLAB_TESTING_TIME"
+
+
+def parse_rfc3339(value: str) -> dt.datetime:
+    """An RFC 3339 time (``2026-01-31T12:00:00Z``; a bare date means midnight) as aware UTC.
+
+    Raises ``ValueError`` naming the value and the expected form.
+    """
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an RFC 3339 time; write it like 2026-01-31T12:00:00Z") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
 
 
 def format_datetime(value: dt.datetime) -> str:
@@ -30,8 +49,8 @@ class SandboxClock:
 
     @classmethod
     def from_environment(cls, environ: dict[str, str]) -> "SandboxClock":
-        text = environ.get(shared_clock.TESTING_TIME_ENV)
-        return cls(shared_clock.parse_rfc3339(text) if text else None)
+        text = environ.get(TESTING_TIME_ENV)
+        return cls(parse_rfc3339(text) if text else None)
 
     def now(self) -> dt.datetime:
         with self._lock:

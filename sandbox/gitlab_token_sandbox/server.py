@@ -1,9 +1,9 @@
 """HTTP plumbing: parse requests, route them, apply faults, count, log, answer.
 
 :class:`SandboxServer` owns the listening socket and the shared
-:class:`~.context.Context`. Each connection is served by a thread of
-:class:`http.server.ThreadingHTTPServer`; all state changes go through the
-store's lock, so threads never see half-made tokens.
+:class:`~.context.Context`. Connections are served by a fixed pool of worker
+threads with a deadline on every request (:mod:`.pool`); all state changes go
+through the store's lock, so threads never see half-made tokens.
 
 Request flow for ``/api/v4``: count -> rate limit -> injected faults ->
 authenticate -> handler (one transaction) -> maybe drop the connection.
@@ -14,29 +14,33 @@ status, duration. Header values and tokens are never logged.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
 import re
 import secrets
 import socket
+import socketserver
 import threading
 import time
 import traceback
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterator, Mapping
 from urllib.parse import parse_qsl
 
-from . import auth, controls, errors, routes
+from . import auth, controls, errors, models, urls
 from .clock import SandboxClock
-from .config import GITLAB_VERSION, SandboxConfig
+from .config import SandboxConfig
 from .context import Call, Context
+from .pool import DeadlineReader, WorkerPool
+from .seed import seed
 from .store import ROOT_USER_ID, Store
 from .tokens import digest, new_admin_token
 from .web import Request, Response
 
-log = logging.getLogger("pulumi_gitlab_tokens.sandbox")
+log = logging.getLogger("gitlab_token_sandbox")
 
 #: Scopes of the command-line admin token.
 ADMIN_SCOPES = ["api", "read_api", "read_user", "read_repository", "write_repository", "sudo", "admin_mode"]
@@ -104,6 +108,9 @@ class SandboxServer:
         self.ctx = Context(config=config, store=Store(config.database),
                            clock=SandboxClock.from_environment(dict(environ)))
         self.admin_token = self._bootstrap_admin(config.admin_token)
+        with self.ctx.store.transaction():
+            for full_path in config.seeds:
+                seed(self.ctx, full_path)
         family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
         self.httpd = _HTTPServer((config.host, config.port), _RequestHandler, self, family)
         port = self.httpd.server_address[1]
@@ -138,6 +145,7 @@ class SandboxServer:
         """Stop accepting, let in-flight requests finish (up to ``grace_seconds``), close the database."""
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.httpd.pool.stop(grace_seconds)
         with self._idle:
             self._idle.wait_for(lambda: self._in_flight == 0, timeout=grace_seconds)
         self.ctx.store.close()
@@ -165,7 +173,7 @@ class SandboxServer:
 
     def _handle_api(self, request: Request) -> Outcome:
         ctx = self.ctx
-        found = routes.find_route(request.method, request.path)
+        found = urls.find_route(request.method, request.path)
         route, path_params = found if found else (None, {})
         ctx.counters.record(route.key if route else f"{request.method} (no route)")
         secret = auth.credential(request)
@@ -180,6 +188,8 @@ class SandboxServer:
         if route is None:
             return Outcome(errors.to_response(errors.route_not_found()))
         try:
+            with ctx.store.transaction():
+                models.delete_inactive_families(ctx)
             user, token = auth.authenticate(ctx, request, route.scopes)
             with ctx.store.transaction():
                 response = route.handler(ctx, Call(request, path_params, user, token))
@@ -193,8 +203,9 @@ class SandboxServer:
         return Outcome(response)
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
+class _HTTPServer(socketserver.TCPServer):
+    """Accepts connections and hands them to the worker pool (or refuses them with 503)."""
+
     # 50 clients connecting at once must not overflow the listen backlog.
     request_queue_size = 256
     allow_reuse_address = True
@@ -203,17 +214,48 @@ class _HTTPServer(ThreadingHTTPServer):
         self.address_family = family
         self.app = app
         super().__init__(address, handler)
+        self.limits = app.ctx.config.limits
+        self.pool = WorkerPool(self.limits, self._serve_connection, self._refused)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.pool.submit(request, client_address)
+
+    def _serve_connection(self, request: socket.socket, client_address: tuple) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except OSError as problem:  # the client went away mid-answer: its business, not a sandbox fault
+            log.info("connection from %s ended early: %s", client_address[0], type(problem).__name__)
+        except Exception:  # noqa: BLE001 - one broken connection must not take a worker down
+            log.error("connection from %s failed\n%s", client_address[0], traceback.format_exc())
+        finally:
+            self.shutdown_request(request)
+
+    def _refused(self, client_address: tuple) -> None:
+        log.info("refused a connection from %s with 503: %d workers busy and %d connections waiting",
+                 client_address[0], self.limits.workers, self.limits.max_waiting)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _HTTPServer
-    # Idle keep-alive connections are closed after this many seconds.
-    timeout = 60
+    # Reads are timed by DeadlineReader (idle wait, whole-request deadline), not by one socket timeout.
+    timeout = None
     # Headers and body are separate writes; with Nagle on, each response waits ~40 ms for an ACK.
     disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        super().setup()
+        self._reader = DeadlineReader(self.connection, self.server.limits, self.server.pool.others_waiting)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        finally:
+            self._reader.next_request()
+
     def version_string(self) -> str:
-        return f"GitLabSandbox/{GITLAB_VERSION}"
+        return f"GitLabSandbox/{self.server.app.ctx.config.profile.version}"
 
     def do_GET(self) -> None:
         self._serve()
@@ -239,20 +281,20 @@ class _RequestHandler(BaseHTTPRequestHandler):
             outcome = Outcome(Response.json(400, {"error": str(problem)}))
         else:
             outcome = self.server.app.handle(request)
+        status = "dropped" if outcome.drop else str(outcome.response.status if outcome.response else "-")
+        # Logged before answering: a client's next request cannot then be logged ahead of this one.
+        log.info("%s %s %s %.1fms", self.command, path, status, (time.monotonic() - started) * 1000)
         if outcome.drop:
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            status = "dropped"
         else:
             assert outcome.response is not None
             self._write(outcome.response)
-            status = str(outcome.response.status)
             if unreadable:
                 self._linger()
-        log.info("%s %s %s %.1fms", self.command, path, status, (time.monotonic() - started) * 1000)
 
     def _content_length(self) -> int:
         """The declared body size: absent is 0; anything but ASCII digits, or too large, is refused."""
@@ -296,6 +338,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                        params={**query, **body}, headers=self.headers, client_ip=self.client_address[0])
 
     def _write(self, response: Response) -> None:
+        # A client that does not read its answer holds the worker no longer than it may take to send a request.
+        self.connection.settimeout(self.server.limits.request_timeout)
         self.send_response(response.status)
         if response.content_type:
             self.send_header("Content-Type", response.content_type)
@@ -312,4 +356,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         pass
 
     def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+        if format.startswith("Request timed out"):
+            log.info("closed a connection from %s: its request did not arrive within %gs", self.client_address[0],
+                     self.server.limits.request_timeout)
+            return
         log.info("%s malformed request from %s", getattr(self, "command", None) or "-", self.client_address[0])

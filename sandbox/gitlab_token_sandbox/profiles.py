@@ -1,0 +1,77 @@
+"""Version profiles: what differs between the GitLab versions the sandbox imitates.
+
+``--gitlab-version`` picks one; the default is the newest. Everything not
+listed here is the same in both (and lives in :mod:`.rules` and :mod:`.models`).
+Each difference names the GitLab source it was read from (gitlab-org/gitlab,
+mirrored as gitlabhq/gitlabhq); docs/sandbox.md has the same table for users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Mapping
+
+from . import rules
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One GitLab version's behaviour where versions differ."""
+
+    #: What ``GET /version`` reports, and the ``Server`` header.
+    version: str
+    #: ``lib/api/resource_access_tokens.rb``: 19.x declares ``expires_at`` without a default and the
+    #: create answers ``400 expires_at is missing``; before, it defaulted to the maximum lifetime.
+    expires_at_required: bool
+    #: ``lib/api/resource_access_tokens.rb``: the 404 of get and revoke for an unknown token.
+    not_found_wording: str
+    #: ``app/services/resource_access_tokens/create_service.rb``: a level the creator does not encompass.
+    create_level_message: str
+    #: Same service: an Owner-level project token by a non-Owner (18.x has its own message for it).
+    owner_provision_message: str
+    #: ``app/services/{project,group}_access_tokens/rotate_service.rb``: a bot level the caller does not encompass.
+    rotate_level_message: str
+    #: ``lib/gitlab/access.rb`` ``options_with_owner``: the roles a member or a token may have.
+    access_levels: Mapping[str, int]
+    #: ``lib/gitlab/auth.rb`` ``resource_bot_scopes``.
+    resource_token_scopes: tuple[str, ...]
+    #: ``lib/api/entities/personal_access_token.rb``: the ``granular`` field (false for legacy tokens).
+    reports_granular: bool
+    #: ``lib/api/entities/resource_access_token.rb`` extends ``PersonalAccessTokenWithLastUsedIps`` and
+    #: ``PersonalAccessTokens::LastUsedService`` records the caller's IPs.
+    reports_last_used_ips: bool
+
+    def token_not_found(self, kind: str, ident: str) -> str:
+        return self.not_found_wording.format(kind=kind, ident=ident)
+
+
+GITLAB_18_1: Final = Profile(
+    version="18.1.0",
+    expires_at_required=False,
+    not_found_wording="Could not find {kind} access token with token_id: {ident}",
+    create_level_message=("Access level of the token can't be greater the access level of the user who created "
+                          "the token"),
+    owner_provision_message="Could not provision owner access to project access token",
+    rotate_level_message="Not eligible to rotate token with access level higher than the user",
+    access_levels=rules.ACCESS_LEVELS,
+    resource_token_scopes=rules.RESOURCE_TOKEN_SCOPES,
+    reports_granular=False,
+    reports_last_used_ips=False,
+)
+
+GITLAB_19_2: Final = Profile(
+    version="19.2.0",
+    expires_at_required=True,
+    not_found_wording="{kind} Access Token",
+    create_level_message="Access level of the token contains permissions not held by the creating user",
+    owner_provision_message="Access level of the token contains permissions not held by the creating user",
+    rotate_level_message="Not eligible to rotate tokens with permissions not held by the user",
+    access_levels={**rules.ACCESS_LEVELS, "security_manager": rules.SECURITY_MANAGER},
+    resource_token_scopes=rules.RESOURCE_TOKEN_SCOPES + rules.SCOPES_ADDED_IN_19,
+    reports_granular=True,
+    reports_last_used_ips=True,
+)
+
+#: Every profile by the version ``--gitlab-version`` takes; the last one is the default.
+PROFILES: Final[Mapping[str, Profile]] = {"18.1": GITLAB_18_1, "19.2": GITLAB_19_2}
+DEFAULT_VERSION: Final = "19.2"

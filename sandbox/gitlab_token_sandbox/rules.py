@@ -1,0 +1,139 @@
+"""GitLab's rules for access tokens, written from GitLab's source (the 18.x profile).
+
+The sandbox imitates GitLab, so these facts come from GitLab itself and not
+from the provider that the sandbox is used to test: a wrong fact in the
+provider must show up as a failing test, not be repeated here. A test in the
+project compares the facts both sides hold (scopes, levels, limits) so that a
+drift between them is caught.
+
+Sources (gitlab-org/gitlab, mirrored as gitlabhq/gitlabhq):
+
+- scopes: ``lib/gitlab/auth.rb`` (``API_SCOPES``, ``REPOSITORY_SCOPES``, ...,
+  ``resource_bot_scopes = non_admin_available_scopes - [READ_USER_SCOPE]``);
+- access levels: ``lib/gitlab/access.rb`` (``options_with_owner``) and
+  ``lib/api/resource_access_tokens.rb`` (``access_level`` default 40);
+- "encompasses": ``app/models/authz/role.rb`` (``access_level_encompasses?``);
+- limits: ``app/models/personal_access_token.rb``
+  (``MAX_PERSONAL_ACCESS_TOKEN_LIFETIME_IN_DAYS = 365``,
+  ``MAX_DESCRIPTION_LENGTH = 255``, the ``name`` column's 255 characters, the
+  ``glpat-`` default of ``personal_access_token_prefix``);
+- rotation: ``app/services/personal_access_tokens/rotate_service.rb`` (a week
+  when no ``expires_at`` is sent and expiry is required).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final, Mapping
+
+# --- scopes (lib/gitlab/auth.rb) ---------------------------------------------------
+
+#: ``API_SCOPES``: api, read_api, read_user, the runner scopes, k8s_proxy, self_rotate.
+API_SCOPES: Final = ("api", "read_api", "read_user", "create_runner", "manage_runner", "k8s_proxy",
+                     "self_rotate")
+REPOSITORY_SCOPES: Final = ("read_repository", "write_repository")
+#: Present when the container registry is enabled (it is, in the sandbox).
+REGISTRY_SCOPES: Final = ("read_registry", "write_registry")
+#: Present when the dependency proxy is enabled (it is, in the sandbox).
+VIRTUAL_REGISTRY_SCOPES: Final = ("read_virtual_registry", "write_virtual_registry")
+OBSERVABILITY_SCOPES: Final = ("read_observability", "write_observability")
+AI_FEATURES_SCOPES: Final = ("ai_features",)
+#: The Model Context Protocol scope (18.x).
+MCP_SCOPES: Final = ("mcp",)
+#: ``ADMIN_SCOPES``: only administrators' personal tokens may carry these.
+ADMIN_SCOPES: Final = ("sudo", "admin_mode", "read_service_ping")
+
+#: ``non_admin_available_scopes``.
+NON_ADMIN_SCOPES: Final = (API_SCOPES + REPOSITORY_SCOPES + REGISTRY_SCOPES + VIRTUAL_REGISTRY_SCOPES
+                           + OBSERVABILITY_SCOPES + AI_FEATURES_SCOPES + MCP_SCOPES)
+
+#: ``resource_bot_scopes``: what ``POST /{projects,groups}/:id/access_tokens`` accepts.
+RESOURCE_TOKEN_SCOPES: Final = tuple(scope for scope in NON_ADMIN_SCOPES if scope != "read_user")
+
+#: Scopes 19.x adds to ``resource_bot_scopes`` (``MCP_ORBIT_SCOPE``, ``GRANULAR_SCOPE``).
+SCOPES_ADDED_IN_19: Final = ("mcp_orbit", "granular")
+
+#: ``all_available_scopes``: what a personal access token may carry.
+PERSONAL_TOKEN_SCOPES: Final = NON_ADMIN_SCOPES + ADMIN_SCOPES
+
+#: Scopes of ``API::API``'s guard: ``api`` everywhere, ``read_api`` for GET and HEAD only.
+READ_METHODS: Final = ("GET", "HEAD")
+
+# --- access levels (lib/gitlab/access.rb) ------------------------------------------
+
+GUEST: Final = 10
+PLANNER: Final = 15
+REPORTER: Final = 20
+DEVELOPER: Final = 30
+MAINTAINER: Final = 40
+OWNER: Final = 50
+#: Security Manager (19.x): between Reporter and Developer. Who may assign it is not in the
+#: ``Authz::Role`` spec read; the sandbox orders it by number like the other roles.
+SECURITY_MANAGER: Final = 25
+
+#: ``Gitlab::Access.options_with_owner``: the roles a member or a token may have.
+ACCESS_LEVELS: Final[Mapping[str, int]] = {
+    "guest": GUEST,
+    "planner": PLANNER,
+    "reporter": REPORTER,
+    "developer": DEVELOPER,
+    "maintainer": MAINTAINER,
+    "owner": OWNER,
+}
+
+#: The ``access_level`` a token gets when the create request has none.
+DEFAULT_TOKEN_ACCESS_LEVEL: Final = MAINTAINER
+
+#: The level a member needs to manage a resource's access tokens
+#: (``admin_project`` for projects, ``admin_group`` for groups).
+TOKEN_ADMIN_LEVEL: Final[Mapping[str, int]] = {"project": MAINTAINER, "group": OWNER}
+
+
+def access_level_encompasses(caller_level: int, token_level: int) -> bool:
+    """``Authz::Role.access_level_encompasses?``: may ``caller_level`` hand out ``token_level``?
+
+    An Owner holds every permission. A Planner holds permissions a Maintainer
+    does not, so only Planners (and Owners) encompass Planner, and a Planner
+    encompasses only Planner and Guest. Otherwise the levels are ordered.
+    """
+    if caller_level >= OWNER:
+        return True
+    if token_level == PLANNER:
+        return caller_level == PLANNER
+    if caller_level == PLANNER:
+        return token_level in (PLANNER, GUEST)
+    return token_level <= caller_level
+
+
+# --- limits (app/models/personal_access_token.rb) -----------------------------------
+
+#: ``MAX_PERSONAL_ACCESS_TOKEN_LIFETIME_IN_DAYS``: the longest lifetime a new token may have.
+MAX_LIFETIME_DAYS: Final = 365
+
+#: ``RotateService#expires_at``: the new token's lifetime when rotate has no ``expires_at``.
+ROTATION_DEFAULT_DAYS: Final = 7
+
+#: ``validates :name, length: { maximum: 255 }`` (the column's size).
+NAME_MAX_LENGTH: Final = 255
+
+#: ``MAX_DESCRIPTION_LENGTH``.
+DESCRIPTION_MAX_LENGTH: Final = 255
+
+#: The default of the ``personal_access_token_prefix`` application setting.
+TOKEN_PREFIX: Final = "glpat-"
+
+#: ``PersonalAccessTokens::LastUsedService``: ``last_used_at`` moves at most this often (minutes).
+LAST_USED_INTERVAL_MINUTES: Final = 10
+
+#: ``PersonalAccessTokens::LastUsedService`` (19.x): the distinct IPs kept in ``last_used_ips``, newest last.
+LAST_USED_IPS_KEPT: Final = 5
+
+#: ``ApplicationSetting::INACTIVE_RESOURCE_ACCESS_TOKENS_DELETE_AFTER_DAYS``: an inactive token family and
+#: its bot user are deleted this many days after the family's last active token became inactive.
+INACTIVE_TOKEN_RETENTION_DAYS: Final = 30
+
+
+# --- paths (lib/gitlab/path_regex.rb, as the API's create endpoints apply it) ---------
+
+#: One segment of a group's or project's path: letters, digits, ``_``, ``-``, ``.``; not starting with ``-``.
+PATH_SEGMENT: Final = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$")

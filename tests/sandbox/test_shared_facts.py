@@ -1,0 +1,43 @@
+"""The facts the provider's catalogue and the sandbox's model of GitLab both hold, compared.
+
+Each side is written on its own (the catalogue for the provider's previews and
+the policy pack, ``gitlab_token_sandbox.rules`` from GitLab's source), so a
+mistake on one side is a failure here rather than an agreement in every other test.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from gitlab_token_sandbox import rules
+from pulumi_gitlab_tokens import catalogue
+
+
+def test_scopes_of_project_and_group_tokens_agree() -> None:
+    assert set(catalogue.RESOURCE_TOKEN_SCOPES) == set(rules.RESOURCE_TOKEN_SCOPES)
+    assert len(rules.RESOURCE_TOKEN_SCOPES) == len(set(rules.RESOURCE_TOKEN_SCOPES))
+
+
+def test_scopes_of_personal_tokens_agree() -> None:
+    assert set(catalogue.PERSONAL_TOKEN_SCOPES) == set(rules.PERSONAL_TOKEN_SCOPES)
+    assert "read_user" not in rules.RESOURCE_TOKEN_SCOPES and "read_user" in rules.PERSONAL_TOKEN_SCOPES
+
+
+def test_access_levels_and_the_default_agree() -> None:
+    assert dict(catalogue.ACCESS_LEVELS) == dict(rules.ACCESS_LEVELS)
+    assert catalogue.ACCESS_LEVELS[catalogue.DEFAULT_ACCESS_LEVEL] == rules.DEFAULT_TOKEN_ACCESS_LEVEL
+
+
+def test_the_encompasses_rule_agrees_for_every_pair_of_levels() -> None:
+    levels = sorted(rules.ACCESS_LEVELS.values())
+    disagreements = [(caller, token) for caller, token in itertools.product(levels, levels)
+                     if catalogue.may_assign(caller, token) != rules.access_level_encompasses(caller, token)]
+    assert disagreements == []
+
+
+def test_limits_agree() -> None:
+    assert catalogue.MAX_LIFETIME_DAYS == rules.MAX_LIFETIME_DAYS
+    assert catalogue.ROTATION_DEFAULT_DAYS == rules.ROTATION_DEFAULT_DAYS
+    assert catalogue.NAME_MAX_LENGTH == rules.NAME_MAX_LENGTH
+    assert catalogue.DESCRIPTION_MAX_LENGTH == rules.DESCRIPTION_MAX_LENGTH
+    assert catalogue.TOKEN_PREFIX == rules.TOKEN_PREFIX
