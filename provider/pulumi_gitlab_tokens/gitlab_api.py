@@ -41,6 +41,7 @@ from gitlab.v4.objects import GroupAccessTokenManager, ProjectAccessTokenManager
 
 from . import catalogue, transport
 from .errors import CredentialMissingError, GitLabTokenError, register_secret, shorten
+from .inputs import integral
 from .kinds import TokenKind
 
 BASE_URL_ENV = "GITLAB_BASE_URL"
@@ -499,8 +500,10 @@ class AccessTokenApi:
         if description:
             data["description"] = description
         route = self.route("POST")
-        created = self._call(route, lambda: self._manager().create(data, **_MINTING), minting=True)
-        return _remember(dict(created.attributes))
+        created = self._call(
+            route, lambda: _minted(self._manager().create(data, **_MINTING).attributes), minting=True
+        )
+        return _remember(created)
 
     def get(self, token_id: int) -> dict[str, Any] | None:
         """The token's metadata, or ``None`` when GitLab says the token does not exist.
@@ -511,12 +514,12 @@ class AccessTokenApi:
         """
         route = self.route("GET", f"/{token_id}")
         try:
-            found = self._call(route, lambda: self._manager().get(token_id, **_IDEMPOTENT))
+            found = self._call(route, lambda: _token_record(self._manager().get(token_id, **_IDEMPOTENT).attributes))
         except GitLabTokenError as err:
             if err.is_token_not_found():
                 return None
             raise
-        return dict(found.attributes)
+        return found
 
     def list_named(self, name: str) -> list[dict[str, Any]]:
         """Every token of the parent named exactly ``name``, revoked ones included."""
@@ -524,9 +527,12 @@ class AccessTokenApi:
         found = self._call(
             route,
             # GitLab's largest page: one request for any realistic number of same-named tokens.
-            lambda: self._manager().list(search=name, get_all=True, per_page=LIST_PAGE_SIZE, **_IDEMPOTENT),
+            lambda: [
+                _token_record(t.attributes)
+                for t in self._manager().list(search=name, get_all=True, per_page=LIST_PAGE_SIZE, **_IDEMPOTENT)
+            ],
         )
-        return [dict(t.attributes) for t in found if t.attributes.get("name") == name]
+        return [t for t in found if t.get("name") == name]
 
     def revoke(self, token_id: int) -> bool:
         """Revoke; ``False`` when GitLab says the token does not exist (nothing to revoke).
@@ -558,10 +564,10 @@ class AccessTokenApi:
         route = self.route("POST", f"/{token_id}/rotate")
         rotated = self._call(
             route,
-            lambda: self._manager().rotate(token_id, expires_at=expires_at, **_MINTING),
+            lambda: _minted(self._manager().rotate(token_id, expires_at=expires_at, **_MINTING)),
             minting=True,
         )
-        return _remember(dict(rotated))
+        return _remember(rotated)
 
     def self_information(self, token: str) -> dict[str, Any] | None:
         """GitLab's view of ``token``, authenticated as itself; ``None`` when it no longer authenticates.
@@ -586,10 +592,32 @@ class AccessTokenApi:
         client = token_client(token)
         rotated = self._call(
             route,
-            lambda: self._manager(client).rotate("self", expires_at=expires_at, **_MINTING),
+            lambda: _minted(self._manager(client).rotate("self", expires_at=expires_at, **_MINTING)),
             minting=True,
         )
-        return _remember(dict(rotated))
+        return _remember(rotated)
+
+
+def _token_record(data: Any) -> dict[str, Any]:
+    """GitLab's JSON for one access token, checked for the fields every caller relies on.
+
+    A proxy or a misrouted ``gitlab:baseUrl`` can answer 2xx with anything.
+    An answer that is not a token is a parsing error: for a POST that may have
+    minted, that is as good as a lost answer, which recovery resolves.
+    """
+    if not isinstance(data, Mapping) or integral(data.get("id")) is None or (
+        data.get("user_id") is not None and integral(data.get("user_id")) is None
+    ):
+        raise gitlab.exceptions.GitlabParsingError(error_message="the answer is not an access token")
+    return dict(data)
+
+
+def _minted(data: Any) -> dict[str, Any]:
+    """A create or rotate answer: a token record that carries the new value."""
+    record = _token_record(data)
+    if not isinstance(record.get("token"), str) or not record["token"]:
+        raise gitlab.exceptions.GitlabParsingError(error_message="the answer carries no token value")
+    return record
 
 
 def _remember(answer: dict[str, Any]) -> dict[str, Any]:

@@ -83,7 +83,11 @@ def scripted_server(host: str, answer: Callable[[Recorded], Reply]) -> Iterator[
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
             pass
 
-    server = http.server.ThreadingHTTPServer((host, 0), Handler)
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, request: object, client_address: object) -> None:
+            pass  # a client that hangs up mid-answer (a refused huge body) is expected here
+
+    server = Server((host, 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
