@@ -1,7 +1,8 @@
 """Through the real CLI: an outage fails in bounded time and the next run converges; numbers reach programs as ints.
 
 Also: a ``gitlab:cacertFile`` that does not exist fails the run naming the key
-and the path, before any request.
+and the path, before any request; and a ``gitlab:baseUrl`` that redirects to
+another host fails without that host ever seeing a request.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from support.sandbox import running_sandbox
+from support.scripted_server import Recorded, Reply, scripted_server
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -54,3 +57,27 @@ def test_a_missing_ca_bundle_is_named_at_configure(gitlab_stack, tmp_path):
     assert result.returncode != 0
     assert f"gitlab:cacertFile '{missing}' does not exist" in result.output, result
     assert gs.sandbox.counters().get("total", 0) == 0
+
+
+def test_up_through_a_redirecting_address_fails_and_the_real_gitlab_never_sees_the_credential(make_stack):
+    """gitlab:baseUrl answers 307 to a real GitLab on another host that would accept the credential."""
+    with running_sandbox(extra_args=["--host", "127.0.0.2"]) as other:
+        group = other.create_group("acme")
+        other.create_project("app", group["id"])
+        other.reset_counters()
+
+        def redirect(request: Recorded) -> Reply:
+            return Reply(307, {"Location": f"{other.base_url}{request.path}"})
+
+        with scripted_server("127.0.0.1", redirect) as redirector:
+            stack = make_stack("typed_outputs")
+            stack.config_set("gitlab:baseUrl", redirector.url)
+            stack.config_set("gitlab:token", other.admin_token, secret=True)
+            stack.config_set("project", "acme/app")
+            result = stack.up(check=False)
+            assert [r.method for r in redirector.requests] == ["POST"]
+        assert result.returncode != 0
+        assert "answered 307 Temporary Redirect on POST /projects/acme%2Fapp/access_tokens" in result.output, result
+        assert f"Set gitlab:baseUrl to the final address ({other.base_url})" in result.output
+        assert other.counters().get("total", 0) == 0, "the other host got a request"
+        assert other.admin_token not in stack.everything_printed()
