@@ -247,3 +247,15 @@ def test_the_credential_is_sent_to_the_configured_gitlab_only_as_its_header():
         (request,) = gitlab.requests
     assert request.headers.get("PRIVATE-TOKEN") == CREDENTIAL
     assert CREDENTIAL not in urllib.parse.unquote(request.path)
+
+
+def test_a_location_carrying_the_credential_or_control_characters_is_shown_scrubbed_on_one_line():
+    location = f"http://127.0.0.2:9/login?private_token={CREDENTIAL}&next=%0d%0aSet-Cookie:x" + "a" * 5000
+    with scripted_server("127.0.0.1", lambda _r: Reply(302, {"Location": location})) as gitlab:
+        configure(gitlab.url)
+        with pytest.raises(GitLabTokenError) as raised:
+            AccessTokenApi(kinds.PROJECT, "acme/app").get(7)
+    message = str(raised.value)
+    assert CREDENTIAL not in message and CREDENTIAL[:12] not in message
+    assert "\n" not in message and "\r" not in message and len(message) < 800
+    assert "Set gitlab:baseUrl to the final address (http://127.0.0.2:9)" in message
