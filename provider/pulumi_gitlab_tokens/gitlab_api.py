@@ -51,6 +51,8 @@ DEFAULT_BASE_URL = "https://gitlab.com"
 REQUEST_TIMEOUT_SECONDS = 30.0
 #: Tokens per page when listing (GitLab's maximum).
 LIST_PAGE_SIZE = 100
+#: Pages listed at most (10,000 tokens of one name).
+MAX_LIST_PAGES = 100
 SELF_ROTATE_SUFFIX = "/self/rotate"
 SELF_INFORMATION_PATH = "/personal_access_tokens/self"
 
@@ -522,17 +524,29 @@ class AccessTokenApi:
         return found
 
     def list_named(self, name: str) -> list[dict[str, Any]]:
-        """Every token of the parent named exactly ``name``, revoked ones included."""
+        """Every token of the parent named exactly ``name``, revoked ones included.
+
+        Pages are asked for by number, at most :data:`MAX_LIST_PAGES`: no
+        ``Link`` header is followed, so a server that always names a next page
+        cannot keep the provider listing forever.
+        """
         route = self.route("GET")
-        found = self._call(
-            route,
-            # GitLab's largest page: one request for any realistic number of same-named tokens.
-            lambda: [
-                _token_record(t.attributes)
-                for t in self._manager().list(search=name, get_all=True, per_page=LIST_PAGE_SIZE, **_IDEMPOTENT)
-            ],
-        )
-        return [t for t in found if t.get("name") == name]
+
+        def every_page() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = []
+            for page in range(1, MAX_LIST_PAGES + 1):
+                # GitLab's largest page: one request for any realistic number of same-named tokens.
+                batch = self._manager().list(search=name, page=page, per_page=LIST_PAGE_SIZE, get_all=False,
+                                             **_IDEMPOTENT)
+                found.extend(_token_record(t.attributes) for t in batch)
+                if len(batch) < LIST_PAGE_SIZE:
+                    return found
+            raise GitLabTokenError(
+                f"GitLab listed more than {MAX_LIST_PAGES * LIST_PAGE_SIZE} tokens on {route} for the name "
+                f"{name!r}; revoke old ones in GitLab, or give this token a new name"
+            )
+
+        return [t for t in self._call(route, every_page) if t.get("name") == name]
 
     def revoke(self, token_id: int) -> bool:
         """Revoke; ``False`` when GitLab says the token does not exist (nothing to revoke).

@@ -94,21 +94,33 @@ def test_a_relative_or_missing_location_is_named_too():
 
 
 def test_a_pagination_link_to_another_host_is_not_followed(recorder):
-    """python-gitlab follows ``Link: rel="next"``; with keep_base_url and the origin guard it stays home."""
+    """Pages are asked for by number at the configured address; a hostile ``Link: rel="next"`` is ignored."""
     recorder.requests.clear()
     pages: list[str] = []
 
     def paged(request: Recorded) -> Reply:
         pages.append(request.path)
-        link = {} if "page=2" in request.path else {
+        last = "page=2" in request.path
+        link = {} if last else {
             "Link": f'<{recorder.url}/api/v4/projects/acme%2Fapp/access_tokens?page=2&per_page=100>; rel="next"'}
-        return Reply(200, {"Content-Type": "application/json", **link}, json.dumps([TOKEN_JSON]).encode())
+        body = [TOKEN_JSON] if last else [TOKEN_JSON] * gitlab_api.LIST_PAGE_SIZE
+        return Reply(200, {"Content-Type": "application/json", **link}, json.dumps(body).encode())
 
     with scripted_server("127.0.0.1", paged) as gitlab:
         configure(gitlab.url)
         found = AccessTokenApi(kinds.PROJECT, "acme/app").list_named("ci")
-    assert len(found) == 2 and len(pages) == 2
+    assert len(found) == gitlab_api.LIST_PAGE_SIZE + 1 and len(pages) == 2
     assert recorder.requests == []
+
+
+def test_a_server_that_never_stops_paging_is_cut_off():
+    full_page = json.dumps([TOKEN_JSON] * gitlab_api.LIST_PAGE_SIZE).encode()
+    with scripted_server("127.0.0.1", lambda _r: Reply(200, {"Content-Type": "application/json"}, full_page)) \
+            as gitlab:
+        configure(gitlab.url)
+        with pytest.raises(GitLabTokenError, match="GitLab listed more than 10000 tokens"):
+            AccessTokenApi(kinds.PROJECT, "acme/app").list_named("ci")
+        assert len(gitlab.requests) == gitlab_api.MAX_LIST_PAGES
 
 
 def test_the_session_refuses_any_other_origin(recorder):
