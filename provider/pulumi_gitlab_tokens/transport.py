@@ -152,7 +152,7 @@ class GitLabSession(requests.Session):
         retry = 0
         while True:
             try:
-                response = super().send(request, **kwargs)
+                response = self._answer(request, kwargs, method, url, read_body=not caller_streams)
             except _LOST:
                 wait = retry_wait(0, {}, retry)
                 if method not in _IDEMPOTENT_METHODS or not self._may_wait(retry, wait, started):
@@ -175,9 +175,19 @@ class GitLabSession(requests.Session):
                 if status == 429:
                     response.close()
                     raise self._rate_limit_error(method, url, wait, retry)
-            if not caller_streams:
-                _read_bounded(response, method, self._route(method, url))
             return response
+
+    def _answer(self, request: requests.PreparedRequest, kwargs: dict[str, Any], method: str, url: str, *,
+                read_body: bool) -> requests.Response:
+        """One attempt: status, headers and (bounded) body; a redirect's body is never read.
+
+        The body is read inside the attempt so that a connection lost halfway
+        through an answer is retried like one lost before it.
+        """
+        response = super().send(request, **kwargs)
+        if read_body and not 300 <= response.status_code < 400:
+            _read_bounded(response, method, self._route(method, url))
+        return response
 
     def _may_wait(self, retry: int, wait: float, started: float) -> bool:
         if retry >= self.retries or wait > MAX_RETRY_WAIT_SECONDS:

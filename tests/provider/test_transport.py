@@ -271,3 +271,21 @@ def test_a_location_carrying_the_credential_or_control_characters_is_shown_scrub
     assert CREDENTIAL not in message and CREDENTIAL[:12] not in message
     assert "\n" not in message and "\r" not in message and len(message) < 800
     assert "Set gitlab:baseUrl to the final address (http://127.0.0.2:9)" in message
+
+
+def cut_short() -> Reply:
+    """An answer whose connection closes halfway through the body."""
+    return Reply(200, {"Content-Type": "application/json", "Content-Length": "500", "Connection": "close"},
+                 json.dumps(TOKEN_JSON).encode()[:20])
+
+
+def test_an_answer_cut_off_halfway_is_retried_for_reads_and_lost_for_posts():
+    with scripted_server("127.0.0.1", scripted_answers(cut_short(), ok_token())) as gitlab:
+        configure(gitlab.url)
+        assert AccessTokenApi(kinds.PROJECT, "acme/app").get(7)["id"] == 7
+        assert len(gitlab.requests) == 2
+    with scripted_server("127.0.0.1", scripted_answers(cut_short(), ok_token())) as gitlab:
+        configure(gitlab.url)
+        with pytest.raises(AnswerLost):
+            CALLS[4][2](AccessTokenApi(kinds.PROJECT, "acme/app"))
+        assert len(gitlab.requests) == 1
