@@ -24,7 +24,7 @@ _CONTROL_NAMES = {
 def unsafe_character(text: str) -> str | None:
     """The first refused character of ``text``, described with its position, or ``None``."""
     for position, char in enumerate(text):
-        if char in BIDI_CONTROLS or unicodedata.category(char) in _REFUSED_CATEGORIES:
+        if _refused(char):
             return f"{describe(char)} at position {position}"
     return None
 
@@ -35,6 +35,17 @@ def describe(char: str) -> str:
     if not name:
         name = "a lone surrogate" if unicodedata.category(char) == "Cs" else "a control character"
     return f"U+{ord(char):04X} ({name})"
+
+
+def escape_unsafe(text: str) -> str:
+    """``text`` with every refused character written as an escape (``\\n``, ``\\u202e``): safe to print."""
+    if unsafe_character(text) is None:
+        return text
+    return "".join(repr(char)[1:-1] if _refused(char) else char for char in text)
+
+
+def _refused(char: str) -> bool:
+    return char in BIDI_CONTROLS or unicodedata.category(char) in _REFUSED_CATEGORIES
 
 
 def refuse_unsafe(field: str, text: str) -> None:

@@ -74,6 +74,9 @@ class _Problems:
         self._seen: set[str] = set()
 
     def add(self, prop: str, reason: str) -> None:
+        # Property names and reasons may quote what the program passed: escape
+        # what would forge a line or reorder text where the CLI prints them.
+        prop, reason = characters.escape_unsafe(prop), characters.escape_unsafe(reason)
         if prop not in self._seen:
             self._seen.add(prop)
             self.failures.append(CheckFailure(prop, reason))

@@ -118,6 +118,19 @@ def test_control_and_bidi_characters_are_refused_in_names_and_descriptions(field
     assert found[field].isprintable() or "\\" in repr(found[field])
 
 
+def test_failures_quote_odd_keys_and_values_escaped():
+    found = failures(**{"bad\nkey\u202e": 1, "scopes": ["api\x1b[2K"], "expires_at": None,
+                        "rotation_configuration": {"x\ry": 1, "expiration_days": 30, "rotate_before_days": 7}})
+    assert found == {
+        "bad\\nkey\\u202e": found["bad\\nkey\\u202e"],
+        "scopes": found["scopes"],
+        "rotation_configuration.x\\ry": found["rotation_configuration.x\\ry"],
+    }
+    assert found["bad\\nkey\\u202e"].startswith("bad\\nkey\\u202e is not an input of ProjectAccessToken")
+    assert "unknown scope 'api\\x1b[2K'" in found["scopes"]
+    assert all(unsafe_character(reason) is None for reason in found.values())
+
+
 @pytest.mark.parametrize("text", ["Café déploiement", "🚀 deploy 👨‍👩‍👧", "部署トークン", "a-b_c.d (prod) #1"])
 def test_ordinary_unicode_is_kept(text):
     assert checked(name=text, description=text)["name"] == text
@@ -157,16 +170,19 @@ mostly_valid = st.dictionaries(st.sampled_from(INPUT_KEYS), nasty_values, min_si
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
-@given(news=all_nasty | mostly_valid,
+@given(news=all_nasty | mostly_valid, extra=st.dictionaries(nasty_text, nasty_values, max_size=2),
        provider_cls=st.sampled_from([ProjectAccessTokenProvider, GroupAccessTokenProvider]))
-def test_check_with_adversarial_values_never_raises_and_accepts_only_clean_ones(news, provider_cls):
+def test_check_with_adversarial_values_never_raises_and_accepts_only_clean_ones(news, extra, provider_cls):
     kind = provider_cls.kind
     other_parent = "group" if kind.parent == "project" else "project"
     news = {k: v for k, v in news.items() if k != other_parent}
+    if extra:
+        news = {**extra, **news}  # keys no input has, as odd as they come
     result = provider_cls().check({}, news)
     for failure in result.failures:
         assert isinstance(failure.property, str) and failure.reason
-        assert "\n" not in failure.reason
+        # Printed by the CLI as they are: no forged lines, no reordered text.
+        assert unsafe_character(failure.reason) is None and unsafe_character(failure.property) is None
         assert_serialisable(failure.reason)
     if result.failures:
         return
