@@ -9,6 +9,7 @@ the credential: every message passes through :func:`~.scrub.scrub` on the way in
 
 from __future__ import annotations
 
+from .characters import escape_unsafe
 from .scrub import one_line, register_secret, scrub, shorten
 
 __all__ = ["CredentialMissingError", "GitLabTokenError", "one_line", "register_secret", "scrub", "shorten"]
@@ -23,9 +24,11 @@ class GitLabTokenError(Exception):
     """
 
     def __init__(self, message: str, *, status: int | None = None, gitlab_message: str | None = None) -> None:
-        super().__init__(one_line(scrub(message)))
+        # One line, then no control or bidi character left (a server's message
+        # could carry terminal escapes): what the CLI prints is what it says.
+        super().__init__(escape_unsafe(one_line(scrub(message))))
         self.status = status
-        self.gitlab_message = scrub(gitlab_message) if gitlab_message is not None else None
+        self.gitlab_message = escape_unsafe(scrub(gitlab_message)) if gitlab_message is not None else None
 
     def is_token_not_found(self) -> bool:
         """A 404 about the token itself (not about its project or group)."""

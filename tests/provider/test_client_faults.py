@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from pulumi_gitlab_tokens import gitlab_api, kinds, transport
+from pulumi_gitlab_tokens.characters import unsafe_character
 from pulumi_gitlab_tokens.errors import GitLabTokenError
 from pulumi_gitlab_tokens.gitlab_api import AccessTokenApi, AnswerLost
 from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
@@ -35,7 +36,7 @@ STATUSES = [200, 201, 204, 301, 302, 303, 307, 308, 400, 401, 403, 404, 405, 409
 BODIES = [
     "token_json", "token_list", "token_with_value", "empty", "html", "html_echo", "huge", "not_json",
     "json_null", "json_number", "json_string", "nested_message", "echo_headers", "echo_headers_text",
-    "binary", "message_with_credential_forms",
+    "binary", "message_with_credential_forms", "terminal_escapes",
 ]
 HEADERS = [{}, {"Retry-After": "0"}, {"Retry-After": "3600"}, {"Retry-After": "soon"},
            {"Location": "http://127.0.0.2:9/elsewhere"}, {"Location": "/api/v4/version"},
@@ -60,6 +61,7 @@ def body_for(kind: str, request: Recorded) -> tuple[bytes, str]:
         "echo_headers": json.dumps({"message": echoed}),
         "echo_headers_text": "\n".join(f"{k}: {v}" for k, v in echoed.items()),
         "binary": "\x00\xff\ufffd" * 50,
+        "terminal_escapes": json.dumps({"message": "\x1b[2J\x1b]0;pwned\x07 fake \u202eerror\x00"}),
         "message_with_credential_forms": json.dumps({"error": f"{CREDENTIAL.upper()} {CREDENTIAL[:14]} "
                                                               f"{CREDENTIAL.encode().hex()}"}),
     }
@@ -111,6 +113,7 @@ def server():
 
 def assert_clean(message: str) -> None:
     assert "\n" not in message
+    assert unsafe_character(message) is None, f"a control or bidi character reaches the CLI: {message!r}"
     assert "This is a bug" not in message, message
     for secret in SECRETS:
         for start in range(len(secret) - 8):
@@ -126,6 +129,7 @@ def assert_clean(message: str) -> None:
 @example(script=[(200, "json_null", {})], call="self_rotate", retries=0)
 @example(script=[(201, "token_json", {})], call="create", retries=0)
 @example(script=[(200, "token_list", {})], call="provider_read", retries=0)
+@example(script=[(400, "terminal_escapes", {})], call="get", retries=0)
 def test_any_answer_gives_a_result_or_one_clean_line(server, monkeypatch, script, call, retries):
     url, scripted, seen = server
     seen.clear()
