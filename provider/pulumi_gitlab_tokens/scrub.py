@@ -48,26 +48,28 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 
 class _Registry:
-    """Windows (lower-cased runs) of every registered secret's forms, by window length."""
+    """Windows (lower-cased runs) of every registered secret's forms, by window length.
+
+    Updated in place under the lock, and read under it too: registering is
+    linear in the new secret only, however many tokens a refresh has seen.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.values: set[str] = set()
-        self.windows: dict[int, frozenset[str]] = {}
+        self.windows: dict[int, set[str]] = {}
 
     def add(self, value: str) -> None:
         with self.lock:
             if value in self.values:
                 return
             self.values.add(value)
-            grouped = {length: set(runs) for length, runs in self.windows.items()}
             for form in escaped_forms(value):
                 width = min(FRAGMENT_LENGTH, len(form))
                 lowered = form.translate(_ASCII_LOWER)
-                grouped.setdefault(width, set()).update(
+                self.windows.setdefault(width, set()).update(
                     lowered[i:i + width] for i in range(len(lowered) - width + 1)
                 )
-            self.windows = {length: frozenset(runs) for length, runs in grouped.items()}
 
 
 _registry = _Registry()
@@ -112,14 +114,14 @@ def scrub(text: str, extra_secrets: Iterable[str] = ()) -> str:
     # Token shapes first: a registered run inside a token would otherwise leave
     # its tail, no longer token-shaped, in plain sight.
     text = _TOKEN_PATTERN.sub(REDACTED, text)
-    with _registry.lock:
-        windows = _registry.windows
-    if windows and text:
-        text = _redact_runs(text, windows)
+    if text:
+        with _registry.lock:
+            if _registry.windows:
+                text = _redact_runs(text, _registry.windows)
     return _REPEATED.sub(REDACTED, text)
 
 
-def _redact_runs(text: str, windows: dict[int, frozenset[str]]) -> str:
+def _redact_runs(text: str, windows: dict[int, set[str]]) -> str:
     lowered = text.translate(_ASCII_LOWER)
     # A difference array: +1 where a hidden run starts, -1 where it ends.
     delta = [0] * (len(text) + 1)
