@@ -6,7 +6,7 @@ registered with :func:`register_secret`, and :func:`scrub` removes
 
 * the value in every form it is likely to be quoted in: as is, stripped,
   Python ``repr``, URL-encoded (once and twice, ``+`` for spaces or not),
-  JSON- and HTML-escaped, base64; matched ignoring ASCII case, as a proxy or
+  JSON- and HTML-escaped, hex, base64; matched ignoring ASCII case, as a proxy or
   an error page may upper-case what it echoes;
 * any run of :data:`FRAGMENT_LENGTH` characters of one of those forms, so a
   value cut short somewhere else (a server that truncates what it echoes)
@@ -91,6 +91,7 @@ def escaped_forms(value: str) -> set[str]:
             urllib.parse.quote(text),
             urllib.parse.quote_plus(text),
             urllib.parse.quote(urllib.parse.quote(text, safe=""), safe=""),
+            encoded.hex(),
             base64.b64encode(encoded).decode("ascii").rstrip("="),
             base64.urlsafe_b64encode(encoded).decode("ascii").rstrip("="),
         })

@@ -116,8 +116,9 @@ def assert_clean(message: str) -> None:
     assert unsafe_character(message) is None, f"a control or bidi character reaches the CLI: {message!r}"
     assert "This is a bug" not in message, message
     for secret in SECRETS:
-        for start in range(len(secret) - 8):
-            assert secret[start:start + 9] not in message, f"part of a secret in: {message}"
+        for form in (secret, secret.upper(), secret.encode().hex()):
+            for start in range(len(form) - 8):
+                assert form[start:start + 9] not in message, f"part of a secret in: {message}"
 
 
 @settings(max_examples=120, deadline=None, derandomize=True,

@@ -49,7 +49,7 @@ def test_a_credential_at_the_end_of_a_long_message_is_scrubbed_before_the_cut(cr
 
 
 @pytest.mark.parametrize("form", [
-    "raw", "url", "url_plus", "url_twice", "json", "json_slash", "html", "upper", "base64", "repr_newline",
+    "raw", "url", "url_plus", "url_twice", "json", "json_slash", "html", "upper", "base64", "hex", "repr_newline",
 ])
 def test_every_escaped_form_of_the_credential_is_scrubbed(form):
     credential = CUSTOM_PREFIX
@@ -64,6 +64,7 @@ def test_every_escaped_form_of_the_credential_is_scrubbed(form):
         "html": html.escape(credential),
         "upper": credential.upper(),
         "base64": base64.b64encode(credential.encode()).decode(),
+        "hex": credential.encode().hex(),
         "repr_newline": repr(credential + "\n")[1:-1],
     }[form]
     text = scrub(f"GitLab said: token={shown}; bye")

@@ -89,7 +89,8 @@ def scripted_server(host: str, answer: Callable[[Recorded], Reply]) -> Iterator[
 
     server = Server((host, 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for it, and tests start many servers.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield ScriptedServer(f"http://{host}:{server.server_address[1]}", recorded)
