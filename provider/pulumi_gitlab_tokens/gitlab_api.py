@@ -8,17 +8,14 @@ run (direct use, tests) they come from the environment.
 One python-gitlab client per process is created lazily and shared by every
 resource and thread; python-gitlab's ``requests`` session is safe for that.
 
-Retry policy, in one place:
-
-* 429 is retried for every call, honouring ``Retry-After`` (python-gitlab's
-  ``obey_rate_limit``): GitLab's throttles answer before doing any work.
-* 5xx, connection errors and timeouts are retried (python-gitlab's
-  ``retry_transient_errors``) only for GET and DELETE, which are idempotent
-  (revoking twice answers 204 again).
-* For the two POSTs that mint a token (create, rotate) those failures are
-  ambiguous - GitLab may have committed before the answer was lost - so they
-  raise :class:`AnswerLost` and :mod:`pulumi_gitlab_tokens.recovery` finds
-  out what happened before trying again.
+Every request goes through :class:`~pulumi_gitlab_tokens.transport.GitLabSession`,
+which holds the retry policy (bounded waits, 429 for every call, 5xx and lost
+connections for GET and DELETE only), follows no redirect and sends nothing
+to any other host; python-gitlab's own retries are off. For the two POSTs
+that mint a token (create, rotate) a 5xx or a lost connection is ambiguous -
+GitLab may have committed before the answer was lost - so they raise
+:class:`AnswerLost` and :mod:`pulumi_gitlab_tokens.recovery` finds out what
+happened before trying again.
 
 Every python-gitlab or ``requests`` failure leaves this module as a
 :class:`~pulumi_gitlab_tokens.errors.GitLabTokenError` with one line: status,
@@ -30,6 +27,8 @@ from __future__ import annotations
 import dataclasses
 import http
 import os
+import re
+import ssl
 import threading
 import urllib.parse
 from typing import Any, Callable, Mapping, TypeVar
@@ -38,28 +37,29 @@ import gitlab
 import gitlab.base
 import gitlab.exceptions
 import requests
-import requests.utils
 from gitlab.v4.objects import GroupAccessTokenManager, ProjectAccessTokenManager
 
-from . import catalogue
-from .errors import CredentialMissingError, GitLabTokenError, one_line, register_secret
+from . import catalogue, transport
+from .errors import CredentialMissingError, GitLabTokenError, register_secret, shorten
+from .inputs import integral
 from .kinds import TokenKind
 
 BASE_URL_ENV = "GITLAB_BASE_URL"
 TOKEN_ENV = "GITLAB_TOKEN"
 DEFAULT_BASE_URL = "https://gitlab.com"
 
-#: Retries after 429 or a transient failure; python-gitlab backs off 0.1 s * 2^n
-#: (about 6 s in all) or waits ``Retry-After``.
-MAX_RETRIES = 6
 REQUEST_TIMEOUT_SECONDS = 30.0
 #: Tokens per page when listing (GitLab's maximum).
 LIST_PAGE_SIZE = 100
+#: Pages listed at most (10,000 tokens of one name).
+MAX_LIST_PAGES = 100
 SELF_ROTATE_SUFFIX = "/self/rotate"
 SELF_INFORMATION_PATH = "/personal_access_tokens/self"
 
-_IDEMPOTENT = {"obey_rate_limit": True, "retry_transient_errors": True, "max_retries": MAX_RETRIES}
-_MINTING = {"obey_rate_limit": True, "retry_transient_errors": False, "max_retries": MAX_RETRIES}
+# python-gitlab's own retries stay off: its waits are uncapped (``Retry-After:
+# 3600`` sleeps an hour) and the transport retries by the rules above.
+_IDEMPOTENT = {"obey_rate_limit": False, "retry_transient_errors": False, "max_retries": 0}
+_MINTING = _IDEMPOTENT
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,6 +71,7 @@ class Settings:
     ssl_verify: bool | str = True
     max_lifetime_days: int = catalogue.MAX_LIFETIME_DAYS
     timeout: float = REQUEST_TIMEOUT_SECONDS
+    retries: int = transport.DEFAULT_RETRIES
 
 
 def normalise_base_url(url: str) -> str:
@@ -94,6 +95,9 @@ def settings_from_config(
     token = _credential(get("gitlab:token"), "gitlab:token") or _credential(env.get(TOKEN_ENV), TOKEN_ENV)
     insecure = _flag(get("gitlab:insecure"), "gitlab:insecure")
     cacert = _text(get("gitlab:cacertFile"))
+    if cacert and not insecure:
+        _check_ca_bundle(cacert)
+    retries = _count(get("gitlab:retries"), "gitlab:retries", transport.DEFAULT_RETRIES)
     ssl_verify: bool | str = False if insecure else (cacert or True)
     max_days_raw = get("gitlab:maxTokenLifetimeDays")
     max_days = catalogue.MAX_LIFETIME_DAYS
@@ -112,7 +116,38 @@ def settings_from_config(
         token=token,
         ssl_verify=ssl_verify,
         max_lifetime_days=max_days,
+        retries=retries,
     )
+
+
+def _check_ca_bundle(path: str) -> None:
+    """Load ``gitlab:cacertFile`` now, so a bad one is named at configure, not at the first request."""
+    problem = None
+    try:
+        ssl.create_default_context(cafile=path)
+    except FileNotFoundError:
+        problem = "does not exist"
+    except IsADirectoryError:
+        problem = "is a directory, not a file"
+    except PermissionError:
+        problem = "cannot be read (permission denied)"
+    except (ssl.SSLError, OSError, ValueError) as err:
+        problem = f"is not a PEM bundle of CA certificates ({type(err).__name__})"
+    if problem:
+        raise GitLabTokenError(
+            f"gitlab:cacertFile {path!r} {problem}; point it at the PEM file of the certificate authority "
+            f"that signed GitLab's certificate (`pulumi config set gitlab:cacertFile /path/to/ca.pem`)"
+        )
+
+
+def _count(value: Any, key: str, default: int) -> int:
+    """A whole number of at least 0 from config, or ``default`` when unset."""
+    if value in (None, ""):
+        return default
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 3:
+        raise GitLabTokenError(f"{key} is {value!r}; set it to a whole number from 0 to 999, like 6")
+    return int(text)
 
 
 def _text(value: Any) -> str | None:
@@ -223,26 +258,11 @@ def _new_client(settings: Settings, token: str) -> gitlab.Gitlab:
         ssl_verify=ssl_verify,
         timeout=settings.timeout,
         user_agent=f"pulumi-gitlab-tokens python-gitlab/{gitlab.__version__}",
-        session=_session(settings.base_url),
+        session=transport.GitLabSession(settings.base_url, retries=settings.retries),
         # Follow pagination at the configured address: GitLab's Link headers use its
         # external_url, which behind a proxy or port forward is not reachable from here.
         keep_base_url=True,
     )
-
-
-def _session(base_url: str) -> requests.Session:
-    """A requests session that reads the proxy settings from the environment once.
-
-    With ``trust_env`` on, requests scans the whole environment for proxy
-    variables on every request: a quarter of a refresh's CPU in the provider
-    process, whose environment (the engine's) is large. The environment does
-    not change while a provider process lives, so it is read here, once, with
-    the same rules (``HTTPS_PROXY``, ``NO_PROXY``...).
-    """
-    session = requests.Session()
-    session.proxies.update(requests.utils.get_environ_proxies(base_url))
-    session.trust_env = False
-    return session
 
 
 # --- errors -----------------------------------------------------------------------
@@ -270,14 +290,26 @@ def _status_phrase(status: int) -> str:
         return str(status)
 
 
+#: How much of GitLab's message an error shows, after scrubbing.
+MESSAGE_LIMIT = 300
+#: How much of an answer body is looked at at all (scrubbing is linear in it).
+_MESSAGE_READ_LIMIT = 64 * 1024
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+
+
 def _gitlab_message(err: gitlab.exceptions.GitlabError) -> str:
+    """GitLab's message, scrubbed before it is cut (a cut could split a secret past recognition)."""
     message: Any = err.error_message
     if isinstance(message, bytes):
-        message = message.decode("utf-8", "replace")
+        message = message[:_MESSAGE_READ_LIMIT].decode("utf-8", "replace")
     if isinstance(message, Mapping):
         message = "; ".join(str(v) for v in message.values())
-    text = one_line(str(message))
-    return text[:300] if text else "(no message)"
+    text = str(message)[:_MESSAGE_READ_LIMIT]
+    if text.lstrip()[:1] == "<":
+        # An HTML page: a proxy, a login page or a maintenance page, not GitLab's API.
+        title = _HTML_TITLE.search(text)
+        text = f"an HTML page{f' titled {title.group(1).strip()!r}' if title else ''}, not GitLab's API"
+    return shorten(text, MESSAGE_LIMIT) or "(no message)"
 
 
 def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:
@@ -329,9 +361,12 @@ def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:
             return "The instance's token limit is reached: revoke unused tokens"
         return "GitLab rejected the request; fix the input it names"
     if status == 429:
-        return "GitLab kept rate-limiting after several retries; try again later or raise the limit"
+        return (
+            f"GitLab kept rate-limiting; the provider waits at most {transport.MAX_RETRY_WAIT_SECONDS:.0f} s at a "
+            f"time and {transport.RETRY_BUDGET_SECONDS:.0f} s per call. Try again later or raise the limit"
+        )
     if status >= 500:
-        return "GitLab failed after several retries; try again later"
+        return "GitLab failed, also on retries where they are safe; try again later"
     return "See GitLab's message"
 
 
@@ -369,7 +404,8 @@ def translate(kind: TokenKind, route: str, err: BaseException) -> GitLabTokenErr
         )
     if isinstance(err, gitlab.exceptions.GitlabParsingError):
         return GitLabTokenError(
-            f"GitLab's answer on {route} was not valid JSON. Check that gitlab:baseUrl points at GitLab itself."
+            f"GitLab's answer on {route} was not usable ({shorten(str(err.error_message), 120)}). "
+            f"Check that gitlab:baseUrl points at GitLab itself."
         )
     if isinstance(err, gitlab.exceptions.RedirectError):
         return GitLabTokenError(
@@ -466,8 +502,10 @@ class AccessTokenApi:
         if description:
             data["description"] = description
         route = self.route("POST")
-        created = self._call(route, lambda: self._manager().create(data, **_MINTING), minting=True)
-        return _remember(dict(created.attributes))
+        created = self._call(
+            route, lambda: _minted(self._manager().create(data, **_MINTING).attributes), minting=True
+        )
+        return _remember(created)
 
     def get(self, token_id: int) -> dict[str, Any] | None:
         """The token's metadata, or ``None`` when GitLab says the token does not exist.
@@ -478,22 +516,37 @@ class AccessTokenApi:
         """
         route = self.route("GET", f"/{token_id}")
         try:
-            found = self._call(route, lambda: self._manager().get(token_id, **_IDEMPOTENT))
+            found = self._call(route, lambda: _token_record(self._manager().get(token_id, **_IDEMPOTENT).attributes))
         except GitLabTokenError as err:
             if err.is_token_not_found():
                 return None
             raise
-        return dict(found.attributes)
+        return found
 
     def list_named(self, name: str) -> list[dict[str, Any]]:
-        """Every token of the parent named exactly ``name``, revoked ones included."""
+        """Every token of the parent named exactly ``name``, revoked ones included.
+
+        Pages are asked for by number, at most :data:`MAX_LIST_PAGES`: no
+        ``Link`` header is followed, so a server that always names a next page
+        cannot keep the provider listing forever.
+        """
         route = self.route("GET")
-        found = self._call(
-            route,
-            # GitLab's largest page: one request for any realistic number of same-named tokens.
-            lambda: self._manager().list(search=name, get_all=True, per_page=LIST_PAGE_SIZE, **_IDEMPOTENT),
-        )
-        return [dict(t.attributes) for t in found if t.attributes.get("name") == name]
+
+        def every_page() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = []
+            for page in range(1, MAX_LIST_PAGES + 1):
+                # GitLab's largest page: one request for any realistic number of same-named tokens.
+                batch = self._manager().list(search=name, page=page, per_page=LIST_PAGE_SIZE, get_all=False,
+                                             **_IDEMPOTENT)
+                found.extend(_token_record(t.attributes) for t in batch)
+                if len(batch) < LIST_PAGE_SIZE:
+                    return found
+            raise GitLabTokenError(
+                f"GitLab listed more than {MAX_LIST_PAGES * LIST_PAGE_SIZE} tokens on {route} for the name "
+                f"{name!r}; revoke old ones in GitLab, or give this token a new name"
+            )
+
+        return [t for t in self._call(route, every_page) if t.get("name") == name]
 
     def revoke(self, token_id: int) -> bool:
         """Revoke; ``False`` when GitLab says the token does not exist (nothing to revoke).
@@ -525,10 +578,10 @@ class AccessTokenApi:
         route = self.route("POST", f"/{token_id}/rotate")
         rotated = self._call(
             route,
-            lambda: self._manager().rotate(token_id, expires_at=expires_at, **_MINTING),
+            lambda: _minted(self._manager().rotate(token_id, expires_at=expires_at, **_MINTING)),
             minting=True,
         )
-        return _remember(dict(rotated))
+        return _remember(rotated)
 
     def self_information(self, token: str) -> dict[str, Any] | None:
         """GitLab's view of ``token``, authenticated as itself; ``None`` when it no longer authenticates.
@@ -553,10 +606,32 @@ class AccessTokenApi:
         client = token_client(token)
         rotated = self._call(
             route,
-            lambda: self._manager(client).rotate("self", expires_at=expires_at, **_MINTING),
+            lambda: _minted(self._manager(client).rotate("self", expires_at=expires_at, **_MINTING)),
             minting=True,
         )
-        return _remember(dict(rotated))
+        return _remember(rotated)
+
+
+def _token_record(data: Any) -> dict[str, Any]:
+    """GitLab's JSON for one access token, checked for the fields every caller relies on.
+
+    A proxy or a misrouted ``gitlab:baseUrl`` can answer 2xx with anything.
+    An answer that is not a token is a parsing error: for a POST that may have
+    minted, that is as good as a lost answer, which recovery resolves.
+    """
+    if not isinstance(data, Mapping) or integral(data.get("id")) is None or (
+        data.get("user_id") is not None and integral(data.get("user_id")) is None
+    ):
+        raise gitlab.exceptions.GitlabParsingError(error_message="the answer is not an access token")
+    return dict(data)
+
+
+def _minted(data: Any) -> dict[str, Any]:
+    """A create or rotate answer: a token record that carries the new value."""
+    record = _token_record(data)
+    if not isinstance(record.get("token"), str) or not record["token"]:
+        raise gitlab.exceptions.GitlabParsingError(error_message="the answer carries no token value")
+    return record
 
 
 def _remember(answer: dict[str, Any]) -> dict[str, Any]:

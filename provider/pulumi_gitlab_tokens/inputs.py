@@ -23,7 +23,7 @@ from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from . import catalogue
+from . import catalogue, characters, references
 from .kinds import TokenKind
 from .rotation import PreviousToken, RotationConfiguration, WantedExpiry, decide
 
@@ -74,6 +74,9 @@ class _Problems:
         self._seen: set[str] = set()
 
     def add(self, prop: str, reason: str) -> None:
+        # Property names and reasons may quote what the program passed: escape
+        # what would forge a line or reorder text where the CLI prints them.
+        prop, reason = characters.escape_unsafe(prop), characters.escape_unsafe(reason)
         if prop not in self._seen:
             self._seen.add(prop)
             self.failures.append(CheckFailure(prop, reason))
@@ -158,26 +161,7 @@ def _plain_mapping(value: Any) -> dict[str, Any]:
 
 
 def _parse_parent(kind: TokenKind) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        example = "acme/app" if kind.parent == "project" else "acme/platform"
-        hint = f"give the {kind.parent}'s numeric id or full path, like {example!r}"
-        if value is None:
-            raise ValueError(f"{kind.parent} is required: {hint}")
-        number = integral(value)
-        if number is not None:
-            if number <= 0:
-                raise ValueError(f"{kind.parent} id {number} is not a valid id: {hint}")
-            return str(number)
-        if not isinstance(value, str):
-            raise ValueError(f"{kind.parent} must be a string or a number, not {_type_name(value)}: {hint}")
-        path = value.strip()
-        if not path:
-            raise ValueError(f"{kind.parent} is empty: {hint}")
-        if path.startswith("/") or path.endswith("/") or "//" in path or any(c.isspace() for c in path) or ":" in path:
-            raise ValueError(f"{kind.parent} {value!r} is not a GitLab path: {hint}")
-        return path
-
-    return parse
+    return lambda value: references.parse_reference(kind, value)
 
 
 def _parse_name(value: Any) -> str:
@@ -187,6 +171,7 @@ def _parse_name(value: Any) -> str:
         raise ValueError(f"name must be a string, not {_type_name(value)}")
     if not value.strip():
         raise ValueError("name is empty: give the token a name GitLab can show")
+    characters.refuse_unsafe("name", value)
     if len(value) > catalogue.NAME_MAX_LENGTH:
         raise ValueError(
             f"name is {len(value)} characters long; GitLab allows at most {catalogue.NAME_MAX_LENGTH}"
@@ -245,6 +230,7 @@ def _parse_access_level(value: Any) -> str:
 def _parse_description(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"description must be a string, not {_type_name(value)}")
+    characters.refuse_unsafe("description", value)
     if len(value) > catalogue.DESCRIPTION_MAX_LENGTH:
         raise ValueError(
             f"description is {len(value)} characters long; GitLab allows at most "

@@ -37,7 +37,7 @@ from pulumi.dynamic import (
 )
 
 from . import catalogue, clock, gitlab_api, journal, kinds, recovery
-from .errors import GitLabTokenError, scrub
+from .errors import GitLabTokenError, register_secret, scrub
 from .inputs import (
     TokenSpec,
     check_inputs,
@@ -70,6 +70,9 @@ def _reported(operation: str) -> Callable[[F], F]:
     def wrap(method: F) -> F:
         @functools.wraps(method)
         def reported(self: Any, *args: Any) -> Any:
+            for props in args:  # token values the engine hands back are secrets this process has seen
+                if isinstance(props, Mapping):
+                    register_secret(props.get("token"))
             try:
                 return method(self, *args)
             except GitLabTokenError as err:

@@ -126,6 +126,17 @@ class _AccessTokenResource(pulumi.dynamic.Resource):
     description: pulumi.Output[Optional[str]]
     rotation_configuration: pulumi.Output[Optional[dict]]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each resource class the shared output annotations as its own.
+
+        The SDK reads a resource's output types from the class's *own*
+        annotations (``inspect.get_annotations``), and uses them to turn the
+        engine's numbers - protobuf ``Struct`` holds only doubles - back into
+        ``int``: without this, ``token_id`` reached programs as ``54.0``.
+        """
+        super().__init_subclass__(**kwargs)
+        cls.__annotations__ = {**_AccessTokenResource.__annotations__, **cls.__dict__.get("__annotations__", {})}
+
     def __init__(
         self,
         provider_class: type[AccessTokenProvider],

@@ -10,6 +10,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from pulumi_gitlab_tokens import catalogue
+from pulumi_gitlab_tokens.characters import escape_unsafe
 from pulumi_gitlab_tokens.inputs import TokenSpec, check_inputs, input_keys
 from pulumi_gitlab_tokens.kinds import GROUP, PROJECT
 from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
@@ -329,7 +330,8 @@ FUZZ = settings(max_examples=400, deadline=None, derandomize=True)
 def assert_failures_name_properties(kind, news, failures) -> None:
     """Every failure names a property (or a field of one, ``rotation_configuration.expiration_days``):
     one the user passed, or an input of the kind."""
-    named = {str(k) or repr(k) for k in news} if isinstance(news, dict) else set()
+    # Names are printed escaped where they hold control or bidi characters (see characters.escape_unsafe).
+    named = {escape_unsafe(str(k) or repr(k)) for k in news} if isinstance(news, dict) else set()
     named |= set(input_keys(kind))
     for failure in failures:
         assert failure.reason, failure

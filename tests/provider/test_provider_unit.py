@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import shutil
 
+import certifi
 import dill
 import gitlab.exceptions
 import pulumi
@@ -38,18 +40,22 @@ def configure(provider, **config):
 # --- configuration ------------------------------------------------------------------
 
 
-def test_configure_reads_pulumi_gitlab_keys_and_strips_api_v4():
+def test_configure_reads_pulumi_gitlab_keys_and_strips_api_v4(tmp_path):
+    ca_bundle = tmp_path / "corp.pem"
+    shutil.copyfile(certifi.where(), ca_bundle)  # a real PEM bundle: configure loads it
     configure(ProjectAccessTokenProvider(), **{
         "gitlab:baseUrl": "https://gitlab.example.com/api/v4/",
         "gitlab:token": CREDENTIAL,
-        "gitlab:cacertFile": "/etc/ssl/corp.pem",
+        "gitlab:cacertFile": str(ca_bundle),
         "gitlab:maxTokenLifetimeDays": "400",
+        "gitlab:retries": "2",
     })
     settings = gitlab_api.current_settings()
     assert settings.base_url == "https://gitlab.example.com"
     assert settings.token == CREDENTIAL
-    assert settings.ssl_verify == "/etc/ssl/corp.pem"
+    assert settings.ssl_verify == str(ca_bundle)
     assert settings.max_lifetime_days == 400
+    assert settings.retries == 2
 
 
 def test_namespaced_keys_are_not_prefixed_with_the_project_name():

@@ -1,0 +1,159 @@
+"""Keeping secrets out of every message: scrub by value and by shape, and only then cut.
+
+Two kinds of secret reach messages: the credential (``gitlab:token``) and the
+token values this process minted or was handed (state, self-rotation). Each is
+registered with :func:`register_secret`, and :func:`scrub` removes
+
+* the value in every form it is likely to be quoted in: as is, stripped,
+  Python ``repr``, URL-encoded (once and twice, ``+`` for spaces or not),
+  JSON- and HTML-escaped, hex, base64; matched ignoring ASCII case, as a proxy or
+  an error page may upper-case what it echoes;
+* any run of :data:`FRAGMENT_LENGTH` characters of one of those forms, so a
+  value cut short somewhere else (a server that truncates what it echoes)
+  still leaves nothing usable;
+* anything shaped like a GitLab token (``glpat-...`` and the other prefixes),
+  registered or not.
+
+Because a cut can split a secret into pieces no rule recognises, text is
+scrubbed first and cut afterwards: :func:`shorten` does both in that order.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import threading
+import urllib.parse
+from typing import Iterable
+
+from . import catalogue
+
+#: Secrets shorter than this are not scrubbed: they would mangle ordinary words.
+MIN_SECRET_LENGTH = 8
+#: A run this long of a registered secret's form is removed wherever it appears.
+FRAGMENT_LENGTH = 12
+REDACTED = "[REDACTED]"
+
+# One of GitLab's real prefixes plus a routable or legacy body. Only the real
+# prefixes: a generic ``gl...-`` pattern would also hide ordinary names such as
+# ``global-infrastructure``, making messages about them unreadable.
+_TOKEN_PATTERN = re.compile(
+    "(?:" + "|".join(re.escape(p) for p in catalogue.TOKEN_PREFIXES) + r")[A-Za-z0-9_.\-]{8,}"
+)
+_REPEATED = re.compile("(?:" + re.escape(REDACTED) + "){2,}")
+# ASCII-only lower-casing keeps every index in place (``str.lower`` may not).
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+class _Registry:
+    """Windows (lower-cased runs) of every registered secret's forms, by window length.
+
+    Updated in place under the lock, and read under it too: registering is
+    linear in the new secret only, however many tokens a refresh has seen.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.values: set[str] = set()
+        self.windows: dict[int, set[str]] = {}
+
+    def add(self, value: str) -> None:
+        with self.lock:
+            if value in self.values:
+                return
+            self.values.add(value)
+            for form in escaped_forms(value):
+                width = min(FRAGMENT_LENGTH, len(form))
+                lowered = form.translate(_ASCII_LOWER)
+                self.windows.setdefault(width, set()).update(
+                    lowered[i:i + width] for i in range(len(lowered) - width + 1)
+                )
+
+
+_registry = _Registry()
+
+
+def escaped_forms(value: str) -> set[str]:
+    """The forms of ``value`` a message may quote it in (those at least :data:`MIN_SECRET_LENGTH` long)."""
+    forms = {value, value.strip()}
+    for text in list(forms):
+        encoded = text.encode("utf-8", "backslashreplace")
+        forms.update({
+            repr(text)[1:-1],
+            repr(encoded)[2:-1],
+            json.dumps(text)[1:-1],
+            json.dumps(text, ensure_ascii=False)[1:-1],
+            json.dumps(text)[1:-1].replace("/", "\\/"),
+            html.escape(text),
+            urllib.parse.quote(text, safe=""),
+            urllib.parse.quote(text),
+            urllib.parse.quote_plus(text),
+            urllib.parse.quote(urllib.parse.quote(text, safe=""), safe=""),
+            encoded.hex(),
+            base64.b64encode(encoded).decode("ascii").rstrip("="),
+            base64.urlsafe_b64encode(encoded).decode("ascii").rstrip("="),
+        })
+    return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
+
+
+def register_secret(value: object) -> None:
+    """Remember a secret value (credential, token) so :func:`scrub` removes it in every form.
+
+    Values are kept only in this process's memory; values shorter than
+    :data:`MIN_SECRET_LENGTH` and non-strings are ignored.
+    """
+    if isinstance(value, str) and len(value.strip()) >= MIN_SECRET_LENGTH:
+        _registry.add(value)
+
+
+def scrub(text: str, extra_secrets: Iterable[str] = ()) -> str:
+    """``text`` with registered secrets (any form, any long run of one) and token-shaped strings replaced."""
+    for secret in extra_secrets:
+        register_secret(secret)
+    # Token shapes first: a registered run inside a token would otherwise leave
+    # its tail, no longer token-shaped, in plain sight.
+    text = _TOKEN_PATTERN.sub(REDACTED, text)
+    if text:
+        with _registry.lock:
+            if _registry.windows:
+                text = _redact_runs(text, _registry.windows)
+    return _REPEATED.sub(REDACTED, text)
+
+
+def _redact_runs(text: str, windows: dict[int, set[str]]) -> str:
+    lowered = text.translate(_ASCII_LOWER)
+    # A difference array: +1 where a hidden run starts, -1 where it ends.
+    delta = [0] * (len(text) + 1)
+    found = False
+    for width, runs in windows.items():
+        for start in range(len(lowered) - width + 1):
+            if lowered[start:start + width] in runs:
+                delta[start] += 1
+                delta[start + width] -= 1
+                found = True
+    if not found:
+        return text
+    out: list[str] = []
+    depth = 0
+    for index, char in enumerate(text):
+        was_hidden = depth > 0
+        depth += delta[index]
+        if depth > 0:
+            if not was_hidden:
+                out.append(REDACTED)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def one_line(text: str) -> str:
+    """Collapse whitespace so a message stays on one line."""
+    return " ".join(text.split())
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` scrubbed, on one line, then cut to ``limit`` characters - in that order."""
+    text = one_line(scrub(text))
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"

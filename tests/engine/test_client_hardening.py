@@ -1,0 +1,83 @@
+"""Through the real CLI: an outage fails in bounded time and the next run converges; numbers reach programs as ints.
+
+Also: a ``gitlab:cacertFile`` that does not exist fails the run naming the key
+and the path, before any request; and a ``gitlab:baseUrl`` that redirects to
+another host fails without that host ever seeing a request.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from support.sandbox import running_sandbox
+from support.scripted_server import Recorded, Reply, scripted_server
+
+pytestmark = pytest.mark.timeout(300)
+
+PROJECT_TYPE = "pulumi-python:dynamic/gitlab:ProjectAccessToken"
+#: The failing run's whole budget: the CLI's own start-up and a few retried calls.
+OUTAGE_BOUND_SECONDS = 90
+
+
+def test_an_outage_fails_in_bounded_time_then_the_next_run_converges_with_ints(gitlab_stack):
+    gs = gitlab_stack("typed_outputs")
+    gs.stack.config_set("gitlab:retries", "2")
+    sandbox = gs.sandbox
+    sandbox.set_faults(error_rate=1.0, error_status=503)  # every /api/v4 call: a long outage
+    try:
+        started = time.monotonic()
+        failed = gs.stack.up(check=False)
+        elapsed = time.monotonic() - started
+    finally:
+        sandbox.clear_faults()
+    assert failed.returncode != 0
+    assert elapsed < OUTAGE_BOUND_SECONDS, f"the outage held `pulumi up` for {elapsed:.0f} s"
+    assert "GitLab answered 503 Service Unavailable" in failed.output, failed
+    assert sandbox.admin_token not in failed.output
+    assert gs.active_tokens() == []  # nothing was committed
+
+    gs.stack.up()
+    active = gs.active_tokens()
+    assert len(active) == 1, f"a duplicate after the outage: {active}"
+    outputs = gs.reveal_outputs()
+    (resource,) = gs.stack.resources(PROJECT_TYPE)
+    assert outputs["token_id"] == active[0]["id"] == resource["outputs"]["token_id"]
+    assert outputs["seen_by_program"] == [f"int:{active[0]['id']}", f"int:{active[0]['user_id']}"]
+    gs.stack.preview("--expect-no-changes")
+    gs.assert_no_secret_leaks()
+
+
+def test_a_missing_ca_bundle_is_named_at_configure(gitlab_stack, tmp_path):
+    gs = gitlab_stack("typed_outputs")
+    missing = tmp_path / "no-such-ca.pem"
+    gs.stack.config_set("gitlab:cacertFile", str(missing))
+    gs.sandbox.reset_counters()
+    result = gs.stack.preview(check=False)
+    assert result.returncode != 0
+    assert f"gitlab:cacertFile '{missing}' does not exist" in result.output, result
+    assert gs.sandbox.counters().get("total", 0) == 0
+
+
+def test_up_through_a_redirecting_address_fails_and_the_real_gitlab_never_sees_the_credential(make_stack):
+    """gitlab:baseUrl answers 307 to a real GitLab on another host that would accept the credential."""
+    with running_sandbox(extra_args=["--host", "127.0.0.2"]) as other:
+        group = other.create_group("acme")
+        other.create_project("app", group["id"])
+        other.reset_counters()
+
+        def redirect(request: Recorded) -> Reply:
+            return Reply(307, {"Location": f"{other.base_url}{request.path}"})
+
+        with scripted_server("127.0.0.1", redirect) as redirector:
+            stack = make_stack("typed_outputs")
+            stack.config_set("gitlab:baseUrl", redirector.url)
+            stack.config_set("gitlab:token", other.admin_token, secret=True)
+            stack.config_set("project", "acme/app")
+            result = stack.up(check=False)
+            assert [r.method for r in redirector.requests] == ["POST"]
+        assert result.returncode != 0
+        assert "answered 307 Temporary Redirect on POST /projects/acme%2Fapp/access_tokens" in result.output, result
+        assert f"Set gitlab:baseUrl to the final address ({other.base_url})" in result.output
+        assert other.counters().get("total", 0) == 0, "the other host got a request"
+        assert other.admin_token not in stack.everything_printed()
