@@ -21,6 +21,8 @@ project, an Owner token only from an Owner.
 Each failure is the line ``pulumi up`` would print: what GitLab answered or
 would answer, reported on the create's route (``POST .../access_tokens``) with
 the same advice. A no-op or an in-place update (a rotation) asks nothing.
+``check`` cannot tell a preview from an update (neither the request nor the
+environment says), so the update of ``pulumi up`` asks too, before creating.
 Not seen here: the credential's scopes (a ``read_api`` credential passes), and
 an instance or top-level group that disallows token creation.
 """
