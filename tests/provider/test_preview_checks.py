@@ -252,7 +252,12 @@ def test_what_gitlab_allows_passes_and_creates(world):
     owner_above = world.user_credential("lead", {("group", world.group["id"]): OWNER})
     maintainer = world.user_credential("maint", {("project", world.project["id"]): MAINTAINER})
     admin = world.sb.admin_token
+    # A group the admin is no member of: administrators may all the same.
+    solo = world.sb.request("POST", "/api/v4/groups", {"name": "solo", "path": "solo"}, token=owner_above)[2]
+    world.sb.request("POST", "/api/v4/projects", {"path": "app", "namespace_id": solo["id"]}, token=owner_above)
+    assert world.sb.request("GET", "/api/v4/projects/solo%2Fapp/members/all/1")[0] == 404
     allowed = [
+        (ProjectAccessTokenProvider, admin, project_token(project="solo/app", access_level="owner")),
         (ProjectAccessTokenProvider, admin, project_token(access_level="owner")),  # admins are Owners everywhere
         (ProjectAccessTokenProvider, admin, project_token(project="acme/team/svc", access_level="planner")),
         (ProjectAccessTokenProvider, owner_above, project_token(project="acme/team/svc", access_level="owner")),
