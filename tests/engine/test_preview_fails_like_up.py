@@ -19,7 +19,8 @@ def _error_line(output: str) -> str:
     return found.group(1).strip()
 
 
-def test_preview_fails_like_up_and_can_be_switched_off(gitlab_stack):
+def test_preview_fails_like_up_and_can_be_switched_off(gitlab_stack, monkeypatch):
+    monkeypatch.delenv("GITLAB_TOKENS_PREVIEW_CHECKS", raising=False)  # the default: on
     gs = gitlab_stack(withGroup="false")
     stack, sandbox = gs.stack, gs.sandbox
     project_path = gs.project["path_with_namespace"]

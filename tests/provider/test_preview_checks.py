@@ -12,11 +12,12 @@ from typing import Any, Callable
 
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.output import Unknown
 
-from pulumi_gitlab_tokens import GitLabTokenError, config_keys, preview_checks
+from pulumi_gitlab_tokens import GitLabTokenError, config_keys, gitlab_api, preview_checks
 from pulumi_gitlab_tokens.errors import CredentialMissingError
-from pulumi_gitlab_tokens.preview_checks import Caller, refusal_reason
 from pulumi_gitlab_tokens.kinds import GROUP, PROJECT
+from pulumi_gitlab_tokens.preview_checks import Caller, refusal_reason
 from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
 from support.sandbox import running_sandbox
 
@@ -141,10 +142,16 @@ def test_switched_off_by_config_or_environment_asks_nothing(world, monkeypatch):
 
 
 def test_a_parent_unknown_at_preview_is_not_asked_about(world):
-    from pulumi.output import Unknown
-
     assert world.admin().check({}, project_token(project=Unknown())).failures == []
     assert world.calls() == {}
+
+
+def test_an_answer_the_checks_cannot_read_is_one_line_not_a_crash(world, monkeypatch):
+    monkeypatch.setattr(gitlab_api, "read_path", lambda path: ["not", "a", "user"])
+    failures = world.admin().check({}, project_token()).failures
+    assert [f.property for f in failures] == [""]
+    assert failures[0].reason.startswith("the preview checks failed unexpectedly (TypeError); "
+                                         "`pulumi config set gitlab-tokens:previewChecks false` skips them.")
 
 
 def test_no_credential_is_the_message_up_gives_without_a_call(world):
