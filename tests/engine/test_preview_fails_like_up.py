@@ -44,7 +44,8 @@ def test_preview_fails_like_up_and_can_be_switched_off(gitlab_stack, monkeypatch
     stack.config_set("project", ghost)
     failed = stack.preview(check=False)
     assert failed.returncode != 0
-    assert (f"GitLab answered 404 Not Found on POST /projects/{quote(ghost, safe='')}/access_tokens: "
+    assert (f"resource 'project-token': property project value {{{ghost}}} has a problem: "
+            f"GitLab answered 404 Not Found on POST /projects/{quote(ghost, safe='')}/access_tokens: "
             f"404 Project Not Found. The project does not exist or the credential cannot see it") in failed.output
 
     # --- switched off: a clean preview that asks GitLab nothing ----------------------------------
