@@ -1,4 +1,8 @@
-"""The preview checks through the real CLI: `pulumi preview` fails as `pulumi up` would, before anything exists."""
+"""The preview checks through the real CLI: `pulumi preview` fails as `pulumi up` would, before anything exists.
+
+The same stack then shows the new key of the lifetime setting and, inside a
+GitLab CI job, the base URL defaulting to the instance running it.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,8 @@ def _error_line(output: str) -> str:
 
 
 def test_preview_fails_like_up_and_can_be_switched_off(gitlab_stack, monkeypatch):
-    monkeypatch.delenv("GITLAB_TOKENS_PREVIEW_CHECKS", raising=False)  # the default: on
+    for name in ("GITLAB_TOKENS_PREVIEW_CHECKS", "GITLAB_BASE_URL", "GITLAB_CI", "CI_SERVER_URL"):
+        monkeypatch.delenv(name, raising=False)  # the defaults: checks on, not in a CI job
     gs = gitlab_stack(withGroup="false")
     stack, sandbox = gs.stack, gs.sandbox
     project_path = gs.project["path_with_namespace"]
@@ -67,6 +72,12 @@ def test_preview_fails_like_up_and_can_be_switched_off(gitlab_stack, monkeypatch
     sandbox.reset_counters()
     passing = stack.preview()
     assert "gitlab:maxTokenLifetimeDays (20) is ignored" in passing.output, passing
+    assert _api_calls(sandbox) == {"GET /user": 1, "GET /projects/:id/members/all/:user_id": 1}
+
+    # --- inside a GitLab CI job, with no gitlab:baseUrl: the instance running the job ------------
+    stack.run("config", "rm", "gitlab:baseUrl")
+    sandbox.reset_counters()
+    stack.preview(env={"GITLAB_CI": "true", "CI_SERVER_URL": sandbox.base_url})
     assert _api_calls(sandbox) == {"GET /user": 1, "GET /projects/:id/members/all/:user_id": 1}
     for secret in (sandbox.admin_token, WRONG_CREDENTIAL):
         assert secret not in stack.everything_printed()
