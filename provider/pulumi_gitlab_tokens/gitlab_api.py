@@ -39,13 +39,12 @@ import gitlab.exceptions
 import requests
 from gitlab.v4.objects import GroupAccessTokenManager, ProjectAccessTokenManager
 
-from . import catalogue, transport
-from .errors import CredentialMissingError, GitLabTokenError, register_secret, shorten
+from . import catalogue, config_keys, transport
+from .config_keys import BASE_URL_ENV, TOKEN_ENV
+from .errors import CredentialMissingError, GitLabTokenError, one_line, register_secret, shorten
 from .inputs import integral
 from .kinds import TokenKind
 
-BASE_URL_ENV = "GITLAB_BASE_URL"
-TOKEN_ENV = "GITLAB_TOKEN"
 DEFAULT_BASE_URL = "https://gitlab.com"
 
 REQUEST_TIMEOUT_SECONDS = 30.0
@@ -72,6 +71,8 @@ class Settings:
     max_lifetime_days: int = catalogue.MAX_LIFETIME_DAYS
     timeout: float = REQUEST_TIMEOUT_SECONDS
     retries: int = transport.DEFAULT_RETRIES
+    #: Ask GitLab at preview whether each token about to be created can be (see :mod:`.preview_checks`).
+    preview_checks: bool = True
 
 
 def normalise_base_url(url: str) -> str:
@@ -85,13 +86,16 @@ def normalise_base_url(url: str) -> str:
 def settings_from_config(
     get: Callable[[str], Any], environ: Mapping[str, str] | None = None
 ) -> Settings:
-    """Build settings from stack config (pulumi-gitlab's keys), falling back to the environment.
+    """Build settings from stack config (see :mod:`.config_keys`), falling back to the environment.
 
     ``get`` is ``pulumi.dynamic.Config.get``: keys with a namespace
     (``gitlab:token``) are looked up as they are. Config values arrive as strings.
+    Inside a GitLab CI job with neither ``gitlab:baseUrl`` nor ``GITLAB_BASE_URL``,
+    GitLab is the instance running the job (``CI_SERVER_URL``).
     """
     env = os.environ if environ is None else environ
-    base_url = _text(get("gitlab:baseUrl")) or _text(env.get(BASE_URL_ENV)) or DEFAULT_BASE_URL
+    base_url = (_text(get(config_keys.BASE_URL_KEY)) or _text(env.get(BASE_URL_ENV)) or _ci_server_url(env)
+                or DEFAULT_BASE_URL)
     token = _credential(get("gitlab:token"), "gitlab:token") or _credential(env.get(TOKEN_ENV), TOKEN_ENV)
     insecure = _flag(get("gitlab:insecure"), "gitlab:insecure")
     cacert = _text(get("gitlab:cacertFile"))
@@ -99,25 +103,54 @@ def settings_from_config(
         _check_ca_bundle(cacert)
     retries = _count(get("gitlab:retries"), "gitlab:retries", transport.DEFAULT_RETRIES)
     ssl_verify: bool | str = False if insecure else (cacert or True)
-    max_days_raw = get("gitlab:maxTokenLifetimeDays")
-    max_days = catalogue.MAX_LIFETIME_DAYS
-    if max_days_raw not in (None, ""):
-        try:
-            max_days = int(str(max_days_raw).strip())
-        except ValueError:
-            raise GitLabTokenError(
-                f"gitlab:maxTokenLifetimeDays is {max_days_raw!r}; set it to a whole number of days, "
-                f"like `pulumi config set gitlab:maxTokenLifetimeDays 400`"
-            ) from None
-        if max_days < 1:
-            raise GitLabTokenError("gitlab:maxTokenLifetimeDays must be at least 1")
     return Settings(
         base_url=normalise_base_url(base_url),
         token=token,
         ssl_verify=ssl_verify,
-        max_lifetime_days=max_days,
+        max_lifetime_days=_max_lifetime_days(get),
         retries=retries,
+        preview_checks=_preview_checks(get, env),
     )
+
+
+def _ci_server_url(env: Mapping[str, str]) -> str | None:
+    """The instance a GitLab CI job runs on, when this process runs in one."""
+    if str(env.get(config_keys.GITLAB_CI_ENV, "")).strip().lower() != "true":
+        return None
+    return _text(env.get(config_keys.CI_SERVER_URL_ENV))
+
+
+def _max_lifetime_days(get: Callable[[str], Any]) -> int:
+    """``gitlab-tokens:maxTokenLifetimeDays``, else the old ``gitlab:maxTokenLifetimeDays``, else 365.
+
+    The old key is still honoured; the program warns about it (see ``resources``),
+    since the provider process has no way to show a warning.
+    """
+    key = config_keys.MAX_LIFETIME_KEY
+    raw = get(key)
+    if raw in (None, ""):
+        key, raw = config_keys.LEGACY_MAX_LIFETIME_KEY, get(config_keys.LEGACY_MAX_LIFETIME_KEY)
+    if raw in (None, ""):
+        return catalogue.MAX_LIFETIME_DAYS
+    try:
+        days = int(str(raw).strip())
+    except ValueError:
+        raise GitLabTokenError(
+            f"{key} is {raw!r}; set it to a whole number of days, "
+            f"like `pulumi config set {config_keys.MAX_LIFETIME_KEY} 400`"
+        ) from None
+    if days < 1:
+        raise GitLabTokenError(f"{key} must be at least 1")
+    return days
+
+
+def _preview_checks(get: Callable[[str], Any], env: Mapping[str, str]) -> bool:
+    """``gitlab-tokens:previewChecks``, else ``GITLAB_TOKENS_PREVIEW_CHECKS``; on unless one says false."""
+    for source, raw in ((config_keys.PREVIEW_CHECKS_KEY, get(config_keys.PREVIEW_CHECKS_KEY)),
+                        (config_keys.PREVIEW_CHECKS_ENV, env.get(config_keys.PREVIEW_CHECKS_ENV))):
+        if raw not in (None, ""):
+            return _flag(raw, source)
+    return True
 
 
 def _check_ca_bundle(path: str) -> None:
@@ -346,7 +379,7 @@ def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:
         if "expires at must be before" in low:
             return (
                 "Lower the expiry (expires_at or rotation_configuration.expiration_days), or set "
-                "gitlab:maxTokenLifetimeDays to your instance's limit so previews catch it"
+                f"{config_keys.MAX_LIFETIME_KEY} to your instance's limit so previews catch it"
             )
         if "already revoked" in low:
             return "The token was revoked outside Pulumi; run `pulumi refresh`, then `pulumi up` replaces it"
@@ -637,3 +670,13 @@ def _minted(data: Any) -> dict[str, Any]:
 def _remember(answer: dict[str, Any]) -> dict[str, Any]:
     register_secret(answer.get("token"))
     return answer
+
+
+def read_path(path: str) -> Any:
+    """``GET /api/v4{path}`` with the credential, retried like every read; the decoded JSON.
+
+    Failures leave untranslated: the caller reports them with :func:`translate`
+    on the route they stand for (:mod:`.preview_checks` foretells what a create
+    would answer, and says it as the create would).
+    """
+    return admin_client().http_get(path, **_IDEMPOTENT)

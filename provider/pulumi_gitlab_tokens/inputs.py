@@ -24,6 +24,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from . import catalogue, characters, references
+from .config_keys import MAX_LIFETIME_KEY
 from .kinds import TokenKind
 from .rotation import PreviousToken, RotationConfiguration, WantedExpiry, decide
 
@@ -302,7 +303,7 @@ def _parse_rotation(value: Any, max_lifetime_days: int, problems: _Problems) -> 
         problems.add(
             f"{prop}.expiration_days",
             f"expiration_days is {expiration}, beyond the maximum token lifetime of {max_lifetime_days} days; "
-            f"lower it (or set gitlab:maxTokenLifetimeDays if your instance allows longer)",
+            f"lower it (or set {MAX_LIFETIME_KEY} if your instance allows longer)",
         )
         ok = False
     if before >= expiration:
@@ -388,7 +389,7 @@ def _check_expiry(
                 "expires_at",
                 f"expires_at {fixed.isoformat()} is beyond the maximum token lifetime of {max_lifetime_days} days "
                 f"(at most {latest.isoformat()}); pick an earlier date, or use rotation_configuration "
-                f"(or set gitlab:maxTokenLifetimeDays if your instance allows longer)",
+                f"(or set {MAX_LIFETIME_KEY} if your instance allows longer)",
             )
             return
     out["expires_at"] = fixed.isoformat()

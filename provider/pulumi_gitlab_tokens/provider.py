@@ -6,9 +6,10 @@ and refresh and delete run the installed code, not a snapshot. Instances hold
 only which stack and resource they serve (for the intent journal); settings
 and the credential live in :mod:`.gitlab_api`, per process.
 
-API calls per operation when nothing goes wrong: ``check`` 0, ``diff`` 0,
-``create`` 1 POST, ``read`` 1 GET, ``update`` 1 POST (rotate) or none,
-``delete`` 1 DELETE.
+API calls per operation when nothing goes wrong: ``check`` 0 (for a token
+about to be created, the preview checks' GETs, once per process per credential
+and per project or group), ``diff`` 0, ``create`` 1 POST, ``read`` 1 GET,
+``update`` 1 POST (rotate) or none, ``delete`` 1 DELETE.
 
 Ids. The resource id is ``"<project or group as given>:<token id>"``,
 pulumi-gitlab's import id, taken at creation. Rotation gives the token a new
@@ -36,7 +37,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import catalogue, clock, gitlab_api, journal, kinds, recovery
+from . import catalogue, clock, gitlab_api, journal, kinds, preview_checks, recovery
 from .errors import GitLabTokenError, register_secret, scrub
 from .inputs import (
     TokenSpec,
@@ -126,7 +127,12 @@ class AccessTokenProvider(ResourceProvider):
     # --- check -----------------------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validate and normalise inputs and plan the expiry date. Never raises, makes no API call."""
+        """Validate and normalise inputs and plan the expiry date. Never raises.
+
+        No API call, except for a token about to be created (a new resource, or
+        one whose inputs force a replacement): then, unless turned off, the
+        :mod:`.preview_checks` ask GitLab whether the create would be allowed.
+        """
         try:
             settings = gitlab_api.current_settings()
             inputs, failures = check_inputs(
@@ -137,7 +143,16 @@ class AccessTokenProvider(ResourceProvider):
             return CheckResult({}, [CheckFailure(self.kind.parent, message)])
         if not failures:
             failures = self._replacement_past_expiry(_olds, inputs)
+        if not failures and settings.preview_checks and (not _olds or self._replacing_changes(_olds, inputs)):
+            try:
+                failures = preview_checks.failures(self.kind, inputs)
+            except Exception as err:
+                failures = [CheckFailure("", preview_checks.describe_failure(err))]
         return CheckResult(inputs, failures)
+
+    def _replacing_changes(self, olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[str]:
+        """The inputs whose change replaces the token, as ``diff`` will find them."""
+        return [k for k in self._replace_keys() if _differs(k, olds.get(k), inputs.get(k))]
 
     def _replacement_past_expiry(self, olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[CheckFailure]:
         """A replacement would create a token with the kept fixed date: report a date already past.
@@ -149,7 +164,7 @@ class AccessTokenProvider(ResourceProvider):
         if not olds or inputs.get("rotation_configuration") is not None:
             return []
         fixed = stored_date(inputs.get("expires_at"))
-        changed = [k for k in self._replace_keys() if _differs(k, olds.get(k), inputs.get(k))]
+        changed = self._replacing_changes(olds, inputs)
         past = past_expiry(fixed, clock.today()) if fixed is not None and changed else None
         if past is None:
             return []
@@ -167,7 +182,7 @@ class AccessTokenProvider(ResourceProvider):
         in place when the planned expiry differs from the current one.
         """
         self._settle_journal(_id, olds)
-        replaces = [key for key in self._replace_keys() if _differs(key, olds.get(key), news.get(key))]
+        replaces = self._replacing_changes(olds, news)
         changed = bool(replaces)
         planned = news.get("expires_at")
         if is_unknown(planned) or is_unknown(news.get("rotation_configuration")):

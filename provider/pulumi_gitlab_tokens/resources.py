@@ -14,11 +14,13 @@ Inputs follow pulumi-gitlab's ``gitlab.ProjectAccessToken`` and
     )
     pulumi.export("registry_token", deploy.token)  # always a secret
 
-Configure the provider with stack config (the same keys as pulumi-gitlab):
-``gitlab:baseUrl``, ``gitlab:token`` (secret), ``gitlab:insecure``,
-``gitlab:cacertFile``, and ``gitlab:maxTokenLifetimeDays`` for instances
-whose maximum token lifetime is not 365 days. ``GITLAB_BASE_URL`` and
-``GITLAB_TOKEN`` are the fallbacks.
+Configure the provider with stack config: pulumi-gitlab's own keys
+``gitlab:baseUrl``, ``gitlab:token`` (secret), ``gitlab:insecure`` and
+``gitlab:cacertFile`` (``GITLAB_BASE_URL`` and ``GITLAB_TOKEN`` are the
+fallbacks; inside GitLab CI the base URL defaults to ``CI_SERVER_URL``), and
+ours, ``gitlab-tokens:maxTokenLifetimeDays`` for instances whose maximum
+token lifetime is not 365 days and ``gitlab-tokens:previewChecks`` (true by
+default: ``pulumi preview`` asks GitLab whether each new token can be created).
 
 Differences from pulumi-gitlab: ``name`` defaults to the resource name (no
 random suffix); ``validate_past_expiration_date`` is accepted but a new or
@@ -31,12 +33,14 @@ Pulumi.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from typing import Any, Mapping, Optional, Sequence, Union
 
 import pulumi
 import pulumi.dynamic
 
+from . import config_keys
 from .inputs import COMPUTED_OUTPUTS
 from .provider import AccessTokenProvider, GroupAccessTokenProvider, ProjectAccessTokenProvider
 
@@ -144,6 +148,7 @@ class _AccessTokenResource(pulumi.dynamic.Resource):
         args: Any,
         opts: Optional[pulumi.ResourceOptions],
     ) -> None:
+        _warn_about_old_config_keys()
         resource_type = f"pulumi-python:{self._resource_type_name}"
         provider = provider_class(_owner(), _identity(resource_type, resource_name, opts))
         props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
@@ -154,6 +159,20 @@ class _AccessTokenResource(pulumi.dynamic.Resource):
             props.setdefault(key, None)
         secret_token = pulumi.ResourceOptions(additional_secret_outputs=["token"])
         super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(secret_token, opts))
+
+
+@functools.cache
+def _warn_about_old_config_keys() -> None:
+    """Once per program: a setting still under its old key in pulumi-gitlab's namespace.
+
+    The provider still reads it, but only the program can show a warning
+    (the provider process has no engine connection to log through).
+    """
+    namespace, key = config_keys.LEGACY_MAX_LIFETIME_KEY.split(":", 1)
+    old = pulumi.Config(namespace).get(key)
+    if old is not None:
+        current = pulumi.Config(config_keys.NAMESPACE).get(key)
+        pulumi.log.warn(config_keys.legacy_max_lifetime_warning(old, current))
 
 
 def _owner() -> str:

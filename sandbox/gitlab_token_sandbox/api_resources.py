@@ -176,6 +176,27 @@ def list_members(kind: str, ctx: Context, call: Call) -> Response:
     return Response.json(200, [entities.member(row, url) for row in page], headers)
 
 
+def get_member_all(kind: str, ctx: Context, call: Call) -> Response:
+    """``GET /:id/members/all/:user_id``: the user's highest membership, through ancestor groups too.
+
+    ``404 Not found`` (``ActiveRecord::RecordNotFound``) when the user holds none;
+    admins count only where they are members, as in GitLab.
+    """
+    resource = permissions.find_resource(ctx.store, call.user, kind, call.path_params["id"])
+    user_id = numeric_id(call.path_params["user_id"])
+    if user_id is None:
+        raise errors.param_errors(["user_id is invalid"])
+    store = ctx.store
+    user = store.user(user_id)
+    memberships = [m for source in permissions.member_sources(store, resource)
+                   if (m := store.member(*source, user_id)) is not None]
+    if user is None or not memberships:
+        raise errors.ApiError(404, {"message": "404 Not found"})
+    best = max(memberships, key=lambda m: int(m["access_level"]))
+    row = {**dict(user), "access_level": best["access_level"], "member_since": best["created_at"]}
+    return Response.json(200, entities.member(row, ctx.external_url(call.request)))
+
+
 def add_member(kind: str, ctx: Context, call: Call) -> Response:
     p = Params(call.request.params)
     user_id = p.integer("user_id", required=True)

@@ -70,6 +70,7 @@ ROUTES: list[Route] = [
     Route("POST", "/api/v4/projects", res.create_project),
     Route("GET", "/api/v4/projects/:id", res.get_project),
     *_for_both("GET", "/members", res.list_members),
+    *_for_both("GET", "/members/all/:user_id", res.get_member_all),
     *_for_both("POST", "/members", res.add_member),
     *_for_both("POST", "/access_tokens/self/rotate", tok.self_rotate_token, scopes=rotate_scopes,
                operation="rotate"),

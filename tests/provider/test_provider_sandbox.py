@@ -302,7 +302,7 @@ def test_lifetime_beyond_the_instance_limit_is_gitlabs_400_when_config_claims_mo
     gitlab_api.configure(
         gitlab_api.Settings(base_url=world.sb.base_url, token=world.sb.admin_token, max_lifetime_days=400))
     err = world.expect_error(EngineLike(world, provider, fixed(expires_at=day(390))).up)
-    assert err.status == 400 and "gitlab:maxTokenLifetimeDays" in str(err)
+    assert err.status == 400 and "gitlab-tokens:maxTokenLifetimeDays" in str(err)
 
 
 # --- read ------------------------------------------------------------------------------------------

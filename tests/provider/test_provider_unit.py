@@ -47,7 +47,7 @@ def test_configure_reads_pulumi_gitlab_keys_and_strips_api_v4(tmp_path):
         "gitlab:baseUrl": "https://gitlab.example.com/api/v4/",
         "gitlab:token": CREDENTIAL,
         "gitlab:cacertFile": str(ca_bundle),
-        "gitlab:maxTokenLifetimeDays": "400",
+        "gitlab-tokens:maxTokenLifetimeDays": "400",
         "gitlab:retries": "2",
     })
     settings = gitlab_api.current_settings()
@@ -56,6 +56,68 @@ def test_configure_reads_pulumi_gitlab_keys_and_strips_api_v4(tmp_path):
     assert settings.ssl_verify == str(ca_bundle)
     assert settings.max_lifetime_days == 400
     assert settings.retries == 2
+
+
+def test_the_old_lifetime_key_still_applies_and_the_new_one_wins():
+    configure(ProjectAccessTokenProvider(), **{"gitlab:maxTokenLifetimeDays": "300"})
+    assert gitlab_api.current_settings().max_lifetime_days == 300
+    configure(ProjectAccessTokenProvider(), **{"gitlab:maxTokenLifetimeDays": "300",
+                                               "gitlab-tokens:maxTokenLifetimeDays": "200"})
+    assert gitlab_api.current_settings().max_lifetime_days == 200
+    configure(ProjectAccessTokenProvider())
+    assert gitlab_api.current_settings().max_lifetime_days == catalogue.MAX_LIFETIME_DAYS
+
+
+@pytest.mark.parametrize("key", ["gitlab-tokens:maxTokenLifetimeDays", "gitlab:maxTokenLifetimeDays"])
+def test_a_bad_lifetime_names_the_key_it_came_from_and_the_new_key(key):
+    with pytest.raises(GitLabTokenError) as caught:
+        configure(ProjectAccessTokenProvider(), **{key: "a year"})
+    assert str(caught.value) == (f"{key} is 'a year'; set it to a whole number of days, "
+                                 f"like `pulumi config set gitlab-tokens:maxTokenLifetimeDays 400`")
+    with pytest.raises(GitLabTokenError, match=f"^{key} must be at least 1$"):
+        configure(ProjectAccessTokenProvider(), **{key: "0"})
+
+
+@pytest.mark.parametrize(("config", "env", "expected"), [
+    ({}, None, True),
+    ({"gitlab-tokens:previewChecks": "false"}, None, False),
+    ({"gitlab-tokens:previewChecks": "true"}, "false", True),
+    ({}, "false", False),
+    ({}, "0", False),
+    ({"gitlab-tokens:previewChecks": ""}, "no", False),
+])
+def test_preview_checks_are_on_unless_config_or_environment_turn_them_off(monkeypatch, config, env, expected):
+    monkeypatch.delenv("GITLAB_TOKENS_PREVIEW_CHECKS", raising=False)
+    if env is not None:
+        monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", env)
+    configure(ProjectAccessTokenProvider(), **config)
+    assert gitlab_api.current_settings().preview_checks is expected
+
+
+def test_a_bad_preview_checks_value_names_where_it_came_from(monkeypatch):
+    with pytest.raises(GitLabTokenError, match="^gitlab-tokens:previewChecks is 'sometimes'; set it to true or false$"):
+        configure(ProjectAccessTokenProvider(), **{"gitlab-tokens:previewChecks": "sometimes"})
+    monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", "later")
+    with pytest.raises(GitLabTokenError, match="^GITLAB_TOKENS_PREVIEW_CHECKS is 'later'"):
+        configure(ProjectAccessTokenProvider())
+
+
+CI_JOB = {"GITLAB_CI": "true", "CI_SERVER_URL": "https://gitlab.corp.example"}
+
+
+@pytest.mark.parametrize(("config", "env", "expected"), [
+    ({}, CI_JOB, "https://gitlab.corp.example"),
+    ({}, {**CI_JOB, "GITLAB_BASE_URL": "https://other.example/api/v4"}, "https://other.example"),
+    ({"gitlab:baseUrl": "https://config.example"}, CI_JOB, "https://config.example"),
+    ({}, {"CI_SERVER_URL": "https://gitlab.corp.example"}, gitlab_api.DEFAULT_BASE_URL),  # not in a GitLab CI job
+    ({}, {"GITLAB_CI": "true"}, gitlab_api.DEFAULT_BASE_URL),
+    ({}, {}, gitlab_api.DEFAULT_BASE_URL),
+])
+def test_inside_gitlab_ci_the_base_url_defaults_to_the_instance_running_the_job(monkeypatch, config, env, expected):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    configure(ProjectAccessTokenProvider(), **config)
+    assert gitlab_api.current_settings().base_url == expected
 
 
 def test_namespaced_keys_are_not_prefixed_with_the_project_name():
@@ -288,7 +350,8 @@ def http_error(status, message, cls=gitlab.exceptions.GitlabCreateError):
          "needs Maintainer (or higher) on the project"),
         (400, "400 Bad request - User does not have permission to create group access token", kinds.GROUP,
          "needs Owner (or higher) on the group"),
-        (400, "400 Bad request - Expires at must be before 2027-03-10", kinds.PROJECT, "gitlab:maxTokenLifetimeDays"),
+        (400, "400 Bad request - Expires at must be before 2027-03-10", kinds.PROJECT,
+         "gitlab-tokens:maxTokenLifetimeDays"),
         (400, "400 Bad request - Token already revoked", kinds.PROJECT, "`pulumi refresh`"),
         (429, "Retry later", kinds.PROJECT, "rate-limiting"),
         (503, "503 Service Unavailable", kinds.PROJECT, "try again later"),

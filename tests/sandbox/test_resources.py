@@ -154,3 +154,24 @@ def test_non_ascii_digits_are_not_ids(world: World) -> None:
         404, {"message": "404 User with ID or username '²' Not Found"})
     assert sb.request("POST", "/api/v4/projects", {"name": "x", "namespace_id": "²"})[::2] == (
         400, {"error": "namespace_id is invalid"})
+
+
+def test_member_all_is_the_highest_role_through_groups_above(world: World) -> None:
+    uid = {name: user["id"] for name, user in world.users.items()}
+    project, group = world.project["id"], world.group["id"]
+    world.sb.add_member("project", project, uid["maintainer"], OWNER)  # direct, above the inherited Maintainer
+    expected = {("project", "owner"): OWNER, ("project", "maintainer"): OWNER,
+                ("project", "developer"): DEVELOPER, ("group", "owner"): OWNER, ("group", "maintainer"): MAINTAINER}
+    for (kind, name), level in expected.items():
+        status, _, member = world.call("GET", f"/{kind}s/{world.resource_id(kind)}/members/all/{uid[name]}",
+                                       as_="developer")
+        assert status == 200 and (member["id"], member["access_level"]) == (uid[name], level), (kind, name)
+    # Not a member: GitLab's RecordNotFound answer, distinct from a missing project.
+    for who in (uid["outsider"], 999):
+        assert world.call("GET", f"/projects/{project}/members/all/{who}")[::2] == (404, {"message": "404 Not found"})
+    assert world.call("GET", f"/groups/{group}/members/all/{uid['developer']}")[::2] == (
+        404, {"message": "404 Not found"})
+    assert world.call("GET", "/projects/acme%2Fnone/members/all/1")[::2] == (404, {"message": "404 Project Not Found"})
+    assert world.call("GET", f"/projects/{project}/members/all/{uid['owner']}", as_="outsider")[::2] == (
+        404, {"message": "404 Project Not Found"})  # a private project the caller cannot see
+    assert world.call("GET", f"/projects/{project}/members/all/me")[::2] == (400, {"error": "user_id is invalid"})

@@ -1,0 +1,189 @@
+"""Early checks at preview: would GitLab let the credential create this token?
+
+``pulumi preview`` runs the provider's ``check`` for every resource but never
+``create``, so without these a wrong credential or a missing project previews
+cleanly and fails only at ``pulumi up``. For each token about to be created (a
+new resource, or a replacement) ``check`` asks GitLab, once per process for each
+credential and for each project or group:
+
+* ``GET /user``: the credential authenticates, and is not a project or group
+  access token (whose bot users may not create tokens);
+* ``GET /{projects|groups}/:id/members/all/:user_id``: the project or group
+  exists and the credential sees it, and the user's role there, inherited
+  ones included, may create a token with the requested access level.
+
+The rules are ``ResourceAccessTokens::CreateService`` and the token policies of
+GitLab 18.x and 19.x: Maintainer on the project (Owner on the group) or administrator;
+a role that encompasses the token's level (:func:`catalogue.may_assign`), a
+comparison GitLab skips for bot users such as service accounts; and, for a
+project, an Owner token only from an Owner.
+
+Each failure is the line ``pulumi up`` would print: what GitLab answered or
+would answer, reported on the create's route (``POST .../access_tokens``) with
+the same advice. A no-op or an in-place update (a rotation) asks nothing.
+``check`` cannot tell a preview from an update (neither the request nor the
+environment says), so the update of ``pulumi up`` asks too, before creating.
+Not seen here: the credential's scopes (a ``read_api`` credential passes), and
+an instance or top-level group that disallows token creation.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable, Mapping
+
+import gitlab.exceptions
+from pulumi.dynamic import CheckFailure
+
+from . import catalogue, gitlab_api, kinds
+from .config_keys import PREVIEW_CHECKS_KEY
+from .errors import GitLabTokenError
+from .inputs import integral, is_unknown
+from .kinds import TokenKind
+
+#: Usernames GitLab gives the bot users of project and group access tokens
+#: (``project_<id>_bot_<hex>``; ``project_<id>_bot<n>`` before 16.x).
+_RESOURCE_BOT_USERNAME = re.compile(r"^(project|group)_\d+_bot")
+#: GitLab's answer for "not a member" on ``members/all/:user_id`` (``ActiveRecord::RecordNotFound``).
+_NOT_A_MEMBER = "404 not found"
+
+_OWNER = catalogue.ACCESS_LEVELS["owner"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who the credential acts as, from ``GET /user``."""
+
+    user_id: int
+    #: Present (and true) only when an administrator looks, in admin mode where it is on.
+    is_admin: bool
+    #: GitLab's ``bot``: project and group bots, and service accounts.
+    is_bot: bool
+    username: str
+
+    @classmethod
+    def from_answer(cls, answer: Mapping[str, Any]) -> "Caller":
+        return cls(
+            user_id=int(answer["id"]),
+            is_admin=answer.get("is_admin") is True,
+            is_bot=answer.get("bot") is True,
+            username=str(answer.get("username") or ""),
+        )
+
+    @property
+    def is_resource_bot(self) -> bool:
+        """A project or group access token: GitLab's policies stop its bot user from creating tokens."""
+        return self.is_bot and _RESOURCE_BOT_USERNAME.match(self.username) is not None
+
+
+class _OncePerKey:
+    """The outcome of one fetch per key, shared by every thread: a value, or the exception it raised."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[Hashable, tuple[threading.Lock, list[Any]]] = {}
+
+    def outcome(self, key: Hashable, fetch: Callable[[], Any]) -> Any:
+        with self._lock:
+            lock, box = self._slots.setdefault(key, (threading.Lock(), []))
+        with lock:
+            if not box:
+                try:
+                    box.append(fetch())
+                except Exception as err:  # kept and translated where used: each use has its own route
+                    err.__traceback__ = None
+                    box.append(err)
+            return box[0]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._slots.clear()
+
+
+_callers = _OncePerKey()
+_memberships = _OncePerKey()
+
+
+def reset() -> None:
+    """Forget every answer (tests; a provider process asks once and keeps them)."""
+    _callers.clear()
+    _memberships.clear()
+
+
+def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
+    """Why GitLab would refuse to create the token ``inputs`` describe (checked inputs), or nothing.
+
+    Credential failures name no property; the others name the parent. Nothing is
+    asked while the parent is still unknown (an output of another resource).
+    """
+    parent = inputs.get(kind.parent)
+    if parent is None or is_unknown(parent):
+        return []
+    level = inputs.get("access_level")
+    wanted = None if is_unknown(level) else catalogue.access_level_value(integral(level) or level)
+    route = gitlab_api.AccessTokenApi(kind, str(parent)).route("POST")
+    settings = gitlab_api.current_settings()
+    credential = (settings.base_url, settings.token)
+
+    answer = _callers.outcome(credential, lambda: gitlab_api.read_path("/user"))
+    if isinstance(answer, Exception):
+        return [CheckFailure("", gitlab_api.translate(kind, route, answer).message)]
+    caller = Caller.from_answer(answer)
+
+    membership = _memberships.outcome(
+        (credential, kind.collection, str(parent)), lambda: _member_level(kind, str(parent), caller.user_id)
+    )
+    if isinstance(membership, Exception):
+        return [CheckFailure(kind.parent, gitlab_api.translate(kind, route, membership).message)]
+    role = _OWNER if caller.is_admin else membership
+
+    refusal = refusal_reason(kind, caller, role, wanted)
+    if refusal is None:
+        return []
+    # The answer the create would get, in GitLab's words, so the message is the create's own.
+    answer_400 = gitlab.exceptions.GitlabCreateError(f"400 Bad request - {refusal}", 400)
+    return [CheckFailure(kind.parent, gitlab_api.translate(kind, route, answer_400).message)]
+
+
+def refusal_reason(kind: TokenKind, caller: Caller, role: int, wanted: int | None) -> str | None:
+    """GitLab 19.x's reason for refusing ``caller`` (with ``role`` on the parent) a token at ``wanted``.
+
+    19.x says the same for an Owner project token from a non-owner and for any level
+    above the caller's; 18.x said ``Could not provision owner access ...`` and ``... can't
+    be greater the access level ...``, which the error translation knows too.
+    """
+    manager_level = catalogue.ACCESS_LEVELS[kind.manager_role.lower()]
+    if caller.is_resource_bot or role < manager_level:
+        return f"User does not have permission to create {kind.parent} access token"
+    if wanted is None:
+        return None
+    if (kind is kinds.PROJECT and wanted == _OWNER and role < _OWNER) or (
+            not caller.is_bot and not catalogue.may_assign(role, wanted)):
+        return "Access level of the token contains permissions not held by the creating user"
+    return None
+
+
+def _member_level(kind: TokenKind, parent: str, user_id: int) -> int:
+    """The user's highest role on the parent, inherited included; 0 for none. Raises if the parent is missing."""
+    encoded = urllib.parse.quote(parent, safe="")
+    try:
+        member = gitlab_api.read_path(f"/{kind.collection}/{encoded}/members/all/{user_id}")
+    except gitlab.exceptions.GitlabError as err:
+        if err.response_code == 404 and str(err.error_message).strip().lower() == _NOT_A_MEMBER:
+            return 0
+        raise
+    if not isinstance(member, Mapping):
+        return 0
+    return integral(member.get("access_level")) or 0
+
+
+def describe_failure(err: BaseException) -> str:
+    """A one-line message for an unexpected failure of the checks themselves."""
+    detail = err.message if isinstance(err, GitLabTokenError) else type(err).__name__
+    return (
+        f"the preview checks failed unexpectedly ({detail}); `pulumi config set {PREVIEW_CHECKS_KEY} false` "
+        f"skips them. This is a bug in pulumi-gitlab-tokens; please report it."
+    )
