@@ -20,6 +20,8 @@ from conftest import GitLabStack
 from support.pulumi_cli import PROGRAMS, PulumiStack
 from test_kill import kill_tree, wait_for
 
+from pulumi_gitlab_tokens import gitlab_api
+
 PROJECT_TYPE = "pulumi-python:dynamic/gitlab:ProjectAccessToken"
 GROUP_TYPE = "pulumi-python:dynamic/gitlab:GroupAccessToken"
 TOKEN_TYPES = (PROJECT_TYPE, GROUP_TYPE)
@@ -190,3 +192,29 @@ def test_a_runner_killed_mid_rotation_has_its_rotations_finished_by_the_next_run
     finally:
         sandbox.clear_faults()
         sandbox.set_time(None)
+
+
+def test_a_create_landing_after_the_client_timeout_is_revoked_by_the_next_up(sandbox, postgres, tmp_path):
+    """GitLab commits the first POST after the provider gave up on it (its 30 s timeout) and posted again."""
+    shared = SharedProject(sandbox, postgres, tmp_path, "late-create")
+    gs = shared.new_stack("deploy", withGroup="false")
+    create_route = "POST /api/v4/projects/:id/access_tokens"
+    late_seconds = gitlab_api.REQUEST_TIMEOUT_SECONDS + 4
+    args = ["up", "--yes", "--skip-preview"]
+    try:
+        sandbox.reset_counters()
+        sandbox.set_faults(slow_rate=1.0, slow_seconds=late_seconds, methods=["POST"])
+        proc = gs.stack.spawn(*args)
+        # Only the first POST is slow: the retry after the timeout is answered at once.
+        wait_for(lambda: sandbox.counters().get(create_route, 0) >= 1, 60, "the first create to arrive")
+        sandbox.clear_faults()
+        result = gs.stack.reap(proc, args, timeout=120)
+        assert result.returncode == 0, result
+    finally:
+        sandbox.clear_faults()
+    (state_id,) = state_token_ids(gs)
+    wait_for(lambda: len(gs.active_tokens()) == 2, late_seconds, "the first create to land")
+    assert {t["id"] for t in gs.active_tokens()} - {state_id}, "nothing landed late; the test proved nothing"
+    gs.stack.up()
+    assert [t["id"] for t in gs.active_tokens()] == state_token_ids(gs) == [state_id]
+    gs.stack.preview("--expect-no-changes")
