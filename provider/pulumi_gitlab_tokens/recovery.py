@@ -313,7 +313,7 @@ def _rotate_token(
             # A retry racing a lost attempt that landed late, or a run that died
             # after GitLab rotated: either way, look for the successor.
             already_revoked = err.status == 400 and "already revoked" in (err.gitlab_message or "").lower()
-            if not already_revoked or bot_user_id is None and not attempt:
+            if not already_revoked or (bot_user_id is None and not attempt):
                 raise
             successor = _successor(api, name, bot_user_id, owner)
             if successor is None and not attempt:
