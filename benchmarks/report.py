@@ -121,8 +121,9 @@ def _summary(by_size: dict[int, SizeResult]) -> list[str]:
         f"{op} {max(r.api_calls_per_token(op) for r in by_size.values()):g} (target {API_CALL_TARGETS[op]})"
         for op in OPERATIONS)
     met = all(r.meets_api_targets() for r in by_size.values())
-    lines.append(f"- GitLab API calls per token, worst size: {calls}; "
-                 f"{'every target met at every size' if met else 'SOME TARGETS MISSED'}.")
+    listings = max(r.listings_per_project("up") for r in by_size.values())
+    lines.append(f"- GitLab API calls per token, worst size: {calls}, plus {listings:g} listing per project "
+                 f"in up (at most 1 allowed); {'every target met at every size' if met else 'SOME TARGETS MISSED'}.")
     return lines
 
 

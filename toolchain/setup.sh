@@ -4,6 +4,7 @@
 #                    and the GitLab sandbox's own distribution (sandbox/, editable)
 #   .venv/bin/pulumi the pinned Pulumi toolchain (toolchain/install-pulumi.sh)
 #   policies/venv/   the policy pack's own virtualenv (PulumiPolicy.yaml points at it)
+#   PostgreSQL       server binaries for the engine tests' shared backend (toolchain/install-postgres.sh)
 # Each part is skipped when its inputs have not changed since it was last made.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,6 +38,7 @@ else
 fi
 
 bash toolchain/install-pulumi.sh .venv
+bash toolchain/install-postgres.sh
 
 if fresh policies/venv/.installed constraints.txt policies/requirements.txt; then
     say "policies/venv is up to date"

@@ -302,11 +302,16 @@ def _new_client(settings: Settings, token: str) -> gitlab.Gitlab:
 
 
 class AnswerLost(Exception):
-    """A minting POST may or may not have been committed: its answer never arrived."""
+    """A minting POST may or may not have been committed: its answer never arrived.
 
-    def __init__(self, what: str) -> None:
+    ``in_flight`` is true after a timeout: GitLab may still be working on the
+    request and commit it later, after any listing the provider makes now.
+    """
+
+    def __init__(self, what: str, *, in_flight: bool = False) -> None:
         super().__init__(what)
         self.what = what
+        self.in_flight = in_flight
 
 
 _LOST_CONNECTION = (
@@ -514,7 +519,8 @@ class AccessTokenApi:
             raise translate(self.kind, route, err) from None
         except Exception as err:  # python-gitlab and requests raise many types; all are translated
             if minting and _is_lost_answer(err):
-                raise AnswerLost(f"{route}: {type(err).__name__}") from None
+                raise AnswerLost(f"{route}: {type(err).__name__}",
+                                 in_flight=isinstance(err, requests.exceptions.ReadTimeout)) from None
             raise translate(self.kind, route, err) from None
 
     def create(
@@ -580,6 +586,13 @@ class AccessTokenApi:
             )
 
         return [t for t in self._call(route, every_page) if t.get("name") == name]
+
+    def list_all(self) -> list[dict[str, Any]]:
+        """Every token of the parent, revoked ones included (one request per 100 tokens)."""
+        route = self.route("GET")
+        found = self._call(
+            route, lambda: self._manager().list(get_all=True, per_page=LIST_PAGE_SIZE, **_IDEMPOTENT))
+        return [dict(t.attributes) for t in found]
 
     def revoke(self, token_id: int) -> bool:
         """Revoke; ``False`` when GitLab says the token does not exist (nothing to revoke).

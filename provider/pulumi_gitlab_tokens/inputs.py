@@ -23,7 +23,7 @@ from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from . import catalogue, characters, references
+from . import catalogue, characters, ownership, references
 from .config_keys import MAX_LIFETIME_KEY
 from .kinds import TokenKind
 from .rotation import PreviousToken, RotationConfiguration, WantedExpiry, decide
@@ -232,10 +232,12 @@ def _parse_description(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"description must be a string, not {_type_name(value)}")
     characters.refuse_unsafe("description", value)
-    if len(value) > catalogue.DESCRIPTION_MAX_LENGTH:
+    if len(value) > ownership.USER_DESCRIPTION_MAX_LENGTH:
         raise ValueError(
             f"description is {len(value)} characters long; GitLab allows at most "
-            f"{catalogue.DESCRIPTION_MAX_LENGTH}"
+            f"{catalogue.DESCRIPTION_MAX_LENGTH}, and the ownership mark the provider appends takes "
+            f"{ownership.MARK_ROOM}, leaving room for {ownership.USER_DESCRIPTION_MAX_LENGTH}: shorten it by "
+            f"{len(value) - ownership.USER_DESCRIPTION_MAX_LENGTH}"
         )
     return value
 

@@ -3,12 +3,15 @@
 The classes live in this importable module so that dill pickles them *by
 reference*: ``__provider`` in the state is a few dozen bytes naming the class,
 and refresh and delete run the installed code, not a snapshot. Instances hold
-only which stack and resource they serve (for the intent journal); settings
-and the credential live in :mod:`.gitlab_api`, per process.
+only which stack and resource they serve (for the ownership mark, see
+:mod:`.ownership`); settings and the credential live in :mod:`.gitlab_api`,
+per process.
 
 API calls per operation when nothing goes wrong: ``check`` 0 (for a token
 about to be created, the preview checks' GETs, once per process per credential
-and per project or group), ``diff`` 0, ``create`` 1 POST, ``read`` 1 GET,
+and per project or group), ``diff`` 0, ``create`` 1 POST (plus one listing per
+project or group per run, shared by every create there, to find what a dead run
+left), ``read`` 1 GET,
 ``update`` 1 POST (rotate) or none, ``delete`` 1 DELETE.
 
 Ids. The resource id is ``"<project or group as given>:<token id>"``,
@@ -37,7 +40,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import catalogue, clock, gitlab_api, journal, kinds, preview_checks, recovery
+from . import catalogue, clock, gitlab_api, kinds, ownership, preview_checks, recovery
 from .errors import GitLabTokenError, register_secret, scrub
 from .inputs import (
     TokenSpec,
@@ -54,6 +57,8 @@ from .kinds import TokenKind
 from .rotation import Action, WantedExpiry, decide
 
 PROVIDER_KEY = "__provider"
+#: Output naming create attempts that timed out and were not seen landing (see :mod:`.recovery`).
+UNCONFIRMED_KEY = "unconfirmed_attempts"
 SELF_ROTATE_SCOPE = "self_rotate"
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -97,12 +102,12 @@ class AccessTokenProvider(ResourceProvider):
 
     kind: ClassVar[TokenKind]
     #: ``"<organization>/<project>/<stack>"`` of the program that declared the
-    #: resource: it scopes the intent journal to one stack. Pickled with the
-    #: instance (a few bytes, no secret); ``None`` for states written before it.
+    #: resource, named in the ownership mark of every token it mints. Pickled
+    #: with the instance (a few bytes, no secret); ``None`` for states written before it.
     owner: str | None = None
     #: The declaring resource's type and name (URN-like, see
     #: ``resources._identity``): two resources of one stack whose tokens share a
-    #: name get separate journal entries. ``None`` for states written before it.
+    #: name get different marks. ``None`` for states written before it.
     resource: str | None = None
 
     def __init__(self, owner: str | None = None, resource: str | None = None) -> None:
@@ -181,7 +186,7 @@ class AccessTokenProvider(ResourceProvider):
         access level, and when a still-needed token was revoked; rotates
         in place when the planned expiry differs from the current one.
         """
-        self._settle_journal(_id, olds)
+        self._hold(_id, olds)
         replaces = self._replacing_changes(olds, news)
         changed = bool(replaces)
         planned = news.get("expires_at")
@@ -195,6 +200,8 @@ class AccessTokenProvider(ResourceProvider):
         for key in ("rotation_configuration", "validate_past_expiration_date"):
             if _plain(olds.get(key)) != _plain(news.get(key)):
                 changed = True
+        if olds.get(UNCONFIRMED_KEY):
+            changed = True  # the update revokes what a timed-out create attempt made, if it landed
         return DiffResult(changes=changed, replaces=replaces or None, delete_before_replace=False)
 
     def _replace_keys(self) -> tuple[str, ...]:
@@ -213,21 +220,29 @@ class AccessTokenProvider(ResourceProvider):
         if past is not None:
             raise GitLabTokenError(f"Not creating token {spec.name!r}: {past}.")
         api = gitlab_api.AccessTokenApi(self.kind, spec.parent)
-        answer = recovery.create_token(api, spec, expires_at, self._slot(spec.parent, spec.name))
+        answer, unconfirmed = recovery.create_token(api, spec, expires_at, self._owner_digest())
         outs = self._outputs(props, answer, token=answer.get("token"))
+        if unconfirmed:
+            outs[UNCONFIRMED_KEY] = unconfirmed
         return CreateResult(f"{spec.parent}:{outs['token_id']}", outs)
 
     # --- read ------------------------------------------------------------------------
 
     @_reported("refresh")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """One GET. Keeps ``token`` (GitLab never returns it again); a deleted token leaves the state."""
+        """One GET. Keeps ``token`` (GitLab never returns it again); a deleted token leaves the state.
+
+        After a create whose timed-out attempts were not seen landing, one
+        listing more revokes what they made since.
+        """
         parent, token_id = self._locate(id_, props)
-        answer = gitlab_api.AccessTokenApi(self.kind, parent).get(token_id)
-        self._settle_journal(id_, props)
+        self._hold(id_, props)
+        api = gitlab_api.AccessTokenApi(self.kind, parent)
+        answer = api.get(token_id)
         if answer is None:
             return ReadResult(None, {})
-        current = {k: v for k, v in props.items() if k != PROVIDER_KEY}
+        self._revoke_unconfirmed(api, props, answer)
+        current = {k: v for k, v in props.items() if k not in (PROVIDER_KEY, UNCONFIRMED_KEY)}
         current.setdefault(self.kind.parent, parent)
         return ReadResult(id_, self._outputs(current, answer, token=props.get("token")))
 
@@ -237,7 +252,10 @@ class AccessTokenProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Rotate in place to the expiry planned at preview, or record input changes that need no call."""
         spec = TokenSpec.from_checked(self.kind, news)
-        self._settle_journal(id_, olds)
+        self._hold(id_, olds)
+        parent, token_id = self._locate(id_, olds)
+        api = gitlab_api.AccessTokenApi(self.kind, parent)
+        self._revoke_unconfirmed(api, olds, {"id": token_id, "user_id": olds.get("user_id")})
         decision = decide(previous_token(olds), _wanted(news), clock.today())
         if decision.action is Action.REPLACE:
             raise GitLabTokenError(
@@ -245,21 +263,20 @@ class AccessTokenProvider(ResourceProvider):
                 f"run `pulumi up` again"
             )
         if decision.action is not Action.ROTATE:
-            kept = {k: v for k, v in olds.items() if k != PROVIDER_KEY and k not in input_keys(self.kind)}
+            kept = {k: v for k, v in olds.items()
+                    if k not in (PROVIDER_KEY, UNCONFIRMED_KEY) and k not in input_keys(self.kind)}
             kept.update({k: v for k, v in news.items() if k in input_keys(self.kind)})
             return UpdateResult(kept)
         # The planned date from check, never the clock: preview and update agree.
         expires_at = _planned_expiry(spec)
-        parent, token_id = self._locate(id_, olds)
         answer = recovery.rotate_token(
-            gitlab_api.AccessTokenApi(self.kind, parent),
+            api,
             token_id=token_id,
             bot_user_id=integral(olds.get("user_id")),
             name=str(olds.get("name") or spec.name),
             expires_at=expires_at,
             self_token=_self_rotation_token(olds),
-            spec=spec,
-            slot=self._slot(parent, spec.name),
+            owner=self._owner_digest(),
         )
         return UpdateResult(self._outputs(news, answer, token=answer.get("token")))
 
@@ -269,30 +286,29 @@ class AccessTokenProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """One DELETE (revoke). An already revoked or missing token counts as revoked."""
         parent, token_id = self._locate(id_, props)
+        self._hold(id_, props)
         gitlab_api.AccessTokenApi(self.kind, parent).revoke(token_id)
-        self._settle_journal(id_, props)
 
     # --- helpers ---------------------------------------------------------------------
 
-    def _slot(self, parent: str, name: str) -> journal.Slot:
-        """This resource's journal entry for the token ``name`` of ``parent`` on the configured GitLab."""
-        return journal.Slot(base_url=gitlab_api.current_settings().base_url, kind=self.kind.parent,
-                            parent=parent, name=name, owner=self.owner, resource=self.resource)
+    def _owner_digest(self) -> str:
+        """The owner part of this resource's ownership mark (see :mod:`.ownership`)."""
+        return ownership.owner_digest(self.owner, self.resource)
 
-    def _settle_journal(self, id_: str, props: Mapping[str, Any]) -> None:
-        """The engine holds this token in its state: forget a journal entry naming it.
-
-        Called by every operation that receives the state's outputs, so an
-        answered create stops being a candidate for adoption as soon as the
-        engine shows it persisted it. Never fails the operation.
-        """
+    def _hold(self, id_: str, props: Mapping[str, Any]) -> None:
+        """The engine holds this token in its state: no recovery in this process may take it."""
         try:
-            parent, token_id = self._locate(id_, props)
-            name = props.get("name")
-            if isinstance(name, str) and name:
-                self._slot(parent, name).settle(token_id)
-        except Exception:  # a safety net must not break the operation it guards
-            pass
+            ownership.hold(gitlab_api.current_settings().base_url, self._locate(id_, props)[1])
+        except GitLabTokenError:
+            pass  # an unreadable id fails the operation itself, with its own message
+
+    def _revoke_unconfirmed(self, api: gitlab_api.AccessTokenApi, props: Mapping[str, Any],
+                            held: Mapping[str, Any]) -> None:
+        """Revoke tokens that timed-out create attempts named in the state made after the create ended."""
+        attempts = props.get(UNCONFIRMED_KEY)
+        name = props.get("name")
+        if isinstance(attempts, (list, tuple)) and attempts and isinstance(name, str):
+            recovery.revoke_unconfirmed(api, name, [str(a) for a in attempts], keep=dict(held))
 
     def _locate(self, id_: str, props: Mapping[str, Any]) -> tuple[str, int]:
         """The parent and the *current* token id: the ``token_id`` output, else the id's suffix."""
@@ -323,7 +339,7 @@ class AccessTokenProvider(ResourceProvider):
             expires_at=answer.get("expires_at"),
             name=answer.get("name", outs.get("name")),
             scopes=list(answer.get("scopes") or outs.get("scopes") or []),
-            description=answer.get("description") or None,
+            description=ownership.user_description(answer.get("description")),
         )
         if level in catalogue.ACCESS_LEVEL_NAMES:
             outs["access_level"] = catalogue.ACCESS_LEVEL_NAMES[level]

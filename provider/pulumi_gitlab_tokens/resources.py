@@ -90,7 +90,8 @@ class _AccessTokenArgsBase:
     rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
     """Renew the token automatically; exclusive with ``expires_at``."""
     description: Optional[pulumi.Input[str]] = None
-    """Description shown in GitLab (at most 255 characters). Changing it replaces the token."""
+    """Description shown in GitLab (at most 223 characters: the provider's ownership mark takes 32 of
+    GitLab's 255). Changing it replaces the token."""
     validate_past_expiration_date: Optional[pulumi.Input[bool]] = None
     """Accepted for pulumi-gitlab compatibility; past dates are always rejected at preview."""
 
@@ -176,15 +177,15 @@ def _warn_about_old_config_keys() -> None:
 
 
 def _owner() -> str:
-    """The stack declaring the resource, for the provider's intent journal (see :mod:`.journal`)."""
+    """The stack declaring the resource, named in its tokens' ownership mark (see :mod:`.ownership`)."""
     return f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
 
 
 def _identity(resource_type: str, resource_name: str, opts: Optional[pulumi.ResourceOptions]) -> str:
     """The resource's type and name, after its parent's: stable from run to run, like its URN.
 
-    Keys the provider's intent journal per resource, so two resources whose
-    tokens share a name never take each other's entry. A URN names only the
+    Named in the ownership mark of the resource's tokens, so two resources
+    whose tokens share a name never take each other's tokens. A URN names only the
     parent's type; the parent's name is added too, which is as stable.
     """
     own = f"{resource_type}::{resource_name}"

@@ -10,6 +10,7 @@ from typing import Callable, Iterator
 
 import pytest
 from support.pulumi_cli import ENGINE_PROPERTY_DUMP, PROGRAMS, PulumiStack
+from support.postgres import Postgres, running_postgres
 from support.sandbox import Sandbox, running_sandbox
 
 
@@ -39,6 +40,13 @@ def sandbox() -> Iterator[Sandbox]:
     """One sandbox for the engine tests; each test works in groups and projects of its own."""
     with running_sandbox() as sb:
         yield sb
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """One PostgreSQL server for the tests of a shared state backend; each test makes its own database."""
+    with running_postgres() as server:
+        yield server
 
 
 @dataclass

@@ -34,6 +34,8 @@ def test_bench_runs_and_meets_the_api_call_targets(tmp_path):
             assert run.api_total == 0, f"the floor called GitLab during {operation}"
     per_token = {op: result.api_calls_per_token(op) for op in OPERATIONS}
     assert per_token == API_CALL_TARGETS  # create 1, no-op preview 0, refresh 1, destroy 1
+    listings = {op: result.listings_per_project(op) for op in OPERATIONS}
+    assert listings == {"up": 1, "preview": 0, "refresh": 0, "destroy": 0}, "one listing per project, at create"
     assert result.meets_api_targets()
 
     text = report.render([result], machine_info=report.machine(), version_info=report.versions(pulumi_executable()),

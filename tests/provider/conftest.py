@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_gitlab_tokens import config_keys, gitlab_api, journal, preview_checks
+from pulumi_gitlab_tokens import config_keys, gitlab_api, ownership, preview_checks, recovery
 
 
 @pytest.fixture(autouse=True)
-def fresh_settings(monkeypatch, tmp_path):
-    """Each test starts unconfigured, with no GitLab settings leaking in from the environment.
+def fresh_settings(monkeypatch):
+    """Each test starts unconfigured, with no GitLab settings leaking in from the environment,
+    and as a new run would: no token held, no parent listed yet.
 
-    The intent journal goes to the test's own directory, never the user's ~/.pulumi.
     The preview checks are off, so ``check`` asks no GitLab and every test counts
     only the calls of the operation it is about; ``test_preview_checks.py`` turns
     them back on (they are on by default for users).
@@ -18,9 +18,10 @@ def fresh_settings(monkeypatch, tmp_path):
                  config_keys.CI_SERVER_URL_ENV):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(config_keys.PREVIEW_CHECKS_ENV, "false")
-    monkeypatch.setenv(journal.JOURNAL_DIR_ENV, str(tmp_path / "journal"))
     gitlab_api.reset()
     preview_checks.reset()
+    ownership.forget_held()
+    recovery.forget_listings()
     yield
     gitlab_api.reset()
     preview_checks.reset()

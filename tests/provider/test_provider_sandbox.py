@@ -19,11 +19,11 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from pulumi_gitlab_tokens import GitLabTokenError, clock, gitlab_api, journal, kinds, recovery
+from pulumi_gitlab_tokens import GitLabTokenError, clock, gitlab_api, kinds, ownership, recovery
 from pulumi_gitlab_tokens.errors import CredentialMissingError
-from pulumi_gitlab_tokens.inputs import TokenSpec
 from pulumi_gitlab_tokens.provider import (
     AccessTokenProvider,
+    UNCONFIRMED_KEY,
     GroupAccessTokenProvider,
     ProjectAccessTokenProvider,
 )
@@ -33,6 +33,10 @@ START = "2026-03-01T12:00:00Z"
 TODAY = dt.date(2026, 3, 1)
 
 pytestmark = pytest.mark.timeout(120)
+
+
+#: The one listing of a project per run, at its first create, that finds what a dead run left.
+FIRST_LISTING = {"GET /projects/:id/access_tokens": 1}
 
 
 def day(offset: int) -> str:
@@ -214,7 +218,7 @@ def test_check_makes_no_call_even_for_bad_input(world):
 def test_create_is_one_post_with_secret_value_and_pulumi_gitlab_id(world):
     token = EngineLike(world, world.provider(), rotating(description="pulls images"))
     assert token.up() == "create"
-    assert world.calls() == {"POST /projects/:id/access_tokens": 1}
+    assert world.calls() == {"POST /projects/:id/access_tokens": 1, **FIRST_LISTING}
     outs = token.outs
     assert token.id == f"acme/app:{outs['token_id']}"
     assert outs["token"].startswith("glpat-")
@@ -239,7 +243,7 @@ def test_group_token_lifecycle(world):
     provider = world.provider(GroupAccessTokenProvider)
     token = EngineLike(world, provider, {"group": "acme", "name": "ci", "scopes": ["api"], "expires_at": day(30)})
     token.up()
-    assert world.calls() == {"POST /groups/:id/access_tokens": 1}
+    assert world.calls() == {"POST /groups/:id/access_tokens": 1, "GET /groups/:id/access_tokens": 1}
     assert token.id.startswith("acme:")
     assert token.refresh() and world.calls() == {"GET /groups/:id/access_tokens/:token_id": 1}
     token.destroy()
@@ -294,7 +298,7 @@ def test_a_credential_exported_with_a_trailing_newline_works(world, monkeypatch)
     # unstripped, requests refused the header with the value in its message.
     monkeypatch.setenv("GITLAB_TOKEN", world.sb.admin_token + "\n")
     assert EngineLike(world, world.provider(token=None), fixed()).up() == "create"
-    assert world.calls() == {"POST /projects/:id/access_tokens": 1}
+    assert world.calls() == {"POST /projects/:id/access_tokens": 1, **FIRST_LISTING}
 
 
 def test_lifetime_beyond_the_instance_limit_is_gitlabs_400_when_config_claims_more(world):
@@ -522,14 +526,20 @@ def test_a_self_rotate_token_rotated_outside_pulumi_never_trips_reuse_detection(
     world.clocks.days_later(24)
     if not admin:
         token.provider = world.provider(token=None)
-    err = world.expect_error(token.up)  # a scheduled up without --refresh
     if admin:
-        assert err.status == 400 and "run `pulumi refresh`" in str(err)
-        assert world.calls() == {"POST /projects/:id/access_tokens/:token_id/rotate": 1}
+        # The successor carries this resource's mark and bot user: it is this resource's token,
+        # and the rotation goes on from it, by id (never with the stale value).
+        assert token.up() == "update"
+        assert world.calls() == {"POST /projects/:id/access_tokens/:token_id/rotate": 2,
+                                 "GET /projects/:id/access_tokens": 1}
+        (live,) = world.active_tokens()
+        assert live["id"] == token.outs["token_id"] and live["user_id"] == human["user_id"]
+        assert authenticates_as(world.sb, token.outs["token"]) == live["id"], "the token family survives"
     else:
+        err = world.expect_error(token.up)  # a scheduled up without --refresh
         assert str(err).startswith("Token 'deploy-bot' (id ") and "no longer authenticates as itself" in str(err)
         assert world.calls() == {"GET /personal_access_tokens/self": 1}, "no rotate call with a stale value"
-    assert authenticates_as(world.sb, human["token"]) == human["id"], "the token family survives"
+        assert authenticates_as(world.sb, human["token"]) == human["id"], "the token family survives"
 
 
 def test_a_self_rotation_that_died_is_finished_by_id_never_by_the_stale_value(world):
@@ -544,7 +554,7 @@ def test_a_self_rotation_that_died_is_finished_by_id_never_by_the_stale_value(wo
     assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
 
 
-def test_a_self_rotation_that_died_without_an_admin_credential_is_refused_before_any_call(world):
+def test_a_self_rotation_that_died_without_an_admin_credential_is_refused_before_any_rotate(world):
     token = EngineLike(world, world.provider(), rotating(scopes=["self_rotate", "read_api"]))
     token.up()
     token.up()
@@ -552,8 +562,8 @@ def test_a_self_rotation_that_died_without_an_admin_credential_is_refused_before
     successor = _died_mid_rotation(world, token)
     token.provider = world.provider(token=None)
     err = world.expect_error(token.up)
-    assert "died while rotating token 'deploy-bot'" in str(err) and "set gitlab:token" in str(err)
-    assert world.calls() == {}
+    assert "no longer authenticates as itself" in str(err) and "Set gitlab:token" in str(err)
+    assert world.calls() == {"GET /personal_access_tokens/self": 1}, "asking is harmless; rotating would not be"
     assert authenticates_as(world.sb, successor["token"]) == successor["id"], "the token family survives"
 
 
@@ -689,45 +699,75 @@ def test_unreachable_gitlab_is_a_clear_error(world):
     assert str(err).startswith("Could not reach GitLab at http://127.0.0.1:9 on GET /projects/acme%2Fapp/access_tokens/1")
 
 
-# --- a create that died with its process (the intent journal) --------------------------------
+# --- ownership marks: what a dead run or a late answer left -------------------------------------
+
+
+def new_run() -> None:
+    """What a new ``pulumi`` run (a fresh provider process) knows: nothing held, nothing listed."""
+    ownership.forget_held()
+    recovery.forget_listings()
+
+
+def _declared(world: World, resource_name: str, stack: str = "org/app/dev") -> AccessTokenProvider:
+    """A provider as the resource class makes it: naming its stack and its resource."""
+    provider = world.provider()
+    provider.owner, provider.resource = stack, f"pulumi-python:dynamic/gitlab:ProjectAccessToken::{resource_name}"
+    return provider
+
+
+def _post(world: World, news: dict[str, Any], description: str | None) -> dict:
+    """A token made straight through the API, as a dead run, another stack or a person would."""
+    body = {"name": news["name"], "scopes": news["scopes"], "access_level": 30, "expires_at": day(30)}
+    if description is not None:
+        body["description"] = description
+    made = world.sb.api("POST", f"/projects/{world.project['id']}/access_tokens", body, expect=201)
+    world.values.add(made["token"])
+    return made
 
 
 def _died_mid_create(world: World, provider: AccessTokenProvider, news: dict[str, Any]) -> dict:
-    """What a SIGKILL during create leaves: the intent written, the token committed, no answer."""
+    """What a SIGKILL during create leaves: a token GitLab committed with this resource's mark, no state."""
     checked = provider.check({}, dict(news)).inputs
-    spec = TokenSpec.from_checked(provider.kind, checked)
-    provider._slot(spec.parent, spec.name).write(journal.Intent(
-        started=clock.now(), scopes=tuple(sorted(spec.scopes)), access_level=spec.access_level_value,
-        description=spec.description, expires_at=checked["expires_at"],
-    ))
-    orphan = world.sb.api("POST", f"/projects/{world.project['id']}/access_tokens", {
-        "name": spec.name, "scopes": list(spec.scopes), "access_level": spec.access_level_value,
-        "expires_at": checked["expires_at"],
-    }, expect=201)
-    world.values.add(orphan["token"])
+    mark = ownership.new_mark(provider._owner_digest())
+    orphan = _post(world, checked, ownership.marked(checked.get("description"), mark))
     world.calls()
     return orphan
 
 
-def test_create_writes_its_intent_and_the_next_diff_forgets_it(world):
-    provider = world.provider()
-    token = EngineLike(world, provider, rotating())
+def test_a_create_marks_its_token_and_lists_the_parent_once_per_run(world):
+    provider = _declared(world, "deploy-bot")
+    token = EngineLike(world, provider, rotating(description="deploys the app"))
     token.up()
-    assert world.calls() == {"POST /projects/:id/access_tokens": 1}, "the journal adds no API call"
-    entry = provider._slot("acme/app", "deploy-bot").read()
-    assert entry is not None and entry.token_id == token.outs["token_id"]
-    assert token.up() == "same"  # the engine's diff shows the state holds the token
-    assert provider._slot("acme/app", "deploy-bot").read() is None
+    assert world.calls() == {"GET /projects/:id/access_tokens": 1, "POST /projects/:id/access_tokens": 1}
+    other = EngineLike(world, _declared(world, "other"), rotating(name="other"))
+    other.up()
+    assert world.calls() == {"POST /projects/:id/access_tokens": 1}, "one listing per project per run"
+    (live,) = world.active_tokens("deploy-bot")
+    user_part, mark = ownership.parse(live["description"])
+    assert user_part == "deploys the app" and mark is not None and mark.owner == provider._owner_digest()
+    assert token.outs["description"] == "deploys the app", "the output is what the user wrote"
+    assert token.refresh() and token.outs["description"] == "deploys the app"
+    assert token.up() == "same"
+    assert world.calls() == {"GET /projects/:id/access_tokens/:token_id": 1}
 
 
-def test_a_create_that_died_is_adopted_by_rotation_not_duplicated(world):
+def test_a_description_without_room_for_the_mark_is_a_preview_error(world):
     provider = world.provider()
+    failures = provider.check({}, rotating(description="x" * 224)).failures
+    assert [f.property for f in failures] == ["description"]
+    assert "255" in failures[0].reason and "room for 223" in failures[0].reason
+    assert provider.check({}, rotating(description="x" * 223)).failures == []
+    assert world.calls() == {}
+
+
+def test_a_create_that_died_is_adopted_by_rotation_on_a_new_run(world):
+    provider = _declared(world, "deploy-bot")
     orphan = _died_mid_create(world, provider, rotating())
+    new_run()
     token = EngineLike(world, provider, rotating())
     token.up()
-    calls = world.calls()
-    assert "POST /projects/:id/access_tokens" not in calls, calls
-    assert calls["POST /projects/:id/access_tokens/:token_id/rotate"] == 1
+    assert world.calls() == {"GET /projects/:id/access_tokens": 1,
+                             "POST /projects/:id/access_tokens/:token_id/rotate": 1}
     (live,) = world.active_tokens()
     assert live["id"] == token.outs["token_id"] and live["user_id"] == orphan["user_id"]
     assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
@@ -735,8 +775,9 @@ def test_a_create_that_died_is_adopted_by_rotation_not_duplicated(world):
 
 
 def test_a_create_that_died_with_other_inputs_has_its_orphan_revoked(world):
-    provider = world.provider()
+    provider = _declared(world, "deploy-bot")
     orphan = _died_mid_create(world, provider, rotating())
+    new_run()
     token = EngineLike(world, provider, rotating(scopes=["read_api"]))
     token.up()
     calls = world.calls()
@@ -747,31 +788,99 @@ def test_a_create_that_died_with_other_inputs_has_its_orphan_revoked(world):
     assert authenticates_as(world.sb, orphan["token"]) is None
 
 
-def test_a_create_that_died_before_committing_costs_one_listing(world):
-    provider = world.provider()
-    _died_mid_create(world, provider, rotating())
-    world.sb.api("DELETE", f"/projects/{world.project['id']}/access_tokens/{world.active_tokens()[0]['id']}")
+def test_tokens_of_others_are_never_adopted_or_revoked_however_alike(world):
+    """Same name and spec: another stack's, another resource's, an unmarked and a lookalike token."""
+    ours = _declared(world, "deploy-bot")
+    alike = rotating()
+    foreign_stack = ownership.new_mark(_declared(world, "deploy-bot", stack="org/app/prod")._owner_digest())
+    other_resource = ownership.new_mark(_declared(world, "deploy-bot-2")._owner_digest())
+    ours_digest = ours._owner_digest()
+    others = [
+        _post(world, alike, ownership.marked(None, foreign_stack)),
+        _post(world, alike, ownership.marked(None, other_resource)),
+        _post(world, alike, None),
+        _post(world, alike, f"[pgt:{ours_digest}.0000000] written by hand"),
+        _post(world, alike, f"[pgt:{ours_digest.upper()}.00000000]"),
+    ]
     world.calls()
-    token = EngineLike(world, provider, rotating())
+    new_run()
+    token = EngineLike(world, ours, alike)
     token.up()
     assert world.calls() == {"GET /projects/:id/access_tokens": 1, "POST /projects/:id/access_tokens": 1}
-    assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
+    for made in others:
+        assert authenticates_as(world.sb, made["token"]) == made["id"]
+    assert len(world.active_tokens("deploy-bot")) == len(others) + 1
 
 
-def test_another_stacks_entry_is_not_this_stacks(world):
-    ours, theirs = world.provider(), world.provider()
-    ours.owner, theirs.owner = "org/app/prod", "org/app/dev"
-    _died_mid_create(world, theirs, rotating())
-    EngineLike(world, ours, rotating()).up()
-    assert world.calls() == {"POST /projects/:id/access_tokens": 1}, "another stack's journal must not be read"
+def test_a_lost_create_answer_never_takes_another_stacks_token(world):
+    """Two stacks of one program; the second loses every create answer after GitLab committed."""
+    a = EngineLike(world, _declared(world, "deploy-bot", stack="org/app/prod"), rotating())
+    a.up()
+    new_run()
+    world.sb.set_faults(drop_after_commit=["create"], drop_rate=1.0)
+    b = EngineLike(world, _declared(world, "deploy-bot", stack="org/app/dev"), rotating())
+    b.up()
+    world.sb.clear_faults()
+    assert authenticates_as(world.sb, a.outs["token"]) == a.outs["token_id"], "A's token was taken"
+    assert authenticates_as(world.sb, b.outs["token"]) == b.outs["token_id"] != a.outs["token_id"]
+    assert sorted(t["id"] for t in world.active_tokens()) == sorted([a.outs["token_id"], b.outs["token_id"]])
+
+
+def test_a_create_that_lands_after_the_timeout_is_revoked_by_the_next_up(world, monkeypatch):
+    late: list[dict[str, Any]] = []
+    real_create = gitlab_api.AccessTokenApi.create
+
+    def time_out_the_first(api, **kwargs):  # the first POST commits only after the provider gave up
+        if not late:
+            late.append(kwargs)
+            raise gitlab_api.AnswerLost("test", in_flight=True)
+        return real_create(api, **kwargs)
+
+    monkeypatch.setattr(gitlab_api.AccessTokenApi, "create", time_out_the_first)
+    monkeypatch.setattr(recovery, "RETRY_PAUSE_SECONDS", 0)
+    token = EngineLike(world, _declared(world, "deploy-bot"), rotating())
+    token.up()
+    assert token.outs[UNCONFIRMED_KEY] == [ownership.parse(late[0]["description"])[1].text()]
+    landed = real_create(gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app"), **late[0])
+    world.values.add(landed["token"])
     assert len(world.active_tokens()) == 2
+    world.calls()
+    new_run()
+    assert token.up() == "update", "the state names an unconfirmed attempt: the next up looks"
+    assert world.calls() == {"GET /projects/:id/access_tokens": 1, "DELETE /projects/:id/access_tokens/:token_id": 1}
+    assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
+    assert UNCONFIRMED_KEY not in token.outs
+    assert token.up() == "same"
 
 
-def _declared(world: World, resource_name: str) -> AccessTokenProvider:
-    """A provider as the resource class makes it: naming its stack and its resource."""
-    provider = world.provider()
-    provider.owner, provider.resource = "org/app/dev", f"pulumi-python:dynamic/gitlab:ProjectAccessToken::{resource_name}"
-    return provider
+def test_a_refresh_also_revokes_a_late_landing(world, monkeypatch):
+    late: list[dict[str, Any]] = []
+    real_create = gitlab_api.AccessTokenApi.create
+
+    def time_out_the_first(api, **kwargs):
+        if not late:
+            late.append(kwargs)
+            raise gitlab_api.AnswerLost("test", in_flight=True)
+        return real_create(api, **kwargs)
+
+    monkeypatch.setattr(gitlab_api.AccessTokenApi, "create", time_out_the_first)
+    monkeypatch.setattr(recovery, "RETRY_PAUSE_SECONDS", 0)
+    token = EngineLike(world, _declared(world, "deploy-bot"), rotating())
+    token.up()
+    world.values.add(real_create(gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app"), **late[0])["token"])
+    new_run()
+    assert token.refresh() and UNCONFIRMED_KEY not in token.outs
+    assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
+    assert authenticates_as(world.sb, token.outs["token"]) == token.outs["token_id"]
+
+
+def test_a_dropped_answer_leaves_nothing_to_confirm(world):
+    world.sb.set_faults(drop_after_commit=["create"], drop_rate=1.0)
+    token = EngineLike(world, _declared(world, "deploy-bot"), rotating())
+    token.up()
+    world.sb.clear_faults()
+    assert UNCONFIRMED_KEY not in token.outs, "GitLab finished a dropped request: nothing can land later"
+    assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
 
 
 @pytest.mark.parametrize("b_scopes", [["read_api"], ["read_repository"]], ids=["same spec", "other scopes"])
@@ -779,48 +888,31 @@ def test_two_resources_whose_tokens_share_a_name_keep_both(world, b_scopes):
     a = EngineLike(world, _declared(world, "ci-a"), fixed())
     b = EngineLike(world, _declared(world, "ci-b"), fixed(scopes=b_scopes))
     a.up()
+    new_run()
     world.calls()
     b.up()
-    assert world.calls() == {"POST /projects/:id/access_tokens": 1}, "B's create must not see A's entry"
+    assert world.calls() == {"GET /projects/:id/access_tokens": 1, "POST /projects/:id/access_tokens": 1}
     assert a.refresh() and a.outs["revoked"] is False
     assert authenticates_as(world.sb, a.outs["token"]) == a.outs["token_id"]
     assert authenticates_as(world.sb, b.outs["token"]) == b.outs["token_id"]
 
 
-def test_a_lost_create_answer_never_takes_a_token_another_resource_holds(world, monkeypatch):
-    a = EngineLike(world, _declared(world, "ci-a"), fixed())
-    a.up()
-    real_create, lost = gitlab_api.AccessTokenApi.create, []
-
-    def lose_the_first(api, **kwargs):  # nothing committed, answer lost: A's token is the only match
-        if not lost:
-            lost.append(True)
-            raise gitlab_api.AnswerLost("test")
-        return real_create(api, **kwargs)
-
-    monkeypatch.setattr(gitlab_api.AccessTokenApi, "create", lose_the_first)
-    monkeypatch.setattr(recovery, "RETRY_PAUSE_SECONDS", 0)
-    b = EngineLike(world, _declared(world, "ci-b"), fixed())
-    b.up()
-    assert authenticates_as(world.sb, a.outs["token"]) == a.outs["token_id"], "A's token was taken"
-    assert authenticates_as(world.sb, b.outs["token"]) == b.outs["token_id"] != a.outs["token_id"]
-    assert len(world.active_tokens("ci")) == 2
-
-
-def test_a_refused_create_leaves_no_entry(world):
-    provider = world.provider()
-    world.expect_error(provider.create, provider.check({}, rotating(project="acme/missing")).inputs)
-    assert provider._slot("acme/missing", "deploy-bot").read() is None
+def test_a_replacement_never_revokes_the_token_it_replaces_before_the_engine_does(world):
+    token = EngineLike(world, _declared(world, "deploy-bot"), rotating())
+    token.up()
+    new_run()
+    old = dict(token.outs)
+    world.calls()
+    assert token.up(rotating(scopes=["read_api"])) == "replace"
+    calls = world.calls()
+    assert calls == {"GET /projects/:id/access_tokens": 1, "POST /projects/:id/access_tokens": 1,
+                     "DELETE /projects/:id/access_tokens/:token_id": 1}, "the old token is revoked once, by delete"
+    assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]] != [old["token_id"]]
 
 
 def _died_mid_rotation(world: World, token: EngineLike) -> dict:
-    """What a SIGKILL during a rotation leaves: its intent written, GitLab rotated, no answer."""
+    """What a SIGKILL during a rotation leaves: GitLab rotated, no answer reached the state."""
     planned = token.check()
-    spec = TokenSpec.from_checked(token.provider.kind, planned)
-    token.provider._slot(spec.parent, spec.name).write(journal.Intent(
-        started=clock.now(), scopes=tuple(sorted(spec.scopes)), access_level=spec.access_level_value,
-        description=spec.description, expires_at=planned["expires_at"],
-    ))
     successor = world.sb.api(
         "POST", f"/projects/{world.project['id']}/access_tokens/{token.outs['token_id']}/rotate",
         {"expires_at": planned["expires_at"]}, expect=200)
@@ -830,25 +922,26 @@ def _died_mid_rotation(world: World, token: EngineLike) -> dict:
 
 
 def test_a_rotation_that_died_is_finished_by_the_next_up(world):
-    token = EngineLike(world, world.provider(), rotating())
+    token = EngineLike(world, _declared(world, "deploy-bot"), rotating())
     token.up()
     world.clocks.days_later(24)
     successor = _died_mid_rotation(world, token)
+    new_run()
     assert token.up() == "update"
     (live,) = world.active_tokens()
     assert live["id"] == token.outs["token_id"] != successor["id"]
     assert live["user_id"] == successor["user_id"], "the bot user is kept"
     assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
-    assert authenticates_as(world.sb, successor["token"]) is None, "the unheld successor is revoked"
+    assert authenticates_as(world.sb, successor["token"]) is None, "the unheld successor is rotated away"
     assert token.up() == "same"
-    assert token.provider._slot("acme/app", "deploy-bot").read() is None
 
 
 def test_a_rotation_that_died_then_a_refresh_is_adopted_by_the_replacement(world):
-    token = EngineLike(world, world.provider(), rotating())
+    token = EngineLike(world, _declared(world, "deploy-bot"), rotating())
     token.up()
     world.clocks.days_later(24)
     successor = _died_mid_rotation(world, token)
+    new_run()
     assert token.refresh() and token.outs["revoked"] is True
     assert token.up() == "replace"
     calls = world.calls()
@@ -860,61 +953,29 @@ def test_a_rotation_that_died_then_a_refresh_is_adopted_by_the_replacement(world
 
 
 def test_a_run_killed_after_its_rotation_was_answered_is_finished_by_the_next_up(world):
-    token = EngineLike(world, world.provider(), rotating())
-    token.up()
+    token = EngineLike(world, _declared(world, "deploy-bot"), rotating())
     token.up()
     world.clocks.days_later(24)
     lost = token.provider.update(token.id, token.outs, token.check())  # the engine dies before saving it
     world.values.add(lost.outs["token"])
     world.calls()
+    new_run()
     assert token.up() == "update"
-    assert world.calls() == {"GET /projects/:id/access_tokens/:token_id": 1,
-                             "POST /projects/:id/access_tokens/:token_id/rotate": 1}
     (live,) = world.active_tokens()
     assert live["id"] == token.outs["token_id"] and live["user_id"] == lost.outs["user_id"]
-    assert authenticates_as(world.sb, lost.outs["token"]) is None, "the unheld successor is revoked"
+    assert authenticates_as(world.sb, lost.outs["token"]) is None, "the unheld successor is rotated away"
     assert token.up() == "same"
-    assert token.provider._slot("acme/app", "deploy-bot").read() is None
 
 
-def test_a_refused_rotation_leaves_no_entry(world):
-    token = EngineLike(world, world.provider(), fixed())
+def test_a_token_revoked_outside_pulumi_is_not_mistaken_for_a_dead_rotation(world):
+    token = EngineLike(world, _declared(world, "deploy-bot"), rotating())
     token.up()
-    token.up()  # settles the create's entry
-    gitlab_api.configure(  # the config claims a longer lifetime than the instance allows
-        gitlab_api.Settings(base_url=world.sb.base_url, token=world.sb.admin_token, max_lifetime_days=400))
-    err = world.expect_error(token.up, fixed(expires_at=day(390)))
-    assert err.status == 400
-    assert token.provider._slot("acme/app", "ci").read() is None
-
-
-def test_a_refused_rotation_keeps_what_a_dead_run_left(world):
-    token = EngineLike(world, world.provider(), fixed())
-    token.up()
-    token.up()
-    lost = token.provider.update(token.id, token.outs, token.check(fixed(expires_at=day(45))))  # engine dies
-    world.values.add(lost.outs["token"])
-    slot = token.provider._slot("acme/app", "ci")
-    left = slot.read()
-    assert left is not None and left.token_id == lost.outs["token_id"]
-    gitlab_api.configure(
-        gitlab_api.Settings(base_url=world.sb.base_url, token=world.sb.admin_token, max_lifetime_days=400))
-    assert world.expect_error(token.up, fixed(expires_at=day(390))).status == 400
-    assert slot.read() == left, "the entry naming the unheld successor must survive a refusal"
-
-
-def test_a_normal_rotation_writes_and_settles_its_entry(world):
-    token = EngineLike(world, world.provider(), rotating())
-    token.up()
-    token.up()  # settles the create's entry
+    world.sb.api("DELETE", f"/projects/{world.project['id']}/access_tokens/{token.outs['token_id']}")
     world.clocks.days_later(24)
-    world.calls()
-    assert token.up() == "update"
-    assert world.calls() == {"POST /projects/:id/access_tokens/:token_id/rotate": 1}
-    entry = token.provider._slot("acme/app", "deploy-bot").read()
-    assert entry is not None and entry.token_id == token.outs["token_id"]
-    assert token.up() == "same"
-    assert token.provider._slot("acme/app", "deploy-bot").read() is None
+    new_run()
+    err = world.expect_error(token.up)
+    assert err.status == 400 and "already revoked" in str(err)
+    assert world.active_tokens() == []
 
 
 # --- listing ---------------------------------------------------------------------------------------

@@ -501,7 +501,7 @@ def test_project_token_resource_type_inputs_and_secret_token(mocks):
 
 
 @pulumi.runtime.test
-def test_each_resource_names_itself_to_its_provider_for_the_journal(mocks):
+def test_each_resource_names_itself_to_its_provider_for_the_ownership_mark(mocks):
     class Team(pulumi.ComponentResource):
         def __init__(self, name: str) -> None:
             super().__init__("acme:index:Team", name)

@@ -82,7 +82,8 @@ def test_create_read_delete_build_no_project_and_look_nothing_up(parent_objects_
         measure("delete", lambda i: provider.delete(created[i].id, created[i].outs))
 
     assert calls == {
-        "create": {"POST /api/v4/projects/:id/access_tokens": size},
+        # One listing per project per run (each project here gets one create), to find what a dead run left.
+        "create": {"POST /api/v4/projects/:id/access_tokens": size, "GET /api/v4/projects/:id/access_tokens": size},
         "read": {"GET /api/v4/projects/:id/access_tokens/:token_id": size},
         "delete": {"DELETE /api/v4/projects/:id/access_tokens/:token_id": size},
     }

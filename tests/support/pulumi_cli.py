@@ -90,6 +90,8 @@ class PulumiStack:
     stack: str = "test"
     extra_env: dict[str, str] = field(default_factory=dict)
     transcript: list[Result] = field(default_factory=list)
+    #: False for a stack that already exists in the backend (a new CI runner): select it instead.
+    init: bool = True
 
     def __post_init__(self) -> None:
         self.dir = self.work / "program"
@@ -97,7 +99,7 @@ class PulumiStack:
             shutil.copytree(self.program, self.dir, ignore=shutil.ignore_patterns("__pycache__", "venv", ".venv"))
         (self.work / "state").mkdir(parents=True, exist_ok=True)
         (self.work / "home").mkdir(parents=True, exist_ok=True)
-        self.run("stack", "init", self.stack)
+        self.run("stack", "init" if self.init else "select", self.stack)
 
     @property
     def env(self) -> dict[str, str]:
