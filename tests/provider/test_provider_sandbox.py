@@ -826,7 +826,8 @@ def test_a_lost_create_answer_never_takes_another_stacks_token(world):
     assert sorted(t["id"] for t in world.active_tokens()) == sorted([a.outs["token_id"], b.outs["token_id"]])
 
 
-def test_a_create_that_lands_after_the_timeout_is_revoked_by_the_next_up(world, monkeypatch):
+def _up_whose_create_lands_late(world, monkeypatch) -> tuple[EngineLike, dict[str, Any]]:
+    """An ``up`` whose first POST times out in the client, and that POST then committing in GitLab."""
     late: list[dict[str, Any]] = []
     real_create = gitlab_api.AccessTokenApi.create
 
@@ -840,9 +841,14 @@ def test_a_create_that_lands_after_the_timeout_is_revoked_by_the_next_up(world, 
     monkeypatch.setattr(recovery, "RETRY_PAUSE_SECONDS", 0)
     token = EngineLike(world, _declared(world, "deploy-bot"), rotating())
     token.up()
-    assert token.outs[UNCONFIRMED_KEY] == [ownership.parse(late[0]["description"])[1].text()]
     landed = real_create(gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app"), **late[0])
     world.values.add(landed["token"])
+    return token, late[0]
+
+
+def test_a_create_that_lands_after_the_timeout_is_revoked_by_the_next_up(world, monkeypatch):
+    token, late = _up_whose_create_lands_late(world, monkeypatch)
+    assert token.outs[UNCONFIRMED_KEY] == [ownership.parse(late["description"])[1].text()]
     assert len(world.active_tokens()) == 2
     world.calls()
     new_run()
@@ -854,20 +860,7 @@ def test_a_create_that_lands_after_the_timeout_is_revoked_by_the_next_up(world, 
 
 
 def test_a_refresh_also_revokes_a_late_landing(world, monkeypatch):
-    late: list[dict[str, Any]] = []
-    real_create = gitlab_api.AccessTokenApi.create
-
-    def time_out_the_first(api, **kwargs):
-        if not late:
-            late.append(kwargs)
-            raise gitlab_api.AnswerLost("test", in_flight=True)
-        return real_create(api, **kwargs)
-
-    monkeypatch.setattr(gitlab_api.AccessTokenApi, "create", time_out_the_first)
-    monkeypatch.setattr(recovery, "RETRY_PAUSE_SECONDS", 0)
-    token = EngineLike(world, _declared(world, "deploy-bot"), rotating())
-    token.up()
-    world.values.add(real_create(gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app"), **late[0])["token"])
+    token, _ = _up_whose_create_lands_late(world, monkeypatch)
     new_run()
     assert token.refresh() and UNCONFIRMED_KEY not in token.outs
     assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
