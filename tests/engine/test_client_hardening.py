@@ -59,8 +59,16 @@ def test_a_missing_ca_bundle_is_named_at_configure(gitlab_stack, tmp_path):
     assert gs.sandbox.counters().get("total", 0) == 0
 
 
-def test_up_through_a_redirecting_address_fails_and_the_real_gitlab_never_sees_the_credential(make_stack):
+# With the early checks on, the first request is the preview's ``GET /user``; off, the create's one listing
+# of the project (recovery of a dead run's tokens) before its POST. Either way the credential stays home.
+@pytest.mark.parametrize(("preview_checks", "first_request"), [
+    ("true", ("GET", "GET /user")),
+    ("false", ("GET", "GET /projects/acme%2Fapp/access_tokens")),
+])
+def test_up_through_a_redirecting_address_fails_and_the_real_gitlab_never_sees_the_credential(
+        make_stack, preview_checks, first_request):
     """gitlab:baseUrl answers 307 to a real GitLab on another host that would accept the credential."""
+    method, route = first_request
     with running_sandbox(extra_args=["--host", "127.0.0.2"]) as other:
         group = other.create_group("acme")
         other.create_project("app", group["id"])
@@ -74,10 +82,11 @@ def test_up_through_a_redirecting_address_fails_and_the_real_gitlab_never_sees_t
             stack.config_set("gitlab:baseUrl", redirector.url)
             stack.config_set("gitlab:token", other.admin_token, secret=True)
             stack.config_set("project", "acme/app")
+            stack.config_set("gitlab-tokens:previewChecks", preview_checks)
             result = stack.up(check=False)
-            assert [r.method for r in redirector.requests] == ["POST"]
+            assert [r.method for r in redirector.requests] == [method]
         assert result.returncode != 0
-        assert "answered 307 Temporary Redirect on POST /projects/acme%2Fapp/access_tokens" in result.output, result
+        assert f"answered 307 Temporary Redirect on {route}" in result.output, result
         assert f"Set gitlab:baseUrl to the final address ({other.base_url})" in result.output
         assert other.counters().get("total", 0) == 0, "the other host got a request"
         assert other.admin_token not in stack.everything_printed()
