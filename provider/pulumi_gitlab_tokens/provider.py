@@ -12,7 +12,8 @@ about to be created, the preview checks' GETs, once per process per credential
 and per project or group), ``diff`` 0, ``create`` 1 POST (plus one listing per
 project or group per run, shared by every create there, to find what a dead run
 left), ``read`` 1 GET,
-``update`` 1 POST (rotate) or none, ``delete`` 1 DELETE.
+``update`` 1 POST (rotate) or none (a token GitLab deleted: the rotate, one
+GET, then a create), ``delete`` 1 DELETE.
 
 Ids. The resource id is ``"<project or group as given>:<token id>"``,
 pulumi-gitlab's import id, taken at creation. Rotation gives the token a new
@@ -213,6 +214,11 @@ class AccessTokenProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         """One POST. Returns id ``"<parent>:<token id>"`` and the outputs, ``token`` included."""
         spec = TokenSpec.from_checked(self.kind, props)
+        outs = self._create_token(spec, props)
+        return CreateResult(f"{spec.parent}:{outs['token_id']}", outs)
+
+    def _create_token(self, spec: TokenSpec, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Mint the token ``spec`` describes (recovering lost answers); the outputs."""
         expires_at = _planned_expiry(spec)
         # A replacement keeps the date applied to the old token, which may have
         # passed; GitLab would mint a token that is already expired.
@@ -224,7 +230,7 @@ class AccessTokenProvider(ResourceProvider):
         outs = self._outputs(props, answer, token=answer.get("token"))
         if unconfirmed:
             outs[UNCONFIRMED_KEY] = unconfirmed
-        return CreateResult(f"{spec.parent}:{outs['token_id']}", outs)
+        return outs
 
     # --- read ------------------------------------------------------------------------
 
@@ -250,7 +256,12 @@ class AccessTokenProvider(ResourceProvider):
 
     @_reported("update")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Rotate in place to the expiry planned at preview, or record input changes that need no call."""
+        """Rotate in place to the expiry planned at preview, or record input changes that need no call.
+
+        A token GitLab deleted (its retention window passed, see :class:`.recovery.TokenGone`)
+        cannot be rotated: a new token is created instead, with a new bot user, as a
+        replacement would. The resource id keeps naming the first token, as after any rotation.
+        """
         spec = TokenSpec.from_checked(self.kind, news)
         self._hold(id_, olds)
         parent, token_id = self._locate(id_, olds)
@@ -269,15 +280,18 @@ class AccessTokenProvider(ResourceProvider):
             return UpdateResult(kept)
         # The planned date from check, never the clock: preview and update agree.
         expires_at = _planned_expiry(spec)
-        answer = recovery.rotate_token(
-            api,
-            token_id=token_id,
-            bot_user_id=integral(olds.get("user_id")),
-            name=str(olds.get("name") or spec.name),
-            expires_at=expires_at,
-            self_token=_self_rotation_token(olds),
-            owner=self._owner_digest(),
-        )
+        try:
+            answer = recovery.rotate_token(
+                api,
+                token_id=token_id,
+                bot_user_id=integral(olds.get("user_id")),
+                name=str(olds.get("name") or spec.name),
+                expires_at=expires_at,
+                self_token=_self_rotation_token(olds),
+                owner=self._owner_digest(),
+            )
+        except recovery.TokenGone:
+            return UpdateResult(self._create_token(spec, news))
         return UpdateResult(self._outputs(news, answer, token=answer.get("token")))
 
     # --- delete ----------------------------------------------------------------------

@@ -44,6 +44,17 @@ Lost or interrupted rotate
     token shows as revoked, the next ``up`` replaces it, and the
     replacement's create adopts the successor as above.
 
+A token GitLab deleted
+    GitLab deletes an inactive token family and its bot user once it has
+    been expired or revoked for the instance's retention window
+    (``inactive_resource_access_tokens_delete_after_days``, 30 by default).
+    Rotating it by id then answers a bare ``404 Not Found`` to an
+    administrator and ``401`` to anyone else (``lib/api/resource_access_tokens.rb``
+    tells only admins that a token does not exist), the same words as other
+    failures. So a 401 or 404 on rotate is checked with one GET of the token:
+    if GitLab says the token does not exist, :class:`TokenGone` is raised, and
+    the update creates a new token instead (see ``provider.update``).
+
 Lost self-rotation
     The same, with one rule more: the old token is never used again once it
     may be revoked. Authenticating a rotation with a revoked token triggers
@@ -69,6 +80,10 @@ from .ownership import Mark
 
 MAX_ATTEMPTS = 6
 RETRY_PAUSE_SECONDS = 0.5
+
+
+class TokenGone(GitLabTokenError):
+    """The token to rotate no longer exists in GitLab (its project or group does)."""
 
 
 def create_token(api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, owner: str) -> tuple[dict[str, Any], list[str]]:
@@ -310,6 +325,14 @@ def _rotate_token(
         except AnswerLost:
             pass
         except GitLabTokenError as err:
+            if self_token is None and err.status in (401, 404) and api.get(current) is None:
+                raise TokenGone(
+                    f"Token {name!r} (id {current}) no longer exists in GitLab: GitLab deletes an inactive "
+                    f"token family and its bot user once it has been expired or revoked for the instance's "
+                    f"retention window (30 days by default), and rotation cannot bring it back. Run `pulumi "
+                    f"refresh`, then `pulumi up` creates a new token, with a new bot user",
+                    status=err.status, gitlab_message=err.gitlab_message,
+                ) from None
             # A retry racing a lost attempt that landed late, or a run that died
             # after GitLab rotated: either way, look for the successor.
             already_revoked = err.status == 400 and "already revoked" in (err.gitlab_message or "").lower()

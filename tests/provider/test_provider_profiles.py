@@ -62,3 +62,62 @@ def test_create_sends_an_expiry_and_passes_the_level_error_on_in_both_versions(s
     expected = ("contains permissions not held by the creating user" if sandbox.gitlab_version == "19.2"
                 else "Could not provision owner access to project access token")
     assert expected in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("credential", ["admin", "maintainer"])
+def test_an_update_of_a_token_deleted_by_retention_creates_a_new_one_in_both_versions(
+        sandbox, credential, monkeypatch) -> None:
+    """Past GitLab's retention window the family and its bot are gone: rotating by id answers a bare
+    404 to an admin and 401 to a Maintainer. The update (no refresh before it) makes a new token."""
+    if credential == "admin":
+        token = sandbox.admin_token
+    else:
+        user = sandbox.create_user("maint")
+        sandbox.add_member("project", "acme%2Fapp", user["id"], 40)
+        token = sandbox.create_user_token(user["id"])
+    provider = _provider(sandbox, token)
+    news = {"project": "acme/app", "name": "ci", "scopes": ["read_api"],
+            "rotation_configuration": {"expiration_days": 10, "rotate_before_days": 3}}
+    created = provider.create(provider.check({}, news).inputs)
+    olds = {**created.outs, "__provider": "pickled"}
+    expires = dt.date.fromisoformat(created.outs["expires_at"])
+
+    # 31 days past expiry: the sandbox's retention (GitLab's default 30) has deleted the family.
+    later = f"{(expires + dt.timedelta(days=31)).isoformat()}T02:00:00Z"
+    sandbox.set_time(later)
+    monkeypatch.setenv("GITLAB_TESTING_TIME", later)
+    assert all(t["id"] != created.outs["token_id"] for t in sandbox.tokens())
+    planned = provider.check(olds, news)
+    assert planned.failures == []
+    assert provider.diff(created.id, olds, planned.inputs).changes
+    sandbox.reset_counters()
+
+    updated = provider.update(created.id, olds, planned.inputs)
+
+    outs = updated.outs
+    assert outs["token_id"] != created.outs["token_id"]
+    assert outs["user_id"] != created.outs["user_id"], "a deleted family comes back with a new bot user"
+    assert outs["expires_at"] == (expires + dt.timedelta(days=31 + 10)).isoformat()
+    assert outs["active"] is True and outs["revoked"] is False
+    assert isinstance(outs["token"], str) and outs["token"] != created.outs["token"]
+    [live] = [t for t in sandbox.tokens() if not t["revoked"]]
+    assert (live["id"], live["user_id"]) == (outs["token_id"], outs["user_id"])
+    counts = sandbox.counters()
+    assert counts["POST /api/v4/projects/:id/access_tokens/:token_id/rotate"] == 1
+    assert counts["GET /api/v4/projects/:id/access_tokens/:token_id"] == 1
+    assert counts["POST /api/v4/projects/:id/access_tokens"] == 1
+
+
+def test_rotating_a_deleted_token_says_it_is_gone_not_that_the_project_is_missing(sandbox) -> None:
+    """The rotate's bare 404 alone would read as a missing project; the message says the token is gone."""
+    from pulumi_gitlab_tokens import gitlab_api, kinds, recovery
+
+    _provider(sandbox, sandbox.admin_token)  # configures the process-wide client
+    api = gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app")
+    with pytest.raises(recovery.TokenGone) as caught:
+        recovery.rotate_token(api, token_id=999, bot_user_id=None, name="ci",
+                              expires_at=dt.date.today() + dt.timedelta(days=10))
+    message = str(caught.value)
+    assert "no longer exists" in message and "retention" in message and "`pulumi refresh`" in message
+    assert "does not exist or the credential cannot see it" not in message
+    assert caught.value.status == 404
