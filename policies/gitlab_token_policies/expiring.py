@@ -1,8 +1,18 @@
-"""``gitlab-token-expiring`` (advisory stack policy): live tokens that expire soon, unrotated.
+"""``gitlab-token-expiring`` (advisory stack policy): live tokens that expire soon, unrotated,
+and expired tokens near the end of GitLab's retention of inactive tokens.
 
-Works on resource outputs. Config: ``withinDays`` (default 14), ``exclude``.
-No remediation: the fix is a rotation (``pulumi up --replace``) or a
-``rotation_configuration``.
+Works on resource outputs. Config: ``withinDays`` (default 14),
+``inactiveRetentionDays`` (default 30), ``retentionWarningDays`` (default 7),
+``exclude``. No remediation: the fix is a rotation (``pulumi up --replace``)
+or a ``rotation_configuration``.
+
+Retention: GitLab deletes an inactive token family and its bot user once its
+last token has been inactive for ``inactive_resource_access_tokens_delete_after_days``
+(30 by default). Until then an expired token can be rotated back to life by
+its id; after it, only a new token with a new bot user can take its place.
+A token becomes inactive at its ``expires_at`` or when revoked, whichever comes
+first; the outputs hold no revocation date, so the window is counted from
+``expires_at``: for a revoked token that is the latest it can end.
 """
 
 from __future__ import annotations
@@ -40,10 +50,44 @@ def expiring_soon(token: Token, within_days: int, today: dt.date) -> int | None:
     return days_left if days_left <= within_days else None
 
 
+def retention_days_left(token: Token, retention_days: int, warning_days: int, today: dt.date) -> int | None:
+    """Days until GitLab's retention deletes this expired token's family (0 or less: deleted), if at most
+    ``warning_days``; else None.
+
+    Counts from ``expires_at`` (see the module docstring). A token not created
+    yet, not expired, or with anything unknown is skipped; so is every token
+    when ``retention_days`` is 0 (retention turned off, the setting left blank).
+    Rotation does not matter: it is what the window limits.
+    """
+    if retention_days == 0 or not isinstance(token.read("active"), bool):
+        return None
+    expiry = parse_date(token.read("expires_at"))
+    if expiry is None or expiry > today:
+        return None
+    days_left = (expiry + dt.timedelta(days=retention_days) - today).days
+    return days_left if days_left <= warning_days else None
+
+
+def retention_message(name: str, expiry: str, days_left: int, retention_days: int) -> str:
+    """The report for a token inside the warning days of GitLab's retention window, or past it."""
+    rule = (f"GitLab deletes an inactive token family and its bot user {retention_days} days after it became "
+            f"inactive (inactive_resource_access_tokens_delete_after_days)")
+    if days_left <= 0:
+        return (f"Token '{name}' expired on {expiry}, past GitLab's retention window: {rule}, so rotation can "
+                "no longer bring it back. A new token with a new bot user has to replace it (the next "
+                "`pulumi up` makes one for a token with rotation_configuration).")
+    days = f"{days_left} day" if days_left == 1 else f"{days_left} days"
+    return (f"Token '{name}' expired on {expiry}; its retention window ends in {days}: {rule}, and "
+            "after that rotation can no longer bring it back. Run `pulumi up` before then to rotate it "
+            "(tokens with rotation_configuration), or replace it.")
+
+
 def validate_expiring(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     try:
         config = load_config(token_expiring, args.get_config())
         within_days = config_int(config, "withinDays", minimum=0)
+        retention_days = config_int(config, "inactiveRetentionDays", minimum=0)
+        warning_days = config_int(config, "retentionWarningDays", minimum=0)
         today = clock.today()
         for resource in args.resources:
             if resource.resource_type not in TOKEN_TYPES:
@@ -51,6 +95,14 @@ def validate_expiring(args: StackValidationArgs, report_violation: ReportViolati
             if excluding_pattern(config, resource.name) is not None:
                 continue
             token = Token(resource.resource_type, resource.name, resource.props)
+            retention_left = retention_days_left(token, retention_days, warning_days, today)
+            if retention_left is not None:
+                # The more urgent report: past this window an expiry warning comes too late.
+                report_violation(
+                    retention_message(resource.name, str(token.read("expires_at")), retention_left, retention_days),
+                    resource.urn,
+                )
+                continue
             days_left = expiring_soon(token, within_days, today)
             if days_left is None:
                 continue
@@ -66,7 +118,10 @@ def validate_expiring(args: StackValidationArgs, report_violation: ReportViolati
 
 token_expiring = StackValidationPolicy(
     name="gitlab-token-expiring",
-    description="GitLab tokens in the stack that expire soon and are not rotated automatically.",
+    description=(
+        "GitLab tokens in the stack that expire soon and are not rotated automatically, or that expired and "
+        "near the end of GitLab's retention of inactive tokens."
+    ),
     validate=validate_expiring,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
@@ -76,6 +131,21 @@ token_expiring = StackValidationPolicy(
             "minimum": 0,
             "default": 14,
             "description": "Report tokens whose expires_at is this many days away or fewer.",
+        },
+        inactiveRetentionDays={
+            "type": "integer",
+            "minimum": 0,
+            "default": 30,
+            "description": (
+                "GitLab's inactive_resource_access_tokens_delete_after_days: days after expiry (or revocation) "
+                "when GitLab deletes the token family and its bot user. 0: retention is off."
+            ),
+        },
+        retentionWarningDays={
+            "type": "integer",
+            "minimum": 0,
+            "default": 7,
+            "description": "Report expired tokens this many days or fewer before their retention window ends.",
         },
     ),
     remediation_steps=(

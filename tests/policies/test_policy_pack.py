@@ -30,7 +30,8 @@ DOCUMENTED = {
     "gitlab-token-access-level": ("mandatory", {"maxAccessLevel": "maintainer"}),
     "gitlab-token-description": ("advisory", {}),
     "gitlab-token-name": ("advisory", {}),  # pattern: no default
-    "gitlab-token-expiring": ("advisory", {"withinDays": 14}),
+    "gitlab-token-expiring": ("advisory", {"withinDays": 14, "inactiveRetentionDays": 30,
+                                           "retentionWarningDays": 7}),
     "gitlab-token-unique-names": ("mandatory", {}),
 }
 
