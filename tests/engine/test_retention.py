@@ -3,12 +3,15 @@
 GitLab deletes an inactive token family and its bot user 30 days after the
 family's last active token became inactive. Inside that window an expired
 rotation-configured token is rotated back to life by the next ``up``; past it,
-the token is gone, and the provider must make a new one, with a new bot user.
+the token is gone, and the provider must make a new one, with a new bot user,
+whether or not a ``refresh`` ran first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+
+import pytest
 
 PROJECT_TYPE = "pulumi-python:dynamic/gitlab:ProjectAccessToken"
 
@@ -17,7 +20,8 @@ def _clock(day: dt.date) -> str:
     return f"{day.isoformat()}T02:00:00Z"
 
 
-def test_a_family_deleted_by_retention_is_recreated_with_a_new_bot(gitlab_stack):
+@pytest.mark.parametrize("refresh_first", [True, False], ids=["refresh-then-up", "up-alone"])
+def test_a_family_deleted_by_retention_is_recreated_with_a_new_bot(gitlab_stack, refresh_first):
     gs = gitlab_stack(expirationDays="10", rotateBeforeDays="3", withGroup="false")
     sandbox, stack = gs.sandbox, gs.stack
     stack.up()
@@ -30,8 +34,10 @@ def test_a_family_deleted_by_retention_is_recreated_with_a_new_bot(gitlab_stack)
     try:
         env = {"GITLAB_TESTING_TIME": clock}
         assert gs.tokens() == [], "the sandbox should have deleted the inactive family"
-        # A refresh sees the token gone (GET answers "404 ... Access Token Not Found"); up then recreates it.
-        stack.refresh(env=env)
+        if refresh_first:
+            # A refresh sees the token gone (GET answers "404 ... Access Token Not Found"); up then creates it.
+            stack.refresh(env=env)
+        # Without a refresh, up rotates by id, gets GitLab's bare 404, finds the token gone and creates one.
         stack.up(env=env)
         [again] = gs.active_tokens()
         assert again["id"] != first["id"]
