@@ -325,7 +325,7 @@ def _rotate_token(
         except AnswerLost:
             pass
         except GitLabTokenError as err:
-            if self_token is None and err.status in (401, 404) and api.get(current) is None:
+            if self_token is None and err.status in (401, 404) and _is_gone(api, current):
                 raise TokenGone(
                     f"Token {name!r} (id {current}) no longer exists in GitLab: GitLab deletes an inactive "
                     f"token family and its bot user once it has been expired or revoked for the instance's "
@@ -367,6 +367,18 @@ def _rotate_token(
         f"Rotating token {name!r} failed {MAX_ATTEMPTS} times without an answer; the state still names "
         f"token id {token_id}. Run `pulumi refresh`, then `pulumi up` again."
     )
+
+
+def _is_gone(api: AccessTokenApi, token_id: int) -> bool:
+    """Whether GitLab says ``token_id`` does not exist (its project or group answering).
+
+    Asked after a rotate's 401 or 404, which do not say; when the GET fails too
+    (a bad credential, a missing project), the rotate's own error is the one to report.
+    """
+    try:
+        return api.get(token_id) is None
+    except GitLabTokenError:
+        return False
 
 
 def _family(api: AccessTokenApi, name: str, bot_user_id: int | None, owner: str | None) -> list[dict[str, Any]]:

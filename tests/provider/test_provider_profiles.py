@@ -121,3 +121,24 @@ def test_rotating_a_deleted_token_says_it_is_gone_not_that_the_project_is_missin
     assert "no longer exists" in message and "retention" in message and "`pulumi refresh`" in message
     assert "does not exist or the credential cannot see it" not in message
     assert caught.value.status == 404
+
+
+def test_rotating_with_a_bad_credential_or_in_a_missing_project_keeps_the_rotates_own_error(sandbox) -> None:
+    """The GET that tells a deleted token apart must not hide a bad credential or a missing project."""
+    from pulumi_gitlab_tokens import gitlab_api, kinds, recovery
+
+    expiry = dt.date.today() + dt.timedelta(days=10)
+    _provider(sandbox, "glpat-not-a-real-credential-000")
+    with pytest.raises(GitLabTokenError) as bad_credential:
+        recovery.rotate_token(gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app"), token_id=999,
+                              bot_user_id=None, name="ci", expires_at=expiry)
+    assert not isinstance(bad_credential.value, recovery.TokenGone)
+    assert "401" in str(bad_credential.value) and "/rotate" in str(bad_credential.value)
+    assert "gitlab:token" in str(bad_credential.value)
+
+    _provider(sandbox, sandbox.admin_token)
+    with pytest.raises(GitLabTokenError) as missing_project:
+        recovery.rotate_token(gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/nope"), token_id=999,
+                              bot_user_id=None, name="ci", expires_at=expiry)
+    assert not isinstance(missing_project.value, recovery.TokenGone)
+    assert "/rotate" in str(missing_project.value) and "does not exist" in str(missing_project.value)
