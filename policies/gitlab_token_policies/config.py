@@ -12,14 +12,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Final
 
 from pulumi_policy import Policy, PolicyConfigSchema
 
 from . import _catalogue as catalogue
-from .tokens import as_int, shown
+from .tokens import TOKEN_TYPES, Token, as_int, shown
 
 
 class ConfigError(ValueError):
@@ -125,3 +125,10 @@ def config_scopes(config: Mapping[str, Any], key: str) -> frozenset[str]:
     if unknown:
         raise ConfigError(key, f"{', '.join(unknown)} are not GitLab token scopes")
     return frozenset(value)
+
+
+def stack_tokens(resources: Iterable[Any], config: Mapping[str, Any]) -> Iterator[tuple[Any, Token]]:
+    """A stack policy's tokens: each token resource not matched by ``exclude``, with its :class:`Token`."""
+    for resource in resources:
+        if resource.resource_type in TOKEN_TYPES and excluding_pattern(config, resource.name) is None:
+            yield resource, Token(resource.resource_type, resource.name, resource.props)

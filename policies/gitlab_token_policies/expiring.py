@@ -28,8 +28,8 @@ from pulumi_policy import (
 )
 
 from . import _clock as clock
-from .config import ConfigError, config_int, excluding_pattern, load_config, schema
-from .tokens import TOKEN_TYPES, Token, parse_date
+from .config import ConfigError, config_int, load_config, schema, stack_tokens
+from .tokens import Token, parse_date
 
 
 def expiring_soon(token: Token, within_days: int, today: dt.date) -> int | None:
@@ -89,12 +89,7 @@ def validate_expiring(args: StackValidationArgs, report_violation: ReportViolati
         retention_days = config_int(config, "inactiveRetentionDays", minimum=0)
         warning_days = config_int(config, "retentionWarningDays", minimum=0)
         today = clock.today()
-        for resource in args.resources:
-            if resource.resource_type not in TOKEN_TYPES:
-                continue
-            if excluding_pattern(config, resource.name) is not None:
-                continue
-            token = Token(resource.resource_type, resource.name, resource.props)
+        for resource, token in stack_tokens(args.resources, config):
             retention_left = retention_days_left(token, retention_days, warning_days, today)
             if retention_left is not None:
                 # The more urgent report: past this window an expiry warning comes too late.

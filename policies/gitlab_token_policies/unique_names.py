@@ -38,8 +38,8 @@ from pulumi_policy import (
 )
 
 from . import _catalogue as catalogue
-from .config import ConfigError, excluding_pattern, load_config, schema
-from .tokens import TOKEN_TYPES, UNKNOWN, Token, as_int, shown
+from .config import ConfigError, load_config, schema, stack_tokens
+from .tokens import UNKNOWN, Token, as_int, shown
 
 #: The input naming a token's parent, and what kind of parent it is, per resource type.
 PARENT_INPUT: dict[str, tuple[str, str]] = {
@@ -80,12 +80,7 @@ def validate_unique_names(args: StackValidationArgs, report_violation: ReportVio
         config = load_config(token_unique_names, args.get_config())
         holders: dict[tuple[ParentKey, str], list[PolicyResource]] = defaultdict(list)
         shown_parent: dict[ParentKey, Any] = {}
-        for resource in args.resources:
-            if resource.resource_type not in TOKEN_TYPES:
-                continue
-            if excluding_pattern(config, resource.name) is not None:
-                continue
-            token = Token(resource.resource_type, resource.name, resource.props)
+        for resource, token in stack_tokens(args.resources, config):
             parent = parent_key(token)
             name = token.read("name")
             if parent is None or not isinstance(name, str):  # unknown at preview, or unset
