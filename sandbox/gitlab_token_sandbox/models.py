@@ -73,6 +73,14 @@ def default_lifetime(ctx: Context) -> dt.timedelta:
 def validate_new_token(ctx: Context, name: str, description: str | None, scopes: list[str],
                        expires_at: dt.date | None) -> None:
     """The ``PersonalAccessToken`` model validations, as one ``400 Bad request - ...``."""
+    problems = new_token_problems(ctx, name, description, scopes, expires_at)
+    if problems:
+        raise errors.bad_request(errors.to_sentence(problems))
+
+
+def new_token_problems(ctx: Context, name: str, description: str | None, scopes: list[str],
+                       expires_at: dt.date | None) -> list[str]:
+    """The ``PersonalAccessToken`` model's validation messages for a new token (empty when valid)."""
     problems = []
     if not name.strip():
         problems.append("Name can't be blank")
@@ -83,8 +91,7 @@ def validate_new_token(ctx: Context, name: str, description: str | None, scopes:
     if description is not None and len(description) > rules.DESCRIPTION_MAX_LENGTH:
         problems.append(f"Description is too long (maximum is {rules.DESCRIPTION_MAX_LENGTH} characters)")
     problems += _lifetime_problems(ctx, expires_at)
-    if problems:
-        raise errors.bad_request(errors.to_sentence(problems))
+    return problems
 
 
 def _lifetime_problems(ctx: Context, expires_at: dt.date | None) -> list[str]:
@@ -232,6 +239,13 @@ def token_not_found(ctx: Context, kind: str, ident: str) -> errors.ApiError:
 
 def list_resource_tokens(ctx: Context, resource: Resource, filters: TokenFilters) -> list[sqlite3.Row]:
     """Every token of ``resource``'s bots that passes ``filters``, in the requested order (default: id)."""
+    where, args = token_filter_sql(ctx, filters)
+    return ctx.store.resource_tokens(resource.kind, resource.id, "".join(f" AND {w}" for w in where), args,
+                                     SORTS.get(filters.sort or "", "t.id"))
+
+
+def token_filter_sql(ctx: Context, filters: TokenFilters) -> tuple[list[str], list[object]]:
+    """``PersonalAccessTokensFinder``'s filters as SQL conditions on ``t`` (tokens), with their arguments."""
     today = ctx.today().isoformat()
     where: list[str] = []
     args: list[object] = []
@@ -259,5 +273,4 @@ def list_resource_tokens(ctx: Context, resource: Resource, filters: TokenFilters
     if matcher is not None:
         where.append(matcher[0])
         args.extend(matcher[1])
-    return ctx.store.resource_tokens(resource.kind, resource.id, "".join(f" AND {w}" for w in where), args,
-                                     SORTS.get(filters.sort or "", "t.id"))
+    return where, args

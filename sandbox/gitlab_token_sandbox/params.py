@@ -127,6 +127,14 @@ class Params:
             return None
         return strings
 
+    def comma_separated_array(self, name: str, *, required: bool = False,
+                              values: Collection[str] | None = None) -> list[str] | None:
+        """An ``Array[String]`` with ``coerce_with: CommaSeparatedToArray``: ``"a,b"`` is ``["a", "b"]`` too."""
+        value = self.raw.get(name)
+        if isinstance(value, str):
+            self.raw = {**self.raw, name: [item.strip() for item in value.split(",") if item.strip()]}
+        return self.string_array(name, required=required, values=values)
+
     def check(self) -> None:
         """Raise the collected messages as one Grape 400, if there are any."""
         if self.errors:

@@ -28,14 +28,19 @@ def _created(ctx: Context, token: sqlite3.Row, secret: str, status: int) -> Resp
 
 # --- project and group access tokens ------------------------------------------------
 
-def list_tokens(kind: str, ctx: Context, call: Call) -> Response:
-    p = Params(call.request.params)
-    filters = models.TokenFilters(
+def read_token_filters(p: Params) -> models.TokenFilters:
+    """``PersonalAccessTokensHelpers#access_token_params``: the filters every token list takes."""
+    return models.TokenFilters(
         state=p.string("state", values=("active", "inactive")), revoked=p.boolean("revoked"),
         created_before=p.datetime("created_before"), created_after=p.datetime("created_after"),
         last_used_before=p.datetime("last_used_before"), last_used_after=p.datetime("last_used_after"),
         expires_before=p.date("expires_before"), expires_after=p.date("expires_after"),
         search=p.string("search"), sort=p.string("sort"))
+
+
+def list_tokens(kind: str, ctx: Context, call: Call) -> Response:
+    p = Params(call.request.params)
+    filters = read_token_filters(p)
     p.check()
     resource = permissions.find_resource(ctx.store, call.user, kind, call.path_params["id"])
     if not permissions.can_read_tokens(ctx.store, call.user, resource):

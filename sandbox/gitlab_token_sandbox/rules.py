@@ -137,3 +137,42 @@ INACTIVE_TOKEN_RETENTION_DAYS: Final = 30
 
 #: One segment of a group's or project's path: letters, digits, ``_``, ``-``, ``.``; not starting with ``-``.
 PATH_SEGMENT: Final = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$")
+
+
+# --- service accounts (lib/api/{group,project}_service_accounts.rb, lib/api/service_accounts.rb) -----
+
+#: ``User::SERVICE_ACCOUNT_PREFIX``: generated usernames are ``service_account[_{group|project}_{id}]_{32 hex}``.
+SERVICE_ACCOUNT_PREFIX: Final = "service_account"
+
+#: ``Users::ServiceAccounts::CreateService#name``: the name when the create request has none.
+SERVICE_ACCOUNT_DEFAULT_NAME: Final = "Service account user"
+
+#: The level that holds ``admin_service_accounts`` (list, tokens, delete): Owner of a group
+#: (``ee/app/policies/ee/group_policy.rb``), Maintainer of a project (the endpoint's own description:
+#: "Owners, Maintainers, and administrators").
+SERVICE_ACCOUNT_ADMIN_LEVEL: Final[Mapping[str, int]] = {"project": MAINTAINER, "group": OWNER}
+
+#: The list endpoints' ``order_by`` values; ``sort`` is ``asc``/``desc`` and defaults to ``desc``.
+SERVICE_ACCOUNT_ORDERS: Final = ("id", "username")
+
+# --- deploy tokens (app/models/deploy_token.rb, lib/api/deploy_tokens.rb) ------------------------
+
+#: ``DeployToken::AVAILABLE_SCOPES``, in the model's order (``scopes`` answers in this order).
+DEPLOY_TOKEN_SCOPES: Final = ("read_repository", "read_registry", "write_registry", "read_package_registry",
+                              "write_package_registry", "read_virtual_registry", "write_virtual_registry")
+
+#: ``DeployToken::DEPLOY_TOKEN_PREFIX``.
+DEPLOY_TOKEN_PREFIX: Final = "gldt-"
+
+#: ``DeployToken#default_username``, filled with the token's id.
+DEPLOY_TOKEN_DEFAULT_USERNAME: Final = "gitlab+deploy-token-{id}"
+
+#: ``validates :username, format:`` and its message.
+DEPLOY_TOKEN_USERNAME: Final = re.compile(r"^[a-zA-Z0-9.+_-]+$")
+DEPLOY_TOKEN_USERNAME_MESSAGE: Final = "Username can contain only letters, digits, '_', '-', '+', and '.'"
+
+#: Who may read, create and delete deploy tokens (``read_/create_/destroy_deploy_token``):
+#: project policy grants all three to Maintainers; group policy grants read to Maintainers and
+#: create/destroy to Owners.
+DEPLOY_TOKEN_READ_LEVEL: Final[Mapping[str, int]] = {"project": MAINTAINER, "group": MAINTAINER}
+DEPLOY_TOKEN_MANAGE_LEVEL: Final[Mapping[str, int]] = {"project": MAINTAINER, "group": OWNER}

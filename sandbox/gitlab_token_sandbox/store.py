@@ -103,6 +103,7 @@ class Store:
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.executescript(_SCHEMA)
         self._add_missing_columns()
+        self._add_kinds_schema()
 
     def _add_missing_columns(self) -> None:
         """Bring a ``--data`` database made by an older sandbox up to the current token columns."""
@@ -311,8 +312,13 @@ class Store:
 
     def delete_bot(self, user_id: int) -> None:
         """Delete a bot user with its tokens and memberships (GitLab moves its contributions to Ghost)."""
+        self.delete_user(user_id)
+
+    def delete_user(self, user_id: int) -> None:
+        """Delete a user with its tokens, memberships and personal namespace."""
         self._conn.execute("DELETE FROM tokens WHERE user_id = ?", (user_id,))
         self._conn.execute("DELETE FROM members WHERE user_id = ?", (user_id,))
+        self._conn.execute("DELETE FROM namespaces WHERE kind = 'user' AND owner_id = ?", (user_id,))
         self._conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
 
     def touch_token(self, token_id: int, when: str) -> None:
@@ -333,7 +339,73 @@ class Store:
     def wipe(self) -> None:
         """Delete everything except ``root``, its namespace and the command-line admin tokens."""
         self._conn.execute("DELETE FROM members")
+        self._conn.execute("DELETE FROM deploy_tokens")
         self._conn.execute("DELETE FROM projects")
         self._conn.execute("DELETE FROM tokens WHERE NOT (user_id = ? AND sandbox_admin = 1)", (ROOT_USER_ID,))
         self._conn.execute("DELETE FROM namespaces WHERE NOT (kind = 'user' AND owner_id = ?)", (ROOT_USER_ID,))
         self._conn.execute("DELETE FROM users WHERE id <> ?", (ROOT_USER_ID,))
+
+    # --- service accounts, personal tokens by filter, deploy tokens ---------------------
+
+    def _add_kinds_schema(self) -> None:
+        """The columns and table the service-account and deploy-token routes need (older databases too)."""
+        present = {row["name"] for row in self._conn.execute("PRAGMA table_info(users)")}
+        # A service account's owner: "instance", or "group"/"project" with the provisioning resource's id.
+        for column, declaration in (("service_account_type", "TEXT"), ("service_account_owner_id", "INTEGER")):
+            if column not in present:
+                self._conn.execute(f"ALTER TABLE users ADD COLUMN {column} {declaration}")
+        self._conn.executescript(_DEPLOY_TOKEN_SCHEMA)
+
+    def service_accounts(self, owner_type: str, owner_id: int | None, order_by: str, descending: bool) -> list[sqlite3.Row]:
+        """The service accounts one group or project provisioned (``owner_id`` None: the instance's)."""
+        direction = "DESC" if descending else "ASC"
+        column = "username" if order_by == "username" else "id"
+        if owner_id is None:
+            return self._all(f"SELECT * FROM users WHERE service_account_type = ? ORDER BY {column} {direction}",
+                             (owner_type,))
+        return self._all(f"""SELECT * FROM users WHERE service_account_type = ? AND service_account_owner_id = ?
+                             ORDER BY {column} {direction}""", (owner_type, owner_id))
+
+    def tokens_where(self, where: str, args: Sequence[Any], order_by: str = "t.id") -> list[sqlite3.Row]:
+        """Personal tokens (any user's) passing an SQL condition on ``t`` (tokens) and ``u`` (users)."""
+        return self._all(f"SELECT t.* FROM tokens t JOIN users u ON u.id = t.user_id WHERE {where} ORDER BY {order_by}",
+                         list(args))
+
+    def create_deploy_token(self, **values: Any) -> int:
+        return self._insert("deploy_tokens", values)
+
+    def deploy_token(self, token_id: int) -> sqlite3.Row | None:
+        return self._one("SELECT * FROM deploy_tokens WHERE id = ?", (token_id,))
+
+    def deploy_tokens(self, owner_type: str | None, owner_id: int | None, active_at: str | None) -> list[sqlite3.Row]:
+        """Deploy tokens of one project or group (``owner_type`` None: all); only active ones when ``active_at``."""
+        where, args = ["1 = 1"], []
+        if owner_type is not None:
+            where.append("owner_type = ? AND owner_id = ?")
+            args += [owner_type, owner_id]
+        if active_at is not None:
+            where.append("revoked = 0 AND (expires_at IS NULL OR expires_at >= ?)")
+            args.append(active_at)
+        return self._all(f"SELECT * FROM deploy_tokens WHERE {' AND '.join(where)} ORDER BY id", args)
+
+    def delete_deploy_token(self, token_id: int) -> None:
+        self._conn.execute("DELETE FROM deploy_tokens WHERE id = ?", (token_id,))
+
+
+_DEPLOY_TOKEN_SCHEMA = """
+CREATE TABLE IF NOT EXISTS deploy_tokens (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner_type TEXT NOT NULL,
+    owner_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    -- NULL means GitLab's default, gitlab+deploy-token-{id}.
+    username TEXT,
+    scopes TEXT NOT NULL,
+    digest TEXT NOT NULL UNIQUE,
+    -- A time as GitLab renders it; NULL means it never expires.
+    expires_at TEXT,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    creator_id INTEGER,
+    created_at TEXT NOT NULL
+);
+"""

@@ -13,7 +13,10 @@ from typing import Callable
 from urllib.parse import unquote
 
 from . import api_resources as res
+from . import deploy_tokens as dt
+from . import personal_tokens as pat
 from . import responses as tok
+from . import service_accounts as sa
 from .auth import ScopeRule, any_scope, api_scopes, rotate_scopes, user_scopes
 from .context import Call, Context
 from .web import Response
@@ -79,6 +82,27 @@ ROUTES: list[Route] = [
     *_for_both("GET", "/access_tokens/:token_id", tok.get_token),
     *_for_both("DELETE", "/access_tokens/:token_id", tok.revoke_token),
     *_for_both("POST", "/access_tokens/:token_id/rotate", tok.rotate_token, operation="rotate"),
+    # Service accounts, personal access tokens by id, deploy tokens (their own modules).
+    Route("POST", "/api/v4/service_accounts", sa.create_instance_service_account),
+    Route("GET", "/api/v4/service_accounts", sa.list_instance_service_accounts),
+    *_for_both("POST", "/service_accounts", sa.create_service_account),
+    *_for_both("GET", "/service_accounts", sa.list_service_accounts),
+    *_for_both("DELETE", "/service_accounts/:user_id", sa.delete_service_account),
+    *_for_both("GET", "/service_accounts/:user_id/personal_access_tokens", sa.list_account_tokens),
+    *_for_both("POST", "/service_accounts/:user_id/personal_access_tokens", sa.create_account_token_route,
+               operation="create"),
+    *_for_both("POST", "/service_accounts/:user_id/personal_access_tokens/:token_id/rotate",
+               sa.rotate_account_token, operation="rotate"),
+    *_for_both("DELETE", "/service_accounts/:user_id/personal_access_tokens/:token_id", sa.revoke_account_token),
+    Route("GET", "/api/v4/personal_access_tokens", pat.list_tokens),
+    Route("GET", "/api/v4/personal_access_tokens/:id", pat.get_token),
+    Route("POST", "/api/v4/personal_access_tokens/:id/rotate", pat.rotate_token, operation="rotate"),
+    Route("DELETE", "/api/v4/personal_access_tokens/:id", pat.revoke_token),
+    Route("GET", "/api/v4/deploy_tokens", dt.list_all_tokens),
+    *_for_both("GET", "/deploy_tokens", dt.list_tokens),
+    *_for_both("POST", "/deploy_tokens", dt.create_token, operation="create"),
+    *_for_both("GET", "/deploy_tokens/:token_id", dt.get_token),
+    *_for_both("DELETE", "/deploy_tokens/:token_id", dt.delete_token),
 ]
 
 
