@@ -47,7 +47,8 @@ def list_tokens(ctx: Context, call: Call) -> Response:
     ident = raw.get("user_id")
     if not admin and ident not in (None, "") and str(ident) != str(caller["id"]):
         raise errors.unauthorized()  # restrict_non_admins!, before the parameters are validated
-    p = Params(raw)
+    # Grape coerces a blank Integer to nil; the key is still there (and means 404 below).
+    p = Params({key: value for key, value in raw.items() if not (key == "user_id" and value == "")})
     user_id = p.integer("user_id")
     filters = read_token_filters(p)
     p.check()

@@ -1,0 +1,110 @@
+"""Service accounts and their tokens over HTTP: who may do what, and GitLab's error bodies."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from .conftest import World, in_a_month
+
+
+def _sa(kind: str, world: World) -> str:
+    return f"/{kind}s/{world.resource_id(kind)}/service_accounts"
+
+
+@pytest.mark.parametrize("kind, allowed, refused", [("group", "owner", "maintainer"),
+                                                    ("project", "maintainer", "developer")])
+def test_who_may_manage_service_accounts(world: World, kind: str, allowed: str, refused: str) -> None:
+    for method, path in (("POST", ""), ("GET", ""), ("GET", "/1/personal_access_tokens")):
+        assert world.call(method, _sa(kind, world) + path, {}, as_=refused)[:3:2] == (403, {"message": "403 Forbidden"})
+    # The outsider does not even see the private group or project.
+    status, _, body = world.call("GET", _sa(kind, world), as_="outsider")
+    assert (status, body) == (404, {"message": f"404 {kind.capitalize()} Not Found"})
+    status, _, created = world.call("POST", _sa(kind, world), {"name": "bot"}, as_=allowed)
+    assert status == 201 and list(created) == ["id", "username", "name", "email", "external"]
+    status, _, listed = world.call("GET", _sa(kind, world), as_=allowed)
+    assert status == 200 and [a["id"] for a in listed] == [created["id"]]
+
+
+def test_group_service_accounts_need_a_top_level_group(world: World) -> None:
+    subgroup = world.sb.create_group("platform", parent_id=world.group["id"])
+    status, _, body = world.call("POST", f"/groups/{subgroup['id']}/service_accounts", {})
+    assert status == 400
+    assert body == {"message": "400 Bad request - User does not have permission to create a service account in "
+                               "this group."}
+
+
+def test_taken_username_and_email_are_refused(world: World) -> None:
+    path = _sa("group", world)
+    assert world.call("POST", path, {"username": "ci", "email": "ci@example.com"}, as_="owner")[0] == 201
+    status, _, body = world.call("POST", path, {"username": "owner"}, as_="owner")
+    assert (status, body) == (400, {"message": "400 Bad request - Username has already been taken"})
+    status, _, body = world.call("POST", path, {"email": "ci@example.com"}, as_="owner")
+    assert (status, body) == (400, {"message": "400 Bad request - Email has already been taken"})
+
+
+def test_only_accounts_of_this_resource_are_found(world: World) -> None:
+    project_account = world.call("POST", _sa("project", world), {})[2]
+    # A project's account, or a plain user, is not one of the group's accounts.
+    for user_id in (project_account["id"], world.users["developer"]["id"]):
+        status, _, body = world.call("GET", f"{_sa('group', world)}/{user_id}/personal_access_tokens")
+        assert (status, body) == (404, {"message": "404 User Not Found"})
+    status, _, body = world.call("DELETE", f"{_sa('group', world)}/abc")
+    assert (status, body) == (400, {"error": "user_id is invalid"})
+
+
+@pytest.mark.parametrize("kind", ["group", "project"])
+def test_token_parameters_and_model_errors(world: World, kind: str) -> None:
+    account = world.call("POST", _sa(kind, world), {})[2]
+    tokens = f"{_sa(kind, world)}/{account['id']}/personal_access_tokens"
+    assert world.call("POST", tokens, {"scopes": ["api"]})[2] == {"error": "name is missing"}
+    assert world.call("POST", tokens, {"name": "x", "scopes": ["nope"]})[2] == {
+        "error": "scopes does not have a valid value"}
+    # CommaSeparatedToArray: a comma-separated string is a list too.
+    status, _, created = world.call("POST", tokens, {"name": "x", "scopes": "api,read_user"})
+    assert status == 201 and created["scopes"] == ["api", "read_user"]
+    too_late = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    status, _, body = world.call("POST", tokens, {"name": " ", "scopes": ["api"], "expires_at": too_late})
+    assert status == 422 and body["message"].startswith("Name can't be blank and Expires at must be before ")
+    # Administrator-only scopes are personal-token scopes: the API accepts them for a service account.
+    assert world.call("POST", tokens, {"name": "s", "scopes": ["sudo"], "expires_at": in_a_month()})[0] == 201
+
+
+@pytest.mark.parametrize("kind, missing", [("group", "404 Not Found"),
+                                           ("project", "404 Personal Access Token Not Found")])
+def test_rotate_and_revoke_find_only_the_accounts_tokens(world: World, kind: str, missing: str) -> None:
+    first = world.call("POST", _sa(kind, world), {})[2]
+    second = world.call("POST", _sa(kind, world), {})[2]
+    body = {"name": "ci", "scopes": ["api"], "expires_at": in_a_month()}
+    token = world.call("POST", f"{_sa(kind, world)}/{first['id']}/personal_access_tokens", body)[2]
+    other = f"{_sa(kind, world)}/{second['id']}/personal_access_tokens/{token['id']}"
+    assert world.call("POST", other + "/rotate")[::2] == (404, {"message": missing})
+    assert world.call("DELETE", other)[::2] == (404, {"message": "404 Personal Access Token Not Found"})
+    own = f"{_sa(kind, world)}/{first['id']}/personal_access_tokens/{token['id']}"
+    assert world.call("DELETE", own)[0] == 204
+    assert world.call("DELETE", own)[0] == 204  # revoking a revoked token succeeds
+    status, _, body = world.call("GET", "/user", token=token["token"])
+    assert status == 401 and body["error"] == "invalid_token"
+
+
+def test_instance_service_accounts_are_for_administrators(world: World) -> None:
+    assert world.call("POST", "/service_accounts", {}, as_="owner")[::2] == (403, {"message": "403 Forbidden"})
+    assert world.call("GET", "/service_accounts", as_="owner")[0] == 403
+    status, _, created = world.call("POST", "/service_accounts", {"name": "Robot"})
+    assert status == 201 and created["name"] == "Robot"
+
+
+def test_routes_are_counted_and_values_never_logged(world: World) -> None:
+    world.sb.reset_counters()
+    account = world.call("POST", _sa("group", world), {})[2]
+    body = {"name": "ci", "scopes": ["api"], "expires_at": in_a_month()}
+    token = world.call("POST", f"{_sa('group', world)}/{account['id']}/personal_access_tokens", body)[2]
+    rotated = world.call("POST", f"{_sa('group', world)}/{account['id']}/personal_access_tokens/"
+                                 f"{token['id']}/rotate")[2]
+    counts = world.sb.counters()
+    assert counts["POST /api/v4/groups/:id/service_accounts"] == 1
+    assert counts["POST /api/v4/groups/:id/service_accounts/:user_id/personal_access_tokens"] == 1
+    assert counts["POST /api/v4/groups/:id/service_accounts/:user_id/personal_access_tokens/:token_id/rotate"] == 1
+    log = world.sb.read_log()
+    assert token["token"] not in log and rotated["token"] not in log
