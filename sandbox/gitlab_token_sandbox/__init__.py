@@ -17,6 +17,9 @@ Module map (read in this order):
 - ``models``      the token services (create, rotate, revoke, list): GitLab's behaviour, no HTTP
 - ``responses``   the token endpoints' HTTP side: parameters in, entities out
 - ``api_resources`` the endpoints around tokens: users, groups, projects, members
+- ``service_accounts`` group, project and instance service accounts and their tokens
+- ``personal_tokens`` ``/personal_access_tokens/:id``: list, get, rotate, revoke by id
+- ``deploy_tokens`` project and group deploy tokens
 - ``permissions`` access-level and visibility rules
 - ``store``       all state, in one SQLite connection behind a lock
 - ``entities``    the JSON shapes GitLab returns
