@@ -97,7 +97,10 @@ def rotate_token(ctx: Context, call: Call) -> Response:
 
 
 def revoke_token(ctx: Context, call: Call) -> Response:
-    """``DELETE /personal_access_tokens/:id``: 204; ``404 Not found`` (``PersonalAccessToken.find``); 400 if refused."""
+    """``DELETE /personal_access_tokens/:id``: 204; ``404 Not found`` (``PersonalAccessToken.find``); 400 if refused.
+
+    ``RevokeService`` answers 'Not permitted to revoke'; the 19.x helper passes that on, older ones did not.
+    """
     token = _token(ctx, call.path_params["id"])
     if token is None:
         raise errors.ApiError(404, {"message": "404 Not found"})
@@ -106,6 +109,6 @@ def revoke_token(ctx: Context, call: Call) -> Response:
     allowed = (token["user_id"] == caller["id"] or permissions.is_admin(caller)
                or (holder is not None and manages_account_of(ctx, caller, holder)))
     if not allowed:
-        raise errors.ApiError(400, {"message": "400 Bad request"})  # bad_request!(nil)
+        raise errors.ApiError(400, {"message": ctx.config.profile.revoke_refused_message})
     ctx.store.revoke_token(token["id"], ctx.now_text())
     return Response.no_content()

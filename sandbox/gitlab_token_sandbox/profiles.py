@@ -40,6 +40,9 @@ class Profile:
     #: ``lib/api/entities/resource_access_token.rb`` extends ``PersonalAccessTokenWithLastUsedIps`` and
     #: ``PersonalAccessTokens::LastUsedService`` records the caller's IPs.
     reports_last_used_ips: bool
+    #: ``lib/api/helpers/personal_access_tokens_helpers.rb`` ``revoke_token``: the 400 of a refused revoke,
+    #: ``bad_request!(nil)`` before, ``bad_request!(service.message)`` in the 19.x helper.
+    revoke_refused_message: str = "400 Bad request"
 
     def token_not_found(self, kind: str, ident: str) -> str:
         return self.not_found_wording.format(kind=kind, ident=ident)
@@ -70,6 +73,7 @@ GITLAB_19_2: Final = Profile(
     resource_token_scopes=rules.RESOURCE_TOKEN_SCOPES + rules.SCOPES_ADDED_IN_19,
     reports_granular=True,
     reports_last_used_ips=True,
+    revoke_refused_message="400 Bad request - Not permitted to revoke",
 )
 
 #: Every profile by the version ``--gitlab-version`` takes; the last one is the default.

@@ -60,8 +60,10 @@ def test_get_and_rotate_answer_others_401_and_only_administrators_404(world: Wor
 def test_revoke_rules(world: World) -> None:
     owners = _token(world, "owner")
     assert world.call("DELETE", "/personal_access_tokens/999999")[::2] == (404, {"message": "404 Not found"})
+    refused = ("400 Bad request - Not permitted to revoke" if world.sb.gitlab_version == "19.2"
+               else "400 Bad request")
     assert world.call("DELETE", f"/personal_access_tokens/{owners['id']}",
-                      as_="developer")[::2] == (400, {"message": "400 Bad request"})
+                      as_="developer")[::2] == (400, {"message": refused})
     assert world.call("DELETE", f"/personal_access_tokens/{owners['id']}", as_="owner")[0] == 204
     # Whoever administers a group's service account may revoke its tokens here too.
     account = world.call("POST", f"/groups/{world.group['id']}/service_accounts", {}, as_="owner")[2]
