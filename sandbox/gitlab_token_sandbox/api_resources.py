@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from . import entities, errors, models, permissions, rules
+from . import entities, errors, permissions, rules, service_accounts
 from .context import Call, Context
 from .pagination import paginate
 from .params import Params, numeric_id
@@ -67,7 +67,7 @@ def create_personal_access_token(ctx: Context, call: Call) -> Response:
         raise errors.forbidden()
     p = Params(call.request.params)
     name = p.string("name", required=True)
-    scopes = p.string_array("scopes", required=True, values=rules.PERSONAL_TOKEN_SCOPES)
+    scopes = p.comma_separated_array("scopes", required=True, values=rules.PERSONAL_TOKEN_SCOPES)
     expires_at = p.date("expires_at")
     description = p.string("description")
     p.check()
@@ -76,7 +76,8 @@ def create_personal_access_token(ctx: Context, call: Call) -> Response:
     user = ctx.store.user(number) if number is not None else None
     if user is None:
         raise errors.not_found("User")
-    token, secret = models.create_personal_token(ctx, user, name or "", description, scopes or [], expires_at)
+    token, secret = service_accounts.create_user_token(ctx, user, name=name or "", description=description,
+                                                       scopes=scopes or [], expires_at=expires_at)
     entity = entities.personal_access_token(token, ctx.today().isoformat(), ctx.config.profile)
     return Response.json(201, entities.with_token(entity, secret))
 

@@ -102,9 +102,11 @@ def manages_account_of(ctx: Context, caller: sqlite3.Row, account: sqlite3.Row) 
     return row is not None and may_admin_service_accounts(ctx, caller, Resource(kind, row))
 
 
-def create_account_token(ctx: Context, account: sqlite3.Row, *, name: str, description: str | None,
-                         scopes: list[str], expires_at) -> tuple[sqlite3.Row, str]:
-    """``PersonalAccessTokens::CreateService`` for the account: model errors are a ``422 {"message": ...}``."""
+def create_user_token(ctx: Context, account: sqlite3.Row, *, name: str, description: str | None,
+                      scopes: list[str], expires_at) -> tuple[sqlite3.Row, str]:
+    """``PersonalAccessTokens::CreateService`` for another user, as the API calls it (a service account's
+    routes and the administrators' ``POST /users/:user_id/personal_access_tokens``): model errors are
+    ``render_api_error!(message, response.http_status || :unprocessable_entity)``, a ``422 {"message": ...}``."""
     expiry = expires_at or ctx.today() + models.default_lifetime(ctx)
     problems = models.new_token_problems(ctx, name, description, scopes, expiry)
     if problems:
@@ -215,8 +217,8 @@ def create_account_token_route(kind: str, ctx: Context, call: Call) -> Response:
     values = _token_params(p)
     p.check()
     account = _account(kind, ctx, call, resource)
-    token, secret = create_account_token(ctx, account, name=values["name"] or "", description=values["description"],
-                                         scopes=values["scopes"] or [], expires_at=values["expires_at"])
+    token, secret = create_user_token(ctx, account, name=values["name"] or "", description=values["description"],
+                                      scopes=values["scopes"] or [], expires_at=values["expires_at"])
     return Response.json(201, entities.with_token(token_entity(ctx, token), secret))
 
 

@@ -46,6 +46,9 @@ def test_create_personal_access_token_is_admin_only(world: World) -> None:
         404, {"message": "404 User Not Found"})
     assert world.call("POST", f"/users/{uid}/personal_access_tokens", {"name": "x", "scopes": ["nope"]})[::2] == (
         400, {"error": "scopes does not have a valid value"})
+    # Model errors come back through render_api_error!(message, :unprocessable_entity).
+    assert world.call("POST", f"/users/{uid}/personal_access_tokens", {"name": " ", "scopes": ["api"]})[::2] == (
+        422, {"message": "Name can't be blank"})
 
 
 def test_groups_subgroups_and_lookup_by_encoded_path(sb: Sandbox) -> None:
