@@ -38,9 +38,12 @@ _USERNAME_MESSAGE = ("Username can contain only letters, digits, '_', '-' and '.
 # --- entities ------------------------------------------------------------------------
 
 def service_account_entity(row: sqlite3.Row) -> dict:
-    """``API::Entities::ServiceAccount``: ``UserSafe`` (id, username, name), ``email``, ``external``."""
-    return {"id": row["id"], "username": row["username"], "name": row["name"], "email": row["email"],
-            "external": True}
+    """``API::Entities::ServiceAccount``: ``UserSafe`` (id, username, name) and ``email``.
+
+    The versions of GitLab's source read differ past these four: one entity adds ``external``, one request
+    spec expects ``public_email``; the fields every version has are the ones served.
+    """
+    return {"id": row["id"], "username": row["username"], "name": row["name"], "email": row["email"]}
 
 
 def token_entity(ctx: Context, token: sqlite3.Row) -> dict:

@@ -22,7 +22,7 @@ def test_who_may_manage_service_accounts(world: World, kind: str, allowed: str, 
     status, _, body = world.call("GET", _sa(kind, world), as_="outsider")
     assert (status, body) == (404, {"message": f"404 {kind.capitalize()} Not Found"})
     status, _, created = world.call("POST", _sa(kind, world), {"name": "bot"}, as_=allowed)
-    assert status == 201 and list(created) == ["id", "username", "name", "email", "external"]
+    assert status == 201 and list(created) == ["id", "username", "name", "email"]
     status, _, listed = world.call("GET", _sa(kind, world), as_=allowed)
     assert status == 200 and [a["id"] for a in listed] == [created["id"]]
 
