@@ -91,6 +91,8 @@ def test_instance_service_account_and_personal_tokens_with_python_gitlab(sb: San
     with pytest.raises(gitlab.GitlabAuthenticationError):
         sb.gitlab(secret).auth()
     assert gl.personal_access_tokens.get(created.id).revoked is True
+    assert [t.id for t in gl.personal_access_tokens.list(user_id=account.id, state="inactive")] == [created.id]
+    assert [t.id for t in gl.personal_access_tokens.list(user_id=account.id, per_page=1, page=2)] == [rotated["id"]]
 
     successor = gl.personal_access_tokens.get(rotated["id"])
     successor.delete()
@@ -122,6 +124,8 @@ def test_deploy_token_lifecycle_with_python_gitlab(sb: Sandbox, kind: str) -> No
     assert fetched.name == "registry" and not hasattr(fetched, "token")
     assert [t.id for t in owner.deploytokens.list()] == [created.id, named.id]
     assert [t.id for t in gl.deploytokens.list()] == [created.id, named.id]
+    assert [t.id for t in owner.deploytokens.list(per_page=1, page=2)] == [named.id]
+    assert [t.id for t in owner.deploytokens.list(active=True)] == [created.id, named.id]
     # A deploy token is no API credential.
     with pytest.raises(gitlab.GitlabAuthenticationError):
         sb.gitlab(created.token).auth()
