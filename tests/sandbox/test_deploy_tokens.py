@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import requests
 
 from .conftest import World
 
@@ -70,3 +71,13 @@ def test_values_are_never_logged_and_are_no_api_credential(world: World) -> None
     created = world.call("POST", _path("project", world), {"name": "x", "scopes": ["read_repository"]})[2]
     assert world.call("GET", "/user", token=created["token"])[::2] == (401, {"message": "401 Unauthorized"})
     assert created["token"] not in world.sb.read_log()
+
+
+def test_a_dropped_create_answer_still_commits_the_token(world: World) -> None:
+    sb = world.sb
+    sb.set_faults(drop_after_commit=["create"])
+    with pytest.raises(requests.ConnectionError):
+        requests.post(f"{sb.base_url}/api/v4{_path('group', world)}", json={"name": "lost", "scopes": ["read_registry"]},
+                      headers={"PRIVATE-TOKEN": sb.admin_token}, timeout=10)
+    sb.clear_faults()
+    assert [t["name"] for t in world.call("GET", _path("group", world))[2]] == ["lost"]

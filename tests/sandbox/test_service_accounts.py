@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import requests
 
 from .conftest import World, in_a_month
 
@@ -108,3 +109,22 @@ def test_routes_are_counted_and_values_never_logged(world: World) -> None:
     assert counts["POST /api/v4/groups/:id/service_accounts/:user_id/personal_access_tokens/:token_id/rotate"] == 1
     log = world.sb.read_log()
     assert token["token"] not in log and rotated["token"] not in log
+
+
+@pytest.mark.parametrize("operation", ["create", "rotate"])
+def test_a_dropped_answer_still_commits_the_token(world: World, operation: str) -> None:
+    # The recovery a client needs after a lost answer: the token exists and is listed.
+    sb = world.sb
+    account = world.call("POST", _sa("group", world), {})[2]
+    tokens = f"{_sa('group', world)}/{account['id']}/personal_access_tokens"
+    first = world.call("POST", tokens, {"name": "ci", "scopes": ["api"]})[2]
+    sb.set_faults(drop_after_commit=[operation])
+    url = f"{sb.base_url}/api/v4{tokens}" + (f"/{first['id']}/rotate" if operation == "rotate" else "")
+    with pytest.raises(requests.ConnectionError):
+        requests.post(url, json={"name": "dropped", "scopes": ["api"]}, headers={"PRIVATE-TOKEN": sb.admin_token},
+                      timeout=10)
+    sb.clear_faults()
+    listed = world.call("GET", tokens)[2]
+    assert len(listed) == 2
+    if operation == "rotate":
+        assert [t["revoked"] for t in listed] == [True, False]
