@@ -80,3 +80,15 @@ def test_expiry_takes_effect(world: World) -> None:
     assert status == 401 and body["error_description"].startswith("Token is expired")
     listed = world.call("GET", f"/personal_access_tokens/{token['id']}")[2]
     assert listed["active"] is False and listed["revoked"] is False
+
+
+def test_a_group_owner_reads_its_service_accounts_tokens_only_through_the_group(world: World) -> None:
+    # read_user_personal_access_tokens is the user themself or an administrator: the owner uses the group route.
+    account = world.call("POST", f"/groups/{world.group['id']}/service_accounts", {}, as_="owner")[2]
+    tokens = f"/groups/{world.group['id']}/service_accounts/{account['id']}/personal_access_tokens"
+    token = world.call("POST", tokens, {"name": "ci", "scopes": ["api"], "expires_at": in_a_month()}, as_="owner")[2]
+    assert world.call("GET", f"/personal_access_tokens/{token['id']}", as_="owner")[0] == 401
+    assert world.call("POST", f"/personal_access_tokens/{token['id']}/rotate", as_="owner")[0] == 401
+    assert [t["id"] for t in world.call("GET", tokens, as_="owner")[2]] == [token["id"]]
+    # The account itself may read its own token by id.
+    assert world.call("GET", f"/personal_access_tokens/{token['id']}", token=token["token"])[0] == 200
