@@ -30,15 +30,15 @@ from benchmarks.harness import make_projects  # noqa: E402  (puts tests/ on the 
 from pulumi.dynamic import Config, ConfigureRequest  # noqa: E402
 from support.sandbox import Sandbox, running_sandbox  # noqa: E402
 
-from pulumi_gitlab_tokens import gitlab_api  # noqa: E402
+from pulumi_gitlab_tokens import gitlab_client, token_endpoints  # noqa: E402
 from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider  # noqa: E402
 
 OPERATIONS = ("create", "read", "delete")
 
 
-def lazy_parent_manager(api: gitlab_api.AccessTokenApi, client: Any = None) -> Any:
+def lazy_parent_manager(api: token_endpoints.TokenEndpoints, client: Any = None) -> Any:
     """The route the provider took before: a lazy python-gitlab Project, then its token manager."""
-    gl = client or gitlab_api.admin_client()
+    gl = client or gitlab_client.admin_client()
     return getattr(gl, api.kind.collection).get(api.parent, lazy=True).access_tokens
 
 
@@ -47,12 +47,12 @@ def manager_route(route: str) -> Iterator[None]:
     if route == "current":
         yield
         return
-    original = gitlab_api.AccessTokenApi._manager
-    gitlab_api.AccessTokenApi._manager = lazy_parent_manager  # type: ignore[method-assign]
+    original = token_endpoints.TokenEndpoints._manager
+    token_endpoints.TokenEndpoints._manager = lazy_parent_manager  # type: ignore[method-assign]
     try:
         yield
     finally:
-        gitlab_api.AccessTokenApi._manager = original  # type: ignore[method-assign]
+        token_endpoints.TokenEndpoints._manager = original  # type: ignore[method-assign]
 
 
 def one_round(sandbox: Sandbox, provider: ProjectAccessTokenProvider, size: int) -> dict[str, float]:
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         provider = ProjectAccessTokenProvider()
         provider.configure(ConfigureRequest(Config({"gitlab:baseUrl": sandbox.base_url,
                                                     "gitlab:token": sandbox.admin_token}, "bench")))
-        gitlab_api.admin_client()  # the one-time client construction is not a per-call cost
+        gitlab_client.admin_client()  # the one-time client construction is not a per-call cost
         for round_number in range(args.rounds):
             routes = ("current", "lazy-parent") if round_number % 2 == 0 else ("lazy-parent", "current")
             for route in routes:

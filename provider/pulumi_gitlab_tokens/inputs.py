@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
@@ -25,29 +25,10 @@ from pulumi.runtime import rpc
 
 from . import catalogue, characters, ownership, references
 from .config_keys import MAX_LIFETIME_KEY
-from .kinds import TokenKind
 from .rotation import PreviousToken, RotationConfiguration, WantedExpiry, decide
 
-#: Inputs shared by both kinds; the parent (``project`` / ``group``) comes on top.
-COMMON_INPUTS: tuple[str, ...] = (
-    "name",
-    "scopes",
-    "access_level",
-    "description",
-    "expires_at",
-    "rotation_configuration",
-    "validate_past_expiration_date",
-)
-
-#: Outputs GitLab computes. They exist on the resource object, never as inputs.
-COMPUTED_OUTPUTS: tuple[str, ...] = (
-    "token",
-    "token_id",
-    "user_id",
-    "active",
-    "revoked",
-    "created_at",
-)
+if TYPE_CHECKING:  # the kinds import this module's parsers
+    from .kinds.base import TokenKind
 
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ROTATION_FIELDS = {
@@ -64,7 +45,8 @@ def is_unknown(value: object) -> bool:
 
 
 def input_keys(kind: TokenKind) -> tuple[str, ...]:
-    return (kind.parent,) + COMMON_INPUTS
+    """The kind's input names, in the order it declares them."""
+    return kind.input_names
 
 
 class _Problems:
@@ -107,30 +89,24 @@ def check_inputs(
         if news[key] is None:
             continue
         prop = str(key) or repr(key)
-        if key in COMPUTED_OUTPUTS:
+        if key in kind.computed_outputs:
             problems.add(prop, f"{key} is computed by GitLab and cannot be set")
         else:
             valid = ", ".join(input_keys(kind))
-            problems.add(prop, f"{prop} is not an input of {kind.title}AccessToken; the inputs are: {valid}")
+            problems.add(prop, f"{prop} is not an input of {kind.resource_name}; the inputs are: {valid}")
 
-    _check_field(out, problems, kind.parent, news.get(kind.parent), _parse_parent(kind))
-    _check_field(out, problems, "name", news.get("name"), _parse_name)
-    _check_field(out, problems, "scopes", news.get("scopes"), _parse_scopes)
-    access_level = news.get("access_level")
-    _check_field(
-        out, problems, "access_level",
-        catalogue.DEFAULT_ACCESS_LEVEL if access_level is None else access_level,
-        _parse_access_level,
-    )
-    if news.get("description") not in (None, ""):
-        _check_field(out, problems, "description", news.get("description"), _parse_description)
-    if news.get("validate_past_expiration_date") is not None:
-        _check_field(
-            out, problems, "validate_past_expiration_date",
-            news.get("validate_past_expiration_date"), _parse_bool,
-        )
+    for field in kind.inputs:
+        if field.parse is None:
+            continue  # the expiry inputs, checked and planned together below
+        value = news.get(field.name)
+        if value is None:
+            value = field.default
+        if field.optional and (value is None or (field.empty_is_absent and value == "")):
+            continue
+        parse = field.parse
+        _check_field(out, problems, field.name, value, lambda v, parse=parse: parse(kind, v))
 
-    _check_expiry(out, problems, olds, news, today, max_lifetime_days)
+    _check_expiry(kind, out, problems, olds, news, today, max_lifetime_days)
     return out, problems.failures
 
 
@@ -161,11 +137,15 @@ def _plain_mapping(value: Any) -> dict[str, Any]:
 # --- single properties -------------------------------------------------------
 
 
-def _parse_parent(kind: TokenKind) -> Callable[[Any], str]:
-    return lambda value: references.parse_reference(kind, value)
+# Each takes the kind and the value, as a kind's field declares them (see :mod:`.kinds.base`).
 
 
-def _parse_name(value: Any) -> str:
+def parse_parent(kind: TokenKind, value: Any) -> str:
+    """The parent's id or full path, as GitLab is asked about it."""
+    return references.parse_reference(kind, value)
+
+
+def parse_name(_kind: TokenKind, value: Any) -> str:
     if value is None:
         raise ValueError("name is required: give the token a name (it defaults to the resource name)")
     if not isinstance(value, str):
@@ -180,8 +160,8 @@ def _parse_name(value: Any) -> str:
     return value
 
 
-def _parse_scopes(value: Any) -> list[str]:
-    valid = ", ".join(catalogue.RESOURCE_TOKEN_SCOPES)
+def parse_scopes(kind: TokenKind, value: Any) -> list[str]:
+    valid = ", ".join(kind.scopes)
     if value is None:
         raise ValueError(f"scopes is required: list at least one of: {valid}")
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
@@ -197,19 +177,19 @@ def _parse_scopes(value: Any) -> list[str]:
             unknown.append(repr(scope))
             continue
         name = scope.strip().lower()
-        if name not in catalogue.RESOURCE_TOKEN_SCOPES:
+        if name not in kind.scopes:
             unknown.append(repr(scope))
         elif name not in scopes:
             scopes.append(name)
     if unknown:
         raise ValueError(
             f"unknown scope{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-            f"project and group tokens accept: {valid}"
+            f"{kind.scopes_owner} accept: {valid}"
         )
     return scopes
 
 
-def _parse_access_level(value: Any) -> str:
+def parse_access_level(_kind: TokenKind, value: Any) -> str:
     number = integral(value)
     if number is not None:
         value = number
@@ -228,7 +208,7 @@ def _parse_access_level(value: Any) -> str:
         ) from None
 
 
-def _parse_description(value: Any) -> str:
+def parse_description(_kind: TokenKind, value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"description must be a string, not {_type_name(value)}")
     characters.refuse_unsafe("description", value)
@@ -242,7 +222,7 @@ def _parse_description(value: Any) -> str:
     return value
 
 
-def _parse_bool(value: Any) -> bool:
+def parse_bool(_kind: TokenKind, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false, not {_type_name(value)}")
     return value
@@ -322,6 +302,7 @@ def _parse_rotation(value: Any, max_lifetime_days: int, problems: _Problems) -> 
 
 
 def _check_expiry(
+    kind: TokenKind,
     out: dict[str, Any],
     problems: _Problems,
     olds: Mapping[str, Any],
@@ -347,6 +328,8 @@ def _check_expiry(
         )
         return
     if fixed_raw is None and rotation_raw is None:
+        if not kind.needs_expiry:
+            return
         problems.add(
             "expires_at",
             "GitLab requires an expiry: set rotation_configuration=RotationConfigurationArgs("
@@ -481,7 +464,8 @@ class TokenSpec:
     parent: str
     name: str
     scopes: tuple[str, ...]
-    access_level: str
+    #: ``None`` for a kind without an access level.
+    access_level: str | None
     description: str | None
     expires_at: dt.date | None
     rotation: RotationConfiguration | None
@@ -494,12 +478,12 @@ class TokenSpec:
             scopes=tuple(props["scopes"]),
             access_level=catalogue.access_level_name(
                 integral(props.get("access_level")) or props.get("access_level") or catalogue.DEFAULT_ACCESS_LEVEL
-            ),
+            ) if kind.has_access_level else None,
             description=props.get("description") or None,
             expires_at=stored_date(props.get("expires_at")),
             rotation=parse_rotation_lenient(props.get("rotation_configuration")),
         )
 
     @property
-    def access_level_value(self) -> int:
-        return catalogue.ACCESS_LEVELS[self.access_level]
+    def access_level_value(self) -> int | None:
+        return None if self.access_level is None else catalogue.ACCESS_LEVELS[self.access_level]

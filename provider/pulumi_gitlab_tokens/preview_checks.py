@@ -33,16 +33,20 @@ import re
 import threading
 import urllib.parse
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Mapping
 
 import gitlab.exceptions
 from pulumi.dynamic import CheckFailure
 
-from . import catalogue, gitlab_api, kinds
+from . import catalogue, gitlab_client
 from .config_keys import PREVIEW_CHECKS_KEY
 from .errors import GitLabTokenError
+from .gitlab_errors import translate
 from .inputs import integral, is_unknown
-from .kinds import TokenKind
+from .token_endpoints import TokenEndpoints
+
+if TYPE_CHECKING:
+    from .kinds.base import TokenKind
 
 #: Usernames GitLab gives the bot users of project and group access tokens
 #: (``project_<id>_bot_<hex>``; ``project_<id>_bot<n>`` before 16.x).
@@ -122,22 +126,22 @@ def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
     parent = inputs.get(kind.parent)
     if parent is None or is_unknown(parent):
         return []
-    level = inputs.get("access_level")
-    wanted = None if is_unknown(level) else catalogue.access_level_value(integral(level) or level)
-    route = gitlab_api.AccessTokenApi(kind, str(parent)).route("POST")
-    settings = gitlab_api.current_settings()
+    level = inputs.get("access_level") if kind.has_access_level else None
+    wanted = None if level is None or is_unknown(level) else catalogue.access_level_value(integral(level) or level)
+    route = TokenEndpoints(kind, str(parent)).route("create")
+    settings = gitlab_client.current_settings()
     credential = (settings.base_url, settings.token)
 
-    answer = _callers.outcome(credential, lambda: gitlab_api.read_path("/user"))
+    answer = _callers.outcome(credential, lambda: gitlab_client.read_path("/user"))
     if isinstance(answer, Exception):
-        return [CheckFailure("", gitlab_api.translate(kind, route, answer).message)]
+        return [CheckFailure("", translate(kind, route, answer).message)]
     caller = Caller.from_answer(answer)
 
     membership = _memberships.outcome(
         (credential, kind.collection, str(parent)), lambda: _member_level(kind, str(parent), caller.user_id)
     )
     if isinstance(membership, Exception):
-        return [CheckFailure(kind.parent, gitlab_api.translate(kind, route, membership).message)]
+        return [CheckFailure(kind.parent, translate(kind, route, membership).message)]
     role = _OWNER if caller.is_admin else membership
 
     refusal = refusal_reason(kind, caller, role, wanted)
@@ -145,7 +149,7 @@ def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
         return []
     # The answer the create would get, in GitLab's words, so the message is the create's own.
     answer_400 = gitlab.exceptions.GitlabCreateError(f"400 Bad request - {refusal}", 400)
-    return [CheckFailure(kind.parent, gitlab_api.translate(kind, route, answer_400).message)]
+    return [CheckFailure(kind.parent, translate(kind, route, answer_400).message)]
 
 
 def refusal_reason(kind: TokenKind, caller: Caller, role: int, wanted: int | None) -> str | None:
@@ -160,7 +164,7 @@ def refusal_reason(kind: TokenKind, caller: Caller, role: int, wanted: int | Non
         return f"User does not have permission to create {kind.parent} access token"
     if wanted is None:
         return None
-    if (kind is kinds.PROJECT and wanted == _OWNER and role < _OWNER) or (
+    if (kind.owner_level_needs_owner and wanted == _OWNER and role < _OWNER) or (
             not caller.is_bot and not catalogue.may_assign(role, wanted)):
         return "Access level of the token contains permissions not held by the creating user"
     return None
@@ -170,7 +174,7 @@ def _member_level(kind: TokenKind, parent: str, user_id: int) -> int:
     """The user's highest role on the parent, inherited included; 0 for none. Raises if the parent is missing."""
     encoded = urllib.parse.quote(parent, safe="")
     try:
-        member = gitlab_api.read_path(f"/{kind.collection}/{encoded}/members/all/{user_id}")
+        member = gitlab_client.read_path(f"/{kind.collection}/{encoded}/members/all/{user_id}")
     except gitlab.exceptions.GitlabError as err:
         if err.response_code == 404 and str(err.error_message).strip().lower() == _NOT_A_MEMBER:
             return 0

@@ -1,10 +1,14 @@
-"""The dynamic resource providers: the whole lifecycle of a project or group access token.
+"""The dynamic resource provider: the whole lifecycle of a token, of whichever kind.
+
+One class, :class:`AccessTokenProvider`, serves every kind; a subclass per kind
+(made by :func:`provider_class`) only fixes its :class:`~.kinds.base.TokenKind`,
+whose declaration every operation loops over.
 
 The classes live in this importable module so that dill pickles them *by
 reference*: ``__provider`` in the state is a few dozen bytes naming the class,
 and refresh and delete run the installed code, not a snapshot. Instances hold
 only which stack and resource they serve (for the ownership mark, see
-:mod:`.ownership`); settings and the credential live in :mod:`.gitlab_api`,
+:mod:`.ownership`); settings and the credential live in :mod:`.gitlab_client`,
 per process.
 
 API calls per operation when nothing goes wrong: ``check`` 0 (for a token
@@ -41,7 +45,8 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import catalogue, clock, gitlab_api, kinds, ownership, preview_checks, recovery
+from . import clock, gitlab_client, kinds, ownership, preview_checks, recovery
+from .comparisons import as_plain
 from .errors import GitLabTokenError, register_secret, scrub
 from .inputs import (
     TokenSpec,
@@ -51,16 +56,14 @@ from .inputs import (
     is_unknown,
     parse_rotation_lenient,
     past_expiry,
-    previous_token,
     stored_date,
 )
-from .kinds import TokenKind
+from .kinds.base import KEEP, OnChange, TokenKind
 from .rotation import Action, WantedExpiry, decide
+from .stored import PROVIDER_KEY, SELF_ROTATE_SCOPE, UNCONFIRMED_KEY, StoredToken
+from .token_endpoints import TokenEndpoints
 
-PROVIDER_KEY = "__provider"
-#: Output naming create attempts that timed out and were not seen landing (see :mod:`.recovery`).
-UNCONFIRMED_KEY = "unconfirmed_attempts"
-SELF_ROTATE_SCOPE = "self_rotate"
+__all__ = ["PROVIDER_KEY", "SELF_ROTATE_SCOPE", "UNCONFIRMED_KEY", "AccessTokenProvider", "provider_class"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -125,10 +128,10 @@ class AccessTokenProvider(ResourceProvider):
 
         The engine configures one instance per distinct ``__provider``, which
         names its resource, so this runs once per resource: it only reads a few
-        keys, and :func:`gitlab_api.configure` keeps the shared client while the
+        keys, and :func:`gitlab_client.configure` keeps the shared client while the
         settings are unchanged.
         """
-        gitlab_api.configure(gitlab_api.settings_from_config(req.config.get))
+        gitlab_client.configure(gitlab_client.settings_from_config(req.config.get))
 
     # --- check -----------------------------------------------------------------------
 
@@ -140,37 +143,39 @@ class AccessTokenProvider(ResourceProvider):
         :mod:`.preview_checks` ask GitLab whether the create would be allowed.
         """
         try:
-            settings = gitlab_api.current_settings()
+            settings = gitlab_client.current_settings()
             inputs, failures = check_inputs(
                 self.kind, _olds, news, clock.today(), settings.max_lifetime_days
             )
         except Exception as err:  # a bad setting or clock override; report, don't crash the preview
             message = err.message if isinstance(err, GitLabTokenError) else scrub(str(err))
             return CheckResult({}, [CheckFailure(self.kind.parent, message)])
+        stored = StoredToken.read(self.kind, "", _olds)
         if not failures:
-            failures = self._replacement_past_expiry(_olds, inputs)
-        if not failures and settings.preview_checks and (not _olds or self._replacing_changes(_olds, inputs)):
+            failures = self._replacement_past_expiry(stored, inputs)
+        if not failures and settings.preview_checks and (not _olds or self._replacing_changes(stored, inputs)):
             try:
                 failures = preview_checks.failures(self.kind, inputs)
             except Exception as err:
                 failures = [CheckFailure("", preview_checks.describe_failure(err))]
         return CheckResult(inputs, failures)
 
-    def _replacing_changes(self, olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[str]:
+    def _replacing_changes(self, stored: StoredToken, inputs: Mapping[str, Any]) -> list[str]:
         """The inputs whose change replaces the token, as ``diff`` will find them."""
-        return [k for k in self._replace_keys() if _differs(k, olds.get(k), inputs.get(k))]
+        return [f.name for f in self.kind.inputs_changing(OnChange.REPLACE)
+                if _differs(f.compare, stored.get(f.name), inputs.get(f.name))]
 
-    def _replacement_past_expiry(self, olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[CheckFailure]:
+    def _replacement_past_expiry(self, stored: StoredToken, inputs: Mapping[str, Any]) -> list[CheckFailure]:
         """A replacement would create a token with the kept fixed date: report a date already past.
 
         ``check_inputs`` does not re-validate a fixed date already applied, so an
         expired token keeps previewing cleanly; but when a replacing input changed,
         that date is sent to GitLab again, for a token dead on arrival.
         """
-        if not olds or inputs.get("rotation_configuration") is not None:
+        if not stored.exists or inputs.get("rotation_configuration") is not None:
             return []
         fixed = stored_date(inputs.get("expires_at"))
-        changed = self._replacing_changes(olds, inputs)
+        changed = self._replacing_changes(stored, inputs)
         past = past_expiry(fixed, clock.today()) if fixed is not None and changed else None
         if past is None:
             return []
@@ -183,30 +188,34 @@ class AccessTokenProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Compare old outputs with new checked inputs; no API call.
 
-        Replaces on a new parent, name, description, scopes (as a set) or
-        access level, and when a still-needed token was revoked; rotates
-        in place when the planned expiry differs from the current one.
+        Replaces on a change of an input the kind declares :attr:`~.OnChange.REPLACE`
+        (compared as the kind says: scopes as a set, an access level as a number),
+        and when a still-needed token was revoked; rotates in place when the
+        planned expiry differs from the current one - or replaces, for a kind
+        GitLab cannot rotate. Other inputs (:attr:`~.OnChange.IN_PLACE`, and the
+        rotation settings) change the state only.
         """
-        self._hold(_id, olds)
-        replaces = self._replacing_changes(olds, news)
+        stored = StoredToken.read(self.kind, _id, olds)
+        self._hold(stored)
+        replaces = self._replacing_changes(stored, news)
         changed = bool(replaces)
         planned = news.get("expires_at")
         if is_unknown(planned) or is_unknown(news.get("rotation_configuration")):
             changed = True
         else:
-            decision = decide(previous_token(olds), _wanted(news), clock.today())
+            decision = decide(stored.previous(), _wanted(news), clock.today())
             if decision.action is Action.REPLACE:
                 replaces.append("revoked")
+            elif decision.action is Action.ROTATE and not self.kind.rotates:
+                replaces.append("expires_at")  # no rotate route: a new expiry is a new token
             changed = changed or decision.action in (Action.ROTATE, Action.REPLACE)
-        for key in ("rotation_configuration", "validate_past_expiration_date"):
-            if _plain(olds.get(key)) != _plain(news.get(key)):
+        for field in self.kind.inputs:
+            if field.on_change is not OnChange.REPLACE and field.name != "expires_at" and (
+                    as_plain(stored.get(field.name)) != as_plain(news.get(field.name))):
                 changed = True
-        if olds.get(UNCONFIRMED_KEY):
+        if stored.unconfirmed:
             changed = True  # the update revokes what a timed-out create attempt made, if it landed
         return DiffResult(changes=changed, replaces=replaces or None, delete_before_replace=False)
-
-    def _replace_keys(self) -> tuple[str, ...]:
-        return (self.kind.parent, "name", "description", "scopes", "access_level")
 
     # --- create ----------------------------------------------------------------------
 
@@ -225,7 +234,7 @@ class AccessTokenProvider(ResourceProvider):
         past = past_expiry(expires_at, clock.today())
         if past is not None:
             raise GitLabTokenError(f"Not creating token {spec.name!r}: {past}.")
-        api = gitlab_api.AccessTokenApi(self.kind, spec.parent)
+        api = TokenEndpoints(self.kind, spec.parent)
         answer, unconfirmed = recovery.create_token(api, spec, expires_at, self._owner_digest())
         outs = self._outputs(props, answer, token=answer.get("token"))
         if unconfirmed:
@@ -241,14 +250,15 @@ class AccessTokenProvider(ResourceProvider):
         After a create whose timed-out attempts were not seen landing, one
         listing more revokes what they made since.
         """
-        parent, token_id = self._locate(id_, props)
-        self._hold(id_, props)
-        api = gitlab_api.AccessTokenApi(self.kind, parent)
+        stored = StoredToken.read(self.kind, id_, props)
+        parent, token_id = stored.located(self.kind)
+        self._hold(stored)
+        api = TokenEndpoints(self.kind, parent)
         answer = api.get(token_id)
         if answer is None:
             return ReadResult(None, {})
-        self._revoke_unconfirmed(api, props, answer)
-        current = {k: v for k, v in props.items() if k not in (PROVIDER_KEY, UNCONFIRMED_KEY)}
+        self._revoke_unconfirmed(api, stored, answer)
+        current = dict(stored.values)
         current.setdefault(self.kind.parent, parent)
         return ReadResult(id_, self._outputs(current, answer, token=props.get("token")))
 
@@ -263,19 +273,19 @@ class AccessTokenProvider(ResourceProvider):
         replacement would. The resource id keeps naming the first token, as after any rotation.
         """
         spec = TokenSpec.from_checked(self.kind, news)
-        self._hold(id_, olds)
-        parent, token_id = self._locate(id_, olds)
-        api = gitlab_api.AccessTokenApi(self.kind, parent)
-        self._revoke_unconfirmed(api, olds, {"id": token_id, "user_id": olds.get("user_id")})
-        decision = decide(previous_token(olds), _wanted(news), clock.today())
+        stored = StoredToken.read(self.kind, id_, olds)
+        self._hold(stored)
+        parent, token_id = stored.located(self.kind)
+        api = TokenEndpoints(self.kind, parent)
+        self._revoke_unconfirmed(api, stored, {"id": token_id, "user_id": olds.get("user_id")})
+        decision = decide(stored.previous(), _wanted(news), clock.today())
         if decision.action is Action.REPLACE:
             raise GitLabTokenError(
                 f"token {spec.name!r} was revoked outside Pulumi and must be replaced, not updated; "
                 f"run `pulumi up` again"
             )
         if decision.action is not Action.ROTATE:
-            kept = {k: v for k, v in olds.items()
-                    if k not in (PROVIDER_KEY, UNCONFIRMED_KEY) and k not in input_keys(self.kind)}
+            kept = {k: v for k, v in stored.values.items() if k not in input_keys(self.kind)}
             kept.update({k: v for k, v in news.items() if k in input_keys(self.kind)})
             return UpdateResult(kept)
         # The planned date from check, never the clock: preview and update agree.
@@ -284,10 +294,10 @@ class AccessTokenProvider(ResourceProvider):
             answer = recovery.rotate_token(
                 api,
                 token_id=token_id,
-                bot_user_id=integral(olds.get("user_id")),
+                bot_user_id=stored.user_id,
                 name=str(olds.get("name") or spec.name),
                 expires_at=expires_at,
-                self_token=_self_rotation_token(olds),
+                self_token=stored.self_rotation_token(self.kind, clock.today()),
                 owner=self._owner_digest(),
             )
         except recovery.TokenGone:
@@ -299,9 +309,10 @@ class AccessTokenProvider(ResourceProvider):
     @_reported("delete")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """One DELETE (revoke). An already revoked or missing token counts as revoked."""
-        parent, token_id = self._locate(id_, props)
-        self._hold(id_, props)
-        gitlab_api.AccessTokenApi(self.kind, parent).revoke(token_id)
+        stored = StoredToken.read(self.kind, id_, props)
+        parent, token_id = stored.located(self.kind)
+        self._hold(stored)
+        TokenEndpoints(self.kind, parent).revoke(token_id)
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -309,104 +320,58 @@ class AccessTokenProvider(ResourceProvider):
         """The owner part of this resource's ownership mark (see :mod:`.ownership`)."""
         return ownership.owner_digest(self.owner, self.resource)
 
-    def _hold(self, id_: str, props: Mapping[str, Any]) -> None:
+    def _hold(self, stored: StoredToken) -> None:
         """The engine holds this token in its state: no recovery in this process may take it."""
-        try:
-            ownership.hold(gitlab_api.current_settings().base_url, self._locate(id_, props)[1])
-        except GitLabTokenError:
-            pass  # an unreadable id fails the operation itself, with its own message
+        if stored.parent and stored.token_id is not None:
+            ownership.hold(gitlab_client.current_settings().base_url, stored.token_id)
+        # else: an unreadable id fails the operation itself, with its own message
 
-    def _revoke_unconfirmed(self, api: gitlab_api.AccessTokenApi, props: Mapping[str, Any],
-                            held: Mapping[str, Any]) -> None:
+    def _revoke_unconfirmed(self, api: TokenEndpoints, stored: StoredToken, held: Mapping[str, Any]) -> None:
         """Revoke tokens that timed-out create attempts named in the state made after the create ended."""
-        attempts = props.get(UNCONFIRMED_KEY)
-        name = props.get("name")
-        if isinstance(attempts, (list, tuple)) and attempts and isinstance(name, str):
-            recovery.revoke_unconfirmed(api, name, [str(a) for a in attempts], keep=dict(held))
-
-    def _locate(self, id_: str, props: Mapping[str, Any]) -> tuple[str, int]:
-        """The parent and the *current* token id: the ``token_id`` output, else the id's suffix."""
-        parent_part, _, id_part = (id_ or "").rpartition(":")
-        parent = props.get(self.kind.parent) or parent_part
-        token_id = integral(props.get("token_id"))
-        if token_id is None and id_part.isdigit():
-            token_id = int(id_part)
-        if not parent or token_id is None:
-            raise GitLabTokenError(
-                f"cannot tell which token {id_!r} is: expected an id like '<{self.kind.parent}>:<token id>'"
-            )
-        return str(parent), token_id
+        if stored.unconfirmed and stored.name is not None:
+            recovery.revoke_unconfirmed(api, stored.name, list(stored.unconfirmed), keep=dict(held))
 
     def _outputs(
         self, inputs: Mapping[str, Any], answer: Mapping[str, Any], *, token: Any
     ) -> dict[str, Any]:
-        """Echo the inputs, then add what GitLab said about the token."""
+        """Echo the inputs, then add what GitLab said about the token, as the kind's outputs declare."""
         outs = {k: v for k, v in inputs.items() if k in input_keys(self.kind) and v is not None}
-        level = integral(answer.get("access_level"))
-        outs.update(
-            token=token,
-            token_id=int(answer["id"]),
-            user_id=integral(answer.get("user_id")),
-            active=bool(answer.get("active")),
-            revoked=bool(answer.get("revoked")),
-            created_at=answer.get("created_at"),
-            expires_at=answer.get("expires_at"),
-            name=answer.get("name", outs.get("name")),
-            scopes=list(answer.get("scopes") or outs.get("scopes") or []),
-            description=ownership.user_description(answer.get("description")),
-        )
-        if level in catalogue.ACCESS_LEVEL_NAMES:
-            outs["access_level"] = catalogue.ACCESS_LEVEL_NAMES[level]
+        echoed = dict(outs)
+        for field in self.kind.outputs:
+            value = token if field.secret else field.read(answer, echoed)
+            if value is not KEEP:
+                outs[field.name] = value
         return outs
 
 
-class ProjectAccessTokenProvider(AccessTokenProvider):
-    """Provider of :class:`~pulumi_gitlab_tokens.ProjectAccessToken`."""
+def provider_class(kind: TokenKind) -> type[AccessTokenProvider]:
+    """The provider class of ``kind``: :class:`AccessTokenProvider` with the kind fixed.
 
-    kind = kinds.PROJECT
+    Made once per kind and kept in this module under its name
+    (``ProjectAccessTokenProvider``), so dill pickles it by reference.
+    """
+    name = f"{kind.resource_name}Provider"
+    existing = globals().get(name)
+    if isinstance(existing, type) and issubclass(existing, AccessTokenProvider) and existing.kind is kind:
+        return existing
+    cls = type(name, (AccessTokenProvider,), {
+        "kind": kind, "__module__": __name__, "__qualname__": name,
+        "__doc__": f"Provider of :class:`~pulumi_gitlab_tokens.{kind.resource_name}`.",
+    })
+    globals()[name] = cls
+    return cls
 
 
-class GroupAccessTokenProvider(AccessTokenProvider):
-    """Provider of :class:`~pulumi_gitlab_tokens.GroupAccessToken`."""
-
-    kind = kinds.GROUP
+for _kind in kinds.ALL:
+    provider_class(_kind)
 
 
 # --- comparisons -----------------------------------------------------------------------
 
 
-def _differs(key: str, old: Any, new: Any) -> bool:
-    if is_unknown(new):
-        return True
-    if key == "scopes":
-        return _scope_set(old) != _scope_set(new)
-    if key == "access_level":
-        return _level(old) != _level(new)
-    if key == "description":
-        return (old or None) != (new or None)
-    return _plain(old) != _plain(new)
-
-
-def _scope_set(value: Any) -> frozenset[str] | None:
-    if not isinstance(value, (list, tuple)):
-        return None
-    return frozenset(str(s).strip().lower() for s in value)
-
-
-def _level(value: Any) -> int | None:
-    number = integral(value)
-    try:
-        return catalogue.access_level_value(number if number is not None else value)
-    except (ValueError, TypeError):
-        return None
-
-
-def _plain(value: Any) -> Any:
-    """Numbers as Pulumi sends them (floats) compare equal to ints; strings as they are."""
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items() if v is not None}
-    number = integral(value)
-    return number if number is not None else value
+def _differs(compare: Callable[[Any], Any], old: Any, new: Any) -> bool:
+    """Whether an input changed, compared as its field declares; an unknown new value always differs."""
+    return is_unknown(new) or compare(old) != compare(new)
 
 
 def _wanted(news: Mapping[str, Any]) -> WantedExpiry:
@@ -424,22 +389,3 @@ def _planned_expiry(spec: TokenSpec) -> dt.date:
     if planned is None:
         raise GitLabTokenError("expires_at or rotation_configuration is required")
     return planned
-
-
-def _self_rotation_token(olds: Mapping[str, Any]) -> str | None:
-    """The token's own value, when it may rotate itself: ``self_rotate`` scope and still alive.
-
-    An expired or revoked token cannot authenticate, and using a revoked one
-    to rotate triggers GitLab's reuse detection; those go through the admin
-    credential instead.
-    """
-    token = olds.get("token")
-    scopes = olds.get("scopes")
-    if not isinstance(token, str) or not token or not isinstance(scopes, (list, tuple)):
-        return None
-    if SELF_ROTATE_SCOPE not in scopes or olds.get("revoked") is True or olds.get("active") is False:
-        return None
-    expires = stored_date(olds.get("expires_at"))
-    if expires is not None and expires <= clock.today():
-        return None
-    return token

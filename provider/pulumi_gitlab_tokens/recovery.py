@@ -74,7 +74,9 @@ from typing import Any
 
 from . import ownership
 from .errors import GitLabTokenError
-from .gitlab_api import SELF_ROTATE_SUFFIX, AccessTokenApi, AnswerLost, current_settings, has_admin_credential
+from .gitlab_client import current_settings, has_admin_credential
+from .gitlab_errors import AnswerLost
+from .token_endpoints import TokenEndpoints
 from .inputs import TokenSpec, integral
 from .ownership import Mark
 
@@ -86,7 +88,7 @@ class TokenGone(GitLabTokenError):
     """The token to rotate no longer exists in GitLab (its project or group does)."""
 
 
-def create_token(api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, owner: str) -> tuple[dict[str, Any], list[str]]:
+def create_token(api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date, owner: str) -> tuple[dict[str, Any], list[str]]:
     """Create the token of the resource ``owner`` digests; GitLab's answer with ``token``, and the
     marks of attempts that timed out and were not seen landing (to revoke later, see the module docstring).
 
@@ -112,8 +114,8 @@ class _ParentListings:
         self._locks: dict[tuple[str, str, str], threading.Lock] = {}
         self._tokens: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
 
-    def tokens(self, api: AccessTokenApi, base_url: str) -> list[dict[str, Any]]:
-        key = (base_url, api.kind.collection, api.parent)
+    def tokens(self, api: TokenEndpoints, base_url: str) -> list[dict[str, Any]]:
+        key = (base_url, api.kind.type_token, api.parent)
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:  # parallel creates in one parent share one listing
@@ -142,7 +144,7 @@ def forget_listings() -> None:
 
 
 def _resolve_leftovers(
-    api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, owner: str, base_url: str
+    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date, owner: str, base_url: str
 ) -> dict[str, Any] | None:
     """Adopt or revoke this resource's unheld tokens a dead run left; GitLab's answer if one was adopted.
 
@@ -159,7 +161,7 @@ def _resolve_leftovers(
     for token in leftovers:
         ownership.hold(base_url, int(token["id"]))
     answer: dict[str, Any] | None = None
-    if _fits(leftovers[-1], spec):
+    if api.kind.rotates and _fits(leftovers[-1], spec):  # without rotation, no value to adopt
         newest = leftovers.pop()
         answer = rotate_token(api, token_id=int(newest["id"]), bot_user_id=integral(newest.get("user_id")),
                               name=spec.name, expires_at=expires_at, owner=owner)
@@ -174,7 +176,7 @@ def _fits(token: dict[str, Any], spec: TokenSpec) -> bool:
     if set(token.get("scopes") or ()) != set(spec.scopes):
         return False
     level = integral(token.get("access_level"))
-    if level is not None and level != spec.access_level_value:
+    if level is not None and spec.access_level_value is not None and level != spec.access_level_value:
         return False
     return ownership.user_description(token.get("description")) == spec.description
 
@@ -183,7 +185,7 @@ def _fits(token: dict[str, Any], spec: TokenSpec) -> bool:
 
 
 def _create_token(
-    api: AccessTokenApi, spec: TokenSpec, expires_at: dt.date, owner: str
+    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date, owner: str
 ) -> tuple[dict[str, Any], list[str]]:
     """The POST, with in-process recovery of lost answers; the answer and the unconfirmed attempts."""
     lost: list[Mark] = []
@@ -205,6 +207,12 @@ def _create_token(
             if err.in_flight:
                 in_flight.append(mark)
         mine = [t for t in api.list_named(spec.name) if any(ownership.made_by(t, m) for m in lost)]
+        if mine and not api.kind.rotates:
+            # No rotation to get a value we hold: revoke what landed and post again.
+            for orphan in mine:
+                if ownership.is_live(orphan):
+                    api.revoke(int(orphan["id"]))
+            mine = []
         if mine:
             newest = max(mine, key=lambda t: int(t["id"]))
             answer = rotate_token(api, token_id=int(newest["id"]), bot_user_id=integral(newest.get("user_id")),
@@ -215,7 +223,7 @@ def _create_token(
         time.sleep(RETRY_PAUSE_SECONDS * (attempt + 1))
     if answer is None:
         raise GitLabTokenError(
-            f"Creating token {spec.name!r} on {api.route('POST')} failed {MAX_ATTEMPTS} times without an "
+            f"Creating token {spec.name!r} on {api.route('create')} failed {MAX_ATTEMPTS} times without an "
             f"answer, and GitLab lists no token from these attempts. Try again later: if one lands late, "
             f"the next `pulumi up` adopts or revokes it."
         )
@@ -225,7 +233,7 @@ def _create_token(
     return answer, [m.text() for m in in_flight if m not in landed]
 
 
-def _revoke_attempts(api: AccessTokenApi, name: str, attempts: list[Mark], *, keep: dict[str, Any]) -> set[Mark]:
+def _revoke_attempts(api: TokenEndpoints, name: str, attempts: list[Mark], *, keep: dict[str, Any]) -> set[Mark]:
     """Revoke every live token the ``attempts`` made except ``keep``'s family; the attempts seen in GitLab."""
     keep_id, keep_user = integral(keep.get("id")), integral(keep.get("user_id"))
     landed: set[Mark] = set()
@@ -240,7 +248,7 @@ def _revoke_attempts(api: AccessTokenApi, name: str, attempts: list[Mark], *, ke
     return landed
 
 
-def revoke_unconfirmed(api: AccessTokenApi, name: str, attempts: list[str], *, keep: dict[str, Any]) -> None:
+def revoke_unconfirmed(api: TokenEndpoints, name: str, attempts: list[str], *, keep: dict[str, Any]) -> None:
     """Revoke what the timed-out ``attempts`` (mark texts from the state) made, if they landed since.
 
     One listing. ``keep`` is the token the state holds (its id and ``user_id``).
@@ -254,7 +262,7 @@ def revoke_unconfirmed(api: AccessTokenApi, name: str, attempts: list[str], *, k
 
 
 def rotate_token(
-    api: AccessTokenApi,
+    api: TokenEndpoints,
     *,
     token_id: int,
     bot_user_id: int | None,
@@ -283,7 +291,7 @@ def rotate_token(
     return answer
 
 
-def _self_rotation(api: AccessTokenApi, self_token: str | None, *, token_id: int, name: str) -> str | None:
+def _self_rotation(api: TokenEndpoints, self_token: str | None, *, token_id: int, name: str) -> str | None:
     """The value to self-rotate with, or ``None`` to rotate by id with the admin credential.
 
     Rotating by id is preferred whenever an admin credential is configured: a
@@ -307,7 +315,7 @@ def _self_rotation(api: AccessTokenApi, self_token: str | None, *, token_id: int
 
 
 def _rotate_token(
-    api: AccessTokenApi,
+    api: TokenEndpoints,
     *,
     token_id: int,
     bot_user_id: int | None,
@@ -346,7 +354,7 @@ def _rotate_token(
                 continue
         if self_token is not None and not has_admin_credential():
             raise GitLabTokenError(
-                f"The answer to self-rotating token {name!r} on {api.route('POST', SELF_ROTATE_SUFFIX)} was lost, "
+                f"The answer to self-rotating token {name!r} on {api.route('self_rotate')} was lost, "
                 f"and without an admin credential the provider cannot see whether GitLab rotated it (the old "
                 f"token must not be used again: GitLab revokes the whole token family when a revoked token "
                 f"tries to rotate). Set gitlab:token, run `pulumi refresh`, then `pulumi up`."
@@ -369,7 +377,7 @@ def _rotate_token(
     )
 
 
-def _is_gone(api: AccessTokenApi, token_id: int) -> bool:
+def _is_gone(api: TokenEndpoints, token_id: int) -> bool:
     """Whether GitLab says ``token_id`` does not exist (its project or group answering).
 
     Asked after a rotate's 401 or 404, which do not say; when the GET fails too
@@ -381,7 +389,7 @@ def _is_gone(api: AccessTokenApi, token_id: int) -> bool:
         return False
 
 
-def _family(api: AccessTokenApi, name: str, bot_user_id: int | None, owner: str | None) -> list[dict[str, Any]]:
+def _family(api: TokenEndpoints, name: str, bot_user_id: int | None, owner: str | None) -> list[dict[str, Any]]:
     """The unrevoked tokens named ``name`` of the bot user (all bots when unknown) that ``owner`` may take.
 
     A token marked by another owner is never taken; an unmarked one is, when
@@ -402,7 +410,7 @@ def _family(api: AccessTokenApi, name: str, bot_user_id: int | None, owner: str 
     return found
 
 
-def _successor(api: AccessTokenApi, name: str, bot_user_id: int | None, owner: str | None) -> dict[str, Any] | None:
+def _successor(api: TokenEndpoints, name: str, bot_user_id: int | None, owner: str | None) -> dict[str, Any] | None:
     """The newest live token of the bot user's family, if a rotation made one."""
     alive = _family(api, name, bot_user_id, owner)
     return max(alive, key=lambda t: int(t["id"])) if alive else None

@@ -12,9 +12,10 @@ a number that is no exact id (``1e300``) - is refused at preview with the reason
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .kinds import TokenKind
+if TYPE_CHECKING:
+    from .kinds.base import TokenKind
 
 #: GitLab's ids are PostgreSQL bigints.
 MAX_ID = 2**63 - 1
@@ -33,8 +34,7 @@ _FORBIDDEN_ENDINGS = (".git", ".atom")
 
 def parse_reference(kind: TokenKind, value: Any) -> str:
     """``value`` as the id (digits) or full path GitLab is asked about; ``ValueError`` with the reason."""
-    example = "acme/app" if kind.parent == "project" else "acme/platform"
-    hint = f"give the {kind.parent}'s numeric id or full path, like {example!r}"
+    hint = f"give the {kind.parent}'s numeric id or full path, like {kind.parent_example!r}"
     if value is None:
         raise ValueError(f"{kind.parent} is required: {hint}")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -85,9 +85,9 @@ def _path_problem(kind: TokenKind, path: str) -> str | None:
         return "'.' and '..' are not path segments; give the full path from the top-level group"
     if len(segments) > MAX_SEGMENTS:
         return f"it has {len(segments)} segments; GitLab nests at most {MAX_SEGMENTS}"
-    if kind.parent == "project" and len(segments) < 2:
+    if kind.parent_is_project and len(segments) < 2:
         return "a project's full path starts with its group or user, like 'acme/app'"
-    namespaces, last = (segments[:-1], segments[-1]) if kind.parent == "project" else (segments, None)
+    namespaces, last = (segments[:-1], segments[-1]) if kind.parent_is_project else (segments, None)
     for segment in segments:
         if len(segment) > MAX_SEGMENT_LENGTH:
             return f"a segment is {len(segment)} characters long; GitLab allows {MAX_SEGMENT_LENGTH}"

@@ -40,9 +40,8 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import pulumi
 import pulumi.dynamic
 
-from . import config_keys
-from .inputs import COMPUTED_OUTPUTS
-from .provider import AccessTokenProvider, GroupAccessTokenProvider, ProjectAccessTokenProvider
+from . import config_keys, kinds
+from .provider import AccessTokenProvider, provider_class
 
 
 @pulumi.input_type
@@ -156,7 +155,7 @@ class _AccessTokenResource(pulumi.dynamic.Resource):
         if props.get("name") is None:
             props["name"] = resource_name
         # Output attributes exist only for keys passed in (as None: computed).
-        for key in COMPUTED_OUTPUTS:
+        for key in provider_class.kind.computed_outputs:
             props.setdefault(key, None)
         secret_token = pulumi.ResourceOptions(additional_secret_outputs=["token"])
         super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(secret_token, opts))
@@ -250,7 +249,7 @@ class ProjectAccessToken(_AccessTokenResource, module="gitlab", name="ProjectAcc
                 description=description,
                 validate_past_expiration_date=validate_past_expiration_date,
             )
-        super().__init__(ProjectAccessTokenProvider, resource_name, typed, opts)
+        super().__init__(provider_class(kinds.PROJECT), resource_name, typed, opts)
 
 
 class GroupAccessToken(_AccessTokenResource, module="gitlab", name="GroupAccessToken"):
@@ -294,4 +293,4 @@ class GroupAccessToken(_AccessTokenResource, module="gitlab", name="GroupAccessT
                 description=description,
                 validate_past_expiration_date=validate_past_expiration_date,
             )
-        super().__init__(GroupAccessTokenProvider, resource_name, typed, opts)
+        super().__init__(provider_class(kinds.GROUP), resource_name, typed, opts)

@@ -20,7 +20,7 @@ from conftest import GitLabStack
 from support.pulumi_cli import PROGRAMS, PulumiStack
 from test_kill import kill_tree, wait_for
 
-from pulumi_gitlab_tokens import gitlab_api
+from pulumi_gitlab_tokens import gitlab_client
 
 PROJECT_TYPE = "pulumi-python:dynamic/gitlab:ProjectAccessToken"
 GROUP_TYPE = "pulumi-python:dynamic/gitlab:GroupAccessToken"
@@ -199,7 +199,7 @@ def test_a_create_landing_after_the_client_timeout_is_revoked_by_the_next_up(san
     shared = SharedProject(sandbox, postgres, tmp_path, "late-create")
     gs = shared.new_stack("deploy", withGroup="false")
     create_route = "POST /api/v4/projects/:id/access_tokens"
-    late_seconds = gitlab_api.REQUEST_TIMEOUT_SECONDS + 4
+    late_seconds = gitlab_client.REQUEST_TIMEOUT_SECONDS + 4
     args = ["up", "--yes", "--skip-preview"]
     try:
         sandbox.reset_counters()

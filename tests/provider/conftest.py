@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_gitlab_tokens import config_keys, gitlab_api, ownership, preview_checks, recovery
+from pulumi_gitlab_tokens import config_keys, gitlab_client, ownership, preview_checks, recovery
 
 
 @pytest.fixture(autouse=True)
@@ -18,10 +18,10 @@ def fresh_settings(monkeypatch):
                  config_keys.CI_SERVER_URL_ENV):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(config_keys.PREVIEW_CHECKS_ENV, "false")
-    gitlab_api.reset()
+    gitlab_client.reset()
     preview_checks.reset()
     ownership.forget_held()
     recovery.forget_listings()
     yield
-    gitlab_api.reset()
+    gitlab_client.reset()
     preview_checks.reset()

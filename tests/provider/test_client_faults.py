@@ -17,10 +17,11 @@ import threading
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from pulumi_gitlab_tokens import gitlab_api, kinds, transport
+from pulumi_gitlab_tokens import gitlab_client, kinds, transport
 from pulumi_gitlab_tokens.characters import unsafe_character
 from pulumi_gitlab_tokens.errors import GitLabTokenError
-from pulumi_gitlab_tokens.gitlab_api import AccessTokenApi, AnswerLost
+from pulumi_gitlab_tokens.gitlab_errors import AnswerLost
+from pulumi_gitlab_tokens.token_endpoints import TokenEndpoints
 from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
 from support.scripted_server import Recorded, Reply, scripted_server
 
@@ -137,9 +138,9 @@ def test_any_answer_gives_a_result_or_one_clean_line(server, monkeypatch, script
     monkeypatch.setattr(transport, "FIRST_BACKOFF_SECONDS", 0.001)  # keep examples fast; the rules are the same
     with scripted.lock:
         scripted.replies = list(script)
-    gitlab_api.configure(gitlab_api.Settings(base_url=url, token=CREDENTIAL, retries=retries))
+    gitlab_client.configure(gitlab_client.Settings(base_url=url, token=CREDENTIAL, retries=retries))
     try:
-        CALLS[call](AccessTokenApi(kinds.PROJECT, "acme/app"))
+        CALLS[call](TokenEndpoints(kinds.PROJECT, "acme/app"))
     except AnswerLost as lost:
         assert call in ("create", "rotate", "self_rotate")
         assert_clean(str(lost))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_gitlab_tokens import gitlab_api
+from pulumi_gitlab_tokens import gitlab_client
 from pulumi_gitlab_tokens.errors import GitLabTokenError
 from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
 
@@ -32,7 +32,7 @@ def test_a_directory_or_a_file_that_is_no_pem_bundle_is_refused(tmp_path):
 def test_an_unused_ca_bundle_is_not_checked(tmp_path):
     """With gitlab:insecure the bundle is never read, so a stale path must not block the run."""
     configure(**{"gitlab:cacertFile": str(tmp_path / "gone.pem"), "gitlab:insecure": "true"})
-    assert gitlab_api.current_settings().ssl_verify is False
+    assert gitlab_client.current_settings().ssl_verify is False
 
 
 @pytest.mark.parametrize("value", ["-1", "many", "1.5", "100000"])

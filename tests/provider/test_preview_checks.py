@@ -14,7 +14,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.output import Unknown
 
-from pulumi_gitlab_tokens import GitLabTokenError, config_keys, gitlab_api, preview_checks
+from pulumi_gitlab_tokens import GitLabTokenError, config_keys, gitlab_client, preview_checks
 from pulumi_gitlab_tokens.errors import CredentialMissingError
 from pulumi_gitlab_tokens.kinds import GROUP, PROJECT
 from pulumi_gitlab_tokens.preview_checks import Caller, refusal_reason
@@ -147,7 +147,7 @@ def test_a_parent_unknown_at_preview_is_not_asked_about(world):
 
 
 def test_an_answer_the_checks_cannot_read_is_one_line_not_a_crash(world, monkeypatch):
-    monkeypatch.setattr(gitlab_api, "read_path", lambda path: ["not", "a", "user"])
+    monkeypatch.setattr(gitlab_client, "read_path", lambda path: ["not", "a", "user"])
     failures = world.admin().check({}, project_token()).failures
     assert [f.property for f in failures] == [""]
     assert failures[0].reason.startswith("the preview checks failed unexpectedly (TypeError); "

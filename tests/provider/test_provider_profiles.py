@@ -110,10 +110,10 @@ def test_an_update_of_a_token_deleted_by_retention_creates_a_new_one_in_both_ver
 
 def test_rotating_a_deleted_token_says_it_is_gone_not_that_the_project_is_missing(sandbox) -> None:
     """The rotate's bare 404 alone would read as a missing project; the message says the token is gone."""
-    from pulumi_gitlab_tokens import gitlab_api, kinds, recovery
+    from pulumi_gitlab_tokens import kinds, recovery, token_endpoints
 
     _provider(sandbox, sandbox.admin_token)  # configures the process-wide client
-    api = gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app")
+    api = token_endpoints.TokenEndpoints(kinds.PROJECT, "acme/app")
     with pytest.raises(recovery.TokenGone) as caught:
         recovery.rotate_token(api, token_id=999, bot_user_id=None, name="ci",
                               expires_at=dt.date.today() + dt.timedelta(days=10))
@@ -125,12 +125,12 @@ def test_rotating_a_deleted_token_says_it_is_gone_not_that_the_project_is_missin
 
 def test_rotating_with_a_bad_credential_or_in_a_missing_project_keeps_the_rotates_own_error(sandbox) -> None:
     """The GET that tells a deleted token apart must not hide a bad credential or a missing project."""
-    from pulumi_gitlab_tokens import gitlab_api, kinds, recovery
+    from pulumi_gitlab_tokens import kinds, recovery, token_endpoints
 
     expiry = dt.date.today() + dt.timedelta(days=10)
     _provider(sandbox, "glpat-not-a-real-credential-000")
     with pytest.raises(GitLabTokenError) as bad_credential:
-        recovery.rotate_token(gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app"), token_id=999,
+        recovery.rotate_token(token_endpoints.TokenEndpoints(kinds.PROJECT, "acme/app"), token_id=999,
                               bot_user_id=None, name="ci", expires_at=expiry)
     assert not isinstance(bad_credential.value, recovery.TokenGone)
     assert "401" in str(bad_credential.value) and "/rotate" in str(bad_credential.value)
@@ -138,7 +138,7 @@ def test_rotating_with_a_bad_credential_or_in_a_missing_project_keeps_the_rotate
 
     _provider(sandbox, sandbox.admin_token)
     with pytest.raises(GitLabTokenError) as missing_project:
-        recovery.rotate_token(gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/nope"), token_id=999,
+        recovery.rotate_token(token_endpoints.TokenEndpoints(kinds.PROJECT, "acme/nope"), token_id=999,
                               bot_user_id=None, name="ci", expires_at=expiry)
     assert not isinstance(missing_project.value, recovery.TokenGone)
     assert "/rotate" in str(missing_project.value) and "does not exist" in str(missing_project.value)

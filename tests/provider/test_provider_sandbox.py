@@ -19,7 +19,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from pulumi_gitlab_tokens import GitLabTokenError, clock, gitlab_api, kinds, ownership, recovery
+from pulumi_gitlab_tokens import GitLabTokenError, clock, gitlab_client, gitlab_errors, kinds, ownership, recovery, token_endpoints
 from pulumi_gitlab_tokens.errors import CredentialMissingError
 from pulumi_gitlab_tokens.provider import (
     AccessTokenProvider,
@@ -303,8 +303,8 @@ def test_a_credential_exported_with_a_trailing_newline_works(world, monkeypatch)
 
 def test_lifetime_beyond_the_instance_limit_is_gitlabs_400_when_config_claims_more(world):
     provider = world.provider()
-    gitlab_api.configure(
-        gitlab_api.Settings(base_url=world.sb.base_url, token=world.sb.admin_token, max_lifetime_days=400))
+    gitlab_client.configure(
+        gitlab_client.Settings(base_url=world.sb.base_url, token=world.sb.admin_token, max_lifetime_days=400))
     err = world.expect_error(EngineLike(world, provider, fixed(expires_at=day(390))).up)
     assert err.status == 400 and "gitlab-tokens:maxTokenLifetimeDays" in str(err)
 
@@ -694,7 +694,7 @@ def test_lost_answers_that_never_stop_end_in_a_clear_error(world):
 
 def test_unreachable_gitlab_is_a_clear_error(world):
     provider = world.provider()
-    gitlab_api.configure(gitlab_api.Settings(base_url="http://127.0.0.1:9", token=world.sb.admin_token))
+    gitlab_client.configure(gitlab_client.Settings(base_url="http://127.0.0.1:9", token=world.sb.admin_token))
     err = world.expect_error(provider.read, "acme/app:1", {"project": "acme/app", "token_id": 1.0})
     assert str(err).startswith("Could not reach GitLab at http://127.0.0.1:9 on GET /projects/acme%2Fapp/access_tokens/1")
 
@@ -829,19 +829,19 @@ def test_a_lost_create_answer_never_takes_another_stacks_token(world):
 def _up_whose_create_lands_late(world, monkeypatch) -> tuple[EngineLike, dict[str, Any]]:
     """An ``up`` whose first POST times out in the client, and that POST then committing in GitLab."""
     late: list[dict[str, Any]] = []
-    real_create = gitlab_api.AccessTokenApi.create
+    real_create = token_endpoints.TokenEndpoints.create
 
     def time_out_the_first(api, **kwargs):  # the first POST commits only after the provider gave up
         if not late:
             late.append(kwargs)
-            raise gitlab_api.AnswerLost("test", in_flight=True)
+            raise gitlab_errors.AnswerLost("test", in_flight=True)
         return real_create(api, **kwargs)
 
-    monkeypatch.setattr(gitlab_api.AccessTokenApi, "create", time_out_the_first)
+    monkeypatch.setattr(token_endpoints.TokenEndpoints, "create", time_out_the_first)
     monkeypatch.setattr(recovery, "RETRY_PAUSE_SECONDS", 0)
     token = EngineLike(world, _declared(world, "deploy-bot"), rotating())
     token.up()
-    landed = real_create(gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app"), **late[0])
+    landed = real_create(token_endpoints.TokenEndpoints(kinds.PROJECT, "acme/app"), **late[0])
     world.values.add(landed["token"])
     return token, late[0]
 
@@ -987,8 +987,8 @@ def test_listing_follows_pages_at_the_configured_address_100_at_a_time():
             sb.api("POST", f"/projects/{project['id']}/access_tokens",
                    {"name": "bulk-token", "scopes": ["read_api"], "expires_at": in_a_month}, expect=201)
         sb.reset_counters()
-        gitlab_api.configure(gitlab_api.Settings(base_url=sb.base_url, token=sb.admin_token))
-        found = gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app").list_named("bulk-token")
+        gitlab_client.configure(gitlab_client.Settings(base_url=sb.base_url, token=sb.admin_token))
+        found = token_endpoints.TokenEndpoints(kinds.PROJECT, "acme/app").list_named("bulk-token")
         assert len(found) == 101
         counts = {k.replace("/api/v4", ""): v for k, v in sb.counters().items() if k != "total"}
         assert counts == {"GET /projects/:id/access_tokens": 2}, "100 per page, both pages from the configured URL"

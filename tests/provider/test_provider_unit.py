@@ -23,8 +23,10 @@ from pulumi_gitlab_tokens import (
     ProjectAccessTokenArgs,
     RotationConfigurationArgs,
     catalogue,
-    gitlab_api,
+    gitlab_client,
+    gitlab_errors,
     kinds,
+    token_endpoints,
 )
 from pulumi_gitlab_tokens.errors import CredentialMissingError, register_secret, scrub
 from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
@@ -50,7 +52,7 @@ def test_configure_reads_pulumi_gitlab_keys_and_strips_api_v4(tmp_path):
         "gitlab-tokens:maxTokenLifetimeDays": "400",
         "gitlab:retries": "2",
     })
-    settings = gitlab_api.current_settings()
+    settings = gitlab_client.current_settings()
     assert settings.base_url == "https://gitlab.example.com"
     assert settings.token == CREDENTIAL
     assert settings.ssl_verify == str(ca_bundle)
@@ -60,12 +62,12 @@ def test_configure_reads_pulumi_gitlab_keys_and_strips_api_v4(tmp_path):
 
 def test_the_old_lifetime_key_still_applies_and_the_new_one_wins():
     configure(ProjectAccessTokenProvider(), **{"gitlab:maxTokenLifetimeDays": "300"})
-    assert gitlab_api.current_settings().max_lifetime_days == 300
+    assert gitlab_client.current_settings().max_lifetime_days == 300
     configure(ProjectAccessTokenProvider(), **{"gitlab:maxTokenLifetimeDays": "300",
                                                "gitlab-tokens:maxTokenLifetimeDays": "200"})
-    assert gitlab_api.current_settings().max_lifetime_days == 200
+    assert gitlab_client.current_settings().max_lifetime_days == 200
     configure(ProjectAccessTokenProvider())
-    assert gitlab_api.current_settings().max_lifetime_days == catalogue.MAX_LIFETIME_DAYS
+    assert gitlab_client.current_settings().max_lifetime_days == catalogue.MAX_LIFETIME_DAYS
 
 
 @pytest.mark.parametrize("key", ["gitlab-tokens:maxTokenLifetimeDays", "gitlab:maxTokenLifetimeDays"])
@@ -91,7 +93,7 @@ def test_preview_checks_are_on_unless_config_or_environment_turn_them_off(monkey
     if env is not None:
         monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", env)
     configure(ProjectAccessTokenProvider(), **config)
-    assert gitlab_api.current_settings().preview_checks is expected
+    assert gitlab_client.current_settings().preview_checks is expected
 
 
 def test_a_bad_preview_checks_value_names_where_it_came_from(monkeypatch):
@@ -109,15 +111,15 @@ CI_JOB = {"GITLAB_CI": "true", "CI_SERVER_URL": "https://gitlab.corp.example"}
     ({}, CI_JOB, "https://gitlab.corp.example"),
     ({}, {**CI_JOB, "GITLAB_BASE_URL": "https://other.example/api/v4"}, "https://other.example"),
     ({"gitlab:baseUrl": "https://config.example"}, CI_JOB, "https://config.example"),
-    ({}, {"CI_SERVER_URL": "https://gitlab.corp.example"}, gitlab_api.DEFAULT_BASE_URL),  # not in a GitLab CI job
-    ({}, {"GITLAB_CI": "true"}, gitlab_api.DEFAULT_BASE_URL),
-    ({}, {}, gitlab_api.DEFAULT_BASE_URL),
+    ({}, {"CI_SERVER_URL": "https://gitlab.corp.example"}, gitlab_client.DEFAULT_BASE_URL),  # not in a GitLab CI job
+    ({}, {"GITLAB_CI": "true"}, gitlab_client.DEFAULT_BASE_URL),
+    ({}, {}, gitlab_client.DEFAULT_BASE_URL),
 ])
 def test_inside_gitlab_ci_the_base_url_defaults_to_the_instance_running_the_job(monkeypatch, config, env, expected):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     configure(ProjectAccessTokenProvider(), **config)
-    assert gitlab_api.current_settings().base_url == expected
+    assert gitlab_client.current_settings().base_url == expected
 
 
 def test_namespaced_keys_are_not_prefixed_with_the_project_name():
@@ -131,20 +133,20 @@ def test_environment_is_the_fallback(monkeypatch):
     monkeypatch.setenv("GITLAB_BASE_URL", "http://localhost:8080")
     monkeypatch.setenv("GITLAB_TOKEN", CREDENTIAL)
     configure(ProjectAccessTokenProvider())
-    settings = gitlab_api.current_settings()
+    settings = gitlab_client.current_settings()
     assert (settings.base_url, settings.token, settings.ssl_verify) == ("http://localhost:8080", CREDENTIAL, True)
 
 
 def test_stack_config_wins_over_the_environment(monkeypatch):
     monkeypatch.setenv("GITLAB_TOKEN", "glpat-from-environment-000")
     configure(ProjectAccessTokenProvider(), **{"gitlab:token": CREDENTIAL})
-    assert gitlab_api.current_settings().token == CREDENTIAL
+    assert gitlab_client.current_settings().token == CREDENTIAL
 
 
 @pytest.mark.parametrize(("value", "verify"), [("true", False), ("false", True), (None, True)])
 def test_insecure_turns_off_tls_verification(value, verify):
     configure(ProjectAccessTokenProvider(), **{"gitlab:insecure": value})
-    assert gitlab_api.current_settings().ssl_verify is verify
+    assert gitlab_client.current_settings().ssl_verify is verify
 
 
 def test_bad_insecure_value_is_a_clear_error():
@@ -156,7 +158,7 @@ def test_credential_from_the_environment_is_stripped_like_the_config(monkeypatch
     monkeypatch.setenv("GITLAB_TOKEN", CREDENTIAL + "\n")
     monkeypatch.setenv("GITLAB_BASE_URL", " http://localhost:8080/ \n")
     configure(ProjectAccessTokenProvider())
-    settings = gitlab_api.current_settings()
+    settings = gitlab_client.current_settings()
     assert (settings.token, settings.base_url) == (CREDENTIAL, "http://localhost:8080")
 
 
@@ -183,29 +185,29 @@ def test_a_registered_secret_is_scrubbed_in_its_repr_forms_too():
 
 def test_unexpected_request_failures_never_show_the_exception_text():
     unregistered = "corpPAT_n0tregistered0123456789"
-    err = gitlab_api.translate(kinds.PROJECT, ROUTE, ValueError(f"Invalid header value b'{unregistered}\\n'"))
+    err = gitlab_errors.translate(kinds.PROJECT, ROUTE, ValueError(f"Invalid header value b'{unregistered}\\n'"))
     assert str(err) == f"Calling GitLab on {ROUTE} failed before an answer: ValueError."
 
 
 def test_settings_repr_hides_the_credential():
-    assert CREDENTIAL not in repr(gitlab_api.Settings(token=CREDENTIAL))
+    assert CREDENTIAL not in repr(gitlab_client.Settings(token=CREDENTIAL))
 
 
 def test_missing_credential_names_the_config_key_and_the_variable():
     configure(ProjectAccessTokenProvider(), **{"gitlab:baseUrl": UNREACHABLE})
     with pytest.raises(CredentialMissingError) as caught:
-        gitlab_api.admin_client()
+        gitlab_client.admin_client()
     message = str(caught.value)
     assert "pulumi config set --secret gitlab:token" in message and "GITLAB_TOKEN" in message
 
 
 def test_one_client_per_process_until_settings_change():
     configure(ProjectAccessTokenProvider(), **{"gitlab:baseUrl": UNREACHABLE, "gitlab:token": CREDENTIAL})
-    first = gitlab_api.admin_client()
+    first = gitlab_client.admin_client()
     configure(GroupAccessTokenProvider(), **{"gitlab:baseUrl": UNREACHABLE, "gitlab:token": CREDENTIAL})
-    assert gitlab_api.admin_client() is first
+    assert gitlab_client.admin_client() is first
     configure(ProjectAccessTokenProvider(), **{"gitlab:baseUrl": UNREACHABLE, "gitlab:token": CREDENTIAL + "x"})
-    assert gitlab_api.admin_client() is not first
+    assert gitlab_client.admin_client() is not first
 
 
 # --- serialization into the state ----------------------------------------------------------------
@@ -216,7 +218,7 @@ def test_serialized_provider_is_a_small_reference_without_credentials(provider_c
     provider = provider_class()
     configure(provider, **{"gitlab:baseUrl": "https://user:glpat-inurl0123456789@gitlab.example.com",
                            "gitlab:token": CREDENTIAL})
-    gitlab_api.admin_client()  # a live client exists in the process
+    gitlab_client.admin_client()  # a live client exists in the process
     pickled = base64.b64decode(serialize_provider(provider))
     assert CREDENTIAL.encode() not in pickled
     assert b"glpat-" not in pickled and b"gitlab.example.com" not in pickled
@@ -315,7 +317,7 @@ def test_unknown_planned_date_is_a_change(diffing):
 def test_update_refuses_a_revoked_token_before_any_call(diffing, monkeypatch):
     """The engine replaces revoked tokens (diff says so); update never tries to rotate one."""
     provider = ProjectAccessTokenProvider()
-    monkeypatch.setattr(gitlab_api, "admin_client", lambda: pytest.fail("no API call expected"))
+    monkeypatch.setattr(gitlab_client, "admin_client", lambda: pytest.fail("no API call expected"))
     with pytest.raises(GitLabTokenError, match="must be replaced, not updated"):
         provider.update("acme/app:12", {**OLD, "revoked": True}, dict(NEW))
 
@@ -358,7 +360,7 @@ def http_error(status, message, cls=gitlab.exceptions.GitlabCreateError):
     ],
 )
 def test_gitlab_errors_become_one_line_with_status_message_and_advice(status, message, kind, hint):
-    err = gitlab_api.translate(kind, ROUTE, http_error(status, message))
+    err = gitlab_errors.translate(kind, ROUTE, http_error(status, message))
     text = str(err)
     assert text.startswith(f"GitLab answered {status} ")
     assert f"on {ROUTE}: {message}." in text
@@ -370,13 +372,13 @@ def test_gitlab_errors_become_one_line_with_status_message_and_advice(status, me
 @pytest.mark.parametrize("status", [401, 405])
 def test_self_rotation_refusals_do_not_blame_the_admin_credential(status):
     route = "POST /projects/acme%2Fapp/access_tokens/self/rotate"
-    text = str(gitlab_api.translate(kinds.PROJECT, route, http_error(status, f"{status} refused")))
+    text = str(gitlab_errors.translate(kinds.PROJECT, route, http_error(status, f"{status} refused")))
     assert "Check that gitlab:token" not in text and "set gitlab:token so the provider rotates by id" in text.lower()
 
 
 def test_connection_failures_name_the_host_but_not_its_credentials():
     configure(ProjectAccessTokenProvider(), **{"gitlab:baseUrl": "https://bot:glpat-inurl0123456789@gitlab.example.com"})
-    text = str(gitlab_api.translate(kinds.PROJECT, ROUTE, requests.exceptions.ConnectionError("reset")))
+    text = str(gitlab_errors.translate(kinds.PROJECT, ROUTE, requests.exceptions.ConnectionError("reset")))
     assert "Could not reach GitLab at https://gitlab.example.com on POST" in text
     assert "glpat" not in text and "bot" not in text
 
@@ -396,12 +398,12 @@ def test_connection_failures_name_the_host_but_not_its_credentials():
 )
 def test_which_minting_failures_count_as_a_lost_answer(failure, lost):
     """Only failures after which GitLab may have committed send create/rotate into recovery."""
-    api = gitlab_api.AccessTokenApi(kinds.PROJECT, "acme/app")
+    api = token_endpoints.TokenEndpoints(kinds.PROJECT, "acme/app")
 
     def fail():
         raise failure
 
-    expected = gitlab_api.AnswerLost if lost else GitLabTokenError
+    expected = gitlab_errors.AnswerLost if lost else GitLabTokenError
     with pytest.raises(expected):
         api._call(ROUTE, fail, minting=True)
     with pytest.raises(GitLabTokenError):
@@ -409,13 +411,13 @@ def test_which_minting_failures_count_as_a_lost_answer(failure, lost):
 
 
 def test_tls_failures_point_at_cacert_file():
-    text = str(gitlab_api.translate(kinds.PROJECT, ROUTE, requests.exceptions.SSLError("bad cert")))
+    text = str(gitlab_errors.translate(kinds.PROJECT, ROUTE, requests.exceptions.SSLError("bad cert")))
     assert "gitlab:cacertFile" in text
 
 
 def test_messages_are_scrubbed_of_tokens_and_the_credential():
-    gitlab_api.configure(gitlab_api.Settings(token="plain-credential-without-prefix"))
-    err = gitlab_api.translate(
+    gitlab_client.configure(gitlab_client.Settings(token="plain-credential-without-prefix"))
+    err = gitlab_errors.translate(
         kinds.PROJECT, ROUTE,
         http_error(400, "400 Bad request - glpat-N17OS3FE91S0ptpkfjoZV286MQp1OjEH.01.0w0zjr84j and plain-credential-without-prefix"),
     )
@@ -529,15 +531,15 @@ def test_each_resource_names_itself_to_its_provider_for_the_ownership_mark(mocks
 def test_a_provider_per_resource_still_builds_one_client(monkeypatch):
     """The engine configures one provider per distinct ``__provider``, i.e. per resource."""
     built = []
-    new_client = gitlab_api._new_client
-    monkeypatch.setattr(gitlab_api, "_new_client", lambda *a: built.append(1) or new_client(*a))
+    new_client = gitlab_client._new_client
+    monkeypatch.setattr(gitlab_client, "_new_client", lambda *a: built.append(1) or new_client(*a))
     serialized = {serialize_provider(ProjectAccessTokenProvider("o/p/s", f"t::r{i}")) for i in range(20)}
     assert len(serialized) == 20
     clients = set()
     for text in serialized:
         provider = dill.loads(base64.b64decode(text))
         configure(provider, **{"gitlab:baseUrl": UNREACHABLE, "gitlab:token": CREDENTIAL})
-        clients.add(id(gitlab_api.admin_client()))
+        clients.add(id(gitlab_client.admin_client()))
     assert len(built) == 1 and len(clients) == 1
 
 
@@ -590,18 +592,18 @@ def test_wrong_args_type_is_a_type_error():
 
 def test_client_reads_proxy_settings_once_with_requests_rules(monkeypatch):
     """requests would rescan os.environ on every call; the client resolves proxies once instead."""
-    from pulumi_gitlab_tokens import gitlab_api
+    from pulumi_gitlab_tokens import gitlab_client, gitlab_errors, token_endpoints
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     monkeypatch.setenv("NO_PROXY", "skip.example")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/corp-ca.pem")
-    settings = gitlab_api.Settings(base_url="https://gitlab.example", token="x", ssl_verify=True,
+    settings = gitlab_client.Settings(base_url="https://gitlab.example", token="x", ssl_verify=True,
                                    max_lifetime_days=365)
-    client = gitlab_api._new_client(settings, "x")
+    client = gitlab_client._new_client(settings, "x")
     assert client.session.trust_env is False
     assert client.session.proxies.get("https") == "http://proxy.internal:3128"
     assert client.ssl_verify == "/etc/corp-ca.pem", "the CA bundle variable still applies"
 
-    bypassed = gitlab_api._new_client(dataclasses.replace(settings, base_url="https://skip.example"), "x")
+    bypassed = gitlab_client._new_client(dataclasses.replace(settings, base_url="https://skip.example"), "x")
     assert bypassed.session.proxies == {}
-    assert gitlab_api._new_client(dataclasses.replace(settings, ssl_verify=False), "x").ssl_verify is False
+    assert gitlab_client._new_client(dataclasses.replace(settings, ssl_verify=False), "x").ssl_verify is False

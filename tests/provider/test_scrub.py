@@ -13,9 +13,9 @@ import urllib.parse
 
 import pytest
 
-from pulumi_gitlab_tokens import gitlab_api, kinds
+from pulumi_gitlab_tokens import gitlab_client, kinds
 from pulumi_gitlab_tokens.errors import GitLabTokenError, register_secret, scrub, shorten
-from pulumi_gitlab_tokens.gitlab_api import AccessTokenApi
+from pulumi_gitlab_tokens.token_endpoints import TokenEndpoints
 from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
 from support.scripted_server import Recorded, Reply, scripted_server
 
@@ -40,9 +40,9 @@ def answering(status: int, body: bytes, content_type: str = "application/json"):
 def test_a_credential_at_the_end_of_a_long_message_is_scrubbed_before_the_cut(credential):
     body = json.dumps({"message": "a" * 281 + credential}).encode()
     with scripted_server("127.0.0.1", answering(400, body)) as gitlab:
-        gitlab_api.configure(gitlab_api.Settings(base_url=gitlab.url, token=credential))
+        gitlab_client.configure(gitlab_client.Settings(base_url=gitlab.url, token=credential))
         with pytest.raises(GitLabTokenError) as raised:
-            AccessTokenApi(kinds.PROJECT, "acme/app").get(7)
+            TokenEndpoints(kinds.PROJECT, "acme/app").get(7)
     assert_no_trace(str(raised.value), credential)
     assert_no_trace(raised.value.gitlab_message or "", credential)
     assert "[REDACTED" in str(raised.value)  # the cut fell after the marker began: nothing of the value
@@ -96,8 +96,8 @@ def test_token_values_minted_in_this_process_are_scrubbed_from_later_messages():
               json.dumps({"message": f"conflict with {urllib.parse.quote(minted)}"}).encode()),
     ])
     with scripted_server("127.0.0.1", lambda _r: next(answers)) as gitlab:
-        gitlab_api.configure(gitlab_api.Settings(base_url=gitlab.url, token=PREFIXLESS))
-        api = AccessTokenApi(kinds.PROJECT, "acme/app")
+        gitlab_client.configure(gitlab_client.Settings(base_url=gitlab.url, token=PREFIXLESS))
+        api = TokenEndpoints(kinds.PROJECT, "acme/app")
         assert api.create(name="ci", scopes=["api"], access_level=30, expires_at="2026-12-31",
                           description=None)["token"] == minted
         with pytest.raises(GitLabTokenError) as raised:
@@ -113,7 +113,7 @@ def test_token_values_the_engine_hands_back_are_scrubbed_from_that_operation():
         return Reply(400, {"Content-Type": "application/json"}, body)
 
     with scripted_server("127.0.0.1", answer) as gitlab:
-        gitlab_api.configure(gitlab_api.Settings(base_url=gitlab.url, token=PREFIXLESS))
+        gitlab_client.configure(gitlab_client.Settings(base_url=gitlab.url, token=PREFIXLESS))
         with pytest.raises(GitLabTokenError) as raised:
             ProjectAccessTokenProvider().delete("acme/app:7", {"project": "acme/app", "token_id": 7.0,
                                                                 "token": from_state, "name": "ci"})
@@ -124,8 +124,8 @@ def test_token_values_the_engine_hands_back_are_scrubbed_from_that_operation():
 def test_an_html_error_page_is_named_not_dumped():
     page = f"<html><head><title>502 Bad Gateway</title></head><body>{PREFIXLESS}</body></html>".encode()
     with scripted_server("127.0.0.1", answering(502, page, "text/html")) as gitlab:
-        gitlab_api.configure(gitlab_api.Settings(base_url=gitlab.url, token=PREFIXLESS, retries=0))
+        gitlab_client.configure(gitlab_client.Settings(base_url=gitlab.url, token=PREFIXLESS, retries=0))
         with pytest.raises(GitLabTokenError) as raised:
-            AccessTokenApi(kinds.PROJECT, "acme/app").get(7)
+            TokenEndpoints(kinds.PROJECT, "acme/app").get(7)
     assert "an HTML page titled '502 Bad Gateway', not GitLab's API" in str(raised.value)
     assert "<body>" not in str(raised.value)

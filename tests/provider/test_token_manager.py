@@ -13,7 +13,7 @@ import gitlab.v4.objects
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_gitlab_tokens import gitlab_api, kinds
+from pulumi_gitlab_tokens import gitlab_client, kinds, token_endpoints
 from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
 from support.sandbox import running_sandbox
 
@@ -43,11 +43,11 @@ def parent_objects_built(monkeypatch) -> list[str]:
 
 @pytest.mark.parametrize(("kind", "parent"), PARENTS, ids=[f"{k.parent}-{p}" for k, p in PARENTS])
 def test_manager_path_is_python_gitlabs_own(kind, parent):
-    gitlab_api.configure(gitlab_api.Settings(base_url="https://gitlab.example", token="glpat-test-credential"))
-    client = gitlab_api.admin_client()
+    gitlab_client.configure(gitlab_client.Settings(base_url="https://gitlab.example", token="glpat-test-credential"))
+    client = gitlab_client.admin_client()
     expected = getattr(client, kind.collection).get(parent, lazy=True).access_tokens
 
-    manager = gitlab_api.AccessTokenApi(kind, parent)._manager()
+    manager = token_endpoints.TokenEndpoints(kind, parent)._manager()
 
     assert type(manager) is type(expected)
     assert manager.path == expected.path

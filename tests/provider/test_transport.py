@@ -2,7 +2,7 @@
 
 A GitLab on 127.0.0.1 that redirects, and a recorder on 127.0.0.2 (another
 host to any client) that must never see a request, let alone the
-credential. The provider's own client paths are driven: the ``AccessTokenApi``
+credential. The provider's own client paths are driven: the ``TokenEndpoints``
 methods ``create``, ``rotate``, ``get``, ``list_named``, ``revoke`` and
 ``self_information``.
 """
@@ -16,9 +16,10 @@ from typing import Callable
 
 import pytest
 
-from pulumi_gitlab_tokens import gitlab_api, kinds, transport
+from pulumi_gitlab_tokens import gitlab_client, kinds, token_endpoints, transport
 from pulumi_gitlab_tokens.errors import GitLabTokenError
-from pulumi_gitlab_tokens.gitlab_api import AccessTokenApi, AnswerLost
+from pulumi_gitlab_tokens.gitlab_errors import AnswerLost
+from pulumi_gitlab_tokens.token_endpoints import TokenEndpoints
 from support.scripted_server import Recorded, Reply, scripted_server
 
 #: No GitLab prefix: only scrubbing by value can hide it.
@@ -30,11 +31,11 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def configure(base_url: str, retries: int = transport.DEFAULT_RETRIES) -> None:
-    gitlab_api.configure(gitlab_api.Settings(base_url=base_url, token=CREDENTIAL, retries=retries))
+    gitlab_client.configure(gitlab_client.Settings(base_url=base_url, token=CREDENTIAL, retries=retries))
 
 
 #: (label, what the client does) for each of the provider's request paths.
-CALLS: list[tuple[str, str, Callable[[AccessTokenApi], object]]] = [
+CALLS: list[tuple[str, str, Callable[[TokenEndpoints], object]]] = [
     ("GET", "get", lambda api: api.get(7)),
     ("GET", "list_named", lambda api: api.list_named("ci")),
     ("GET", "self_information", lambda api: api.self_information("Yh3sP0dQw8LmZx5VtB2n")),
@@ -71,7 +72,7 @@ def test_no_redirect_is_followed_and_the_other_host_sees_nothing(recorder, statu
     with scripted_server("127.0.0.1", redirect) as gitlab:
         configure(gitlab.url)
         with pytest.raises(GitLabTokenError) as raised:
-            call(AccessTokenApi(kinds.PROJECT, "acme/app"))
+            call(TokenEndpoints(kinds.PROJECT, "acme/app"))
         assert [r.method for r in gitlab.requests] == [method], "exactly one request, to the configured GitLab"
     assert recorder.requests == [], f"{method} {name} after a {status} reached the other host"
     message = str(raised.value)
@@ -86,7 +87,7 @@ def test_a_relative_or_missing_location_is_named_too():
     answers = iter([Reply(302, {"Location": "/users/sign_in"}), Reply(302)])
     with scripted_server("127.0.0.1", lambda _r: next(answers)) as gitlab:
         configure(gitlab.url)
-        api = AccessTokenApi(kinds.PROJECT, "acme/app")
+        api = TokenEndpoints(kinds.PROJECT, "acme/app")
         with pytest.raises(GitLabTokenError, match=r"pointing to http://127\.0\.0\.1:\d+/users/sign_in"):
             api.get(7)
         with pytest.raises(GitLabTokenError, match="with no Location"):
@@ -103,24 +104,24 @@ def test_a_pagination_link_to_another_host_is_not_followed(recorder):
         last = "page=2" in request.path
         link = {} if last else {
             "Link": f'<{recorder.url}/api/v4/projects/acme%2Fapp/access_tokens?page=2&per_page=100>; rel="next"'}
-        body = [TOKEN_JSON] if last else [TOKEN_JSON] * gitlab_api.LIST_PAGE_SIZE
+        body = [TOKEN_JSON] if last else [TOKEN_JSON] * token_endpoints.LIST_PAGE_SIZE
         return Reply(200, {"Content-Type": "application/json", **link}, json.dumps(body).encode())
 
     with scripted_server("127.0.0.1", paged) as gitlab:
         configure(gitlab.url)
-        found = AccessTokenApi(kinds.PROJECT, "acme/app").list_named("ci")
-    assert len(found) == gitlab_api.LIST_PAGE_SIZE + 1 and len(pages) == 2
+        found = TokenEndpoints(kinds.PROJECT, "acme/app").list_named("ci")
+    assert len(found) == token_endpoints.LIST_PAGE_SIZE + 1 and len(pages) == 2
     assert recorder.requests == []
 
 
 def test_a_server_that_never_stops_paging_is_cut_off():
-    full_page = json.dumps([TOKEN_JSON] * gitlab_api.LIST_PAGE_SIZE).encode()
+    full_page = json.dumps([TOKEN_JSON] * token_endpoints.LIST_PAGE_SIZE).encode()
     with scripted_server("127.0.0.1", lambda _r: Reply(200, {"Content-Type": "application/json"}, full_page)) \
             as gitlab:
         configure(gitlab.url)
         with pytest.raises(GitLabTokenError, match="GitLab listed more than 10000 tokens"):
-            AccessTokenApi(kinds.PROJECT, "acme/app").list_named("ci")
-        assert len(gitlab.requests) == gitlab_api.MAX_LIST_PAGES
+            TokenEndpoints(kinds.PROJECT, "acme/app").list_named("ci")
+        assert len(gitlab.requests) == token_endpoints.MAX_LIST_PAGES
 
 
 def test_the_session_refuses_any_other_origin(recorder):
@@ -166,7 +167,7 @@ def test_a_retry_after_beyond_the_cap_fails_at_once_with_a_429_line():
         configure(gitlab.url)
         started = time.monotonic()
         with pytest.raises(GitLabTokenError) as raised:
-            AccessTokenApi(kinds.PROJECT, "acme/app").get(7)
+            TokenEndpoints(kinds.PROJECT, "acme/app").get(7)
         elapsed = time.monotonic() - started
         assert len(gitlab.requests) == 1
     assert elapsed < 5
@@ -180,7 +181,7 @@ def test_a_short_retry_after_is_honoured_then_the_call_succeeds():
     with scripted_server("127.0.0.1", scripted_answers(too_many("1"), ok_token())) as gitlab:
         configure(gitlab.url)
         started = time.monotonic()
-        assert AccessTokenApi(kinds.PROJECT, "acme/app").get(7)["id"] == 7
+        assert TokenEndpoints(kinds.PROJECT, "acme/app").get(7)["id"] == 7
         elapsed = time.monotonic() - started
         assert len(gitlab.requests) == 2
     assert 0.9 < elapsed < 5
@@ -190,7 +191,7 @@ def test_rate_limiting_on_a_post_is_retried_too_and_runs_out_with_a_429_line():
     with scripted_server("127.0.0.1", scripted_answers(too_many("0"))) as gitlab:
         configure(gitlab.url, retries=2)
         with pytest.raises(GitLabTokenError, match=r"429 Too Many Requests on POST .*after 2 retries") as raised:
-            CALLS[3][2](AccessTokenApi(kinds.PROJECT, "acme/app"))
+            CALLS[3][2](TokenEndpoints(kinds.PROJECT, "acme/app"))
         assert [r.method for r in gitlab.requests] == ["POST"] * 3
     assert raised.value.status == 429
 
@@ -201,7 +202,7 @@ def test_odd_retry_after_values_never_crash_the_client(header):
         configure(gitlab.url, retries=1)
         started = time.monotonic()
         try:
-            AccessTokenApi(kinds.PROJECT, "acme/app").get(7)
+            TokenEndpoints(kinds.PROJECT, "acme/app").get(7)
         except GitLabTokenError as err:
             assert err.status == 429  # a wait beyond the cap: refused, not slept
         assert time.monotonic() - started < 5
@@ -211,7 +212,7 @@ def test_a_long_outage_fails_in_bounded_time_without_retrying_posts():
     with scripted_server("127.0.0.1", scripted_answers(Reply(503, {}, b'{"message":"503 Service Unavailable"}'))) \
             as gitlab:
         configure(gitlab.url, retries=2)
-        api = AccessTokenApi(kinds.PROJECT, "acme/app")
+        api = TokenEndpoints(kinds.PROJECT, "acme/app")
         started = time.monotonic()
         with pytest.raises(GitLabTokenError, match="GitLab answered 503 Service Unavailable on GET"):
             api.get(7)
@@ -249,13 +250,13 @@ def test_a_huge_answer_is_not_read():
             as gitlab:
         configure(gitlab.url)
         with pytest.raises(GitLabTokenError, match="larger than 8 MiB"):
-            AccessTokenApi(kinds.PROJECT, "acme/app").get(7)
+            TokenEndpoints(kinds.PROJECT, "acme/app").get(7)
 
 
 def test_the_credential_is_sent_to_the_configured_gitlab_only_as_its_header():
     with scripted_server("127.0.0.1", scripted_answers(ok_token())) as gitlab:
         configure(gitlab.url)
-        AccessTokenApi(kinds.PROJECT, "acme/app").get(7)
+        TokenEndpoints(kinds.PROJECT, "acme/app").get(7)
         (request,) = gitlab.requests
     assert request.headers.get("PRIVATE-TOKEN") == CREDENTIAL
     assert CREDENTIAL not in urllib.parse.unquote(request.path)
@@ -266,7 +267,7 @@ def test_a_location_carrying_the_credential_or_control_characters_is_shown_scrub
     with scripted_server("127.0.0.1", lambda _r: Reply(302, {"Location": location})) as gitlab:
         configure(gitlab.url)
         with pytest.raises(GitLabTokenError) as raised:
-            AccessTokenApi(kinds.PROJECT, "acme/app").get(7)
+            TokenEndpoints(kinds.PROJECT, "acme/app").get(7)
     message = str(raised.value)
     assert CREDENTIAL not in message and CREDENTIAL[:12] not in message
     assert "\n" not in message and "\r" not in message and len(message) < 800
@@ -282,10 +283,10 @@ def cut_short() -> Reply:
 def test_an_answer_cut_off_halfway_is_retried_for_reads_and_lost_for_posts():
     with scripted_server("127.0.0.1", scripted_answers(cut_short(), ok_token())) as gitlab:
         configure(gitlab.url)
-        assert AccessTokenApi(kinds.PROJECT, "acme/app").get(7)["id"] == 7
+        assert TokenEndpoints(kinds.PROJECT, "acme/app").get(7)["id"] == 7
         assert len(gitlab.requests) == 2
     with scripted_server("127.0.0.1", scripted_answers(cut_short(), ok_token())) as gitlab:
         configure(gitlab.url)
         with pytest.raises(AnswerLost):
-            CALLS[4][2](AccessTokenApi(kinds.PROJECT, "acme/app"))
+            CALLS[4][2](TokenEndpoints(kinds.PROJECT, "acme/app"))
         assert len(gitlab.requests) == 1

@@ -1,0 +1,24 @@
+"""The registry of token kinds: every kind module's ``KIND``, by Pulumi type token.
+
+A new kind is one module here holding one :class:`~.base.TokenKind` (see
+``docs/adding-a-kind.md``), added to :data:`ALL`.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Mapping
+
+from . import group_access_token, project_access_token
+from .base import KEEP, InputField, OnChange, OutputField, Routes, TokenKind
+
+PROJECT: Final = project_access_token.KIND
+GROUP: Final = group_access_token.KIND
+
+#: Every kind the provider serves.
+ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP)
+
+#: The kinds by Pulumi type token.
+BY_TYPE_TOKEN: Final[Mapping[str, TokenKind]] = {kind.type_token: kind for kind in ALL}
+
+__all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "KEEP", "PROJECT", "InputField", "OnChange", "OutputField",
+           "Routes", "TokenKind"]

@@ -1,0 +1,173 @@
+"""What a token kind is, as data: :class:`TokenKind` and the field declarations it is made of.
+
+A kind module (``project_access_token.py``, ...) fills in one :class:`TokenKind`
+and nothing else; ``check``, ``diff``, ``create``, ``read``, ``update``,
+``delete``, recovery and the preview checks loop over its declaration. This is
+python-gitlab's shape (``gitlab/v4/objects/*.py``: one small declarative manager
+per resource, behaviour from mixins), with the behaviour in the generic modules.
+
+Field parsers take ``(kind, value)`` and raise ``ValueError`` with the fix; the
+shared ones live in :mod:`pulumi_gitlab_tokens.inputs` (``FIELD_PARSERS``).
+Comparisons turn a stored or checked value into something ``==`` can judge.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+if TYPE_CHECKING:
+    from gitlab.base import RESTManager
+
+
+class OnChange(enum.Enum):
+    """What a change of an input does to the token in GitLab."""
+
+    #: A new token replaces the old one (create before delete).
+    REPLACE = "replace"
+    #: The token is rotated in place to a new expiry (or replaced, for a kind that cannot rotate).
+    ROTATE = "rotate"
+    #: Only the stored input changes; GitLab is not called.
+    IN_PLACE = "in place"
+
+
+#: A parser: ``(kind, value) -> normalised value``; raises ``ValueError`` with the fix.
+Parser = Callable[["TokenKind", Any], Any]
+#: A comparison key: stored or checked value -> what ``==`` compares.
+Comparison = Callable[[Any], Any]
+#: How an output is read from GitLab's answer: ``(answer, echoed inputs) -> value``;
+#: :data:`KEEP` leaves the echoed input as it is.
+Reader = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+
+KEEP: Any = object()
+
+
+@dataclass(frozen=True)
+class InputField:
+    """One input of a kind.
+
+    ``parse`` is ``None`` for the expiry inputs (``expires_at`` and
+    ``rotation_configuration``), which are checked and planned together by
+    :mod:`pulumi_gitlab_tokens.inputs`.
+    """
+
+    name: str
+    parse: Parser | None
+    on_change: OnChange
+    #: The comparison ``diff`` uses (see :mod:`pulumi_gitlab_tokens.comparisons`).
+    compare: Comparison
+    #: Checked only when given (``None``, or ``""`` when ``empty_is_absent``, skips it).
+    optional: bool = False
+    empty_is_absent: bool = False
+    #: Used when the program gives nothing (before parsing).
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class OutputField:
+    """One output GitLab computes or reports back, in the order the state holds them."""
+
+    name: str
+    read: Reader
+    #: Computed by GitLab only: a program may not set it as an input.
+    computed: bool = True
+    #: The token's value: GitLab shows it only in a create or rotate answer, so it is
+    #: taken from there or kept from the state, never read (``read`` is not called).
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class Routes:
+    """The kind's REST routes under ``/api/v4``, ``{parent}`` and ``{id}`` filled in per call.
+
+    ``None`` means GitLab has no such route for the kind; the capabilities
+    follow from that (no ``rotate``: a new expiry replaces the token).
+    """
+
+    create: str
+    get: str
+    list: str
+    revoke: str
+    rotate: str | None = None
+    self_rotate: str | None = None
+
+
+@dataclass(frozen=True)
+class TokenKind:
+    """Everything that differs between kinds of token; a kind module fills in one of these."""
+
+    #: The input holding the parent's id or full path (``project``, ``group``), and GitLab's
+    #: word for it in messages.
+    parent: str
+    #: The REST collection holding the parent (``projects``, ``groups``): members and routes.
+    collection: str
+    #: An example full path of a parent, for error messages.
+    parent_example: str
+    #: Whether the parent's full path follows GitLab's project rules (a namespace and a
+    #: last segment that may end in ``.``), rather than a group's.
+    parent_is_project: bool
+    #: The resource class's name (``ProjectAccessToken``), for messages.
+    resource_name: str
+    #: The Pulumi type token of the resource.
+    type_token: str
+    #: The role a human needs to manage tokens here (GitLab's ``admin_project`` / ``admin_group``).
+    manager_role: str
+    routes: Routes
+    #: python-gitlab's manager class for the routes (``ProjectAccessTokenManager``), built on its
+    #: mixins; the endpoint class drives it.
+    manager: "type[RESTManager]"
+    inputs: tuple[InputField, ...]
+    outputs: tuple[OutputField, ...]
+    #: The scopes GitLab accepts for this kind, in GitLab's documentation order.
+    scopes: tuple[str, ...]
+    #: How messages name the kinds that accept ``scopes`` ("project and group tokens").
+    scopes_owner: str
+    #: The token is made for a bot user of its own (``user_id``), shared by its rotations.
+    has_bot_user: bool = True
+    #: GitLab requires an expiry date.
+    needs_expiry: bool = True
+    #: GitLab refuses an Owner token from a creator who is not Owner (project tokens).
+    owner_level_needs_owner: bool = False
+    #: Extra, kind-specific notes; never read by the generic modules.
+    notes: Mapping[str, Any] = field(default_factory=dict)
+
+    # --- capabilities, from the declaration ---------------------------------------
+
+    @property
+    def rotates(self) -> bool:
+        """GitLab can rotate the token in place; otherwise a new expiry replaces it."""
+        return self.routes.rotate is not None
+
+    @property
+    def self_rotates(self) -> bool:
+        """The token can rotate itself (``self_rotate`` scope)."""
+        return self.routes.self_rotate is not None
+
+    @property
+    def has_access_level(self) -> bool:
+        return any(f.name == "access_level" for f in self.inputs)
+
+    @property
+    def title(self) -> str:
+        return self.parent.capitalize()
+
+    # --- lookups --------------------------------------------------------------------
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.inputs)
+
+    @property
+    def computed_outputs(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.outputs if f.computed)
+
+    def inputs_changing(self, on_change: OnChange) -> tuple[InputField, ...]:
+        return tuple(f for f in self.inputs if f.on_change is on_change)
+
+    def route(self, name: str, parent: str, token_id: int | str | None = None) -> str:
+        """The path of route ``name`` (``create``, ``get``, ...) for ``parent`` (URL-encoded) and ``token_id``."""
+        template = getattr(self.routes, name)
+        if template is None:
+            raise ValueError(f"{self.resource_name} has no {name} route")
+        return template.format(parent=parent, id=token_id)

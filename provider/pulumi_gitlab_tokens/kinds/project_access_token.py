@@ -1,0 +1,33 @@
+"""``ProjectAccessToken``: a project's access token (``/projects/:id/access_tokens``)."""
+
+from __future__ import annotations
+
+from gitlab.v4.objects import ProjectAccessTokenManager
+
+from .. import catalogue
+from . import resource_tokens
+from .base import Routes, TokenKind
+
+KIND = TokenKind(
+    parent="project",
+    collection="projects",
+    parent_example="acme/app",
+    parent_is_project=True,
+    resource_name="ProjectAccessToken",
+    type_token=catalogue.PROJECT_TOKEN_TYPE,
+    manager_role="Maintainer",
+    routes=Routes(
+        create="/projects/{parent}/access_tokens",
+        get="/projects/{parent}/access_tokens/{id}",
+        list="/projects/{parent}/access_tokens",
+        revoke="/projects/{parent}/access_tokens/{id}",
+        rotate="/projects/{parent}/access_tokens/{id}/rotate",
+        self_rotate="/projects/{parent}/access_tokens/self/rotate",
+    ),
+    manager=ProjectAccessTokenManager,
+    inputs=(resource_tokens.parent_input("project"),) + resource_tokens.INPUTS,
+    outputs=resource_tokens.OUTPUTS,
+    scopes=catalogue.RESOURCE_TOKEN_SCOPES,
+    scopes_owner="project and group tokens",
+    owner_level_needs_owner=True,
+)

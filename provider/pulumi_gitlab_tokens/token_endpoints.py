@@ -1,0 +1,248 @@
+"""The token endpoints: one class, driven by a kind's routes and python-gitlab manager.
+
+:class:`TokenEndpoints` serves every kind: create, get, list, revoke, rotate and
+self-rotate go through the kind's python-gitlab manager (the mixins give the
+behaviour, as in ``gitlab/v4/objects``), and every error names the kind's route
+(:meth:`TokenEndpoints.route`). Methods return GitLab's JSON as dicts.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
+
+import gitlab
+import gitlab.base
+import gitlab.exceptions
+import requests
+
+from .errors import GitLabTokenError, register_secret
+from . import gitlab_client
+from .gitlab_client import NO_LIBRARY_RETRIES
+from .gitlab_errors import AnswerLost, is_lost_answer, translate
+from .inputs import integral
+
+if TYPE_CHECKING:
+    from .kinds.base import TokenKind
+
+#: Tokens per page when listing (GitLab's maximum).
+LIST_PAGE_SIZE = 100
+#: Pages listed at most (10,000 tokens of one name).
+MAX_LIST_PAGES = 100
+SELF_INFORMATION_PATH = "/personal_access_tokens/self"
+
+_IDEMPOTENT = NO_LIBRARY_RETRIES
+_MINTING = NO_LIBRARY_RETRIES
+#: The HTTP verb of each route a kind declares.
+ROUTE_VERBS = {"create": "POST", "get": "GET", "list": "GET", "revoke": "DELETE", "rotate": "POST",
+               "self_rotate": "POST"}
+
+T = TypeVar("T")
+
+
+class _ParentRef(gitlab.base.RESTObject):
+    """A project or group known only by its id or full path: just enough parent for a token manager.
+
+    The manager takes the parent's ``id`` into its path, URL-encoded as python-gitlab
+    always does (``acme/app`` becomes ``acme%2Fapp``); this class has no
+    sub-managers to build and never calls GitLab.
+    """
+
+
+class TokenEndpoints:
+    """The token endpoints of one kind for one parent (by id or full path).
+
+    Methods return GitLab's JSON as dicts. ``create`` and ``rotate`` raise
+    :class:`AnswerLost` when the answer is lost; everything else raises
+    :class:`GitLabTokenError`.
+    """
+
+    def __init__(self, kind: TokenKind, parent: str) -> None:
+        self.kind = kind
+        self.parent = parent
+
+    def _manager(self, client: gitlab.Gitlab | None = None) -> Any:
+        """python-gitlab's access-token manager of the parent, addressed by its id or path: no lookup.
+
+        Built directly rather than as ``gl.projects.get(parent, lazy=True).access_tokens``:
+        a lazy ``Project`` constructs its ~80 sub-managers to hand out one, about
+        0.35 ms of CPU per API call (measured in ``make bench``, see benchmarks/results.md).
+        """
+        gl = client or gitlab_client.admin_client()
+        parent = _ParentRef(getattr(gl, self.kind.collection), {"id": self.parent}, lazy=True)
+        return self.kind.manager(gl, parent=parent)
+
+    def route(self, name: str, token_id: int | str | None = None) -> str:
+        """``"<verb> <path>"`` of the kind's route ``name`` for this parent, as errors name it."""
+        encoded = urllib.parse.quote(self.parent, safe="")
+        return f"{ROUTE_VERBS[name]} {self.kind.route(name, encoded, token_id)}"
+
+    def _call(self, route: str, action: Callable[[], T], *, minting: bool = False) -> T:
+        try:
+            return action()
+        except gitlab.exceptions.GitlabAuthenticationError as err:
+            raise translate(self.kind, route, err) from None
+        except Exception as err:  # python-gitlab and requests raise many types; all are translated
+            if minting and is_lost_answer(err):
+                raise AnswerLost(f"{route}: {type(err).__name__}",
+                                 in_flight=isinstance(err, requests.exceptions.ReadTimeout)) from None
+            raise translate(self.kind, route, err) from None
+
+    def create(
+        self,
+        *,
+        name: str,
+        scopes: list[str],
+        access_level: int | None,
+        expires_at: str,
+        description: str | None,
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": name, "scopes": list(scopes)}
+        if access_level is not None:  # a kind without access levels sends none
+            data["access_level"] = access_level
+        data["expires_at"] = expires_at
+        if description:
+            data["description"] = description
+        route = self.route("create")
+        created = self._call(
+            route, lambda: _minted(self._manager().create(data, **_MINTING).attributes), minting=True
+        )
+        return _remember(created)
+
+    def get(self, token_id: int) -> dict[str, Any] | None:
+        """The token's metadata, or ``None`` when GitLab says the token does not exist.
+
+        A 404 about the project or group itself is an error, not an absence:
+        GitLab also answers 404 when the credential cannot see the parent, and
+        dropping the token from the state then would orphan it.
+        """
+        route = self.route("get", token_id)
+        try:
+            found = self._call(route, lambda: _token_record(self._manager().get(token_id, **_IDEMPOTENT).attributes))
+        except GitLabTokenError as err:
+            if err.is_token_not_found():
+                return None
+            raise
+        return found
+
+    def list_named(self, name: str) -> list[dict[str, Any]]:
+        """Every token of the parent named exactly ``name``, revoked ones included.
+
+        Pages are asked for by number, at most :data:`MAX_LIST_PAGES`: no
+        ``Link`` header is followed, so a server that always names a next page
+        cannot keep the provider listing forever.
+        """
+        route = self.route("list")
+
+        def every_page() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = []
+            for page in range(1, MAX_LIST_PAGES + 1):
+                # GitLab's largest page: one request for any realistic number of same-named tokens.
+                batch = self._manager().list(search=name, page=page, per_page=LIST_PAGE_SIZE, get_all=False,
+                                             **_IDEMPOTENT)
+                found.extend(_token_record(t.attributes) for t in batch)
+                if len(batch) < LIST_PAGE_SIZE:
+                    return found
+            raise GitLabTokenError(
+                f"GitLab listed more than {MAX_LIST_PAGES * LIST_PAGE_SIZE} tokens on {route} for the name "
+                f"{name!r}; revoke old ones in GitLab, or give this token a new name"
+            )
+
+        return [t for t in self._call(route, every_page) if t.get("name") == name]
+
+    def list_all(self) -> list[dict[str, Any]]:
+        """Every token of the parent, revoked ones included (one request per 100 tokens)."""
+        route = self.route("list")
+        found = self._call(
+            route, lambda: self._manager().list(get_all=True, per_page=LIST_PAGE_SIZE, **_IDEMPOTENT))
+        return [dict(t.attributes) for t in found]
+
+    def revoke(self, token_id: int) -> bool:
+        """Revoke; ``False`` when GitLab says the token does not exist (nothing to revoke).
+
+        Revoking a revoked token answers 204 again. As in :meth:`get`, a 404
+        about the parent stays an error, but one that names the way out: a
+        deleted parent would otherwise make every ``pulumi destroy`` fail.
+        """
+        route = self.route("revoke", token_id)
+        try:
+            self._call(route, lambda: self._manager().delete(token_id, **_IDEMPOTENT))
+        except GitLabTokenError as err:
+            if err.is_token_not_found():
+                return False
+            if err.status == 404:
+                raise GitLabTokenError(
+                    f"GitLab answered 404 Not Found on {route}: {err.gitlab_message}. The {self.kind.parent} "
+                    f"{self.parent!r} was deleted or the credential cannot see it; GitLab answers the same to "
+                    f"both, so the provider cannot tell which. Check in GitLab as an administrator: if it is "
+                    f"really gone, its tokens went with it, so drop this resource from the state with "
+                    f"`pulumi state delete '<urn>'` (`pulumi stack --show-urns` lists them); otherwise give the "
+                    f"credential's user access to it again",
+                    status=err.status, gitlab_message=err.gitlab_message,
+                ) from None
+            raise
+        return True
+
+    def rotate(self, token_id: int, expires_at: str) -> dict[str, Any]:
+        route = self.route("rotate", token_id)
+        rotated = self._call(
+            route,
+            lambda: _minted(self._manager().rotate(token_id, expires_at=expires_at, **_MINTING)),
+            minting=True,
+        )
+        return _remember(rotated)
+
+    def self_information(self, token: str) -> dict[str, Any] | None:
+        """GitLab's view of ``token``, authenticated as itself; ``None`` when it no longer authenticates.
+
+        ``GET /personal_access_tokens/self`` takes a token of any scope and,
+        unlike the rotate routes, has no reuse detection: asking with a
+        revoked value is harmless.
+        """
+        route = f"GET {SELF_INFORMATION_PATH}"
+        client = gitlab_client.token_client(token)
+        try:
+            found = self._call(route, lambda: client.http_get(SELF_INFORMATION_PATH, **_IDEMPOTENT))
+        except GitLabTokenError as err:
+            if err.status == 401:
+                return None
+            raise
+        return dict(found) if isinstance(found, Mapping) else None
+
+    def self_rotate(self, token: str, expires_at: str) -> dict[str, Any]:
+        """Rotate authenticated as the token itself (needs its ``self_rotate`` or ``api`` scope)."""
+        route = self.route("self_rotate")
+        client = gitlab_client.token_client(token)
+        rotated = self._call(
+            route,
+            lambda: _minted(self._manager(client).rotate("self", expires_at=expires_at, **_MINTING)),
+            minting=True,
+        )
+        return _remember(rotated)
+
+
+def _token_record(data: Any) -> dict[str, Any]:
+    """GitLab's JSON for one access token, checked for the fields every caller relies on.
+
+    A proxy or a misrouted ``gitlab:baseUrl`` can answer 2xx with anything.
+    An answer that is not a token is a parsing error: for a POST that may have
+    minted, that is as good as a lost answer, which recovery resolves.
+    """
+    if not isinstance(data, Mapping) or integral(data.get("id")) is None or (
+        data.get("user_id") is not None and integral(data.get("user_id")) is None
+    ):
+        raise gitlab.exceptions.GitlabParsingError(error_message="the answer is not an access token")
+    return dict(data)
+
+
+def _minted(data: Any) -> dict[str, Any]:
+    """A create or rotate answer: a token record that carries the new value."""
+    record = _token_record(data)
+    if not isinstance(record.get("token"), str) or not record["token"]:
+        raise gitlab.exceptions.GitlabParsingError(error_message="the answer carries no token value")
+    return record
+
+
+def _remember(answer: dict[str, Any]) -> dict[str, Any]:
+    register_secret(answer.get("token"))
+    return answer
