@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from pulumi.dynamic import CheckFailure
@@ -95,16 +95,16 @@ def check_inputs(
             valid = ", ".join(input_keys(kind))
             problems.add(prop, f"{prop} is not an input of {kind.resource_name}; the inputs are: {valid}")
 
-    for field in kind.inputs:
-        if field.parse is None:
+    for declared in kind.inputs:
+        if declared.parse is None:
             continue  # the expiry inputs, checked and planned together below
-        value = news.get(field.name)
+        value = news.get(declared.name)
         if value is None:
-            value = field.default
-        if field.optional and (value is None or (field.empty_is_absent and value == "")):
+            value = declared.default
+        if declared.optional and (value is None or (declared.empty_is_absent and value == "")):
             continue
-        parse = field.parse
-        _check_field(out, problems, field.name, value, lambda v, parse=parse: parse(kind, v))
+        parse = declared.parse
+        _check_field(out, problems, declared.name, value, lambda v, parse=parse: parse(kind, v))
 
     _check_expiry(kind, out, problems, olds, news, today, max_lifetime_days)
     return out, problems.failures
@@ -450,6 +450,12 @@ def integral(value: Any) -> int | None:
     return None
 
 
+def _whole(value: Any) -> Any:
+    """A whole float (Pulumi's numbers) as an int; anything else as it is."""
+    number = integral(value)
+    return number if number is not None else value
+
+
 def _type_name(value: Any) -> str:
     if value is None:
         return "nothing"
@@ -469,6 +475,9 @@ class TokenSpec:
     description: str | None
     expires_at: dt.date | None
     rotation: RotationConfiguration | None
+    #: The fields the create request carries as they are, in the kind's order (its inputs'
+    #: ``request``); recovery adds the planned ``expires_at`` and the marked ``description``.
+    request: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_checked(cls, kind: TokenKind, props: Mapping[str, Any]) -> "TokenSpec":
@@ -482,6 +491,10 @@ class TokenSpec:
             description=props.get("description") or None,
             expires_at=stored_date(props.get("expires_at")),
             rotation=parse_rotation_lenient(props.get("rotation_configuration")),
+            request={
+                f.name: f.request(_whole(f.default if props.get(f.name) is None else props[f.name]))
+                for f in kind.inputs if f.request is not None
+            },
         )
 
     @property

@@ -46,13 +46,11 @@ from pulumi.dynamic import (
 )
 
 from . import clock, gitlab_client, kinds, ownership, preview_checks, recovery
-from .comparisons import as_plain
 from .errors import GitLabTokenError, register_secret, scrub
 from .inputs import (
     TokenSpec,
     check_inputs,
     input_keys,
-    integral,
     is_unknown,
     parse_rotation_lenient,
     past_expiry,
@@ -210,8 +208,8 @@ class AccessTokenProvider(ResourceProvider):
                 replaces.append("expires_at")  # no rotate route: a new expiry is a new token
             changed = changed or decision.action in (Action.ROTATE, Action.REPLACE)
         for field in self.kind.inputs:
-            if field.on_change is not OnChange.REPLACE and field.name != "expires_at" and (
-                    as_plain(stored.get(field.name)) != as_plain(news.get(field.name))):
+            if field.on_change is not OnChange.REPLACE and not field.planned and (
+                    field.compare(stored.get(field.name)) != field.compare(news.get(field.name))):
                 changed = True
         if stored.unconfirmed:
             changed = True  # the update revokes what a timed-out create attempt made, if it landed
@@ -228,10 +226,10 @@ class AccessTokenProvider(ResourceProvider):
 
     def _create_token(self, spec: TokenSpec, props: Mapping[str, Any]) -> dict[str, Any]:
         """Mint the token ``spec`` describes (recovering lost answers); the outputs."""
-        expires_at = _planned_expiry(spec)
+        expires_at = _planned_expiry(self.kind, spec)
         # A replacement keeps the date applied to the old token, which may have
         # passed; GitLab would mint a token that is already expired.
-        past = past_expiry(expires_at, clock.today())
+        past = None if expires_at is None else past_expiry(expires_at, clock.today())
         if past is not None:
             raise GitLabTokenError(f"Not creating token {spec.name!r}: {past}.")
         api = TokenEndpoints(self.kind, spec.parent)
@@ -277,7 +275,7 @@ class AccessTokenProvider(ResourceProvider):
         self._hold(stored)
         parent, token_id = stored.located(self.kind)
         api = TokenEndpoints(self.kind, parent)
-        self._revoke_unconfirmed(api, stored, {"id": token_id, "user_id": olds.get("user_id")})
+        self._revoke_unconfirmed(api, stored, {"id": token_id, "user_id": stored.user_id})
         decision = decide(stored.previous(), _wanted(news), clock.today())
         if decision.action is Action.REPLACE:
             raise GitLabTokenError(
@@ -289,13 +287,14 @@ class AccessTokenProvider(ResourceProvider):
             kept.update({k: v for k, v in news.items() if k in input_keys(self.kind)})
             return UpdateResult(kept)
         # The planned date from check, never the clock: preview and update agree.
-        expires_at = _planned_expiry(spec)
+        expires_at = _planned_expiry(self.kind, spec)
+        assert expires_at is not None  # a rotation always plans a date
         try:
             answer = recovery.rotate_token(
                 api,
                 token_id=token_id,
                 bot_user_id=stored.user_id,
-                name=str(olds.get("name") or spec.name),
+                name=stored.name or spec.name,
                 expires_at=expires_at,
                 self_token=stored.self_rotation_token(self.kind, clock.today()),
                 owner=self._owner_digest(),
@@ -381,11 +380,14 @@ def _wanted(news: Mapping[str, Any]) -> WantedExpiry:
     )
 
 
-def _planned_expiry(spec: TokenSpec) -> dt.date:
-    """The date ``check`` planned; planned now only if ``check`` never ran (direct use)."""
+def _planned_expiry(kind: TokenKind, spec: TokenSpec) -> dt.date | None:
+    """The date ``check`` planned; planned now only if ``check`` never ran (direct use).
+
+    ``None`` (no expiry) only for a kind that does not need one.
+    """
     if spec.expires_at is not None:
         return spec.expires_at
     planned = decide(None, WantedExpiry(None, spec.rotation), clock.today()).expires_at
-    if planned is None:
+    if planned is None and kind.needs_expiry:
         raise GitLabTokenError("expires_at or rotation_configuration is required")
     return planned

@@ -88,7 +88,9 @@ class TokenGone(GitLabTokenError):
     """The token to rotate no longer exists in GitLab (its project or group does)."""
 
 
-def create_token(api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date, owner: str) -> tuple[dict[str, Any], list[str]]:
+def create_token(
+    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: str
+) -> tuple[dict[str, Any], list[str]]:
     """Create the token of the resource ``owner`` digests; GitLab's answer with ``token``, and the
     marks of attempts that timed out and were not seen landing (to revoke later, see the module docstring).
 
@@ -144,7 +146,7 @@ def forget_listings() -> None:
 
 
 def _resolve_leftovers(
-    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date, owner: str, base_url: str
+    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: str, base_url: str
 ) -> dict[str, Any] | None:
     """Adopt or revoke this resource's unheld tokens a dead run left; GitLab's answer if one was adopted.
 
@@ -185,7 +187,7 @@ def _fits(token: dict[str, Any], spec: TokenSpec) -> bool:
 
 
 def _create_token(
-    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date, owner: str
+    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: str
 ) -> tuple[dict[str, Any], list[str]]:
     """The POST, with in-process recovery of lost answers; the answer and the unconfirmed attempts."""
     lost: list[Mark] = []
@@ -195,10 +197,8 @@ def _create_token(
         mark = ownership.new_mark(owner)
         try:
             answer = api.create(
-                name=spec.name,
-                scopes=list(spec.scopes),
-                access_level=spec.access_level_value,
-                expires_at=expires_at.isoformat(),
+                **spec.request,
+                expires_at=None if expires_at is None else expires_at.isoformat(),
                 description=ownership.marked(spec.description, mark),
             )
             break

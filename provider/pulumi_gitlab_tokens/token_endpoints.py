@@ -88,21 +88,12 @@ class TokenEndpoints:
                                  in_flight=isinstance(err, requests.exceptions.ReadTimeout)) from None
             raise translate(self.kind, route, err) from None
 
-    def create(
-        self,
-        *,
-        name: str,
-        scopes: list[str],
-        access_level: int | None,
-        expires_at: str,
-        description: str | None,
-    ) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": name, "scopes": list(scopes)}
-        if access_level is not None:  # a kind without access levels sends none
-            data["access_level"] = access_level
-        data["expires_at"] = expires_at
-        if description:
-            data["description"] = description
+    def create(self, **fields: Any) -> dict[str, Any]:
+        """POST the token ``fields`` describe (the kind's request fields, see ``TokenSpec.request``).
+
+        Fields that are ``None`` or empty are left out, as GitLab's defaults apply then.
+        """
+        data = {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items() if v not in (None, "")}
         route = self.route("create")
         created = self._call(
             route, lambda: _minted(self._manager().create(data, **_MINTING).attributes), minting=True

@@ -11,6 +11,7 @@ change to any other module.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -117,7 +118,7 @@ WIDGET = TokenKind(
         InputField("widget", inputs.parse_parent, OnChange.REPLACE, comparisons.as_plain),
         InputField("name", inputs.parse_name, OnChange.REPLACE, comparisons.as_plain),
         InputField("scopes", inputs.parse_scopes, OnChange.REPLACE, comparisons.as_scope_set),
-        InputField("expires_at", None, OnChange.ROTATE, comparisons.as_plain),
+        InputField("expires_at", None, OnChange.ROTATE, comparisons.as_plain, planned=True),
         InputField("rotation_configuration", None, OnChange.ROTATE, comparisons.as_plain),
     ),
     outputs=(
@@ -182,3 +183,12 @@ def test_a_toy_kind_provider_pickles_by_reference():
     pickled = dill.dumps(provider, recurse=True)
     assert b"WidgetTokenProvider" in pickled and len(pickled) < 200
     assert type(dill.loads(pickled)).kind is WIDGET
+
+
+def test_a_kind_that_needs_no_expiry_checks_without_one(monkeypatch):
+    monkeypatch.setenv("GITLAB_TESTING_TIME", "2026-03-10T12:00:00Z")
+    news = {"widget": "acme/gadget", "name": "w", "scopes": ["read_widget"]}
+    needing = provider_class(WIDGET)().check({}, news)
+    assert [f.property for f in needing.failures] == ["expires_at"]
+    undated = dataclasses.replace(WIDGET, resource_name="UndatedWidgetToken", needs_expiry=False)
+    assert provider_class(undated)().check({}, news).failures == []

@@ -62,6 +62,12 @@ class InputField:
     empty_is_absent: bool = False
     #: Used when the program gives nothing (before parsing).
     default: Any = None
+    #: How the checked value goes into the create request (``None``: it is not sent as it is;
+    #: the expiry and the description are sent by recovery, with the planned date and the mark).
+    request: Callable[[Any], Any] | None = None
+    #: The value ``check`` plans (the expiry date): ``diff`` judges it by the rotation
+    #: decision, not by comparing it with GitLab's current value.
+    planned: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,10 +153,6 @@ class TokenKind:
     @property
     def has_access_level(self) -> bool:
         return any(f.name == "access_level" for f in self.inputs)
-
-    @property
-    def title(self) -> str:
-        return self.parent.capitalize()
 
     # --- lookups --------------------------------------------------------------------
 

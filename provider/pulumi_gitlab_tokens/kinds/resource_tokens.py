@@ -20,13 +20,13 @@ def parent_input(parent: str) -> InputField:
 
 #: What every resource access token takes after its parent, in the order messages list them.
 INPUTS: Final[tuple[InputField, ...]] = (
-    InputField("name", parsers.parse_name, OnChange.REPLACE, comparisons.as_plain),
-    InputField("scopes", parsers.parse_scopes, OnChange.REPLACE, comparisons.as_scope_set),
+    InputField("name", parsers.parse_name, OnChange.REPLACE, comparisons.as_plain, request=str),
+    InputField("scopes", parsers.parse_scopes, OnChange.REPLACE, comparisons.as_scope_set, request=list),
     InputField("access_level", parsers.parse_access_level, OnChange.REPLACE, comparisons.as_access_level,
-               default=catalogue.DEFAULT_ACCESS_LEVEL),
+               default=catalogue.DEFAULT_ACCESS_LEVEL, request=catalogue.access_level_value),
     InputField("description", parsers.parse_description, OnChange.REPLACE, comparisons.as_text_or_none,
                optional=True, empty_is_absent=True),
-    InputField("expires_at", None, OnChange.ROTATE, comparisons.as_plain),
+    InputField("expires_at", None, OnChange.ROTATE, comparisons.as_plain, planned=True),
     InputField("rotation_configuration", None, OnChange.ROTATE, comparisons.as_plain),
     InputField("validate_past_expiration_date", parsers.parse_bool, OnChange.IN_PLACE, comparisons.as_plain,
                optional=True),
