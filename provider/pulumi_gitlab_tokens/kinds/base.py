@@ -14,7 +14,7 @@ Comparisons turn a stored or checked value into something ``==`` can judge.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 if TYPE_CHECKING:
@@ -135,8 +135,6 @@ class TokenKind:
     needs_expiry: bool = True
     #: GitLab refuses an Owner token from a creator who is not Owner (project tokens).
     owner_level_needs_owner: bool = False
-    #: Extra, kind-specific notes; never read by the generic modules.
-    notes: Mapping[str, Any] = field(default_factory=dict)
 
     # --- capabilities, from the declaration ---------------------------------------
 
