@@ -85,6 +85,22 @@ CREATE TABLE IF NOT EXISTS tokens (
 );
 CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user_id);
 CREATE INDEX IF NOT EXISTS tokens_previous ON tokens(previous_token_id);
+-- CI/CD variables of projects and groups (see variables.py); values are served back, so kept as given.
+CREATE TABLE IF NOT EXISTS ci_variables (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner_type TEXT NOT NULL,
+    owner_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    variable_type TEXT NOT NULL DEFAULT 'env_var',
+    protected INTEGER NOT NULL DEFAULT 0,
+    masked INTEGER NOT NULL DEFAULT 0,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    raw INTEGER NOT NULL DEFAULT 0,
+    environment_scope TEXT NOT NULL DEFAULT '*',
+    description TEXT,
+    UNIQUE (owner_type, owner_id, key, environment_scope)
+);
 """
 
 
@@ -142,6 +158,18 @@ class Store:
 
     def _all(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return self._conn.execute(sql, args).fetchall()
+
+    def rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Every row ``sql`` selects (for models kept in their own modules)."""
+        return self._all(sql, args)
+
+    def run(self, sql: str, args: Sequence[Any] = ()) -> None:
+        """Execute one statement that returns nothing (for models kept in their own modules)."""
+        self._conn.execute(sql, args)
+
+    def insert_row(self, table: str, values: dict[str, Any]) -> int:
+        """Insert one row; its id (for models kept in their own modules)."""
+        return self._insert(table, values)
 
     def _insert(self, table: str, values: dict[str, Any]) -> int:
         columns = ", ".join(values)
@@ -340,6 +368,7 @@ class Store:
         """Delete everything except ``root``, its namespace and the command-line admin tokens."""
         self._conn.execute("DELETE FROM members")
         self._conn.execute("DELETE FROM deploy_tokens")
+        self._conn.execute("DELETE FROM ci_variables")
         self._conn.execute("DELETE FROM projects")
         self._conn.execute("DELETE FROM tokens WHERE NOT (user_id = ? AND sandbox_admin = 1)", (ROOT_USER_ID,))
         self._conn.execute("DELETE FROM namespaces WHERE NOT (kind = 'user' AND owner_id = ?)", (ROOT_USER_ID,))

@@ -17,6 +17,7 @@ from . import deploy_tokens as dt
 from . import personal_tokens as pat
 from . import responses as tok
 from . import service_accounts as sa
+from . import variable_responses as var
 from .auth import ScopeRule, any_scope, api_scopes, rotate_scopes, user_scopes
 from .context import Call, Context
 from .web import Response
@@ -103,6 +104,11 @@ ROUTES: list[Route] = [
     *_for_both("POST", "/deploy_tokens", dt.create_token, operation="create"),
     *_for_both("GET", "/deploy_tokens/:token_id", dt.get_token),
     *_for_both("DELETE", "/deploy_tokens/:token_id", dt.delete_token),
+    *_for_both("GET", "/variables", var.list_variables),
+    *_for_both("POST", "/variables", var.create_variable),
+    *_for_both("GET", "/variables/:key", var.get_variable),
+    *_for_both("PUT", "/variables/:key", var.update_variable),
+    *_for_both("DELETE", "/variables/:key", var.delete_variable),
 ]
 
 
