@@ -1,4 +1,4 @@
-"""GitLab project and group access tokens as Pulumi resources.
+"""GitLab project and group access tokens, and the CI/CD variables that hand them on, as Pulumi resources.
 
 Importing this package must stay free of side effects: the dynamic provider
 process imports it to unpickle the provider class by reference.
@@ -12,6 +12,7 @@ from .resources import (
     ProjectAccessTokenArgs,
     RotationConfigurationArgs,
 )
+from .variable_resources import GroupVariable, GroupVariableArgs, ProjectVariable, ProjectVariableArgs
 
 __version__ = "0.1.0"
 
@@ -19,8 +20,12 @@ __all__ = [
     "GitLabTokenError",
     "GroupAccessToken",
     "GroupAccessTokenArgs",
+    "GroupVariable",
+    "GroupVariableArgs",
     "ProjectAccessToken",
     "ProjectAccessTokenArgs",
+    "ProjectVariable",
+    "ProjectVariableArgs",
     "RotationConfigurationArgs",
     "__version__",
 ]
