@@ -1,0 +1,28 @@
+"""Two project variables (one key, two environment scopes) and a group variable.
+
+Config: project, group (required); value (required; read as a plain string, so
+the resources must make it a secret themselves); protected and hidden (booleans,
+default false).
+"""
+
+import pulumi
+
+from pulumi_gitlab_tokens import GroupVariable, ProjectVariable
+
+config = pulumi.Config()
+value = config.require("value")
+shared = {
+    "key": "DEPLOY_TOKEN",
+    "value": value,
+    "masked": True,
+    "protected": config.get_bool("protected") or False,
+    "hidden": config.get_bool("hidden") or False,
+}
+
+everywhere = ProjectVariable("project-variable", project=config.require("project"), **shared)
+ProjectVariable("project-variable-staging", project=config.require("project"), environment_scope="staging",
+                description="the same key in another scope", **shared)
+group_variable = GroupVariable("group-variable", group=config.require("group"), **shared)
+
+pulumi.export("project_value", everywhere.value)
+pulumi.export("group_protected", group_variable.protected)
