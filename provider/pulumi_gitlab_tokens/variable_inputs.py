@@ -43,6 +43,8 @@ FLAGS: Final = ("protected", "masked", "hidden", "raw")
 _KEY = re.compile(r"[A-Za-z0-9_]+")
 _MASKED_EXPANDED = re.compile(r"[A-Za-z0-9_+=/@:.~-]*")
 _ENVIRONMENT_SCOPE = re.compile(r"[A-Za-z0-9_/${}. *-]+")
+#: What GitLab's masking pattern (Ruby's ``\s``) counts as whitespace: ASCII only.
+_WHITESPACE = frozenset(" \t\r\n\f\v")
 
 
 def variable_input_keys(kind: TokenKind) -> tuple[str, ...]:
@@ -105,7 +107,7 @@ def masking_problem(value: str, *, raw: bool) -> str | None:
     if len(value) < MIN_MASKED_LENGTH:
         return (f"{what} must be at least {MIN_MASKED_LENGTH} characters long; this one has {len(value)} "
                 f"(GitLab's rule, so that masking cannot reveal it by elimination)")
-    if any(ch.isspace() for ch in value):
+    if any(ch in _WHITESPACE for ch in value):
         return f"{what} must not contain spaces or other whitespace (GitLab's rule)"
     if not raw and not _MASKED_EXPANDED.fullmatch(value):
         return (f"{what} may contain only letters, digits and the characters _ + = / @ : . ~ - unless it is raw "

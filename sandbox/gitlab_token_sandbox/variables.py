@@ -42,8 +42,9 @@ KEY_PATTERN: Final = re.compile(r"[a-zA-Z0-9_]+")
 KEY_MESSAGE: Final = "can contain only letters, digits and '_'."
 #: ``Ci::Maskable::REGEX``: a masked value that is expanded (Base64 alphabet plus ``@ : . ~``).
 MASKED_PATTERN: Final = re.compile(r"[a-zA-Z0-9_+=/@:.~-]{8,}")
-#: ``Ci::Maskable::MASK_AND_RAW_REGEX``: a masked raw value (any non-space character).
-MASKED_RAW_PATTERN: Final = re.compile(r"\S{8,}")
+#: ``Ci::Maskable::MASK_AND_RAW_REGEX`` (``\S{8,}``): a masked raw value. Ruby's ``\S`` excludes
+#: only ASCII whitespace, where Python's would exclude every Unicode space too.
+MASKED_RAW_PATTERN: Final = re.compile(r"[^ \t\r\n\f\v]{8,}")
 #: ``Gitlab::Regex.environment_scope_regex`` and its message.
 ENVIRONMENT_SCOPE_PATTERN: Final = re.compile(r"[a-zA-Z0-9_/${}. *-]+")
 ENVIRONMENT_SCOPE_MESSAGE: Final = ("can contain only letters, digits, '-', '_', '/', '$', '{', '}', '.', '*' "
@@ -51,7 +52,8 @@ ENVIRONMENT_SCOPE_MESSAGE: Final = ("can contain only letters, digits, '-', '_',
 HIDDEN_NEEDS_MASKED: Final = "should be true when variable is hidden"
 HIDDEN_UNCHANGEABLE: Final = "Updating hidden attribute is not allowed on updates."
 MASKED_OF_HIDDEN_UNCHANGEABLE: Final = "Updating masked attribute is not allowed on updates for hidden variables."
-MULTIPLE_MATCHES: Final = "There are multiple variables with provided parameters. Please use 'filter[environment_scope]'"
+MULTIPLE_MATCHES: Final = ("There are multiple variables with provided parameters. "
+                           "Please use 'filter[environment_scope]'")
 #: The role ``admin_cicd_variables`` needs.
 MANAGER_LEVEL: Final = {"project": MAINTAINER, "group": OWNER}
 

@@ -13,6 +13,7 @@ import traceback
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
@@ -290,10 +291,31 @@ def test_check_rejects_what_gitlab_would(world: World, kind: str, overrides: dic
 
 def test_check_accepts_what_gitlab_accepts(world: World, kind: str) -> None:
     provider = world.provider(kind)
-    for news in (variable(kind, value="p@ss!%^&*()w0rd", raw=True), variable(kind, value="any thing\ngoes", masked=False),
+    for news in (variable(kind, value="p@ss!%^&*()w0rd", raw=True),
+                 variable(kind, value="any thing\ngoes", masked=False),
                  variable(kind, value="a+b=c/d@e:f.g~h-i_j"), variable(kind, hidden=True, masked=None)):
         result = provider.check({}, news)
         assert result.failures == [], result.failures
     assert provider.check({}, variable(kind, hidden=True, masked=None)).inputs["masked"] is True
     # A value not known yet at preview (a token being minted) is checked when known.
     assert provider.check({}, variable(kind, value="04da6b54-80e4-46f7-96ec-b56ff0331ba9")).failures == []
+
+
+# Characters near every edge of GitLab's two masking patterns: the Base64 alphabet and its extras,
+# shell and regex specials, ASCII whitespace and line breaks, and Unicode spaces that Ruby's ``\s`` lets through.
+_EDGE_CHARACTERS = "aZ09_+=/@:.~-$!%&*()[]{}'\" \t\n\r\f\v\u00a0\u2003\u2028é€"
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.text(alphabet=_EDGE_CHARACTERS, max_size=12), raw=st.booleans(), hidden=st.booleans())
+def test_check_agrees_with_gitlab_on_every_masked_value(world: World, value: str, raw: bool, hidden: bool) -> None:
+    """What check refuses for a masked or hidden value is exactly what GitLab (the sandbox) refuses."""
+    provider = world.provider("project")
+    news = variable("project", value=value, raw=raw, hidden=hidden, key="PROBE")
+    refused_at_preview = [f.property for f in provider.check({}, news).failures] == ["value"]
+    status, _, body = world.sb.request("POST", f"/api/v4/projects/{world.project['id']}/variables", {
+        "key": "PROBE", "value": value, "masked": True, "raw": raw, "masked_and_hidden": hidden})
+    if status == 201:
+        world.sb.request("DELETE", f"/api/v4/projects/{world.project['id']}/variables/PROBE")
+    assert refused_at_preview == (status == 400), (status, body)
