@@ -8,6 +8,8 @@ for in the state export, everything the CLI printed and the sandbox log.
 
 from __future__ import annotations
 
+from support.pulumi_cli import engine_log_verbosities
+
 PROJECT_TYPE = "pulumi-python:dynamic/gitlab:ProjectVariable"
 GROUP_TYPE = "pulumi-python:dynamic/gitlab:GroupVariable"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -58,10 +60,13 @@ def test_variables_create_noop_update_drift_replace_destroy(gitlab_stack):
     stack.config_set("value", SECOND, secret=True)
     stack.config_set("protected", "true")
     sandbox.reset_counters()
-    stack.up()
+    # The engine's own logs too, at -v=8 (the most verbose level that dumps no property values).
+    stack.up("--logtostderr", "-v=8")
+    assert 8 in engine_log_verbosities(stack.everything_printed()), "-v=8 logs were not captured"
     assert _api_calls(sandbox.counters()) == {f"PUT {PROJECT}/:key": 2, f"PUT {GROUP}/:key": 1}
     assert (_in_gitlab(gs, "group")["value"], _in_gitlab(gs, "group")["protected"]) == (SECOND, True)
     assert _in_gitlab(gs, "project", "staging")["value"] == SECOND
+    gs.assert_no_secret_leaks()
 
     # --- drift: changed and deleted outside Pulumi; refresh sees it, up undoes it --------------
     sandbox.request("PUT", f"/api/v4/groups/{gs.group['id']}/variables/DEPLOY_TOKEN",
@@ -69,7 +74,7 @@ def test_variables_create_noop_update_drift_replace_destroy(gitlab_stack):
     sandbox.request("DELETE", f"/api/v4/projects/{gs.project['id']}/variables/DEPLOY_TOKEN"
                               "?filter[environment_scope]=*")
     sandbox.reset_counters()
-    stack.refresh()
+    stack.refresh("--logtostderr", "-v=8")
     assert _api_calls(sandbox.counters()) == {f"GET {PROJECT}/:key": 2, f"GET {GROUP}/:key": 1}
     [group_state] = stack.resources(GROUP_TYPE)
     assert group_state["outputs"]["protected"] is False  # refresh does not rerun the program: the state shows it
