@@ -141,8 +141,9 @@ def _parse_variable_type(value: Any) -> str:
 def _parse_environment_scope(value: Any) -> str:
     if value is None:
         return DEFAULT_ENVIRONMENT_SCOPE
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value.strip():
         raise ValueError("environment_scope must be a non-empty string, like '*' (every environment) or 'production'")
+    value = value.strip()  # as GitLab stores it: the state then names the variable GitLab holds
     if len(value) > MAX_ENVIRONMENT_SCOPE_LENGTH:
         raise ValueError(f"environment_scope is {len(value)} characters long; GitLab allows at most "
                          f"{MAX_ENVIRONMENT_SCOPE_LENGTH}")

@@ -124,7 +124,11 @@ def find_variable(store: Store, resource: Resource, key: str, scope: str | None)
 
 def _validate(store: Store, resource: Resource, key: str, fields: VariableFields, *, own_id: int | None,
               base: list[str]) -> None:
-    """Run the model's validations in their declaration order; 400 with every failure by attribute."""
+    """Run the model's validations in their declaration order; 400 with every failure by attribute.
+
+    ``Ci::Variable``: the concerns' (key, masked value, hidden), ``HasEnvironmentScope``'s, then the
+    class's own (description, key uniqueness - added to ``key``, which Rails lists first).
+    """
     failures: dict[str, list[str]] = {}
 
     def fail(attribute: str, message: str) -> None:
@@ -148,14 +152,14 @@ def _validate(store: Store, resource: Resource, key: str, fields: VariableFields
             fail("value", "is invalid")
     if own_id is None and fields.hidden and not fields.masked:  # ``on: :create`` only
         fail("masked", HIDDEN_NEEDS_MASKED)
-    if fields.description is not None and len(fields.description) > DESCRIPTION_MAX_LENGTH:
-        fail("description", f"is too long (maximum is {DESCRIPTION_MAX_LENGTH} characters)")
     if not scope:
         fail("environment_scope", "can't be blank")
     elif len(scope) > ENVIRONMENT_SCOPE_MAX_LENGTH:
         fail("environment_scope", f"is too long (maximum is {ENVIRONMENT_SCOPE_MAX_LENGTH} characters)")
     elif not ENVIRONMENT_SCOPE_PATTERN.fullmatch(scope):
         fail("environment_scope", ENVIRONMENT_SCOPE_MESSAGE)
+    if fields.description is not None and len(fields.description) > DESCRIPTION_MAX_LENGTH:
+        fail("description", f"is too long (maximum is {DESCRIPTION_MAX_LENGTH} characters)")
     for message in base:
         fail("base", message)
     if failures:
@@ -169,8 +173,8 @@ def create_variable(store: Store, resource: Resource, key: str, fields: Variable
         value=fields.value or "", variable_type=fields.variable_type or "env_var",
         protected=bool(fields.protected), masked=bool(fields.masked), hidden=bool(fields.hidden),
         raw=bool(fields.raw),
-        environment_scope=(fields.environment_scope if fields.environment_scope is not None
-                           else DEFAULT_ENVIRONMENT_SCOPE),
+        environment_scope=(fields.environment_scope.strip() if fields.environment_scope is not None
+                           else DEFAULT_ENVIRONMENT_SCOPE),  # ``HasEnvironmentScope#environment_scope=`` strips
         description=fields.description)
     _validate(store, resource, key, complete, own_id=None, base=[])
     new_id = store.insert_row("ci_variables", {
@@ -191,7 +195,7 @@ def update_variable(store: Store, resource: Resource, current: sqlite3.Row, fiel
         hidden=bool(current["hidden"]) if fields.hidden is None else fields.hidden,
         raw=bool(current["raw"]) if fields.raw is None else fields.raw,
         environment_scope=(current["environment_scope"] if fields.environment_scope is None
-                           else fields.environment_scope),
+                           else fields.environment_scope.strip()),
         description=current["description"] if fields.description is None else fields.description)
     base: list[str] = []
     hidden_changed = bool(merged.hidden) != bool(current["hidden"])

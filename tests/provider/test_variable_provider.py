@@ -297,6 +297,7 @@ def test_check_accepts_what_gitlab_accepts(world: World, kind: str) -> None:
         result = provider.check({}, news)
         assert result.failures == [], result.failures
     assert provider.check({}, variable(kind, hidden=True, masked=None)).inputs["masked"] is True
+    assert provider.check({}, variable(kind, environment_scope=" review/* ")).inputs["environment_scope"] == "review/*"
     # A value not known yet at preview (a token being minted) is checked when known.
     assert provider.check({}, variable(kind, value="04da6b54-80e4-46f7-96ec-b56ff0331ba9")).failures == []
 

@@ -146,12 +146,13 @@ def test_parameters_and_model_errors(world: World, kind: str) -> None:
     status, _, body = world.call("POST", _path(world, kind), {
         "key": "NO-DASH", "value": "v", "description": "d" * 256, "environment_scope": "prod!"})
     assert (status, body["message"]["key"], list(body["message"])) == (
-        400, ["can contain only letters, digits and '_'."], ["key", "description", "environment_scope"])
+        400, ["can contain only letters, digits and '_'."], ["key", "environment_scope", "description"])
     status, _, body = world.call("POST", _path(world, kind), {"key": "K" * 256, "value": "v"})
     assert (status, body) == (400, {"message": {"key": ["is too long (maximum is 255 characters)"]}})
-    # The key is stripped, as GitLab's setter does.
-    status, _, body = world.call("POST", _path(world, kind), {"key": "  PADDED ", "value": "v"})
-    assert (status, body["key"]) == (201, "PADDED")
+    # The key and the environment scope are stripped, as GitLab's setters do.
+    status, _, body = world.call("POST", _path(world, kind), {"key": "  PADDED ", "value": "v",
+                                                              "environment_scope": " review/* "})
+    assert (status, body["key"], body["environment_scope"]) == (201, "PADDED", "review/*")
     for method in ("GET", "PUT", "DELETE"):
         status, _, body = world.call(method, _path(world, kind, "/MISSING"), {} if method == "PUT" else None)
         assert (status, body) == (404, NOT_FOUND[kind])
