@@ -20,7 +20,7 @@ GitLab's rules (``Ci::HasVariable``, ``Ci::Maskable``, ``Ci::HidableVariable``,
 from __future__ import annotations
 
 import re
-from typing import Any, Final, Mapping
+from typing import Any, Callable, Final, Mapping
 
 from pulumi.dynamic import CheckFailure
 from pulumi.runtime import rpc
@@ -164,7 +164,7 @@ def _parse_description(value: Any) -> str | None:
     return value
 
 
-def _flag_parser(name: str):
+def _flag_parser(name: str) -> Callable[[Any], bool]:
     def parse(value: Any) -> bool:
         if value is None:
             return False

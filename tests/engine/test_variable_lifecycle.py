@@ -1,7 +1,8 @@
 """Project and group CI/CD variables through the real pulumi CLI, against the sandbox.
 
 One program (tests/programs/variables) holds two project variables - one key,
-two environment scopes - and a group variable, so each step exercises both kinds.
+two environment scopes - and a group variable, so each step exercises both kinds,
+plus a token minted and handed on in the same run through a third project variable.
 Every step counts the sandbox's API calls; after each, the values are searched
 for in the state export, everything the CLI printed and the sandbox log.
 """
@@ -21,13 +22,14 @@ GROUP = "/api/v4/groups/:id/variables"
 
 
 def _api_calls(counters: dict[str, int]) -> dict[str, int]:
-    return {k: v for k, v in counters.items() if k != "total" and v}
+    """The calls to the variable routes (the program's token has its own test)."""
+    return {k: v for k, v in counters.items() if "/variables" in k and v}
 
 
-def _in_gitlab(gs, kind: str, scope: str = "*") -> dict | None:
+def _in_gitlab(gs, kind: str, scope: str = "*", key: str = "DEPLOY_TOKEN") -> dict | None:
     parent = gs.project["id"] if kind == "project" else gs.group["id"]
     status, _, body = gs.sandbox.request(
-        "GET", f"/api/v4/{kind}s/{parent}/variables/DEPLOY_TOKEN?filter[environment_scope]={scope}")
+        "GET", f"/api/v4/{kind}s/{parent}/variables/{key}?filter[environment_scope]={scope}")
     return body if status == 200 else None
 
 
@@ -42,7 +44,10 @@ def test_variables_create_noop_update_drift_replace_destroy(gitlab_stack):
     # --- up: one POST per variable; the value is a secret in inputs and outputs --------------
     sandbox.reset_counters()
     stack.up()
-    assert _api_calls(sandbox.counters()) == {f"POST {PROJECT}": 2, f"POST {GROUP}": 1}
+    assert _api_calls(sandbox.counters()) == {f"POST {PROJECT}": 3, f"POST {GROUP}": 1}
+    # The token minted in the same run is in its variable (unknown at preview, masked, accepted).
+    minted = _in_gitlab(gs, "project", key="MINTED_TOKEN")
+    assert minted["masked"] is True and minted["value"] == gs.reveal_outputs()["minted_token"]
     assert _in_gitlab(gs, "project")["value"] == FIRST
     assert _in_gitlab(gs, "project", "staging")["description"] == "the same key in another scope"
     assert _in_gitlab(gs, "group")["value"] == FIRST
@@ -54,7 +59,7 @@ def test_variables_create_noop_update_drift_replace_destroy(gitlab_stack):
     # --- a no-op preview makes no GitLab call ---------------------------------------------------
     sandbox.reset_counters()
     stack.preview("--expect-no-changes")
-    assert _api_calls(sandbox.counters()) == {}
+    assert sandbox.counters()["total"] == 0
 
     # --- a new value and protected: updated in place, one PUT each ----------------------------
     stack.config_set("value", SECOND, secret=True)
@@ -75,10 +80,10 @@ def test_variables_create_noop_update_drift_replace_destroy(gitlab_stack):
                               "?filter[environment_scope]=*")
     sandbox.reset_counters()
     stack.refresh("--logtostderr", "-v=8")
-    assert _api_calls(sandbox.counters()) == {f"GET {PROJECT}/:key": 2, f"GET {GROUP}/:key": 1}
+    assert _api_calls(sandbox.counters()) == {f"GET {PROJECT}/:key": 3, f"GET {GROUP}/:key": 1}
     [group_state] = stack.resources(GROUP_TYPE)
     assert group_state["outputs"]["protected"] is False  # refresh does not rerun the program: the state shows it
-    assert len(stack.resources(PROJECT_TYPE)) == 1  # the deleted one left the state
+    assert len(stack.resources(PROJECT_TYPE)) == 2  # the deleted one left the state
     sandbox.reset_counters()
     stack.up()
     assert _api_calls(sandbox.counters()) == {f"POST {PROJECT}": 1, f"PUT {GROUP}/:key": 1}
@@ -101,7 +106,7 @@ def test_variables_create_noop_update_drift_replace_destroy(gitlab_stack):
     # --- destroy: one DELETE each --------------------------------------------------------------
     sandbox.reset_counters()
     stack.destroy()
-    assert _api_calls(sandbox.counters()) == {f"DELETE {PROJECT}/:key": 2, f"DELETE {GROUP}/:key": 1}
+    assert _api_calls(sandbox.counters()) == {f"DELETE {PROJECT}/:key": 3, f"DELETE {GROUP}/:key": 1}
     assert _in_gitlab(gs, "project") is None and _in_gitlab(gs, "group") is None
     assert _in_gitlab(gs, "project", "staging") is None
     gs.assert_no_secret_leaks()

@@ -1,4 +1,7 @@
-"""Two project variables (one key, two environment scopes) and a group variable.
+"""Two project variables (one key, two environment scopes), a group variable, and a token handed on.
+
+The token is minted in the same run and written, masked, into a third project
+variable (``MINTED_TOKEN``): its value is unknown at preview, so it is checked by GitLab.
 
 Config: project, group (required); value (required; read as a plain string, so
 the resources must make it a secret themselves); protected and hidden (booleans,
@@ -7,7 +10,7 @@ default false).
 
 import pulumi
 
-from pulumi_gitlab_tokens import GroupVariable, ProjectVariable
+from pulumi_gitlab_tokens import GroupVariable, ProjectAccessToken, ProjectVariable, RotationConfigurationArgs
 
 config = pulumi.Config()
 value = config.require("value")
@@ -26,3 +29,9 @@ group_variable = GroupVariable("group-variable", group=config.require("group"), 
 
 pulumi.export("project_value", everywhere.value)
 pulumi.export("group_protected", group_variable.protected)
+
+minted = ProjectAccessToken("minted", project=config.require("project"), scopes=["read_api"],
+                            rotation_configuration=RotationConfigurationArgs(expiration_days=30, rotate_before_days=7))
+ProjectVariable("minted-token", project=config.require("project"), key="MINTED_TOKEN", value=minted.token,
+                masked=True, protected=True)
+pulumi.export("minted_token", minted.token)
