@@ -66,7 +66,7 @@ CREATE_ONLY: tuple[str, ...] = ("hidden",)
 
 
 class VariableProvider(ResourceProvider):
-    """Shared lifecycle of a CI/CD variable; subclasses fix the parent kind and the type token."""
+    """Shared lifecycle of a CI/CD variable; subclasses fix the parent kind (project or group)."""
 
     kind: ClassVar[TokenKind]
 
