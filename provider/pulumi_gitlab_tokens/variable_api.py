@@ -117,7 +117,8 @@ def _validation_errors(err: gitlab.exceptions.GitlabError) -> str | None:
 def _validation_hint(validation: str) -> str:
     if "has already been taken" in validation:
         return ("A variable with this key and environment_scope already exists there, made outside this "
-                "resource; the provider does not take it over. Delete it in GitLab, or pick another "
+                "resource (or by an earlier run of it whose answer was lost); the provider does not take it "
+                "over, as nothing proves it is this resource's. Delete it in GitLab, or pick another "
                 "key or environment_scope")
     if "not allowed on updates" in validation:
         return "GitLab cannot change this on an existing variable; replace the resource"
