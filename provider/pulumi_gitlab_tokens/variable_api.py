@@ -1,6 +1,6 @@
 """The CI/CD variable endpoints of one project or group: one request per method.
 
-Every request goes through the shared client of :mod:`.gitlab_api` (its
+Every request goes through the shared client of :mod:`.gitlab_client` (its
 transport: the credential only to the configured GitLab, bounded retries for
 GET and DELETE, none for POST and PUT) and names the variable by key and
 ``filter[environment_scope]``, so the same key in another scope is never
@@ -17,12 +17,11 @@ from typing import Any, Callable, Mapping, TypeVar
 
 import gitlab.exceptions
 
-from . import gitlab_api
+from . import gitlab_client, gitlab_errors
+from .gitlab_client import NO_LIBRARY_RETRIES
 from .errors import GitLabTokenError
-from .kinds import TokenKind
+from .kinds.base import TokenKind
 
-#: python-gitlab's own retries stay off: the transport retries (see :mod:`.gitlab_api`).
-_NO_CLIENT_RETRIES: dict[str, Any] = {"obey_rate_limit": False, "retry_transient_errors": False, "max_retries": 0}
 _FILTER = "filter[environment_scope]"
 
 T = TypeVar("T")
@@ -46,8 +45,8 @@ class VariableApi:
         """The variable, or ``None`` when GitLab says it does not exist (a 404 about the parent stays an error)."""
         route = self.route("GET", key)
         try:
-            return _record(self._call(route, lambda: gitlab_api.admin_client().http_get(
-                f"{self._path}/{key}", query_data={_FILTER: scope}, **_NO_CLIENT_RETRIES)))
+            return _record(self._call(route, lambda: gitlab_client.admin_client().http_get(
+                f"{self._path}/{key}", query_data={_FILTER: scope}, **NO_LIBRARY_RETRIES)))
         except GitLabTokenError as err:
             if _is_variable_not_found(err):
                 return None
@@ -56,16 +55,16 @@ class VariableApi:
     def create(self, key: str, attributes: Mapping[str, Any]) -> dict[str, Any]:
         route = self.route("POST")
         body = {"key": key, **attributes}
-        return _record(self._call(route, lambda: gitlab_api.admin_client().http_post(
-            self._path, post_data=body, **_NO_CLIENT_RETRIES)))
+        return _record(self._call(route, lambda: gitlab_client.admin_client().http_post(
+            self._path, post_data=body, **NO_LIBRARY_RETRIES)))
 
     def update(self, key: str, scope: str, attributes: Mapping[str, Any]) -> dict[str, Any] | None:
         """The updated variable, or ``None`` when it no longer exists."""
         route = self.route("PUT", key)
         try:
-            return _record(self._call(route, lambda: gitlab_api.admin_client().http_put(
+            return _record(self._call(route, lambda: gitlab_client.admin_client().http_put(
                 f"{self._path}/{key}", query_data={_FILTER: scope}, post_data=dict(attributes),
-                **_NO_CLIENT_RETRIES)))
+                **NO_LIBRARY_RETRIES)))
         except GitLabTokenError as err:
             if _is_variable_not_found(err):
                 return None
@@ -75,8 +74,8 @@ class VariableApi:
         """Delete; ``False`` when it was already gone."""
         route = self.route("DELETE", key)
         try:
-            self._call(route, lambda: gitlab_api.admin_client().http_delete(
-                f"{self._path}/{key}", query_data={_FILTER: scope}, **_NO_CLIENT_RETRIES))
+            self._call(route, lambda: gitlab_client.admin_client().http_delete(
+                f"{self._path}/{key}", query_data={_FILTER: scope}, **NO_LIBRARY_RETRIES))
         except GitLabTokenError as err:
             if _is_variable_not_found(err):
                 return False
@@ -92,9 +91,9 @@ class VariableApi:
                 raise GitLabTokenError(
                     f"GitLab answered 400 Bad Request on {route}: {validation}. {_validation_hint(validation)}.",
                     status=400, gitlab_message=validation) from None
-            raise gitlab_api.translate(self.kind, route, err) from None
+            raise gitlab_errors.translate(self.kind, route, err) from None
         except Exception as err:  # requests raises many types; all are translated
-            raise gitlab_api.translate(self.kind, route, err) from None
+            raise gitlab_errors.translate(self.kind, route, err) from None
 
 
 def _is_variable_not_found(err: GitLabTokenError) -> bool:

@@ -27,7 +27,7 @@ from pulumi.runtime import rpc
 
 from . import characters, references
 from .inputs import is_unknown
-from .kinds import TokenKind
+from .kinds.base import TokenKind
 
 VARIABLE_TYPES: Final = ("env_var", "file")
 DEFAULT_ENVIRONMENT_SCOPE: Final = "*"
@@ -51,6 +51,11 @@ def variable_input_keys(kind: TokenKind) -> tuple[str, ...]:
     return (kind.parent, *VARIABLE_INPUTS)
 
 
+def variable_resource_name(kind: TokenKind) -> str:
+    """``ProjectVariable`` or ``GroupVariable``: the resource class of a variable of ``kind``'s parent."""
+    return f"{kind.parent.capitalize()}Variable"
+
+
 def check_variable_inputs(kind: TokenKind, news: Mapping[str, Any] | None) -> tuple[dict[str, Any], list[CheckFailure]]:
     """The normalised inputs (defaults filled in) and one failure per faulty field."""
     plain = rpc.unwrap_rpc_secret(news)
@@ -64,7 +69,8 @@ def check_variable_inputs(kind: TokenKind, news: Mapping[str, Any] | None) -> tu
 
     known = variable_input_keys(kind)
     for name in sorted((k for k in given if k != "__provider" and k not in known and given[k] is not None), key=str):
-        fail(str(name), f"{name} is not an input of {kind.title}Variable; the inputs are: {', '.join(known)}")
+        fail(str(name), f"{name} is not an input of {variable_resource_name(kind)}; the inputs are: "
+                        f"{', '.join(known)}")
 
     for field, parse in ((kind.parent, lambda v: references.parse_reference(kind, v)), ("key", _parse_key),
                          ("variable_type", _parse_variable_type), ("environment_scope", _parse_environment_scope),

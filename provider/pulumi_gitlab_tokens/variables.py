@@ -5,7 +5,7 @@ lifecycle in :class:`VariableProvider`) serve the resources
 :class:`~pulumi_gitlab_tokens.ProjectVariable` and
 :class:`~pulumi_gitlab_tokens.GroupVariable`. Like the token providers they
 live in an importable module, so the state names them by reference, and they
-keep no setting or credential (see :mod:`.gitlab_api`).
+keep no setting or credential (see :mod:`.gitlab_client`).
 
 API calls per operation when nothing goes wrong (counted with the sandbox's
 route counters in the tests): ``check`` 0, ``diff`` 0 (so a preview with no
@@ -49,11 +49,12 @@ from pulumi.dynamic import (
 )
 from pulumi.runtime import rpc
 
-from . import gitlab_api, kinds
+from . import gitlab_client, kinds
 from .errors import GitLabTokenError, register_secret
 from .inputs import is_unknown
-from .kinds import TokenKind
-from .provider import PROVIDER_KEY, _reported
+from .kinds.base import TokenKind
+from .provider import _reported
+from .stored import PROVIDER_KEY
 from .variable_api import VariableApi
 from .variable_inputs import DEFAULT_ENVIRONMENT_SCOPE, check_variable_inputs, variable_input_keys
 
@@ -72,7 +73,7 @@ class VariableProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         """Read ``gitlab:*`` stack config into the process-wide settings, as the token providers do."""
-        gitlab_api.configure(gitlab_api.settings_from_config(req.config.get))
+        gitlab_client.configure(gitlab_client.settings_from_config(req.config.get))
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate and normalise; no API call. Failures name the field and GitLab's rule, never the value."""
