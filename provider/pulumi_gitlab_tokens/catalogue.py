@@ -12,6 +12,7 @@ README, section "GitLab version profile".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final, Mapping
 
 #: Scopes GitLab accepts for project and group access tokens
@@ -46,8 +47,32 @@ PERSONAL_ONLY_SCOPES: Final[tuple[str, ...]] = (
 
 PERSONAL_TOKEN_SCOPES: Final[tuple[str, ...]] = RESOURCE_TOKEN_SCOPES + PERSONAL_ONLY_SCOPES
 
+#: Scopes of a service account's token (group, project or instance service account).
+#: GitLab's ``ADMIN_SCOPES`` (``sudo``, ``admin_mode``, ``read_service_ping``) only act
+#: on an administrator's token and a service account is never an administrator, so
+#: they are left out, although the service-account endpoint's parameter check lets
+#: every scope of ``all_available_scopes`` through.
+SERVICE_ACCOUNT_TOKEN_SCOPES: Final[tuple[str, ...]] = RESOURCE_TOKEN_SCOPES + ("read_user",)
+
+#: Scopes of project and group deploy tokens (``DeployToken::AVAILABLE_SCOPES``), in
+#: GitLab's order. A list of its own: deploy tokens know no ``api`` scope at all.
+DEPLOY_TOKEN_SCOPES: Final[tuple[str, ...]] = (
+    "read_repository",
+    "read_registry",
+    "write_registry",
+    "read_package_registry",
+    "write_package_registry",
+    "read_virtual_registry",
+    "write_virtual_registry",
+)
+
+#: Every scope name any GitLab token can carry, personal-token order first.
+ALL_SCOPE_NAMES: Final[tuple[str, ...]] = PERSONAL_TOKEN_SCOPES + tuple(
+    scope for scope in DEPLOY_TOKEN_SCOPES if scope not in PERSONAL_TOKEN_SCOPES
+)
+
 #: Every scope name any GitLab token can carry.
-ALL_SCOPES: Final[frozenset[str]] = frozenset(PERSONAL_TOKEN_SCOPES)
+ALL_SCOPES: Final[frozenset[str]] = frozenset(ALL_SCOPE_NAMES)
 
 #: Scopes that only allow reads; ``read_api`` tokens may only use GET and HEAD.
 READ_ONLY_SCOPES: Final[frozenset[str]] = frozenset(
@@ -95,19 +120,112 @@ TOKEN_PREFIXES: Final[tuple[str, ...]] = (
 #: Pulumi type tokens of our dynamic resources.
 PROJECT_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectAccessToken"
 GROUP_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupAccessToken"
+SERVICE_ACCOUNT_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupServiceAccountAccessToken"
+PERSONAL_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:PersonalAccessToken"
+PROJECT_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectDeployToken"
+GROUP_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupDeployToken"
+#: A service account holds no secret of its own, so no token policy looks at it.
+SERVICE_ACCOUNT_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupServiceAccount"
 
 #: pulumi-gitlab's type tokens for the same things (same input names).
 PULUMI_GITLAB_PROJECT_TOKEN_TYPE: Final[str] = "gitlab:index/projectAccessToken:ProjectAccessToken"
 PULUMI_GITLAB_GROUP_TOKEN_TYPE: Final[str] = "gitlab:index/groupAccessToken:GroupAccessToken"
 PULUMI_GITLAB_PERSONAL_TOKEN_TYPE: Final[str] = "gitlab:index/personalAccessToken:PersonalAccessToken"
+PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN_TYPE: Final[str] = (
+    "gitlab:index/groupServiceAccountAccessToken:GroupServiceAccountAccessToken"
+)
+PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: Final[str] = (
+    "gitlab:index/projectServiceAccountAccessToken:ProjectServiceAccountAccessToken"
+)
+PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: Final[str] = "gitlab:index/userImpersonationToken:UserImpersonationToken"
+PULUMI_GITLAB_PROJECT_DEPLOY_TOKEN_TYPE: Final[str] = "gitlab:index/projectDeployToken:ProjectDeployToken"
+PULUMI_GITLAB_GROUP_DEPLOY_TOKEN_TYPE: Final[str] = "gitlab:index/groupDeployToken:GroupDeployToken"
+#: pulumi-gitlab's older deploy token for a project *or* a group (removed upstream in 19.0).
+PULUMI_GITLAB_DEPLOY_TOKEN_TYPE: Final[str] = "gitlab:index/deployToken:DeployToken"
 
-#: Every resource type the policy pack inspects, and the scopes valid for each.
-TOKEN_TYPES: Final[Mapping[str, tuple[str, ...]]] = {
-    PROJECT_TOKEN_TYPE: RESOURCE_TOKEN_SCOPES,
-    GROUP_TOKEN_TYPE: RESOURCE_TOKEN_SCOPES,
-    PULUMI_GITLAB_PROJECT_TOKEN_TYPE: RESOURCE_TOKEN_SCOPES,
-    PULUMI_GITLAB_GROUP_TOKEN_TYPE: RESOURCE_TOKEN_SCOPES,
-    PULUMI_GITLAB_PERSONAL_TOKEN_TYPE: PERSONAL_TOKEN_SCOPES,
+#: How a token type renews itself (``TokenType.rotation``):
+#: ``rotation_configuration`` rotates the token in place (same id family, same user);
+ROTATES_IN_PLACE: Final[str] = "rotates"
+#: ``rotation_configuration``'s window replaces the token (GitLab has no rotate API for it);
+ROTATION_REPLACES: Final[str] = "replaces"
+#: the resource has no ``rotation_configuration``: only a new ``expires_at`` renews it.
+NO_ROTATION_INPUT: Final[str] = "none"
+
+
+@dataclass(frozen=True)
+class TokenType:
+    """What GitLab and the resource's schema allow for one token resource type."""
+
+    #: The kind's name in messages ("deploy token").
+    label: str
+    #: Scopes GitLab accepts for this kind.
+    scopes: tuple[str, ...]
+    #: Inputs that name the token's parent, with the parent's kind, in the order they are
+    #: read; the first one set is the parent (pulumi-gitlab's DeployToken takes either).
+    parents: tuple[tuple[str, str], ...]
+    #: Tokens whose names GitLab lists together: tokens of one family and parent must be
+    #: told apart by name (a user's personal, service-account and impersonation tokens
+    #: are all that user's personal access tokens).
+    family: str
+    #: Whether the token has a role (``access_level``).
+    has_access_level: bool
+    #: Whether the token has a ``description``; deploy tokens have none in GitLab.
+    has_description: bool
+    #: ROTATES_IN_PLACE, ROTATION_REPLACES or NO_ROTATION_INPUT.
+    rotation: str
+    #: Whether GitLab deletes the token and its bot user some days after it became
+    #: inactive (``inactive_resource_access_tokens_delete_after_days``): project and
+    #: group access tokens only.
+    retention_deletes: bool
+
+
+_PROJECT = (("project", "project"),)
+_GROUP = (("group", "group"),)
+_USER = (("user_id", "user"),)
+
+_ACCESS = dict(family="access", has_access_level=True, has_description=True,
+               rotation=ROTATES_IN_PLACE, retention_deletes=True)
+_USER_TOKEN = dict(parents=_USER, family="personal", has_access_level=False, has_description=True,
+                   retention_deletes=False)
+_DEPLOY = dict(scopes=DEPLOY_TOKEN_SCOPES, family="deploy", has_access_level=False, has_description=False,
+               retention_deletes=False)
+
+PROJECT_ACCESS_TOKEN: Final = TokenType("project access token", RESOURCE_TOKEN_SCOPES, _PROJECT, **_ACCESS)
+GROUP_ACCESS_TOKEN: Final = TokenType("group access token", RESOURCE_TOKEN_SCOPES, _GROUP, **_ACCESS)
+PERSONAL_ACCESS_TOKEN: Final = TokenType(
+    "personal access token", PERSONAL_TOKEN_SCOPES, rotation=ROTATES_IN_PLACE, **_USER_TOKEN
+)
+SERVICE_ACCOUNT_TOKEN: Final = TokenType(
+    "service account token", SERVICE_ACCOUNT_TOKEN_SCOPES, rotation=ROTATES_IN_PLACE, **_USER_TOKEN
+)
+IMPERSONATION_TOKEN: Final = TokenType(
+    "impersonation token", PERSONAL_TOKEN_SCOPES, rotation=NO_ROTATION_INPUT, **_USER_TOKEN
+)
+
+#: Every resource type the policy pack inspects, ours and pulumi-gitlab's, with its facts.
+TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
+    PROJECT_TOKEN_TYPE: PROJECT_ACCESS_TOKEN,
+    GROUP_TOKEN_TYPE: GROUP_ACCESS_TOKEN,
+    SERVICE_ACCOUNT_TOKEN_TYPE: SERVICE_ACCOUNT_TOKEN,
+    PERSONAL_TOKEN_TYPE: PERSONAL_ACCESS_TOKEN,
+    # Ours replace a deploy token in its rotation window (create-before-delete).
+    PROJECT_DEPLOY_TOKEN_TYPE: TokenType("project deploy token", parents=_PROJECT, rotation=ROTATION_REPLACES,
+                                         **_DEPLOY),
+    GROUP_DEPLOY_TOKEN_TYPE: TokenType("group deploy token", parents=_GROUP, rotation=ROTATION_REPLACES,
+                                       **_DEPLOY),
+    PULUMI_GITLAB_PROJECT_TOKEN_TYPE: PROJECT_ACCESS_TOKEN,
+    PULUMI_GITLAB_GROUP_TOKEN_TYPE: GROUP_ACCESS_TOKEN,
+    PULUMI_GITLAB_PERSONAL_TOKEN_TYPE: PERSONAL_ACCESS_TOKEN,
+    PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN_TYPE: SERVICE_ACCOUNT_TOKEN,
+    PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: SERVICE_ACCOUNT_TOKEN,
+    PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: IMPERSONATION_TOKEN,
+    # pulumi-gitlab's deploy tokens have no rotation_configuration.
+    PULUMI_GITLAB_PROJECT_DEPLOY_TOKEN_TYPE: TokenType("project deploy token", parents=_PROJECT,
+                                                       rotation=NO_ROTATION_INPUT, **_DEPLOY),
+    PULUMI_GITLAB_GROUP_DEPLOY_TOKEN_TYPE: TokenType("group deploy token", parents=_GROUP,
+                                                     rotation=NO_ROTATION_INPUT, **_DEPLOY),
+    PULUMI_GITLAB_DEPLOY_TOKEN_TYPE: TokenType("deploy token", parents=_PROJECT + _GROUP,
+                                               rotation=NO_ROTATION_INPUT, **_DEPLOY),
 }
 
 
