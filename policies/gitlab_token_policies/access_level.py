@@ -1,4 +1,8 @@
-"""``gitlab-token-access-level`` (mandatory): no project or group token above ``maxAccessLevel``.
+"""``gitlab-token-access-level`` (mandatory): no project or group access token above ``maxAccessLevel``.
+
+Only project and group access tokens have a role; for every other kind
+(personal, service-account, impersonation and deploy tokens) the policy is not
+applicable.
 
 Config: ``maxAccessLevel`` (default maintainer), ``exclude``. No remediation:
 lowering a role could break the token's job silently.
@@ -28,8 +32,10 @@ def check_access_level(token: Token, config: Mapping[str, Any]) -> list[str]:
         max_level = level_value(config.get("maxAccessLevel"))
     except ValueError as error:
         raise ConfigError("maxAccessLevel", str(error)) from None
-    if token.resource_type == catalogue.PULUMI_GITLAB_PERSONAL_TOKEN_TYPE:
-        raise NotApplicable("personal access tokens have no access level")
+    if not token.kind.has_access_level:
+        # Personal, service-account and deploy tokens: what they reach is their user's or
+        # their scopes' business, not a role on the project or group.
+        raise NotApplicable(f"a {token.kind.label} has no access level")
 
     level = token.read("access_level")
     if level is UNKNOWN:

@@ -1,6 +1,8 @@
 """``gitlab-token-description`` (advisory): every token says who uses it and why.
 
-Config: ``exclude`` only. No remediation: only the owner knows the purpose.
+Deploy tokens have no description in GitLab (nor in either provider): the policy
+is not applicable to them. Config: ``exclude`` only. No remediation: only the
+owner knows the purpose.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from .tokens import UNKNOWN, Token
 
 
 def check_description(token: Token, config: Mapping[str, Any]) -> list[str]:
+    if not token.kind.has_description:
+        raise NotApplicable(f"a {token.kind.label} has no description in GitLab; its name has to say it")
     description = token.read("description")
     if description is UNKNOWN:
         raise NotApplicable("description is unknown during preview; checked at update")

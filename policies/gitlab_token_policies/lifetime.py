@@ -2,7 +2,13 @@
 
 Config: ``maxDays`` (default 90), ``requireExpiry`` (default true), ``exclude``.
 Remediation clamps ``rotation_configuration.expiration_days`` to maxDays, or
-else ``expires_at`` to today + maxDays; it never invents an expiry.
+else ``expires_at`` to today + maxDays, in the date's own format (deploy tokens
+take RFC 3339 timestamps); it never invents an expiry.
+
+Every kind is judged the same way; only the advice differs: pulumi-gitlab's
+deploy and impersonation tokens have no ``rotation_configuration``, so for them
+the only lifetime is ``expires_at``. Deploy tokens never expire unless told to
+(GitLab keeps no lifetime limit for them), so ``requireExpiry`` matters most there.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
+from . import _catalogue as catalogue
 from . import _clock as clock
 from .config import NotApplicable, config_bool, config_int
 from .resource_policy import token_policy
@@ -54,9 +61,11 @@ def check_lifetime(token: Token, config: Mapping[str, Any]) -> list[str]:
         if rotation is UNKNOWN:
             raise NotApplicable("rotation_configuration is unknown during preview; checked at update")
         if require_expiry:
+            alternative = (f" or rotation_configuration.expiration_days (at most {max_days})"
+                           if _has_rotation_input(token) else "")
             return [
-                f"The token never expires. Set expires_at (at most {max_days} days from today) "
-                f"or rotation_configuration.expiration_days (at most {max_days})."
+                f"The token never expires. Set expires_at (at most {max_days} days from today)"
+                f"{alternative}."
             ]
         return []
     expiry = parse_date(expires_at)
@@ -68,10 +77,20 @@ def check_lifetime(token: Token, config: Mapping[str, Any]) -> list[str]:
         latest = today + dt.timedelta(days=max_days)
         return [
             f"expires_at {expiry.isoformat()} is {lifetime} days from today, above the limit of "
-            f"{max_days} days (maxDays). Set expires_at to {latest.isoformat()} or earlier, "
-            "or use rotation_configuration."
+            f"{max_days} days (maxDays). Set expires_at to {latest.isoformat()} or earlier"
+            + (", or use rotation_configuration." if _has_rotation_input(token) else ".")
         ]
     return []
+
+
+def _has_rotation_input(token: Token) -> bool:
+    return token.kind.rotation != catalogue.NO_ROTATION_INPUT
+
+
+def _in_format_of(original: Any, date: dt.date) -> str:
+    """``date`` written like ``original``: a timestamp keeps its time and zone, so it stays a valid input."""
+    text = date.isoformat()
+    return text + original[10:] if isinstance(original, str) and len(original) > 10 else text
 
 
 def shorten_lifetime(token: Token, config: Mapping[str, Any]) -> bool:
@@ -84,8 +103,10 @@ def shorten_lifetime(token: Token, config: Mapping[str, Any]) -> bool:
     """
     max_days = config_int(config, "maxDays", minimum=1)
     latest = clock.today() + dt.timedelta(days=max_days)
-    expiry = parse_date(token.read("expires_at"))
+    expires_at = token.read("expires_at")
+    expiry = parse_date(expires_at)
     clamp_date = expiry is not None and expiry > latest
+    clamped = _in_format_of(expires_at, latest)
 
     if isinstance(token.read("rotation_configuration"), Mapping):
         days = token.read("rotation_configuration", "expiration_days")
@@ -95,11 +116,11 @@ def shorten_lifetime(token: Token, config: Mapping[str, Any]) -> bool:
                 return False
             token.write(max_days, "rotation_configuration", "expiration_days")
             if clamp_date:
-                token.write(latest.isoformat(), "expires_at")
+                token.write(clamped, "expires_at")
             return True
 
     if clamp_date:
-        token.write(latest.isoformat(), "expires_at")
+        token.write(clamped, "expires_at")
     return clamp_date
 
 

@@ -1,4 +1,11 @@
-"""``gitlab-token-scopes`` (mandatory, remediable): only allowed scopes, never forbidden ones.
+"""``gitlab-token-scopes`` (mandatory, remediable): only scopes the token's kind has, only allowed
+scopes, never forbidden ones.
+
+Each kind has its own scope list (``catalogue.TOKEN_TYPES``): deploy tokens have
+``read_repository``, the registry and the package-registry scopes and nothing else;
+``sudo``, ``admin_mode`` and ``read_service_ping`` are personal (and impersonation)
+token scopes; service-account tokens have the personal scopes without those three.
+A scope outside the kind's list is a violation whatever the config says.
 
 Config: ``allowedScopes`` (default: every GitLab scope), ``forbiddenScopes``
 (default: api, sudo, admin_mode), ``exclude``. Remediation drops the offending
@@ -8,6 +15,7 @@ scopes when at least one allowed scope remains.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from pulumi_policy import EnforcementLevel, Severity
@@ -25,8 +33,21 @@ def _names(values: Sequence[str]) -> str:
 DEFAULT_FORBIDDEN_SCOPES: Final[list[str]] = ["api", "sudo", "admin_mode"]
 
 
-def _scope_problems(token: Token, config: Mapping[str, Any]) -> tuple[list[str], list[str], KnownItems]:
-    """(forbidden scopes present, scopes outside the allow-list, the token's scopes)."""
+@dataclass(frozen=True)
+class ScopeProblems:
+    """What is wrong with a token's scopes, each offending scope in exactly one list."""
+
+    #: Scopes GitLab does not accept for this kind of token (or entries that are no scope name).
+    not_for_kind: list[str]
+    #: Scopes of the kind that ``forbiddenScopes`` names.
+    forbidden: list[str]
+    #: Scopes of the kind outside ``allowedScopes``.
+    not_allowed: list[str]
+    scopes: KnownItems
+
+
+def _scope_problems(token: Token, config: Mapping[str, Any]) -> ScopeProblems:
+    """Sort the token's scopes into what its kind refuses, what config forbids, what it does not allow."""
     allowed = config_scopes(config, "allowedScopes")
     forbidden = config_scopes(config, "forbiddenScopes")
     scopes = token.read_list("scopes")
@@ -35,13 +56,15 @@ def _scope_problems(token: Token, config: Mapping[str, Any]) -> tuple[list[str],
     if scopes is None:
         raise NotApplicable("the token sets no scopes")
     assert isinstance(scopes, KnownItems)
+    valid = token.kind.scopes
     # Only text can name a scope; anything else (a list, a map) is never allowed, and is
     # shown by its type, not as a proxy object's repr.
     names = [s for s in scopes.items if isinstance(s, str)]
-    present_forbidden = [s for s in names if s in forbidden]
-    not_allowed = [s for s in names if s not in allowed and s not in forbidden]
-    not_allowed += [f"(a {_kind_of(s)}, not a scope name)" for s in scopes.items if not isinstance(s, str)]
-    return present_forbidden, not_allowed, scopes
+    not_for_kind = [s for s in names if s not in valid]
+    not_for_kind += [f"(a {_kind_of(s)}, not a scope name)" for s in scopes.items if not isinstance(s, str)]
+    present_forbidden = [s for s in names if s in valid and s in forbidden]
+    not_allowed = [s for s in names if s in valid and s not in allowed and s not in forbidden]
+    return ScopeProblems(not_for_kind, present_forbidden, not_allowed, scopes)
 
 
 def _kind_of(value: Any) -> str:
@@ -53,35 +76,42 @@ def _kind_of(value: Any) -> str:
 
 
 def check_scopes(token: Token, config: Mapping[str, Any]) -> list[str]:
-    present_forbidden, not_allowed, scopes = _scope_problems(token, config)
+    problems = _scope_problems(token, config)
+    kind = token.kind
     messages = []
-    if present_forbidden:
+    if problems.not_for_kind:
         messages.append(
-            f"Forbidden scopes: {_names(present_forbidden)} (forbiddenScopes). Remove them and grant "
+            f"Scopes a {kind.label} cannot have: {_names(problems.not_for_kind)}. "
+            f"A {kind.label}'s scopes are: {_names(kind.scopes)}."
+        )
+    if problems.forbidden:
+        messages.append(
+            f"Forbidden scopes: {_names(problems.forbidden)} (forbiddenScopes). Remove them and grant "
             "the narrowest scopes the job needs, e.g. read_api or read_repository."
         )
-    if not_allowed:
-        allowed = [s for s in catalogue.PERSONAL_TOKEN_SCOPES if s in config_scopes(config, "allowedScopes")]
+    if problems.not_allowed:
+        allowed = config_scopes(config, "allowedScopes")
+        usable = [s for s in kind.scopes if s in allowed]
         messages.append(
-            f"Scopes not in allowedScopes: {_names(not_allowed)}. Use only: {_names(allowed) or '(none)'}."
+            f"Scopes not in allowedScopes: {_names(problems.not_allowed)}. Use only: {_names(usable) or '(none)'}."
         )
-    if not messages and scopes.has_unknown:
+    if not messages and problems.scopes.has_unknown:
         raise NotApplicable("some scopes are unknown during preview; they are checked at update")
     return messages
 
 
 def drop_disallowed_scopes(token: Token, config: Mapping[str, Any]) -> bool:
-    """Remove forbidden/not-allowed scopes, but only when at least one allowed scope remains.
+    """Remove scopes the kind refuses, forbidden and not-allowed ones, when an allowed scope remains.
 
     Removing a scope only ever narrows what the token can do. A token left
     with no scopes would be refused by GitLab, so then nothing is changed and
     the violation stands. Lists with unknown entries are left alone.
     """
-    present_forbidden, not_allowed, scopes = _scope_problems(token, config)
-    drop = set(present_forbidden) | set(not_allowed)
-    if not drop or scopes.has_unknown:
+    problems = _scope_problems(token, config)
+    drop = set(problems.not_for_kind) | set(problems.forbidden) | set(problems.not_allowed)
+    if not drop or problems.scopes.has_unknown:
         return False
-    keep = [s for s in scopes.items if isinstance(s, str) and s not in drop]
+    keep = [s for s in problems.scopes.items if isinstance(s, str) and s not in drop]
     if not keep:
         return False
     token.write(keep, "scopes")
@@ -90,7 +120,7 @@ def drop_disallowed_scopes(token: Token, config: Mapping[str, Any]) -> bool:
 
 token_scopes = token_policy(
     name="gitlab-token-scopes",
-    description="GitLab tokens may only carry allowed scopes, and never forbidden ones.",
+    description="GitLab tokens may only carry scopes of their kind that are allowed, and never forbidden ones.",
     check=check_scopes,
     fix=drop_disallowed_scopes,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -98,19 +128,21 @@ token_scopes = token_policy(
     config={
         "allowedScopes": {
             "type": "array",
-            "items": {"type": "string", "enum": list(catalogue.PERSONAL_TOKEN_SCOPES)},
-            "default": list(catalogue.PERSONAL_TOKEN_SCOPES),
+            "items": {"type": "string", "enum": list(catalogue.ALL_SCOPE_NAMES)},
+            "default": list(catalogue.ALL_SCOPE_NAMES),
             "description": "Scopes a token may have (default: every GitLab scope).",
         },
         "forbiddenScopes": {
             "type": "array",
-            "items": {"type": "string", "enum": list(catalogue.PERSONAL_TOKEN_SCOPES)},
+            "items": {"type": "string", "enum": list(catalogue.ALL_SCOPE_NAMES)},
             "default": DEFAULT_FORBIDDEN_SCOPES,
             "description": "Scopes a token must never have.",
         },
     },
     remediation_steps=(
-        "Remove the listed scopes from the token's `scopes`. Prefer read-only scopes "
+        "Remove the listed scopes from the token's `scopes`; a scope the token's kind cannot have "
+        "(deploy tokens: no api; sudo and admin_mode: personal tokens only) would make GitLab refuse "
+        "the token. Prefer read-only scopes "
         "(read_api, read_repository, read_registry); use write_repository instead of api "
         "for pushes. If the scope is really needed, add the resource to this policy's "
         "`exclude` with a comment explaining why. At the remediate level the pack drops the "

@@ -19,7 +19,8 @@ from pulumi_policy.proxy import UnknownValueError
 
 from . import _catalogue as catalogue
 
-#: Resource types the pack inspects (ours and pulumi-gitlab's), with the scopes valid for each.
+#: Resource types the pack inspects (ours and pulumi-gitlab's), with each kind's facts
+#: (scopes, parent, access level, rotation): ``catalogue.TokenType``.
 TOKEN_TYPES: Final = catalogue.TOKEN_TYPES
 
 
@@ -88,6 +89,11 @@ class Token:
         #: The Pulumi resource name (what ``exclude`` matches), not the token's ``name`` input.
         self.resource_name = name
         self.props = props
+
+    @property
+    def kind(self) -> catalogue.TokenType:
+        """What GitLab allows for this token's kind: its scopes, parent, role, rotation."""
+        return TOKEN_TYPES[self.resource_type]
 
     def read(self, *path: str) -> Any:
         """The value at ``path`` (e.g. ``"rotation_configuration", "expiration_days"``)."""

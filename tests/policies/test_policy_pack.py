@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib.util
 import json
 import subprocess
@@ -23,7 +24,7 @@ from pulumi_gitlab_tokens import catalogue
 DOCUMENTED = {
     "gitlab-token-scopes": (
         "mandatory",
-        {"allowedScopes": list(catalogue.PERSONAL_TOKEN_SCOPES), "forbiddenScopes": ["api", "sudo", "admin_mode"]},
+        {"allowedScopes": list(catalogue.ALL_SCOPE_NAMES), "forbiddenScopes": ["api", "sudo", "admin_mode"]},
     ),
     "gitlab-token-lifetime": ("mandatory", {"maxDays": 90, "requireExpiry": True}),
     "gitlab-token-rotation": ("advisory", {"required": False, "minRotateBeforeDays": 7}),
@@ -192,8 +193,12 @@ def test_a_missing_or_edited_copy_is_stale(tmp_path: Path) -> None:
 def test_pack_facts_are_the_catalogues() -> None:
     from gitlab_token_policies import _catalogue
 
-    for name in ("ALL_SCOPES", "PERSONAL_TOKEN_SCOPES", "ACCESS_LEVELS", "TOKEN_TYPES", "MAX_LIFETIME_DAYS"):
+    for name in ("ALL_SCOPES", "PERSONAL_TOKEN_SCOPES", "DEPLOY_TOKEN_SCOPES", "ACCESS_LEVELS", "MAX_LIFETIME_DAYS"):
         assert getattr(_catalogue, name) == getattr(catalogue, name), name
+    # TokenType is a class of each module, so its instances compare by their fields.
+    assert {t: dataclasses.astuple(k) for t, k in _catalogue.TOKEN_TYPES.items()} == {
+        t: dataclasses.astuple(k) for t, k in catalogue.TOKEN_TYPES.items()
+    }
 
 
 def test_no_module_reaches_into_the_provider_package() -> None:
@@ -224,7 +229,8 @@ def test_the_pack_runs_without_the_provider_package() -> None:
         import gitlab_token_policies as pack
         from gitlab_token_policies.tokens import Token
         from gitlab_token_policies.scopes import check_scopes
-        token = Token(pack.token_scopes.name, "t", {"scopes": ["api"]})
+        from gitlab_token_policies._catalogue import PROJECT_TOKEN_TYPE
+        token = Token(PROJECT_TOKEN_TYPE, "t", {"scopes": ["api"]})
         print(check_scopes(token, pack.load_config(pack.token_scopes, {}))[0])
         """
     )
