@@ -12,7 +12,15 @@ last token has been inactive for ``inactive_resource_access_tokens_delete_after_
 its id; after it, only a new token with a new bot user can take its place.
 A token becomes inactive at its ``expires_at`` or when revoked, whichever comes
 first; the outputs hold no revocation date, so the window is counted from
-``expires_at``: for a revoked token that is the latest it can end.
+``expires_at``: for a revoked token that is the latest it can end. Retention
+concerns project and group access tokens only (their bot users); personal,
+service-account and deploy tokens are never deleted by it.
+
+Per kind: a token is created once its outputs say ``active`` (access,
+personal and service-account tokens) or ``expired`` (deploy tokens, which have
+no ``active``). A token with ``rotation_configuration`` renews itself (for our
+deploy tokens by replacement); pulumi-gitlab's deploy and impersonation tokens
+cannot, so their report says to give them a new ``expires_at`` (which replaces them).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from . import _catalogue as catalogue
 from . import _clock as clock
 from .config import ConfigError, config_int, load_config, schema, stack_tokens
 from .tokens import Token, parse_date
@@ -36,10 +45,11 @@ def expiring_soon(token: Token, within_days: int, today: dt.date) -> int | None:
     """Days left if this created, live, unrotated token expires within ``within_days``; else None.
 
     Works on resource *outputs*. A token counts as created once the provider
-    reported ``active``; revoked/inactive tokens and tokens with rotation (which
-    renews them) are skipped, as is anything unknown.
+    reported ``active`` (or, for deploy tokens, ``expired``); revoked/inactive
+    tokens and tokens with rotation (which renews them) are skipped, as is
+    anything unknown.
     """
-    if token.read("active") is not True or token.read("revoked") is True:
+    if not _is_live(token):
         return None
     if token.read("rotation_configuration") is not None:
         return None
@@ -48,6 +58,17 @@ def expiring_soon(token: Token, within_days: int, today: dt.date) -> int | None:
         return None
     days_left = (expiry - today).days
     return days_left if days_left <= within_days else None
+
+
+def _is_live(token: Token) -> bool:
+    """Created and neither revoked nor inactive, by whichever state output the kind has."""
+    if token.read("revoked") is True:
+        return False
+    active = token.read("active")
+    if isinstance(active, bool):
+        return active
+    # Deploy tokens report only `expired`; an expired one is still reported (its expiry passed).
+    return isinstance(token.read("expired"), bool)
 
 
 def retention_days_left(token: Token, retention_days: int, warning_days: int, today: dt.date) -> int | None:
@@ -59,7 +80,7 @@ def retention_days_left(token: Token, retention_days: int, warning_days: int, to
     when ``retention_days`` is 0 (retention turned off, the setting left blank).
     Rotation does not matter: it is what the window limits.
     """
-    if retention_days == 0 or not isinstance(token.read("active"), bool):
+    if not token.kind.retention_deletes or retention_days == 0 or not isinstance(token.read("active"), bool):
         return None
     expiry = parse_date(token.read("expires_at"))
     if expiry is None or expiry > today:
@@ -80,6 +101,18 @@ def retention_message(name: str, expiry: str, days_left: int, retention_days: in
     return (f"Token '{name}' expired on {expiry}; its retention window ends in {days}: {rule}, and "
             "after that rotation can no longer bring it back. Run `pulumi up` before then to rotate it "
             "(tokens with rotation_configuration), or replace it.")
+
+
+def renewal_advice(token: Token) -> str:
+    """How to renew this kind of token before it expires."""
+    kind = token.kind
+    if kind.rotation == catalogue.NO_ROTATION_INPUT:
+        return (f"A {kind.label} of this resource type cannot rotate: give it a new expires_at (which "
+                "replaces it) or replace it now (`pulumi up --replace`).")
+    if kind.rotation == catalogue.ROTATION_REPLACES:
+        return ("Replace it now, or add rotation_configuration: GitLab cannot rotate a deploy token, so "
+                "its rotation window replaces it with a new one.")
+    return "Rotate it now, or add rotation_configuration."
 
 
 def validate_expiring(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -104,7 +137,7 @@ def validate_expiring(args: StackValidationArgs, report_violation: ReportViolati
             when = f"in {days_left} days" if days_left >= 0 else f"{-days_left} days ago"
             report_violation(
                 f"Token '{resource.name}' expires {when} ({token.read('expires_at')}) and has no "
-                "rotation_configuration. Rotate it now, or add rotation_configuration.",
+                f"rotation_configuration. {renewal_advice(token)}",
                 resource.urn,
             )
     except ConfigError as error:

@@ -8,8 +8,13 @@ one violation that names every resource involved.
 
 What counts as the same parent:
 
-- a project token's parent is its ``project``, a group token's its ``group``,
-  a personal token's its ``user_id``; a project and a group never clash;
+- a project token's parent is its ``project``, a group token's its ``group``;
+  a personal, service-account or impersonation token's is its ``user_id`` (they
+  are all that user's personal access tokens, whatever group a service account
+  belongs to); a deploy token's is its ``project`` or ``group``; a project and a
+  group never clash;
+- tokens of different families never clash, as GitLab lists them apart: a
+  project's access tokens and its deploy tokens may share a name;
 - a numeric id (``42``, ``42.0``, ``"42"``) equals the same id;
 - a path equals the same path compared as GitLab does: case-insensitively,
   after URL-decoding (``Acme%2FApp`` is ``acme/app``);
@@ -37,36 +42,40 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from . import _catalogue as catalogue
 from .config import ConfigError, load_config, schema, stack_tokens
 from .tokens import UNKNOWN, Token, as_int, shown
 
-#: The input naming a token's parent, and what kind of parent it is, per resource type.
-PARENT_INPUT: dict[str, tuple[str, str]] = {
-    catalogue.PROJECT_TOKEN_TYPE: ("project", "project"),
-    catalogue.PULUMI_GITLAB_PROJECT_TOKEN_TYPE: ("project", "project"),
-    catalogue.GROUP_TOKEN_TYPE: ("group", "group"),
-    catalogue.PULUMI_GITLAB_GROUP_TOKEN_TYPE: ("group", "group"),
-    catalogue.PULUMI_GITLAB_PERSONAL_TOKEN_TYPE: ("user_id", "user"),
+#: A parent as compared: (token family, parent kind, "id" or "path", normalised value).
+ParentKey = tuple[str, str, str, Any]
+
+#: How a clash message names the list the tokens share, per family.
+FAMILY_LIST: dict[str, str] = {
+    "access": "",
+    "personal": " among its personal access tokens",
+    "deploy": " among its deploy tokens",
 }
 
-#: A parent as compared: (kind, "id" or "path", normalised value).
-ParentKey = tuple[str, str, Any]
 
+def token_parent(token: Token) -> Optional[tuple[ParentKey, Any]]:
+    """The token's parent in comparable form and as written, or None when it is unknown or unusable.
 
-def parent_key(token: Token) -> Optional[ParentKey]:
-    """The token's parent in comparable form, or None when it is unknown or unusable."""
-    field, kind = PARENT_INPUT[token.resource_type]
-    value = token.read(field)
-    if value is UNKNOWN or value is None:
-        return None
-    number = as_int(value)
-    if number is not None:
-        return kind, "id", number
-    if not isinstance(value, str):
-        return None
-    path = unquote(value).strip().strip("/").lower()
-    return (kind, "path", path) if path else None
+    The first of the kind's parent inputs that is set is the parent (pulumi-gitlab's
+    DeployToken takes a project or a group); an unknown one leaves the token out.
+    """
+    for field, parent_kind in token.kind.parents:
+        value = token.read(field)
+        if value is UNKNOWN:
+            return None
+        if value is None:
+            continue
+        number = as_int(value)
+        if number is not None:
+            return (token.kind.family, parent_kind, "id", number), value
+        if not isinstance(value, str):
+            return None
+        path = unquote(value).strip().strip("/").lower()
+        return ((token.kind.family, parent_kind, "path", path), value) if path else None
+    return None
 
 
 def _listed(names: list[str]) -> str:
@@ -81,20 +90,21 @@ def validate_unique_names(args: StackValidationArgs, report_violation: ReportVio
         holders: dict[tuple[ParentKey, str], list[PolicyResource]] = defaultdict(list)
         shown_parent: dict[ParentKey, Any] = {}
         for resource, token in stack_tokens(args.resources, config):
-            parent = parent_key(token)
+            found = token_parent(token)
             name = token.read("name")
-            if parent is None or not isinstance(name, str):  # unknown at preview, or unset
+            if found is None or not isinstance(name, str):  # unknown at preview, or unset
                 continue
-            shown_parent.setdefault(parent, token.read(PARENT_INPUT[resource.resource_type][0]))
+            parent, written = found
+            shown_parent.setdefault(parent, written)
             holders[(parent, name)].append(resource)
         for (parent, name), resources in holders.items():
             if len(resources) < 2:
                 continue
-            kind = parent[0]
+            family, kind = parent[0], parent[1]
             report_violation(
                 f"Tokens {_listed(sorted(r.name for r in resources))} share the name {shown(name)} in {kind} "
-                f"{shown(shown_parent[parent])}. Recovery and audits tell tokens apart by name: give each "
-                "token its own name.",
+                f"{shown(shown_parent[parent])}{FAMILY_LIST[family]}. Recovery and audits tell tokens apart "
+                "by name: give each token its own name.",
                 resources[-1].urn,
             )
     except ConfigError as error:
@@ -103,7 +113,7 @@ def validate_unique_names(args: StackValidationArgs, report_violation: ReportVio
 
 token_unique_names = StackValidationPolicy(
     name="gitlab-token-unique-names",
-    description="No two GitLab tokens in the stack share a name in the same project, group or user.",
+    description="No two GitLab tokens of one family in the stack share a name in the same project, group or user.",
     validate=validate_unique_names,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
