@@ -70,7 +70,7 @@ def token_parent(token: Token) -> Optional[tuple[ParentKey, Any]]:
             continue
         number = as_int(value)
         if number is not None:
-            return (token.kind.family, parent_kind, "id", number), value
+            return (token.kind.family, parent_kind, "id", number), number  # 42, not the wire's 42.0
         if not isinstance(value, str):
             return None
         path = unquote(value).strip().strip("/").lower()

@@ -19,5 +19,5 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(params=ALL_TOKEN_TYPES)
 def any_kind(request: pytest.FixtureRequest) -> str:
-    """Any token type the pack inspects, pulumi-gitlab's personal tokens included."""
+    """Any token type the pack inspects, of every kind, ours and pulumi-gitlab's."""
     return request.param

@@ -46,9 +46,26 @@ PULUMI_GITLAB = (catalogue.PULUMI_GITLAB_PROJECT_TOKEN_TYPE, catalogue.PULUMI_GI
 #: Project/group token types: ours (snake_case inputs) and pulumi-gitlab's (camelCase).
 RESOURCE_TOKEN_TYPES = OURS + PULUMI_GITLAB
 PERSONAL = catalogue.PULUMI_GITLAB_PERSONAL_TOKEN_TYPE
-ALL_TOKEN_TYPES = RESOURCE_TOKEN_TYPES + (PERSONAL,)
+#: Every token type the pack inspects, ours and pulumi-gitlab's, of every kind.
+ALL_TOKEN_TYPES = tuple(catalogue.TOKEN_TYPES)
+#: Token types whose parent is a user: personal, service-account and impersonation tokens.
+USER_TOKEN_TYPES = tuple(t for t, k in catalogue.TOKEN_TYPES.items() if k.family == "personal")
+#: Deploy token types, ours and pulumi-gitlab's.
+DEPLOY_TOKEN_TYPES = tuple(t for t, k in catalogue.TOKEN_TYPES.items() if k.family == "deploy")
+#: The kinds the pack learnt after project and group access tokens.
+NEW_TOKEN_TYPES = USER_TOKEN_TYPES + DEPLOY_TOKEN_TYPES
 
-_CAMEL_TYPES = frozenset(PULUMI_GITLAB + (catalogue.PULUMI_GITLAB_PERSONAL_TOKEN_TYPE,))
+_CAMEL_TYPES = frozenset(t for t in ALL_TOKEN_TYPES if t.startswith("gitlab:"))
+
+#: Service-account token types that also name the service account's group or project.
+_SERVICE_ACCOUNT_HOME = {
+    catalogue.SERVICE_ACCOUNT_TOKEN_TYPE: ("group", "acme"),
+    catalogue.PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN_TYPE: ("group", "acme"),
+    catalogue.PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: ("project", "acme/app"),
+}
+
+#: What each parent input holds in a compliant token.
+_PARENT_VALUES = {"project": "acme/app", "group": "acme", "user_id": 42}
 
 
 def days_from_today(days: int) -> str:
@@ -69,22 +86,29 @@ def spelled_for(resource_type: str, props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def token_props(resource_type: str, **overrides: Any) -> dict[str, Any]:
-    """A compliant token for the default config, with ``overrides`` applied (snake_case)."""
+    """A compliant token of its kind for the default config, with ``overrides`` applied (snake_case).
+
+    Only the inputs the kind has: no ``access_level`` but on access tokens, no
+    ``description`` on deploy tokens, no ``rotation_configuration`` on
+    pulumi-gitlab's deploy and impersonation tokens.
+    """
+    kind = catalogue.TOKEN_TYPES[resource_type]
     props: dict[str, Any] = {
         "name": "ci-deploy",
         "scopes": ["read_repository"],
-        "access_level": "developer",
         "expires_at": days_from_today(30),
-        "rotation_configuration": None,
-        "description": "CI deploy job, owned by the platform team",
     }
-    if resource_type in (catalogue.GROUP_TOKEN_TYPE, catalogue.PULUMI_GITLAB_GROUP_TOKEN_TYPE):
-        props["group"] = "acme"
-    else:
-        props["project"] = "acme/app"
-    if resource_type == catalogue.PULUMI_GITLAB_PERSONAL_TOKEN_TYPE:
-        del props["access_level"], props["project"]
-        props["user_id"] = 42
+    if kind.has_access_level:
+        props["access_level"] = "developer"
+    if kind.rotation != catalogue.NO_ROTATION_INPUT:
+        props["rotation_configuration"] = None
+    if kind.has_description:
+        props["description"] = "CI deploy job, owned by the platform team"
+    parent_input = kind.parents[0][0]
+    props[parent_input] = _PARENT_VALUES[parent_input]
+    if resource_type in _SERVICE_ACCOUNT_HOME:
+        home, value = _SERVICE_ACCOUNT_HOME[resource_type]
+        props[home] = value
     props.update(overrides)
     return spelled_for(resource_type, props)
 

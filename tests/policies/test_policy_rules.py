@@ -87,7 +87,8 @@ _json = st.recursive(
     max_leaves=10,
 )
 _PROPS = ["name", "scopes", "access_level", "expires_at", "description", "rotation_configuration",
-          "accessLevel", "expiresAt", "rotationConfiguration", "token", "project", "user_id"]
+          "accessLevel", "expiresAt", "rotationConfiguration", "token", "project", "user_id",
+          "group", "userId", "username", "active", "expired", "revoked"]
 _props = st.dictionaries(st.sampled_from(_PROPS) | st.text(max_size=8), _json, max_size=8)
 _ROTATION = st.fixed_dictionaries({}, optional={
     "expiration_days": _json, "rotate_before_days": _json, "expirationDays": _json, "rotateBeforeDays": _json})
