@@ -1,4 +1,4 @@
-"""CrossGuard policies for GitLab access tokens: the ``gitlab-tokens`` pack.
+"""CrossGuard policies for every kind of GitLab token: the ``gitlab-tokens`` pack.
 
 This package only *defines* the policies; the pack's ``__main__.py`` builds the
 ``PolicyPack`` from :data:`POLICIES`. (Constructing a ``PolicyPack`` starts a
@@ -13,8 +13,10 @@ default enforcement level, remediation (where it has one) and docs:
 - :mod:`.expiring`, :mod:`.unique_names`: stack policies, across the stack.
 
 Shared parts: :mod:`.tokens` reads our resources' and pulumi-gitlab's
-properties alike, :mod:`.config` reads policy config, :mod:`.resource_policy`
-turns a check into a policy. GitLab's facts come from :mod:`._catalogue`, a
+properties alike and gives each token its kind's facts (``Token.kind``: scopes,
+parent, role, description, renewal, from the catalogue's ``TOKEN_TYPES``),
+:mod:`.config` reads policy config, :mod:`.resource_policy` turns a check into a
+policy. GitLab's facts come from :mod:`._catalogue`, a
 generated copy of the provider's catalogue, so the pack needs nothing but
 ``pulumi-policy`` to run.
 """
@@ -36,11 +38,11 @@ from .scopes import token_scopes
 from .tokens import camel_case
 from .unique_names import token_unique_names
 
-#: The pack's name as the CLI shows it (``gitlab-tokens@v0.2.0``).
+#: The pack's name as the CLI shows it (``gitlab-tokens@v0.3.0``).
 PACK_NAME: Final[str] = "gitlab-tokens"
 
 #: The pack's version; PulumiPolicy.yaml's ``version`` says the same (a test checks).
-__version__: Final[str] = "0.2.0"
+__version__: Final[str] = "0.3.0"
 
 #: Every policy in the pack, in the order the CLI lists them.
 POLICIES: Final[list[Policy]] = [
