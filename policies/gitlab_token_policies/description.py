@@ -1,7 +1,8 @@
 """``gitlab-token-description`` (advisory): every token says who uses it and why.
 
-Deploy tokens have no description in GitLab (nor in either provider): the policy
-is not applicable to them. Config: ``exclude`` only. No remediation: only the
+Deploy tokens have no description in GitLab (nor in either provider), and
+pulumi-gitlab's service-account and impersonation tokens have no description
+input: the policy is not applicable to them. Config: ``exclude`` only. No remediation: only the
 owner knows the purpose.
 """
 
@@ -18,8 +19,10 @@ from .tokens import UNKNOWN, Token
 
 
 def check_description(token: Token, config: Mapping[str, Any]) -> list[str]:
-    if not token.kind.has_description:
-        raise NotApplicable(f"a {token.kind.label} has no description in GitLab; its name has to say it")
+    kind = token.kind
+    if not kind.has_description:
+        where = "in GitLab" if kind.family == "deploy" else "in this resource type's inputs"
+        raise NotApplicable(f"a {kind.label} has no description {where}; its name has to say what it is for")
     description = token.read("description")
     if description is UNKNOWN:
         raise NotApplicable("description is unknown during preview; checked at update")

@@ -12,7 +12,7 @@ README, section "GitLab version profile".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Mapping
 
 #: Scopes GitLab accepts for project and group access tokens
@@ -169,7 +169,8 @@ class TokenType:
     family: str
     #: Whether the token has a role (``access_level``).
     has_access_level: bool
-    #: Whether the token has a ``description``; deploy tokens have none in GitLab.
+    #: Whether the resource has a ``description`` input: deploy tokens have none in GitLab,
+    #: and pulumi-gitlab's service-account and impersonation tokens none in its schema.
     has_description: bool
     #: ROTATES_IN_PLACE, ROTATION_REPLACES or NO_ROTATION_INPUT.
     rotation: str
@@ -198,8 +199,11 @@ PERSONAL_ACCESS_TOKEN: Final = TokenType(
 SERVICE_ACCOUNT_TOKEN: Final = TokenType(
     "service account token", SERVICE_ACCOUNT_TOKEN_SCOPES, rotation=ROTATES_IN_PLACE, **_USER_TOKEN
 )
+#: pulumi-gitlab's service-account tokens: no description input in its schema.
+PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN: Final = replace(SERVICE_ACCOUNT_TOKEN, has_description=False)
 IMPERSONATION_TOKEN: Final = TokenType(
-    "impersonation token", PERSONAL_TOKEN_SCOPES, rotation=NO_ROTATION_INPUT, **_USER_TOKEN
+    "impersonation token", PERSONAL_TOKEN_SCOPES, rotation=NO_ROTATION_INPUT,
+    **{**_USER_TOKEN, "has_description": False},
 )
 
 #: Every resource type the policy pack inspects, ours and pulumi-gitlab's, with its facts.
@@ -216,8 +220,8 @@ TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
     PULUMI_GITLAB_PROJECT_TOKEN_TYPE: PROJECT_ACCESS_TOKEN,
     PULUMI_GITLAB_GROUP_TOKEN_TYPE: GROUP_ACCESS_TOKEN,
     PULUMI_GITLAB_PERSONAL_TOKEN_TYPE: PERSONAL_ACCESS_TOKEN,
-    PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN_TYPE: SERVICE_ACCOUNT_TOKEN,
-    PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: SERVICE_ACCOUNT_TOKEN,
+    PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN_TYPE: PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN,
+    PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN,
     PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: IMPERSONATION_TOKEN,
     # pulumi-gitlab's deploy tokens have no rotation_configuration.
     PULUMI_GITLAB_PROJECT_DEPLOY_TOKEN_TYPE: TokenType("project deploy token", parents=_PROJECT,
