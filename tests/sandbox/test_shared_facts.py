@@ -23,6 +23,16 @@ def test_scopes_of_personal_tokens_agree() -> None:
     assert "read_user" not in rules.RESOURCE_TOKEN_SCOPES and "read_user" in rules.PERSONAL_TOKEN_SCOPES
 
 
+def test_scopes_of_deploy_tokens_agree() -> None:
+    assert catalogue.DEPLOY_TOKEN_SCOPES == rules.DEPLOY_TOKEN_SCOPES
+
+
+def test_service_account_scopes_are_the_personal_ones_without_the_administrators() -> None:
+    # GitLab's service-account endpoint accepts every personal scope; the catalogue leaves out
+    # the admin scopes, which act only on an administrator's token.
+    assert set(catalogue.SERVICE_ACCOUNT_TOKEN_SCOPES) == set(rules.PERSONAL_TOKEN_SCOPES) - set(rules.ADMIN_SCOPES)
+
+
 def test_access_levels_and_the_default_agree() -> None:
     assert dict(catalogue.ACCESS_LEVELS) == dict(rules.ACCESS_LEVELS)
     assert catalogue.ACCESS_LEVELS[catalogue.DEFAULT_ACCESS_LEVEL] == rules.DEFAULT_TOKEN_ACCESS_LEVEL
