@@ -61,6 +61,19 @@ def create_user(ctx: Context, call: Call) -> Response:
     return Response.json(201, entities.user(store.user(user_id), ctx.external_url(call.request), admin_view=True))
 
 
+def get_user(ctx: Context, call: Call) -> Response:
+    """``GET /users/:id`` (``lib/api/users.rb``): ``404 User Not Found`` when there is none.
+
+    GitLab shows administrators ``UserDetailsWithAdmin`` (``is_admin``, ...) and others ``User``.
+    """
+    number = numeric_id(call.path_params["id"])
+    user = ctx.store.user(number) if number is not None else None
+    if user is None:
+        raise errors.not_found("User")
+    return Response.json(200, entities.user(user, ctx.external_url(call.request),
+                                            admin_view=permissions.is_admin(call.user)))
+
+
 def create_personal_access_token(ctx: Context, call: Call) -> Response:
     """``POST /users/:user_id/personal_access_tokens`` (admin): how tests get non-admin callers."""
     if not permissions.is_admin(call.user):
