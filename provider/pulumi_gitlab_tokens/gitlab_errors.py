@@ -94,6 +94,12 @@ def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:
             f"The value in the state is not an access token of this {kind.parent}, so it cannot rotate itself; "
             f"set gitlab:token so the provider rotates by id"
         )
+    if kind.created_by_administrators and status in (401, 403) and "scope" not in low:
+        return (
+            f"Only administrators manage a {kind.resource_name} through this API: set gitlab:token (or "
+            f"GITLAB_TOKEN) to a valid administrator's personal access token with the `api` scope "
+            f"(and `admin_mode` where admin mode is on)"
+        )
     if status == 401:
         return (
             "Check that gitlab:token (or GITLAB_TOKEN) is valid and not expired or revoked, "

@@ -482,7 +482,7 @@ class TokenSpec:
     @classmethod
     def from_checked(cls, kind: TokenKind, props: Mapping[str, Any]) -> "TokenSpec":
         return cls(
-            parent=str(props[kind.parent]),
+            parent=str(_whole(props[kind.parent])),  # a numeric parent comes back from the engine as a float
             name=str(props["name"]),
             scopes=tuple(props["scopes"]),
             access_level=catalogue.access_level_name(

@@ -18,6 +18,10 @@ a role that encompasses the token's level (:func:`catalogue.may_assign`), a
 comparison GitLab skips for bot users such as service accounts; and, for a
 project, an Owner token only from an Owner.
 
+A kind only administrators create (``created_by_administrators``: a user's personal
+access token, ``authenticated_as_admin!``) is asked two things instead: ``GET /user``
+says the credential is an administrator's, and ``GET /users/:id`` that the user exists.
+
 Each failure is the line ``pulumi up`` would print: what GitLab answered or
 would answer, reported on the create's route (``POST .../access_tokens``) with
 the same advice. A no-op or an in-place update (a rotation) asks nothing.
@@ -136,6 +140,8 @@ def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
     if isinstance(answer, Exception):
         return [CheckFailure("", translate(kind, route, answer).message)]
     caller = Caller.from_answer(answer)
+    if kind.created_by_administrators:
+        return _administrator_failures(kind, route, caller, str(parent), credential)
 
     membership = _memberships.outcome(
         (credential, kind.collection, str(parent)), lambda: _member_level(kind, str(parent), caller.user_id)
@@ -168,6 +174,35 @@ def refusal_reason(kind: TokenKind, caller: Caller, role: int, wanted: int | Non
             not caller.is_bot and not catalogue.may_assign(role, wanted)):
         return "Access level of the token contains permissions not held by the creating user"
     return None
+
+
+def _administrator_failures(
+    kind: TokenKind, route: str, caller: Caller, parent: str, credential: Hashable
+) -> list[CheckFailure]:
+    """A kind only administrators create, for a user: the credential is an administrator's, the user exists.
+
+    ``GET /{collection}/:id`` (``GET /users/:id``) answers ``404 User Not Found`` for a missing user.
+    """
+    if not caller.is_admin:
+        return [CheckFailure("", (
+            f"GitLab would answer 403 Forbidden on {route}: only administrators may create a "
+            f"{kind.resource_name} (GitLab's administrator API), and gitlab:token belongs to "
+            f"{caller.username or f'user {caller.user_id}'}, who is not one (or is, but outside admin mode). Set "
+            f"gitlab:token (or GITLAB_TOKEN) to an administrator's personal access token with the `api` scope "
+            f"(and `admin_mode` where admin mode is on)"
+        ))]
+    encoded = urllib.parse.quote(parent, safe="")
+    found = _memberships.outcome((credential, kind.collection, parent),
+                                 lambda: gitlab_client.read_path(f"/{kind.collection}/{encoded}"))
+    if isinstance(found, gitlab.exceptions.GitlabError) and found.response_code == 404:
+        return [CheckFailure(kind.parent, (
+            f"{kind.parent} {parent} names no user: GitLab answered 404 User Not Found on GET /{kind.collection}/"
+            f"{encoded}. Give the id of an existing user or service account (`POST /service_accounts` makes an "
+            f"instance service account)"
+        ))]
+    if isinstance(found, Exception):
+        return [CheckFailure(kind.parent, translate(kind, route, found).message)]
+    return []
 
 
 def _member_level(kind: TokenKind, parent: str, user_id: int) -> int:

@@ -242,7 +242,9 @@ def _revoke_attempts(api: TokenEndpoints, name: str, attempts: list[Mark], *, ke
         if mark not in attempts:
             continue
         landed.add(mark)
-        same_family = keep_user is not None and integral(token.get("user_id")) == keep_user
+        # A bot user's tokens are one family; a person's or service account's are not.
+        same_family = (api.kind.has_bot_user and keep_user is not None
+                       and integral(token.get("user_id")) == keep_user)
         if ownership.is_live(token) and integral(token.get("id")) != keep_id and not same_family:
             api.revoke(int(token["id"]))
     return landed
@@ -404,8 +406,8 @@ def _family(api: TokenEndpoints, name: str, bot_user_id: int | None, owner: str 
         mark = ownership.mark_of(token)
         if mark is not None and owner is not None and mark.owner != owner:
             continue
-        if bot_user_id is None and (mark is None or mark.owner != owner):
-            continue  # without a bot user to go by, only the mark proves ownership
+        if (bot_user_id is None or not api.kind.has_bot_user) and (mark is None or mark.owner != owner):
+            continue  # without a bot user of the token's own to go by, only the mark proves ownership
         found.append(token)
     return found
 

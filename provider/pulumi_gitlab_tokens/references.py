@@ -60,6 +60,21 @@ def parse_reference(kind: TokenKind, value: Any) -> str:
     return path
 
 
+def parse_id(kind: TokenKind, value: Any) -> int:
+    """``value`` as a numeric id only (a user's: GitLab's ``:user_id`` is an Integer); ``ValueError`` otherwise."""
+    hint = f"give the {kind.parent} as a number, like {kind.parent_example}"
+    if value is None:
+        raise ValueError(f"{kind.parent} is required: {hint}")
+    text = value.strip() if isinstance(value, str) else None
+    if text is not None and not (text.isascii() and text.isdigit()):
+        raise ValueError(f"{kind.parent} {value!r} is not a number: {hint}")
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"{kind.parent} must be a number, not {_type_name(value)}: {hint}")
+    if isinstance(value, float) and (not value.is_integer() or abs(value) > MAX_EXACT_FLOAT):
+        raise ValueError(f"{kind.parent} {value!r} is not an exact whole number: {hint}")
+    return int(_checked_id(kind, int(text if text is not None else value), hint))
+
+
 def _checked_id(kind: TokenKind, number: int, hint: str) -> str:
     if number <= 0:
         raise ValueError(f"{kind.parent} id {number} is not a valid id (ids start at 1): {hint}")

@@ -60,6 +60,8 @@ class StoredToken:
         if token_id is None and id_part.isdigit():
             token_id = int(id_part)
         parent = props.get(kind.parent) or parent_part
+        if integral(parent) is not None:  # a numeric parent (a user id) comes back from the engine as a float
+            parent = integral(parent)
         scopes = props.get("scopes")
         attempts = props.get(UNCONFIRMED_KEY)
         token = props.get("token")

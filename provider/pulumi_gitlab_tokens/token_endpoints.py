@@ -61,7 +61,7 @@ class TokenEndpoints:
         self.kind = kind
         self.parent = parent
 
-    def _manager(self, client: gitlab.Gitlab | None = None) -> Any:
+    def _manager(self, client: gitlab.Gitlab | None = None, *, creating: bool = False) -> Any:
         """python-gitlab's access-token manager of the parent, addressed by its id or path: no lookup.
 
         Built directly rather than as ``gl.projects.get(parent, lazy=True).access_tokens``:
@@ -70,12 +70,24 @@ class TokenEndpoints:
         """
         gl = client or gitlab_client.admin_client()
         parent = _ParentRef(getattr(gl, self.kind.collection), {"id": self.parent}, lazy=True)
-        return self.kind.manager(gl, parent=parent)
+        manager = (self.kind.create_manager if creating else None) or self.kind.manager
+        return manager(gl, parent=parent)
+
+    def _token_not_found(self, err: GitLabTokenError, route_name: str) -> bool:
+        """Whether ``err`` says the token does not exist: a 404 naming it, or any 404 on a route
+        that has no parent in it (``/personal_access_tokens/:id``), where nothing else can be missing."""
+        parentless = "{parent}" not in (getattr(self.kind.routes, route_name) or "")
+        return err.is_token_not_found() or (err.status == 404 and parentless)
+
+    def _list_filters(self) -> dict[str, str]:
+        """The query naming the parent, for a kind whose list route is not under it."""
+        return {self.kind.list_filter: self.parent} if self.kind.list_filter else {}
 
     def route(self, name: str, token_id: int | str | None = None) -> str:
         """``"<verb> <path>"`` of the kind's route ``name`` for this parent, as errors name it."""
         encoded = urllib.parse.quote(self.parent, safe="")
-        return f"{ROUTE_VERBS[name]} {self.kind.route(name, encoded, token_id)}"
+        query = f"?{urllib.parse.urlencode(self._list_filters())}" if name == "list" and self.kind.list_filter else ""
+        return f"{ROUTE_VERBS[name]} {self.kind.route(name, encoded, token_id)}{query}"
 
     def _call(self, route: str, action: Callable[[], T], *, minting: bool = False) -> T:
         try:
@@ -96,7 +108,7 @@ class TokenEndpoints:
         data = {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items() if v not in (None, "")}
         route = self.route("create")
         created = self._call(
-            route, lambda: _minted(self._manager().create(data, **_MINTING).attributes), minting=True
+            route, lambda: _minted(self._manager(creating=True).create(data, **_MINTING).attributes), minting=True
         )
         return _remember(created)
 
@@ -111,7 +123,7 @@ class TokenEndpoints:
         try:
             found = self._call(route, lambda: _token_record(self._manager().get(token_id, **_IDEMPOTENT).attributes))
         except GitLabTokenError as err:
-            if err.is_token_not_found():
+            if self._token_not_found(err, "get"):
                 return None
             raise
         return found
@@ -130,7 +142,7 @@ class TokenEndpoints:
             for page in range(1, MAX_LIST_PAGES + 1):
                 # GitLab's largest page: one request for any realistic number of same-named tokens.
                 batch = self._manager().list(search=name, page=page, per_page=LIST_PAGE_SIZE, get_all=False,
-                                             **_IDEMPOTENT)
+                                             **self._list_filters(), **_IDEMPOTENT)
                 found.extend(_token_record(t.attributes) for t in batch)
                 if len(batch) < LIST_PAGE_SIZE:
                     return found
@@ -145,7 +157,8 @@ class TokenEndpoints:
         """Every token of the parent, revoked ones included (one request per 100 tokens)."""
         route = self.route("list")
         found = self._call(
-            route, lambda: self._manager().list(get_all=True, per_page=LIST_PAGE_SIZE, **_IDEMPOTENT))
+            route, lambda: self._manager().list(get_all=True, per_page=LIST_PAGE_SIZE, **self._list_filters(),
+                                        **_IDEMPOTENT))
         return [dict(t.attributes) for t in found]
 
     def revoke(self, token_id: int) -> bool:
@@ -159,7 +172,7 @@ class TokenEndpoints:
         try:
             self._call(route, lambda: self._manager().delete(token_id, **_IDEMPOTENT))
         except GitLabTokenError as err:
-            if err.is_token_not_found():
+            if self._token_not_found(err, "revoke"):
                 return False
             if err.status == 404:
                 raise GitLabTokenError(

@@ -135,6 +135,14 @@ class TokenKind:
     needs_expiry: bool = True
     #: GitLab refuses an Owner token from a creator who is not Owner (project tokens).
     owner_level_needs_owner: bool = False
+    #: python-gitlab's manager for the ``create`` route when it is not ``manager``'s path
+    #: (a user's tokens are created under the user and managed by id).
+    create_manager: "type[RESTManager] | None" = None
+    #: The list route is not under the parent: the parent's id goes in this query parameter.
+    list_filter: str | None = None
+    #: Only administrators may create the token (GitLab's ``authenticated_as_admin!``); the
+    #: parent is a user, not a project or group whose members could.
+    created_by_administrators: bool = False
 
     # --- capabilities, from the declaration ---------------------------------------
 
