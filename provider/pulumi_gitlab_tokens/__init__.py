@@ -1,4 +1,4 @@
-"""GitLab project and group access tokens, and the CI/CD variables that hand them on, as Pulumi resources.
+"""GitLab project, group and personal access tokens, and the CI/CD variables that hand them on, as Pulumi resources.
 
 Importing this package must stay free of side effects: the dynamic provider
 process imports it to unpickle the provider class by reference.
@@ -8,6 +8,8 @@ from .errors import GitLabTokenError
 from .resources import (
     GroupAccessToken,
     GroupAccessTokenArgs,
+    PersonalAccessToken,
+    PersonalAccessTokenArgs,
     ProjectAccessToken,
     ProjectAccessTokenArgs,
     RotationConfigurationArgs,
@@ -22,6 +24,8 @@ __all__ = [
     "GroupAccessTokenArgs",
     "GroupVariable",
     "GroupVariableArgs",
+    "PersonalAccessToken",
+    "PersonalAccessTokenArgs",
     "ProjectAccessToken",
     "ProjectAccessTokenArgs",
     "ProjectVariable",

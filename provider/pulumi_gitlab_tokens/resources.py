@@ -294,3 +294,66 @@ class GroupAccessToken(_AccessTokenResource, module="gitlab", name="GroupAccessT
                 validate_past_expiration_date=validate_past_expiration_date,
             )
         super().__init__(provider_class(kinds.GROUP), resource_name, typed, opts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonalAccessTokenArgs:
+    """Arguments of :class:`PersonalAccessToken` (pulumi-gitlab's ``gitlab.PersonalAccessToken``)."""
+
+    user_id: pulumi.Input[int]
+    """The id of the user (or instance service account) the token is for. Changing it replaces the token."""
+    scopes: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Scopes of the token, at least one (see ``catalogue.PERSONAL_TOKEN_SCOPES``: ``sudo`` and ``admin_mode`` too)."""
+    name: Optional[pulumi.Input[str]] = None
+    """Token name; defaults to the resource name. Changing it replaces the token."""
+    expires_at: Optional[pulumi.Input[str]] = None
+    """Fixed expiry date ``YYYY-MM-DD``; changing it rotates the token. Exclusive with ``rotation_configuration``."""
+    rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
+    """Renew the token automatically; exclusive with ``expires_at``."""
+    description: Optional[pulumi.Input[str]] = None
+    """Description shown in GitLab (at most 223 characters, as for the other kinds). Changing it replaces the token."""
+
+
+class PersonalAccessToken(_AccessTokenResource, module="gitlab", name="PersonalAccessToken"):
+    """A user's personal access token (Pulumi type ``pulumi-python:dynamic/gitlab:PersonalAccessToken``).
+
+    Made through GitLab's administrator API, so ``gitlab:token`` must be an
+    administrator's; works for instance service accounts (``POST /service_accounts``)
+    as for any user. Changing ``user_id``, ``name``, ``scopes`` or ``description``
+    replaces the token (create before revoke); changing ``expires_at`` or
+    ``rotation_configuration``, or reaching the rotation window, rotates it in
+    place (same user, new ``token_id`` and ``token``). Deleting the resource
+    revokes the token. There is no ``access_level``: the token acts as its user.
+    """
+
+    user_id: pulumi.Output[int]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[Union[PersonalAccessTokenArgs, pulumi.ResourceOptions]] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        user_id: Optional[pulumi.Input[int]] = None,
+        scopes: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        name: Optional[pulumi.Input[str]] = None,
+        expires_at: Optional[pulumi.Input[str]] = None,
+        rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
+        description: Optional[pulumi.Input[str]] = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
+        :param args: A :class:`PersonalAccessTokenArgs`, or pass the inputs as keywords.
+        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
+        """
+        typed, opts = _split_args(args, opts, PersonalAccessTokenArgs)
+        if typed is None:
+            typed = PersonalAccessTokenArgs(
+                user_id=user_id,  # type: ignore[arg-type]  # check() reports a missing user_id
+                scopes=scopes,  # type: ignore[arg-type]
+                name=name,
+                expires_at=expires_at,
+                rotation_configuration=rotation_configuration,
+                description=description,
+            )
+        super().__init__(provider_class(kinds.PERSONAL), resource_name, typed, opts)

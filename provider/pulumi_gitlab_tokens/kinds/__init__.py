@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from typing import Final, Mapping
 
-from . import group_access_token, project_access_token
+from . import group_access_token, personal_access_token, project_access_token
 from .base import KEEP, InputField, OnChange, OutputField, Routes, TokenKind
 
 PROJECT: Final = project_access_token.KIND
 GROUP: Final = group_access_token.KIND
+PERSONAL: Final = personal_access_token.KIND
 
 #: Every kind the provider serves.
-ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP)
+ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP, PERSONAL)
 
 #: The kinds by Pulumi type token.
 BY_TYPE_TOKEN: Final[Mapping[str, TokenKind]] = {kind.type_token: kind for kind in ALL}
 
-__all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "KEEP", "PROJECT", "InputField", "OnChange", "OutputField",
+__all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "KEEP", "PERSONAL", "PROJECT", "InputField", "OnChange", "OutputField",
            "Routes", "TokenKind"]

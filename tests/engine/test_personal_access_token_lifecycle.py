@@ -1,0 +1,110 @@
+"""PersonalAccessToken through the real pulumi CLI, against the sandbox.
+
+One program holds a token for a user and one for an instance service account
+(``POST /service_accounts``), both made with the administrator's credential.
+One walk covers create, a no-op preview with no API call, a replacement, the
+rotation window, a revoke outside Pulumi with refresh and recreate, and destroy;
+after each step the state export and everything printed are searched for every
+token value seen so far and the admin credential.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+TYPE = "pulumi-python:dynamic/gitlab:PersonalAccessToken"
+
+
+def _api_calls(counters: dict[str, int]) -> dict[str, int]:
+    return {k: v for k, v in counters.items() if k != "total" and v}
+
+
+def _live(sandbox, user_ids: set[int]) -> dict[int, dict]:
+    """The one active token of each user (metadata only)."""
+    found: dict[int, dict] = {}
+    for token in sandbox.control("GET", "tokens?include_personal=true"):
+        if token["user_id"] in user_ids and token["active"]:
+            assert token["user_id"] not in found, f"two active tokens for user {token['user_id']}"
+            found[token["user_id"]] = token
+    return found
+
+
+def test_personal_tokens_for_a_user_and_an_instance_service_account(gitlab_stack, sandbox):
+    slug = uuid.uuid4().hex[:8]
+    user = sandbox.create_user(f"person-{slug}")
+    account = sandbox.api("POST", "/service_accounts", {"name": "CI bot", "username": f"ci-bot-{slug}"})
+    gs = gitlab_stack("personal_tokens", userId=str(user["id"]), accountId=str(account["id"]),
+                      expirationDays="30", rotateBeforeDays="7")
+    stack, users = gs.stack, {user["id"], account["id"]}
+
+    def live(user_ids: set[int]) -> dict[int, dict]:
+        return _live(sandbox, user_ids)
+
+    # --- up: one POST per token, each for its own user ---------------------------------------
+    sandbox.reset_counters()
+    stack.up()
+    calls = _api_calls(sandbox.counters())
+    assert calls.get("POST /api/v4/users/:user_id/personal_access_tokens") == 2, calls
+    created = live(users)
+    assert set(created) == users
+    outputs = gs.reveal_outputs()
+    assert (outputs["user_token_id"], outputs["user_user_id"]) == (created[user["id"]]["id"], user["id"])
+    assert outputs["account_token_id"] == created[account["id"]]["id"]
+    status, _, me = sandbox.request("GET", "/api/v4/user", token=outputs["account_token"])
+    assert status == 200 and me["id"] == account["id"], "the token acts as the instance service account"
+    states = stack.resources(TYPE)
+    assert len(states) == 2 and all(s["outputs"]["token"].get("4dabf18193072939515e22adb298388d") for s in states)
+    assert {s["id"] for s in states} == {f"{u}:{created[u]['id']}" for u in users}
+    gs.assert_no_secret_leaks()
+
+    # --- a no-op preview makes no GitLab call ----------------------------------------------------
+    sandbox.reset_counters()
+    stack.preview("--expect-no-changes")
+    assert _api_calls(sandbox.counters()) == {}
+
+    # --- a scope change replaces both ------------------------------------------------------------
+    stack.config_set("scopes", "read_api,read_user")
+    stack.up()
+    replaced = live(users)
+    for uid in users:
+        assert replaced[uid]["id"] != created[uid]["id"] and replaced[uid]["scopes"] == ["read_api", "read_user"]
+    gs.assert_no_secret_leaks()
+
+    # --- the rotation window: rotated in place, same user ----------------------------------------
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=24)
+    clock = later.strftime("%Y-%m-%dT%H:%M:%SZ")
+    sandbox.set_time(clock)
+    try:
+        env = {"GITLAB_TESTING_TIME": clock}
+        sandbox.reset_counters()
+        stack.up(env=env)
+        calls = _api_calls(sandbox.counters())
+        assert calls.get("POST /api/v4/personal_access_tokens/:id/rotate") == 2, calls
+        rotated = live(users)
+        for uid in users:
+            assert rotated[uid]["id"] != replaced[uid]["id"]
+            assert rotated[uid]["expires_at"] == (later.date() + dt.timedelta(days=30)).isoformat()
+        gs.assert_no_secret_leaks()
+
+        # --- revoked outside Pulumi: refresh shows it, up recreates it -----------------------------
+        sandbox.api("DELETE", f"/personal_access_tokens/{rotated[user['id']]['id']}")
+        stack.refresh(env=env)
+        revoked = [s for s in stack.resources(TYPE) if s["outputs"]["user_id"] == user["id"]]
+        assert revoked[0]["outputs"]["revoked"] is True
+        stack.up(env=env)
+        recreated = live(users)
+        assert recreated[user["id"]]["id"] != rotated[user["id"]]["id"]
+        assert recreated[account["id"]]["id"] == rotated[account["id"]]["id"], "the other token was not touched"
+        gs.assert_no_secret_leaks()
+
+        # --- destroy revokes both ----------------------------------------------------------------
+        sandbox.reset_counters()
+        stack.destroy(env=env)
+        assert live(users) == {}
+        calls = _api_calls(sandbox.counters())
+        assert calls.get("DELETE /api/v4/personal_access_tokens/:id") == 2, calls
+        assert stack.resources(TYPE) == []
+        gs.assert_no_secret_leaks()
+    finally:
+        sandbox.set_time(None)
