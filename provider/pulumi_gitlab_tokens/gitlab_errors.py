@@ -109,6 +109,11 @@ def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:
         if "insufficient_scope" in low or "scope" in low:
             return "The credential lacks a scope: use a token with the `api` scope"
         return f"The credential may not do this: it needs {kind.manager_role} on the {kind.parent}"
+    if status == 404 and kind.created_by_administrators:
+        if "user" in low:
+            return (f"No user has this {kind.parent}: give the id of an existing user or service account "
+                    f"(`POST /service_accounts` makes an instance service account)")
+        return "The token no longer exists; run `pulumi refresh` to drop it from the state"
     if status == 404:
         if "access token" in low:
             return "The token no longer exists; run `pulumi refresh` to drop it from the state"

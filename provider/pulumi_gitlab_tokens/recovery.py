@@ -336,11 +336,13 @@ def _rotate_token(
             pass
         except GitLabTokenError as err:
             if self_token is None and err.status in (401, 404) and _is_gone(api, current):
+                why = ("GitLab deletes an inactive token family and its bot user once it has been expired or "
+                       "revoked for the instance's retention window (30 days by default)"
+                       if api.kind.has_bot_user else f"its {api.kind.parent} or the token was deleted")
                 raise TokenGone(
-                    f"Token {name!r} (id {current}) no longer exists in GitLab: GitLab deletes an inactive "
-                    f"token family and its bot user once it has been expired or revoked for the instance's "
-                    f"retention window (30 days by default), and rotation cannot bring it back. Run `pulumi "
-                    f"refresh`, then `pulumi up` creates a new token, with a new bot user",
+                    f"Token {name!r} (id {current}) no longer exists in GitLab: {why}, and rotation cannot bring "
+                    f"it back. Run `pulumi refresh`, then `pulumi up` creates a new token"
+                    f"{', with a new bot user' if api.kind.has_bot_user else ''}",
                     status=err.status, gitlab_message=err.gitlab_message,
                 ) from None
             # A retry racing a lost attempt that landed late, or a run that died

@@ -280,3 +280,10 @@ def test_a_rotation_that_died_is_finished_on_its_marked_successor_never_on_a_new
     assert live[newer["id"]]["expires_at"] == day(80), "the hand-made token was not rotated"
     assert live[token.outs["token_id"]]["previous_token_id"] == rotated["id"]
     assert authenticates_as(world.sb, newer["token"]) == newer["id"]
+
+
+def test_create_for_a_missing_user_names_the_fix(world):
+    err = world.expect_error(token_engine(world, user_id=424242).up)
+    assert err.status == 404 and str(err).startswith(
+        "GitLab answered 404 Not Found on POST /users/424242/personal_access_tokens: 404 User Not Found. "
+        "No user has this user_id: give the id of an existing user or service account")

@@ -92,3 +92,14 @@ def test_a_group_owner_reads_its_service_accounts_tokens_only_through_the_group(
     assert [t["id"] for t in world.call("GET", tokens, as_="owner")[2]] == [token["id"]]
     # The account itself may read its own token by id.
     assert world.call("GET", f"/personal_access_tokens/{token['id']}", token=token["token"])[0] == 200
+
+
+def test_get_user_by_id_and_404_user_not_found(world: World) -> None:
+    """``GET /users/:id`` (``lib/api/users.rb``): administrators see ``is_admin``; a missing user is 404."""
+    developer = world.users["developer"]
+    status, _, seen = world.call("GET", f"/users/{developer['id']}")
+    assert status == 200 and seen["id"] == developer["id"] and seen["is_admin"] is False
+    status, _, seen = world.call("GET", f"/users/{developer['id']}", as_="owner")
+    assert status == 200 and seen["username"] == developer["username"] and "is_admin" not in seen
+    assert world.call("GET", "/users/999999")[::2] == (404, {"message": "404 User Not Found"})
+    assert world.sb.gitlab().users.get(developer["id"]).username == developer["username"]
