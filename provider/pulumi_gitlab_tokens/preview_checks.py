@@ -16,7 +16,10 @@ The rules are ``ResourceAccessTokens::CreateService`` and the token policies of
 GitLab 18.x and 19.x: Maintainer on the project (Owner on the group) or administrator;
 a role that encompasses the token's level (:func:`catalogue.may_assign`), a
 comparison GitLab skips for bot users such as service accounts; and, for a
-project, an Owner token only from an Owner.
+project, an Owner token only from an Owner. A kind GitLab guards by policy
+alone (``refused_as_forbidden``, deploy tokens: ``create_deploy_token`` is
+Maintainer on a project, Owner on a group) gets that role check only, and the
+bare ``403 Forbidden`` the create would get.
 
 A kind only administrators create (``created_by_administrators``: a user's personal
 access token, ``authenticated_as_admin!``) is asked two things instead: ``GET /user``
@@ -154,8 +157,10 @@ def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
     if refusal is None:
         return []
     # The answer the create would get, in GitLab's words, so the message is the create's own.
-    answer_400 = gitlab.exceptions.GitlabCreateError(f"400 Bad request - {refusal}", 400)
-    return [CheckFailure(kind.parent, translate(kind, route, answer_400).message)]
+    status = 403 if kind.refused_as_forbidden else 400
+    answer = gitlab.exceptions.GitlabCreateError(refusal if kind.refused_as_forbidden else
+                                                 f"400 Bad request - {refusal}", status)
+    return [CheckFailure(kind.parent, translate(kind, route, answer).message)]
 
 
 def refusal_reason(kind: TokenKind, caller: Caller, role: int, wanted: int | None) -> str | None:
@@ -166,6 +171,8 @@ def refusal_reason(kind: TokenKind, caller: Caller, role: int, wanted: int | Non
     be greater the access level ...``, which the error translation knows too.
     """
     manager_level = catalogue.ACCESS_LEVELS[kind.manager_role.lower()]
+    if kind.refused_as_forbidden:  # a plain role check (deploy tokens' policies), bots alike
+        return "403 Forbidden" if role < manager_level else None
     if caller.is_resource_bot or role < manager_level:
         return f"User does not have permission to create {kind.parent} access token"
     if wanted is None:

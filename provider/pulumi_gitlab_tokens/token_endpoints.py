@@ -17,7 +17,7 @@ import gitlab.exceptions
 import requests
 
 from .errors import GitLabTokenError, register_secret
-from . import gitlab_client
+from . import gitlab_client, ownership
 from .gitlab_client import NO_LIBRARY_RETRIES
 from .gitlab_errors import AnswerLost, is_lost_answer, translate
 from .inputs import integral
@@ -77,6 +77,9 @@ class TokenEndpoints:
         """Whether ``err`` says the token does not exist: a 404 naming it, or any 404 on a route
         that has no parent in it (``/personal_access_tokens/:id``), where nothing else can be missing."""
         parentless = "{parent}" not in (getattr(self.kind.routes, route_name) or "")
+        missing = self.kind.missing_token_message
+        if missing is not None and err.status == 404 and (err.gitlab_message or "").strip() == missing:
+            return True
         return err.is_token_not_found() or (err.status == 404 and parentless)
 
     def _list_filters(self) -> dict[str, str]:
@@ -106,11 +109,32 @@ class TokenEndpoints:
         Fields that are ``None`` or empty are left out, as GitLab's defaults apply then.
         """
         data = {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items() if v not in (None, "")}
+        mark_field = self.kind.mark_field
+        if mark_field != "description" and "description" in data:
+            # No description field: the mark (all the description holds) goes after the user's text there.
+            data[mark_field] = f"{data.get(mark_field) or ''} {data.pop('description')}".lstrip()
         route = self.route("create")
         created = self._call(
-            route, lambda: _minted(self._manager(creating=True).create(data, **_MINTING).attributes), minting=True
+            route, lambda: self._marked(_minted(self._manager(creating=True).create(data, **_MINTING).attributes)),
+            minting=True
         )
         return _remember(created)
+
+    def _marked(self, record: dict[str, Any]) -> dict[str, Any]:
+        """``record`` with the ownership mark under ``description``, whichever field GitLab keeps it in.
+
+        For a kind whose mark lives in another field (a deploy token's ``name``),
+        that field is handed on without it, as the user wrote it, so recovery and
+        the outputs read every kind's tokens alike.
+        """
+        field_name = self.kind.mark_field
+        if field_name == "description":
+            return record
+        user_text, mark = ownership.parse(record.get(field_name))
+        if field_name in record:
+            record[field_name] = user_text
+        record["description"] = None if mark is None else mark.text()
+        return record
 
     def get(self, token_id: int) -> dict[str, Any] | None:
         """The token's metadata, or ``None`` when GitLab says the token does not exist.
@@ -121,7 +145,8 @@ class TokenEndpoints:
         """
         route = self.route("get", token_id)
         try:
-            found = self._call(route, lambda: _token_record(self._manager().get(token_id, **_IDEMPOTENT).attributes))
+            found = self._call(
+                route, lambda: self._marked(_token_record(self._manager().get(token_id, **_IDEMPOTENT).attributes)))
         except GitLabTokenError as err:
             if self._token_not_found(err, "get"):
                 return None
@@ -143,7 +168,7 @@ class TokenEndpoints:
                 # GitLab's largest page: one request for any realistic number of same-named tokens.
                 batch = self._manager().list(search=name, page=page, per_page=LIST_PAGE_SIZE, get_all=False,
                                              **self._list_filters(), **_IDEMPOTENT)
-                found.extend(_token_record(t.attributes) for t in batch)
+                found.extend(self._marked(_token_record(t.attributes)) for t in batch)
                 if len(batch) < LIST_PAGE_SIZE:
                     return found
             raise GitLabTokenError(
@@ -159,7 +184,7 @@ class TokenEndpoints:
         found = self._call(
             route, lambda: self._manager().list(get_all=True, per_page=LIST_PAGE_SIZE, **self._list_filters(),
                                         **_IDEMPOTENT))
-        return [dict(t.attributes) for t in found]
+        return [self._marked(dict(t.attributes)) for t in found]
 
     def revoke(self, token_id: int) -> bool:
         """Revoke; ``False`` when GitLab says the token does not exist (nothing to revoke).

@@ -143,6 +143,16 @@ class TokenKind:
     #: Only administrators may create the token (GitLab's ``authenticated_as_admin!``); the
     #: parent is a user, not a project or group whose members could.
     created_by_administrators: bool = False
+    #: The field of GitLab's record holding the ownership mark (see :mod:`..ownership`):
+    #: ``description``, or for a kind without one (deploy tokens) ``name``, whose user part the
+    #: endpoints hand on without the mark.
+    mark_field: str = "description"
+    #: GitLab's whole 404 message for a missing token when it does not name an access token
+    #: (deploy tokens: ``404 Not found``, ``ActiveRecord::RecordNotFound``); ``None``: it does.
+    missing_token_message: str | None = None
+    #: GitLab refuses a creator below :attr:`manager_role` with a bare ``403 Forbidden`` (its
+    #: policies), bot users included, instead of resource access tokens' ``400`` refusal.
+    refused_as_forbidden: bool = False
 
     # --- capabilities, from the declaration ---------------------------------------
 
