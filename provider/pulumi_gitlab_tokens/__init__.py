@@ -4,6 +4,12 @@ Importing this package must stay free of side effects: the dynamic provider
 process imports it to unpickle the provider class by reference.
 """
 
+from .deploy_token_resources import (
+    GroupDeployToken,
+    GroupDeployTokenArgs,
+    ProjectDeployToken,
+    ProjectDeployTokenArgs,
+)
 from .errors import GitLabTokenError
 from .resources import (
     GroupAccessToken,
@@ -22,12 +28,16 @@ __all__ = [
     "GitLabTokenError",
     "GroupAccessToken",
     "GroupAccessTokenArgs",
+    "GroupDeployToken",
+    "GroupDeployTokenArgs",
     "GroupVariable",
     "GroupVariableArgs",
     "PersonalAccessToken",
     "PersonalAccessTokenArgs",
     "ProjectAccessToken",
     "ProjectAccessTokenArgs",
+    "ProjectDeployToken",
+    "ProjectDeployTokenArgs",
     "ProjectVariable",
     "ProjectVariableArgs",
     "RotationConfigurationArgs",
