@@ -258,3 +258,13 @@ def test_a_dead_runs_token_is_deleted_and_others_tokens_are_never_touched(world)
     ids = [t["id"] for t in in_gitlab(world)]
     assert leftover not in ids, "the dead run's token cannot be adopted without a rotate API: deleted"
     assert ids == others + [token.outs["token_id"]]
+
+
+def test_answers_lost_every_time_end_in_a_clear_error_and_no_orphan(world):
+    world.sb.set_faults(drop_after_commit=["create"], drop_rate=1.0)
+    token = EngineLike(world, provider(world), deploy())
+    err = world.expect_error(token.up)
+    world.sb.clear_faults()
+    assert f"failed {recovery.MAX_ATTEMPTS} times without an answer" in str(err)
+    assert world.calls()[CREATE] == recovery.MAX_ATTEMPTS
+    assert in_gitlab(world) == [], "every token a lost attempt committed was deleted"
