@@ -80,6 +80,8 @@ def check_inputs(
     """
     news = _plain_mapping(news)
     olds = _plain_mapping(olds)
+    if not kind.lifetime_capped:  # any date GitLab can store
+        max_lifetime_days = (dt.date.max - today).days
     problems = _Problems()
     out: dict[str, Any] = {}
 

@@ -268,3 +268,17 @@ def test_answers_lost_every_time_end_in_a_clear_error_and_no_orphan(world):
     assert f"failed {recovery.MAX_ATTEMPTS} times without an answer" in str(err)
     assert world.calls()[CREATE] == recovery.MAX_ATTEMPTS
     assert in_gitlab(world) == [], "every token a lost attempt committed was deleted"
+
+
+def test_no_lifetime_cap_for_deploy_tokens(world):
+    """GitLab caps access tokens' lifetime, not deploy tokens': a date years out is created as asked."""
+    far = deploy(rotation_configuration=None, expires_at=day(3 * 365))
+    token = EngineLike(world, provider(world), far)
+    token.up()
+    assert token.outs["expires_at"] == day(3 * 365) and in_gitlab(world)[0]["expires_at"].startswith(day(3 * 365))
+    long_rotation = deploy(name="long", rotation_configuration={"expiration_days": 730, "rotate_before_days": 30})
+    assert provider(world).check({}, long_rotation).failures == []
+    # Never beyond what a date can hold: a clear failure, not a crash.
+    endless = deploy(rotation_configuration={"expiration_days": 10**7, "rotate_before_days": 1})
+    (failure,) = provider(world).check({}, endless).failures
+    assert failure.property == "rotation_configuration.expiration_days"

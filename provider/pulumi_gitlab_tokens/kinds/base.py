@@ -133,6 +133,9 @@ class TokenKind:
     has_bot_user: bool = True
     #: GitLab requires an expiry date.
     needs_expiry: bool = True
+    #: GitLab caps the token's lifetime (the instance's maximum, 365 days by default);
+    #: deploy tokens have no cap, and may even never expire.
+    lifetime_capped: bool = True
     #: GitLab refuses an Owner token from a creator who is not Owner (project tokens).
     owner_level_needs_owner: bool = False
     #: python-gitlab's manager for the ``create`` route when it is not ``manager``'s path

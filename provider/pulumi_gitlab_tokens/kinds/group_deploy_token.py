@@ -29,6 +29,7 @@ KIND = TokenKind(
     scopes_owner="deploy tokens",
     has_bot_user=False,
     needs_expiry=False,
+    lifetime_capped=False,
     mark_field="name",
     missing_token_message="404 Not found",
     refused_as_forbidden=True,
