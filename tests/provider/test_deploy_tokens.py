@@ -282,3 +282,13 @@ def test_no_lifetime_cap_for_deploy_tokens(world):
     endless = deploy(rotation_configuration={"expiration_days": 10**7, "rotate_before_days": 1})
     (failure,) = provider(world).check({}, endless).failures
     assert failure.property == "rotation_configuration.expiration_days"
+
+
+def test_validate_past_expiration_date_changes_in_place_without_a_call(world):
+    token = EngineLike(world, provider(world), deploy())
+    token.up()
+    first = token.outs["token_id"]
+    world.calls()
+    assert token.up(deploy(validate_past_expiration_date=True)) == "update"
+    assert world.calls() == {}
+    assert token.outs["token_id"] == first and token.outs["validate_past_expiration_date"] is True
