@@ -135,23 +135,17 @@ def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
         return []
     level = inputs.get("access_level") if kind.has_access_level else None
     wanted = None if level is None or is_unknown(level) else catalogue.access_level_value(integral(level) or level)
-    route = TokenEndpoints(kind, str(parent)).route("create")
+    route = TokenEndpoints(kind, str(parent), inputs).route("create")
     settings = gitlab_client.current_settings()
     credential = (settings.base_url, settings.token)
-
-    answer = _callers.outcome(credential, lambda: gitlab_client.read_path("/user"))
-    if isinstance(answer, Exception):
-        return [CheckFailure("", translate(kind, route, answer).message)]
-    caller = Caller.from_answer(answer)
+    caller = _caller(kind, route, credential)
+    if isinstance(caller, list):
+        return caller
     if kind.created_by_administrators:
         return _administrator_failures(kind, route, caller, str(parent), credential)
-
-    membership = _memberships.outcome(
-        (credential, kind.collection, str(parent)), lambda: _member_level(kind, str(parent), caller.user_id)
-    )
-    if isinstance(membership, Exception):
-        return [CheckFailure(kind.parent, translate(kind, route, membership).message)]
-    role = _OWNER if caller.is_admin else membership
+    role = _role(kind, str(parent), route, caller, credential)
+    if isinstance(role, list):
+        return role
 
     refusal = refusal_reason(kind, caller, role, wanted)
     if refusal is None:
@@ -161,6 +155,34 @@ def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
     answer = gitlab.exceptions.GitlabCreateError(refusal if kind.refused_as_forbidden else
                                                  f"400 Bad request - {refusal}", status)
     return [CheckFailure(kind.parent, translate(kind, route, answer).message)]
+
+
+def caller_and_role(kind: TokenKind, parent: str, route: str) -> tuple[Caller, int] | list[CheckFailure]:
+    """Who the credential is and its role on ``parent`` (Owner for an administrator), each asked once
+    per process; or the failure to report, as ``route`` would answer it."""
+    settings = gitlab_client.current_settings()
+    credential = (settings.base_url, settings.token)
+    caller = _caller(kind, route, credential)
+    if isinstance(caller, list):
+        return caller
+    role = _role(kind, parent, route, caller, credential)
+    return role if isinstance(role, list) else (caller, role)
+
+
+def _caller(kind: TokenKind, route: str, credential: Hashable) -> Caller | list[CheckFailure]:
+    answer = _callers.outcome(credential, lambda: gitlab_client.read_path("/user"))
+    if isinstance(answer, Exception):
+        return [CheckFailure("", translate(kind, route, answer).message)]
+    return Caller.from_answer(answer)
+
+
+def _role(kind: TokenKind, parent: str, route: str, caller: Caller, credential: Hashable) -> int | list[CheckFailure]:
+    membership = _memberships.outcome(
+        (credential, kind.collection, parent), lambda: _member_level(kind, parent, caller.user_id)
+    )
+    if isinstance(membership, Exception):
+        return [CheckFailure(kind.parent, translate(kind, route, membership).message)]
+    return _OWNER if caller.is_admin else membership
 
 
 def refusal_reason(kind: TokenKind, caller: Caller, role: int, wanted: int | None) -> str | None:
@@ -174,7 +196,7 @@ def refusal_reason(kind: TokenKind, caller: Caller, role: int, wanted: int | Non
     if kind.refused_as_forbidden:  # a plain role check (deploy tokens' policies), bots alike
         return "403 Forbidden" if role < manager_level else None
     if caller.is_resource_bot or role < manager_level:
-        return f"User does not have permission to create {kind.parent} access token"
+        return _no_permission(kind)
     if wanted is None:
         return None
     if (kind.owner_level_needs_owner and wanted == _OWNER and role < _OWNER) or (
@@ -210,6 +232,10 @@ def _administrator_failures(
     if isinstance(found, Exception):
         return [CheckFailure(kind.parent, translate(kind, route, found).message)]
     return []
+
+
+def _no_permission(kind: TokenKind) -> str:
+    return f"User does not have permission to create {kind.parent} access token"
 
 
 def _member_level(kind: TokenKind, parent: str, user_id: int) -> int:

@@ -222,7 +222,7 @@ class AccessTokenProvider(ResourceProvider):
         """One POST. Returns id ``"<parent>:<token id>"`` and the outputs, ``token`` included."""
         spec = TokenSpec.from_checked(self.kind, props)
         outs = self._create_token(spec, props)
-        return CreateResult(f"{spec.parent}:{outs['token_id']}", outs)
+        return CreateResult(self.kind.resource_id(props, outs["token_id"]), outs)
 
     def _create_token(self, spec: TokenSpec, props: Mapping[str, Any]) -> dict[str, Any]:
         """Mint the token ``spec`` describes (recovering lost answers); the outputs."""
@@ -232,7 +232,7 @@ class AccessTokenProvider(ResourceProvider):
         past = None if expires_at is None else past_expiry(expires_at, clock.today())
         if past is not None:
             raise GitLabTokenError(f"Not creating token {spec.name!r}: {past}.")
-        api = TokenEndpoints(self.kind, spec.parent)
+        api = TokenEndpoints(self.kind, spec.parent, props)
         answer, unconfirmed = recovery.create_token(api, spec, expires_at, self._owner_digest())
         outs = self._outputs(props, answer, token=answer.get("token"))
         if unconfirmed:
@@ -251,7 +251,7 @@ class AccessTokenProvider(ResourceProvider):
         stored = StoredToken.read(self.kind, id_, props)
         parent, token_id = stored.located(self.kind)
         self._hold(stored)
-        api = TokenEndpoints(self.kind, parent)
+        api = TokenEndpoints(self.kind, parent, stored.values)
         answer = api.get(token_id)
         if answer is None:
             return ReadResult(None, {})
@@ -274,7 +274,7 @@ class AccessTokenProvider(ResourceProvider):
         stored = StoredToken.read(self.kind, id_, olds)
         self._hold(stored)
         parent, token_id = stored.located(self.kind)
-        api = TokenEndpoints(self.kind, parent)
+        api = TokenEndpoints(self.kind, parent, stored.values)
         self._revoke_unconfirmed(api, stored, {"id": token_id, "user_id": stored.user_id})
         decision = decide(stored.previous(), _wanted(news), clock.today())
         if decision.action is Action.REPLACE:
@@ -311,7 +311,7 @@ class AccessTokenProvider(ResourceProvider):
         stored = StoredToken.read(self.kind, id_, props)
         parent, token_id = stored.located(self.kind)
         self._hold(stored)
-        TokenEndpoints(self.kind, parent).revoke(token_id)
+        TokenEndpoints(self.kind, parent, stored.values).revoke(token_id)
 
     # --- helpers ---------------------------------------------------------------------
 

@@ -117,7 +117,7 @@ class _ParentListings:
         self._tokens: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
 
     def tokens(self, api: TokenEndpoints, base_url: str) -> list[dict[str, Any]]:
-        key = (base_url, api.kind.type_token, api.parent)
+        key = (base_url, api.kind.type_token, api.route("list"))  # the route names every parent part
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:  # parallel creates in one parent share one listing

@@ -8,6 +8,7 @@ behaviour, as in ``gitlab/v4/objects``), and every error names the kind's route
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
@@ -21,6 +22,7 @@ from . import gitlab_client, ownership
 from .gitlab_client import NO_LIBRARY_RETRIES
 from .gitlab_errors import AnswerLost, is_lost_answer, translate
 from .inputs import integral
+from .kinds.base import path_value
 
 if TYPE_CHECKING:
     from .kinds.base import TokenKind
@@ -57,9 +59,11 @@ class TokenEndpoints:
     :class:`GitLabTokenError`.
     """
 
-    def __init__(self, kind: TokenKind, parent: str) -> None:
+    def __init__(self, kind: TokenKind, parent: str, values: Mapping[str, Any] | None = None) -> None:
+        """``values`` hold the kind's :attr:`~.TokenKind.route_inputs` (inputs or stored outputs)."""
         self.kind = kind
         self.parent = parent
+        self.route_values = {key: path_value((values or {}).get(key)) for key in kind.route_inputs}
 
     def _manager(self, client: gitlab.Gitlab | None = None, *, creating: bool = False) -> Any:
         """python-gitlab's access-token manager of the parent, addressed by its id or path: no lookup.
@@ -69,9 +73,23 @@ class TokenEndpoints:
         0.35 ms of CPU per API call (measured in ``make bench``, see benchmarks/results.md).
         """
         gl = client or gitlab_client.admin_client()
-        parent = _ParentRef(getattr(gl, self.kind.collection), {"id": self.parent}, lazy=True)
         manager = (self.kind.create_manager if creating else None) or self.kind.manager
+        route = self.kind.routes.create if creating else self.kind.routes.list
+        parent = _ParentRef(getattr(gl, self.kind.collection), self._parent_attributes(manager, route), lazy=True)
         return manager(gl, parent=parent)
+
+    def _parent_attributes(self, manager: Any, route: str) -> dict[str, str]:
+        """The parent object's attributes ``manager``'s path takes (``_from_parent_attrs``).
+
+        The manager's path and the kind's ``route`` it serves name the same segments in the
+        same order (``{project_id}`` and ``{parent}``; ``{group_id}/../{user_id}`` and
+        ``{parent}/../{user_id}``), so each value goes to the attribute its segment reads.
+        """
+        values = {"parent": self.parent, **self.route_values}
+        manager_keys = re.findall(r"\{(\w+)\}", manager._path)
+        route_keys = re.findall(r"\{(\w+)\}", route)
+        from_parent = manager._from_parent_attrs
+        return {from_parent[m]: values[r] for m, r in zip(manager_keys, route_keys)} or {"id": self.parent}
 
     def _token_not_found(self, err: GitLabTokenError, route_name: str) -> bool:
         """Whether ``err`` says the token does not exist: a 404 naming it, or any 404 on a route
@@ -89,8 +107,10 @@ class TokenEndpoints:
     def route(self, name: str, token_id: int | str | None = None) -> str:
         """``"<verb> <path>"`` of the kind's route ``name`` for this parent, as errors name it."""
         encoded = urllib.parse.quote(self.parent, safe="")
+        if name == "get" and self.kind.reads_by_listing:
+            name = "list"
         query = f"?{urllib.parse.urlencode(self._list_filters())}" if name == "list" and self.kind.list_filter else ""
-        return f"{ROUTE_VERBS[name]} {self.kind.route(name, encoded, token_id)}{query}"
+        return f"{ROUTE_VERBS[name]} {self.kind.route(name, encoded, token_id, self.route_values)}{query}"
 
     def _call(self, route: str, action: Callable[[], T], *, minting: bool = False) -> T:
         try:
@@ -144,6 +164,9 @@ class TokenEndpoints:
         dropping the token from the state then would orphan it.
         """
         route = self.route("get", token_id)
+        if self.kind.reads_by_listing:
+            listed = [t for t in self.list_all() if integral(t.get("id")) == token_id]
+            return _token_record(listed[0]) if listed else None
         try:
             found = self._call(
                 route, lambda: self._marked(_token_record(self._manager().get(token_id, **_IDEMPOTENT).attributes)))

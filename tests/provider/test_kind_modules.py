@@ -35,7 +35,8 @@ GENERIC_MODULES = (
     "token_endpoints.py", "gitlab_errors.py", "gitlab_client.py", "references.py", "rotation.py",
     "ownership.py", "kinds/base.py",
 )
-KIND_MODULES = {"project_access_token", "group_access_token", "personal_access_token", "resource_tokens"}
+KIND_MODULES = {"project_access_token", "group_access_token", "personal_access_token",
+                "group_service_account_access_token", "resource_tokens"}
 #: Words a kind uses that are also fields of every token GitLab returns: a user's token has
 #: ``user_id`` as its parent, and generic code reads ``user_id`` from every token record.
 TOKEN_RECORD_FIELDS = {"user_id"}
@@ -98,17 +99,19 @@ def test_every_registered_kind_is_reachable_by_type_token_and_has_a_provider_cla
 def test_routes_agree_with_the_python_gitlab_manager(kind):
     """The routes errors name are the ones the manager calls."""
     def route_of(manager) -> str:
-        return re.sub(r"\{\w+\}", "{parent}", manager._path)
+        segments = iter(("parent", *kind.route_inputs))
+        return re.sub(r"\{\w+\}", lambda _: "{" + next(segments) + "}", manager._path)
 
     assert route_of(kind.manager) == kind.routes.list
     assert route_of(kind.create_manager or kind.manager) == kind.routes.create
     # A list route outside the parent narrows by a filter the manager knows.
     assert kind.list_filter is None or ("{parent}" not in kind.routes.list
                                         and kind.list_filter in kind.manager._list_filters)
-    assert kind.routes.get == kind.routes.revoke == f"{kind.routes.list}/{{id}}"
+    assert kind.routes.get in (None, kind.routes.revoke) and kind.routes.revoke == f"{kind.routes.list}/{{id}}"
     # A kind without a rotate route (deploy tokens) has no rotate method to call either.
     assert kind.routes.rotate == (f"{kind.routes.list}/{{id}}/rotate" if kind.rotates else None)
     assert hasattr(kind.manager, "rotate") == kind.rotates
+    assert (kind.routes.get is None) == kind.reads_by_listing
 
 
 # --- a toy kind, declared only as data -----------------------------------------------------------

@@ -92,7 +92,8 @@ class Routes:
     """
 
     create: str
-    get: str
+    #: ``None`` when GitLab has no route for one token: it is then read from the ``list`` route.
+    get: str | None
     list: str
     revoke: str
     rotate: str | None = None
@@ -153,8 +154,12 @@ class TokenKind:
     #: GitLab's whole 404 message for a missing token when it does not name an access token
     #: (deploy tokens: ``404 Not found``, ``ActiveRecord::RecordNotFound``); ``None``: it does.
     missing_token_message: str | None = None
+    #: Inputs besides the parent that the routes name (``{user_id}``), in route order. They
+    #: are part of the resource id too: ``<parent>:<each of these>:<token id>``.
+    route_inputs: tuple[str, ...] = ()
     #: GitLab refuses a creator below :attr:`manager_role` with a bare ``403 Forbidden`` (its
-    #: policies), bot users included, instead of resource access tokens' ``400`` refusal.
+    #: policies, or a route's ``authorize!``), bot users included, instead of resource access
+    #: tokens' ``400`` refusal.
     refused_as_forbidden: bool = False
 
     # --- capabilities, from the declaration ---------------------------------------
@@ -186,9 +191,35 @@ class TokenKind:
     def inputs_changing(self, on_change: OnChange) -> tuple[InputField, ...]:
         return tuple(f for f in self.inputs if f.on_change is on_change)
 
-    def route(self, name: str, parent: str, token_id: int | str | None = None) -> str:
-        """The path of route ``name`` (``create``, ``get``, ...) for ``parent`` (URL-encoded) and ``token_id``."""
+    @property
+    def reads_by_listing(self) -> bool:
+        """GitLab has no route for one token: reading one lists the parent's tokens."""
+        return self.routes.get is None
+
+    def route(self, name: str, parent: str, token_id: int | str | None = None,
+              route_values: Mapping[str, Any] | None = None) -> str:
+        """The path of route ``name`` (``create``, ``get``, ...) for ``parent`` (URL-encoded), ``token_id``
+        and the :attr:`route_inputs` in ``route_values`` (``:name`` where one is not known yet)."""
         template = getattr(self.routes, name)
         if template is None:
             raise ValueError(f"{self.resource_name} has no {name} route")
-        return template.format(parent=parent, id=token_id)
+        values = route_values or {}
+        extra = {key: path_value(values.get(key)) or f":{key}" for key in self.route_inputs}
+        return template.format(parent=parent, id=token_id, **extra)
+
+    def resource_id(self, values: Mapping[str, Any], token_id: int) -> str:
+        """The resource id, pulumi-gitlab's import id: ``<parent>:<route inputs...>:<token id>``."""
+        return ":".join([str(values[self.parent]), *(path_value(values.get(key)) for key in self.route_inputs),
+                         str(token_id)])
+
+
+def path_value(value: Any) -> str:
+    """A route input as a path segment: the engine hands numbers back as floats (``54.0`` is ``54``);
+    ``""`` for a value not known (absent, or an output of a resource not created yet)."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else ""
+    if isinstance(value, (int, str)):
+        return str(value)
+    return ""
