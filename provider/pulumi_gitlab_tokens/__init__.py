@@ -21,6 +21,12 @@ from .resources import (
     RotationConfigurationArgs,
 )
 from .variable_resources import GroupVariable, GroupVariableArgs, ProjectVariable, ProjectVariableArgs
+from .service_account_resources import (
+    GroupServiceAccount,
+    GroupServiceAccountAccessToken,
+    GroupServiceAccountAccessTokenArgs,
+    GroupServiceAccountArgs,
+)
 
 __version__ = "0.1.0"
 
@@ -30,6 +36,10 @@ __all__ = [
     "GroupAccessTokenArgs",
     "GroupDeployToken",
     "GroupDeployTokenArgs",
+    "GroupServiceAccount",
+    "GroupServiceAccountAccessToken",
+    "GroupServiceAccountAccessTokenArgs",
+    "GroupServiceAccountArgs",
     "GroupVariable",
     "GroupVariableArgs",
     "PersonalAccessToken",

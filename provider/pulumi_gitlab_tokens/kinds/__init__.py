@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Final, Mapping
 
-from . import (group_access_token, group_deploy_token, personal_access_token, project_access_token,
-               project_deploy_token)
+from . import (group_access_token, group_deploy_token, group_service_account_access_token, personal_access_token,
+               project_access_token, project_deploy_token)
 from .base import KEEP, InputField, OnChange, OutputField, Routes, TokenKind
 
 PROJECT: Final = project_access_token.KIND
@@ -17,12 +17,13 @@ GROUP: Final = group_access_token.KIND
 PERSONAL: Final = personal_access_token.KIND
 PROJECT_DEPLOY: Final = project_deploy_token.KIND
 GROUP_DEPLOY: Final = group_deploy_token.KIND
+GROUP_SERVICE_ACCOUNT: Final = group_service_account_access_token.KIND
 
 #: Every kind the provider serves.
-ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP, PERSONAL, PROJECT_DEPLOY, GROUP_DEPLOY)
+ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP, PERSONAL, PROJECT_DEPLOY, GROUP_DEPLOY, GROUP_SERVICE_ACCOUNT)
 
 #: The kinds by Pulumi type token.
 BY_TYPE_TOKEN: Final[Mapping[str, TokenKind]] = {kind.type_token: kind for kind in ALL}
 
-__all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "GROUP_DEPLOY", "KEEP", "PERSONAL", "PROJECT", "PROJECT_DEPLOY",
-           "InputField", "OnChange", "OutputField", "Routes", "TokenKind"]
+__all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "GROUP_DEPLOY", "GROUP_SERVICE_ACCOUNT", "KEEP", "PERSONAL", "PROJECT",
+           "PROJECT_DEPLOY", "InputField", "OnChange", "OutputField", "Routes", "TokenKind"]

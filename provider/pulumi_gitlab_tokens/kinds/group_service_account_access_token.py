@@ -1,0 +1,69 @@
+"""``GroupServiceAccountAccessToken``: a personal access token of a group's service account.
+
+Routes (``lib/api/group_service_accounts.rb``): create, list, rotate and revoke under
+``/groups/:id/service_accounts/:user_id/personal_access_tokens``; there is no route for one
+token, so it is read from the list. A group Owner or an administrator manages them
+(``admin_service_accounts``, a bare ``403`` otherwise). The tokens are the account's
+personal access tokens: no access level (the account's memberships decide), every
+personal scope, and ``user_id`` is the account, shared by all its tokens, so recovery
+goes by the ownership mark in the description alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitlab.v4.objects import GroupServiceAccountAccessTokenManager
+
+from .. import catalogue, comparisons
+from .. import inputs as parsers
+from . import resource_tokens
+from .base import InputField, OnChange, OutputField, Routes, TokenKind
+
+_TOKENS = "/groups/{parent}/service_accounts/{user_id}/personal_access_tokens"
+
+
+def parse_user_id(_kind: TokenKind, value: Any) -> int:
+    """The service account's user id: a positive whole number (``GroupServiceAccount.service_account_id``)."""
+    number = parsers.integral(value)
+    if number is None or number <= 0:
+        raise ValueError(f"user_id must be the service account's numeric user id (a positive whole number), "
+                         f"not {value!r}; pass a GroupServiceAccount's service_account_id")
+    return number
+
+
+_SHARED = {field.name: field for field in resource_tokens.INPUTS}
+
+KIND = TokenKind(
+    parent="group",
+    collection="groups",
+    parent_example="acme",
+    parent_is_project=False,
+    resource_name="GroupServiceAccountAccessToken",
+    type_token=catalogue.SERVICE_ACCOUNT_TOKEN_TYPE,
+    manager_role="Owner",
+    routes=Routes(
+        create=_TOKENS,
+        get=None,
+        list=_TOKENS,
+        revoke=_TOKENS + "/{id}",
+        rotate=_TOKENS + "/{id}/rotate",
+    ),
+    manager=GroupServiceAccountAccessTokenManager,
+    inputs=(
+        resource_tokens.parent_input("group"),
+        InputField("user_id", parse_user_id, OnChange.REPLACE, comparisons.as_plain),
+        *(_SHARED[name] for name in ("name", "scopes", "description", "expires_at", "rotation_configuration",
+                                     "validate_past_expiration_date")),
+    ),
+    outputs=tuple(
+        OutputField("user_id", lambda answer, _: parsers.integral(answer.get("user_id")), computed=False)
+        if field.name == "user_id" else field
+        for field in resource_tokens.OUTPUTS if field.name != "access_level"
+    ),
+    scopes=catalogue.PERSONAL_TOKEN_SCOPES,
+    scopes_owner="service account tokens",
+    has_bot_user=False,
+    route_inputs=("user_id",),
+    refused_as_forbidden=True,
+)

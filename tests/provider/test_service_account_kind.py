@@ -1,0 +1,198 @@
+"""``GroupServiceAccount`` and ``GroupServiceAccountAccessToken`` against the sandbox, called as the engine does.
+
+The account is a small resource of its own (create, read by listing, delete); its
+tokens are a kind whose routes take two parameters (the group and the account),
+have no route for one token, no access level, and whose ``user_id`` is shared by
+every token of the account, so recovery goes by the ownership mark alone.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pulumi_gitlab_tokens import GitLabTokenError, preview_checks
+from pulumi_gitlab_tokens.group_service_account import GroupServiceAccountProvider
+from pulumi_gitlab_tokens.provider import GroupServiceAccountAccessTokenProvider
+from test_provider_sandbox import EngineLike, authenticates_as, day, sandbox, world  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.timeout(120)
+
+TOKENS = "/groups/:id/service_accounts/:user_id/personal_access_tokens"
+
+
+def live_tokens(world, name: str) -> list[dict]:
+    """The live tokens named ``name``, service accounts' included (the sandbox's own view, not counted)."""
+    every = world.sb.control("GET", "tokens?include_personal=true")
+    return [t for t in every if t["active"] and t["name"] == name]
+
+
+def make_account(world, **inputs) -> EngineLike:
+    account = EngineLike(world, world.provider(GroupServiceAccountProvider), {"group": "acme", **inputs})
+    account.up()
+    return account
+
+
+def sa_token(user_id: int, **overrides) -> dict:
+    news = {"group": "acme", "user_id": user_id, "name": "ci", "scopes": ["read_api"],
+            "rotation_configuration": {"expiration_days": 30, "rotate_before_days": 7}}
+    news.update(overrides)
+    return news
+
+
+def test_an_account_is_created_read_and_deleted_with_one_call_each(world):
+    account = make_account(world, name="CI robot")
+    assert world.calls() == {"POST /groups/:id/service_accounts": 1}
+    user_id = account.outs["service_account_id"]
+    assert account.id == f"acme:{user_id}"
+    assert account.outs["name"] == "CI robot"
+    assert account.outs["username"].startswith(f"service_account_group_{world.group['id']}_")
+    assert account.outs["email"] == f"{account.outs['username']}@noreply.127.0.0.1"
+    assert account.up() == "same" and world.calls() == {}
+    assert account.refresh() and world.calls() == {"GET /groups/:id/service_accounts": 1}
+    account.destroy()
+    assert world.calls() == {"DELETE /groups/:id/service_accounts/:user_id": 1}
+    assert not account.refresh(), "an account GitLab no longer has leaves the state"
+    account.provider.delete(f"acme:{user_id}", {"group": "acme", "service_account_id": user_id})  # gone: fine
+
+
+def test_an_account_replaces_only_on_a_given_input_and_frees_its_username_first(world):
+    account = make_account(world, username="ci-robot")
+    diff = account.provider.diff(account.id, account.outs, {"group": "acme", "username": "ci-robot", "name": "New"})
+    assert (diff.replaces, diff.delete_before_replace) == (["name"], True), "the kept username must be free first"
+    unchanged = account.provider.diff(account.id, account.outs, {"group": "acme", "username": "ci-robot"})
+    assert not unchanged.changes, "GitLab's default name is no change"
+
+
+def test_an_account_checks_its_inputs_naming_the_field(world):
+    result = world.provider(GroupServiceAccountProvider).check({}, {"group": "", "email": "nope",
+                                                                    "service_account_id": 3, "colour": "red"})
+    reasons = {f.property: f.reason for f in result.failures}
+    assert set(reasons) == {"group", "email", "service_account_id", "colour"}
+    assert "is computed by GitLab" in reasons["service_account_id"]
+    assert "is not an email address" in reasons["email"]
+    assert reasons["colour"].endswith("the inputs are: group, name, username, email")
+
+
+def test_preview_refuses_an_account_in_a_subgroup_or_for_a_non_owner(world, monkeypatch):
+    monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", "true")
+    sub = world.sb.create_group("team", world.group["id"])
+    provider = world.provider(GroupServiceAccountProvider)
+    (failure,) = provider.check({}, {"group": "acme/team"}).failures
+    assert failure.property == "group" and "top-level groups only" in failure.reason
+    assert provider.check({}, {"group": "acme"}).failures == []
+    status, _, _ = world.sb.request("POST", f"/api/v4/groups/{sub['id']}/service_accounts",
+                                    token=world.sb.admin_token)
+    assert status == 400, "the sandbox (GitLab) refuses it too"
+    maintainer = world.sb.create_user("maint")
+    world.sb.add_member("group", world.group["id"], maintainer["id"], 40)
+    preview_checks.reset()
+    refused = world.provider(GroupServiceAccountProvider, token=world.sb.create_user_token(maintainer["id"]))
+    (failure,) = refused.check({}, {"group": "acme"}).failures
+    assert failure.property == "group" and "403 Forbidden" in failure.reason and "Owner" in failure.reason
+
+
+def test_a_token_lives_its_whole_lifecycle_with_the_calls_it_needs(world):
+    user_id = make_account(world).outs["service_account_id"]
+    world.calls()
+    token = EngineLike(world, world.provider(GroupServiceAccountAccessTokenProvider), sa_token(user_id))
+    token.up()
+    assert world.calls() == {f"GET {TOKENS}": 1, f"POST {TOKENS}": 1}, "one listing per run, one POST"
+    first = token.outs["token_id"]
+    assert token.id == f"acme:{user_id}:{first}"
+    assert token.outs["user_id"] == user_id and token.outs["expires_at"] == day(30)
+    assert "access_level" not in token.outs and token.outs.get("description") is None
+    assert authenticates_as(world.sb, token.outs["token"]) == first
+    (live,) = live_tokens(world, "ci")
+    assert live["user_id"] == user_id and "[pgt:" in live["description"], "the mark is in GitLab's description"
+    world.calls()  # forget the sandbox's own checks above
+
+    assert token.up() == "same" and world.calls() == {}
+    assert token.refresh() and world.calls() == {f"GET {TOKENS}": 1}, "no route for one token: one listing"
+
+    world.clocks.days_later(25)
+    assert token.up() == "update"
+    assert world.calls() == {f"POST {TOKENS}/:token_id/rotate": 1}
+    assert token.outs["token_id"] != first and token.outs["expires_at"] == day(55)
+    assert token.id == f"acme:{user_id}:{first}", "the resource id keeps naming the first token"
+    assert authenticates_as(world.sb, token.outs["token"]) == token.outs["token_id"]
+
+    assert token.up(sa_token(user_id, scopes=["read_api", "read_repository"])) == "replace"
+    world.calls()
+    token.destroy()
+    assert world.calls() == {f"DELETE {TOKENS}/:token_id": 1}
+    assert live_tokens(world, "ci") == []
+
+
+def test_a_token_revoked_outside_is_seen_on_refresh_and_replaced(world):
+    user_id = make_account(world).outs["service_account_id"]
+    token = EngineLike(world, world.provider(GroupServiceAccountAccessTokenProvider), sa_token(user_id))
+    token.up()
+    status, _, _ = world.sb.request(
+        "DELETE", f"/api/v4/groups/acme/service_accounts/{user_id}/personal_access_tokens/{token.outs['token_id']}",
+        token=world.sb.admin_token)
+    assert status == 204
+    assert token.refresh() and token.outs["revoked"] is True
+    assert token.up() == "replace"
+    (live,) = live_tokens(world, "ci")
+    assert live["id"] == token.outs["token_id"] and authenticates_as(world.sb, token.outs["token"]) == live["id"]
+
+
+def test_a_lost_create_answer_leaves_one_token_of_the_account(world):
+    user_id = make_account(world).outs["service_account_id"]
+    other = EngineLike(world, world.provider(GroupServiceAccountAccessTokenProvider), sa_token(user_id, name="ci"))
+    other.provider.resource = "another resource"  # same account and name, another owner: never touched
+    other.up()
+    world.calls()
+    world.sb.set_faults(drop_after_commit=["create"], drop_rate=1.0)
+    token = EngineLike(world, world.provider(GroupServiceAccountAccessTokenProvider), sa_token(user_id))
+    token.up()
+    calls = world.calls()
+    assert calls[f"POST {TOKENS}"] == 1, "never re-POSTed after a committed create"
+    assert calls[f"POST {TOKENS}/:token_id/rotate"] == 1, "the landed token is rotated to a value we hold"
+    world.sb.clear_faults()
+    live = {t["id"] for t in live_tokens(world, "ci")}
+    assert live == {token.outs["token_id"], other.outs["token_id"]}
+    assert authenticates_as(world.sb, token.outs["token"]) == token.outs["token_id"]
+    assert authenticates_as(world.sb, other.outs["token"]) == other.outs["token_id"]
+
+
+def test_a_killed_run_is_recovered_by_the_mark_not_the_shared_user_id(world):
+    user_id = make_account(world).outs["service_account_id"]
+    kept = EngineLike(world, world.provider(GroupServiceAccountAccessTokenProvider), sa_token(user_id))
+    kept.provider.resource = "kept"
+    kept.up()
+    dead = EngineLike(world, world.provider(GroupServiceAccountAccessTokenProvider), sa_token(user_id))
+    dead.up()  # its run dies: the state never learns of this token
+    orphan = dead.outs["token_id"]
+    from pulumi_gitlab_tokens import ownership, recovery
+    ownership.forget_held()
+    recovery.forget_listings()
+    again = EngineLike(world, world.provider(GroupServiceAccountAccessTokenProvider), sa_token(user_id))
+    again.up()
+    live = {t["id"] for t in live_tokens(world, "ci")}
+    assert live == {kept.outs["token_id"], again.outs["token_id"]}, "the orphan was adopted, the other kept"
+    assert orphan not in live and authenticates_as(world.sb, again.outs["token"]) == again.outs["token_id"]
+
+
+def test_a_token_checks_user_id_and_refuses_an_access_level(world):
+    provider = world.provider(GroupServiceAccountAccessTokenProvider)
+    result = provider.check({}, sa_token(0, access_level="developer", scopes=["sudo"]))
+    reasons = {f.property: f.reason for f in result.failures}
+    assert set(reasons) == {"user_id", "access_level"}, "sudo is a personal scope the account's token may hold"
+    assert "GroupServiceAccount's service_account_id" in reasons["user_id"]
+
+
+def test_preview_refuses_a_token_for_a_non_owner_with_gitlabs_403(world, monkeypatch):
+    monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", "true")
+    user_id = make_account(world).outs["service_account_id"]
+    maintainer = world.sb.create_user("maint")
+    world.sb.add_member("group", world.group["id"], maintainer["id"], 40)
+    credential = world.sb.create_user_token(maintainer["id"])
+    provider = world.provider(GroupServiceAccountAccessTokenProvider, token=credential)
+    (failure,) = provider.check({}, sa_token(user_id)).failures
+    assert failure.property == "group" and "403 Forbidden" in failure.reason
+    assert f"POST /groups/acme/service_accounts/{user_id}/personal_access_tokens" in failure.reason
+    token = EngineLike(world, provider, sa_token(user_id))
+    with pytest.raises(GitLabTokenError) as refused:
+        token.provider.create(sa_token(user_id, expires_at=day(30)))
+    assert refused.value.status == 403, "up gets what preview foretold"
