@@ -176,10 +176,12 @@ def test_a_killed_run_is_recovered_by_the_mark_not_the_shared_user_id(world):
 
 def test_a_token_checks_user_id_and_refuses_an_access_level(world):
     provider = world.provider(GroupServiceAccountAccessTokenProvider)
-    result = provider.check({}, sa_token(0, access_level="developer", scopes=["sudo"]))
+    result = provider.check({}, sa_token(0, access_level="developer", scopes=["read_user", "sudo"]))
     reasons = {f.property: f.reason for f in result.failures}
-    assert set(reasons) == {"user_id", "access_level"}, "sudo is a personal scope the account's token may hold"
+    assert set(reasons) == {"user_id", "access_level", "scopes"}
     assert "GroupServiceAccount's service_account_id" in reasons["user_id"]
+    assert reasons["scopes"].startswith("unknown scope 'sudo'; service account tokens accept:"), \
+        "read_user is the account's; sudo acts only for administrators, which an account never is"
 
 
 def test_preview_refuses_a_token_for_a_non_owner_with_gitlabs_403(world, monkeypatch):

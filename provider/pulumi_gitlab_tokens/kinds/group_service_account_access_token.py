@@ -4,8 +4,8 @@ Routes (``lib/api/group_service_accounts.rb``): create, list, rotate and revoke 
 ``/groups/:id/service_accounts/:user_id/personal_access_tokens``; there is no route for one
 token, so it is read from the list. A group Owner or an administrator manages them
 (``admin_service_accounts``, a bare ``403`` otherwise). The tokens are the account's
-personal access tokens: no access level (the account's memberships decide), every
-personal scope, and ``user_id`` is the account, shared by all its tokens, so recovery
+personal access tokens: no access level (the account's memberships decide), the
+personal scopes less the administrators' (``catalogue.SERVICE_ACCOUNT_TOKEN_SCOPES``), and ``user_id`` is the account, shared by all its tokens, so recovery
 goes by the ownership mark in the description alone.
 """
 
@@ -61,7 +61,7 @@ KIND = TokenKind(
         if field.name == "user_id" else field
         for field in resource_tokens.OUTPUTS if field.name != "access_level"
     ),
-    scopes=catalogue.PERSONAL_TOKEN_SCOPES,
+    scopes=catalogue.SERVICE_ACCOUNT_TOKEN_SCOPES,
     scopes_owner="service account tokens",
     has_bot_user=False,
     route_inputs=("user_id",),
