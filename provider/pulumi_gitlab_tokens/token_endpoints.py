@@ -164,17 +164,22 @@ class TokenEndpoints:
         dropping the token from the state then would orphan it.
         """
         route = self.route("get", token_id)
-        if self.kind.reads_by_listing:
-            listed = [t for t in self.list_all() if integral(t.get("id")) == token_id]
-            return _token_record(listed[0]) if listed else None
         try:
+            if self.kind.reads_by_listing:
+                listed = [t for t in self.list_all() if integral(t.get("id")) == token_id]
+                return _token_record(listed[0]) if listed else None
             found = self._call(
                 route, lambda: self._marked(_token_record(self._manager().get(token_id, **_IDEMPOTENT).attributes)))
         except GitLabTokenError as err:
-            if self._token_not_found(err, "get"):
+            if self._token_not_found(err, "list" if self.kind.reads_by_listing else "get") or self._holder_gone(err):
                 return None
             raise
         return found
+
+    def _holder_gone(self, err: GitLabTokenError) -> bool:
+        """GitLab says the holder a route input names (a service account) is gone, and its tokens with it."""
+        gone = self.kind.holder_gone_message
+        return gone is not None and err.status == 404 and (err.gitlab_message or "").lower() == gone.lower()
 
     def list_named(self, name: str) -> list[dict[str, Any]]:
         """Every token of the parent named exactly ``name``, revoked ones included.
@@ -220,7 +225,7 @@ class TokenEndpoints:
         try:
             self._call(route, lambda: self._manager().delete(token_id, **_IDEMPOTENT))
         except GitLabTokenError as err:
-            if self._token_not_found(err, "revoke"):
+            if self._token_not_found(err, "revoke") or self._holder_gone(err):
                 return False
             if err.status == 404:
                 raise GitLabTokenError(

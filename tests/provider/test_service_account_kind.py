@@ -198,3 +198,18 @@ def test_preview_refuses_a_token_for_a_non_owner_with_gitlabs_403(world, monkeyp
     with pytest.raises(GitLabTokenError) as refused:
         token.provider.create(sa_token(user_id, expires_at=day(30)))
     assert refused.value.status == 403, "up gets what preview foretold"
+
+
+def test_a_token_whose_account_was_deleted_outside_is_gone_not_an_error(world):
+    account = make_account(world)
+    user_id = account.outs["service_account_id"]
+    token = EngineLike(world, world.provider(GroupServiceAccountAccessTokenProvider), sa_token(user_id))
+    token.up()
+    kept_id, kept_outs = token.id, dict(token.outs)
+    world.sb.api("DELETE", f"/groups/acme/service_accounts/{user_id}")
+    assert not token.refresh(), "GitLab's 404 User Not Found means the account and its tokens are gone"
+    token.provider.delete(kept_id, kept_outs)  # a destroy without refresh is not blocked either
+    with pytest.raises(GitLabTokenError) as hidden:
+        token.provider.read(f"nowhere:{user_id}:1", {**kept_outs, "group": "nowhere"})
+    assert hidden.value.status == 404 and "Group Not Found" in str(hidden.value), \
+        "a group GitLab does not show stays an error: the credential may only have lost sight of it"

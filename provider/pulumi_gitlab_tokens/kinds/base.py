@@ -161,6 +161,9 @@ class TokenKind:
     #: policies, or a route's ``authorize!``), bot users included, instead of resource access
     #: tokens' ``400`` refusal.
     refused_as_forbidden: bool = False
+    #: GitLab's 404 message when a route input names a holder that is gone, and its tokens with
+    #: it (``"404 User Not Found"``: a service account deleted). ``None``: no such holder.
+    holder_gone_message: str | None = None
 
     # --- capabilities, from the declaration ---------------------------------------
 

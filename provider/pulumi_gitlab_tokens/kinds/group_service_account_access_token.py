@@ -66,4 +66,5 @@ KIND = TokenKind(
     has_bot_user=False,
     route_inputs=("user_id",),
     refused_as_forbidden=True,
+    holder_gone_message="404 User Not Found",
 )
