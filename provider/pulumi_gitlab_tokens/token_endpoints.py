@@ -21,7 +21,7 @@ from .errors import GitLabTokenError, register_secret
 from . import gitlab_client, ownership
 from .gitlab_client import NO_LIBRARY_RETRIES
 from .gitlab_errors import AnswerLost, is_lost_answer, translate
-from .inputs import integral
+from .inputs import integral, is_unknown
 from .kinds.base import path_value
 
 if TYPE_CHECKING:
@@ -63,7 +63,10 @@ class TokenEndpoints:
         """``values`` hold the kind's :attr:`~.TokenKind.route_inputs` (inputs or stored outputs)."""
         self.kind = kind
         self.parent = parent
-        self.route_values = {key: path_value((values or {}).get(key)) for key in kind.route_inputs}
+        given = values or {}
+        # An output of a resource not created yet (at preview) is no path segment.
+        self.route_values = {key: "" if is_unknown(given.get(key)) else path_value(given.get(key))
+                             for key in kind.route_inputs}
 
     def _manager(self, client: gitlab.Gitlab | None = None, *, creating: bool = False) -> Any:
         """python-gitlab's access-token manager of the parent, addressed by its id or path: no lookup.

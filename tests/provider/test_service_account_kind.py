@@ -213,3 +213,13 @@ def test_a_token_whose_account_was_deleted_outside_is_gone_not_an_error(world):
         token.provider.read(f"nowhere:{user_id}:1", {**kept_outs, "group": "nowhere"})
     assert hidden.value.status == 404 and "Group Not Found" in str(hidden.value), \
         "a group GitLab does not show stays an error: the credential may only have lost sight of it"
+
+
+def test_preview_names_the_route_while_the_account_is_still_unknown(world, monkeypatch):
+    from pulumi.runtime import rpc
+    monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", "true")
+    maintainer = world.sb.create_user("maint")
+    world.sb.add_member("group", world.group["id"], maintainer["id"], 40)
+    provider = world.provider(GroupServiceAccountAccessTokenProvider, token=world.sb.create_user_token(maintainer["id"]))
+    (failure,) = provider.check({}, sa_token(rpc.UNKNOWN)).failures
+    assert "POST /groups/acme/service_accounts/:user_id/personal_access_tokens" in failure.reason
