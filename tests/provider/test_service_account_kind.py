@@ -220,6 +220,7 @@ def test_preview_names_the_route_while_the_account_is_still_unknown(world, monke
     monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", "true")
     maintainer = world.sb.create_user("maint")
     world.sb.add_member("group", world.group["id"], maintainer["id"], 40)
-    provider = world.provider(GroupServiceAccountAccessTokenProvider, token=world.sb.create_user_token(maintainer["id"]))
+    credential = world.sb.create_user_token(maintainer["id"])
+    provider = world.provider(GroupServiceAccountAccessTokenProvider, token=credential)
     (failure,) = provider.check({}, sa_token(rpc.UNKNOWN)).failures
     assert "POST /groups/acme/service_accounts/:user_id/personal_access_tokens" in failure.reason

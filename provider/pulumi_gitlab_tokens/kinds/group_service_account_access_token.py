@@ -5,8 +5,10 @@ Routes (``lib/api/group_service_accounts.rb``): create, list, rotate and revoke 
 token, so it is read from the list. A group Owner or an administrator manages them
 (``admin_service_accounts``, a bare ``403`` otherwise). The tokens are the account's
 personal access tokens: no access level (the account's memberships decide), the
-personal scopes less the administrators' (``catalogue.SERVICE_ACCOUNT_TOKEN_SCOPES``), and ``user_id`` is the account, shared by all its tokens, so recovery
-goes by the ownership mark in the description alone.
+personal scopes less the administrators' (``catalogue.SERVICE_ACCOUNT_TOKEN_SCOPES``),
+and ``user_id`` is the account, shared by all its tokens, so recovery goes by the
+ownership mark in the description alone. A ``404 User Not Found`` means the account
+is gone, and its tokens with it.
 """
 
 from __future__ import annotations
