@@ -224,3 +224,24 @@ def test_preview_names_the_route_while_the_account_is_still_unknown(world, monke
     provider = world.provider(GroupServiceAccountAccessTokenProvider, token=credential)
     (failure,) = provider.check({}, sa_token(rpc.UNKNOWN)).failures
     assert "POST /groups/acme/service_accounts/:user_id/personal_access_tokens" in failure.reason
+
+
+def test_a_lost_rotate_answer_finds_the_successor_by_its_mark_not_the_shared_user_id(world):
+    user_id = make_account(world).outs["service_account_id"]
+    token = EngineLike(world, world.provider(GroupServiceAccountAccessTokenProvider), sa_token(user_id))
+    token.up()
+    world.clocks.days_later(25)
+    world.sb.set_faults(drop_after_commit=["rotate"], drop_rate=1.0)
+    with pytest.raises(GitLabTokenError):
+        token.up()  # every answer lost: the attempts run out
+    world.sb.clear_faults()
+    # Someone makes a token of the same name for the account by hand (no mark): the newest live
+    # token of the account's user id, which recovery must not take for this resource's successor.
+    by_hand = world.sb.api("POST", f"/groups/acme/service_accounts/{user_id}/personal_access_tokens",
+                           {"name": "ci", "scopes": ["read_api"], "expires_at": day(60)})
+    world.values.add(by_hand["token"])
+    assert token.up() == "update", "the next up finds the successor its lost rotations made"
+    live = {t["id"] for t in live_tokens(world, "ci")}
+    assert live == {token.outs["token_id"], by_hand["id"]}, "the hand-made token was never taken"
+    assert authenticates_as(world.sb, token.outs["token"]) == token.outs["token_id"]
+    assert authenticates_as(world.sb, by_hand["token"]) == by_hand["id"]
