@@ -212,7 +212,8 @@ class TokenKind:
 
     def resource_id(self, values: Mapping[str, Any], token_id: int) -> str:
         """The resource id, pulumi-gitlab's import id: ``<parent>:<route inputs...>:<token id>``."""
-        return ":".join([str(values[self.parent]), *(path_value(values.get(key)) for key in self.route_inputs),
+        parent = values[self.parent]
+        return ":".join([path_value(parent) or str(parent), *(path_value(values.get(key)) for key in self.route_inputs),
                          str(token_id)])
 
 
