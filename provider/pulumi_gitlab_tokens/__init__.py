@@ -27,6 +27,7 @@ from .service_account_resources import (
     GroupServiceAccountAccessTokenArgs,
     GroupServiceAccountArgs,
 )
+from .token_lists import TokenRecord, list_group_access_tokens, list_project_access_tokens, list_tokens
 
 __version__ = "0.1.0"
 
@@ -51,5 +52,9 @@ __all__ = [
     "ProjectVariable",
     "ProjectVariableArgs",
     "RotationConfigurationArgs",
+    "TokenRecord",
     "__version__",
+    "list_group_access_tokens",
+    "list_project_access_tokens",
+    "list_tokens",
 ]

@@ -209,12 +209,13 @@ class TokenEndpoints:
 
         return [t for t in self._call(route, every_page) if t.get("name") == name]
 
-    def list_all(self) -> list[dict[str, Any]]:
-        """Every token of the parent, revoked ones included (one request per 100 tokens)."""
+    def list_all(self, **filters: Any) -> list[dict[str, Any]]:
+        """Every token of the parent that GitLab's ``filters`` (query parameters) keep, revoked ones
+        included unless filtered (one request per 100 tokens)."""
         route = self.route("list")
         found = self._call(
-            route, lambda: self._manager().list(get_all=True, per_page=LIST_PAGE_SIZE, **self._list_filters(),
-                                        **_IDEMPOTENT))
+            route, lambda: self._manager().list(get_all=True, per_page=LIST_PAGE_SIZE, **filters,
+                                                **self._list_filters(), **_IDEMPOTENT))
         return [self._marked(dict(t.attributes)) for t in found]
 
     def revoke(self, token_id: int) -> bool:

@@ -164,6 +164,9 @@ class TokenKind:
     #: GitLab's 404 message when a route input names a holder that is gone, and its tokens with
     #: it (``"404 User Not Found"``: a service account deleted). ``None``: no such holder.
     holder_gone_message: str | None = None
+    #: The filters the list route applies itself (GitLab's ``access_token_params``); the
+    #: list functions (:mod:`pulumi_gitlab_tokens.token_lists`) send these, filter the rest locally.
+    list_filters: frozenset[str] = frozenset({"state", "expires_before", "search"})
 
     # --- capabilities, from the declaration ---------------------------------------
 

@@ -1,0 +1,181 @@
+"""Token lists as data (``list_project_access_tokens``, ...) against the GitLab sandbox over real HTTP.
+
+The functions run in a program's process: they read the stack config the
+provider reads (here set as the Pulumi runtime sets it for a program), page
+through GitLab's list route with the filters GitLab applies itself, and
+return frozen records without token values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+
+import pytest
+from pulumi.runtime import config as runtime_config
+
+from pulumi_gitlab_tokens import (
+    GitLabTokenError,
+    TokenRecord,
+    kinds,
+    list_group_access_tokens,
+    list_project_access_tokens,
+    list_tokens,
+)
+from support.sandbox import running_sandbox
+
+pytestmark = pytest.mark.timeout(120)
+
+NOW = "2026-03-01T12:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with running_sandbox() as sb:
+        yield sb
+
+
+@pytest.fixture
+def world(sandbox, caplog, capsys):
+    """Group ``acme``, project ``acme/app``; the stack config names the sandbox; no secret may leak."""
+    sandbox.reset()
+    sandbox.set_time(NOW)
+    group = sandbox.create_group("acme")
+    project = sandbox.create_project("app", group["id"])
+    runtime_config.set_all_config({"gitlab:baseUrl": sandbox.base_url + "/api/v4",
+                                   "gitlab:token": sandbox.admin_token}, ["gitlab:token"])
+    sandbox.reset_counters()
+    caplog.set_level(logging.DEBUG)
+    values: list[str] = []
+    yield sandbox, project, group, values
+    runtime_config.set_all_config({}, [])
+    captured = capsys.readouterr()
+    for text in (caplog.text, captured.out, captured.err):
+        for secret in [sandbox.admin_token, *values]:
+            assert secret not in text
+
+
+def make_token(sb, values: list[str], collection: str, parent_id: int, name: str, *,
+               expires_at: str = "2026-06-01", scopes=("read_api",), level: int = 30,
+               description: str | None = None) -> dict:
+    body = {"name": name, "scopes": list(scopes), "expires_at": expires_at, "access_level": level}
+    if description is not None:
+        body["description"] = description
+    created = sb.api("POST", f"/{collection}/{parent_id}/access_tokens", body, expect=201)
+    values.append(created["token"])
+    return created
+
+
+def calls(sb) -> dict[str, int]:
+    counts = {k.replace("/api/v4", ""): v for k, v in sb.counters().items() if k != "total"}
+    sb.reset_counters()
+    return counts
+
+
+def test_lists_every_token_as_typed_frozen_records_without_values(world):
+    sb, project, _group, values = world
+    ci = make_token(sb, values, "projects", project["id"], "ci", level=40, description="for CI")
+    old = make_token(sb, values, "projects", project["id"], "old", expires_at="2026-04-01")
+    sb.api("DELETE", f"/projects/{project['id']}/access_tokens/{old['id']}", expect=204)
+    calls(sb)
+
+    records = list_project_access_tokens("acme/app")
+
+    assert calls(sb) == {"GET /projects/:id/access_tokens": 1}
+    assert [r.id for r in records] == [ci["id"], old["id"]]
+    first = records[0]
+    assert isinstance(first, TokenRecord) and isinstance(records, tuple)
+    assert (first.name, first.scopes, first.access_level, first.active, first.revoked) == (
+        "ci", ("read_api",), "maintainer", True, False)
+    assert (first.expires_at, first.user_id, first.description, first.managed) == (
+        "2026-06-01", ci["user_id"], "for CI", False)
+    assert first.created_at and records[1].revoked and not records[1].active
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.name = "other"  # type: ignore[misc]
+    exported = json.dumps([r.to_dict() for r in records])
+    assert all(v not in exported for v in values) and "token" not in records[0].to_dict()
+
+
+def test_filters_state_expiry_and_exact_name(world):
+    sb, project, _group, values = world
+    pid = project["id"]
+    ci = make_token(sb, values, "projects", pid, "ci", expires_at="2026-03-20")
+    make_token(sb, values, "projects", pid, "ci-nightly", expires_at="2026-03-10")  # "ci" matches it loosely
+    late = make_token(sb, values, "projects", pid, "deploy", expires_at="2026-12-01")
+    gone = make_token(sb, values, "projects", pid, "ci", expires_at="2026-03-05")
+    sb.api("DELETE", f"/projects/{pid}/access_tokens/{gone['id']}", expect=204)
+    calls(sb)
+
+    named = list_project_access_tokens(pid, name="ci")
+    assert [r.id for r in named] == [ci["id"], gone["id"]]
+    assert [r.id for r in list_project_access_tokens(pid, name="ci", state="active")] == [ci["id"]]
+    assert [r.id for r in list_project_access_tokens(pid, state="inactive")] == [gone["id"]]
+    soon = list_project_access_tokens(pid, expires_before="2026-04-01", state="active")
+    assert late["id"] not in [r.id for r in soon] and len(soon) == 2
+    assert calls(sb) == {"GET /projects/:id/access_tokens": 4}
+
+
+def test_state_filter_is_applied_by_gitlab_and_pages_are_all_read(world):
+    """120 revoked tokens and 3 live ones: the full list takes two pages, the active one fits in one."""
+    sb, project, _group, values = world
+    pid = project["id"]
+    for n in range(120):
+        made = make_token(sb, values, "projects", pid, f"old-{n}")
+        sb.api("DELETE", f"/projects/{pid}/access_tokens/{made['id']}", expect=204)
+    live = [make_token(sb, values, "projects", pid, f"live-{n}")["id"] for n in range(3)]
+    calls(sb)
+
+    assert len(list_project_access_tokens(pid)) == 123
+    assert calls(sb) == {"GET /projects/:id/access_tokens": 2}
+    assert [r.id for r in list_project_access_tokens(pid, state="active")] == live
+    assert calls(sb) == {"GET /projects/:id/access_tokens": 1}
+
+
+def test_group_tokens_and_the_generic_function(world):
+    sb, _project, group, values = world
+    made = make_token(sb, values, "groups", group["id"], "platform", level=50)
+    calls(sb)
+    records = list_group_access_tokens("acme")
+    assert [(r.id, r.access_level) for r in records] == [(made["id"], "owner")]
+    assert list_tokens(kinds.GROUP, group["id"]) == records
+    assert calls(sb) == {"GET /groups/:id/access_tokens": 2}
+
+
+def test_managed_tokens_are_told_apart_and_the_mark_is_not_shown(world):
+    sb, project, _group, values = world
+    make_token(sb, values, "projects", project["id"], "mine", description="ops [pgt:0123456789abcdef.89abcdef]")
+    (record,) = list_project_access_tokens("acme/app")
+    assert record.managed and record.description == "ops"
+
+
+def test_bad_filters_name_the_filter_and_call_nothing(world):
+    sb, *_ = world
+    with pytest.raises(GitLabTokenError, match="state is 'open'; use one of active, inactive"):
+        list_project_access_tokens("acme/app", state="open")
+    with pytest.raises(GitLabTokenError, match="expires_before is 'soon'; give a date like"):
+        list_project_access_tokens("acme/app", expires_before="soon")
+    with pytest.raises(GitLabTokenError, match="name must be a non-empty string"):
+        list_project_access_tokens("acme/app", name="  ")
+    assert calls(sb) == {}
+
+
+def test_gitlab_errors_name_the_route_and_never_the_credential(world):
+    sb, *_ = world
+    with pytest.raises(GitLabTokenError) as missing:
+        list_project_access_tokens("acme/nope")
+    assert "GET /projects/acme%2Fnope/access_tokens" in str(missing.value)
+    assert "404" in str(missing.value) and sb.admin_token not in str(missing.value)
+    runtime_config.set_config("gitlab:token", "glpat-not-a-real-credential-0000")
+    with pytest.raises(GitLabTokenError) as refused:
+        list_project_access_tokens("acme/app")
+    assert "401" in str(refused.value) and "glpat-not-a-real-credential-0000" not in str(refused.value)
+
+
+def test_without_stack_config_the_environment_is_read_as_the_provider_reads_it(world, monkeypatch):
+    sb, project, _group, values = world
+    runtime_config.set_all_config({}, [])
+    monkeypatch.setenv("GITLAB_BASE_URL", sb.base_url)
+    monkeypatch.setenv("GITLAB_TOKEN", sb.admin_token)
+    made = make_token(sb, values, "projects", project["id"], "env")
+    assert [r.id for r in list_project_access_tokens("acme/app")] == [made["id"]]
