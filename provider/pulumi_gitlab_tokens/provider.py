@@ -45,7 +45,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import clock, gitlab_client, kinds, ownership, preview_checks, recovery
+from . import adoption, clock, gitlab_client, kinds, ownership, preview_checks, recovery
 from .errors import GitLabTokenError, register_secret, scrub
 from .inputs import (
     TokenSpec,
@@ -151,9 +151,12 @@ class AccessTokenProvider(ResourceProvider):
         stored = StoredToken.read(self.kind, "", _olds)
         if not failures:
             failures = self._replacement_past_expiry(stored, inputs)
-        if not failures and settings.preview_checks and (not _olds or self._replacing_changes(stored, inputs)):
+        replacing = bool(_olds) and bool(self._replacing_changes(stored, inputs))
+        inputs = adoption.carried(inputs, _olds, exists=bool(_olds), replacing=replacing)
+        if not failures and settings.preview_checks and (not _olds or replacing):
             try:
-                failures = preview_checks.failures(self.kind, inputs)
+                failures = preview_checks.failures(self.kind, inputs) or adoption.preview_failures(
+                    self.kind, inputs, self._owner_digest())
             except Exception as err:
                 failures = [CheckFailure("", preview_checks.describe_failure(err))]
         return CheckResult(inputs, failures)
@@ -219,9 +222,16 @@ class AccessTokenProvider(ResourceProvider):
 
     @_reported("create")
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """One POST. Returns id ``"<parent>:<token id>"`` and the outputs, ``token`` included."""
+        """One POST. Returns id ``"<parent>:<token id>"`` and the outputs, ``token`` included.
+
+        With ``adopt_token_id``, one GET and the rotate of that token instead (see :mod:`.adoption`).
+        """
         spec = TokenSpec.from_checked(self.kind, props)
-        outs = self._create_token(spec, props)
+        adopt_id = props.get(adoption.ADOPT_INPUT)
+        if adopt_id is not None:
+            outs = self._adopt_token(spec, props, int(adopt_id))
+        else:
+            outs = self._create_token(spec, props)
         return CreateResult(self.kind.resource_id(props, outs["token_id"]), outs)
 
     def _create_token(self, spec: TokenSpec, props: Mapping[str, Any]) -> dict[str, Any]:
@@ -238,6 +248,14 @@ class AccessTokenProvider(ResourceProvider):
         if unconfirmed:
             outs[UNCONFIRMED_KEY] = unconfirmed
         return outs
+
+    def _adopt_token(self, spec: TokenSpec, props: Mapping[str, Any], token_id: int) -> dict[str, Any]:
+        """Rotate the existing token ``token_id`` into this resource, once it matches the program."""
+        expires_at = _planned_expiry(self.kind, spec)
+        assert expires_at is not None  # a kind that rotates needs an expiry
+        answer = adoption.adopt(TokenEndpoints(self.kind, spec.parent), spec, props, token_id, expires_at,
+                                self._owner_digest())
+        return self._outputs(props, answer, token=answer.get("token"))
 
     # --- read ------------------------------------------------------------------------
 

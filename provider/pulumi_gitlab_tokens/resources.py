@@ -93,6 +93,10 @@ class _AccessTokenArgsBase:
     GitLab's 255). Changing it replaces the token."""
     validate_past_expiration_date: Optional[pulumi.Input[bool]] = None
     """Accepted for pulumi-gitlab compatibility; past dates are always rejected at preview."""
+    adopt_token_id: Optional[pulumi.Input[int]] = None
+    """Id of an existing token to adopt instead of creating one: ``create`` checks it matches the
+    declared name, scopes, access level and description, then rotates it (fresh value, same bot
+    user; the old value stops working). Read only when the resource is created."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,6 +235,7 @@ class ProjectAccessToken(_AccessTokenResource, module="gitlab", name="ProjectAcc
         rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
         description: Optional[pulumi.Input[str]] = None,
         validate_past_expiration_date: Optional[pulumi.Input[bool]] = None,
+        adopt_token_id: Optional[pulumi.Input[int]] = None,
     ) -> None:
         """
         :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
@@ -248,6 +253,7 @@ class ProjectAccessToken(_AccessTokenResource, module="gitlab", name="ProjectAcc
                 rotation_configuration=rotation_configuration,
                 description=description,
                 validate_past_expiration_date=validate_past_expiration_date,
+                adopt_token_id=adopt_token_id,
             )
         super().__init__(provider_class(kinds.PROJECT), resource_name, typed, opts)
 
@@ -275,6 +281,7 @@ class GroupAccessToken(_AccessTokenResource, module="gitlab", name="GroupAccessT
         rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
         description: Optional[pulumi.Input[str]] = None,
         validate_past_expiration_date: Optional[pulumi.Input[bool]] = None,
+        adopt_token_id: Optional[pulumi.Input[int]] = None,
     ) -> None:
         """
         :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
@@ -292,6 +299,7 @@ class GroupAccessToken(_AccessTokenResource, module="gitlab", name="GroupAccessT
                 rotation_configuration=rotation_configuration,
                 description=description,
                 validate_past_expiration_date=validate_past_expiration_date,
+                adopt_token_id=adopt_token_id,
             )
         super().__init__(provider_class(kinds.GROUP), resource_name, typed, opts)
 

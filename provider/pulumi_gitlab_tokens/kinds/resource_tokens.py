@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final, Mapping
 
-from .. import catalogue, comparisons, ownership
+from .. import adoption, catalogue, comparisons, ownership
 from .. import inputs as parsers
 from .base import KEEP, InputField, OnChange, OutputField
 
@@ -16,6 +16,12 @@ from .base import KEEP, InputField, OnChange, OutputField
 def parent_input(parent: str) -> InputField:
     """The input naming the project or group: its id or full path; a change replaces the token."""
     return InputField(parent, parsers.parse_parent, OnChange.REPLACE, comparisons.as_plain)
+
+
+def adoption_input() -> InputField:
+    """``adopt_token_id``: the existing token ``create`` rotates into the resource (kinds that rotate)."""
+    return InputField(adoption.ADOPT_INPUT, adoption.parse_adopt_token_id, OnChange.IN_PLACE,
+                      comparisons.as_plain, optional=True)
 
 
 #: What every resource access token takes after its parent, in the order messages list them.
@@ -30,6 +36,7 @@ INPUTS: Final[tuple[InputField, ...]] = (
     InputField("rotation_configuration", None, OnChange.ROTATE, comparisons.as_plain),
     InputField("validate_past_expiration_date", parsers.parse_bool, OnChange.IN_PLACE, comparisons.as_plain,
                optional=True),
+    adoption_input(),
 )
 
 

@@ -1,0 +1,153 @@
+"""Adopting an existing token: the import dynamic providers lack (pulumi/pulumi#16175).
+
+A resource with ``adopt_token_id`` set does not mint a token when it is
+created: it rotates the token with that id, after checking that GitLab's
+token is the one the program declares (name, scopes, access level where the
+kind has one, description). Rotation gives a fresh value for the same bot
+user and memberships and revokes the old value: whatever still uses it stops
+working. From then on the resource manages the token like one it made.
+
+Only a kind that can rotate can adopt (the input's parser refuses it for
+the others), and only the token the program names is ever adopted.
+
+Proof of ownership afterwards. GitLab cannot change a token's description,
+and rotation copies the old token's description to the new token
+(``PersonalAccessTokens::RotateService#create_token_params``), so an adopted
+token never carries this provider's ownership mark. It does not need to:
+the state holds its id and bot user, every later rotation goes by that id,
+and the successor search after a lost rotate answer
+(:func:`.recovery._family`) takes an unmarked token only when it belongs to
+that bot user, as it does for tokens made before the mark existed. A token
+marked by another stack or resource is never adopted.
+
+``adopt_token_id`` is read once, when the resource is created: ``check``
+carries the value the resource was created with (and drops it for a
+replacement, which mints a new, marked token), so a later edit of the input
+changes nothing.
+
+API calls: preview (checks on) 1 GET of the token; create 1 GET + 1 POST rotate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, Final, Mapping
+
+from pulumi.dynamic import CheckFailure
+
+from . import gitlab_client, ownership, recovery
+from .errors import GitLabTokenError
+from .inputs import TokenSpec, integral, is_unknown
+from .token_endpoints import TokenEndpoints
+
+if TYPE_CHECKING:  # the kinds declare the input with this module's parser
+    from .kinds.base import TokenKind
+
+#: The input naming the token to adopt.
+ADOPT_INPUT: Final = "adopt_token_id"
+
+
+def parse_adopt_token_id(kind: TokenKind, value: Any) -> int:
+    """A token id (a positive whole number); refused for a kind GitLab cannot rotate."""
+    if not kind.rotates:
+        raise ValueError(
+            f"{kind.resource_name} cannot adopt an existing token: GitLab has no rotate API for it, so there "
+            f"is no way to get a value for the token. Remove {ADOPT_INPUT} and let the resource create a token")
+    token_id = integral(value)
+    if token_id is None or isinstance(value, bool) or token_id < 1:
+        raise ValueError(f"must be a token id, a whole number like 42 (GitLab's id of the token), not {value!r}")
+    return token_id
+
+
+def adopts(kind: TokenKind) -> bool:
+    """Whether the kind declares the adoption input."""
+    return ADOPT_INPUT in kind.input_names
+
+
+def carried(inputs: dict[str, Any], olds: Mapping[str, Any], *, exists: bool, replacing: bool) -> dict[str, Any]:
+    """The checked inputs with ``adopt_token_id`` as it applies: as given for a resource about to be
+    created, the creation's value for one that exists, none for a replacement."""
+    if not exists:
+        return inputs
+    kept = None if replacing else olds.get(ADOPT_INPUT)
+    inputs = {k: v for k, v in inputs.items() if k != ADOPT_INPUT}
+    if kept is not None:
+        inputs[ADOPT_INPUT] = kept
+    return inputs
+
+
+def mismatches(kind: TokenKind, inputs: Mapping[str, Any], token: Mapping[str, Any]) -> list[str]:
+    """The declared inputs GitLab's ``token`` differs in, each as ``"<input>: GitLab has ..., declared ..."``.
+
+    Compared as ``diff`` compares them, so an adopted token shows no change at the next preview.
+    """
+    found = []
+    answer = {"name": token.get("name"), "scopes": token.get("scopes"),
+              "description": ownership.user_description(token.get("description"))}
+    if kind.has_access_level:
+        answer["access_level"] = token.get("access_level")
+    for field in kind.inputs:
+        if field.name not in answer or is_unknown(inputs.get(field.name)):
+            continue
+        declared, actual = inputs.get(field.name), answer[field.name]
+        if field.compare(declared) != field.compare(actual):
+            found.append(f"{field.name}: the token has {_shown(field.name, actual)}, "
+                         f"the program declares {_shown(field.name, declared)}")
+    return found
+
+
+def refusal(kind: TokenKind, api: TokenEndpoints, token_id: int, token: Mapping[str, Any] | None,
+            inputs: Mapping[str, Any], owner: str | None) -> tuple[str, str] | None:
+    """Why ``token`` (GitLab's answer for ``token_id``) cannot be adopted: ``(input, reason)``, or ``None``."""
+    where = f"{kind.parent} {api.parent!r}"
+    if token is None:
+        return ADOPT_INPUT, (f"GitLab has no token {token_id} on the {where} ({api.route('get', token_id)}); "
+                             f"list them with list_{kind.parent}_access_tokens or in GitLab, and give a token's id")
+    if token.get("revoked") or token.get("active") is False:
+        return ADOPT_INPUT, (
+            f"token {token_id} on the {where} is revoked or expired: only a live token can be adopted. If a run "
+            f"that adopted it died, its rotated successor (same name and user_id) is live: give that id")
+    mark = ownership.mark_of(dict(token))
+    if mark is not None and mark.owner != owner:
+        return ADOPT_INPUT, (f"token {token_id} is managed by another Pulumi stack or resource (its "
+                             f"description carries that one's ownership mark); it is not adopted from there")
+    if ownership.is_held(gitlab_client.current_settings().base_url, token_id):
+        return ADOPT_INPUT, f"token {token_id} is already managed by another resource of this stack"
+    differing = mismatches(kind, inputs, token)
+    if differing:
+        fields = ", ".join(d.split(":", 1)[0] for d in differing)
+        return fields, (f"token {token_id} does not match the program, so it is not adopted: "
+                        f"{'; '.join(differing)}. Declare what the token has (adoption rotates it; "
+                        f"it cannot change these), or create a new token instead")
+    return None
+
+
+def adopt(api: TokenEndpoints, spec: TokenSpec, props: Mapping[str, Any], token_id: int,
+          expires_at: dt.date, owner: str) -> dict[str, Any]:
+    """Rotate ``token_id`` into the resource: one GET, then the rotate; GitLab's answer with ``token``."""
+    token = api.get(token_id)
+    refused = refusal(api.kind, api, token_id, token, props, owner)
+    if refused is not None:
+        field, reason = refused
+        raise GitLabTokenError(f"Cannot adopt into {api.kind.resource_name} {spec.name!r} ({field}): {reason}.")
+    assert token is not None
+    base_url = gitlab_client.current_settings().base_url
+    ownership.hold(base_url, token_id)
+    return recovery.rotate_token(api, token_id=token_id, bot_user_id=integral(token.get("user_id")),
+                                 name=spec.name, expires_at=expires_at, owner=owner)
+
+
+def preview_failures(kind: TokenKind, inputs: Mapping[str, Any], owner: str | None) -> list[CheckFailure]:
+    """At preview, what ``create`` would refuse about the token to adopt (one GET)."""
+    token_id, parent = inputs.get(ADOPT_INPUT), inputs.get(kind.parent)
+    if token_id is None or is_unknown(token_id) or parent is None or is_unknown(parent):
+        return []
+    api = TokenEndpoints(kind, str(parent))
+    refused = refusal(kind, api, int(token_id), api.get(int(token_id)), inputs, owner)
+    return [] if refused is None else [CheckFailure(refused[0], refused[1])]
+
+
+def _shown(name: str, value: Any) -> str:
+    if name == "scopes" and isinstance(value, (list, tuple)):
+        return "[" + ", ".join(sorted(str(s) for s in value)) + "]"
+    return repr(value)

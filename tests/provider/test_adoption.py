@@ -1,0 +1,183 @@
+"""Adopting an existing token (``adopt_token_id``) against the GitLab sandbox, driven as the engine drives it.
+
+A token made outside Pulumi is rotated into the resource after its name,
+scopes, access level and description are checked; the old value stops
+working, the new one works, and from then on the resource manages it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import pytest
+
+from pulumi_gitlab_tokens import adoption, config_keys, kinds, preview_checks
+from pulumi_gitlab_tokens.kinds.base import Routes
+from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider
+from support.sandbox import running_sandbox
+from test_provider_sandbox import START, Clocks, EngineLike, World, authenticates_as, day
+
+pytestmark = pytest.mark.timeout(120)
+
+#: A fault seed whose first rotate answer is lost (the test asserts it).
+SEED = 1
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with running_sandbox() as sb:
+        yield sb
+
+
+@pytest.fixture
+def world(sandbox, monkeypatch, caplog, capsys):
+    sandbox.reset()
+    sandbox.clear_faults()
+    clocks = Clocks(sandbox, monkeypatch)
+    clocks.at(START)
+    group = sandbox.create_group("acme")
+    project = sandbox.create_project("app", group["id"])
+    sandbox.reset_counters()
+    caplog.set_level(logging.DEBUG)
+    w = World(sandbox, clocks, group, project)
+    yield w
+    sandbox.clear_faults()
+    captured = capsys.readouterr()
+    for text in (caplog.text, captured.out, captured.err, *w.messages):
+        for secret in w.secrets():
+            assert secret not in text, "a secret leaked into logs, output or an error message"
+
+
+def outside(world: World, name: str = "ci", *, collection: str = "projects", parent: int | None = None,
+            scopes=("read_api",), level: int = 30, description: str | None = None) -> dict:
+    """A token made by hand, outside Pulumi; its value is remembered as a secret."""
+    body = {"name": name, "scopes": list(scopes), "access_level": level, "expires_at": day(20)}
+    if description is not None:
+        body["description"] = description
+    parent = world.project["id"] if parent is None else parent
+    made = world.sb.api("POST", f"/{collection}/{parent}/access_tokens", body, expect=201)
+    world.values.add(made["token"])
+    world.sb.reset_counters()
+    return made
+
+
+def adopting(token_id: int, **overrides) -> dict:
+    news = {"project": "acme/app", "name": "ci", "scopes": ["read_api"], "access_level": "developer",
+            "expires_at": day(60), "adopt_token_id": token_id}
+    news.update(overrides)
+    return news
+
+
+def test_adoption_rotates_the_token_and_then_manages_it(world):
+    old = outside(world, description="made by hand")
+    token = EngineLike(world, world.provider(), adopting(old["id"], description="made by hand"))
+
+    assert token.up() == "create"
+    assert world.calls() == {"GET /projects/:id/access_tokens/:token_id": 1,
+                             "POST /projects/:id/access_tokens/:token_id/rotate": 1}
+    outs = token.outs
+    assert outs["token_id"] != old["id"] and outs["user_id"] == old["user_id"]
+    assert (outs["expires_at"], outs["description"], outs["adopt_token_id"]) == (day(60), "made by hand", old["id"])
+    assert authenticates_as(world.sb, old["token"]) is None, "the old value stops working"
+    assert authenticates_as(world.sb, outs["token"]) == outs["token_id"]
+    assert token.id == f"acme/app:{outs['token_id']}"
+    world.calls()
+
+    assert token.up() == "same" and world.calls() == {}  # no-op preview: no call
+
+    assert token.up(adopting(old["id"], description="made by hand", expires_at=day(90))) == "update"
+    assert world.calls() == {"POST /projects/:id/access_tokens/:token_id/rotate": 1}
+    assert token.outs["user_id"] == old["user_id"]
+
+    token.destroy()
+    assert world.calls() == {"DELETE /projects/:id/access_tokens/:token_id": 1}
+    assert world.active_tokens() == []
+
+
+def test_a_mismatch_is_an_error_naming_the_fields_and_leaves_the_token_alone(world):
+    old = outside(world, scopes=("read_api", "read_repository"), level=40)
+    provider = world.provider()
+    checked = provider.check({}, adopting(old["id"], scopes=["read_api"], access_level="developer")).inputs
+    err = world.expect_error(provider.create, checked)
+    assert "scopes: the token has [read_api, read_repository], the program declares [read_api]" in str(err)
+    assert "access_level: the token has 40, the program declares 'developer'" in str(err)
+    assert "(scopes, access_level)" in str(err) and "name:" not in str(err)
+    assert world.calls() == {"GET /projects/:id/access_tokens/:token_id": 1}
+    assert authenticates_as(world.sb, old["token"]) == old["id"]
+
+
+def test_preview_checks_refuse_a_mismatch_with_one_get(world, monkeypatch):
+    monkeypatch.setenv(config_keys.PREVIEW_CHECKS_ENV, "true")
+    preview_checks.reset()
+    old = outside(world, name="nightly")
+    result = world.provider().check({}, adopting(old["id"]))
+    assert [(f.property, f.reason.split(":")[0]) for f in result.failures] == [
+        ("name", f"token {old['id']} does not match the program, so it is not adopted")]
+    assert "name: the token has 'nightly', the program declares 'ci'" in result.failures[0].reason
+    assert world.calls().get("GET /projects/:id/access_tokens/:token_id") == 1
+    assert world.provider().check({}, adopting(old["id"], name="nightly")).failures == []
+
+
+@pytest.mark.parametrize("case", ["missing", "revoked", "another owner"])
+def test_tokens_that_cannot_be_adopted_are_refused_by_name(world, case):
+    old = outside(world, description="x [pgt:0123456789abcdef.01234567]" if case == "another owner" else None)
+    if case == "revoked":
+        world.sb.api("DELETE", f"/projects/{world.project['id']}/access_tokens/{old['id']}", expect=204)
+    token_id = old["id"] + 100 if case == "missing" else old["id"]
+    provider = world.provider()
+    news = adopting(token_id, description="x" if case == "another owner" else None)
+    err = world.expect_error(provider.create, provider.check({}, news).inputs)
+    expected = {"missing": f"GitLab has no token {token_id} on the project 'acme/app'",
+                "revoked": f"token {token_id} on the project 'acme/app' is revoked or expired",
+                "another owner": f"token {token_id} is managed by another Pulumi stack or resource"}[case]
+    assert "(adopt_token_id)" in str(err) and expected in str(err)
+    assert "POST /projects/:id/access_tokens/:token_id/rotate" not in world.calls()
+
+
+def test_bad_ids_and_kinds_without_rotation_are_check_failures_naming_the_input(world):
+    failures = world.provider().check({}, adopting("soon")).failures
+    assert [(f.property, "must be a token id" in f.reason) for f in failures] == [("adopt_token_id", True)]
+    deploy_like = dataclasses.replace(kinds.PROJECT, resource_name="ProjectDeployToken", routes=dataclasses.replace(
+        kinds.PROJECT.routes, rotate=None, self_rotate=None))
+    with pytest.raises(ValueError, match="ProjectDeployToken cannot adopt an existing token: GitLab has no rotate"):
+        adoption.parse_adopt_token_id(deploy_like, 7)
+    assert world.calls() == {}
+
+
+def test_the_input_is_read_only_at_creation_and_a_replacement_mints(world):
+    old = outside(world)
+    token = EngineLike(world, world.provider(), adopting(old["id"]))
+    token.up()
+    adopted = token.outs["token_id"]
+    world.calls()
+    assert token.up(adopting(12345)) == "same" and world.calls() == {}  # a later edit changes nothing
+    assert token.up(adopting(old["id"], scopes=["read_api", "read_repository"])) == "replace"
+    calls = world.calls()
+    assert calls.get("POST /projects/:id/access_tokens") == 1 and "POST /projects/:id/access_tokens/:token_id/rotate" not in calls
+    assert "adopt_token_id" not in token.outs and token.outs["user_id"] != old["user_id"]
+    assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]] != [adopted]
+    assert token.up(adopting(old["id"], scopes=["read_api", "read_repository"])) == "same"
+
+
+def test_a_lost_rotate_answer_during_adoption_is_recovered_through_the_bot_user(world):
+    old = outside(world)
+    world.sb.set_faults(drop_after_commit=["rotate"], drop_rate=0.5, seed=SEED)
+    token = EngineLike(world, world.provider(), adopting(old["id"]))
+    token.up()
+    world.sb.clear_faults()
+    calls = world.calls()
+    assert calls["POST /projects/:id/access_tokens/:token_id/rotate"] >= 2, "an answer was lost"
+    assert calls["GET /projects/:id/access_tokens"] >= 1, "the successor was looked up"
+    (live,) = world.active_tokens()
+    assert (live["id"], live["user_id"]) == (token.outs["token_id"], old["user_id"])
+    assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
+
+
+def test_group_tokens_adopt_too(world):
+    old = outside(world, "platform", collection="groups", parent=world.group["id"], level=50)
+    token = EngineLike(world, world.provider(GroupAccessTokenProvider),
+                       {"group": "acme", "name": "platform", "scopes": ["read_api"], "access_level": "owner",
+                        "expires_at": day(30), "adopt_token_id": old["id"]})
+    token.up()
+    assert token.outs["user_id"] == old["user_id"] and authenticates_as(world.sb, old["token"]) is None
