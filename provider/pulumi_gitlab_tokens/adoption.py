@@ -25,7 +25,8 @@ carries the value the resource was created with (and drops it for a
 replacement, which mints a new, marked token), so a later edit of the input
 changes nothing.
 
-API calls: preview (checks on) 1 GET of the token; create 1 GET + 1 POST rotate.
+API calls: preview (checks on) 1 GET of the token; create 1 GET + 1 POST rotate (for a kind
+without a GET route, the parent's listing stands for the GET).
 """
 
 from __future__ import annotations
@@ -101,8 +102,10 @@ def refusal(kind: TokenKind, api: TokenEndpoints, token_id: int, token: Mapping[
     """Why ``token`` (GitLab's answer for ``token_id``) cannot be adopted: ``(input, reason)``, or ``None``."""
     where = f"{kind.parent} {api.parent!r}"
     if token is None:
-        return ADOPT_INPUT, (f"GitLab has no token {token_id} on the {where} ({api.route('get', token_id)}); "
-                             f"list them with list_{kind.parent}_access_tokens or in GitLab, and give a token's id")
+        looked = api.route("get", token_id) if kind.routes.get is not None else api.route("list")
+        return ADOPT_INPUT, (f"GitLab has no token {token_id} on the {where} ({looked}); "
+                             "list them with list_tokens (or the kind's list function) or in GitLab, and give a "
+                             "token's id")
     if token.get("revoked") or token.get("active") is False:
         return ADOPT_INPUT, (
             f"token {token_id} on the {where} is revoked or expired: only a live token can be adopted. If a run "
@@ -125,7 +128,7 @@ def refusal(kind: TokenKind, api: TokenEndpoints, token_id: int, token: Mapping[
 def adopt(api: TokenEndpoints, spec: TokenSpec, props: Mapping[str, Any], token_id: int,
           expires_at: dt.date, owner: str) -> dict[str, Any]:
     """Rotate ``token_id`` into the resource: one GET, then the rotate; GitLab's answer with ``token``."""
-    token = api.get(token_id)
+    token = _find(api, token_id)
     refused = refusal(api.kind, api, token_id, token, props, owner)
     if refused is not None:
         field, reason = refused
@@ -143,8 +146,15 @@ def preview_failures(kind: TokenKind, inputs: Mapping[str, Any], owner: str | No
     if token_id is None or is_unknown(token_id) or parent is None or is_unknown(parent):
         return []
     api = TokenEndpoints(kind, str(parent))
-    refused = refusal(kind, api, int(token_id), api.get(int(token_id)), inputs, owner)
+    refused = refusal(kind, api, int(token_id), _find(api, int(token_id)), inputs, owner)
     return [] if refused is None else [CheckFailure(refused[0], refused[1])]
+
+
+def _find(api: TokenEndpoints, token_id: int) -> dict[str, Any] | None:
+    """GitLab's token ``token_id`` of the parent: its GET, or the parent's list for a kind without one."""
+    if api.kind.routes.get is not None:
+        return api.get(token_id)
+    return next((t for t in api.list_all() if integral(t.get("id")) == token_id), None)
 
 
 def _shown(name: str, value: Any) -> str:

@@ -181,3 +181,22 @@ def test_group_tokens_adopt_too(world):
                         "expires_at": day(30), "adopt_token_id": old["id"]})
     token.up()
     assert token.outs["user_id"] == old["user_id"] and authenticates_as(world.sb, old["token"]) is None
+
+
+def test_a_kind_without_a_get_route_finds_the_token_in_the_parents_list(world):
+    """Group service-account tokens have no GET route: the listing stands for it."""
+    from pulumi_gitlab_tokens import inputs, token_endpoints
+
+    old = outside(world)
+    no_get = dataclasses.replace(kinds.PROJECT, routes=dataclasses.replace(kinds.PROJECT.routes, get=None))
+    world.provider()  # configures the sandbox as GitLab
+    news = adopting(old["id"])
+    spec = inputs.TokenSpec.from_checked(no_get, news)
+    api = token_endpoints.TokenEndpoints(no_get, "acme/app")
+    answer = adoption.adopt(api, spec, news, old["id"], inputs.parse_date(day(60)), "0" * 16)
+    world.values.add(answer["token"])
+    assert world.calls() == {"GET /projects/:id/access_tokens": 1,
+                             "POST /projects/:id/access_tokens/:token_id/rotate": 1}
+    assert answer["user_id"] == old["user_id"] and authenticates_as(world.sb, old["token"]) is None
+    missing = world.expect_error(adoption.adopt, api, spec, news, old["id"] + 50, inputs.parse_date(day(60)), "0" * 16)
+    assert "(GET /projects/acme%2Fapp/access_tokens)" in str(missing)
