@@ -179,3 +179,21 @@ def test_without_stack_config_the_environment_is_read_as_the_provider_reads_it(w
     monkeypatch.setenv("GITLAB_TOKEN", sb.admin_token)
     made = make_token(sb, values, "projects", project["id"], "env")
     assert [r.id for r in list_project_access_tokens("acme/app")] == [made["id"]]
+
+
+def test_a_kind_whose_list_takes_only_active_gets_only_that_and_records_from_expired():
+    """Deploy tokens: the list route filters by ``active=true`` only and reports ``expired``, not ``active``."""
+    from pulumi_gitlab_tokens.token_lists import _Filters
+
+    deploy_like = dataclasses.replace(kinds.PROJECT, list_filters=frozenset({"active"}), inputs=tuple(
+        f for f in kinds.PROJECT.inputs if f.name != "access_level"))
+    wanted = _Filters.parse(deploy_like, state="active", expires_before="2026-05-01", name="ci")
+    assert wanted.query(deploy_like) == {"active": "true"}
+    assert wanted.query(kinds.PROJECT) == {"state": "active", "expires_before": "2026-05-01", "search": "ci"}
+    record = TokenRecord.from_answer(deploy_like, {"id": 3, "name": "ci", "username": "gitlab+deploy-token-3",
+                                                   "expires_at": "2026-04-01T00:00:00.000Z", "scopes": ["read_registry"],
+                                                   "revoked": False, "expired": True, "token": "gldt-x"})
+    assert (record.active, record.access_level, record.user_id) == (False, None, None)
+    assert not wanted.keeps(record), "expired is not active"
+    assert _Filters.parse(deploy_like, state="inactive", expires_before="2026-05-01", name="ci").keeps(record)
+    assert "gldt-x" not in json.dumps(record.to_dict())
