@@ -27,7 +27,13 @@ from .service_account_resources import (
     GroupServiceAccountAccessTokenArgs,
     GroupServiceAccountArgs,
 )
-from .token_lists import TokenRecord, list_group_access_tokens, list_project_access_tokens, list_tokens
+from .token_lists import (
+    TokenRecord,
+    list_group_access_tokens,
+    list_personal_access_tokens,
+    list_project_access_tokens,
+    list_tokens,
+)
 
 __version__ = "0.1.0"
 
@@ -55,6 +61,7 @@ __all__ = [
     "TokenRecord",
     "__version__",
     "list_group_access_tokens",
+    "list_personal_access_tokens",
     "list_project_access_tokens",
     "list_tokens",
 ]

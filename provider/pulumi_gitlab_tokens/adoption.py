@@ -106,6 +106,10 @@ def refusal(kind: TokenKind, api: TokenEndpoints, token_id: int, token: Mapping[
         return ADOPT_INPUT, (f"GitLab has no token {token_id} on the {where} ({looked}); "
                              "list them with list_tokens (or the kind's list function) or in GitLab, and give a "
                              "token's id")
+    owner_field = kind.list_filter  # a list not under the parent: the token names its parent in this field
+    if owner_field and str(integral(token.get(owner_field))) != str(api.parent):
+        return ADOPT_INPUT, (f"token {token_id} belongs to {owner_field} {token.get(owner_field)}, not to the "
+                             f"{where}: give the id of one of its tokens")
     if token.get("revoked") or token.get("active") is False:
         return ADOPT_INPUT, (
             f"token {token_id} on the {where} is revoked or expired: only a live token can be adopted. If a run "

@@ -320,6 +320,9 @@ class PersonalAccessTokenArgs:
     """Renew the token automatically; exclusive with ``expires_at``."""
     description: Optional[pulumi.Input[str]] = None
     """Description shown in GitLab (at most 223 characters, as for the other kinds). Changing it replaces the token."""
+    adopt_token_id: Optional[pulumi.Input[int]] = None
+    """Id of an existing token of this user to adopt instead of creating one (rotated: the old value
+    stops working). Read only when the resource is created."""
 
 
 class PersonalAccessToken(_AccessTokenResource, module="gitlab", name="PersonalAccessToken"):
@@ -348,6 +351,7 @@ class PersonalAccessToken(_AccessTokenResource, module="gitlab", name="PersonalA
         expires_at: Optional[pulumi.Input[str]] = None,
         rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
         description: Optional[pulumi.Input[str]] = None,
+        adopt_token_id: Optional[pulumi.Input[int]] = None,
     ) -> None:
         """
         :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
@@ -363,5 +367,6 @@ class PersonalAccessToken(_AccessTokenResource, module="gitlab", name="PersonalA
                 expires_at=expires_at,
                 rotation_configuration=rotation_configuration,
                 description=description,
+                adopt_token_id=adopt_token_id,
             )
         super().__init__(provider_class(kinds.PERSONAL), resource_name, typed, opts)

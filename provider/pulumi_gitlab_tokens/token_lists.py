@@ -120,6 +120,13 @@ def list_group_access_tokens(group: str | int, **filters: Any) -> tuple[TokenRec
     return list_tokens(kinds.GROUP, group, **filters)
 
 
+def list_personal_access_tokens(user_id: int, **filters: Any) -> tuple[TokenRecord, ...]:
+    """A user's personal access tokens, an instance service account's too (administrator API
+    ``GET /personal_access_tokens?user_id=``; the credential must be an administrator's);
+    filters as :func:`list_tokens`."""
+    return list_tokens(kinds.PERSONAL, user_id, **filters)
+
+
 # --- filters ------------------------------------------------------------------------------------
 
 

@@ -200,3 +200,33 @@ def test_a_kind_without_a_get_route_finds_the_token_in_the_parents_list(world):
     assert answer["user_id"] == old["user_id"] and authenticates_as(world.sb, old["token"]) is None
     missing = world.expect_error(adoption.adopt, api, spec, news, old["id"] + 50, inputs.parse_date(day(60)), "0" * 16)
     assert "(GET /projects/acme%2Fapp/access_tokens)" in str(missing)
+
+
+def _personal(world: World, user_id: int, name: str = "laptop", scopes=("read_api",)) -> dict:
+    made = world.sb.api("POST", f"/users/{user_id}/personal_access_tokens",
+                        {"name": name, "scopes": list(scopes), "expires_at": day(20)}, expect=201)
+    world.values.add(made["token"])
+    world.sb.reset_counters()
+    return made
+
+
+def test_a_users_personal_token_is_adopted_and_another_users_is_refused(world):
+    from pulumi_gitlab_tokens.provider import PersonalAccessTokenProvider
+
+    alice, bob = world.sb.create_user("alice"), world.sb.create_user("bob")
+    mine, theirs = _personal(world, alice["id"]), _personal(world, bob["id"])
+    provider = world.provider(PersonalAccessTokenProvider)
+    news = {"user_id": alice["id"], "name": "laptop", "scopes": ["read_api"], "expires_at": day(60)}
+
+    refused = world.expect_error(provider.create, provider.check({}, {**news, "adopt_token_id": theirs["id"]}).inputs)
+    assert f"token {theirs['id']} belongs to user_id {bob['id']}, not to the user_id '{alice['id']}'" in str(refused)
+    assert authenticates_as(world.sb, theirs["token"]) == theirs["id"]
+
+    world.calls()
+    token = EngineLike(world, provider, {**news, "adopt_token_id": mine["id"]})
+    token.up()
+    assert world.calls() == {"GET /personal_access_tokens/:id": 1, "POST /personal_access_tokens/:id/rotate": 1}
+    assert authenticates_as(world.sb, mine["token"]) is None
+    assert authenticates_as(world.sb, token.outs["token"]) == token.outs["token_id"]
+    world.calls()
+    assert token.up() == "same" and world.calls() == {}

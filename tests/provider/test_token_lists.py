@@ -197,3 +197,22 @@ def test_a_kind_whose_list_takes_only_active_gets_only_that_and_records_from_exp
     assert not wanted.keeps(record), "expired is not active"
     assert _Filters.parse(deploy_like, state="inactive", expires_before="2026-05-01", name="ci").keeps(record)
     assert "gldt-x" not in json.dumps(record.to_dict())
+
+
+def test_a_users_personal_tokens_and_only_theirs(world):
+    from pulumi_gitlab_tokens import list_personal_access_tokens
+
+    sb, _project, _group, values = world
+    alice, bob = sb.create_user("alice"), sb.create_user("bob")
+    made = {}
+    for user, name in ((alice, "laptop"), (alice, "ci"), (bob, "laptop")):
+        made[(user["username"], name)] = sb.api("POST", f"/users/{user['id']}/personal_access_tokens",
+                                                {"name": name, "scopes": ["read_api"], "expires_at": "2026-05-01"},
+                                                expect=201)
+        values.append(made[(user["username"], name)]["token"])
+    calls(sb)
+    records = list_personal_access_tokens(alice["id"], state="active", name="laptop")
+    assert [(r.id, r.user_id, r.access_level) for r in records] == [
+        (made[("alice", "laptop")]["id"], alice["id"], None)]
+    assert calls(sb) == {"GET /personal_access_tokens": 1}
+    assert len(list_personal_access_tokens(alice["id"])) == 2
