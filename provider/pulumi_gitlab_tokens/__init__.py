@@ -30,8 +30,10 @@ from .service_account_resources import (
 from .token_lists import (
     TokenRecord,
     list_group_access_tokens,
+    list_group_deploy_tokens,
     list_personal_access_tokens,
     list_project_access_tokens,
+    list_project_deploy_tokens,
     list_tokens,
 )
 
@@ -61,7 +63,9 @@ __all__ = [
     "TokenRecord",
     "__version__",
     "list_group_access_tokens",
+    "list_group_deploy_tokens",
     "list_personal_access_tokens",
     "list_project_access_tokens",
+    "list_project_deploy_tokens",
     "list_tokens",
 ]

@@ -127,6 +127,17 @@ def list_personal_access_tokens(user_id: int, **filters: Any) -> tuple[TokenReco
     return list_tokens(kinds.PERSONAL, user_id, **filters)
 
 
+def list_project_deploy_tokens(project: str | int, **filters: Any) -> tuple[TokenRecord, ...]:
+    """The project's deploy tokens (``GET /projects/:id/deploy_tokens``, which filters only by
+    ``active``; the other filters apply locally); filters as :func:`list_tokens`."""
+    return list_tokens(kinds.PROJECT_DEPLOY, project, **filters)
+
+
+def list_group_deploy_tokens(group: str | int, **filters: Any) -> tuple[TokenRecord, ...]:
+    """The group's deploy tokens (``GET /groups/:id/deploy_tokens``); filters as :func:`list_project_deploy_tokens`."""
+    return list_tokens(kinds.GROUP_DEPLOY, group, **filters)
+
+
 # --- filters ------------------------------------------------------------------------------------
 
 

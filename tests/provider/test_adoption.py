@@ -230,3 +230,13 @@ def test_a_users_personal_token_is_adopted_and_another_users_is_refused(world):
     assert authenticates_as(world.sb, token.outs["token"]) == token.outs["token_id"]
     world.calls()
     assert token.up() == "same" and world.calls() == {}
+
+
+def test_deploy_tokens_cannot_adopt_and_the_failure_names_the_input(world):
+    from pulumi_gitlab_tokens.provider import ProjectDeployTokenProvider
+
+    assert not adoption.adopts(kinds.PROJECT_DEPLOY) and adoption.adopts(kinds.PERSONAL)
+    result = world.provider(ProjectDeployTokenProvider).check(
+        {}, {"project": "acme/app", "name": "pull", "scopes": ["read_registry"], "adopt_token_id": 3})
+    assert [f.property for f in result.failures] == ["adopt_token_id"]
+    assert world.calls() == {}

@@ -216,3 +216,29 @@ def test_a_users_personal_tokens_and_only_theirs(world):
         (made[("alice", "laptop")]["id"], alice["id"], None)]
     assert calls(sb) == {"GET /personal_access_tokens": 1}
     assert len(list_personal_access_tokens(alice["id"])) == 2
+
+
+def test_deploy_tokens_send_only_active_and_filter_the_rest_here(world):
+    from pulumi_gitlab_tokens import list_group_deploy_tokens, list_project_deploy_tokens
+
+    sb, project, group, values = world
+    made = {}
+    for name, expires in (("registry", "2026-03-10T00:00:00Z"), ("registry-ci", "2026-09-01T00:00:00Z"),
+                          ("pull", None)):
+        body = {"name": name, "scopes": ["read_registry"], **({"expires_at": expires} if expires else {})}
+        made[name] = sb.api("POST", f"/projects/{project['id']}/deploy_tokens", body, expect=201)
+        values.append(made[name]["token"])
+    grouped = sb.api("POST", f"/groups/{group['id']}/deploy_tokens", {"name": "g", "scopes": ["read_registry"]},
+                     expect=201)
+    values.append(grouped["token"])
+    sb.set_time("2026-04-01T12:00:00Z")  # "registry" has expired
+    calls(sb)
+
+    active = list_project_deploy_tokens("acme/app", state="active")
+    assert [r.name for r in active] == ["registry-ci", "pull"] and all(r.access_level is None for r in active)
+    assert [r.name for r in list_project_deploy_tokens("acme/app", name="registry")] == ["registry"]
+    assert [r.id for r in list_project_deploy_tokens("acme/app", state="inactive")] == [made["registry"]["id"]]
+    assert [r.name for r in list_project_deploy_tokens("acme/app", expires_before="2026-12-31")] == [
+        "registry", "registry-ci"]
+    assert calls(sb) == {"GET /projects/:id/deploy_tokens": 4}
+    assert [r.id for r in list_group_deploy_tokens("acme")] == [grouped["id"]]

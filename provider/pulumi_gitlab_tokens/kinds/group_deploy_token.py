@@ -33,4 +33,5 @@ KIND = TokenKind(
     mark_field="name",
     missing_token_message="404 Not found",
     refused_as_forbidden=True,
+    list_filters=frozenset({"active"}),  # GitLab's deploy-token list takes only ``active``
 )
