@@ -92,8 +92,12 @@ def list_tokens(
     state: str | None = None,
     expires_before: str | dt.date | None = None,
     name: str | None = None,
+    **route_values: Any,
 ) -> tuple[TokenRecord, ...]:
     """Every token of ``kind`` on ``parent`` (its id or full path) that passes the filters, by id.
+
+    ``route_values`` are the kind's :attr:`~.kinds.base.TokenKind.route_inputs`, each by its
+    input's name (a service account's ``user_id``): its list route names them too.
 
     ``state`` is ``"active"`` or ``"inactive"`` (revoked or expired);
     ``expires_before`` keeps tokens that expire before that date (``YYYY-MM-DD``),
@@ -104,8 +108,9 @@ def list_tokens(
     as well, so the answer is the same whatever GitLab filtered.
     """
     wanted = _Filters.parse(kind, state=state, expires_before=expires_before, name=name)
+    values = _route_values(kind, route_values)
     _configure_from_stack()
-    api = TokenEndpoints(kind, str(parent).strip())
+    api = TokenEndpoints(kind, str(parent).strip(), values)
     records = (TokenRecord.from_answer(kind, answer) for answer in api.list_all(**wanted.query(kind)))
     return tuple(sorted((r for r in records if wanted.keeps(r)), key=lambda r: r.id))
 
@@ -136,6 +141,33 @@ def list_project_deploy_tokens(project: str | int, **filters: Any) -> tuple[Toke
 def list_group_deploy_tokens(group: str | int, **filters: Any) -> tuple[TokenRecord, ...]:
     """The group's deploy tokens (``GET /groups/:id/deploy_tokens``); filters as :func:`list_project_deploy_tokens`."""
     return list_tokens(kinds.GROUP_DEPLOY, group, **filters)
+
+
+def list_group_service_account_access_tokens(group: str | int, user_id: int,
+                                             **filters: Any) -> tuple[TokenRecord, ...]:
+    """The tokens of a group's service account (``GET /groups/:id/service_accounts/:user_id/personal_access_tokens``;
+    the credential must be the group's Owner or an administrator); filters as :func:`list_tokens`."""
+    return list_tokens(kinds.GROUP_SERVICE_ACCOUNT, group, user_id=user_id, **filters)
+
+
+def _route_values(kind: TokenKind, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The kind's route inputs, each checked by its input's parser; a missing or unknown one is an error."""
+    where = f"listing {kind.resource_name} tokens"
+    unknown = sorted(set(given) - set(kind.route_inputs))
+    if unknown:
+        takes = ", ".join(("state", "expires_before", "name", *kind.route_inputs))
+        raise GitLabTokenError(f"{where}: {', '.join(unknown)} is not a filter of this list; it takes {takes}")
+    parsers = {field.name: field.parse for field in kind.inputs}
+    values: dict[str, Any] = {}
+    for key in kind.route_inputs:
+        if given.get(key) is None:
+            raise GitLabTokenError(f"{where}: {key} is missing; its list route needs it, give it as {key}=...")
+        parse = parsers.get(key)
+        try:
+            values[key] = parse(kind, given[key]) if parse is not None else given[key]
+        except ValueError as err:
+            raise GitLabTokenError(f"{where}: {err}") from None
+    return values
 
 
 # --- filters ------------------------------------------------------------------------------------
