@@ -146,10 +146,11 @@ def adopt(api: TokenEndpoints, spec: TokenSpec, props: Mapping[str, Any], token_
 
 def preview_failures(kind: TokenKind, inputs: Mapping[str, Any], owner: str | None) -> list[CheckFailure]:
     """At preview, what ``create`` would refuse about the token to adopt (one GET)."""
-    token_id, parent = inputs.get(ADOPT_INPUT), inputs.get(kind.parent)
-    if token_id is None or is_unknown(token_id) or parent is None or is_unknown(parent):
+    token_id = inputs.get(ADOPT_INPUT)
+    route = [inputs.get(name) for name in (kind.parent, *kind.route_inputs)]
+    if token_id is None or is_unknown(token_id) or any(value is None or is_unknown(value) for value in route):
         return []
-    api = TokenEndpoints(kind, str(parent))
+    api = TokenEndpoints(kind, str(route[0]), inputs)
     refused = refusal(kind, api, int(token_id), _find(api, int(token_id)), inputs, owner)
     return [] if refused is None else [CheckFailure(refused[0], refused[1])]
 

@@ -253,7 +253,7 @@ class AccessTokenProvider(ResourceProvider):
         """Rotate the existing token ``token_id`` into this resource, once it matches the program."""
         expires_at = _planned_expiry(self.kind, spec)
         assert expires_at is not None  # a kind that rotates needs an expiry
-        answer = adoption.adopt(TokenEndpoints(self.kind, spec.parent), spec, props, token_id, expires_at,
+        answer = adoption.adopt(TokenEndpoints(self.kind, spec.parent, props), spec, props, token_id, expires_at,
                                 self._owner_digest())
         return self._outputs(props, answer, token=answer.get("token"))
 

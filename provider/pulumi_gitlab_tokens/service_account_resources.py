@@ -101,6 +101,9 @@ class GroupServiceAccountAccessTokenArgs:
     """Description shown in GitLab (at most 223 characters: the ownership mark takes the rest)."""
     validate_past_expiration_date: Optional[pulumi.Input[bool]] = None
     """Accepted for pulumi-gitlab compatibility; past dates are always rejected at preview."""
+    adopt_token_id: Optional[pulumi.Input[int]] = None
+    """Id of an existing token of this account to adopt instead of creating one (rotated: the old value
+    stops working). Read only when the resource is created."""
 
 
 class GroupServiceAccountAccessToken(_AccessTokenResource, module="gitlab", name="GroupServiceAccountAccessToken"):
@@ -129,6 +132,7 @@ class GroupServiceAccountAccessToken(_AccessTokenResource, module="gitlab", name
         rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
         description: Optional[pulumi.Input[str]] = None,
         validate_past_expiration_date: Optional[pulumi.Input[bool]] = None,
+        adopt_token_id: Optional[pulumi.Input[int]] = None,
     ) -> None:
         typed, opts = _split_args(args, opts, GroupServiceAccountAccessTokenArgs)
         if typed is None:
@@ -141,5 +145,6 @@ class GroupServiceAccountAccessToken(_AccessTokenResource, module="gitlab", name
                 rotation_configuration=rotation_configuration,
                 description=description,
                 validate_past_expiration_date=validate_past_expiration_date,
+                adopt_token_id=adopt_token_id,
             )
         super().__init__(provider_class(kinds.GROUP_SERVICE_ACCOUNT), resource_name, typed, opts)

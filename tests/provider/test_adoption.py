@@ -240,3 +240,61 @@ def test_deploy_tokens_cannot_adopt_and_the_failure_names_the_input(world):
         {}, {"project": "acme/app", "name": "pull", "scopes": ["read_registry"], "adopt_token_id": 3})
     assert [f.property for f in result.failures] == ["adopt_token_id"]
     assert world.calls() == {}
+
+
+def test_a_service_accounts_token_is_adopted_through_its_accounts_list(world, monkeypatch):
+    """No GET route and a route with the account in it: the account's list stands for the GET."""
+    from pulumi_gitlab_tokens.provider import GroupServiceAccountAccessTokenProvider
+
+    tokens = "/groups/:id/service_accounts/:user_id/personal_access_tokens"
+    robot = world.sb.api("POST", f"/groups/{world.group['id']}/service_accounts", {"name": "CI robot"}, expect=201)
+    made = world.sb.api("POST", f"/groups/{world.group['id']}/service_accounts/{robot['id']}/personal_access_tokens",
+                        {"name": "ci", "scopes": ["read_api"], "expires_at": day(20)}, expect=201)
+    world.values.add(made["token"])
+    news = {"group": "acme", "user_id": robot["id"], "name": "ci", "scopes": ["read_api"], "expires_at": day(60),
+            "adopt_token_id": made["id"]}
+    world.calls()
+
+    monkeypatch.setenv(config_keys.PREVIEW_CHECKS_ENV, "true")
+    preview_checks.reset()
+    (failure,) = world.provider(GroupServiceAccountAccessTokenProvider).check({}, {**news, "name": "nightly"}).failures
+    assert failure.property == "name" and "the token has 'ci', the program declares 'nightly'" in failure.reason
+    assert world.calls().get(f"GET {tokens}") == 1
+    monkeypatch.setenv(config_keys.PREVIEW_CHECKS_ENV, "false")  # as the other tests run
+    preview_checks.reset()
+
+    provider = world.provider(GroupServiceAccountAccessTokenProvider)
+    token = EngineLike(world, provider, news)
+    assert token.up() == "create"
+    assert world.calls() == {f"GET {tokens}": 1, f"POST {tokens}/:token_id/rotate": 1}
+    assert token.id == f"acme:{robot['id']}:{token.outs['token_id']}" and token.outs["user_id"] == robot["id"]
+    assert authenticates_as(world.sb, made["token"]) is None, "the old value stops working"
+    assert authenticates_as(world.sb, token.outs["token"]) == token.outs["token_id"]
+    world.calls()
+    assert token.up() == "same" and world.calls() == {}  # no-op preview: no call
+    token.destroy()
+    assert world.calls() == {f"DELETE {tokens}/:token_id": 1}
+
+    missing = world.expect_error(provider.create, provider.check({}, {**news, "adopt_token_id": made["id"] + 50}).inputs)
+    assert f"(GET /groups/acme/service_accounts/{robot['id']}/personal_access_tokens)" in str(missing)
+
+
+def test_a_lost_rotate_answer_adopting_a_service_accounts_token_takes_no_other_token(world):
+    """The account's tokens share its user_id: an unmarked same-named token is never taken as the successor."""
+    from pulumi_gitlab_tokens.provider import GroupServiceAccountAccessTokenProvider
+
+    robot = world.sb.api("POST", f"/groups/{world.group['id']}/service_accounts", {"name": "CI robot"}, expect=201)
+    route = f"/groups/{world.group['id']}/service_accounts/{robot['id']}/personal_access_tokens"
+    made, twin = (world.sb.api("POST", route, {"name": "ci", "scopes": ["read_api"], "expires_at": day(20)},
+                               expect=201) for _ in range(2))
+    world.values.update({made["token"], twin["token"]})
+    world.sb.set_faults(drop_after_commit=["rotate"], drop_rate=1.0, seed=SEED)
+    provider = world.provider(GroupServiceAccountAccessTokenProvider)
+    news = {"group": "acme", "user_id": robot["id"], "name": "ci", "scopes": ["read_api"], "expires_at": day(60),
+            "adopt_token_id": made["id"]}
+    err = world.expect_error(provider.create, provider.check({}, news).inputs)
+    world.sb.clear_faults()
+    assert "was lost" in str(err) and "pulumi refresh" in str(err)
+    calls = world.calls()
+    assert calls["POST /groups/:id/service_accounts/:user_id/personal_access_tokens/:token_id/rotate"] == 1
+    assert authenticates_as(world.sb, twin["token"]) == twin["id"], "the other token of the account is untouched"

@@ -57,6 +57,7 @@ KIND = TokenKind(
         InputField("user_id", parse_user_id, OnChange.REPLACE, comparisons.as_plain),
         *(_SHARED[name] for name in ("name", "scopes", "description", "expires_at", "rotation_configuration",
                                      "validate_past_expiration_date")),
+        resource_tokens.adoption_input(),
     ),
     outputs=tuple(
         OutputField("user_id", lambda answer, _: parsers.integral(answer.get("user_id")), computed=False)
