@@ -10,7 +10,13 @@ records for every run:
 * the wall time of the CLI command;
 * the peak RSS (``VmHWM``) and the CPU time (user + system) of the
   ``python -m pulumi.dynamic`` provider process that command started;
-* the GitLab API calls the sandbox counted during it, by route.
+* the GitLab API calls the sandbox counted during it, by route, and the most
+  it was answering at the same moment (from its request log).
+
+The sandbox may answer with a latency (``--latency-ms``), as a GitLab across a
+network does; then each operation has a physical bound besides the floor: its
+GitLab calls, made at most P at a time (the engine's ``--parallel``), each
+take the latency, so ``N x L / P`` on top of the floor's time.
 
 The CLI runs with its default ``--parallel``. Nothing here asserts timing:
 ``make bench`` reports, the smoke test checks only that it works and the API
@@ -19,14 +25,16 @@ call counts.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import sys
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "tests") not in sys.path:
@@ -45,6 +53,21 @@ API_CALL_TARGETS: dict[str, int] = {"up": 1, "preview": 0, "refresh": 1, "destro
 LISTING_ROUTE = "GET /api/v4/projects/:id/access_tokens"
 #: How often the memory watcher looks at the provider process.
 RSS_POLL_SECONDS = 0.05
+#: Connections the sandbox serves at once: with a latency each one holds a worker for the whole
+#: wait, and every concurrent call of every stack must get one or the sandbox becomes the bound.
+SANDBOX_WORKERS = 160
+
+
+def engine_parallelism() -> int:
+    """P: the steps the engine runs at once, its default ``--parallel`` (``PULUMI_PARALLEL``, else 4 x cores)."""
+    configured = os.environ.get("PULUMI_PARALLEL", "")
+    return int(configured) if configured.isdigit() and int(configured) > 0 else 4 * (os.cpu_count() or 1)
+
+
+def sandbox_args(latency_ms: float) -> list[str]:
+    """The sandbox's command line for a run at ``latency_ms`` per answer."""
+    return ["--latency-ms", f"{latency_ms:g}", "--workers", str(SANDBOX_WORKERS),
+            "--max-waiting", str(SANDBOX_WORKERS)]
 
 Progress = Callable[[str], None]
 
@@ -60,6 +83,8 @@ class OperationRun:
     #: CPU the sandbox spent answering: GitLab's share of the work, which a real
     #: GitLab does on its own machines but the sandbox does on these 2 cores.
     gitlab_cpu_seconds: float | None = None
+    #: The most API requests the sandbox was answering at the same moment.
+    peak_concurrent_calls: int | None = None
 
     @property
     def api_total(self) -> int:
@@ -72,6 +97,10 @@ class SizeResult:
 
     size: int
     runs: dict[tuple[str, str], OperationRun] = field(default_factory=dict)
+    #: The sandbox's latency per answer during these runs.
+    latency_ms: float = 0.0
+    #: The engine's parallelism P the bound divides by.
+    parallel: int = field(default_factory=engine_parallelism)
 
     def run(self, flavor: str, operation: str) -> OperationRun:
         return self.runs[(flavor, operation)]
@@ -79,6 +108,22 @@ class SizeResult:
     def ratio(self, operation: str) -> float:
         """Wall time of ours over the floor's for ``operation``."""
         return self.run("ours", operation).seconds / self.run("floor", operation).seconds
+
+    def bound_seconds(self, operation: str, calls_per_token: float = 1.0) -> float:
+        """The floor's time plus N x calls x L / P: the calls' latency, P at a time, on top of the engine's cost.
+
+        With ``calls_per_token`` 1 (the default) this is the issue's ``N x L / P + floor``, for
+        operations that need one GitLab call per token; preview needs none, so its bound is the floor.
+        """
+        calls = calls_per_token if API_CALL_TARGETS[operation] else 0.0
+        return self.run("floor", operation).seconds + self.size * calls * self.latency_ms / 1000 / self.parallel
+
+    def ratio_to_bound(self, operation: str, calls_per_token: float = 1.0) -> float:
+        return self.run("ours", operation).seconds / self.bound_seconds(operation, calls_per_token)
+
+    def calls_made_per_token(self, operation: str) -> float:
+        """Every GitLab call ours made per token, the per-project listings included."""
+        return self.run("ours", operation).api_total / self.size
 
     def api_calls_per_token(self, operation: str) -> float:
         """Calls per token, without the per-project listings (see :data:`LISTING_ROUTE`)."""
@@ -226,6 +271,33 @@ def make_stack(sandbox: Sandbox, work: Path, flavor: str, size: int, group: str)
     return stack
 
 
+_LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \S+ (/api/v4/\S*) \S+ ([0-9.]+)ms$")
+
+
+def peak_concurrent_calls(log_lines: Sequence[str]) -> int:
+    """The most API requests in flight at once, from the sandbox's request log.
+
+    Each line is written when a request has been handled, with its duration, so
+    it spans [logged - duration, logged]; the answer to that line follows it.
+    """
+    events: list[tuple[float, int]] = []
+    for line in log_lines:
+        found = _LOG_LINE.match(line)
+        if not found:
+            continue
+        ended = dt.datetime.strptime(found[1], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        events += [(ended - float(found[3]) / 1000, 1), (ended, -1)]
+    peak = in_flight = 0
+    for _when, change in sorted(events):  # an end sorts before a start at the same instant
+        in_flight += change
+        peak = max(peak, in_flight)
+    return peak
+
+
+def _log_lines_since(sandbox: Sandbox, offset: int) -> list[str]:
+    return sandbox.read_log()[offset:].splitlines()
+
+
 def run_operation(stack: PulumiStack, sandbox: Sandbox, operation: str) -> OperationRun:
     """Run one CLI command, timing it, watching its provider and counting its GitLab calls."""
     command = {
@@ -236,6 +308,7 @@ def run_operation(stack: PulumiStack, sandbox: Sandbox, operation: str) -> Opera
         "destroy": stack.destroy,
     }[operation]
     sandbox.reset_counters()
+    log_offset = len(sandbox.read_log())
     sandbox_pid = sandbox.process.pid if sandbox.process is not None else -1
     sandbox_ticks = _cpu_ticks(sandbox_pid)
     with ProviderWatcher(stack.work / "home") as watcher:
@@ -244,35 +317,40 @@ def run_operation(stack: PulumiStack, sandbox: Sandbox, operation: str) -> Opera
         seconds = time.perf_counter() - started
     after = _cpu_ticks(sandbox_pid)
     gitlab_cpu = (after - sandbox_ticks) / os.sysconf("SC_CLK_TCK") if None not in (after, sandbox_ticks) else None
-    return OperationRun(seconds, watcher.peak_kib, watcher.cpu_seconds, sandbox.counters(), gitlab_cpu)
+    return OperationRun(seconds, watcher.peak_kib, watcher.cpu_seconds, sandbox.counters(), gitlab_cpu,
+                        peak_concurrent_calls(_log_lines_since(sandbox, log_offset)))
 
 
-def run_size(sandbox: Sandbox, size: int, work: Path, progress: Progress) -> SizeResult:
+def run_size(sandbox: Sandbox, size: int, work: Path, progress: Progress, latency_ms: float = 0.0) -> SizeResult:
     """Both flavors through every operation at one size."""
-    progress(f"N={size}: creating {size} projects")
+    label = f"L={latency_ms:g}ms N={size}"
+    progress(f"{label}: creating {size} projects")
     group = make_projects(sandbox, size)
-    stacks = {flavor: make_stack(sandbox, work, flavor, size, group) for flavor in FLAVORS}
-    result = SizeResult(size)
+    stacks = {flavor: make_stack(sandbox, work / f"l{latency_ms:g}", flavor, size, group) for flavor in FLAVORS}
+    result = SizeResult(size, latency_ms=latency_ms)
     for index, operation in enumerate(OPERATIONS):
         # Alternate which flavor goes first so neither always pays for cold caches.
         order = FLAVORS if index % 2 == 0 else FLAVORS[::-1]
         for flavor in order:
             run = run_operation(stacks[flavor], sandbox, operation)
             result.runs[(flavor, operation)] = run
-            progress(f"N={size}: {operation:<8} {flavor:<5} {run.seconds:7.1f} s  "
-                     f"{run.api_total:5d} GitLab calls  provider peak RSS {_mib(run.provider_peak_rss_kib)}, "
+            progress(f"{label}: {operation:<8} {flavor:<5} {run.seconds:7.1f} s  "
+                     f"{run.api_total:5d} GitLab calls, at most {run.peak_concurrent_calls} at once  provider peak RSS {_mib(run.provider_peak_rss_kib)}, "
                      f"CPU {run.provider_cpu_seconds or 0:.2f} s")
     return result
 
 
 def run_benchmark(sizes: list[int], work: Path, progress: Progress = print,
-                  sandbox: Sandbox | None = None) -> list[SizeResult]:
-    """Every size, in order, against ``sandbox`` (or a sandbox of its own)."""
+                  sandbox: Sandbox | None = None, latency_ms: float = 0.0) -> list[SizeResult]:
+    """Every size, in order, against ``sandbox`` (or a sandbox of its own answering after ``latency_ms``).
+
+    A given ``sandbox`` must have been started with ``sandbox_args(latency_ms)``.
+    """
     if sandbox is None:
-        with running_sandbox() as own:
-            return run_benchmark(sizes, work, progress, own)
+        with running_sandbox(extra_args=sandbox_args(latency_ms)) as own:
+            return run_benchmark(sizes, work, progress, own, latency_ms)
     work.mkdir(parents=True, exist_ok=True)
-    return [run_size(sandbox, size, work, progress) for size in sizes]
+    return [run_size(sandbox, size, work, progress, latency_ms) for size in sizes]
 
 
 def _mib(kib: int | None) -> str:
