@@ -25,6 +25,7 @@ upstream proposal that would make this unnecessary.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import weakref
@@ -33,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor, thread as executor_threads
 #: Calls served at once. Above any ``--parallel`` the engine is usually given; a thread exists only
 #: once that many calls were waiting at the same moment, so a generous limit costs nothing.
 PROVIDER_WORKERS = 64
+#: Environment variable that sets another limit (a positive whole number; 4 keeps the SDK's pool).
+WORKERS_ENV = "GITLAB_TOKENS_PROVIDER_WORKERS"
 
 _DYNAMIC_PROVIDER_MAIN = "pulumi.dynamic.__main__"
 _widened = threading.Event()
@@ -44,12 +47,15 @@ def in_dynamic_provider_process() -> bool:
     return getattr(spec, "name", None) == _DYNAMIC_PROVIDER_MAIN
 
 
-def serve_everything_the_engine_sends(workers: int = PROVIDER_WORKERS) -> bool:
+def serve_everything_the_engine_sends(workers: int | None = None) -> bool:
     """Raise the provider server's worker limit to ``workers``; whether it is (now or already) raised.
 
-    Call it from a provider method: only there is the current thread one of
-    the server's workers. Outside the provider process it does nothing.
+    ``workers`` defaults to ``$GITLAB_TOKENS_PROVIDER_WORKERS``, else
+    :data:`PROVIDER_WORKERS`. Call it from a provider method: only there is
+    the current thread one of the server's workers. Outside the provider
+    process it does nothing.
     """
+    workers = workers or configured_workers()
     if _widened.is_set():
         return True
     if not in_dynamic_provider_process():
@@ -59,6 +65,12 @@ def serve_everything_the_engine_sends(workers: int = PROVIDER_WORKERS) -> bool:
         return False
     _widened.set()  # one server per process: the next call need not look again
     return True
+
+
+def configured_workers() -> int:
+    """``$GITLAB_TOKENS_PROVIDER_WORKERS`` when it is a positive whole number, else :data:`PROVIDER_WORKERS`."""
+    text = os.environ.get(WORKERS_ENV, "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else PROVIDER_WORKERS
 
 
 def serving_executor() -> ThreadPoolExecutor | None:

@@ -139,7 +139,7 @@ class GitLabSession(requests.Session):
         self.trust_env = False
         # One kept-alive connection per call the provider serves at once (requests keeps 10): past
         # that, urllib3 opens a new connection for each call and warns as it throws it away.
-        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=serving.PROVIDER_WORKERS)
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=serving.configured_workers())
         for prefix in ("https://", "http://"):
             self.mount(prefix, adapter)
 

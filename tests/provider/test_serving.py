@@ -109,3 +109,11 @@ def test_the_gitlab_session_keeps_a_connection_for_every_call_served_at_once(cap
                     range(calls)))
                 assert answers == [200] * calls
     assert not [r for r in caplog.records if "pool is full" in r.getMessage()], "connections were thrown away"
+
+
+def test_the_limit_can_be_set_in_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv(serving.WORKERS_ENV, "4")
+    assert serving.configured_workers() == 4
+    for unusable in ("", "0", "-3", "many"):
+        monkeypatch.setenv(serving.WORKERS_ENV, unusable)
+        assert serving.configured_workers() == serving.PROVIDER_WORKERS
