@@ -46,6 +46,10 @@ from support.sandbox import Sandbox, running_sandbox  # noqa: E402
 PROGRAM = REPO / "benchmarks" / "programs" / "fleet"
 OPERATIONS: tuple[str, ...] = ("up", "preview", "refresh", "destroy")
 FLAVORS: tuple[str, ...] = ("ours", "floor")
+#: A third flavor for runs at a latency: ours, served 4 at a time as ``pulumi.dynamic`` alone does.
+SDK_POOL = "sdk-pool"
+SDK_WORKERS = 4
+PROVIDER_WORKERS_ENV = "GITLAB_TOKENS_PROVIDER_WORKERS"  # see pulumi_gitlab_tokens.serving
 #: GitLab API calls per token each operation should make when nothing goes wrong.
 API_CALL_TARGETS: dict[str, int] = {"up": 1, "preview": 0, "refresh": 1, "destroy": 1}
 #: On top of those, a run may list each project's tokens once (the fleet has one token per
@@ -54,8 +58,10 @@ LISTING_ROUTE = "GET /api/v4/projects/:id/access_tokens"
 #: How often the memory watcher looks at the provider process.
 RSS_POLL_SECONDS = 0.05
 #: Connections the sandbox serves at once: with a latency each one holds a worker for the whole
-#: wait, and every concurrent call of every stack must get one or the sandbox becomes the bound.
-SANDBOX_WORKERS = 160
+#: wait, so every concurrent call of every stack must get one or the sandbox becomes the bound. One
+#: stack needs P (8 on 2 cores) and the sandbox's default 32 is enough; the fleet asks for more. Not
+#: more than needed: each idle worker wakes 10 times a second, CPU taken from the engine.
+SANDBOX_WORKERS = 32
 
 
 def engine_parallelism() -> int:
@@ -64,10 +70,9 @@ def engine_parallelism() -> int:
     return int(configured) if configured.isdigit() and int(configured) > 0 else 4 * (os.cpu_count() or 1)
 
 
-def sandbox_args(latency_ms: float) -> list[str]:
-    """The sandbox's command line for a run at ``latency_ms`` per answer."""
-    return ["--latency-ms", f"{latency_ms:g}", "--workers", str(SANDBOX_WORKERS),
-            "--max-waiting", str(SANDBOX_WORKERS)]
+def sandbox_args(latency_ms: float, workers: int = SANDBOX_WORKERS) -> list[str]:
+    """The sandbox's command line for a run at ``latency_ms`` per answer with ``workers`` connections at once."""
+    return ["--latency-ms", f"{latency_ms:g}", "--workers", str(workers), "--max-waiting", str(2 * workers)]
 
 Progress = Callable[[str], None]
 
@@ -253,12 +258,19 @@ def make_projects(sandbox: Sandbox, size: int) -> str:
     return group["full_path"]
 
 
-def make_stack(sandbox: Sandbox, work: Path, flavor: str, size: int, group: str) -> PulumiStack:
-    stack = PulumiStack(PROGRAM, work / f"n{size}-{flavor}")
+def make_stack(sandbox: Sandbox, work: Path, flavor: str, size: int, group: str, *, stack_name: str = "test",
+               extra_env: dict[str, str] | None = None) -> PulumiStack:
+    """A stack of the fleet program; ``extra_env`` (a shared backend's URL) applies from ``stack init`` on."""
+    env = dict(extra_env or {})
     # The floor's provider module sits next to the program; its provider process must import it.
     # BENCH_EXTRA_PYTHONPATH: run.py --profile adds the sampler's sitecustomize this way.
-    stack.extra_env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(stack.dir), os.environ.get("BENCH_EXTRA_PYTHONPATH", "")) if p)
+    program_dir = work / f"n{size}-{flavor}" / "program"
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(program_dir), os.environ.get("BENCH_EXTRA_PYTHONPATH", "")) if p)
+    if flavor == SDK_POOL:
+        env[PROVIDER_WORKERS_ENV] = str(SDK_WORKERS)
+    stack = PulumiStack(PROGRAM, work / f"n{size}-{flavor}", stack=stack_name, extra_env=env)
+    assert stack.dir == program_dir
     stack.config_set("gitlab:baseUrl", sandbox.base_url)
     stack.config_set("gitlab:token", sandbox.admin_token, secret=True)
     # The token operations alone, against a floor that asks GitLab nothing: the early
@@ -267,11 +279,11 @@ def make_stack(sandbox: Sandbox, work: Path, flavor: str, size: int, group: str)
     stack.config_set("gitlab-tokens:previewChecks", "false")
     stack.config_set("count", str(size))
     stack.config_set("group", group)
-    stack.config_set("flavor", flavor)
+    stack.config_set("flavor", "ours" if flavor == SDK_POOL else flavor)
     return stack
 
 
-_LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \S+ (/api/v4/\S*) \S+ ([0-9.]+)ms$")
+_LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \S+ (/api/v4/\S*) (\S+) ([0-9.]+)ms$")
 
 
 def peak_concurrent_calls(log_lines: Sequence[str]) -> int:
@@ -286,12 +298,22 @@ def peak_concurrent_calls(log_lines: Sequence[str]) -> int:
         if not found:
             continue
         ended = dt.datetime.strptime(found[1], "%Y-%m-%d %H:%M:%S,%f").timestamp()
-        events += [(ended - float(found[3]) / 1000, 1), (ended, -1)]
+        events += [(ended - float(found[4]) / 1000, 1), (ended, -1)]
     peak = in_flight = 0
     for _when, change in sorted(events):  # an end sorts before a start at the same instant
         in_flight += change
         peak = max(peak, in_flight)
     return peak
+
+
+def log_statuses(log_lines: Sequence[str]) -> dict[str, int]:
+    """How many API answers of each status the sandbox's request log shows."""
+    statuses: dict[str, int] = {}
+    for line in log_lines:
+        found = _LOG_LINE.match(line)
+        if found:
+            statuses[found[3]] = statuses.get(found[3], 0) + 1
+    return statuses
 
 
 def _log_lines_since(sandbox: Sandbox, offset: int) -> list[str]:
@@ -322,21 +344,32 @@ def run_operation(stack: PulumiStack, sandbox: Sandbox, operation: str) -> Opera
 
 
 def run_size(sandbox: Sandbox, size: int, work: Path, progress: Progress, latency_ms: float = 0.0) -> SizeResult:
-    """Both flavors through every operation at one size."""
+    """Every flavor through every operation at one size.
+
+    At a latency, ours is also run served 4 at a time (:data:`SDK_POOL`, the SDK's own pool),
+    in projects of its own, for what :mod:`pulumi_gitlab_tokens.serving` gains in the same run.
+    """
     label = f"L={latency_ms:g}ms N={size}"
-    progress(f"{label}: creating {size} projects")
-    group = make_projects(sandbox, size)
-    stacks = {flavor: make_stack(sandbox, work / f"l{latency_ms:g}", flavor, size, group) for flavor in FLAVORS}
+    flavors = FLAVORS + ((SDK_POOL,) if latency_ms else ())
+    progress(f"{label}: creating {size} projects" + (" twice" if latency_ms else ""))
+    groups = {"ours": make_projects(sandbox, size)}
+    groups["floor"] = groups["ours"]  # the floor asks GitLab nothing
+    if latency_ms:
+        groups[SDK_POOL] = make_projects(sandbox, size)
+    stacks = {flavor: make_stack(sandbox, work / f"l{latency_ms:g}", flavor, size, groups[flavor])
+              for flavor in flavors}
     result = SizeResult(size, latency_ms=latency_ms)
     for index, operation in enumerate(OPERATIONS):
         # Alternate which flavor goes first so neither always pays for cold caches.
-        order = FLAVORS if index % 2 == 0 else FLAVORS[::-1]
+        order = flavors if index % 2 == 0 else flavors[::-1]
         for flavor in order:
+            if flavor == SDK_POOL and not API_CALL_TARGETS[operation]:
+                continue  # no GitLab call, so nothing for the pool to change
             run = run_operation(stacks[flavor], sandbox, operation)
             result.runs[(flavor, operation)] = run
-            progress(f"{label}: {operation:<8} {flavor:<5} {run.seconds:7.1f} s  "
-                     f"{run.api_total:5d} GitLab calls, at most {run.peak_concurrent_calls} at once  provider peak RSS {_mib(run.provider_peak_rss_kib)}, "
-                     f"CPU {run.provider_cpu_seconds or 0:.2f} s")
+            progress(f"{label}: {operation:<8} {flavor:<8} {run.seconds:7.1f} s  {run.api_total:5d} GitLab calls, "
+                     f"at most {run.peak_concurrent_calls} at once  provider peak RSS "
+                     f"{_mib(run.provider_peak_rss_kib)}, CPU {run.provider_cpu_seconds or 0:.2f} s")
     return result
 
 
@@ -355,3 +388,37 @@ def run_benchmark(sizes: list[int], work: Path, progress: Progress = print,
 
 def _mib(kib: int | None) -> str:
     return "n/a" if kib is None else f"{kib / 1024:.0f} MiB"
+
+
+# --- one large stack: the provider's memory ------------------------------------------------------
+
+
+@dataclass
+class MemoryResult:
+    """Ours alone at one large size: the provider process's peak RSS in each operation."""
+
+    size: int
+    runs: dict[str, OperationRun]
+
+    @property
+    def peak_mib(self) -> float:
+        return max(run.provider_peak_rss_kib or 0 for run in self.runs.values()) / 1024
+
+
+def run_memory(sandbox: Sandbox, size: int, work: Path, progress: Progress) -> MemoryResult:
+    """``up``, ``refresh`` and ``destroy`` of ``size`` tokens, watching the provider's peak RSS.
+
+    The engine is told to skip its intermediate checkpoints (``PULUMI_SKIP_CHECKPOINTS``):
+    with the file backend it rewrites the whole state after every step, which at this size
+    costs minutes of engine time and nothing in the provider process measured here.
+    """
+    label = f"memory N={size}"
+    progress(f"{label}: creating {size} projects")
+    group = make_projects(sandbox, size)
+    stack = make_stack(sandbox, work / "memory", "ours", size, group, extra_env={"PULUMI_SKIP_CHECKPOINTS": "true"})
+    runs = {}
+    for operation in ("up", "refresh", "destroy"):
+        run = runs[operation] = run_operation(stack, sandbox, operation)
+        progress(f"{label}: {operation:<8} {run.seconds:7.1f} s  {run.api_total:5d} GitLab calls  "
+                 f"provider peak RSS {_mib(run.provider_peak_rss_kib)}")
+    return MemoryResult(size, runs)
