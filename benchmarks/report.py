@@ -15,7 +15,8 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .harness import API_CALL_TARGETS, OPERATIONS, REPO, SDK_POOL, SDK_WORKERS, MemoryResult, SizeResult
+from .harness import (API_CALL_TARGETS, OPERATIONS, REPO, SDK_POOL, SDK_WORKERS, SMALL_SIZE, SMALL_SIZE_CYCLES,
+                      MemoryResult, SizeResult)
 
 if TYPE_CHECKING:
     from .fleet import FleetResult
@@ -92,7 +93,9 @@ def render(results: list[SizeResult], *, machine_info: dict[str, str], version_i
         "resources of the same shape whose provider does nothing (`floor`: the engine's own cost). Both "
         "stacks run `pulumi up --skip-preview`, a no-op `pulumi preview --expect-no-changes`, "
         "`pulumi refresh --skip-preview` and `pulumi destroy --skip-preview`, interleaved operation by "
-        "operation, once each, with the CLI's default `--parallel` P (4 x cores). "
+        "operation, with the CLI's default `--parallel` P (4 x cores): once each, or for sizes up to "
+        f"{SMALL_SIZE} (quick, and the noisiest) {SMALL_SIZE_CYCLES} times over, keeping the run of median "
+        "wall time. "
         "Every figure is a ratio of two runs made minutes apart in this one run, with its bound beside it: "
         "the machine is shared and noisy, so compare ratios, not absolute seconds across runs.",
         "",

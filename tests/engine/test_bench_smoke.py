@@ -23,7 +23,7 @@ SIZE = 3
 def test_bench_runs_and_meets_the_api_call_targets(tmp_path):
     lines: list[str] = []
     with running_sandbox() as sandbox:  # its own, so its counters see only this test's calls
-        [result] = run_benchmark([SIZE], tmp_path / "work", progress=lines.append, sandbox=sandbox)
+        [result] = run_benchmark([SIZE], tmp_path / "work", progress=lines.append, sandbox=sandbox, cycles=1)
 
     assert set(result.runs) == {(flavor, op) for flavor in FLAVORS for op in OPERATIONS}
     assert len(lines) == 1 + len(FLAVORS) * len(OPERATIONS)  # one line per CLI command, plus the projects
