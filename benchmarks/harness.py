@@ -44,13 +44,14 @@ if str(REPO / "tests") not in sys.path:
 from support.pulumi_cli import PulumiStack  # noqa: E402
 from support.sandbox import Sandbox, running_sandbox  # noqa: E402
 
+from pulumi_gitlab_tokens import serving  # noqa: E402
+
 PROGRAM = REPO / "benchmarks" / "programs" / "fleet"
 OPERATIONS: tuple[str, ...] = ("up", "preview", "refresh", "destroy")
 FLAVORS: tuple[str, ...] = ("ours", "floor")
 #: A third flavor for runs at a latency: ours, served 4 at a time as ``pulumi.dynamic`` alone does.
 SDK_POOL = "sdk-pool"
 SDK_WORKERS = 4
-PROVIDER_WORKERS_ENV = "GITLAB_TOKENS_PROVIDER_WORKERS"  # see pulumi_gitlab_tokens.serving
 #: GitLab API calls per token each operation should make when nothing goes wrong.
 API_CALL_TARGETS: dict[str, int] = {"up": 1, "preview": 0, "refresh": 1, "destroy": 1}
 #: On top of those, a run may list each project's tokens once (the fleet has one token per
@@ -284,9 +285,9 @@ def make_stack(sandbox: Sandbox, work: Path, flavor: str, size: int, group: str,
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(program_dir), os.environ.get("BENCH_EXTRA_PYTHONPATH", "")) if p)
     if flavor == SDK_POOL:
-        env[PROVIDER_WORKERS_ENV] = str(SDK_WORKERS)
+        env[serving.WORKERS_ENV] = str(SDK_WORKERS)
     stack = PulumiStack(PROGRAM, work / f"n{size}-{flavor}", stack=stack_name, extra_env=env)
-    assert stack.dir == program_dir
+    assert stack.dir == program_dir, "PulumiStack puts the program under <work>/program"
     stack.config_set("gitlab:baseUrl", sandbox.base_url)
     stack.config_set("gitlab:token", sandbox.admin_token, secret=True)
     # The token operations alone, against a floor that asks GitLab nothing: the early
