@@ -1,6 +1,6 @@
 """``make bench``: measure the provider against the engine's floor and its bounds; write ``benchmarks/results.md``.
 
-    .venv/bin/python benchmarks/run.py [--sizes 1,10,100,500] [--latency-ms 150] [--latency-sizes 10,100,500]
+    .venv/bin/python benchmarks/run.py [--sizes 1,100,500] [--latency-ms 150] [--latency-sizes 100,500]
                                        [--fleet 1,4,8] [--fleet-size 100] [--memory-size 2000]
                                        [--out benchmarks/results.md]
 
@@ -56,12 +56,12 @@ def load_average() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=parse_sizes, default=[1, 10, 100, 500],
-                        help="numbers of tokens at 0 ms latency (default 1,10,100,500)")
+    parser.add_argument("--sizes", type=parse_sizes, default=[1, 100, 500],
+                        help="numbers of tokens at 0 ms latency (default 1,100,500)")
     parser.add_argument("--latency-ms", type=float, default=150.0,
                         help="the sandbox's latency per answer for the second part (default 150)")
-    parser.add_argument("--latency-sizes", type=parse_sizes, default=[10, 100, 500],
-                        help="numbers of tokens at --latency-ms (default 10,100,500)")
+    parser.add_argument("--latency-sizes", type=parse_sizes, default=[100, 500],
+                        help="numbers of tokens at --latency-ms (default 100,500)")
     parser.add_argument("--fleet", type=parse_sizes, default=[1, 4, 8],
                         help="numbers of stacks running up at once (default 1,4,8)")
     parser.add_argument("--fleet-size", type=int, default=100, help="tokens per fleet stack (default 100)")
