@@ -84,26 +84,38 @@ def main(argv: list[str] | None = None) -> int:
     # A clean work directory each run: stale stacks from an interrupted run would skew nothing, but fill the disk.
     shutil.rmtree(WORK, ignore_errors=True)
     progress = lambda line: print(line, flush=True)  # noqa: E731
-    results = run_benchmark(args.sizes, WORK / "zero", progress) if args.sizes else []
-    latency_results = (run_benchmark(args.latency_sizes, WORK / "latency", progress, latency_ms=args.latency_ms)
-                       if args.latency_sizes and args.latency_ms > 0 else [])
-    fleet = []
+    parts: dict = {"results": [], "latency_results": [], "fleet": [], "memory": None, "imports": None}
+
+    def write(final: bool) -> float:
+        """The report of the parts done so far: an interrupted run still leaves its figures."""
+        elapsed = time.perf_counter() - clock
+        load = (f"Load on the shared 2 cores (1-, 5- and 15-minute load averages): {load_before} at the start, "
+                f"{load_average()} {'at the end' if final else 'when this was written, mid-run'}.")
+        note = args.note if final else " ".join(filter(None, [args.note, "**Written mid-run: later parts missing.**"]))
+        text = report.render(parts["results"], machine_info=machine_info, version_info=version_info, started=started,
+                             elapsed_seconds=elapsed, note=note, latency_results=parts["latency_results"],
+                             fleet=parts["fleet"], memory=parts["memory"], imports=parts["imports"], load=load)
+        args.out.write_text(text)
+        return elapsed
+
+    machine_info, version_info = report.machine(), report.versions(pulumi_executable())
+    if args.sizes:
+        parts["results"] = run_benchmark(args.sizes, WORK / "zero", progress)
+        write(final=False)
+    if args.latency_sizes and args.latency_ms > 0:
+        parts["latency_results"] = run_benchmark(args.latency_sizes, WORK / "latency", progress,
+                                                 latency_ms=args.latency_ms)
+        write(final=False)
     if args.fleet:
         with running_sandbox(extra_args=fleet_bench.sandbox_args()) as sandbox, running_postgres() as postgres:
-            fleet = fleet_bench.run_fleets(sandbox, postgres.new_database(), WORK / "fleet", args.fleet,
-                                           args.fleet_size, progress)
-    memory = None
+            parts["fleet"] = fleet_bench.run_fleets(sandbox, postgres.new_database(), WORK / "fleet", args.fleet,
+                                                    args.fleet_size, progress)
+        write(final=False)
     if args.memory_size:
         with running_sandbox(extra_args=sandbox_args(0)) as sandbox:
-            memory = run_memory(sandbox, args.memory_size, WORK / "memory", progress)
-    imports = measure_import_cost()
-    elapsed = time.perf_counter() - clock
-    load = (f"Load on the shared 2 cores (1-, 5- and 15-minute load averages): {load_before} at the start, "
-            f"{load_average()} at the end.")
-    text = report.render(results, machine_info=report.machine(), version_info=report.versions(pulumi_executable()),
-                         started=started, elapsed_seconds=elapsed, note=args.note, latency_results=latency_results,
-                         fleet=fleet, memory=memory, imports=imports, load=load)
-    args.out.write_text(text)
+            parts["memory"] = run_memory(sandbox, args.memory_size, WORK / "memory", progress)
+    parts["imports"] = measure_import_cost()
+    elapsed = write(final=True)
     print(f"wrote {args.out} ({elapsed / 60:.1f} minutes)")
     return 0
 
