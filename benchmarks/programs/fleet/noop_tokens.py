@@ -16,7 +16,7 @@ from typing import Any, Optional
 import pulumi
 from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, ResourceProvider
 
-from pulumi_gitlab_tokens import ProjectAccessTokenArgs, serving
+from pulumi_gitlab_tokens import ProjectAccessTokenArgs, kinds, serving
 from pulumi_gitlab_tokens.resources import _AccessTokenResource
 
 _next_token_id = itertools.count(1)
@@ -29,6 +29,9 @@ class NoopTokenProvider(ResourceProvider):
     does, so its pickled ``__provider`` is as distinct per resource and the
     engine deserializes and configures it as often: only the work differs.
     """
+
+    #: The real project token's kind: the resource takes its computed outputs from it.
+    kind = kinds.PROJECT
 
     def __init__(self, owner: str | None = None, resource: str | None = None) -> None:
         super().__init__()
