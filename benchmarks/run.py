@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.md",
                         help="where to write the report (default benchmarks/results.md)")
     parser.add_argument("--note", default="", help="a sentence to put at the top of the report")
+    parser.add_argument("--work", type=Path, default=WORK,
+                        help="working directory, emptied first (default benchmarks/work; give each concurrent run its own)")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="sample the provider processes' stacks into DIR (see benchmarks/profiling/)")
     args = parser.parse_args(argv)
@@ -82,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     load_before = load_average()
     clock = time.perf_counter()
     # A clean work directory each run: stale stacks from an interrupted run would skew nothing, but fill the disk.
-    shutil.rmtree(WORK, ignore_errors=True)
+    work = args.work.resolve()
+    shutil.rmtree(work, ignore_errors=True)
     progress = lambda line: print(line, flush=True)  # noqa: E731
     parts: dict = {"results": [], "latency_results": [], "fleet": [], "memory": None, "imports": None}
 
@@ -100,20 +103,20 @@ def main(argv: list[str] | None = None) -> int:
 
     machine_info, version_info = report.machine(), report.versions(pulumi_executable())
     if args.sizes:
-        parts["results"] = run_benchmark(args.sizes, WORK / "zero", progress)
+        parts["results"] = run_benchmark(args.sizes, work / "zero", progress)
         write(final=False)
     if args.latency_sizes and args.latency_ms > 0:
-        parts["latency_results"] = run_benchmark(args.latency_sizes, WORK / "latency", progress,
+        parts["latency_results"] = run_benchmark(args.latency_sizes, work / "latency", progress,
                                                  latency_ms=args.latency_ms)
         write(final=False)
     if args.fleet:
         with running_sandbox(extra_args=fleet_bench.sandbox_args()) as sandbox, running_postgres() as postgres:
-            parts["fleet"] = fleet_bench.run_fleets(sandbox, postgres.new_database(), WORK / "fleet", args.fleet,
+            parts["fleet"] = fleet_bench.run_fleets(sandbox, postgres.new_database(), work / "fleet", args.fleet,
                                                     args.fleet_size, progress)
         write(final=False)
     if args.memory_size:
         with running_sandbox(extra_args=sandbox_args(0)) as sandbox:
-            parts["memory"] = run_memory(sandbox, args.memory_size, WORK / "memory", progress)
+            parts["memory"] = run_memory(sandbox, args.memory_size, work / "memory", progress)
     parts["imports"] = measure_import_cost()
     elapsed = write(final=True)
     print(f"wrote {args.out} ({elapsed / 60:.1f} minutes)")
