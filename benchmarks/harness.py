@@ -10,7 +10,13 @@ records for every run:
 * the wall time of the CLI command;
 * the peak RSS (``VmHWM``) and the CPU time (user + system) of the
   ``python -m pulumi.dynamic`` provider process that command started;
-* the GitLab API calls the sandbox counted during it, by route.
+* the GitLab API calls the sandbox counted during it, by route, and the most
+  it was answering at the same moment (from its request log).
+
+The sandbox may answer with a latency (``--latency-ms``), as a GitLab across a
+network does; then each operation has a physical bound besides the floor: its
+GitLab calls, made at most P at a time (the engine's ``--parallel``), each
+take the latency, so ``N x L / P`` on top of the floor's time.
 
 The CLI runs with its default ``--parallel``. Nothing here asserts timing:
 ``make bench`` reports, the smoke test checks only that it works and the API
@@ -19,14 +25,17 @@ call counts.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "tests") not in sys.path:
@@ -35,9 +44,14 @@ if str(REPO / "tests") not in sys.path:
 from support.pulumi_cli import PulumiStack  # noqa: E402
 from support.sandbox import Sandbox, running_sandbox  # noqa: E402
 
+from pulumi_gitlab_tokens import serving  # noqa: E402
+
 PROGRAM = REPO / "benchmarks" / "programs" / "fleet"
 OPERATIONS: tuple[str, ...] = ("up", "preview", "refresh", "destroy")
 FLAVORS: tuple[str, ...] = ("ours", "floor")
+#: A third flavor for runs at a latency: ours, served 4 at a time as ``pulumi.dynamic`` alone does.
+SDK_POOL = "sdk-pool"
+SDK_WORKERS = 4
 #: GitLab API calls per token each operation should make when nothing goes wrong.
 API_CALL_TARGETS: dict[str, int] = {"up": 1, "preview": 0, "refresh": 1, "destroy": 1}
 #: On top of those, a run may list each project's tokens once (the fleet has one token per
@@ -45,6 +59,27 @@ API_CALL_TARGETS: dict[str, int] = {"up": 1, "preview": 0, "refresh": 1, "destro
 LISTING_ROUTE = "GET /api/v4/projects/:id/access_tokens"
 #: How often the memory watcher looks at the provider process.
 RSS_POLL_SECONDS = 0.05
+#: Connections the sandbox serves at once: with a latency each one holds a worker for the whole
+#: wait, so every concurrent call of every stack must get one or the sandbox becomes the bound. One
+#: stack needs P (8 on 2 cores) and the sandbox's default 32 is enough; the fleet asks for more. Not
+#: more than needed: each idle worker wakes 10 times a second, CPU taken from the engine.
+SANDBOX_WORKERS = 32
+#: Projects created at once when setting up a size (fewer than the sandbox's workers).
+PROJECT_MAKERS = 16
+#: Sizes up to this run their operations :data:`SMALL_SIZE_CYCLES` times (medians kept).
+SMALL_SIZE = 10
+SMALL_SIZE_CYCLES = 3
+
+
+def engine_parallelism() -> int:
+    """P: the steps the engine runs at once, its default ``--parallel`` (``PULUMI_PARALLEL``, else 4 x cores)."""
+    configured = os.environ.get("PULUMI_PARALLEL", "")
+    return int(configured) if configured.isdigit() and int(configured) > 0 else 4 * (os.cpu_count() or 1)
+
+
+def sandbox_args(latency_ms: float, workers: int = SANDBOX_WORKERS) -> list[str]:
+    """The sandbox's command line for a run at ``latency_ms`` per answer with ``workers`` connections at once."""
+    return ["--latency-ms", f"{latency_ms:g}", "--workers", str(workers), "--max-waiting", str(2 * workers)]
 
 Progress = Callable[[str], None]
 
@@ -60,6 +95,8 @@ class OperationRun:
     #: CPU the sandbox spent answering: GitLab's share of the work, which a real
     #: GitLab does on its own machines but the sandbox does on these 2 cores.
     gitlab_cpu_seconds: float | None = None
+    #: The most API requests the sandbox was answering at the same moment.
+    peak_concurrent_calls: int | None = None
 
     @property
     def api_total(self) -> int:
@@ -72,6 +109,12 @@ class SizeResult:
 
     size: int
     runs: dict[tuple[str, str], OperationRun] = field(default_factory=dict)
+    #: The sandbox's latency per answer during these runs.
+    latency_ms: float = 0.0
+    #: The engine's parallelism P the bound divides by.
+    parallel: int = field(default_factory=engine_parallelism)
+    #: How many times each operation ran; each run kept is the one of median wall time.
+    cycles: int = 1
 
     def run(self, flavor: str, operation: str) -> OperationRun:
         return self.runs[(flavor, operation)]
@@ -79,6 +122,22 @@ class SizeResult:
     def ratio(self, operation: str) -> float:
         """Wall time of ours over the floor's for ``operation``."""
         return self.run("ours", operation).seconds / self.run("floor", operation).seconds
+
+    def bound_seconds(self, operation: str, calls_per_token: float = 1.0) -> float:
+        """The floor's time plus N x calls x L / P: the calls' latency, P at a time, on top of the engine's cost.
+
+        With ``calls_per_token`` 1 (the default) this is the issue's ``N x L / P + floor``, for
+        operations that need one GitLab call per token; preview needs none, so its bound is the floor.
+        """
+        calls = calls_per_token if API_CALL_TARGETS[operation] else 0.0
+        return self.run("floor", operation).seconds + self.size * calls * self.latency_ms / 1000 / self.parallel
+
+    def ratio_to_bound(self, operation: str, calls_per_token: float = 1.0) -> float:
+        return self.run("ours", operation).seconds / self.bound_seconds(operation, calls_per_token)
+
+    def calls_made_per_token(self, operation: str) -> float:
+        """Every GitLab call ours made per token, the per-project listings included."""
+        return self.run("ours", operation).api_total / self.size
 
     def api_calls_per_token(self, operation: str) -> float:
         """Calls per token, without the per-project listings (see :data:`LISTING_ROUTE`)."""
@@ -202,18 +261,33 @@ def _cpu_ticks(pid: int) -> int | None:
 
 def make_projects(sandbox: Sandbox, size: int) -> str:
     """A fresh group with ``size`` projects ``p0000``...; returns the group's full path."""
+    return make_projects_with_ids(sandbox, size)[0]
+
+
+def make_projects_with_ids(sandbox: Sandbox, size: int) -> tuple[str, set[int]]:
+    """A fresh group with ``size`` projects; its full path and the projects' ids.
+
+    Made many at a time: with a latency every one of these API calls waits for it.
+    """
     group = sandbox.create_group(f"bench-{size}-{uuid.uuid4().hex[:6]}")
-    for index in range(size):
-        sandbox.create_project(f"p{index:04d}", group["id"])
-    return group["full_path"]
+    with ThreadPoolExecutor(max_workers=PROJECT_MAKERS) as makers:
+        projects = list(makers.map(lambda index: sandbox.create_project(f"p{index:04d}", group["id"]), range(size)))
+    return group["full_path"], {project["id"] for project in projects}
 
 
-def make_stack(sandbox: Sandbox, work: Path, flavor: str, size: int, group: str) -> PulumiStack:
-    stack = PulumiStack(PROGRAM, work / f"n{size}-{flavor}")
+def make_stack(sandbox: Sandbox, work: Path, flavor: str, size: int, group: str, *, stack_name: str = "test",
+               extra_env: dict[str, str] | None = None) -> PulumiStack:
+    """A stack of the fleet program; ``extra_env`` (a shared backend's URL) applies from ``stack init`` on."""
+    env = dict(extra_env or {})
     # The floor's provider module sits next to the program; its provider process must import it.
     # BENCH_EXTRA_PYTHONPATH: run.py --profile adds the sampler's sitecustomize this way.
-    stack.extra_env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(stack.dir), os.environ.get("BENCH_EXTRA_PYTHONPATH", "")) if p)
+    program_dir = work / f"n{size}-{flavor}" / "program"
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(program_dir), os.environ.get("BENCH_EXTRA_PYTHONPATH", "")) if p)
+    if flavor == SDK_POOL:
+        env[serving.WORKERS_ENV] = str(SDK_WORKERS)
+    stack = PulumiStack(PROGRAM, work / f"n{size}-{flavor}", stack=stack_name, extra_env=env)
+    assert stack.dir == program_dir, "PulumiStack puts the program under <work>/program"
     stack.config_set("gitlab:baseUrl", sandbox.base_url)
     stack.config_set("gitlab:token", sandbox.admin_token, secret=True)
     # The token operations alone, against a floor that asks GitLab nothing: the early
@@ -222,8 +296,45 @@ def make_stack(sandbox: Sandbox, work: Path, flavor: str, size: int, group: str)
     stack.config_set("gitlab-tokens:previewChecks", "false")
     stack.config_set("count", str(size))
     stack.config_set("group", group)
-    stack.config_set("flavor", flavor)
+    stack.config_set("flavor", "ours" if flavor == SDK_POOL else flavor)
     return stack
+
+
+_LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \S+ (/api/v4/\S*) (\S+) ([0-9.]+)ms$")
+
+
+def peak_concurrent_calls(log_lines: Sequence[str]) -> int:
+    """The most API requests in flight at once, from the sandbox's request log.
+
+    Each line is written when a request has been handled, with its duration, so
+    it spans [logged - duration, logged]; the answer to that line follows it.
+    """
+    events: list[tuple[float, int]] = []
+    for line in log_lines:
+        found = _LOG_LINE.match(line)
+        if not found:
+            continue
+        ended = dt.datetime.strptime(found[1], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        events += [(ended - float(found[4]) / 1000, 1), (ended, -1)]
+    peak = in_flight = 0
+    for _when, change in sorted(events):  # an end sorts before a start at the same instant
+        in_flight += change
+        peak = max(peak, in_flight)
+    return peak
+
+
+def log_statuses(log_lines: Sequence[str]) -> dict[str, int]:
+    """How many API answers of each status the sandbox's request log shows."""
+    statuses: dict[str, int] = {}
+    for line in log_lines:
+        found = _LOG_LINE.match(line)
+        if found:
+            statuses[found[3]] = statuses.get(found[3], 0) + 1
+    return statuses
+
+
+def _log_lines_since(sandbox: Sandbox, offset: int) -> list[str]:
+    return sandbox.read_log()[offset:].splitlines()
 
 
 def run_operation(stack: PulumiStack, sandbox: Sandbox, operation: str) -> OperationRun:
@@ -236,6 +347,7 @@ def run_operation(stack: PulumiStack, sandbox: Sandbox, operation: str) -> Opera
         "destroy": stack.destroy,
     }[operation]
     sandbox.reset_counters()
+    log_offset = len(sandbox.read_log())
     sandbox_pid = sandbox.process.pid if sandbox.process is not None else -1
     sandbox_ticks = _cpu_ticks(sandbox_pid)
     with ProviderWatcher(stack.work / "home") as watcher:
@@ -244,36 +356,99 @@ def run_operation(stack: PulumiStack, sandbox: Sandbox, operation: str) -> Opera
         seconds = time.perf_counter() - started
     after = _cpu_ticks(sandbox_pid)
     gitlab_cpu = (after - sandbox_ticks) / os.sysconf("SC_CLK_TCK") if None not in (after, sandbox_ticks) else None
-    return OperationRun(seconds, watcher.peak_kib, watcher.cpu_seconds, sandbox.counters(), gitlab_cpu)
+    return OperationRun(seconds, watcher.peak_kib, watcher.cpu_seconds, sandbox.counters(), gitlab_cpu,
+                        peak_concurrent_calls(_log_lines_since(sandbox, log_offset)))
 
 
-def run_size(sandbox: Sandbox, size: int, work: Path, progress: Progress) -> SizeResult:
-    """Both flavors through every operation at one size."""
-    progress(f"N={size}: creating {size} projects")
-    group = make_projects(sandbox, size)
-    stacks = {flavor: make_stack(sandbox, work, flavor, size, group) for flavor in FLAVORS}
-    result = SizeResult(size)
-    for index, operation in enumerate(OPERATIONS):
-        # Alternate which flavor goes first so neither always pays for cold caches.
-        order = FLAVORS if index % 2 == 0 else FLAVORS[::-1]
-        for flavor in order:
-            run = run_operation(stacks[flavor], sandbox, operation)
-            result.runs[(flavor, operation)] = run
-            progress(f"N={size}: {operation:<8} {flavor:<5} {run.seconds:7.1f} s  "
-                     f"{run.api_total:5d} GitLab calls  provider peak RSS {_mib(run.provider_peak_rss_kib)}, "
-                     f"CPU {run.provider_cpu_seconds or 0:.2f} s")
+def cycles_for(size: int) -> int:
+    """How many times a size runs its operations: small sizes are quick and their ratios the noisiest."""
+    return SMALL_SIZE_CYCLES if size <= SMALL_SIZE else 1
+
+
+def run_size(sandbox: Sandbox, size: int, work: Path, progress: Progress, latency_ms: float = 0.0,
+             cycles: int = 1) -> SizeResult:
+    """Every flavor through every operation at one size, ``cycles`` times; each run kept is the median one.
+
+    At a latency, ours is also run served 4 at a time (:data:`SDK_POOL`, the SDK's own pool),
+    in projects of its own, for what :mod:`pulumi_gitlab_tokens.serving` gains in the same run.
+    """
+    label = f"L={latency_ms:g}ms N={size}"
+    flavors = FLAVORS + ((SDK_POOL,) if latency_ms else ())
+    progress(f"{label}: creating {size} projects" + (" twice" if latency_ms else ""))
+    groups = {"ours": make_projects(sandbox, size)}
+    groups["floor"] = groups["ours"]  # the floor asks GitLab nothing
+    if latency_ms:
+        groups[SDK_POOL] = make_projects(sandbox, size)
+    stacks = {flavor: make_stack(sandbox, work / f"l{latency_ms:g}", flavor, size, groups[flavor])
+              for flavor in flavors}
+    result = SizeResult(size, latency_ms=latency_ms)
+    every: dict[tuple[str, str], list[OperationRun]] = {}
+    for cycle in range(cycles):
+        for index, operation in enumerate(OPERATIONS):
+            # Alternate which flavor goes first so neither always pays for cold caches.
+            order = flavors if (index + cycle) % 2 == 0 else flavors[::-1]
+            for flavor in order:
+                if flavor == SDK_POOL and not API_CALL_TARGETS[operation]:
+                    continue  # no GitLab call, so nothing for the pool to change
+                run = run_operation(stacks[flavor], sandbox, operation)
+                every.setdefault((flavor, operation), []).append(run)
+                progress(f"{label}: {operation:<8} {flavor:<8} {run.seconds:7.1f} s  {run.api_total:5d} GitLab "
+                         f"calls, at most {run.peak_concurrent_calls} at once  provider peak RSS "
+                         f"{_mib(run.provider_peak_rss_kib)}, CPU {run.provider_cpu_seconds or 0:.2f} s")
+    for key, runs in every.items():
+        result.runs[key] = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+    result.cycles = cycles
     return result
 
 
-def run_benchmark(sizes: list[int], work: Path, progress: Progress = print,
-                  sandbox: Sandbox | None = None) -> list[SizeResult]:
-    """Every size, in order, against ``sandbox`` (or a sandbox of its own)."""
+def run_benchmark(sizes: list[int], work: Path, progress: Progress = print, sandbox: Sandbox | None = None,
+                  latency_ms: float = 0.0, cycles: int | None = None) -> list[SizeResult]:
+    """Every size, in order, against ``sandbox`` (or a sandbox of its own answering after ``latency_ms``).
+
+    A given ``sandbox`` must have been started with ``sandbox_args(latency_ms)``. ``cycles``:
+    how many times each size runs its operations (default: :func:`cycles_for` the size).
+    """
     if sandbox is None:
-        with running_sandbox() as own:
-            return run_benchmark(sizes, work, progress, own)
+        with running_sandbox(extra_args=sandbox_args(latency_ms)) as own:
+            return run_benchmark(sizes, work, progress, own, latency_ms, cycles)
     work.mkdir(parents=True, exist_ok=True)
-    return [run_size(sandbox, size, work, progress) for size in sizes]
+    return [run_size(sandbox, size, work, progress, latency_ms, cycles_for(size) if cycles is None else cycles)
+            for size in sizes]
 
 
 def _mib(kib: int | None) -> str:
     return "n/a" if kib is None else f"{kib / 1024:.0f} MiB"
+
+
+# --- one large stack: the provider's memory ------------------------------------------------------
+
+
+@dataclass
+class MemoryResult:
+    """Ours alone at one large size: the provider process's peak RSS in each operation."""
+
+    size: int
+    runs: dict[str, OperationRun]
+
+    @property
+    def peak_mib(self) -> float:
+        return max(run.provider_peak_rss_kib or 0 for run in self.runs.values()) / 1024
+
+
+def run_memory(sandbox: Sandbox, size: int, work: Path, progress: Progress) -> MemoryResult:
+    """``up``, ``refresh`` and ``destroy`` of ``size`` tokens, watching the provider's peak RSS.
+
+    The engine is told to skip its intermediate checkpoints (``PULUMI_SKIP_CHECKPOINTS``):
+    with the file backend it rewrites the whole state after every step, which at this size
+    costs minutes of engine time and nothing in the provider process measured here.
+    """
+    label = f"memory N={size}"
+    progress(f"{label}: creating {size} projects")
+    group = make_projects(sandbox, size)
+    stack = make_stack(sandbox, work / "memory", "ours", size, group, extra_env={"PULUMI_SKIP_CHECKPOINTS": "true"})
+    runs = {}
+    for operation in ("up", "refresh", "destroy"):
+        run = runs[operation] = run_operation(stack, sandbox, operation)
+        progress(f"{label}: {operation:<8} {run.seconds:7.1f} s  {run.api_total:5d} GitLab calls  "
+                 f"provider peak RSS {_mib(run.provider_peak_rss_kib)}")
+    return MemoryResult(size, runs)

@@ -30,7 +30,7 @@ from gitlab.v4.objects import GroupServiceAccountManager
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult
 from pulumi.dynamic import ResourceProvider
 
-from . import catalogue, characters, gitlab_client, preview_checks
+from . import catalogue, characters, gitlab_client, preview_checks, serving
 from .errors import GitLabTokenError, scrub
 from .gitlab_client import NO_LIBRARY_RETRIES
 from .gitlab_errors import is_lost_answer, translate
@@ -96,6 +96,7 @@ class GroupServiceAccountProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         gitlab_client.configure(gitlab_client.settings_from_config(req.config.get))
+        serving.serve_everything_the_engine_sends()  # the SDK's pool serves 4 calls at a time
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate the inputs; for an account about to be created, ask whether GitLab would allow it."""

@@ -45,7 +45,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import adoption, clock, gitlab_client, kinds, ownership, preview_checks, recovery
+from . import adoption, clock, gitlab_client, kinds, ownership, preview_checks, recovery, serving
 from .errors import GitLabTokenError, register_secret, scrub
 from .inputs import (
     TokenSpec,
@@ -130,6 +130,7 @@ class AccessTokenProvider(ResourceProvider):
         settings are unchanged.
         """
         gitlab_client.configure(gitlab_client.settings_from_config(req.config.get))
+        serving.serve_everything_the_engine_sends()  # the SDK's pool serves 4 calls at a time
 
     # --- check -----------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ import pulumi
 import pulumi.dynamic
 
 from . import config_keys, kinds
+from .pickling import pickler_restored
 from .provider import AccessTokenProvider, provider_class
 
 
@@ -162,7 +163,8 @@ class _AccessTokenResource(pulumi.dynamic.Resource):
         for key in provider_class.kind.computed_outputs:
             props.setdefault(key, None)
         secret_token = pulumi.ResourceOptions(additional_secret_outputs=["token"])
-        super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(secret_token, opts))
+        with pickler_restored():  # the SDK's serializer would otherwise fail past ~960 resources
+            super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(secret_token, opts))
 
 
 @functools.cache

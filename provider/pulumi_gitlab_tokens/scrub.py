@@ -20,7 +20,9 @@ scrubbed first and cut afterwards: :func:`shorten` does both in that order.
 
 from __future__ import annotations
 
+import array
 import base64
+import bisect
 import html
 import json
 import re
@@ -48,16 +50,27 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 
 class _Registry:
-    """Windows (lower-cased runs) of every registered secret's forms, by window length.
+    """Windows (lower-cased runs) of every registered secret's forms, kept as 64-bit hashes.
 
     Updated in place under the lock, and read under it too: registering is
     linear in the new secret only, however many tokens a refresh has seen.
+
+    A provider holding thousands of tokens registers about a hundred windows
+    for each, so they are kept compactly: a window's ``hash``, 8 bytes in a
+    sorted array, instead of a short string in a set (about 150 bytes each:
+    35 MiB of the provider's memory at 2,000 tokens). New hashes wait in a
+    small set and are merged into the array once that set reaches a quarter
+    of it, so merging costs little per secret. Two different runs sharing a
+    hash would only hide more text than needed, never less.
     """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.values: set[str] = set()
-        self.windows: dict[int, set[str]] = {}
+        #: The window lengths in use: FRAGMENT_LENGTH, and the lengths of shorter forms.
+        self.widths: set[int] = set()
+        self._merged = array.array("Q")
+        self._pending: set[int] = set()
 
     def add(self, value: str) -> None:
         with self.lock:
@@ -67,9 +80,31 @@ class _Registry:
             for form in escaped_forms(value):
                 width = min(FRAGMENT_LENGTH, len(form))
                 lowered = form.translate(_ASCII_LOWER)
-                self.windows.setdefault(width, set()).update(
-                    lowered[i:i + width] for i in range(len(lowered) - width + 1)
-                )
+                self.widths.add(width)
+                self._pending.update(_key(lowered[i:i + width]) for i in range(len(lowered) - width + 1))
+            if len(self._pending) >= max(_MIN_MERGE, len(self._merged) // 4):
+                merged = self._merged.tolist()
+                merged.extend(self._pending)
+                merged.sort()
+                self._merged = array.array("Q", merged)
+                self._pending.clear()
+
+    def __contains__(self, window: str) -> bool:
+        """Whether ``window`` (lower-cased) is a registered run; call it holding the lock."""
+        key = _key(window)
+        if key in self._pending:
+            return True
+        index = bisect.bisect_left(self._merged, key)
+        return index < len(self._merged) and self._merged[index] == key
+
+
+#: Hashes wait in a set until there are this many at least (a few dozen secrets' worth).
+_MIN_MERGE = 4096
+
+
+def _key(window: str) -> int:
+    """The window's hash as an unsigned 64-bit number (Python's is signed)."""
+    return hash(window) & 0xFFFF_FFFF_FFFF_FFFF
 
 
 _registry = _Registry()
@@ -117,19 +152,19 @@ def scrub(text: str, extra_secrets: Iterable[str] = ()) -> str:
     text = _TOKEN_PATTERN.sub(REDACTED, text)
     if text:
         with _registry.lock:
-            if _registry.windows:
-                text = _redact_runs(text, _registry.windows)
+            if _registry.values:
+                text = _redact_runs(text, _registry)
     return _REPEATED.sub(REDACTED, text)
 
 
-def _redact_runs(text: str, windows: dict[int, set[str]]) -> str:
+def _redact_runs(text: str, registry: _Registry) -> str:
     lowered = text.translate(_ASCII_LOWER)
     # A difference array: +1 where a hidden run starts, -1 where it ends.
     delta = [0] * (len(text) + 1)
     found = False
-    for width, runs in windows.items():
+    for width in registry.widths:
         for start in range(len(lowered) - width + 1):
-            if lowered[start:start + width] in runs:
+            if lowered[start:start + width] in registry:
                 delta[start] += 1
                 delta[start + width] -= 1
                 found = True

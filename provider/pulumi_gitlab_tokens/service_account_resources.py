@@ -31,6 +31,7 @@ from . import kinds
 from .group_service_account import GroupServiceAccountProvider
 from .provider import provider_class
 from .resources import RotationConfigurationInput, _AccessTokenResource, _split_args
+from .pickling import pickler_restored
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +79,8 @@ class GroupServiceAccount(pulumi.dynamic.Resource, module="gitlab", name="GroupS
                                             email=email)
         props = {"group": typed.group, "name": typed.name, "username": typed.username, "email": typed.email,
                  "service_account_id": None}
-        super().__init__(GroupServiceAccountProvider(), resource_name, props, opts)
+        with pickler_restored():  # the SDK's serializer would otherwise fail past ~960 resources
+            super().__init__(GroupServiceAccountProvider(), resource_name, props, opts)
 
 
 @dataclass(frozen=True, kw_only=True)

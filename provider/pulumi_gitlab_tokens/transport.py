@@ -40,8 +40,10 @@ from typing import Any, Mapping
 
 import gitlab.exceptions
 import requests
+import requests.adapters
 import requests.utils
 
+from . import serving
 from .errors import GitLabTokenError, shorten
 
 #: Retries after the first attempt, unless ``gitlab:retries`` says otherwise.
@@ -135,6 +137,11 @@ class GitLabSession(requests.Session):
         self._origin = origin(base_url)
         self.proxies.update(requests.utils.get_environ_proxies(base_url))
         self.trust_env = False
+        # One kept-alive connection per call the provider serves at once (requests keeps 10): past
+        # that, urllib3 opens a new connection for each call and warns as it throws it away.
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=serving.configured_workers())
+        for prefix in ("https://", "http://"):
+            self.mount(prefix, adapter)
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         url = request.url or ""

@@ -28,6 +28,7 @@ from typing import Any, Optional, Union
 import pulumi
 import pulumi.dynamic
 
+from .pickling import pickler_restored
 from .resources import _split_args
 from .variable_inputs import VARIABLE_INPUTS
 from .variables import GroupVariableProvider, ProjectVariableProvider, VariableProvider
@@ -100,7 +101,8 @@ class _VariableResource(pulumi.dynamic.Resource):
         for name in VARIABLE_INPUTS:
             props.setdefault(name, None)
         secret_value = pulumi.ResourceOptions(additional_secret_outputs=["value"])
-        super().__init__(provider_class(), resource_name, props, pulumi.ResourceOptions.merge(secret_value, opts))
+        with pickler_restored():  # the SDK's serializer would otherwise fail past ~960 resources
+            super().__init__(provider_class(), resource_name, props, pulumi.ResourceOptions.merge(secret_value, opts))
 
 
 class ProjectVariable(_VariableResource, module="gitlab", name="ProjectVariable"):

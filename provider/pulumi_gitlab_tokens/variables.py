@@ -49,7 +49,7 @@ from pulumi.dynamic import (
 )
 from pulumi.runtime import rpc
 
-from . import gitlab_client, kinds
+from . import gitlab_client, kinds, serving
 from .errors import GitLabTokenError, register_secret
 from .inputs import is_unknown
 from .kinds.base import TokenKind
@@ -74,6 +74,7 @@ class VariableProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         """Read ``gitlab:*`` stack config into the process-wide settings, as the token providers do."""
         gitlab_client.configure(gitlab_client.settings_from_config(req.config.get))
+        serving.serve_everything_the_engine_sends()  # the SDK's pool serves 4 calls at a time
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate and normalise; no API call. Failures name the field and GitLab's rule, never the value."""

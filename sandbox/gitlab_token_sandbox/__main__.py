@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .config import SandboxConfig
+from .latency import AnswerLatency
 from .pool import ServingLimits
 from .profiles import DEFAULT_VERSION, PROFILES
 from .rules import INACTIVE_TOKEN_RETENTION_DAYS, MAX_LIFETIME_DAYS
@@ -66,12 +67,21 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     limits.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout, metavar="SECONDS",
                         help="an idle keep-alive connection is closed after this long, or at once when "
                              "others wait for a worker (default: %(default)s)")
+    network = parser.add_argument_group("network latency (see docs/sandbox.md, \"Latency\")")
+    network.add_argument("--latency-ms", type=float, default=0.0, metavar="MS",
+                         help="every API answer waits this long before it is sent (default: %(default)s)")
+    network.add_argument("--latency-jitter-ms", type=float, default=0.0, metavar="MS",
+                         help="spread each wait uniformly over latency ± this, never below 0 (default: %(default)s)")
+    network.add_argument("--latency-seed", type=int, metavar="N", help="seed the jitter, for repeatable runs")
     args = parser.parse_args(argv)
     if args.max_lifetime_days < 1:
         parser.error("--max-lifetime-days must be at least 1")
     serving = ServingLimits(workers=args.workers, max_waiting=args.max_waiting,
                             request_timeout=args.request_timeout, idle_timeout=args.idle_timeout)
     for problem in serving.problems():
+        parser.error(problem)
+    latency = AnswerLatency(args.latency_ms, args.latency_jitter_ms, args.latency_seed)
+    for problem in latency.problems():
         parser.error(problem)
     if args.inactive_token_retention_days < 0:
         parser.error("--inactive-token-retention-days must be 0 (keep forever) or more")
@@ -84,7 +94,8 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
                          max_lifetime_days=args.max_lifetime_days, log_file=args.log_file,
                          external_url=external_url, limits=serving,
                          seeds=tuple(args.seed), profile=PROFILES[args.gitlab_version],
-                         inactive_token_retention_days=args.inactive_token_retention_days or None)
+                         inactive_token_retention_days=args.inactive_token_retention_days or None,
+                         latency=latency)
 
 
 def _external_url(parser: argparse.ArgumentParser, given: str | None) -> str | None:

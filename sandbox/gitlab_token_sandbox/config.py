@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .latency import AnswerLatency
 from .pool import ServingLimits
 from .profiles import DEFAULT_VERSION, PROFILES, Profile
 from .rules import INACTIVE_TOKEN_RETENTION_DAYS, MAX_LIFETIME_DAYS
@@ -36,6 +37,8 @@ class SandboxConfig:
     #: ``--inactive-token-retention-days``: GitLab's ``inactive_resource_access_tokens_delete_after_days``;
     #: ``None`` keeps inactive families forever (the setting left blank).
     inactive_token_retention_days: int | None = INACTIVE_TOKEN_RETENTION_DAYS
+    #: ``--latency-ms`` / ``--latency-jitter-ms``: how long each API answer waits, like a GitLab over the network.
+    latency: AnswerLatency = AnswerLatency()
 
     @property
     def database(self) -> str:

@@ -173,6 +173,7 @@ class SandboxServer:
 
     def _handle_api(self, request: Request) -> Outcome:
         ctx = self.ctx
+        ctx.config.latency.wait()  # the network's share of every answer, throttled or not (see .latency)
         found = urls.find_route(request.method, request.path)
         route, path_params = found if found else (None, {})
         ctx.counters.record(route.key if route else f"{request.method} (no route)")

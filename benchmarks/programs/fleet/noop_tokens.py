@@ -14,9 +14,9 @@ import secrets
 from typing import Any, Optional
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, ResourceProvider
+from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, ResourceProvider
 
-from pulumi_gitlab_tokens import ProjectAccessTokenArgs
+from pulumi_gitlab_tokens import ProjectAccessTokenArgs, kinds, serving
 from pulumi_gitlab_tokens.resources import _AccessTokenResource
 
 _next_token_id = itertools.count(1)
@@ -30,9 +30,16 @@ class NoopTokenProvider(ResourceProvider):
     engine deserializes and configures it as often: only the work differs.
     """
 
+    #: The real project token's kind: the resource takes its computed outputs from it.
+    kind = kinds.PROJECT
+
     def __init__(self, owner: str | None = None, resource: str | None = None) -> None:
         super().__init__()
         self.owner, self.resource = owner, resource
+
+    def configure(self, req: ConfigureRequest) -> None:
+        # Served like the real provider (see pulumi_gitlab_tokens.serving), so that only the work differs.
+        serving.serve_everything_the_engine_sends()
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         token_id = next(_next_token_id)
