@@ -30,20 +30,20 @@ def test_rotation_example_rotates_in_place_on_a_later_night(gitlab_stack):
     gs = gitlab_stack(EXAMPLES / "rotation")
     gs.stack.up()
     first = gs.reveal_outputs()
-    # Night 5: outside the window (expires in 9 days, rotation 3 days before): no change.
-    night5 = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=5)).strftime("%Y-%m-%dT02:00:00Z")
-    gs.sandbox.set_time(night5)
+    # Night 20: outside the window (expires in 70 days, rotation 65 days before): no change.
+    night20 = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=20)).strftime("%Y-%m-%dT02:00:00Z")
+    gs.sandbox.set_time(night20)
     try:
-        gs.stack.preview("--expect-no-changes", env={"GITLAB_TESTING_TIME": night5})
-        # Night 12: inside the window: rotated in place.
-        night12 = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=12)).strftime("%Y-%m-%dT02:00:00Z")
-        gs.sandbox.set_time(night12)
-        gs.stack.up(env={"GITLAB_TESTING_TIME": night12})
+        gs.stack.preview("--expect-no-changes", env={"GITLAB_TESTING_TIME": night20})
+        # Night 26: inside the window: rotated in place.
+        night26 = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=26)).strftime("%Y-%m-%dT02:00:00Z")
+        gs.sandbox.set_time(night26)
+        gs.stack.up(env={"GITLAB_TESTING_TIME": night26})
         second = gs.reveal_outputs()
         assert second["bot_user_id"] == first["bot_user_id"]
         assert second["token_id"] != first["token_id"]
         assert second["token"] != first["token"]
-        assert second["expires_at"] == (dt.date.fromisoformat(night12[:10]) + dt.timedelta(days=14)).isoformat()
+        assert second["expires_at"] == (dt.date.fromisoformat(night26[:10]) + dt.timedelta(days=90)).isoformat()
         [active] = gs.active_tokens()
         assert active["id"] == second["token_id"]
     finally:
