@@ -119,9 +119,11 @@ def test_the_stored_inputs_carry_the_grace_period_only_when_set():
     assert graced["rotation_configuration"]["grace_period_days"] == 3
 
 
-def test_the_project_and_group_kinds_overlap_with_a_new_bot_user():
-    for kind in (kinds.PROJECT, kinds.GROUP):
-        assert kind.overlaps and "bot user of its own" in kind.successor
+def test_the_project_and_group_kinds_overlap():
+    assert kinds.PROJECT.overlaps and kinds.GROUP.overlaps
+    without_rotation_input = dataclasses.replace(
+        kinds.PROJECT, inputs=tuple(f for f in kinds.PROJECT.inputs if f.name != "rotation_configuration"))
+    assert not without_rotation_input.overlaps
 
 
 # --- the provider against the sandbox ----------------------------------------------------------

@@ -189,13 +189,6 @@ class TokenKind:
         return self.can_overlap and "rotation_configuration" in self.input_names
 
     @property
-    def successor(self) -> str:
-        """What an overlap rotation mints, for messages."""
-        if self.has_bot_user:
-            return f"a new {self.resource_name} with a bot user of its own"
-        return f"a new {self.resource_name} of the same {self.parent}"
-
-    @property
     def has_access_level(self) -> bool:
         return any(f.name == "access_level" for f in self.inputs)
 
