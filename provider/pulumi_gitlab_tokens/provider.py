@@ -416,14 +416,14 @@ for _kind in kinds.ALL:
     provider_class(_kind)
 
 
-# --- comparisons -----------------------------------------------------------------------
-
-
 def _with_predecessors(outs: dict[str, Any], predecessors: list[Predecessor]) -> dict[str, Any]:
     """``outs`` with the predecessors still in their grace period recorded (none: no key, as before)."""
     if predecessors:
         outs[PREDECESSORS_KEY] = predecessors_output(predecessors)
     return outs
+
+
+# --- comparisons -----------------------------------------------------------------------
 
 
 def _differs(compare: Callable[[Any], Any], old: Any, new: Any) -> bool:
