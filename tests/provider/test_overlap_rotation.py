@@ -108,7 +108,8 @@ def test_a_grace_period_that_is_not_a_whole_number_of_days_is_refused(grace):
 
 def test_a_kind_that_cannot_overlap_refuses_a_grace_period_naming_the_field():
     no_overlap = dataclasses.replace(kinds.PROJECT, can_overlap=False)
-    assert "remove grace_period_days" in _failures(overlapping(3), no_overlap)["rotation_configuration.grace_period_days"]
+    refused = _failures(overlapping(3), no_overlap)
+    assert "remove grace_period_days" in refused["rotation_configuration.grace_period_days"]
     assert _failures(overlapping(0), no_overlap) == {}
 
 
