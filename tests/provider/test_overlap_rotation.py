@@ -16,6 +16,7 @@ import pytest
 
 from pulumi_gitlab_tokens import kinds
 from pulumi_gitlab_tokens.inputs import check_inputs
+from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider
 from pulumi_gitlab_tokens.rotation import (
     Action,
     Predecessor,
@@ -217,3 +218,17 @@ def test_adding_a_grace_period_to_a_stack_changes_its_state_only(world):
     assert token.up(overlapping(3)) == "update"
     assert world.calls() == {}
     assert token.outs["token_id"] == before["token_id"] and token.outs["token"] == before["token"]
+
+
+def test_a_group_token_overlaps_the_same_way(world):
+    provider = world.provider(GroupAccessTokenProvider)
+    provider.owner, provider.resource = "org/app/dev", "pulumi-python:dynamic/gitlab:GroupAccessToken::reader"
+    token = EngineLike(world, provider, overlapping(3, group="acme", project=None, access_level="reporter"))
+    first = _rotate_with_overlap(world, token)
+    assert world.calls() == {"GET /groups/:id/access_tokens": 1, "POST /groups/:id/access_tokens": 1}
+    assert token.outs["user_id"] != first["user_id"]
+    assert authenticates_as(world.sb, first["token"]) == first["token_id"]
+    world.clocks.days_later(26)
+    token.up()
+    assert authenticates_as(world.sb, first["token"]) is None
+    assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
