@@ -16,7 +16,7 @@ import pytest
 
 from pulumi_gitlab_tokens import kinds
 from pulumi_gitlab_tokens.inputs import check_inputs
-from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider
+from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, provider_class
 from pulumi_gitlab_tokens.rotation import (
     Action,
     Predecessor,
@@ -232,3 +232,24 @@ def test_a_group_token_overlaps_the_same_way(world):
     token.up()
     assert authenticates_as(world.sb, first["token"]) is None
     assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
+
+
+def test_a_personal_token_overlaps_with_a_new_token_of_the_same_user(world):
+    user = world.sb.create_user("alice")
+    provider = world.provider(provider_class(kinds.PERSONAL))
+    provider.owner, provider.resource = "org/app/dev", "pulumi-python:dynamic/gitlab:PersonalAccessToken::ci"
+    graced = {"expiration_days": 30, "rotate_before_days": 7, "grace_period_days": 3}
+    token = EngineLike(world, provider, {"user_id": user["id"], "name": "ci", "scopes": ["read_api"],
+                                         "rotation_configuration": graced})
+    first = _rotate_with_overlap(world, token)
+    assert world.calls() == {"GET /personal_access_tokens": 1, "POST /users/:user_id/personal_access_tokens": 1}
+    second = token.outs
+    assert authenticates_as(world.sb, first["token"]) == first["token_id"]
+    assert authenticates_as(world.sb, second["token"]) == second["token_id"] != first["token_id"]
+    world.clocks.days_later(26)
+    world.calls()
+    assert token.up() == "update" and world.calls() == {"DELETE /personal_access_tokens/:id": 1}
+    assert authenticates_as(world.sb, first["token"]) is None
+    mine = [t for t in world.sb.control("GET", "tokens?include_personal=true")
+            if t["user_id"] == user["id"] and t["active"]]
+    assert [t["id"] for t in mine] == [second["token_id"]], "one token of the same user is left"
