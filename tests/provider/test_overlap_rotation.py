@@ -16,7 +16,7 @@ import pytest
 
 from pulumi_gitlab_tokens import kinds
 from pulumi_gitlab_tokens.inputs import check_inputs
-from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, provider_class
+from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectDeployTokenProvider, provider_class
 from pulumi_gitlab_tokens.rotation import (
     Action,
     Predecessor,
@@ -253,3 +253,25 @@ def test_a_personal_token_overlaps_with_a_new_token_of_the_same_user(world):
     mine = [t for t in world.sb.control("GET", "tokens?include_personal=true")
             if t["user_id"] == user["id"] and t["active"]]
     assert [t["id"] for t in mine] == [second["token_id"]], "one token of the same user is left"
+
+
+def test_a_deploy_token_overlaps_as_an_update_with_a_new_deploy_token_not_a_replacement(world):
+    """No rotate route: without a grace period the window replaces the token; with one, a successor is
+    made beside it and the predecessor revoked after the grace."""
+    provider = world.provider(ProjectDeployTokenProvider)
+    provider.owner, provider.resource = "org/app/dev", "pulumi-python:dynamic/gitlab:ProjectDeployToken::pull"
+    graced = {"expiration_days": 30, "rotate_before_days": 7, "grace_period_days": 3}
+    token = EngineLike(world, provider, {"project": "acme/app", "name": "registry-pull", "scopes": ["read_registry"],
+                                         "rotation_configuration": graced})
+    first = _rotate_with_overlap(world, token)  # "update", not "replace"
+    assert world.calls() == {"GET /projects/:id/deploy_tokens": 1, "POST /projects/:id/deploy_tokens": 1}
+
+    def live() -> set[int]:
+        listed = world.sb.api("GET", "/projects/acme%2Fapp/deploy_tokens")
+        return {t["id"] for t in listed if not t.get("revoked") and not t.get("expired")}
+
+    assert live() == {first["token_id"], token.outs["token_id"]}
+    world.clocks.days_later(26)
+    world.calls()
+    assert token.up() == "update" and world.calls() == {"DELETE /projects/:id/deploy_tokens/:token_id": 1}
+    assert live() == {token.outs["token_id"]}
