@@ -16,7 +16,13 @@ import pytest
 
 from pulumi_gitlab_tokens import kinds
 from pulumi_gitlab_tokens.inputs import check_inputs
-from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectDeployTokenProvider, provider_class
+from pulumi_gitlab_tokens.group_service_account import GroupServiceAccountProvider
+from pulumi_gitlab_tokens.provider import (
+    GroupAccessTokenProvider,
+    GroupServiceAccountAccessTokenProvider,
+    ProjectDeployTokenProvider,
+    provider_class,
+)
 from pulumi_gitlab_tokens.rotation import (
     Action,
     Predecessor,
@@ -275,3 +281,27 @@ def test_a_deploy_token_overlaps_as_an_update_with_a_new_deploy_token_not_a_repl
     world.calls()
     assert token.up() == "update" and world.calls() == {"DELETE /projects/:id/deploy_tokens/:token_id": 1}
     assert live() == {token.outs["token_id"]}
+
+
+def test_a_service_account_token_overlaps_with_a_new_token_of_the_same_account(world):
+    account = EngineLike(world, world.provider(GroupServiceAccountProvider), {"group": "acme"})
+    account.up()
+    user_id = account.outs["service_account_id"]
+    provider = world.provider(GroupServiceAccountAccessTokenProvider)
+    provider.owner = "org/app/dev"
+    provider.resource = "pulumi-python:dynamic/gitlab:GroupServiceAccountAccessToken::ci"
+    graced = {"expiration_days": 30, "rotate_before_days": 7, "grace_period_days": 3}
+    token = EngineLike(world, provider, {"group": "acme", "user_id": user_id, "name": "ci", "scopes": ["read_api"],
+                                         "rotation_configuration": graced})
+    first = _rotate_with_overlap(world, token)
+    tokens = "/groups/:id/service_accounts/:user_id/personal_access_tokens"
+    assert world.calls() == {f"GET {tokens}": 1, f"POST {tokens}": 1}
+    second = token.outs
+    assert second["user_id"] == first["user_id"] == user_id, "the same service account"
+    assert authenticates_as(world.sb, first["token"]) == first["token_id"]
+    assert authenticates_as(world.sb, second["token"]) == second["token_id"] != first["token_id"]
+    world.clocks.days_later(26)
+    world.calls()
+    assert token.up() == "update" and world.calls() == {f"DELETE {tokens}/:token_id": 1}
+    assert authenticates_as(world.sb, first["token"]) is None
+    assert authenticates_as(world.sb, second["token"]) == second["token_id"]
