@@ -1,8 +1,9 @@
 """The quickstart program (Pulumi.yaml at the repository root; `make demo` runs it).
 
-A CI deploy token for one project, rotated in place 7 days before it expires
-whenever `pulumi up` runs, and a read-only token for a whole group. Both token
-values leave the stack only as secrets.
+A CI deploy token for one project and a read-only token for a whole group, each
+living 90 days and rotated in place 65 days before it expires whenever `pulumi up`
+runs: before GitLab's first expiry reminder (60 days out), so a reminder means the
+scheduled run has been failing. Both token values leave the stack only as secrets.
 """
 
 import pulumi
@@ -19,7 +20,7 @@ deploy = ProjectAccessToken(
     name="ci-deploy",
     scopes=["read_registry", "read_repository"],
     access_level="developer",
-    rotation_configuration=RotationConfigurationArgs(expiration_days=30, rotate_before_days=7),
+    rotation_configuration=RotationConfigurationArgs(expiration_days=90, rotate_before_days=65),
     description="Pulls images and code in the deploy pipeline",
 )
 
@@ -29,7 +30,7 @@ reader = GroupAccessToken(
     name="group-reader",
     scopes=["read_api"],
     access_level="reporter",
-    rotation_configuration=RotationConfigurationArgs(expiration_days=60, rotate_before_days=14),
+    rotation_configuration=RotationConfigurationArgs(expiration_days=90, rotate_before_days=65),
     description="Read-only API access for the group's dashboards",
 )
 

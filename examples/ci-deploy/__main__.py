@@ -1,4 +1,5 @@
-"""Tokens a deployment pipeline needs, rotated 7 days before they expire.
+"""Tokens a deployment pipeline needs, living 90 days and rotated 65 days before they expire
+(before GitLab's first reminder, 60 days out).
 
 - `registry-pull`: pulls images from the project's container registry;
 - `repo-push`: pushes release tags and changelog commits.
@@ -11,7 +12,7 @@ import pulumi
 from pulumi_gitlab_tokens import ProjectAccessToken, RotationConfigurationArgs
 
 project = pulumi.Config().get("project") or "acme/app"
-every_30_days = RotationConfigurationArgs(expiration_days=30, rotate_before_days=7)
+ahead_of_reminders = RotationConfigurationArgs(expiration_days=90, rotate_before_days=65)
 
 registry_pull = ProjectAccessToken(
     "registry-pull",
@@ -19,7 +20,7 @@ registry_pull = ProjectAccessToken(
     name="ci-registry-pull",
     scopes=["read_registry"],
     access_level="reporter",
-    rotation_configuration=every_30_days,
+    rotation_configuration=ahead_of_reminders,
     description="CI: pulls images from the container registry",
 )
 
@@ -29,7 +30,7 @@ repo_push = ProjectAccessToken(
     name="ci-repo-push",
     scopes=["write_repository"],
     access_level="developer",
-    rotation_configuration=every_30_days,
+    rotation_configuration=ahead_of_reminders,
     description="CI: pushes release tags and changelog commits",
 )
 

@@ -1,8 +1,10 @@
-"""A token that lives 14 days and is rotated once fewer than 3 days remain.
+"""A token that lives 90 days and is rotated once 65 days or fewer remain.
 
 Run `pulumi up` every night (see README.md). On most nights nothing changes;
-on the first night inside the rotation window the token is rotated in place:
-same bot user, new token id, new value, new expiry 14 days out.
+on the first night inside the rotation window (25 days after the token was
+made) it is rotated in place: same bot user, new token id, new value, new
+expiry 90 days out. 65 days is before GitLab's first expiry reminder (60 days
+out), so a reminder only ever comes when the nightly run has been failing.
 """
 
 import pulumi
@@ -17,7 +19,7 @@ nightly = ProjectAccessToken(
     name="nightly-rotated",
     scopes=["read_api"],
     access_level="reporter",
-    rotation_configuration=RotationConfigurationArgs(expiration_days=14, rotate_before_days=3),
+    rotation_configuration=RotationConfigurationArgs(expiration_days=90, rotate_before_days=65),
     description="Rotated by the nightly pulumi up",
 )
 

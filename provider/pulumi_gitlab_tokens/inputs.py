@@ -36,6 +36,8 @@ _ROTATION_FIELDS = {
     "expirationDays": "expiration_days",
     "rotate_before_days": "rotate_before_days",
     "rotateBeforeDays": "rotate_before_days",
+    "grace_period_days": "grace_period_days",
+    "gracePeriodDays": "grace_period_days",
 }
 
 
@@ -241,7 +243,9 @@ def parse_date(value: Any) -> dt.date:
         raise ValueError(f"{value!r} is not a calendar date; write it as YYYY-MM-DD, like '2027-01-31'") from None
 
 
-def _parse_rotation(value: Any, max_lifetime_days: int, problems: _Problems) -> RotationConfiguration | None:
+def _parse_rotation(
+    kind: TokenKind, value: Any, max_lifetime_days: int, problems: _Problems
+) -> RotationConfiguration | None:
     """Parse ``rotation_configuration``; report problems per field and return None if any."""
     prop = "rotation_configuration"
     if not isinstance(value, Mapping):
@@ -257,7 +261,8 @@ def _parse_rotation(value: Any, max_lifetime_days: int, problems: _Problems) -> 
         if canonical is None:
             problems.add(
                 f"{prop}.{key!s}",
-                f"{key!s} is not a field of rotation_configuration; the fields are expiration_days and rotate_before_days",
+                f"{key!s} is not a field of rotation_configuration; the fields are expiration_days, "
+                f"rotate_before_days and grace_period_days",
             )
         elif field_value is not None:
             fields[canonical] = rpc.unwrap_rpc_secret(field_value)
@@ -279,10 +284,19 @@ def _parse_rotation(value: Any, max_lifetime_days: int, problems: _Problems) -> 
             problems.add(f"{prop}.{name}", f"{name} must be at least 1, not {number}")
         else:
             days[name] = number
-    if len(days) < 2:
+    grace = _parse_grace(kind, fields.get("grace_period_days"), problems)
+    if len(days) < 2 or grace is None:
         return None
     expiration, before = days["expiration_days"], days["rotate_before_days"]
     ok = True
+    if grace >= before:
+        problems.add(
+            f"{prop}.grace_period_days",
+            f"grace_period_days ({grace}) must be less than rotate_before_days ({before}): a token has at most "
+            f"{before} days left when it is rotated, so its old value would expire before the grace period ends; "
+            f"raise rotate_before_days or shorten the grace period",
+        )
+        ok = False
     if expiration > max_lifetime_days:
         problems.add(
             f"{prop}.expiration_days",
@@ -297,7 +311,23 @@ def _parse_rotation(value: Any, max_lifetime_days: int, problems: _Problems) -> 
             f"or every token would be due for rotation as soon as it is made",
         )
         ok = False
-    return RotationConfiguration(expiration, before) if ok else None
+    return RotationConfiguration(expiration, before, grace) if ok else None
+
+
+def _parse_grace(kind: TokenKind, raw: Any, problems: _Problems) -> int | None:
+    """``grace_period_days``: 0 when absent; ``None`` (and a problem) when invalid."""
+    prop = "rotation_configuration.grace_period_days"
+    if raw is None or is_unknown(raw):
+        return 0
+    number = integral(raw)
+    if number is None or number < 0:
+        problems.add(prop, f"grace_period_days must be a whole number of days, 0 or more, not {raw!r}")
+        return None
+    if number and not kind.overlaps:
+        problems.add(prop, f"{kind.resource_name} cannot keep an old value beside a new one; remove "
+                           f"grace_period_days")
+        return None
+    return number
 
 
 # --- expiry: the combination, validation and the planned date --------------------
@@ -318,7 +348,7 @@ def _check_expiry(
         # ``ignore_changes=["expires_at"]`` makes the engine copy the old
         # planned date into the new inputs: keep that date, i.e. no rotation.
         out["rotation_configuration"] = rotation_raw
-        rotation = _parse_rotation(rotation_raw, max_lifetime_days, problems)
+        rotation = _parse_rotation(kind, rotation_raw, max_lifetime_days, problems)
         if rotation is not None:
             out["rotation_configuration"] = _rotation_input(rotation)
         out["expires_at"] = fixed_raw
@@ -346,7 +376,7 @@ def _check_expiry(
             out["rotation_configuration"] = rotation_raw
             out["expires_at"] = Unknown()
             return
-        rotation = _parse_rotation(rotation_raw, max_lifetime_days, problems)
+        rotation = _parse_rotation(kind, rotation_raw, max_lifetime_days, problems)
         if rotation is None:
             return
         out["rotation_configuration"] = _rotation_input(rotation)
@@ -383,8 +413,14 @@ def _check_expiry(
 
 
 def _rotation_input(rotation: RotationConfiguration) -> dict[str, int]:
-    """A checked rotation configuration as the stored input (snake_case keys)."""
-    return {"expiration_days": rotation.expiration_days, "rotate_before_days": rotation.rotate_before_days}
+    """A checked rotation configuration as the stored input (snake_case keys).
+
+    ``grace_period_days`` only when set, so the stored inputs of stacks without it stay as they were.
+    """
+    stored = {"expiration_days": rotation.expiration_days, "rotate_before_days": rotation.rotate_before_days}
+    if rotation.overlaps:
+        stored["grace_period_days"] = rotation.grace_period_days
+    return stored
 
 
 def past_expiry(expires_at: dt.date, today: dt.date) -> str | None:
@@ -430,7 +466,7 @@ def parse_rotation_lenient(value: Any) -> RotationConfiguration | None:
     expiration, before = fields.get("expiration_days"), fields.get("rotate_before_days")
     if expiration is None or before is None:
         return None
-    return RotationConfiguration(expiration, before)
+    return RotationConfiguration(expiration, before, max(fields.get("grace_period_days") or 0, 0))
 
 
 def stored_date(value: Any) -> dt.date | None:

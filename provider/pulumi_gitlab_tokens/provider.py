@@ -17,7 +17,9 @@ and per project or group), ``diff`` 0, ``create`` 1 POST (plus one listing per
 project or group per run, shared by every create there, to find what a dead run
 left), ``read`` 1 GET,
 ``update`` 1 POST (rotate) or none (a token GitLab deleted: the rotate, one
-GET, then a create), ``delete`` 1 DELETE.
+GET, then a create), ``delete`` 1 DELETE. Under ``grace_period_days`` a due
+rotation is a create instead (1 POST and the parent's listing), and the
+``update`` or ``read`` after the grace period 1 DELETE more per predecessor.
 
 Ids. The resource id is ``"<project or group as given>:<token id>"``,
 pulumi-gitlab's import id, taken at creation. Rotation gives the token a new
@@ -57,8 +59,15 @@ from .inputs import (
     stored_date,
 )
 from .kinds.base import KEEP, OnChange, TokenKind
-from .rotation import Action, WantedExpiry, decide
-from .stored import PROVIDER_KEY, SELF_ROTATE_SCOPE, UNCONFIRMED_KEY, StoredToken
+from .rotation import Action, Predecessor, WantedExpiry, decide, due_predecessors
+from .stored import (
+    PREDECESSORS_KEY,
+    PROVIDER_KEY,
+    SELF_ROTATE_SCOPE,
+    UNCONFIRMED_KEY,
+    StoredToken,
+    predecessors_output,
+)
 from .token_endpoints import TokenEndpoints
 
 __all__ = ["PROVIDER_KEY", "SELF_ROTATE_SCOPE", "UNCONFIRMED_KEY", "AccessTokenProvider", "provider_class"]
@@ -208,7 +217,7 @@ class AccessTokenProvider(ResourceProvider):
             decision = decide(stored.previous(), _wanted(news), clock.today())
             if decision.action is Action.REPLACE:
                 replaces.append("revoked")
-            elif decision.action is Action.ROTATE and not self.kind.rotates:
+            elif decision.action is Action.ROTATE and not self.kind.rotates and not decision.overlap:
                 replaces.append("expires_at")  # no rotate route: a new expiry is a new token
             changed = changed or decision.action in (Action.ROTATE, Action.REPLACE)
         for field in self.kind.inputs:
@@ -217,6 +226,8 @@ class AccessTokenProvider(ResourceProvider):
                 changed = True
         if stored.unconfirmed:
             changed = True  # the update revokes what a timed-out create attempt made, if it landed
+        if due_predecessors(stored.predecessors, clock.today())[0]:
+            changed = True  # the update revokes the predecessors whose grace period has passed
         return DiffResult(changes=changed, replaces=replaces or None, delete_before_replace=False)
 
     # --- create ----------------------------------------------------------------------
@@ -275,9 +286,10 @@ class AccessTokenProvider(ResourceProvider):
         if answer is None:
             return ReadResult(None, {})
         self._revoke_unconfirmed(api, stored, answer)
+        waiting = self._revoke_due_predecessors(api, stored)
         current = dict(stored.values)
         current.setdefault(self.kind.parent, parent)
-        return ReadResult(id_, self._outputs(current, answer, token=props.get("token")))
+        return ReadResult(id_, _with_predecessors(self._outputs(current, answer, token=props.get("token")), waiting))
 
     # --- update ----------------------------------------------------------------------
 
@@ -295,6 +307,7 @@ class AccessTokenProvider(ResourceProvider):
         parent, token_id = stored.located(self.kind)
         api = TokenEndpoints(self.kind, parent, stored.values)
         self._revoke_unconfirmed(api, stored, {"id": token_id, "user_id": stored.user_id})
+        waiting = self._revoke_due_predecessors(api, stored)
         decision = decide(stored.previous(), _wanted(news), clock.today())
         if decision.action is Action.REPLACE:
             raise GitLabTokenError(
@@ -304,10 +317,15 @@ class AccessTokenProvider(ResourceProvider):
         if decision.action is not Action.ROTATE:
             kept = {k: v for k, v in stored.values.items() if k not in input_keys(self.kind)}
             kept.update({k: v for k, v in news.items() if k in input_keys(self.kind)})
-            return UpdateResult(kept)
+            return UpdateResult(_with_predecessors(kept, waiting))
         # The planned date from check, never the clock: preview and update agree.
         expires_at = _planned_expiry(self.kind, spec)
         assert expires_at is not None  # a rotation always plans a date
+        if decision.overlap and decision.revoke_predecessor_on is not None:
+            # The successor is a create, with this resource's mark (recovery finds it after a lost
+            # answer or a killed run); the predecessor is held, so recovery never takes it.
+            superseded = Predecessor(token_id, decision.revoke_predecessor_on)
+            return UpdateResult(_with_predecessors(self._create_token(spec, news), [*waiting, superseded]))
         try:
             answer = recovery.rotate_token(
                 api,
@@ -319,18 +337,22 @@ class AccessTokenProvider(ResourceProvider):
                 owner=self._owner_digest(),
             )
         except recovery.TokenGone:
-            return UpdateResult(self._create_token(spec, news))
-        return UpdateResult(self._outputs(news, answer, token=answer.get("token")))
+            return UpdateResult(_with_predecessors(self._create_token(spec, news), waiting))
+        return UpdateResult(_with_predecessors(self._outputs(news, answer, token=answer.get("token")), waiting))
 
     # --- delete ----------------------------------------------------------------------
 
     @_reported("delete")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """One DELETE (revoke). An already revoked or missing token counts as revoked."""
+        """One DELETE (revoke), and one per predecessor still in its grace period. An already revoked
+        or missing token counts as revoked."""
         stored = StoredToken.read(self.kind, id_, props)
         parent, token_id = stored.located(self.kind)
         self._hold(stored)
-        TokenEndpoints(self.kind, parent, stored.values).revoke(token_id)
+        api = TokenEndpoints(self.kind, parent, stored.values)
+        api.revoke(token_id)
+        for predecessor in stored.predecessors:
+            api.revoke(predecessor.token_id)
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -341,13 +363,24 @@ class AccessTokenProvider(ResourceProvider):
     def _hold(self, stored: StoredToken) -> None:
         """The engine holds this token in its state: no recovery in this process may take it."""
         if stored.parent and stored.token_id is not None:
-            ownership.hold(gitlab_client.current_settings().base_url, stored.token_id)
+            base_url = gitlab_client.current_settings().base_url
+            ownership.hold(base_url, stored.token_id)
+            for predecessor in stored.predecessors:  # still in its grace period: never adopted nor revoked early
+                ownership.hold(base_url, predecessor.token_id)
         # else: an unreadable id fails the operation itself, with its own message
 
     def _revoke_unconfirmed(self, api: TokenEndpoints, stored: StoredToken, held: Mapping[str, Any]) -> None:
         """Revoke tokens that timed-out create attempts named in the state made after the create ended."""
         if stored.unconfirmed and stored.name is not None:
             recovery.revoke_unconfirmed(api, stored.name, list(stored.unconfirmed), keep=dict(held))
+
+    def _revoke_due_predecessors(self, api: TokenEndpoints, stored: StoredToken) -> list[Predecessor]:
+        """Revoke the predecessors whose grace period has passed (ids from this resource's own state);
+        the ones still in grace."""
+        due, waiting = due_predecessors(stored.predecessors, clock.today())
+        for predecessor in due:
+            api.revoke(predecessor.token_id)
+        return waiting
 
     def _outputs(
         self, inputs: Mapping[str, Any], answer: Mapping[str, Any], *, token: Any
@@ -382,6 +415,13 @@ def provider_class(kind: TokenKind) -> type[AccessTokenProvider]:
 
 for _kind in kinds.ALL:
     provider_class(_kind)
+
+
+def _with_predecessors(outs: dict[str, Any], predecessors: list[Predecessor]) -> dict[str, Any]:
+    """``outs`` with the predecessors still in their grace period recorded (none: no key, as before)."""
+    if predecessors:
+        outs[PREDECESSORS_KEY] = predecessors_output(predecessors)
+    return outs
 
 
 # --- comparisons -----------------------------------------------------------------------

@@ -48,20 +48,30 @@ from .provider import AccessTokenProvider, provider_class
 @pulumi.input_type
 class RotationConfigurationArgs:
     """Keep a token fresh: each ``pulumi up`` within ``rotate_before_days`` of the
-    expiry rotates it to a new token living ``expiration_days``."""
+    expiry rotates it to a new token living ``expiration_days``.
+
+    With ``grace_period_days`` a rotation overlaps: it mints a successor (for
+    project and group tokens a new token with a bot user of its own) instead of
+    calling GitLab's rotate API, which revokes the old value at once, and the
+    ``up`` or ``refresh`` on or after ``grace_period_days`` revokes the old one."""
 
     def __init__(
         __self__,
         *,
         expiration_days: pulumi.Input[int],
         rotate_before_days: pulumi.Input[int],
+        grace_period_days: Optional[pulumi.Input[int]] = None,
     ) -> None:
         """
         :param expiration_days: Lifetime in days of each token (at most the instance's maximum, 365 by default).
         :param rotate_before_days: Rotate this many days before expiry; less than ``expiration_days``.
+        :param grace_period_days: Keep the old value working this many days after a rotation (less than
+            ``rotate_before_days``); unset or 0: GitLab's rotate, which revokes it at once.
         """
         pulumi.set(__self__, "expiration_days", expiration_days)
         pulumi.set(__self__, "rotate_before_days", rotate_before_days)
+        if grace_period_days is not None:
+            pulumi.set(__self__, "grace_period_days", grace_period_days)
 
     @property
     @pulumi.getter(name="expiration_days")
@@ -72,6 +82,11 @@ class RotationConfigurationArgs:
     @pulumi.getter(name="rotate_before_days")
     def rotate_before_days(self) -> pulumi.Input[int]:
         return pulumi.get(self, "rotate_before_days")
+
+    @property
+    @pulumi.getter(name="grace_period_days")
+    def grace_period_days(self) -> Optional[pulumi.Input[int]]:
+        return pulumi.get(self, "grace_period_days")
 
 
 RotationConfigurationInput = Union[RotationConfigurationArgs, Mapping[str, Any]]
@@ -124,7 +139,7 @@ class _AccessTokenResource(pulumi.dynamic.Resource):
     token_id: pulumi.Output[int]
     """GitLab's id of the current token (changes on rotation; the resource id does not)."""
     user_id: pulumi.Output[int]
-    """The token's bot user (stable across rotations)."""
+    """The token's bot user (stable across rotations; an overlap rotation's successor has its own)."""
     active: pulumi.Output[bool]
     revoked: pulumi.Output[bool]
     created_at: pulumi.Output[str]

@@ -22,6 +22,14 @@ It knows nothing of Pulumi or GitLab; the provider calls it twice per update:
     the date shown at preview is the date applied (the lesson of
     terraform-provider-gitlab !2060, plans applied on a later day).
 
+Overlap (``grace_period_days``)
+    GitLab's rotate API revokes the old value at once, so a job that read it
+    before the run fails mid-way. Under a grace period a due rotation is an
+    *overlap*: a successor is minted (the kind's create route) and handed on,
+    and the predecessor is recorded with the day it is revoked on,
+    ``today + grace_period_days``; :func:`due_predecessors` says, at every
+    later ``up`` or ``refresh``, which of them are due.
+
 Dates are UTC calendar dates. A token "expires at midnight UTC at the start
 of its expiry date", so a token whose ``expires_at`` is today is already dead.
 """
@@ -30,7 +38,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,14 @@ class RotationConfiguration:
 
     expiration_days: int
     rotate_before_days: int
+    #: Days the predecessor keeps working after a rotation (0: GitLab's rotate, which revokes it at
+    #: once). Not part of the schedule, so not compared: adding or changing it never rotates by itself.
+    grace_period_days: int = field(default=0, compare=False)
+
+    @property
+    def overlaps(self) -> bool:
+        """A rotation mints a successor and keeps the predecessor for the grace period."""
+        return self.grace_period_days > 0
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,27 @@ class Decision:
     action: Action
     expires_at: dt.date | None
     reason: str
+    #: A ``ROTATE`` that mints a successor and keeps the predecessor until :attr:`revoke_predecessor_on`.
+    overlap: bool = False
+    revoke_predecessor_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Predecessor:
+    """A token superseded by an overlap rotation, still valid until it is revoked on ``revoke_on``."""
+
+    token_id: int
+    revoke_on: dt.date
+
+
+def due_predecessors(
+    predecessors: Iterable[Predecessor], today: dt.date
+) -> tuple[list[Predecessor], list[Predecessor]]:
+    """The predecessors to revoke today (their grace period has passed) and those still in grace."""
+    due, waiting = [], []
+    for predecessor in predecessors:
+        (due if today >= predecessor.revoke_on else waiting).append(predecessor)
+    return due, waiting
 
 
 def rotation_window_reached(
@@ -118,6 +156,9 @@ def decide(previous: PreviousToken | None, wanted: WantedExpiry, today: dt.date)
        bot user, new token id and value). Under rotation the target moves
        when the window is reached - expired tokens included, since GitLab
        rotates expired tokens - or when the configuration changed.
+       Under a grace period (and while the old token still works) the
+       rotation is an overlap: a successor is minted, and the predecessor is
+       revoked ``grace_period_days`` after today.
     4. Otherwise keep it. A fixed-date token that expired stays as it is;
        ``active: false`` shows the drift.
     """
@@ -131,7 +172,15 @@ def decide(previous: PreviousToken | None, wanted: WantedExpiry, today: dt.date)
             return Decision(Action.REPLACE, target, "revoked outside Pulumi before its expiry date")
         return Decision(Action.KEEP, previous.expires_at, "revoked and past its expiry date")
     if target != previous.expires_at:
-        return Decision(Action.ROTATE, target, _rotation_reason(previous, wanted, today))
+        reason = _rotation_reason(previous, wanted, today)
+        rotation = wanted.rotation
+        # Overlap only while the old value still works: an expired one has nothing left to keep.
+        if rotation is not None and rotation.overlaps and (
+                previous.expires_at is None or previous.expires_at > today):
+            revoke_on = today + dt.timedelta(days=rotation.grace_period_days)
+            return Decision(Action.ROTATE, target, f"{reason}; the old value stays valid until {revoke_on}",
+                            overlap=True, revoke_predecessor_on=revoke_on)
+        return Decision(Action.ROTATE, target, reason)
     return Decision(Action.KEEP, previous.expires_at, "expiry unchanged")
 
 

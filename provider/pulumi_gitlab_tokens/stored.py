@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from .errors import GitLabTokenError
 from .inputs import integral, parse_rotation_lenient, stored_date
-from .rotation import PreviousToken, RotationConfiguration
+from .rotation import Predecessor, PreviousToken, RotationConfiguration
 
 if TYPE_CHECKING:
     from .kinds.base import TokenKind
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 PROVIDER_KEY = "__provider"
 #: Output naming create attempts that timed out and were not seen landing (see :mod:`.recovery`).
 UNCONFIRMED_KEY = "unconfirmed_attempts"
+#: Output naming the tokens an overlap rotation superseded, each with the day it is revoked on
+#: (``[{"token_id": 12, "revoke_on": "2026-03-04"}]``; see :mod:`.rotation`). No secret.
+PREDECESSORS_KEY = "predecessors"
 #: The scope that lets a token rotate itself.
 SELF_ROTATE_SCOPE = "self_rotate"
 
@@ -49,6 +52,8 @@ class StoredToken:
     expires_at: dt.date | None
     rotation: RotationConfiguration | None
     unconfirmed: tuple[str, ...]
+    #: Tokens an overlap rotation superseded, still to be revoked.
+    predecessors: tuple[Predecessor, ...]
     #: Whether the engine stored anything at all (bookkeeping keys included).
     exists: bool
 
@@ -69,7 +74,7 @@ class StoredToken:
         active = props.get("active")
         return cls(
             id=id_ or "",
-            values={k: v for k, v in props.items() if k not in (PROVIDER_KEY, UNCONFIRMED_KEY)},
+            values={k: v for k, v in props.items() if k not in (PROVIDER_KEY, UNCONFIRMED_KEY, PREDECESSORS_KEY)},
             parent=str(parent) if parent else None,
             token_id=token_id,
             name=name if isinstance(name, str) else None,
@@ -81,6 +86,7 @@ class StoredToken:
             expires_at=stored_date(props.get("expires_at")),
             rotation=parse_rotation_lenient(props.get("rotation_configuration")),
             unconfirmed=tuple(str(a) for a in attempts) if isinstance(attempts, (list, tuple)) else (),
+            predecessors=_predecessors(props.get(PREDECESSORS_KEY)),
             exists=bool(props),
         )
 
@@ -116,3 +122,20 @@ class StoredToken:
         if self.expires_at is not None and self.expires_at <= today:
             return None
         return self.token
+
+
+def _predecessors(value: Any) -> tuple[Predecessor, ...]:
+    """The recorded predecessors; an entry without a readable id is dropped, one without a date is due."""
+    if not isinstance(value, (list, tuple)):
+        return ()
+    found = []
+    for entry in value:
+        if not isinstance(entry, Mapping) or integral(entry.get("token_id")) is None:
+            continue
+        found.append(Predecessor(int(entry["token_id"]), stored_date(entry.get("revoke_on")) or dt.date.min))
+    return tuple(found)
+
+
+def predecessors_output(predecessors: list[Predecessor] | tuple[Predecessor, ...]) -> list[dict[str, Any]]:
+    """The predecessors as the state stores them."""
+    return [{"token_id": p.token_id, "revoke_on": p.revoke_on.isoformat()} for p in predecessors]

@@ -30,20 +30,62 @@ def test_rotation_example_rotates_in_place_on_a_later_night(gitlab_stack):
     gs = gitlab_stack(EXAMPLES / "rotation")
     gs.stack.up()
     first = gs.reveal_outputs()
-    # Night 5: outside the window (expires in 9 days, rotation 3 days before): no change.
-    night5 = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=5)).strftime("%Y-%m-%dT02:00:00Z")
-    gs.sandbox.set_time(night5)
+    # Night 20: outside the window (expires in 70 days, rotation 65 days before): no change.
+    night20 = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=20)).strftime("%Y-%m-%dT02:00:00Z")
+    gs.sandbox.set_time(night20)
     try:
-        gs.stack.preview("--expect-no-changes", env={"GITLAB_TESTING_TIME": night5})
-        # Night 12: inside the window: rotated in place.
-        night12 = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=12)).strftime("%Y-%m-%dT02:00:00Z")
-        gs.sandbox.set_time(night12)
-        gs.stack.up(env={"GITLAB_TESTING_TIME": night12})
+        gs.stack.preview("--expect-no-changes", env={"GITLAB_TESTING_TIME": night20})
+        # Night 26: inside the window: rotated in place.
+        night26 = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=26)).strftime("%Y-%m-%dT02:00:00Z")
+        gs.sandbox.set_time(night26)
+        gs.stack.up(env={"GITLAB_TESTING_TIME": night26})
         second = gs.reveal_outputs()
         assert second["bot_user_id"] == first["bot_user_id"]
         assert second["token_id"] != first["token_id"]
         assert second["token"] != first["token"]
-        assert second["expires_at"] == (dt.date.fromisoformat(night12[:10]) + dt.timedelta(days=14)).isoformat()
+        assert second["expires_at"] == (dt.date.fromisoformat(night26[:10]) + dt.timedelta(days=90)).isoformat()
+        [active] = gs.active_tokens()
+        assert active["id"] == second["token_id"]
+    finally:
+        gs.sandbox.set_time(None)
+    gs.assert_no_secret_leaks()
+
+
+def test_deliver_example_keeps_a_job_that_read_the_old_value_working_through_the_grace(gitlab_stack):
+    """Zero downtime: a job that read the variable before the rotation run keeps authenticating for the
+    whole grace period, a job reading after it gets the new value, and then exactly one token is left."""
+    from test_overlap_delivery import ROTATION_DAY, authenticates, deliver_stack, delivered, night
+
+    gs, consumer = deliver_stack(gitlab_stack, grace=3)
+    gs.stack.up()
+    old = delivered(gs, consumer)
+    first = gs.stack.outputs()
+    rotation_night = night(ROTATION_DAY)
+    gs.sandbox.set_time(rotation_night)
+    try:
+        gs.sandbox.reset_counters()
+        gs.stack.up(env={"GITLAB_TESTING_TIME": rotation_night})
+        calls = {k: v for k, v in gs.sandbox.counters().items() if k != "total" and v}
+        assert calls == {
+            "GET /api/v4/projects/:id/access_tokens": 1,  # the run's one listing of the project
+            "POST /api/v4/projects/:id/access_tokens": 1,  # the successor
+            "PUT /api/v4/projects/:id/variables/:key": 1,  # delivered in the same run
+        }, calls
+        new = delivered(gs, consumer)
+        second = gs.stack.outputs()
+        assert new != old and second["bot_user_id"] != first["bot_user_id"]
+        for day in range(ROTATION_DAY, ROTATION_DAY + 3):  # the grace period, night by night
+            when = night(day)
+            gs.sandbox.set_time(when)
+            assert authenticates(gs, old) and authenticates(gs, new), f"day {day}"
+        gs.stack.preview("--expect-no-changes", env={"GITLAB_TESTING_TIME": when})
+        revoke_night = night(ROTATION_DAY + 3)
+        gs.sandbox.set_time(revoke_night)
+        gs.sandbox.reset_counters()
+        gs.stack.up(env={"GITLAB_TESTING_TIME": revoke_night})
+        calls = {k: v for k, v in gs.sandbox.counters().items() if k != "total" and v}
+        assert calls == {"DELETE /api/v4/projects/:id/access_tokens/:token_id": 1}, calls
+        assert not authenticates(gs, old) and authenticates(gs, delivered(gs, consumer))
         [active] = gs.active_tokens()
         assert active["id"] == second["token_id"]
     finally:

@@ -167,6 +167,9 @@ class TokenKind:
     #: The filters the list route applies itself (GitLab's ``access_token_params``); the
     #: list functions (:mod:`pulumi_gitlab_tokens.token_lists`) send these, filter the rest locally.
     list_filters: frozenset[str] = frozenset({"state", "expires_before", "search"})
+    #: A rotation may mint a successor beside the token (``grace_period_days``): GitLab lets the
+    #: parent hold several live tokens of the kind. Only with a ``rotation_configuration`` input.
+    can_overlap: bool = True
 
     # --- capabilities, from the declaration ---------------------------------------
 
@@ -179,6 +182,11 @@ class TokenKind:
     def self_rotates(self) -> bool:
         """The token can rotate itself (``self_rotate`` scope)."""
         return self.routes.self_rotate is not None
+
+    @property
+    def overlaps(self) -> bool:
+        """Rotation can overlap: the successor is minted with the create route, the predecessor kept."""
+        return self.can_overlap and "rotation_configuration" in self.input_names
 
     @property
     def has_access_level(self) -> bool:
