@@ -42,10 +42,13 @@ class GitLabTokenError(Exception):
 class CredentialMissingError(GitLabTokenError):
     """No GitLab credential is configured for an operation that needs one."""
 
-    def __init__(self) -> None:
+    #: Who the credential must be when the operation's kind is not known.
+    ANY_MANAGER = "a personal access token with the `api` scope whose user may manage the resource"
+
+    def __init__(self, credential: str = ANY_MANAGER) -> None:
+        """``credential`` says whose token the kind needs (see ``gitlab_errors.credential_needed``)."""
         super().__init__(
             "No GitLab credential is configured. Set the stack secret with "
-            "`pulumi config set --secret gitlab:token <token>` (a personal access "
-            "token with the `api` scope, Maintainer on the project or Owner on the "
-            "group), or export GITLAB_TOKEN."
+            f"`pulumi config set --secret gitlab:token <token>` ({credential}), "
+            "or export GITLAB_TOKEN."
         )

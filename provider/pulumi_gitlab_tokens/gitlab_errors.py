@@ -22,7 +22,7 @@ import gitlab.exceptions
 import requests
 
 from . import config_keys, transport
-from .errors import GitLabTokenError, shorten
+from .errors import CredentialMissingError, GitLabTokenError, shorten
 from . import gitlab_client
 
 if TYPE_CHECKING:
@@ -157,8 +157,17 @@ def _describe_url(base_url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
+def credential_needed(kind: TokenKind) -> str:
+    """Whose token ``kind`` needs as ``gitlab:token``, in the words of the role GitLab checks."""
+    if kind.created_by_administrators:
+        return "an administrator's personal access token with the `api` scope"
+    return f"a personal access token with the `api` scope whose user is {kind.manager_role} (or higher) on the {kind.parent}"
+
+
 def translate(kind: TokenKind, route: str, err: BaseException) -> GitLabTokenError:
     """Turn a python-gitlab or requests failure into one readable line."""
+    if isinstance(err, CredentialMissingError):  # raised before the kind was known: name its role
+        return CredentialMissingError(credential_needed(kind))
     if isinstance(err, GitLabTokenError):
         return err
     if isinstance(err, gitlab.exceptions.GitlabError) and err.response_code is not None:

@@ -16,6 +16,7 @@ from pulumi.output import Unknown
 
 from pulumi_gitlab_tokens import GitLabTokenError, config_keys, gitlab_client, preview_checks
 from pulumi_gitlab_tokens.errors import CredentialMissingError
+from pulumi_gitlab_tokens.gitlab_errors import credential_needed
 from pulumi_gitlab_tokens.kinds import GROUP, PROJECT
 from pulumi_gitlab_tokens.preview_checks import Caller, refusal_reason
 from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
@@ -156,7 +157,7 @@ def test_an_answer_the_checks_cannot_read_is_one_line_not_a_crash(world, monkeyp
 
 def test_no_credential_is_the_message_up_gives_without_a_call(world):
     failures = world.provider().check({}, project_token()).failures
-    assert [(f.property, f.reason) for f in failures] == [("", CredentialMissingError().message)]
+    assert [(f.property, f.reason) for f in failures] == [("", CredentialMissingError(credential_needed(PROJECT)).message)]
     assert world.calls() == {}
 
 

@@ -201,6 +201,22 @@ def test_missing_credential_names_the_config_key_and_the_variable():
     assert "pulumi config set --secret gitlab:token" in message and "GITLAB_TOKEN" in message
 
 
+@pytest.mark.parametrize("kind, needed, not_needed", [
+    (kinds.PROJECT, "Maintainer (or higher) on the project", "Owner"),
+    (kinds.GROUP_DEPLOY, "Owner (or higher) on the group", "Maintainer"),
+    (kinds.GROUP_SERVICE_ACCOUNT, "Owner (or higher) on the group", "Maintainer"),
+    (kinds.PERSONAL, "an administrator's personal access token", "Maintainer"),
+])
+def test_missing_credential_names_the_role_the_kind_needs(kind, needed, not_needed):
+    configure(ProjectAccessTokenProvider(), **{"gitlab:baseUrl": UNREACHABLE})
+    with pytest.raises(CredentialMissingError) as caught:
+        gitlab_client.admin_client()
+    message = gitlab_errors.translate(kind, ROUTE, caught.value).message
+    assert isinstance(gitlab_errors.translate(kind, ROUTE, caught.value), CredentialMissingError)
+    assert needed in message and not_needed not in message
+    assert "pulumi config set --secret gitlab:token" in message
+
+
 def test_one_client_per_process_until_settings_change():
     configure(ProjectAccessTokenProvider(), **{"gitlab:baseUrl": UNREACHABLE, "gitlab:token": CREDENTIAL})
     first = gitlab_client.admin_client()
