@@ -161,7 +161,8 @@ def credential_needed(kind: TokenKind) -> str:
     """Whose token ``kind`` needs as ``gitlab:token``, in the words of the role GitLab checks."""
     if kind.created_by_administrators:
         return "an administrator's personal access token with the `api` scope"
-    return f"a personal access token with the `api` scope whose user is {kind.manager_role} (or higher) on the {kind.parent}"
+    return (f"a personal access token with the `api` scope whose user is {kind.manager_role} (or higher) "
+            f"on the {kind.parent}")
 
 
 def translate(kind: TokenKind, route: str, err: BaseException) -> GitLabTokenError:
