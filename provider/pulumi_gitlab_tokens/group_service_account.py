@@ -36,8 +36,8 @@ from .gitlab_client import NO_LIBRARY_RETRIES
 from .gitlab_errors import is_lost_answer, translate
 from .inputs import integral, is_unknown, parse_parent
 from .kinds import GROUP_SERVICE_ACCOUNT as TOKEN_KIND
-from .provider import _reported
-from .token_endpoints import LIST_PAGE_SIZE, _ParentRef
+from .reporting import reported
+from .token_endpoints import LIST_PAGE_SIZE, ParentRef
 
 #: The inputs, in the order messages list them; every one replaces the account when it changes.
 INPUTS = ("group", "name", "username", "email")
@@ -109,7 +109,7 @@ class GroupServiceAccountProvider(ResourceProvider):
                 failures = [CheckFailure("", preview_checks.describe_failure(err))]
         return CheckResult(checked, failures)
 
-    @_reported("diff")
+    @reported("diff")
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """A change of a given input replaces the account; no API call.
 
@@ -122,7 +122,7 @@ class GroupServiceAccountProvider(ResourceProvider):
         return DiffResult(changes=bool(replaces), replaces=replaces or None,
                           delete_before_replace=bool(replaces) and kept_unique)
 
-    @_reported("create")
+    @reported("create")
     def create(self, props: dict[str, Any]) -> CreateResult:
         """One POST; the id is pulumi-gitlab's import id, ``<group>:<service account id>``."""
         group = str(props["group"])
@@ -142,7 +142,7 @@ class GroupServiceAccountProvider(ResourceProvider):
             raise GitLabTokenError(f"GitLab's answer on {route} names no account id; check gitlab:baseUrl")
         return CreateResult(f"{group}:{account_id}", _outputs(props, answer))
 
-    @_reported("refresh")
+    @reported("refresh")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """The group's accounts, listed (GitLab has no route for one); a deleted account leaves the state."""
         group, account_id = _located(id_, props)
@@ -156,7 +156,7 @@ class GroupServiceAccountProvider(ResourceProvider):
         current.setdefault("group", group)
         return ReadResult(id_, _outputs(current, found[0]))
 
-    @_reported("delete")
+    @reported("delete")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """One DELETE; an account GitLab no longer has counts as deleted."""
         group, account_id = _located(id_, props)
@@ -204,7 +204,7 @@ def _path(group: str) -> str:
 
 def _manager(group: str) -> GroupServiceAccountManager:
     gl = gitlab_client.admin_client()
-    return GroupServiceAccountManager(gl, parent=_ParentRef(gl.groups, {"id": group}, lazy=True))
+    return GroupServiceAccountManager(gl, parent=ParentRef(gl.groups, {"id": group}, lazy=True))
 
 
 def _call(route: str, action: Callable[[], T]) -> T:

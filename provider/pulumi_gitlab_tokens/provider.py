@@ -32,9 +32,7 @@ call uses it (the fix for terraform-provider-gitlab's #6271).
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import traceback
-from typing import Any, Callable, ClassVar, Mapping, TypeVar
+from typing import Any, Callable, ClassVar, Mapping
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -48,7 +46,7 @@ from pulumi.dynamic import (
 )
 
 from . import adoption, clock, gitlab_client, kinds, ownership, preview_checks, recovery, serving
-from .errors import GitLabTokenError, register_secret, scrub
+from .errors import GitLabTokenError, scrub
 from .inputs import (
     TokenSpec,
     check_inputs,
@@ -59,6 +57,7 @@ from .inputs import (
     stored_date,
 )
 from .kinds.base import KEEP, OnChange, TokenKind
+from .reporting import reported
 from .rotation import Action, Predecessor, WantedExpiry, decide, due_predecessors
 from .stored import (
     PREDECESSORS_KEY,
@@ -72,40 +71,6 @@ from .token_endpoints import TokenEndpoints
 
 __all__ = ["PROVIDER_KEY", "SELF_ROTATE_SCOPE", "UNCONFIRMED_KEY", "AccessTokenProvider", "provider_class"]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _reported(operation: str) -> Callable[[F], F]:
-    """Raise failures as a scrubbed :class:`GitLabTokenError` with a short traceback.
-
-    The servicer shows ``traceback.format_exc()``; re-raising here drops the
-    python-gitlab and requests frames (and their chained exceptions) so the
-    last line - our message - is what the user reads. Unexpected exceptions
-    are wrapped too, so no message can carry a secret.
-    """
-
-    def wrap(method: F) -> F:
-        @functools.wraps(method)
-        def reported(self: Any, *args: Any) -> Any:
-            for props in args:  # token values the engine hands back are secrets this process has seen
-                if isinstance(props, Mapping):
-                    register_secret(props.get("token"))
-            try:
-                return method(self, *args)
-            except GitLabTokenError as err:
-                err.__traceback__ = None
-                raise err from None
-            except Exception as err:
-                frame = traceback.extract_tb(err.__traceback__)[-1:]
-                where = f" at {frame[0].filename.rsplit('/', 1)[-1]}:{frame[0].lineno}" if frame else ""
-                raise GitLabTokenError(
-                    f"{operation} failed unexpectedly{where}: {type(err).__name__}: {scrub(str(err))}. "
-                    f"This is a bug in pulumi-gitlab-tokens; please report it."
-                ) from None
-
-        return reported  # type: ignore[return-value]
-
-    return wrap
 
 
 class AccessTokenProvider(ResourceProvider):
@@ -195,7 +160,7 @@ class AccessTokenProvider(ResourceProvider):
 
     # --- diff ------------------------------------------------------------------------
 
-    @_reported("diff")
+    @reported("diff")
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Compare old outputs with new checked inputs; no API call.
 
@@ -232,7 +197,7 @@ class AccessTokenProvider(ResourceProvider):
 
     # --- create ----------------------------------------------------------------------
 
-    @_reported("create")
+    @reported("create")
     def create(self, props: dict[str, Any]) -> CreateResult:
         """One POST. Returns id ``"<parent>:<token id>"`` and the outputs, ``token`` included.
 
@@ -271,7 +236,7 @@ class AccessTokenProvider(ResourceProvider):
 
     # --- read ------------------------------------------------------------------------
 
-    @_reported("refresh")
+    @reported("refresh")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """One GET. Keeps ``token`` (GitLab never returns it again); a deleted token leaves the state.
 
@@ -293,7 +258,7 @@ class AccessTokenProvider(ResourceProvider):
 
     # --- update ----------------------------------------------------------------------
 
-    @_reported("update")
+    @reported("update")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Rotate in place to the expiry planned at preview, or record input changes that need no call.
 
@@ -342,7 +307,7 @@ class AccessTokenProvider(ResourceProvider):
 
     # --- delete ----------------------------------------------------------------------
 
-    @_reported("delete")
+    @reported("delete")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """One DELETE (revoke), and one per predecessor still in its grace period. An already revoked
         or missing token counts as revoked."""

@@ -42,8 +42,8 @@ ROUTE_VERBS = {"create": "POST", "get": "GET", "list": "GET", "revoke": "DELETE"
 T = TypeVar("T")
 
 
-class _ParentRef(gitlab.base.RESTObject):
-    """A project or group known only by its id or full path: just enough parent for a token manager.
+class ParentRef(gitlab.base.RESTObject):
+    """A project or group known only by its id or full path: just enough parent for a manager.
 
     The manager takes the parent's ``id`` into its path, URL-encoded as python-gitlab
     always does (``acme/app`` becomes ``acme%2Fapp``); this class has no
@@ -78,7 +78,7 @@ class TokenEndpoints:
         gl = client or gitlab_client.admin_client()
         manager = (self.kind.create_manager if creating else None) or self.kind.manager
         route = self.kind.routes.create if creating else self.kind.routes.list
-        parent = _ParentRef(getattr(gl, self.kind.collection), self._parent_attributes(manager, route), lazy=True)
+        parent = ParentRef(getattr(gl, self.kind.collection), self._parent_attributes(manager, route), lazy=True)
         return manager(gl, parent=parent)
 
     def _parent_attributes(self, manager: Any, route: str) -> dict[str, str]:

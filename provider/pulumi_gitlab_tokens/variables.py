@@ -53,7 +53,7 @@ from . import gitlab_client, kinds, serving
 from .errors import GitLabTokenError, register_secret
 from .inputs import is_unknown
 from .kinds.base import TokenKind
-from .provider import _reported
+from .reporting import reported
 from .stored import PROVIDER_KEY
 from .variable_api import VariableApi
 from .variable_inputs import DEFAULT_ENVIRONMENT_SCOPE, check_variable_inputs, variable_input_keys
@@ -81,7 +81,7 @@ class VariableProvider(ResourceProvider):
         inputs, failures = check_variable_inputs(self.kind, news)
         return CheckResult(inputs, failures)
 
-    @_reported("diff")
+    @reported("diff")
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Compare the state with the checked inputs; no API call."""
         _remember_values(olds, news)
@@ -91,7 +91,7 @@ class VariableProvider(ResourceProvider):
         return DiffResult(changes=changed, replaces=replaces or None,
                           delete_before_replace=bool(replaces) and same_variable)
 
-    @_reported("create")
+    @reported("create")
     def create(self, props: dict[str, Any]) -> CreateResult:
         """One POST. Id ``"<parent>:<key>:<environment_scope>"``."""
         _remember_values(props)
@@ -99,7 +99,7 @@ class VariableProvider(ResourceProvider):
         answer = VariableApi(self.kind, parent).create(key, self._create_attributes(props, scope))
         return CreateResult(f"{parent}:{key}:{scope}", self._outputs(props, answer))
 
-    @_reported("refresh")
+    @reported("refresh")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """One GET; a variable deleted outside Pulumi leaves the state."""
         _remember_values(props)
@@ -111,7 +111,7 @@ class VariableProvider(ResourceProvider):
         current.update({self.kind.parent: parent, "key": key, "environment_scope": scope})
         return ReadResult(id_, self._outputs(current, answer))
 
-    @_reported("update")
+    @reported("update")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """One PUT of the in-place attributes; a variable deleted since the last refresh is created again."""
         _remember_values(olds, news)
@@ -123,7 +123,7 @@ class VariableProvider(ResourceProvider):
             answer = api.create(key, self._create_attributes(news, scope))
         return UpdateResult(self._outputs(news, answer))
 
-    @_reported("delete")
+    @reported("delete")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """One DELETE; a variable already gone counts as deleted."""
         _remember_values(props)
