@@ -92,7 +92,7 @@ class GroupServiceAccountAccessTokenArgs:
     user_id: pulumi.Input[int]
     """The service account's user id (``GroupServiceAccount.service_account_id``). Changing it replaces the token."""
     scopes: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Scopes of the token, at least one: any personal access token scope."""
+    """Scopes of the token, at least one (``catalogue.SERVICE_ACCOUNT_TOKEN_SCOPES``: no administrator scopes)."""
     name: Optional[pulumi.Input[str]] = None
     """Token name; defaults to the resource name. Changing it replaces the token."""
     expires_at: Optional[pulumi.Input[str]] = None
