@@ -33,7 +33,7 @@ import pulumi
 
 from . import kinds
 from .provider import provider_class
-from .resources import RotationConfigurationInput, _AccessTokenResource, _split_args
+from .resources import RotationConfigurationInput, TokenResource, split_args
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,7 +69,7 @@ class GroupDeployTokenArgs(_DeployTokenArgsBase):
     """The group's numeric id or full path (``"acme/platform"``). Changing it replaces the token."""
 
 
-class _DeployTokenResource(_AccessTokenResource):
+class _DeployTokenResource(TokenResource):
     """A deploy token's outputs (besides the inputs): no bot user, no access level."""
 
     username: pulumi.Output[str]
@@ -107,7 +107,7 @@ class ProjectDeployToken(_DeployTokenResource, module="gitlab", name="ProjectDep
         :param args: A :class:`ProjectDeployTokenArgs`, or pass the inputs as keywords.
         :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
         """
-        typed, opts = _split_args(args, opts, ProjectDeployTokenArgs)
+        typed, opts = split_args(args, opts, ProjectDeployTokenArgs)
         if typed is None:
             typed = ProjectDeployTokenArgs(
                 project=project,  # type: ignore[arg-type]  # check() reports a missing project
@@ -149,7 +149,7 @@ class GroupDeployToken(_DeployTokenResource, module="gitlab", name="GroupDeployT
         :param args: A :class:`GroupDeployTokenArgs`, or pass the inputs as keywords.
         :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
         """
-        typed, opts = _split_args(args, opts, GroupDeployTokenArgs)
+        typed, opts = split_args(args, opts, GroupDeployTokenArgs)
         if typed is None:
             typed = GroupDeployTokenArgs(
                 group=group,  # type: ignore[arg-type]

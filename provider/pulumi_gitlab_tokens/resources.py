@@ -131,8 +131,9 @@ class GroupAccessTokenArgs(_AccessTokenArgsBase):
     """The group's numeric id or full path (``"acme/platform"``). Changing it replaces the token."""
 
 
-class _AccessTokenResource(pulumi.dynamic.Resource):
-    """Shared constructor: inputs plus every output key, ``token`` marked secret."""
+class TokenResource(pulumi.dynamic.Resource):
+    """The base of every token resource (each kind's module of resources builds on it):
+    inputs plus every output key, ``token`` marked secret."""
 
     token: pulumi.Output[str]
     """The token's value. Always a secret; GitLab shows it only at creation and rotation."""
@@ -159,7 +160,7 @@ class _AccessTokenResource(pulumi.dynamic.Resource):
         ``int``: without this, ``token_id`` reached programs as ``54.0``.
         """
         super().__init_subclass__(**kwargs)
-        cls.__annotations__ = {**_AccessTokenResource.__annotations__, **cls.__dict__.get("__annotations__", {})}
+        cls.__annotations__ = {**TokenResource.__annotations__, **cls.__dict__.get("__annotations__", {})}
 
     def __init__(
         self,
@@ -215,7 +216,7 @@ def _identity(resource_type: str, resource_name: str, opts: Optional[pulumi.Reso
     return f"{parent.pulumi_resource_type}::{parent.pulumi_resource_name}${own}"
 
 
-def _split_args(
+def split_args(
     args: Any, opts: Optional[pulumi.ResourceOptions], args_type: type
 ) -> tuple[Any, Optional[pulumi.ResourceOptions]]:
     """Accept both ``Resource(name, args, opts)`` and ``Resource(name, opts, **kwargs)``."""
@@ -226,7 +227,7 @@ def _split_args(
     return args, opts
 
 
-class ProjectAccessToken(_AccessTokenResource, module="gitlab", name="ProjectAccessToken"):
+class ProjectAccessToken(TokenResource, module="gitlab", name="ProjectAccessToken"):
     """A project access token (Pulumi type ``pulumi-python:dynamic/gitlab:ProjectAccessToken``).
 
     Changing ``project``, ``name``, ``scopes``, ``access_level`` or
@@ -259,7 +260,7 @@ class ProjectAccessToken(_AccessTokenResource, module="gitlab", name="ProjectAcc
         :param args: A :class:`ProjectAccessTokenArgs`, or pass the inputs as keywords.
         :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
         """
-        typed, opts = _split_args(args, opts, ProjectAccessTokenArgs)
+        typed, opts = split_args(args, opts, ProjectAccessTokenArgs)
         if typed is None:
             typed = ProjectAccessTokenArgs(
                 project=project,  # type: ignore[arg-type]  # check() reports a missing project
@@ -275,7 +276,7 @@ class ProjectAccessToken(_AccessTokenResource, module="gitlab", name="ProjectAcc
         super().__init__(provider_class(kinds.PROJECT), resource_name, typed, opts)
 
 
-class GroupAccessToken(_AccessTokenResource, module="gitlab", name="GroupAccessToken"):
+class GroupAccessToken(TokenResource, module="gitlab", name="GroupAccessToken"):
     """A group access token (Pulumi type ``pulumi-python:dynamic/gitlab:GroupAccessToken``).
 
     Behaves like :class:`ProjectAccessToken`, with ``group=`` instead of
@@ -305,7 +306,7 @@ class GroupAccessToken(_AccessTokenResource, module="gitlab", name="GroupAccessT
         :param args: A :class:`GroupAccessTokenArgs`, or pass the inputs as keywords.
         :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
         """
-        typed, opts = _split_args(args, opts, GroupAccessTokenArgs)
+        typed, opts = split_args(args, opts, GroupAccessTokenArgs)
         if typed is None:
             typed = GroupAccessTokenArgs(
                 group=group,  # type: ignore[arg-type]
@@ -342,7 +343,7 @@ class PersonalAccessTokenArgs:
     stops working). Read only when the resource is created."""
 
 
-class PersonalAccessToken(_AccessTokenResource, module="gitlab", name="PersonalAccessToken"):
+class PersonalAccessToken(TokenResource, module="gitlab", name="PersonalAccessToken"):
     """A user's personal access token (Pulumi type ``pulumi-python:dynamic/gitlab:PersonalAccessToken``).
 
     Made through GitLab's administrator API, so ``gitlab:token`` must be an
@@ -375,7 +376,7 @@ class PersonalAccessToken(_AccessTokenResource, module="gitlab", name="PersonalA
         :param args: A :class:`PersonalAccessTokenArgs`, or pass the inputs as keywords.
         :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
         """
-        typed, opts = _split_args(args, opts, PersonalAccessTokenArgs)
+        typed, opts = split_args(args, opts, PersonalAccessTokenArgs)
         if typed is None:
             typed = PersonalAccessTokenArgs(
                 user_id=user_id,  # type: ignore[arg-type]  # check() reports a missing user_id

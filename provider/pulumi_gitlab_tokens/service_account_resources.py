@@ -30,7 +30,7 @@ import pulumi.dynamic
 from . import kinds
 from .group_service_account import GroupServiceAccountProvider
 from .provider import provider_class
-from .resources import RotationConfigurationInput, _AccessTokenResource, _split_args
+from .resources import RotationConfigurationInput, TokenResource, split_args
 from .pickling import pickler_restored
 
 
@@ -73,7 +73,7 @@ class GroupServiceAccount(pulumi.dynamic.Resource, module="gitlab", name="GroupS
         username: Optional[pulumi.Input[str]] = None,
         email: Optional[pulumi.Input[str]] = None,
     ) -> None:
-        typed, opts = _split_args(args, opts, GroupServiceAccountArgs)
+        typed, opts = split_args(args, opts, GroupServiceAccountArgs)
         if typed is None:
             typed = GroupServiceAccountArgs(group=group, name=name, username=username,  # type: ignore[arg-type]
                                             email=email)
@@ -108,7 +108,7 @@ class GroupServiceAccountAccessTokenArgs:
     stops working). Read only when the resource is created."""
 
 
-class GroupServiceAccountAccessToken(_AccessTokenResource, module="gitlab", name="GroupServiceAccountAccessToken"):
+class GroupServiceAccountAccessToken(TokenResource, module="gitlab", name="GroupServiceAccountAccessToken"):
     """A personal access token of a group's service account
     (Pulumi type ``pulumi-python:dynamic/gitlab:GroupServiceAccountAccessToken``).
 
@@ -136,7 +136,7 @@ class GroupServiceAccountAccessToken(_AccessTokenResource, module="gitlab", name
         validate_past_expiration_date: Optional[pulumi.Input[bool]] = None,
         adopt_token_id: Optional[pulumi.Input[int]] = None,
     ) -> None:
-        typed, opts = _split_args(args, opts, GroupServiceAccountAccessTokenArgs)
+        typed, opts = split_args(args, opts, GroupServiceAccountAccessTokenArgs)
         if typed is None:
             typed = GroupServiceAccountAccessTokenArgs(
                 group=group,  # type: ignore[arg-type]  # check() reports what is missing

@@ -29,7 +29,7 @@ import pulumi
 import pulumi.dynamic
 
 from .pickling import pickler_restored
-from .resources import _split_args
+from .resources import split_args
 from .variable_inputs import VARIABLE_INPUTS
 from .variables import GroupVariableProvider, ProjectVariableProvider, VariableProvider
 
@@ -137,7 +137,7 @@ class ProjectVariable(_VariableResource, module="gitlab", name="ProjectVariable"
         :param args: A :class:`ProjectVariableArgs`, or pass the inputs as keywords.
         :param opts: Resource options; ``additional_secret_outputs=["value"]`` is always added.
         """
-        typed, opts = _split_args(args, opts, ProjectVariableArgs)
+        typed, opts = split_args(args, opts, ProjectVariableArgs)
         if typed is None:
             typed = ProjectVariableArgs(
                 project=project,  # type: ignore[arg-type]  # check() reports what is missing
@@ -180,7 +180,7 @@ class GroupVariable(_VariableResource, module="gitlab", name="GroupVariable"):
         :param args: A :class:`GroupVariableArgs`, or pass the inputs as keywords.
         :param opts: Resource options; ``additional_secret_outputs=["value"]`` is always added.
         """
-        typed, opts = _split_args(args, opts, GroupVariableArgs)
+        typed, opts = split_args(args, opts, GroupVariableArgs)
         if typed is None:
             typed = GroupVariableArgs(
                 group=group,  # type: ignore[arg-type]
