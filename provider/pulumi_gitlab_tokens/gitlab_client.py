@@ -11,6 +11,12 @@ Every request goes through :class:`~pulumi_gitlab_tokens.transport.GitLabSession
 which holds the retry policy (bounded waits, 429 for every call, 5xx and lost
 connections for GET and DELETE only), follows no redirect and sends nothing
 to any other host; python-gitlab's own retries are off (:data:`NO_LIBRARY_RETRIES`).
+
+python-gitlab, ``requests`` and ``urllib3`` load when the client is made (and
+where a GitLab failure is told apart), never at import: about 0.18 s that every
+program declaring resources and every provider process would pay, even for a
+preview that makes no GitLab call (benchmarks/results.md). The modules that
+drive GitLab import them for annotations only (``TYPE_CHECKING``).
 """
 
 from __future__ import annotations
@@ -19,13 +25,15 @@ import dataclasses
 import os
 import ssl
 import threading
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-import gitlab
-
-from . import catalogue, config_keys, transport
+from . import catalogue, config_keys
 from .config_keys import BASE_URL_ENV, TOKEN_ENV
 from .errors import CredentialMissingError, GitLabTokenError, register_secret
+from .retry_limits import DEFAULT_RETRIES
+
+if TYPE_CHECKING:
+    import gitlab
 
 DEFAULT_BASE_URL = "https://gitlab.com"
 
@@ -46,7 +54,7 @@ class Settings:
     ssl_verify: bool | str = True
     max_lifetime_days: int = catalogue.MAX_LIFETIME_DAYS
     timeout: float = REQUEST_TIMEOUT_SECONDS
-    retries: int = transport.DEFAULT_RETRIES
+    retries: int = DEFAULT_RETRIES
     #: Ask GitLab at preview whether each token about to be created can be (see :mod:`.preview_checks`).
     preview_checks: bool = True
 
@@ -77,7 +85,7 @@ def settings_from_config(
     cacert = _text(get("gitlab:cacertFile"))
     if cacert and not insecure:
         _check_ca_bundle(cacert)
-    retries = _count(get("gitlab:retries"), "gitlab:retries", transport.DEFAULT_RETRIES)
+    retries = _count(get("gitlab:retries"), "gitlab:retries", DEFAULT_RETRIES)
     ssl_verify: bool | str = False if insecure else (cacert or True)
     return Settings(
         base_url=normalise_base_url(base_url),
@@ -257,6 +265,10 @@ def token_client(token: str) -> gitlab.Gitlab:
 
 
 def _new_client(settings: Settings, token: str) -> gitlab.Gitlab:
+    import gitlab  # here, not at import: see the module's docstring
+
+    from . import transport
+
     ssl_verify = settings.ssl_verify
     if ssl_verify is True:
         # What requests would read from the environment itself, had we left trust_env on.

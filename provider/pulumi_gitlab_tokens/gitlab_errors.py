@@ -17,15 +17,13 @@ import re
 import urllib.parse
 from typing import TYPE_CHECKING, Any, Mapping
 
-import gitlab
-import gitlab.exceptions
-import requests
-
-from . import config_keys, transport
+from . import config_keys, retry_limits
 from .errors import CredentialMissingError, GitLabTokenError, shorten
 from . import gitlab_client
 
 if TYPE_CHECKING:
+    import gitlab.exceptions
+
     from .kinds.base import TokenKind
 
 SELF_ROTATE_SUFFIX = "/self/rotate"
@@ -44,11 +42,18 @@ class AnswerLost(Exception):
         self.in_flight = in_flight
 
 
-_LOST_CONNECTION = (
-    requests.exceptions.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.Timeout,
-)
+def _is_lost_connection(err: BaseException) -> bool:
+    import requests  # loaded by the failed call already (see gitlab_client)
+
+    return isinstance(err, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                            requests.exceptions.Timeout))
+
+
+def answer_may_still_come(err: BaseException) -> bool:
+    """Whether ``err`` is a read timeout: GitLab may still be working on the request."""
+    import requests
+
+    return isinstance(err, requests.exceptions.ReadTimeout)
 
 
 def _status_phrase(status: int) -> str:
@@ -141,8 +146,8 @@ def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:
         return "GitLab rejected the request; fix the input it names"
     if status == 429:
         return (
-            f"GitLab kept rate-limiting; the provider waits at most {transport.MAX_RETRY_WAIT_SECONDS:.0f} s at a "
-            f"time and {transport.RETRY_BUDGET_SECONDS:.0f} s per call. Try again later or raise the limit"
+            f"GitLab kept rate-limiting; the provider waits at most {retry_limits.MAX_RETRY_WAIT_SECONDS:.0f} s at a "
+            f"time and {retry_limits.RETRY_BUDGET_SECONDS:.0f} s per call. Try again later or raise the limit"
         )
     if status >= 500:
         return "GitLab failed, also on retries where they are safe; try again later"
@@ -167,6 +172,9 @@ def credential_needed(kind: TokenKind) -> str:
 
 def translate(kind: TokenKind, route: str, err: BaseException) -> GitLabTokenError:
     """Turn a python-gitlab or requests failure into one readable line."""
+    import gitlab.exceptions
+    import requests
+
     if isinstance(err, CredentialMissingError):  # raised before the kind was known: name its role
         return CredentialMissingError(credential_needed(kind))
     if isinstance(err, GitLabTokenError):
@@ -186,7 +194,7 @@ def translate(kind: TokenKind, route: str, err: BaseException) -> GitLabTokenErr
             f"TLS to GitLab at {where} failed on {route}. Point gitlab:cacertFile at the CA bundle "
             f"that signed the server's certificate (or, for a test instance only, set gitlab:insecure true)."
         )
-    if isinstance(err, _LOST_CONNECTION):
+    if _is_lost_connection(err):
         return GitLabTokenError(
             f"Could not reach GitLab at {where} on {route} ({type(err).__name__}), even after retries. "
             f"Check gitlab:baseUrl (or GITLAB_BASE_URL) and the network."
@@ -208,9 +216,12 @@ def translate(kind: TokenKind, route: str, err: BaseException) -> GitLabTokenErr
 
 def is_lost_answer(err: BaseException) -> bool:
     """Whether a minting POST's failure leaves open whether GitLab committed it."""
+    import gitlab.exceptions
+    import requests
+
     if isinstance(err, requests.exceptions.SSLError):
         return False  # refused before anything was sent
-    if isinstance(err, _LOST_CONNECTION) or isinstance(err, gitlab.exceptions.GitlabParsingError):
+    if _is_lost_connection(err) or isinstance(err, gitlab.exceptions.GitlabParsingError):
         return True
     code = getattr(err, "response_code", None)
     return isinstance(err, gitlab.exceptions.GitlabError) and code is not None and int(code) >= 500

@@ -25,8 +25,6 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any, Callable, Mapping, TypeVar
 
-import gitlab.exceptions
-from gitlab.v4.objects import GroupServiceAccountManager
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult
 from pulumi.dynamic import ResourceProvider
 
@@ -37,7 +35,7 @@ from .gitlab_errors import is_lost_answer, translate
 from .inputs import integral, is_unknown, parse_parent
 from .kinds import GROUP_SERVICE_ACCOUNT as TOKEN_KIND
 from .reporting import reported
-from .token_endpoints import LIST_PAGE_SIZE, ParentRef
+from .token_endpoints import LIST_PAGE_SIZE
 
 #: The inputs, in the order messages list them; every one replaces the account when it changes.
 INPUTS = ("group", "name", "username", "email")
@@ -184,6 +182,8 @@ def preview_failures(group: Any) -> list[CheckFailure]:
     if isinstance(found, list):
         return found
     caller, role = found
+    import gitlab.exceptions  # loaded by the caller lookup already (see gitlab_client)
+
     if caller.is_resource_bot or role < catalogue.ACCESS_LEVELS["owner"]:
         refused = gitlab.exceptions.GitlabCreateError("403 Forbidden", 403)
         return [CheckFailure("group", translate(TOKEN_KIND, route, refused).message)]
@@ -202,7 +202,12 @@ def _path(group: str) -> str:
     return f"/groups/{urllib.parse.quote(group, safe='')}/service_accounts"
 
 
-def _manager(group: str) -> GroupServiceAccountManager:
+def _manager(group: str) -> Any:
+    """python-gitlab's service-account manager of ``group`` (loaded here: see gitlab_client)."""
+    from gitlab.v4.objects import GroupServiceAccountManager
+
+    from .gitlab_objects import ParentRef
+
     gl = gitlab_client.admin_client()
     return GroupServiceAccountManager(gl, parent=ParentRef(gl.groups, {"id": group}, lazy=True))
 

@@ -42,7 +42,6 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Mapping
 
-import gitlab.exceptions
 from pulumi.dynamic import CheckFailure
 
 from . import catalogue, gitlab_client
@@ -152,6 +151,8 @@ def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
         return []
     # The answer the create would get, in GitLab's words, so the message is the create's own.
     status = 403 if kind.refused_as_forbidden else 400
+    import gitlab.exceptions  # loaded by the caller lookup already (see gitlab_client)
+
     answer = gitlab.exceptions.GitlabCreateError(refusal if kind.refused_as_forbidden else
                                                  f"400 Bad request - {refusal}", status)
     return [CheckFailure(kind.parent, translate(kind, route, answer).message)]
@@ -223,7 +224,7 @@ def _administrator_failures(
     encoded = urllib.parse.quote(parent, safe="")
     found = _memberships.outcome((credential, kind.collection, parent),
                                  lambda: gitlab_client.read_path(f"/{kind.collection}/{encoded}"))
-    if isinstance(found, gitlab.exceptions.GitlabError) and found.response_code == 404:
+    if isinstance(found, Exception) and getattr(found, "response_code", None) == 404:
         return [CheckFailure(kind.parent, (
             f"{kind.parent} {parent} names no user: GitLab answered 404 User Not Found on GET /{kind.collection}/"
             f"{encoded}. Give the id of an existing user or service account (`POST /service_accounts` makes an "
@@ -243,8 +244,9 @@ def _member_level(kind: TokenKind, parent: str, user_id: int) -> int:
     encoded = urllib.parse.quote(parent, safe="")
     try:
         member = gitlab_client.read_path(f"/{kind.collection}/{encoded}/members/all/{user_id}")
-    except gitlab.exceptions.GitlabError as err:
-        if err.response_code == 404 and str(err.error_message).strip().lower() == _NOT_A_MEMBER:
+    except Exception as err:
+        not_a_member = str(getattr(err, "error_message", "")).strip().lower() == _NOT_A_MEMBER
+        if getattr(err, "response_code", None) == 404 and not_a_member:
             return 0
         raise
     if not isinstance(member, Mapping):

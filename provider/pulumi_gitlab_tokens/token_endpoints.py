@@ -12,19 +12,16 @@ import re
 import urllib.parse
 from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
-import gitlab
-import gitlab.base
-import gitlab.exceptions
-import requests
-
 from .errors import GitLabTokenError, register_secret
 from . import gitlab_client, ownership
 from .gitlab_client import NO_LIBRARY_RETRIES
-from .gitlab_errors import AnswerLost, is_lost_answer, translate
+from .gitlab_errors import AnswerLost, answer_may_still_come, is_lost_answer, translate
 from .inputs import integral, is_unknown
 from .kinds.base import path_value
 
 if TYPE_CHECKING:
+    import gitlab
+
     from .kinds.base import TokenKind
 
 #: Tokens per page when listing (GitLab's maximum).
@@ -40,15 +37,6 @@ ROUTE_VERBS = {"create": "POST", "get": "GET", "list": "GET", "revoke": "DELETE"
                "self_rotate": "POST"}
 
 T = TypeVar("T")
-
-
-class ParentRef(gitlab.base.RESTObject):
-    """A project or group known only by its id or full path: just enough parent for a manager.
-
-    The manager takes the parent's ``id`` into its path, URL-encoded as python-gitlab
-    always does (``acme/app`` becomes ``acme%2Fapp``); this class has no
-    sub-managers to build and never calls GitLab.
-    """
 
 
 class TokenEndpoints:
@@ -75,8 +63,10 @@ class TokenEndpoints:
         a lazy ``Project`` constructs its ~80 sub-managers to hand out one, about
         0.35 ms of CPU per API call (measured in ``make bench``, see benchmarks/results.md).
         """
+        from .gitlab_objects import ParentRef, python_gitlab_manager
+
         gl = client or gitlab_client.admin_client()
-        manager = (self.kind.create_manager if creating else None) or self.kind.manager
+        manager = python_gitlab_manager((self.kind.create_manager if creating else None) or self.kind.manager)
         route = self.kind.routes.create if creating else self.kind.routes.list
         parent = ParentRef(getattr(gl, self.kind.collection), self._parent_attributes(manager, route), lazy=True)
         return manager(gl, parent=parent)
@@ -118,12 +108,10 @@ class TokenEndpoints:
     def _call(self, route: str, action: Callable[[], T], *, minting: bool = False) -> T:
         try:
             return action()
-        except gitlab.exceptions.GitlabAuthenticationError as err:
-            raise translate(self.kind, route, err) from None
         except Exception as err:  # python-gitlab and requests raise many types; all are translated
             if minting and is_lost_answer(err):
                 raise AnswerLost(f"{route}: {type(err).__name__}",
-                                 in_flight=isinstance(err, requests.exceptions.ReadTimeout)) from None
+                                 in_flight=answer_may_still_come(err)) from None
             raise translate(self.kind, route, err) from None
 
     def create(self, **fields: Any) -> dict[str, Any]:
@@ -292,6 +280,8 @@ def _token_record(data: Any) -> dict[str, Any]:
     if not isinstance(data, Mapping) or integral(data.get("id")) is None or (
         data.get("user_id") is not None and integral(data.get("user_id")) is None
     ):
+        import gitlab.exceptions
+
         raise gitlab.exceptions.GitlabParsingError(error_message="the answer is not an access token")
     return dict(data)
 
@@ -300,6 +290,8 @@ def _minted(data: Any) -> dict[str, Any]:
     """A create or rotate answer: a token record that carries the new value."""
     record = _token_record(data)
     if not isinstance(record.get("token"), str) or not record["token"]:
+        import gitlab.exceptions
+
         raise gitlab.exceptions.GitlabParsingError(error_message="the answer carries no token value")
     return record
 

@@ -45,13 +45,8 @@ import requests.utils
 
 from . import serving
 from .errors import GitLabTokenError, shorten
+from .retry_limits import DEFAULT_RETRIES, MAX_RETRY_WAIT_SECONDS, RETRY_BUDGET_SECONDS
 
-#: Retries after the first attempt, unless ``gitlab:retries`` says otherwise.
-DEFAULT_RETRIES = 6
-#: No single wait is longer: a longer ``Retry-After`` fails the call at once.
-MAX_RETRY_WAIT_SECONDS = 60.0
-#: No retry starts later than this after the call's first attempt.
-RETRY_BUDGET_SECONDS = 120.0
 #: First backoff after a 5xx or a lost connection; doubles each retry.
 FIRST_BACKOFF_SECONDS = 0.5
 #: Largest answer body read (8 MiB).

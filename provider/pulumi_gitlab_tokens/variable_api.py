@@ -15,8 +15,6 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any, Callable, Mapping, TypeVar
 
-import gitlab.exceptions
-
 from . import gitlab_client, gitlab_errors
 from .gitlab_client import NO_LIBRARY_RETRIES
 from .errors import GitLabTokenError
@@ -85,14 +83,12 @@ class VariableApi:
     def _call(self, route: str, action: Callable[[], T]) -> T:
         try:
             return action()
-        except gitlab.exceptions.GitlabError as err:
+        except Exception as err:  # python-gitlab and requests raise many types; all are translated
             validation = _validation_errors(err)
             if validation is not None:
                 raise GitLabTokenError(
                     f"GitLab answered 400 Bad Request on {route}: {validation}. {_validation_hint(validation)}.",
                     status=400, gitlab_message=validation) from None
-            raise gitlab_errors.translate(self.kind, route, err) from None
-        except Exception as err:  # requests raises many types; all are translated
             raise gitlab_errors.translate(self.kind, route, err) from None
 
 
@@ -101,10 +97,10 @@ def _is_variable_not_found(err: GitLabTokenError) -> bool:
     return err.status == 404 and "variable not found" in (err.gitlab_message or "").lower()
 
 
-def _validation_errors(err: gitlab.exceptions.GitlabError) -> str | None:
+def _validation_errors(err: BaseException) -> str | None:
     """GitLab's ``{"message": {"attribute": ["problem"]}}`` as ``attribute problem; ...``, or ``None``."""
-    message = err.error_message
-    if err.response_code != 400 or not isinstance(message, Mapping):
+    message = getattr(err, "error_message", None)
+    if getattr(err, "response_code", None) != 400 or not isinstance(message, Mapping):
         return None
     parts = []
     for attribute, problems in message.items():

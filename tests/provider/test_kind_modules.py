@@ -25,6 +25,7 @@ from pulumi_gitlab_tokens import comparisons, inputs, kinds
 from pulumi_gitlab_tokens.kinds import OnChange
 from pulumi_gitlab_tokens.kinds.base import InputField, OutputField, Routes, TokenKind
 from pulumi_gitlab_tokens.provider import AccessTokenProvider, provider_class
+from pulumi_gitlab_tokens.gitlab_objects import python_gitlab_manager
 
 PACKAGE = Path(pulumi_gitlab_tokens.__file__).parent
 
@@ -45,7 +46,7 @@ TOKEN_RECORD_FIELDS = {"user_id"}
 def _kind_words() -> set[str]:
     words: set[str] = set()
     for kind in kinds.ALL:
-        words |= {kind.parent, kind.collection, kind.resource_name, kind.type_token, kind.manager.__name__}
+        words |= {kind.parent, kind.collection, kind.resource_name, kind.type_token, kind.manager}
         words |= {route for route in vars(kind.routes).values() if route}
     return words - TOKEN_RECORD_FIELDS
 
@@ -54,7 +55,7 @@ def _kind_identifiers() -> set[str]:
     """Python names that stand for a kind (``m.group(1)`` or a variable ``project`` do not)."""
     names = {"PROJECT", "GROUP"}
     for kind in kinds.ALL:
-        names |= {kind.resource_name, f"{kind.resource_name}Provider", kind.manager.__name__}
+        names |= {kind.resource_name, f"{kind.resource_name}Provider", kind.manager}
     return names
 
 
@@ -102,15 +103,15 @@ def test_routes_agree_with_the_python_gitlab_manager(kind):
         segments = iter(("parent", *kind.route_inputs))
         return re.sub(r"\{\w+\}", lambda _: "{" + next(segments) + "}", manager._path)
 
-    assert route_of(kind.manager) == kind.routes.list
-    assert route_of(kind.create_manager or kind.manager) == kind.routes.create
+    assert route_of(python_gitlab_manager(kind.manager)) == kind.routes.list
+    assert route_of(python_gitlab_manager(kind.create_manager or kind.manager)) == kind.routes.create
     # A list route outside the parent narrows by a filter the manager knows.
     assert kind.list_filter is None or ("{parent}" not in kind.routes.list
-                                        and kind.list_filter in kind.manager._list_filters)
+                                        and kind.list_filter in python_gitlab_manager(kind.manager)._list_filters)
     assert kind.routes.get in (None, kind.routes.revoke) and kind.routes.revoke == f"{kind.routes.list}/{{id}}"
     # A kind without a rotate route (deploy tokens) has no rotate method to call either.
     assert kind.routes.rotate == (f"{kind.routes.list}/{{id}}/rotate" if kind.rotates else None)
-    assert hasattr(kind.manager, "rotate") == kind.rotates
+    assert hasattr(python_gitlab_manager(kind.manager), "rotate") == kind.rotates
     assert (kind.routes.get is None) == kind.reads_by_listing
 
 

@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping
-
-if TYPE_CHECKING:
-    from gitlab.base import RESTManager
+from typing import Any, Callable, Mapping
 
 
 class OnChange(enum.Enum):
@@ -121,9 +118,10 @@ class TokenKind:
     #: The role a human needs to manage tokens here (GitLab's ``admin_project`` / ``admin_group``).
     manager_role: str
     routes: Routes
-    #: python-gitlab's manager class for the routes (``ProjectAccessTokenManager``), built on its
-    #: mixins; the endpoint class drives it.
-    manager: "type[RESTManager]"
+    #: The name of python-gitlab's manager class for the routes in ``gitlab.v4.objects``
+    #: (``"ProjectAccessTokenManager"``), built on its mixins; the endpoint class resolves and
+    #: drives it (a name, so declaring a kind does not import python-gitlab).
+    manager: str
     inputs: tuple[InputField, ...]
     outputs: tuple[OutputField, ...]
     #: The scopes GitLab accepts for this kind, in GitLab's documentation order.
@@ -141,7 +139,7 @@ class TokenKind:
     owner_level_needs_owner: bool = False
     #: python-gitlab's manager for the ``create`` route when it is not ``manager``'s path
     #: (a user's tokens are created under the user and managed by id).
-    create_manager: "type[RESTManager] | None" = None
+    create_manager: str | None = None
     #: The list route is not under the parent: the parent's id goes in this query parameter.
     list_filter: str | None = None
     #: Only administrators may create the token (GitLab's ``authenticated_as_admin!``); the

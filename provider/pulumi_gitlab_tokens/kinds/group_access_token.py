@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from gitlab.v4.objects import GroupAccessTokenManager
-
 from .. import catalogue
 from . import resource_tokens
 from .base import Routes, TokenKind
@@ -24,7 +22,7 @@ KIND = TokenKind(
         rotate="/groups/{parent}/access_tokens/{id}/rotate",
         self_rotate="/groups/{parent}/access_tokens/self/rotate",
     ),
-    manager=GroupAccessTokenManager,
+    manager="GroupAccessTokenManager",
     inputs=(resource_tokens.parent_input("group"),) + resource_tokens.INPUTS,
     outputs=resource_tokens.OUTPUTS,
     scopes=catalogue.RESOURCE_TOKEN_SCOPES,

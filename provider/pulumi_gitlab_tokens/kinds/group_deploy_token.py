@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from gitlab.v4.objects import GroupDeployTokenManager
-
 from .. import catalogue
 from . import deploy_token_fields, resource_tokens
 from .base import Routes, TokenKind
@@ -22,7 +20,7 @@ KIND = TokenKind(
         list="/groups/{parent}/deploy_tokens",
         revoke="/groups/{parent}/deploy_tokens/{id}",
     ),
-    manager=GroupDeployTokenManager,
+    manager="GroupDeployTokenManager",
     inputs=(resource_tokens.parent_input("group"),) + deploy_token_fields.INPUTS,
     outputs=deploy_token_fields.OUTPUTS,
     scopes=catalogue.DEPLOY_TOKEN_SCOPES,

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitlab.v4.objects import GroupServiceAccountAccessTokenManager
-
 from .. import catalogue, comparisons
 from .. import inputs as parsers
 from . import resource_tokens
@@ -51,7 +49,7 @@ KIND = TokenKind(
         revoke=_TOKENS + "/{id}",
         rotate=_TOKENS + "/{id}/rotate",
     ),
-    manager=GroupServiceAccountAccessTokenManager,
+    manager="GroupServiceAccountAccessTokenManager",
     inputs=(
         resource_tokens.parent_input("group"),
         InputField("user_id", parse_user_id, OnChange.REPLACE, comparisons.as_plain),

@@ -11,8 +11,6 @@ description, as for every kind.
 
 from __future__ import annotations
 
-from gitlab.v4.objects import PersonalAccessTokenManager, UserPersonalAccessTokenManager
-
 from .. import catalogue, comparisons, references
 from . import resource_tokens
 from .base import InputField, OnChange, Routes, TokenKind
@@ -36,8 +34,8 @@ KIND = TokenKind(
         rotate="/personal_access_tokens/{id}/rotate",
         self_rotate="/personal_access_tokens/self/rotate",
     ),
-    manager=PersonalAccessTokenManager,
-    create_manager=UserPersonalAccessTokenManager,
+    manager="PersonalAccessTokenManager",
+    create_manager="UserPersonalAccessTokenManager",
     list_filter="user_id",
     inputs=(USER_INPUT,) + tuple(f for f in resource_tokens.INPUTS
                                  if f.name not in ("access_level", "validate_past_expiration_date")),

@@ -1,0 +1,24 @@
+"""python-gitlab's objects the endpoints drive: the managers kinds name, and a parent to hang them from.
+
+Loaded at the first GitLab call (see :mod:`.gitlab_client` for why not earlier).
+"""
+
+from __future__ import annotations
+
+import gitlab.base
+import gitlab.v4.objects
+
+
+def python_gitlab_manager(name: str) -> type[gitlab.base.RESTManager]:
+    """python-gitlab's manager class a kind names (:attr:`~.TokenKind.manager`), from ``gitlab.v4.objects``."""
+    manager: type[gitlab.base.RESTManager] = getattr(gitlab.v4.objects, name)
+    return manager
+
+
+class ParentRef(gitlab.base.RESTObject):
+    """A project or group known only by its id or full path: just enough parent for a manager.
+
+    The manager takes the parent's ``id`` into its path, URL-encoded as python-gitlab
+    always does (``acme/app`` becomes ``acme%2Fapp``); this class has no
+    sub-managers to build and never calls GitLab.
+    """
