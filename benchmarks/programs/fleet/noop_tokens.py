@@ -17,7 +17,7 @@ import pulumi
 from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, ResourceProvider
 
 from pulumi_gitlab_tokens import ProjectAccessTokenArgs, kinds, serving
-from pulumi_gitlab_tokens.resources import _AccessTokenResource
+from pulumi_gitlab_tokens.resources import TokenResource
 
 _next_token_id = itertools.count(1)
 
@@ -57,7 +57,7 @@ class NoopTokenProvider(ResourceProvider):
         return None
 
 
-class NoopProjectToken(_AccessTokenResource, module="bench", name="NoopProjectToken"):
+class NoopProjectToken(TokenResource, module="bench", name="NoopProjectToken"):
     """A ``ProjectAccessToken`` look-alike that never calls GitLab."""
 
     def __init__(self, resource_name: str, args: ProjectAccessTokenArgs,
