@@ -57,7 +57,7 @@ from .inputs import (
     stored_date,
 )
 from .kinds.base import KEEP, OnChange, TokenKind
-from .reporting import reported as _reported  # old name kept for code importing it from here
+from .reporting import reported
 from .rotation import Action, Predecessor, WantedExpiry, decide, due_predecessors
 from .stored import (
     PREDECESSORS_KEY,
@@ -160,7 +160,7 @@ class AccessTokenProvider(ResourceProvider):
 
     # --- diff ------------------------------------------------------------------------
 
-    @_reported("diff")
+    @reported("diff")
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Compare old outputs with new checked inputs; no API call.
 
@@ -197,7 +197,7 @@ class AccessTokenProvider(ResourceProvider):
 
     # --- create ----------------------------------------------------------------------
 
-    @_reported("create")
+    @reported("create")
     def create(self, props: dict[str, Any]) -> CreateResult:
         """One POST. Returns id ``"<parent>:<token id>"`` and the outputs, ``token`` included.
 
@@ -236,7 +236,7 @@ class AccessTokenProvider(ResourceProvider):
 
     # --- read ------------------------------------------------------------------------
 
-    @_reported("refresh")
+    @reported("refresh")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """One GET. Keeps ``token`` (GitLab never returns it again); a deleted token leaves the state.
 
@@ -258,7 +258,7 @@ class AccessTokenProvider(ResourceProvider):
 
     # --- update ----------------------------------------------------------------------
 
-    @_reported("update")
+    @reported("update")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Rotate in place to the expiry planned at preview, or record input changes that need no call.
 
@@ -307,7 +307,7 @@ class AccessTokenProvider(ResourceProvider):
 
     # --- delete ----------------------------------------------------------------------
 
-    @_reported("delete")
+    @reported("delete")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """One DELETE (revoke), and one per predecessor still in its grace period. An already revoked
         or missing token counts as revoked."""
