@@ -31,6 +31,8 @@ class Context:
     counters: RequestCounters = field(default_factory=RequestCounters)
     faults: FaultInjector = field(default_factory=FaultInjector)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
+    #: Today and the database's change count when retention last swept (``models.delete_inactive_families``).
+    retention_swept: tuple[dt.date, int] | None = None
 
     def now_text(self) -> str:
         return format_datetime(self.clock.now())

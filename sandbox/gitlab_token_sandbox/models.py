@@ -204,17 +204,24 @@ def delete_inactive_families(ctx: Context) -> list[int]:
     inactive at least ``--inactive-token-retention-days`` ago. GitLab runs this
     as a cron job; the sandbox runs it before every request, so moving the
     clock is enough to see it happen.
+
+    What it deletes depends only on the database and today's date, so when
+    neither changed since the last sweep there is nothing new to find and the
+    scan of every bot and token is skipped: a run of reads sweeps once.
     """
     days = ctx.config.inactive_token_retention_days
     if days is None:
         return []
     today = ctx.today()
+    if ctx.retention_swept == (today, ctx.store.changes()):
+        return []
     cutoff = (today - dt.timedelta(days=days)).isoformat()
     deleted = []
     for bot in ctx.store.bots_without_active_tokens(today.isoformat()):
         if bot["inactive_since"] is not None and bot["inactive_since"] <= cutoff:
             ctx.store.delete_bot(bot["id"])
             deleted.append(int(bot["id"]))
+    ctx.retention_swept = (today, ctx.store.changes())
     return deleted
 
 

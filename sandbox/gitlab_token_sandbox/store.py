@@ -151,6 +151,10 @@ class Store:
             if outermost:
                 self._conn.execute("COMMIT")
 
+    def changes(self) -> int:
+        """Rows inserted, updated or deleted since the database was opened: whether anything changed."""
+        return self._conn.total_changes
+
     # --- generic helpers ------------------------------------------------------------
 
     def _one(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Row | None:
