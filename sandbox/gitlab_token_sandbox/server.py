@@ -241,7 +241,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server: _HTTPServer
     # Reads are timed by DeadlineReader (idle wait, whole-request deadline), not by one socket timeout.
     timeout = None
-    # Headers and body are separate writes; with Nagle on, each response waits ~40 ms for an ACK.
+    # Headers and body go out in one write (the buffer is flushed after each request): one system call
+    # per answer instead of two. Nagle stays off for answers larger than the buffer.
+    wbufsize = 64 * 1024
     disable_nagle_algorithm = True
 
     def setup(self) -> None:
