@@ -71,12 +71,24 @@ class _Registry:
         self.widths: set[int] = set()
         self._merged = array.array("Q")
         self._pending: set[int] = set()
+        #: Values added but not yet hashed (see :meth:`add`).
+        self._unindexed: list[str] = []
 
     def add(self, value: str) -> None:
+        """Remember ``value``; its windows are hashed at the next scrub, not now.
+
+        Every refresh, diff and delete hands the provider a token value, and a
+        run without a single error never scrubs: indexing only when a scrub
+        needs it keeps that cost off every operation.
+        """
         with self.lock:
-            if value in self.values:
-                return
-            self.values.add(value)
+            if value not in self.values:
+                self.values.add(value)
+                self._unindexed.append(value)
+
+    def index_pending(self) -> None:
+        """Hash the windows of every value added since the last scrub; call it holding the lock."""
+        for value in self._unindexed:
             for form in escaped_forms(value):
                 width = min(FRAGMENT_LENGTH, len(form))
                 lowered = form.translate(_ASCII_LOWER)
@@ -88,6 +100,7 @@ class _Registry:
                 merged.sort()
                 self._merged = array.array("Q", merged)
                 self._pending.clear()
+        self._unindexed.clear()
 
     def __contains__(self, window: str) -> bool:
         """Whether ``window`` (lower-cased) is a registered run; call it holding the lock."""
@@ -153,6 +166,7 @@ def scrub(text: str, extra_secrets: Iterable[str] = ()) -> str:
     if text:
         with _registry.lock:
             if _registry.values:
+                _registry.index_pending()
                 text = _redact_runs(text, _registry)
     return _REPEATED.sub(REDACTED, text)
 
