@@ -14,6 +14,7 @@ Comparisons turn a stored or checked value into something ``==`` can judge.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -186,17 +187,17 @@ class TokenKind:
         """Rotation can overlap: the successor is minted with the create route, the predecessor kept."""
         return self.can_overlap and "rotation_configuration" in self.input_names
 
-    @property
+    @functools.cached_property
     def has_access_level(self) -> bool:
         return any(f.name == "access_level" for f in self.inputs)
 
-    # --- lookups --------------------------------------------------------------------
+    # --- lookups (cached: a frozen declaration never changes, and diff asks on every call) ---
 
-    @property
+    @functools.cached_property
     def input_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.inputs)
 
-    @property
+    @functools.cached_property
     def computed_outputs(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.outputs if f.computed)
 
