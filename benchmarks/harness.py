@@ -66,8 +66,9 @@ RSS_POLL_SECONDS = 0.05
 SANDBOX_WORKERS = 32
 #: Projects created at once when setting up a size (fewer than the sandbox's workers).
 PROJECT_MAKERS = 16
-#: Sizes up to this run their operations :data:`SMALL_SIZE_CYCLES` times (medians kept).
-SMALL_SIZE = 10
+#: Sizes up to this run their operations :data:`SMALL_SIZE_CYCLES` times (medians kept): at N = 100 one
+#: run of an operation takes 2 to 5 s, and single runs on these shared cores differed by 10 to 20 %.
+SMALL_SIZE = 100
 SMALL_SIZE_CYCLES = 3
 
 

@@ -94,7 +94,7 @@ def render(results: list[SizeResult], *, machine_info: dict[str, str], version_i
         "stacks run `pulumi up --skip-preview`, a no-op `pulumi preview --expect-no-changes`, "
         "`pulumi refresh --skip-preview` and `pulumi destroy --skip-preview`, interleaved operation by "
         "operation, with the CLI's default `--parallel` P (4 x cores): once each, or for sizes up to "
-        f"{SMALL_SIZE} (quick, and the noisiest) {SMALL_SIZE_CYCLES} times over, keeping the run of median "
+        f"{SMALL_SIZE} (quick enough, and the noisiest) {SMALL_SIZE_CYCLES} times over, keeping the run of median "
         "wall time. "
         "Every figure is a ratio of two runs made minutes apart in this one run, with its bound beside it: "
         "the machine is shared and noisy, so compare ratios, not absolute seconds across runs.",
