@@ -42,6 +42,7 @@ import gitlab.exceptions
 import requests
 import requests.adapters
 import requests.utils
+import urllib3.exceptions
 
 from . import serving
 from .errors import GitLabTokenError, shorten
@@ -187,8 +188,9 @@ class GitLabSession(requests.Session):
         through an answer is retried like one lost before it.
         """
         response = super().send(request, **kwargs)
-        if read_body and not 300 <= response.status_code < 400:
-            _read_bounded(response, method, self._route(method, url))
+        if read_body and not 300 <= response.status_code < 400 and not _read_bounded(response):
+            # The route is worked out only here: naming it costs more than the rest of the check.
+            raise _too_large(self._route(method, url))
         return response
 
     def _may_wait(self, retry: int, wait: float, started: float) -> bool:
@@ -239,19 +241,35 @@ def _status_phrase(status: int) -> str:
         return str(status)
 
 
-def _read_bounded(response: requests.Response, method: str, route: str) -> None:
-    """Read the body as requests would without ``stream``, but no more than :data:`MAX_ANSWER_BYTES`."""
+def _read_bounded(response: requests.Response) -> bool:
+    """Read the body as requests would without ``stream``, unless it is larger than :data:`MAX_ANSWER_BYTES`.
+
+    False (and the connection closed) when it is larger; the body is then not kept.
+    One read of at most one byte over the bound, decoded (so a compressed answer
+    is bounded by what it unpacks to), instead of ``iter_content``'s chunk
+    generators: the same urllib3 read, and the same requests errors for a
+    connection lost halfway, which the retry loop needs.
+    """
     declared = response.headers.get("Content-Length", "")
     if declared.strip().isdigit() and int(declared) > MAX_ANSWER_BYTES:
         response.close()
-        raise _too_large(route)
-    body = bytearray()
-    for chunk in response.iter_content(64 * 1024):
-        body += chunk
-        if len(body) > MAX_ANSWER_BYTES:
-            response.close()
-            raise _too_large(route)
-    response._content = bytes(body)  # what requests itself stores when it reads the body
+        return False
+    try:
+        body = response.raw.read(MAX_ANSWER_BYTES + 1, decode_content=True)
+    except urllib3.exceptions.ProtocolError as err:
+        raise requests.exceptions.ChunkedEncodingError(err) from err
+    except urllib3.exceptions.DecodeError as err:
+        raise requests.exceptions.ContentDecodingError(err) from err
+    except urllib3.exceptions.ReadTimeoutError as err:
+        raise requests.exceptions.ConnectionError(err) from err
+    except urllib3.exceptions.SSLError as err:
+        raise requests.exceptions.SSLError(err) from err
+    if len(body) > MAX_ANSWER_BYTES:
+        response.close()
+        return False
+    response._content = body  # what requests itself stores when it reads the body
+    response._content_consumed = True
+    return True
 
 
 def _too_large(route: str) -> gitlab.exceptions.GitlabParsingError:
