@@ -32,6 +32,7 @@ Answers are bounded.
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import http
 import time
@@ -41,6 +42,9 @@ from typing import Any, Mapping
 import gitlab.exceptions
 import requests
 import requests.adapters
+import requests.hooks
+import requests.sessions
+import requests.structures
 import requests.utils
 import urllib3.exceptions
 
@@ -139,6 +143,51 @@ class GitLabSession(requests.Session):
         for prefix in ("https://", "http://"):
             self.mount(prefix, adapter)
 
+    def request(  # type: ignore[override]
+        self, method: str, url: str | bytes, params: Any = None, data: Any = None, headers: Any = None,
+        cookies: Any = None, files: Any = None, auth: Any = None, timeout: Any = None,
+        allow_redirects: bool = True, proxies: dict[str, str] | None = None, hooks: Any = None,
+        stream: bool | None = None, verify: bool | str | None = None, cert: Any = None, json: Any = None,
+    ) -> requests.Response:
+        """``requests.Session.request`` without the parts that do nothing for a GitLab token API call.
+
+        Prepared with requests' own steps (URL and query, header checks, body,
+        auth, hooks), minus what costs CPU on every call and serves nothing
+        here: cookies are neither kept nor sent back (GitLab's API
+        authenticates by the token header, and a session cookie would be one
+        more credential to hold), explicit ``cookies`` are still sent; settings
+        merge with the session's directly (``trust_env`` is off, see above);
+        the query string is encoded here, as requests would, without its
+        per-call protocol checks. The answer is a ``requests.Response`` with
+        every field requests sets.
+        """
+        prepared = self.prepare_call(method, url, params=params, data=data, headers=headers, cookies=cookies,
+                                     files=files, auth=auth, hooks=hooks, json=json)
+        return self.send(
+            prepared, timeout=timeout, allow_redirects=allow_redirects, proxies=_merged(self.proxies, proxies, {}),
+            stream=self.stream if stream is None else stream, verify=self.verify if verify is None else verify,
+            cert=self.cert if cert is None else cert,
+        )
+
+    def prepare_call(self, method: str, url: str | bytes, *, params: Any = None, data: Any = None,
+                     headers: Any = None, cookies: Any = None, files: Any = None, auth: Any = None,
+                     hooks: Any = None, json: Any = None) -> requests.PreparedRequest:
+        """The request :meth:`request` sends: what ``prepare_request`` makes of the same call, without cookies."""
+        if isinstance(url, bytes):
+            url = url.decode("utf-8")
+        prepared = requests.PreparedRequest()
+        prepared.prepare_method(method)
+        params = params or {}
+        prepared.prepare_url(url, _query_string(_merged(self.params, params, {}))
+                             if isinstance(params, Mapping) else params)
+        prepared.prepare_headers(_merged(self.headers, headers, requests.structures.CaseInsensitiveDict()))
+        if cookies:
+            prepared.prepare_cookies(cookies)
+        prepared.prepare_body(data or {}, files, json)
+        prepared.prepare_auth(self.auth if auth is None else auth, url)
+        prepared.prepare_hooks(requests.sessions.merge_hooks(hooks, self.hooks))
+        return prepared
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         url = request.url or ""
         method = (request.method or "GET").upper()
@@ -148,9 +197,13 @@ class GitLabSession(requests.Session):
                 f"gitlab:baseUrl ({_show_origin(self.base_url)}), so the credential never goes anywhere else. "
                 f"If GitLab really lives there, set gitlab:baseUrl to it."
             )
-        kwargs["allow_redirects"] = False
-        caller_streams = bool(kwargs.get("stream"))
+        kwargs.pop("allow_redirects", None)  # none is followed, whatever the caller asked
+        caller_streams = bool(kwargs.get("stream", self.stream))
         kwargs["stream"] = True
+        kwargs.setdefault("verify", self.verify)
+        kwargs.setdefault("cert", self.cert)
+        if "proxies" not in kwargs:
+            kwargs["proxies"] = requests.utils.resolve_proxies(request, self.proxies, self.trust_env)
         started = time.monotonic()
         retry = 0
         while True:
@@ -187,7 +240,13 @@ class GitLabSession(requests.Session):
         The body is read inside the attempt so that a connection lost halfway
         through an answer is retried like one lost before it.
         """
-        response = super().send(request, **kwargs)
+        # requests' Session.send, less what does not apply: no redirect is followed (so no
+        # redirect bookkeeping) and no cookie is kept.
+        adapter = self.get_adapter(url=url)
+        started = time.perf_counter()
+        response = adapter.send(request, **kwargs)
+        response.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
+        response = requests.hooks.dispatch_hook("response", request.hooks, response, **kwargs)
         if read_body and not 300 <= response.status_code < 400 and not _read_bounded(response):
             # The route is worked out only here: naming it costs more than the rest of the check.
             raise _too_large(self._route(method, url))
@@ -232,6 +291,29 @@ class GitLabSession(requests.Session):
             f"Try again later, or raise the rate limit.",
             status=429,
         )
+
+
+def _merged(session_setting: Mapping[str, Any], call_setting: Mapping[str, Any] | None, into: Any) -> Any:
+    """requests' ``merge_setting`` for two mappings: the call's entries win, and any set to None go."""
+    into.update(session_setting)
+    if call_setting:
+        into.update(call_setting)
+    for key in [key for key, value in into.items() if value is None]:
+        del into[key]
+    return into
+
+
+def _query_string(params: Mapping[str, Any]) -> str | None:
+    """``params`` encoded as requests encodes a mapping: None values dropped, lists repeated, UTF-8."""
+    pairs: list[tuple[Any, Any]] = []
+    for key, values in params.items():
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            values = [values]
+        for value in values:
+            if value is not None:
+                pairs.append((key.encode("utf-8") if isinstance(key, str) else key,
+                              value.encode("utf-8") if isinstance(value, str) else value))
+    return urllib.parse.urlencode(pairs, doseq=True) or None
 
 
 def _status_phrase(status: int) -> str:
