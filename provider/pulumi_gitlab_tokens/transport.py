@@ -28,6 +28,14 @@ Waiting is bounded.
 Answers are bounded.
     A body larger than :data:`MAX_ANSWER_BYTES` is not read: GitLab's largest
     token page is a few hundred kilobytes.
+
+Each call costs little CPU.
+    Against a GitLab that answers fast, the provider process's CPU per call
+    bounds a refresh: the calls it serves at once share one interpreter. So
+    :meth:`GitLabSession.request` prepares a call with requests' own steps but
+    without its per-call work that serves nothing here, and keeps no cookie
+    (GitLab's API authenticates by the token header); work that only an error
+    message needs is done when the error happens.
 """
 
 from __future__ import annotations
