@@ -143,3 +143,20 @@ def test_the_timeout_still_bounds_an_answer_that_never_comes():
         release.set()
         server.shutdown()
         server.server_close()
+
+
+def test_one_kept_alive_connection_serves_calls_made_one_after_another():
+    """Each answer read in full hands its connection back to the pool for the next call."""
+    def answer(_request: Recorded) -> Reply:
+        return Reply(200, {"Content-Type": "application/json"}, json.dumps(TOKEN_JSON).encode())
+
+    with scripted_server("127.0.0.1", answer) as gitlab:
+        gitlab_client.configure(gitlab_client.Settings(base_url=gitlab.url, token=CREDENTIAL))
+        api = TokenEndpoints(kinds.PROJECT, "acme/app")
+        for _ in range(5):
+            assert api.get(7)["id"] == 7
+        api.revoke(7)
+        session = gitlab_client.admin_client().session
+        pools = session.get_adapter(gitlab.url).poolmanager.pools
+        (pool,) = [pools[key] for key in pools.keys()]
+        assert (pool.num_connections, pool.num_requests) == (1, 6)
