@@ -36,8 +36,12 @@ from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider  # noqa: E4
 OPERATIONS = ("create", "read", "delete")
 
 
-def lazy_parent_manager(api: token_endpoints.TokenEndpoints, client: Any = None) -> Any:
-    """The route the provider took before: a lazy python-gitlab Project, then its token manager."""
+def lazy_parent_manager(api: token_endpoints.TokenEndpoints, client: Any = None, *, creating: bool = False) -> Any:
+    """The route the provider took before: a lazy python-gitlab Project, then its token manager.
+
+    ``creating`` is the current ``_manager``'s keyword; a project's tokens are created through the
+    same manager they are listed with, so it changes nothing here.
+    """
     gl = client or gitlab_client.admin_client()
     return getattr(gl, api.kind.collection).get(api.parent, lazy=True).access_tokens
 

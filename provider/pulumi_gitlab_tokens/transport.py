@@ -28,12 +28,22 @@ Waiting is bounded.
 Answers are bounded.
     A body larger than :data:`MAX_ANSWER_BYTES` is not read: GitLab's largest
     token page is a few hundred kilobytes.
+
+Each call costs little CPU.
+    Against a GitLab that answers fast, the provider process's CPU per call
+    bounds a refresh: the calls it serves at once share one interpreter. So
+    :meth:`GitLabSession.request` prepares a call with requests' own steps but
+    without its per-call work that serves nothing here, and keeps no cookie
+    (GitLab's API authenticates by the token header); work that only an error
+    message needs is done when the error happens.
 """
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import http
+import re
 import time
 import urllib.parse
 from typing import Any, Mapping
@@ -41,7 +51,11 @@ from typing import Any, Mapping
 import gitlab.exceptions
 import requests
 import requests.adapters
+import requests.hooks
+import requests.sessions
+import requests.structures
 import requests.utils
+import urllib3.exceptions
 
 from . import serving
 from .errors import GitLabTokenError, shorten
@@ -130,6 +144,7 @@ class GitLabSession(requests.Session):
         self.base_url = base_url
         self.retries = max(0, retries)
         self._origin = origin(base_url)
+        self._url_origin = _canonical_origin(base_url)
         self.proxies.update(requests.utils.get_environ_proxies(base_url))
         self.trust_env = False
         # One kept-alive connection per call the provider serves at once (requests keeps 10): past
@@ -137,6 +152,69 @@ class GitLabSession(requests.Session):
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=serving.configured_workers())
         for prefix in ("https://", "http://"):
             self.mount(prefix, adapter)
+
+    def request(  # type: ignore[override]
+        self, method: str, url: str | bytes, params: Any = None, data: Any = None, headers: Any = None,
+        cookies: Any = None, files: Any = None, auth: Any = None, timeout: Any = None,
+        allow_redirects: bool = True, proxies: dict[str, str] | None = None, hooks: Any = None,
+        stream: bool | None = None, verify: bool | str | None = None, cert: Any = None, json: Any = None,
+    ) -> requests.Response:
+        """``requests.Session.request`` without the parts that do nothing for a GitLab token API call.
+
+        Prepared with requests' own steps (URL and query, header checks, body,
+        auth, hooks), minus what costs CPU on every call and serves nothing
+        here: cookies are neither kept nor sent back (GitLab's API
+        authenticates by the token header, and a session cookie would be one
+        more credential to hold), explicit ``cookies`` are still sent; settings
+        merge with the session's directly (``trust_env`` is off, see above);
+        the query string is encoded here, as requests would, without its
+        per-call protocol checks. The answer is a ``requests.Response`` with
+        every field requests sets.
+        """
+        prepared = self.prepare_call(method, url, params=params, data=data, headers=headers, cookies=cookies,
+                                     files=files, auth=auth, hooks=hooks, json=json)
+        return self.send(
+            prepared, timeout=timeout, allow_redirects=allow_redirects, proxies=_merged(self.proxies, proxies, {}),
+            stream=self.stream if stream is None else stream, verify=self.verify if verify is None else verify,
+            cert=self.cert if cert is None else cert,
+        )
+
+    def prepare_call(self, method: str, url: str | bytes, *, params: Any = None, data: Any = None,
+                     headers: Any = None, cookies: Any = None, files: Any = None, auth: Any = None,
+                     hooks: Any = None, json: Any = None) -> requests.PreparedRequest:
+        """The request :meth:`request` sends: what ``prepare_request`` makes of the same call, without cookies."""
+        if isinstance(url, bytes):
+            url = url.decode("utf-8")
+        prepared = requests.PreparedRequest()
+        prepared.prepare_method(method)
+        params = params or {}
+        if isinstance(params, Mapping):
+            self._prepare_url(prepared, url, _query_string(_merged(self.params, params, {})))
+        else:
+            prepared.prepare_url(url, params)
+        prepared.prepare_headers(_merged(self.headers, headers, requests.structures.CaseInsensitiveDict()))
+        if cookies:
+            prepared.prepare_cookies(cookies)
+        prepared.prepare_body(data or {}, files, json)
+        prepared.prepare_auth(self.auth if auth is None else auth, url)
+        prepared.prepare_hooks(requests.sessions.merge_hooks(hooks, self.hooks))
+        return prepared
+
+    def _prepare_url(self, prepared: requests.PreparedRequest, url: str, query: str | None) -> None:
+        """``prepared.prepare_url(url, query)``, straight through when requests would change nothing.
+
+        python-gitlab's URLs are the configured address (as requests writes
+        it) and a path it percent-encoded; for such a URL requests' parsing,
+        re-encoding and re-quoting give back what went in. Anything else
+        (another spelling of the address, a query or fragment, a dot segment,
+        a character requests would encode, an escape it would decode or
+        upper-case) takes requests' own way.
+        """
+        rest = url[len(self._url_origin):] if self._url_origin and url.startswith(self._url_origin) else None
+        if rest is None or not _CANONICAL_PATH.fullmatch(rest):
+            prepared.prepare_url(url, query)
+            return
+        prepared.url = f"{url}?{query}" if query else url
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         url = request.url or ""
@@ -147,9 +225,13 @@ class GitLabSession(requests.Session):
                 f"gitlab:baseUrl ({_show_origin(self.base_url)}), so the credential never goes anywhere else. "
                 f"If GitLab really lives there, set gitlab:baseUrl to it."
             )
-        kwargs["allow_redirects"] = False
-        caller_streams = bool(kwargs.get("stream"))
+        kwargs.pop("allow_redirects", None)  # none is followed, whatever the caller asked
+        caller_streams = bool(kwargs.get("stream", self.stream))
         kwargs["stream"] = True
+        kwargs.setdefault("verify", self.verify)
+        kwargs.setdefault("cert", self.cert)
+        if "proxies" not in kwargs:
+            kwargs["proxies"] = requests.utils.resolve_proxies(request, self.proxies, self.trust_env)
         started = time.monotonic()
         retry = 0
         while True:
@@ -186,9 +268,16 @@ class GitLabSession(requests.Session):
         The body is read inside the attempt so that a connection lost halfway
         through an answer is retried like one lost before it.
         """
-        response = super().send(request, **kwargs)
-        if read_body and not 300 <= response.status_code < 400:
-            _read_bounded(response, method, self._route(method, url))
+        # requests' Session.send, less what does not apply: no redirect is followed (so no
+        # redirect bookkeeping) and no cookie is kept.
+        adapter = self.get_adapter(url=url)
+        started = time.perf_counter()
+        response = adapter.send(request, **kwargs)
+        response.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
+        response = requests.hooks.dispatch_hook("response", request.hooks, response, **kwargs)
+        if read_body and not 300 <= response.status_code < 400 and not _read_bounded(response):
+            # The route is worked out only here: naming it costs more than the rest of the check.
+            raise _too_large(self._route(method, url))
         return response
 
     def _may_wait(self, retry: int, wait: float, started: float) -> bool:
@@ -232,6 +321,48 @@ class GitLabSession(requests.Session):
         )
 
 
+#: A URL path requests sends as it is: segments of characters it leaves alone, none "." or "..",
+#: and escapes in upper case of characters it would not decode (no unreserved ones).
+_CANONICAL_PATH = re.compile(
+    r"(?:/(?!\.\.?(?:/|$))(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%(?!2[DE]|3[0-9]|[46][1-9A-F]|[57][0-9A]|5F|7E)[0-9A-F]{2})*)+"
+)
+
+
+def _canonical_origin(base_url: str) -> str | None:
+    """``scheme://host[:port]`` of ``base_url`` when requests writes it exactly so; else None."""
+    parts = urllib.parse.urlsplit(base_url)
+    written = f"{parts.scheme}://{parts.netloc}"
+    probe = requests.PreparedRequest()
+    try:
+        probe.prepare_url(f"{written}/", None)
+    except (requests.exceptions.RequestException, ValueError):
+        return None
+    return written if probe.url == f"{written}/" else None
+
+
+def _merged(session_setting: Mapping[str, Any], call_setting: Mapping[str, Any] | None, into: Any) -> Any:
+    """requests' ``merge_setting`` for two mappings: the call's entries win, and any set to None go."""
+    into.update(session_setting)
+    if call_setting:
+        into.update(call_setting)
+    for key in [key for key, value in into.items() if value is None]:
+        del into[key]
+    return into
+
+
+def _query_string(params: Mapping[str, Any]) -> str | None:
+    """``params`` encoded as requests encodes a mapping: None values dropped, lists repeated, UTF-8."""
+    pairs: list[tuple[Any, Any]] = []
+    for key, values in params.items():
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            values = [values]
+        for value in values:
+            if value is not None:
+                pairs.append((key.encode("utf-8") if isinstance(key, str) else key,
+                              value.encode("utf-8") if isinstance(value, str) else value))
+    return urllib.parse.urlencode(pairs, doseq=True) or None
+
+
 def _status_phrase(status: int) -> str:
     try:
         return f"{status} {http.HTTPStatus(status).phrase}"
@@ -239,19 +370,35 @@ def _status_phrase(status: int) -> str:
         return str(status)
 
 
-def _read_bounded(response: requests.Response, method: str, route: str) -> None:
-    """Read the body as requests would without ``stream``, but no more than :data:`MAX_ANSWER_BYTES`."""
+def _read_bounded(response: requests.Response) -> bool:
+    """Read the body as requests would without ``stream``, unless it is larger than :data:`MAX_ANSWER_BYTES`.
+
+    False (and the connection closed) when it is larger; the body is then not kept.
+    One read of at most one byte over the bound, decoded (so a compressed answer
+    is bounded by what it unpacks to), instead of ``iter_content``'s chunk
+    generators: the same urllib3 read, and the same requests errors for a
+    connection lost halfway, which the retry loop needs.
+    """
     declared = response.headers.get("Content-Length", "")
     if declared.strip().isdigit() and int(declared) > MAX_ANSWER_BYTES:
         response.close()
-        raise _too_large(route)
-    body = bytearray()
-    for chunk in response.iter_content(64 * 1024):
-        body += chunk
-        if len(body) > MAX_ANSWER_BYTES:
-            response.close()
-            raise _too_large(route)
-    response._content = bytes(body)  # what requests itself stores when it reads the body
+        return False
+    try:
+        body = response.raw.read(MAX_ANSWER_BYTES + 1, decode_content=True)
+    except urllib3.exceptions.ProtocolError as err:
+        raise requests.exceptions.ChunkedEncodingError(err) from err
+    except urllib3.exceptions.DecodeError as err:
+        raise requests.exceptions.ContentDecodingError(err) from err
+    except urllib3.exceptions.ReadTimeoutError as err:
+        raise requests.exceptions.ConnectionError(err) from err
+    except urllib3.exceptions.SSLError as err:
+        raise requests.exceptions.SSLError(err) from err
+    if len(body) > MAX_ANSWER_BYTES:
+        response.close()
+        return False
+    response._content = body  # what requests itself stores when it reads the body
+    response._content_consumed = True
+    return True
 
 
 def _too_large(route: str) -> gitlab.exceptions.GitlabParsingError:

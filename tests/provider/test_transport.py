@@ -9,6 +9,7 @@ methods ``create``, ``rotate``, ``get``, ``list_named``, ``revoke`` and
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 import urllib.parse
@@ -290,3 +291,19 @@ def test_an_answer_cut_off_halfway_is_retried_for_reads_and_lost_for_posts():
         with pytest.raises(AnswerLost):
             CALLS[4][2](TokenEndpoints(kinds.PROJECT, "acme/app"))
         assert len(gitlab.requests) == 1
+
+
+def gzipped_token(body: bytes | None = None) -> Reply:
+    return Reply(200, {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+                 gzip.compress(body if body is not None else json.dumps(TOKEN_JSON).encode()))
+
+
+def test_a_compressed_answer_is_unpacked_and_bounded_by_what_it_unpacks_to():
+    bomb = b"[" + b" " * (transport.MAX_ANSWER_BYTES + 10) + b"]"  # about 8 KiB once compressed
+    with scripted_server("127.0.0.1", scripted_answers(gzipped_token(), gzipped_token(bomb))) as gitlab:
+        configure(gitlab.url)
+        api = TokenEndpoints(kinds.PROJECT, "acme/app")
+        assert api.get(7)["name"] == "ci"
+        with pytest.raises(GitLabTokenError, match="larger than 8 MiB"):
+            api.get(7)
+    assert len(gzipped_token(bomb).body) < 64 * 1024
