@@ -43,7 +43,6 @@ from __future__ import annotations
 import datetime
 import email.utils
 import http
-import re
 import time
 import urllib.parse
 from typing import Any, Mapping
@@ -144,7 +143,6 @@ class GitLabSession(requests.Session):
         self.base_url = base_url
         self.retries = max(0, retries)
         self._origin = origin(base_url)
-        self._url_origin = _canonical_origin(base_url)
         self.proxies.update(requests.utils.get_environ_proxies(base_url))
         self.trust_env = False
         # One kept-alive connection per call the provider serves at once (requests keeps 10): past
@@ -188,10 +186,8 @@ class GitLabSession(requests.Session):
         prepared = requests.PreparedRequest()
         prepared.prepare_method(method)
         params = params or {}
-        if isinstance(params, Mapping):
-            self._prepare_url(prepared, url, _query_string(_merged(self.params, params, {})))
-        else:
-            prepared.prepare_url(url, params)
+        prepared.prepare_url(url, _query_string(_merged(self.params, params, {}))
+                             if isinstance(params, Mapping) else params)
         prepared.prepare_headers(_merged(self.headers, headers, requests.structures.CaseInsensitiveDict()))
         if cookies:
             prepared.prepare_cookies(cookies)
@@ -199,22 +195,6 @@ class GitLabSession(requests.Session):
         prepared.prepare_auth(self.auth if auth is None else auth, url)
         prepared.prepare_hooks(requests.sessions.merge_hooks(hooks, self.hooks))
         return prepared
-
-    def _prepare_url(self, prepared: requests.PreparedRequest, url: str, query: str | None) -> None:
-        """``prepared.prepare_url(url, query)``, straight through when requests would change nothing.
-
-        python-gitlab's URLs are the configured address (as requests writes
-        it) and a path it percent-encoded; for such a URL requests' parsing,
-        re-encoding and re-quoting give back what went in. Anything else
-        (another spelling of the address, a query or fragment, a dot segment,
-        a character requests would encode, an escape it would decode or
-        upper-case) takes requests' own way.
-        """
-        rest = url[len(self._url_origin):] if self._url_origin and url.startswith(self._url_origin) else None
-        if rest is None or not _CANONICAL_PATH.fullmatch(rest):
-            prepared.prepare_url(url, query)
-            return
-        prepared.url = f"{url}?{query}" if query else url
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         url = request.url or ""
@@ -319,25 +299,6 @@ class GitLabSession(requests.Session):
             f"Try again later, or raise the rate limit.",
             status=429,
         )
-
-
-#: A URL path requests sends as it is: segments of characters it leaves alone, none "." or "..",
-#: and escapes in upper case of characters it would not decode (no unreserved ones).
-_CANONICAL_PATH = re.compile(
-    r"(?:/(?!\.\.?(?:/|$))(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%(?!2[DE]|3[0-9]|[46][1-9A-F]|[57][0-9A]|5F|7E)[0-9A-F]{2})*)+"
-)
-
-
-def _canonical_origin(base_url: str) -> str | None:
-    """``scheme://host[:port]`` of ``base_url`` when requests writes it exactly so; else None."""
-    parts = urllib.parse.urlsplit(base_url)
-    written = f"{parts.scheme}://{parts.netloc}"
-    probe = requests.PreparedRequest()
-    try:
-        probe.prepare_url(f"{written}/", None)
-    except (requests.exceptions.RequestException, ValueError):
-        return None
-    return written if probe.url == f"{written}/" else None
 
 
 def _merged(session_setting: Mapping[str, Any], call_setting: Mapping[str, Any] | None, into: Any) -> Any:

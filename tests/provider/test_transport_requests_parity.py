@@ -77,29 +77,6 @@ def test_the_request_prepared_is_the_one_requests_would_prepare(method, path, pa
     assert ours.headers["PRIVATE-TOKEN"] == CREDENTIAL
 
 
-#: Characters requests treats differently in a path: kept, encoded, decoded, upper-cased, or a dot segment.
-PATH_PIECES = st.sampled_from(["a", "Z", "0", "-", ".", "..", "_", "~", "/", "%2F", "%2f", "%41", "%7E", "%C3%A9",
-                               "%zz", "%", " ", "é", "?", "#", ";", "@", ":", "[", "]", "!", "'", "+", "=", "&",
-                               "\\", "^", "|", "\"", "<"])
-
-
-@settings(max_examples=500, deadline=None)
-@given(base=st.sampled_from([BASE_URL, "http://127.0.0.1:8080", "HTTPS://GitLab.Example.com:443/Git",
-                             "http://[::1]:8080", "https://user@gitlab.example.com"]),
-       path=st.lists(PATH_PIECES, max_size=12).map("".join),
-       params=st.one_of(st.none(), st.dictionaries(st.sampled_from(["page", "search", "é"]), scalars, max_size=2)))
-def test_any_url_is_prepared_as_requests_prepares_it(base, path, params):
-    session = transport.GitLabSession(base)
-    url = f"{base}/api/v4/{path}"
-    try:
-        theirs = requests_own(session, "GET", url, params=params).url
-    except (requests.exceptions.RequestException, ValueError) as err:
-        with pytest.raises(type(err)):
-            session.prepare_call("GET", url, params=params)
-        return
-    assert session.prepare_call("GET", url, params=params).url == theirs
-
-
 def test_form_bodies_query_strings_and_explicit_cookies_are_prepared_like_requests():
     session = transport.GitLabSession(BASE_URL)
     url = f"{BASE_URL}/api/v4/projects"
