@@ -176,9 +176,14 @@ def _goals(results: list[SizeResult], latency_results: list[SizeResult], fleet: 
                      f"{_verdict(not imports.loads)} |")
     if fleet:
         rates = ", ".join(f"K={f.ours.stacks}: {f.ours.tokens_per_second:.1f}" for f in fleet)
+        # Growth can stop at the rate limit, or where the engine and the backend alone (the floor,
+        # no provider work at all) stop growing: no provider can lift the fleet past that.
         grows = all(b.ours.tokens_per_second > a.ours.tokens_per_second or b.bound_source == "rate limit"
+                    or b.floor.tokens_per_second <= a.floor.tokens_per_second
                     for a, b in zip(fleet, fleet[1:]))
-        lines.append(f"| fleet: tokens per second grows with K until the rate limit | {rates} "
+        floor_rates = ", ".join(f"{f.floor.tokens_per_second:.1f}" for f in fleet)
+        lines.append(f"| fleet: tokens per second grows with K until the rate limit, or until the floor "
+                     f"stops growing | {rates} (floor: {floor_rates}) "
                      f"| bound at the largest K: {fleet[-1].ours.tokens / fleet[-1].bound_seconds:.1f} tokens/s "
                      f"({fleet[-1].bound_source}) | {_verdict(grows)} |")
         lost = sum(f.ours.lost or 0 for f in fleet)
