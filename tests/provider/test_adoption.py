@@ -8,45 +8,18 @@ working, the new one works, and from then on the resource manages it.
 from __future__ import annotations
 
 import dataclasses
-import logging
 
 import pytest
 
 from pulumi_gitlab_tokens import adoption, config_keys, kinds, preview_checks
 from pulumi_gitlab_tokens.kinds.base import Routes
 from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider
-from support.sandbox import running_sandbox
-from test_provider_sandbox import START, Clocks, EngineLike, World, authenticates_as, day
+from test_provider_sandbox import EngineLike, World, authenticates_as, day, sandbox, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timeout(120)
 
 #: A fault seed whose first rotate answer is lost (the test asserts it).
 SEED = 1
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with running_sandbox() as sb:
-        yield sb
-
-
-@pytest.fixture
-def world(sandbox, monkeypatch, caplog, capsys):
-    sandbox.reset()
-    sandbox.clear_faults()
-    clocks = Clocks(sandbox, monkeypatch)
-    clocks.at(START)
-    group = sandbox.create_group("acme")
-    project = sandbox.create_project("app", group["id"])
-    sandbox.reset_counters()
-    caplog.set_level(logging.DEBUG)
-    w = World(sandbox, clocks, group, project)
-    yield w
-    sandbox.clear_faults()
-    captured = capsys.readouterr()
-    for text in (caplog.text, captured.out, captured.err, *w.messages):
-        for secret in w.secrets():
-            assert secret not in text, "a secret leaked into logs, output or an error message"
 
 
 def outside(world: World, name: str = "ci", *, collection: str = "projects", parent: int | None = None,
