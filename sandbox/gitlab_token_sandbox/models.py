@@ -17,11 +17,13 @@ Every function runs inside the caller's store transaction and raises
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import secrets
 import sqlite3
 from dataclasses import dataclass
+from typing import Iterator
 
 from . import errors, permissions, rules
 from .clock import format_datetime
@@ -109,6 +111,8 @@ def _mint(ctx: Context, *, user_id: int, name: str, description: str | None, sco
     token_id = ctx.store.create_token(user_id=user_id, name=name, description=description, scopes=scopes,
                                       digest=digest(secret), created_at=ctx.now_text(),
                                       expires_at=expires_at.isoformat(), previous_token_id=previous_token_id)
+    if expires_at <= ctx.today():
+        ctx.retention_swept = None  # born inactive, maybe long ago: see :func:`api_writes_keep_sweep`
     return ctx.store.token(token_id), secret
 
 
@@ -223,6 +227,29 @@ def delete_inactive_families(ctx: Context) -> list[int]:
             deleted.append(int(bot["id"]))
     ctx.retention_swept = (today, ctx.store.changes())
     return deleted
+
+
+@contextlib.contextmanager
+def api_writes_keep_sweep(ctx: Context) -> Iterator[None]:
+    """Around an API request's handler, inside its transaction: its writes leave the last sweep valid.
+
+    A family is deleted once it has been inactive for a whole retention
+    period (one day or more). What an API request writes happens now: a token
+    it revokes becomes inactive today, a token it mints is active, a user it
+    deletes takes its family with it. So if nothing changed since the last
+    sweep when the handler started, nothing the handler wrote can pass the
+    cutoff before the date changes, and :func:`delete_inactive_families`
+    need not scan again after it: a destroy's run of revocations scans once,
+    not once per token. The one exception, a token minted already expired
+    (``expires_at`` today or earlier), clears the sweep in :func:`_mint`.
+    Writes made any other way (the sandbox controls, authentication's own)
+    still make the next request sweep.
+    """
+    swept = ctx.retention_swept
+    holds = swept is not None and swept[1] == ctx.store.changes()
+    yield
+    if holds and swept is not None and ctx.retention_swept is swept:
+        ctx.retention_swept = (swept[0], ctx.store.changes())
 
 
 def find_resource_token(ctx: Context, resource: Resource, ident: str) -> sqlite3.Row | None:

@@ -192,7 +192,7 @@ class SandboxServer:
             with ctx.store.transaction():
                 models.delete_inactive_families(ctx)
             user, token = auth.authenticate(ctx, request, route.scopes)
-            with ctx.store.transaction():
+            with ctx.store.transaction(), models.api_writes_keep_sweep(ctx):
                 response = route.handler(ctx, Call(request, path_params, user, token))
         except errors.ApiError as error:
             response = errors.to_response(error)

@@ -9,10 +9,17 @@ daily job before every request, so moving its clock is enough.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+from gitlab_token_sandbox import SandboxConfig, SandboxServer
+from gitlab_token_sandbox.store import Store
 
 from support.sandbox import running_sandbox
 
-from .conftest import World
+from .conftest import World, in_a_month
 
 
 def _at(day: dt.date) -> str:
@@ -62,3 +69,57 @@ def test_retention_is_configurable_and_zero_keeps_families_forever() -> None:
             sb.set_time(_at(today + dt.timedelta(days=400)))
             status = sb.request("GET", f"/api/v4/groups/{group['id']}/access_tokens/{created['id']}")[0]
             assert status == (200 if kept else 404)
+
+
+def test_a_token_created_already_expired_long_ago_is_swept_at_the_next_request(world: World, kind: str) -> None:
+    """GitLab accepts a past ``expires_at``; such a family is past the cutoff the moment it exists."""
+    sb, rid = world.sb, world.resource_id(kind)
+    today = dt.date.fromisoformat(sb.control("GET", "time")["today"])
+    kept = world.create_token(kind)
+    born_expired = world.create_token(kind, {"expires_at": (today - dt.timedelta(days=40)).isoformat()})
+    assert world.call("GET", f"/{kind}s/{rid}/access_tokens/{born_expired['id']}")[0] == 404
+    assert world.call("GET", f"/{kind}s/{rid}/access_tokens/{kept['id']}")[0] == 200
+    assert {t["id"] for t in sb.tokens()} == {kept["id"]}
+
+
+def test_api_writes_do_not_make_the_next_request_scan_every_family_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run of revocations (a destroy) scans for inactive families once, not once per token.
+
+    In-process, to count the scans; the clock moving still makes the next request scan.
+    """
+    scans: list[str] = []
+    original = Store.bots_without_active_tokens
+
+    def counted(store: Store, today: str) -> list:
+        scans.append(today)
+        return original(store, today)
+
+    monkeypatch.setattr(Store, "bots_without_active_tokens", counted)
+    server = SandboxServer(SandboxConfig(port=0))
+    server.start()
+    try:
+        def call(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+            request = urllib.request.Request(
+                f"{server.base_url}{path}", method=method, data=json.dumps(body).encode() if body else None,
+                headers={"PRIVATE-TOKEN": server.admin_token, "Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    raw = answer.read()
+                    return answer.status, json.loads(raw) if raw else {}
+            except urllib.error.HTTPError as error:
+                return error.code, {}
+
+        group = call("POST", "/api/v4/groups", {"name": "acme", "path": "acme"})[1]
+        tokens = [call("POST", f"/api/v4/groups/{group['id']}/access_tokens",
+                       {"name": f"t{i}", "scopes": ["api"], "expires_at": in_a_month()})[1] for i in range(3)]
+        scans.clear()
+        for token in tokens:
+            assert call("DELETE", f"/api/v4/groups/{group['id']}/access_tokens/{token['id']}")[0] == 204
+            assert call("GET", f"/api/v4/groups/{group['id']}/access_tokens/{token['id']}")[1]["revoked"] is True
+        assert scans == []
+        today = dt.date.fromisoformat(call("GET", "/-/sandbox/time")[1]["today"])
+        call("POST", "/-/sandbox/time", {"now": _at(today + dt.timedelta(days=31))})
+        assert call("GET", f"/api/v4/groups/{group['id']}/access_tokens/{tokens[0]['id']}")[0] == 404
+        assert len(scans) >= 1
+    finally:
+        server.stop()
