@@ -38,10 +38,15 @@ class Route:
     def key(self) -> str:
         return f"{self.method} {self.template}"
 
+    @functools.cached_property
+    def parts(self) -> tuple[str, ...]:
+        """The template's path segments (``:name`` for a parameter)."""
+        return tuple(self.template.strip("/").split("/"))
+
     def match(self, method: str, segments: list[str]) -> dict[str, str] | None:
         if method != self.method:
             return None
-        parts = self.template.strip("/").split("/")
+        parts = self.parts
         if len(parts) != len(segments):
             return None
         params: dict[str, str] = {}
@@ -114,11 +119,36 @@ ROUTES: list[Route] = [
 ]
 
 
+#: Which path segment, after ``api/v4``, names the collection (``projects``, ``users``...): literal in every route.
+_COLLECTION = 2
+
+
+def _index(routes: list[Route]) -> dict[tuple[str, int, str], list[Route]]:
+    """The routes by method, segment count and collection, each list in table order.
+
+    A route only matches a path of its own method and segment count whose
+    collection segment equals its own, so trying just those, in the table's
+    order, finds the same route as trying them all: a lookup tries one to four
+    routes instead of up to every one, on every API request.
+    """
+    index: dict[tuple[str, int, str], list[Route]] = {}
+    for route in routes:
+        collection = route.parts[_COLLECTION]
+        if collection.startswith(":"):
+            raise ValueError(f"{route.key}: the index needs a literal segment {_COLLECTION}")
+        index.setdefault((route.method, len(route.parts), collection), []).append(route)
+    return index
+
+
+_ROUTE_INDEX = _index(ROUTES)
+
+
 def find_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
     """The route for ``method`` and raw ``path`` (HEAD is served by GET routes)."""
     segments = path.strip("/").split("/")
     lookup = "GET" if method == "HEAD" else method
-    for route in ROUTES:
+    collection = segments[_COLLECTION] if len(segments) > _COLLECTION else ""
+    for route in _ROUTE_INDEX.get((lookup, len(segments), collection), ()):
         params = route.match(lookup, segments)
         if params is not None:
             return route, params
