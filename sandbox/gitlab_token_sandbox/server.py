@@ -26,7 +26,6 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterator, Mapping
 from urllib.parse import parse_qsl
 
@@ -35,6 +34,7 @@ from .clock import SandboxClock
 from .config import SandboxConfig
 from .context import Call, Context
 from .pool import DeadlineReader, WorkerPool
+from .request_head import FastRequestHead
 from .seed import seed
 from .store import ROOT_USER_ID, Store
 from .tokens import digest, new_admin_token
@@ -236,7 +236,7 @@ class _HTTPServer(socketserver.TCPServer):
                  client_address[0], self.limits.workers, self.limits.max_waiting)
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
+class _RequestHandler(FastRequestHead):
     protocol_version = "HTTP/1.1"
     server: _HTTPServer
     # Reads are timed by DeadlineReader (idle wait, whole-request deadline), not by one socket timeout.
