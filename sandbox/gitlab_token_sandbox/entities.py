@@ -67,13 +67,10 @@ def resource_access_token(store: Store, row: sqlite3.Row, today: str, profile: P
     """``API::Entities::ResourceAccessToken``: the PAT (19.x: with its IPs) plus the bot's role and resource."""
     entity = (personal_access_token_with_ips(row, today, profile) if profile.reports_last_used_ips
               else personal_access_token(row, today, profile))
-    bot = store.user(row["user_id"])
-    resource_type = bot["bot_resource_type"] if bot is not None else None
-    resource_id = bot["bot_resource_id"] if bot is not None else None
-    member = store.member(resource_type, resource_id, row["user_id"]) if resource_type else None
-    entity["access_level"] = member["access_level"] if member is not None else None
-    entity["resource_type"] = resource_type
-    entity["resource_id"] = resource_id
+    role = store.bot_role(row["user_id"])
+    entity["access_level"] = role["access_level"] if role is not None else None
+    entity["resource_type"] = role["bot_resource_type"] if role is not None else None
+    entity["resource_id"] = role["bot_resource_id"] if role is not None else None
     return entity
 
 

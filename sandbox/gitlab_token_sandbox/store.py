@@ -265,6 +265,16 @@ class Store:
         return self._one("SELECT * FROM members WHERE source_type = ? AND source_id = ? AND user_id = ?",
                          (source_type, source_id, user_id))
 
+    def bot_role(self, user_id: int) -> sqlite3.Row | None:
+        """A user's bot resource (type and id, NULL for a human) and its access level there, in one query.
+
+        Every resource token entity needs both; one round trip instead of two is a share of every token answer.
+        """
+        return self._one("""SELECT u.bot_resource_type, u.bot_resource_id, m.access_level FROM users u
+                            LEFT JOIN members m ON m.source_type = u.bot_resource_type
+                                 AND m.source_id = u.bot_resource_id AND m.user_id = u.id
+                            WHERE u.id = ?""", (user_id,))
+
     def members(self, source_type: str, source_id: int) -> list[sqlite3.Row]:
         return self._all(
             """SELECT m.access_level, m.created_at AS member_since, u.*
