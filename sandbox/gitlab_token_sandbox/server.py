@@ -260,6 +260,19 @@ class _RequestHandler(FastRequestHead):
     def version_string(self) -> str:
         return f"GitLabSandbox/{self.server.app.ctx.config.profile.version}"
 
+    #: The last ``Date`` value made, with its second: every answer carries one, and it changes once a second.
+    _date: tuple[int, str] = (0, "")
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        if timestamp is not None:
+            return super().date_time_string(timestamp)
+        second = int(time.time())
+        made = _RequestHandler._date  # one tuple, read and replaced whole: no lock needed between workers
+        if made[0] != second:
+            made = (second, super().date_time_string(second))
+            _RequestHandler._date = made
+        return made[1]
+
     def do_GET(self) -> None:
         self._serve()
 
