@@ -9,6 +9,8 @@ idle or slow clients hold any number of threads. Instead:
 - A connection waiting for its next request gives up its worker after
   ``idle_timeout`` seconds, or at once when other connections are waiting for a
   worker (HTTP lets a server close an idle persistent connection at any time).
+  It learns of those from the pool's doorbell, a pipe that is readable exactly
+  while connections wait, so an idle connection uses no CPU until then.
 - Once the first byte of a request arrives, the whole request (line, headers
   and body) must arrive within ``request_timeout`` seconds, however slowly it
   drips; otherwise the connection is closed and the request is not run.
@@ -20,6 +22,7 @@ refused, cut or timed-out connection never leaves half a change behind.
 from __future__ import annotations
 
 import io
+import os
 import queue
 import select
 import socket
@@ -28,8 +31,9 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-#: How often a connection waiting for its next request checks whether others need its worker.
-_IDLE_POLL_SECONDS = 0.1
+
+#: How long a connection waiting for its next request still waits for it once others need its worker.
+_YIELD_GRACE_SECONDS = 0.1
 
 #: A refused connection gets this long to take the 503, and then to finish sending, before it is closed.
 _REFUSAL_SECONDS = 1.0
@@ -75,11 +79,12 @@ class DeadlineReader(io.RawIOBase):
     """
 
     def __init__(self, connection: socket.socket, limits: ServingLimits,
-                 should_yield: Callable[[], bool]) -> None:
+                 should_yield: Callable[[], bool], doorbell: int) -> None:
         super().__init__()
         self._connection = connection
         self._limits = limits
         self._should_yield = should_yield
+        self._doorbell = doorbell
         self._request_deadline: float | None = None
 
     def readable(self) -> bool:
@@ -110,7 +115,13 @@ class DeadlineReader(io.RawIOBase):
             remaining = idle_until - time.monotonic()
             if remaining <= 0:
                 return False
-            ready, _, _ = select.select([self._connection], [], [], min(remaining, _IDLE_POLL_SECONDS))
+            ready, _, _ = select.select([self._connection, self._doorbell], [], [], remaining)
+            if self._connection in ready:
+                return True
+            if not ready:
+                continue  # the idle wait is over
+            # Others wait: still give a request that is on its way a moment to arrive before giving up.
+            ready, _, _ = select.select([self._connection], [], [], min(remaining, _YIELD_GRACE_SECONDS))
             if ready:
                 return True
             if self._should_yield():
@@ -128,6 +139,11 @@ class WorkerPool:
         # Unbounded: ``submit`` enforces ``max_waiting``, so that ``stop`` can always add one wake-up per worker.
         self._waiting: queue.Queue[tuple[socket.socket, tuple] | None] = queue.Queue()
         self._stopping = threading.Event()
+        # The doorbell (see the module docstring): rung and silenced only in _update_doorbell, under its lock.
+        self._bell_read, self._bell_write = os.pipe()
+        self._bell_lock = threading.Lock()
+        self._bell_rung = False
+        self._bell_closed = False
         self._lingering = threading.BoundedSemaphore(_MAX_LINGERING_REFUSALS)
         self._threads = [threading.Thread(target=self._work, name=f"sandbox-worker-{n}", daemon=True)
                          for n in range(limits.workers)]
@@ -138,11 +154,27 @@ class WorkerPool:
         """Whether a connection is queued for a worker (or the server is stopping)."""
         return self._stopping.is_set() or not self._waiting.empty()
 
+    @property
+    def doorbell(self) -> int:
+        """A file descriptor that is readable while :meth:`others_waiting` is true (select on it, never read it)."""
+        return self._bell_read
+
+    def _update_doorbell(self) -> None:
+        """Ring or silence the doorbell to match the queue; called after every change to it."""
+        with self._bell_lock:
+            wanted = self.others_waiting()
+            if wanted and not self._bell_rung:
+                os.write(self._bell_write, b"!")
+            elif not wanted and self._bell_rung:
+                os.read(self._bell_read, 1)
+            self._bell_rung = wanted
+
     def submit(self, connection: socket.socket, address: tuple) -> None:
         """Queue a connection for a worker, or answer 503 and close it when the queue is full."""
         # Only the accepting thread queues connections, so the queue cannot grow between check and put.
         if self._waiting.qsize() < self.limits.max_waiting:
             self._waiting.put_nowait((connection, address))
+            self._update_doorbell()
             return
         self._refused(address)
         if self._lingering.acquire(blocking=False):
@@ -175,6 +207,7 @@ class WorkerPool:
             item = self._waiting.get()
             if item is None:
                 return
+            self._update_doorbell()
             connection, address = item
             if self._stopping.is_set():
                 connection.close()
@@ -194,8 +227,14 @@ class WorkerPool:
                 break
             if item is not None:
                 item[0].close()
+        self._update_doorbell()  # stopping: every idle connection gives its worker up now
         for _ in self._threads:
             self._waiting.put_nowait(None)
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(deadline - time.monotonic(), 0))
+        # Only once no worker can still be selecting on it (a closed descriptor's number may be reused).
+        if not self._bell_closed and not any(thread.is_alive() for thread in self._threads):
+            self._bell_closed = True
+            os.close(self._bell_read)
+            os.close(self._bell_write)

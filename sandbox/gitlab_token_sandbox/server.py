@@ -248,7 +248,8 @@ class _RequestHandler(FastRequestHead):
 
     def setup(self) -> None:
         super().setup()
-        self._reader = DeadlineReader(self.connection, self.server.limits, self.server.pool.others_waiting)
+        self._reader = DeadlineReader(self.connection, self.server.limits, self.server.pool.others_waiting,
+                                      self.server.pool.doorbell)
         self.rfile = io.BufferedReader(self._reader)
 
     def handle_one_request(self) -> None:

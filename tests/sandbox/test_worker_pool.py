@@ -1,7 +1,8 @@
-"""The worker pool: idle workers block (no polling), yet stop at once; the wait queue keeps its bound."""
+"""The worker pool: idle workers and connections wait without polling, yet give way at once; bounded queue."""
 
 from __future__ import annotations
 
+import select
 import socket
 import threading
 import time
@@ -46,6 +47,40 @@ def test_past_max_waiting_a_connection_is_refused_and_queued_ones_are_served_the
     assert served == [("busy",), ("queued-1",), ("queued-2",)]
     pool.stop(timeout=5.0)
     assert not any(thread.is_alive() for thread in pool._threads)
+    for a, b in pairs:
+        a.close()
+        b.close()
+
+
+def test_the_doorbell_rings_exactly_while_a_connection_waits_for_a_worker() -> None:
+    release = threading.Event()
+    served: list[tuple] = []
+
+    def serve(connection: socket.socket, address: tuple) -> None:
+        release.wait(5)
+        served.append(address)
+        connection.close()
+
+    def ringing() -> bool:
+        return bool(select.select([pool.doorbell], [], [], 0)[0])
+
+    def until(condition) -> None:
+        deadline = time.monotonic() + 5
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    pool = WorkerPool(ServingLimits(workers=1, max_waiting=2), serve, lambda address: None)
+    pairs = [socket.socketpair() for _ in range(2)]
+    assert not ringing()
+    pool.submit(pairs[0][0], ("busy",))
+    until(lambda: not pool.others_waiting() and not ringing())
+    assert not ringing()  # taken by the worker at once: nobody waits
+    pool.submit(pairs[1][0], ("waiting",))
+    assert ringing()
+    release.set()
+    until(lambda: len(served) == 2)
+    assert served == [("busy",), ("waiting",)] and not ringing()
+    pool.stop(timeout=5.0)
     for a, b in pairs:
         a.close()
         b.close()
