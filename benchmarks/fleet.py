@@ -73,6 +73,16 @@ class FleetRun:
         return self.tokens / self.seconds
 
     @property
+    def calls_per_second(self) -> float:
+        """GitLab calls sent per second, 429s included: what the rate limit counts."""
+        return self.api_calls / self.seconds
+
+    @property
+    def reached_rate_limit(self) -> bool:
+        """Whether GitLab's rate limit held the run back: it answered 429 (no call is answered 429 below it)."""
+        return self.throttled > 0
+
+    @property
     def rate_limit_seconds(self) -> float:
         """The least time GitLab's rate limit allows for the calls that got through (429s not counted).
 

@@ -175,15 +175,21 @@ def _goals(results: list[SizeResult], latency_results: list[SizeResult], fleet: 
                      f"alone) | no GitLab client before a GitLab call | "
                      f"{_verdict(not imports.loads)} |")
     if fleet:
+        from .fleet import RATE_LIMIT, RATE_PERIOD_SECONDS  # only when there is a fleet to report
+
         rates = ", ".join(f"K={f.ours.stacks}: {f.ours.tokens_per_second:.1f}" for f in fleet)
-        # Growth can stop at the rate limit, or where the engine and the backend alone (the floor,
-        # no provider work at all) stop growing: no provider can lift the fleet past that.
-        grows = all(b.ours.tokens_per_second > a.ours.tokens_per_second or b.bound_source == "rate limit"
+        # Growth can stop once the rate limit is reached (GitLab answered 429 at the larger K: it
+        # answers none below the limit), or where the engine and the backend alone (the floor, no
+        # provider work at all) stop growing: no provider can lift the fleet past either.
+        grows = all(b.ours.tokens_per_second > a.ours.tokens_per_second or b.ours.reached_rate_limit
                     or b.floor.tokens_per_second <= a.floor.tokens_per_second
                     for a, b in zip(fleet, fleet[1:]))
         floor_rates = ", ".join(f"{f.floor.tokens_per_second:.1f}" for f in fleet)
+        limit = RATE_LIMIT / RATE_PERIOD_SECONDS
+        call_rates = ", ".join(f"{f.ours.calls_per_second:.1f}" for f in fleet)
         lines.append(f"| fleet: tokens per second grows with K until the rate limit, or until the floor "
-                     f"stops growing | {rates} (floor: {floor_rates}) "
+                     f"stops growing | {rates} (floor: {floor_rates}); GitLab calls per second "
+                     f"{call_rates}, against the rate limit's {limit:.1f} "
                      f"| bound at the largest K: {fleet[-1].ours.tokens / fleet[-1].bound_seconds:.1f} tokens/s "
                      f"({fleet[-1].bound_source}) | {_verdict(grows)} |")
         lost = sum(f.ours.lost or 0 for f in fleet)
