@@ -123,3 +123,20 @@ def _state(pid: int) -> str:
         return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return ""
+
+
+def test_an_emptied_checkpoint_sidecar_fails_every_command_until_it_is_deleted(make_stack):
+    """The file backend's tear a kill can leave (see ``PulumiStack.remove_torn_sidecars``), and its cure.
+
+    What the README tells an operator to do, through the real CLI: the
+    checkpoint is whole, only its metadata file is empty.
+    """
+    stack = make_stack("echo")
+    stack.up()
+    [sidecar] = (stack.work / "state").rglob(f"stacks/*/{stack.stack}.json.attrs")
+    sidecar.write_bytes(b"")
+    failed = stack.run("stack", "export", check=False)
+    assert failed.returncode != 0 and "failed to load checkpoint: EOF" in failed.output
+    assert stack.remove_torn_sidecars() == [sidecar]
+    assert [r["id"] for r in stack.resources("pulumi-python:dynamic/demo:Echo")] == ["echo-hello-world"]
+    stack.preview("--expect-no-changes")

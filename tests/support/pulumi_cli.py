@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,11 +147,33 @@ class PulumiStack:
         )
 
     def reap(self, proc: subprocess.Popen[str], args: list[str], timeout: float = 60) -> Result:
-        """Collect a spawned command's output into the transcript, like :meth:`run` does."""
+        """Collect a spawned command's output into the transcript, like :meth:`run` does.
+
+        A command that was killed may have torn the file backend's metadata: see
+        :meth:`remove_torn_sidecars`, done here as an operator would before going on.
+        """
         stdout, stderr = proc.communicate(timeout=timeout)
         result = Result(args, proc.returncode, stdout, stderr)
         self.transcript.append(result)
+        if proc.returncode == -signal.SIGKILL:
+            self.remove_torn_sidecars()
         return result
+
+    def remove_torn_sidecars(self) -> list[Path]:
+        """Delete the empty ``.attrs`` files a killed CLI can leave in the file backend; those deleted.
+
+        The file backend replaces a checkpoint atomically (a temporary file renamed
+        into place), but its storage library writes the checkpoint's ``.attrs``
+        metadata file in place, just before: a SIGKILL in that instant leaves it
+        empty, and every later command fails with "failed to load checkpoint: EOF"
+        while the checkpoint itself is whole. Deleting the empty file is the
+        recovery the README gives ("Surviving a killed `pulumi up`"); the tear is
+        the engine's, not the provider's.
+        """
+        torn = [path for path in (self.work / "state").rglob("*.attrs") if path.stat().st_size == 0]
+        for path in torn:
+            path.unlink()
+        return torn
 
     # -- common commands ------------------------------------------------------------------
     def config_set(self, key: str, value: str, *, secret: bool = False) -> None:
