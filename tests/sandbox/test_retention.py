@@ -9,10 +9,8 @@ daily job before every request, so moving its clock is enough.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import urllib.error
-import urllib.request
 
+import gitlab
 import pytest
 from gitlab_token_sandbox import SandboxConfig, SandboxServer
 from gitlab_token_sandbox.store import Store
@@ -98,28 +96,21 @@ def test_api_writes_do_not_make_the_next_request_scan_every_family_again(monkeyp
     server = SandboxServer(SandboxConfig(port=0))
     server.start()
     try:
-        def call(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-            request = urllib.request.Request(
-                f"{server.base_url}{path}", method=method, data=json.dumps(body).encode() if body else None,
-                headers={"PRIVATE-TOKEN": server.admin_token, "Content-Type": "application/json"})
-            try:
-                with urllib.request.urlopen(request, timeout=10) as answer:
-                    raw = answer.read()
-                    return answer.status, json.loads(raw) if raw else {}
-            except urllib.error.HTTPError as error:
-                return error.code, {}
-
-        group = call("POST", "/api/v4/groups", {"name": "acme", "path": "acme"})[1]
-        tokens = [call("POST", f"/api/v4/groups/{group['id']}/access_tokens",
-                       {"name": f"t{i}", "scopes": ["api"], "expires_at": in_a_month()})[1] for i in range(3)]
+        gl = gitlab.Gitlab(server.base_url, private_token=server.admin_token)
+        time_control = f"{server.base_url}/-/sandbox/time"  # outside /api/v4: named by its full URL
+        group = gl.groups.create({"name": "acme", "path": "acme"})
+        tokens = [group.access_tokens.create({"name": f"t{i}", "scopes": ["api"], "expires_at": in_a_month()})
+                  for i in range(3)]
         scans.clear()
         for token in tokens:
-            assert call("DELETE", f"/api/v4/groups/{group['id']}/access_tokens/{token['id']}")[0] == 204
-            assert call("GET", f"/api/v4/groups/{group['id']}/access_tokens/{token['id']}")[1]["revoked"] is True
+            group.access_tokens.delete(token.id)
+            assert group.access_tokens.get(token.id).revoked is True
         assert scans == []
-        today = dt.date.fromisoformat(call("GET", "/-/sandbox/time")[1]["today"])
-        call("POST", "/-/sandbox/time", {"now": _at(today + dt.timedelta(days=31))})
-        assert call("GET", f"/api/v4/groups/{group['id']}/access_tokens/{tokens[0]['id']}")[0] == 404
+        today = dt.date.fromisoformat(gl.http_get(time_control)["today"])
+        gl.http_post(time_control, post_data={"now": _at(today + dt.timedelta(days=31))})
+        with pytest.raises(gitlab.GitlabGetError) as gone:
+            group.access_tokens.get(tokens[0].id)
+        assert gone.value.response_code == 404
         assert len(scans) >= 1
     finally:
         server.stop()
