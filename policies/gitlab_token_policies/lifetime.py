@@ -23,7 +23,7 @@ from . import _catalogue as catalogue
 from . import _clock as clock
 from .config import NotApplicable, config_bool, config_int
 from .resource_policy import token_policy
-from .tokens import UNKNOWN, Token, as_int, parse_date
+from .tokens import UNKNOWN, Token, as_int, parse_date, shown
 
 
 def check_lifetime(token: Token, config: Mapping[str, Any]) -> list[str]:
@@ -70,7 +70,8 @@ def check_lifetime(token: Token, config: Mapping[str, Any]) -> list[str]:
         return []
     expiry = parse_date(expires_at)
     if expiry is None:
-        raise NotApplicable(f"expires_at {expires_at!r} is not a YYYY-MM-DD date")
+        raise NotApplicable(f"expires_at {shown(expires_at)} cannot be read as a date (YYYY-MM-DD or an RFC 3339 "
+                            "time), so its lifetime cannot be judged")
     today = clock.today()
     lifetime = (expiry - today).days
     if lifetime > max_days:

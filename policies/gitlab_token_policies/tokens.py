@@ -189,13 +189,22 @@ def level_value(level: Any) -> int:
 
 
 def parse_date(value: Any) -> dt.date | None:
-    """A ``YYYY-MM-DD`` date (a longer ISO timestamp is cut to its date), else ``None``."""
-    if not isinstance(value, str) or len(value) < 10:
+    """The UTC date of a ``YYYY-MM-DD`` date or an RFC 3339 time (``2027-02-05T00:00:00Z``), else ``None``.
+
+    ``None`` means absent or unreadable; callers tell the two apart by the raw value.
+    """
+    if not isinstance(value, str):
         return None
+    text = value.strip()
     try:
-        return dt.date.fromisoformat(value[:10])
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        when = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
     except ValueError:
         return None
+    if when.tzinfo is None:  # RFC 3339 always names the offset; a bare time is not one
+        return None
+    return when.astimezone(dt.timezone.utc).date()
 
 
 def shown(value: Any) -> str:

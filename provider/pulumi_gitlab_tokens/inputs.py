@@ -31,6 +31,11 @@ if TYPE_CHECKING:  # the kinds import this module's parsers
     from .kinds.base import TokenKind
 
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: RFC 3339's date-time (pulumi-gitlab writes deploy tokens' ``expires_at`` this way).
+_RFC3339_PATTERN = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+_DATE_FORMATS = "write it as YYYY-MM-DD, like '2027-01-31', or as midnight UTC, like '2027-01-31T00:00:00Z'"
 _ROTATION_FIELDS = {
     "expiration_days": "expiration_days",
     "expirationDays": "expiration_days",
@@ -78,7 +83,8 @@ def check_inputs(
 
     ``olds`` are the previous checked inputs (empty on create). Returns the
     normalised inputs and the failures; when there are failures the inputs
-    are the best effort and will not be used.
+    are the best effort (a value that failed is kept as written, for the
+    analyzers the engine still runs) and are never sent to GitLab.
     """
     news = _plain_mapping(news)
     olds = _plain_mapping(olds)
@@ -127,6 +133,7 @@ def _check_field(
     try:
         out[prop] = parse(value)
     except ValueError as err:
+        out[prop] = value  # as written, so a policy pack judges what the program said, not an absence
         problems.add(prop, str(err))
 
 
@@ -233,14 +240,38 @@ def parse_bool(_kind: TokenKind, value: Any) -> bool:
 
 
 def parse_date(value: Any) -> dt.date:
-    """Parse GitLab's ``YYYY-MM-DD``; ``ValueError`` with the fix otherwise."""
-    if not isinstance(value, str) or not _DATE_PATTERN.match(value.strip()):
+    """Parse GitLab's ``YYYY-MM-DD``, or an RFC 3339 time at midnight UTC; ``ValueError`` with the fix otherwise.
+
+    GitLab keeps a token's expiry as a date (the token stops working at the
+    start of that day, UTC), so a time other than midnight UTC would not mean
+    what it says and is refused with the date it falls on.
+    """
+    text = value.strip() if isinstance(value, str) else None
+    if text is not None and _DATE_PATTERN.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a calendar date; {_DATE_FORMATS}") from None
+    timestamp = _RFC3339_PATTERN.match(text) if text is not None else None
+    if timestamp is None:
         shown = repr(value) if isinstance(value, (str, int, float)) else _type_name(value)
-        raise ValueError(f"{shown} is not a date; write it as YYYY-MM-DD, like '2027-01-31'")
+        raise ValueError(f"{shown} is not a date; {_DATE_FORMATS}")
     try:
-        return dt.date.fromisoformat(value.strip())
+        when = dt.datetime.fromisoformat(
+            f"{timestamp.group(1)}T{timestamp.group(2)}:{timestamp.group(3)}:{timestamp.group(4)}"
+            + ("+00:00" if timestamp.group(6) in ("Z", "z") else timestamp.group(6))
+        ).astimezone(dt.timezone.utc)
     except ValueError:
-        raise ValueError(f"{value!r} is not a calendar date; write it as YYYY-MM-DD, like '2027-01-31'") from None
+        raise ValueError(f"{value!r} is not a calendar date and time; {_DATE_FORMATS}") from None
+    fraction = timestamp.group(5) if timestamp.group(5) and int(timestamp.group(5)[1:]) else ""
+    if when.time() != dt.time(0) or fraction:
+        raise ValueError(
+            f"{value!r} is {when.strftime('%H:%M:%S')}{fraction} UTC on {when.date().isoformat()}, not midnight: GitLab "
+            f"keeps a token's expiry as a date and the token stops working at the start of that day (UTC); "
+            f"write the date, like '{when.date().isoformat()}', or midnight UTC, like "
+            f"'{when.date().isoformat()}T00:00:00Z'"
+        )
+    return when.date()
 
 
 def _parse_rotation(
@@ -391,6 +422,7 @@ def _check_expiry(
     try:
         fixed = parse_date(fixed_raw)
     except ValueError as err:
+        out["expires_at"] = fixed_raw  # as written, so a policy pack judges what the program said
         problems.add("expires_at", str(err))
         return
     # A date already applied is not re-validated: a fixed-date token that has

@@ -18,6 +18,7 @@ from gitlab_token_policies.rotation import token_rotation
 from gitlab_token_policies.scopes import token_scopes
 from gitlab_token_policies.unique_names import token_unique_names
 from policy_harness import (
+    ALL_TOKEN_TYPES,
     DEPLOY_TOKEN_TYPES,
     NEW_TOKEN_TYPES,
     RESOURCE_TOKEN_TYPES,
@@ -369,3 +370,23 @@ def test_a_deploy_tokens_unknown_parent_leaves_it_out() -> None:
                  stack_token(GENERIC_DEPLOY, "third")]
     reported = validate_stack(token_unique_names, resources)
     assert len(reported) == 1 and "'first' and 'third'" in reported[0][0]
+
+
+@pytest.mark.parametrize("resource_type", ALL_TOKEN_TYPES)
+def test_an_rfc3339_expiry_is_judged_by_the_utc_date_it_names(resource_type) -> None:
+    """pulumi-gitlab writes deploy tokens' expiresAt in RFC 3339; an offset moves the UTC date."""
+    inside = token_props(resource_type, expires_at=days_from_today(90) + "T00:00:00Z")
+    assert validate(token_lifetime, resource_type, inside).passed
+    # 01:00 on day 91 at +02:00 is 23:00 UTC on day 90: inside.
+    assert validate(token_lifetime, resource_type,
+                    token_props(resource_type, expires_at=days_from_today(91) + "T01:00:00+02:00")).passed
+    outside = token_props(resource_type, expires_at=days_from_today(91) + "T00:00:00Z")
+    assert "91 days from today" in validate(token_lifetime, resource_type, outside).violations[0]
+
+
+@pytest.mark.parametrize("resource_type", ALL_TOKEN_TYPES)
+@pytest.mark.parametrize("unreadable", ["next spring", "2027-02-30", "2027-02-05T00:00:00", "20270205"])
+def test_an_expiry_that_cannot_be_read_is_judged_unreadable_not_absent(resource_type, unreadable) -> None:
+    outcome = validate(token_lifetime, resource_type, token_props(resource_type, expires_at=unreadable))
+    assert outcome.violations == []
+    assert "cannot be read as a date" in outcome.not_applicable and "never expires" not in outcome.not_applicable

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from pulumi_gitlab_tokens import catalogue
+from pulumi_gitlab_tokens import catalogue, kinds
 from pulumi_gitlab_tokens.characters import escape_unsafe
 from pulumi_gitlab_tokens.inputs import TokenSpec, check_inputs, input_keys
 from pulumi_gitlab_tokens.kinds import GROUP, PROJECT
@@ -165,9 +165,40 @@ def test_an_applied_date_that_has_passed_is_not_rejected_again():
     assert inputs["expires_at"] == day(-10)
 
 
-@pytest.mark.parametrize("bad", ["2026-13-01", "2026-02-30", "tomorrow", "20270131", "2027-01-31T00:00:00Z", 20270131])
+@pytest.mark.parametrize("bad", ["2026-13-01", "2026-02-30", "tomorrow", "20270131", "2027-01-31T00:00", 20270131,
+                                 "2026-02-30T00:00:00Z"])
 def test_bad_dates_are_rejected_with_the_format(bad):
-    assert "YYYY-MM-DD" in failures_of(fixed(expires_at=bad))["expires_at"]
+    reason = failures_of(fixed(expires_at=bad))["expires_at"]
+    assert "YYYY-MM-DD" in reason and "T00:00:00Z" in reason
+
+
+@pytest.mark.parametrize("kind", kinds.ALL, ids=lambda k: k.resource_name)
+@pytest.mark.parametrize("written", ["{d}T00:00:00Z", "{d}T00:00:00.000Z", "{d}t00:00:00z", "{d}T00:00:00+00:00",
+                                     "{d}T02:30:00+02:30"])
+def test_every_kind_takes_expires_at_as_rfc3339_midnight_utc_and_stores_the_date(kind, written):
+    """pulumi-gitlab writes deploy tokens' expires_at as RFC 3339; the date it names is what is kept."""
+    inputs, failures = check_inputs(kind, {}, {"expires_at": written.format(d=day(60))}, TODAY)
+    assert "expires_at" not in {f.property for f in failures}
+    assert inputs["expires_at"] == day(60)
+    # Moving between the two ways of writing it is no change of the stored input.
+    again, _ = check_inputs(kind, inputs, {"expires_at": day(60)}, TODAY)
+    assert again["expires_at"] == inputs["expires_at"]
+
+
+@pytest.mark.parametrize("written, utc", [("{d}T12:00:00Z", "12:00:00 UTC on {d}"),
+                                          ("{d}T00:00:00+02:00", "22:00:00 UTC on {e}"),
+                                          ("{d}T00:00:00.5Z", "00:00:00.5 UTC on {d}")])
+def test_a_time_other_than_midnight_utc_is_refused_with_the_reason(written, utc):
+    reason = failures_of(fixed(expires_at=written.format(d=day(60))))["expires_at"]
+    assert utc.format(d=day(60), e=day(59)) in reason
+    assert "keeps a token's expiry as a date" in reason and "not midnight" in reason
+
+
+def test_a_value_that_fails_is_kept_as_written_for_the_policy_pack():
+    """The engine runs analyzers on check's inputs even when check failed: they must see the value, not an absence."""
+    inputs, failures = check(fixed(expires_at="2027-02-05T12:00:00Z", access_level="boss"))
+    assert {f.property for f in failures} == {"expires_at", "access_level"}
+    assert inputs["expires_at"] == "2027-02-05T12:00:00Z" and inputs["access_level"] == "boss"
 
 
 def test_both_expires_at_and_rotation_is_one_failure():
