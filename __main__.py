@@ -1,9 +1,10 @@
 """The quickstart program (Pulumi.yaml at the repository root; `make demo` runs it).
 
-A CI deploy token for one project and a read-only token for a whole group, each
-living 90 days and rotated in place 65 days before it expires whenever `pulumi up`
-runs: before GitLab's first expiry reminder (60 days out), so a reminder means the
-scheduled run has been failing. Both token values leave the stack only as secrets.
+Two access tokens: a project access token the deploy pipeline uses and a read-only
+group access token for the whole group, each living 90 days and rotated in place
+65 days before it expires whenever `pulumi up` runs: before GitLab's first expiry
+reminder (60 days out), so a reminder means the scheduled run has been failing. Both
+token values leave the stack only as secrets.
 """
 
 import pulumi

@@ -293,7 +293,7 @@ def make_stack(sandbox: Sandbox, work: Path, flavor: str, size: int, group: str,
     stack.config_set("gitlab:token", sandbox.admin_token, secret=True)
     # The token operations alone, against a floor that asks GitLab nothing: the early
     # checks' GETs (one per run and one per project, at preview and in up) are a
-    # separate, documented cost (README, "Early checks at preview").
+    # separate, documented cost (docs/preview-checks.md).
     stack.config_set("gitlab-tokens:previewChecks", "false")
     stack.config_set("count", str(size))
     stack.config_set("group", group)

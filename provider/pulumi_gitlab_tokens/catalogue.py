@@ -6,8 +6,8 @@ carries a generated copy (``make pack``). The GitLab sandbox keeps its own copy,
 written from GitLab's source (``gitlab_token_sandbox.rules``); a test compares
 the two.
 
-The values follow GitLab 17.9 and later (the 18.x profile): see the project's
-README, section "GitLab version profile".
+The values follow GitLab 17.9 and later (the 18.x profile): see docs/sandbox.md,
+section "Version profiles".
 """
 
 from __future__ import annotations

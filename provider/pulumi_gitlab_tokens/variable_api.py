@@ -117,7 +117,7 @@ def _validation_hint(validation: str) -> str:
                 "key or environment_scope")
     if "not allowed on updates" in validation:
         return "GitLab cannot change this on an existing variable; replace the resource"
-    return "Fix the input GitLab names; see the masking rules in the README's CI/CD variables section"
+    return "Fix the input GitLab names; see the masking rules in docs/resources.md (CI/CD variables)"
 
 
 def _record(data: Any) -> dict[str, Any]:

@@ -128,7 +128,7 @@ def _state(pid: int) -> str:
 def test_an_emptied_checkpoint_sidecar_fails_every_command_until_it_is_deleted(make_stack):
     """The file backend's tear a kill can leave (see ``PulumiStack.remove_torn_sidecars``), and its cure.
 
-    What the README tells an operator to do, through the real CLI: the
+    What docs/recovery.md tells an operator to do, through the real CLI: the
     checkpoint is whole, only its metadata file is empty.
     """
     stack = make_stack("echo")

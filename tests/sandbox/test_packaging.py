@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 #: What each distribution is built from; copied first, so the build leaves nothing in the checkout.
-SOURCES = {"provider": ("pyproject.toml", "README.md", "provider"),
+SOURCES = {"provider": ("pyproject.toml", "docs/package-readme.md", "LICENSE", "provider"),
            "sandbox": ("sandbox/pyproject.toml", "sandbox/README.md", "sandbox/gitlab_token_sandbox")}
 _LEFTOVERS = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
 

@@ -167,7 +167,7 @@ class PulumiStack:
         metadata file in place, just before: a SIGKILL in that instant leaves it
         empty, and every later command fails with "failed to load checkpoint: EOF"
         while the checkpoint itself is whole. Deleting the empty file is the
-        recovery the README gives ("Surviving a killed `pulumi up`"); the tear is
+        recovery docs/recovery.md gives ("Surviving a killed `pulumi up`"); the tear is
         the engine's, not the provider's.
         """
         torn = [path for path in (self.work / "state").rglob("*.attrs") if path.stat().st_size == 0]
