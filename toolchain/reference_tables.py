@@ -63,11 +63,15 @@ def _name(kind: TokenKind) -> str:
             "characters")
 
 
+#: Both ways a date may be written: GitLab's, and the RFC 3339 time pulumi-gitlab uses for deploy tokens.
+_DATE_FORMS = "`YYYY-MM-DD`, or an RFC 3339 time at midnight UTC (`2027-02-05T00:00:00Z`)"
+
+
 def _expires_at(kind: TokenKind) -> str:
     if kind.lifetime_capped:
-        return ("`YYYY-MM-DD`, instead of `rotation_configuration`; at most the instance's maximum lifetime "
+        return (f"{_DATE_FORMS}, instead of `rotation_configuration`; at most the instance's maximum lifetime "
                 f"({catalogue.MAX_LIFETIME_DAYS} days unless `gitlab-tokens:maxTokenLifetimeDays` says otherwise)")
-    return ("`YYYY-MM-DD` (pulumi-gitlab: an RFC 3339 time), instead of `rotation_configuration`; no lifetime cap, "
+    return (f"{_DATE_FORMS}, instead of `rotation_configuration`; no lifetime cap, "
             "as GitLab has none for deploy tokens; neither: the token never expires")
 
 
