@@ -216,6 +216,8 @@ def _post(group: str, props: Mapping[str, Any], owner: str | None) -> dict[str, 
     """POST the account; a lost answer is looked up by its attempt's mark before posting again."""
     route = f"POST {_path(group)}"
     lost: list[ownership.Mark] = []
+    seen: set[ownership.Mark | None] = set()  # lost attempts a listing found
+    mine: list[dict[str, Any]] = []
     answer: dict[str, Any] | None = None
     for attempt in range(recovery.MAX_ATTEMPTS):
         mark = claims.new_mark(owner)
@@ -240,6 +242,7 @@ def _post(group: str, props: Mapping[str, Any], owner: str | None) -> dict[str, 
                     f"before running `pulumi up` again") from None
             lost.append(mark)
         mine = [a for a in _accounts(group) if claims.mark_in(a.get("name")) in lost]
+        seen.update(claims.mark_in(a.get("name")) for a in mine)
         if mine:
             answer = max(mine, key=lambda a: int(a["id"]))
             break
@@ -249,11 +252,11 @@ def _post(group: str, props: Mapping[str, Any], owner: str | None) -> dict[str, 
             f"Creating a service account on {route} failed {recovery.MAX_ATTEMPTS} times without an answer, and "
             f"the group lists no account from these attempts. Try again later: if one lands late, the next "
             f"`pulumi up` adopts or deletes it (its name carries this resource's mark).")
-    if lost:  # attempts that landed besides the one kept
-        keep = integral(answer.get("id"))
-        for account in _accounts(group):
-            if claims.mark_in(account.get("name")) in lost and integral(account.get("id")) != keep:
-                _delete(group, int(account["id"]))
+    # Attempts that landed besides the one kept go; one listing more if a lost one was not seen yet.
+    landed = _accounts(group) if set(lost) - seen else mine
+    for account in landed:
+        if claims.mark_in(account.get("name")) in lost and integral(account.get("id")) != integral(answer.get("id")):
+            _delete(group, int(account["id"]))
     return answer
 
 
