@@ -9,26 +9,35 @@ and only on a top-level group (``create_service_account`` has ``~has_parent``: a
 subgroup answers ``400 ... User does not have permission to create a service account
 in this group.``).
 
-An account holds no secret, so there is no ownership mark and no recovery: a create
-whose answer is lost is not retried (a retry with the same ``username`` would be
-refused as taken, and one without would make a second account); the error says to
-look in the group. Every input replaces the account: GitLab's ``PATCH`` is not used.
+Ownership. The account's ``name`` carries the ownership mark of this stack and
+resource (:mod:`.claims`; GitLab's default name ``Service account user`` when none is
+given): of the fields the list route returns (``id``, ``username``, ``name``,
+``email``), it is the only free text (docs/ownership-variables-and-accounts.md). The
+``name`` input and output never show it. Before its POST a create lists the group's
+accounts: one marked by this resource that the state does not hold (a killed run's,
+a lost answer's) is adopted if it fits the inputs, else deleted, and so is any other
+one; a lost answer is looked up by its attempt's mark before posting again. An
+account another stack made, or one with no mark, is never adopted nor deleted: a
+``username`` or ``email`` it holds fails the create with its name and what to do.
+Every input replaces the account: GitLab's ``PATCH`` is not used.
 
 API calls per operation: ``check`` 0 (for an account about to be created, the preview
 checks' ``GET /user``, ``GET /groups/:id/members/all/:user_id`` and ``GET /groups/:id``),
-``diff`` 0, ``create`` 1 POST, ``read`` 1 GET per 100 accounts of the group, ``delete``
-1 DELETE.
+``diff`` 0, ``create`` 1 GET per 100 accounts of the group and 1 POST, ``read`` 1 GET per
+100 accounts, ``delete`` 1 DELETE.
 """
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from typing import Any, Callable, Mapping, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult
 from pulumi.dynamic import ResourceProvider
 
-from . import catalogue, characters, gitlab_client, preview_checks, serving
+from . import catalogue, characters, claims, gitlab_client, ownership, preview_checks, recovery, serving
+from .claims import Declared
 from .errors import GitLabTokenError, scrub
 from .gitlab_client import NO_LIBRARY_RETRIES
 from .gitlab_errors import is_lost_answer, translate
@@ -43,6 +52,10 @@ INPUTS = ("group", "name", "username", "email")
 COMPUTED = ("service_account_id",)
 #: GitLab's answer to a caller who may not create an account in a subgroup.
 SUBGROUP_REFUSAL = "User does not have permission to create a service account in this group."
+#: GitLab's name for an account created without one (``Users::ServiceAccounts::CreateService``).
+DEFAULT_NAME = "Service account user"
+#: The longest ``name`` a user may give: GitLab's limit less the ownership mark's room.
+USER_NAME_MAX_LENGTH = catalogue.NAME_MAX_LENGTH - ownership.MARK_ROOM
 
 T = TypeVar("T")
 
@@ -61,6 +74,15 @@ def _optional_text(field: str, value: Any, *, email: bool = False) -> str:
     return value
 
 
+def _name(value: Any) -> str:
+    name = _optional_text("name", value)
+    if len(name) > USER_NAME_MAX_LENGTH:
+        raise ValueError(f"name is {len(name)} characters long; at most {USER_NAME_MAX_LENGTH} fit (GitLab allows "
+                         f"{catalogue.NAME_MAX_LENGTH}, and the provider's ownership mark takes "
+                         f"{ownership.MARK_ROOM}): shorten it")
+    return name
+
+
 def check_account_inputs(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
     """The checked inputs and the failures, each naming its field and the fix."""
     checked: dict[str, Any] = {}
@@ -71,7 +93,7 @@ def check_account_inputs(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[
         failures.append(CheckFailure(characters.escape_unsafe(str(key)), reason))
     parsers: dict[str, Callable[[Any], Any]] = {
         "group": lambda v: parse_parent(TOKEN_KIND, v),
-        "name": lambda v: _optional_text("name", v),
+        "name": _name,
         "username": lambda v: _optional_text("username", v),
         "email": lambda v: _optional_text("email", v, email=True),
     }
@@ -89,8 +111,11 @@ def check_account_inputs(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[
     return checked, failures
 
 
-class GroupServiceAccountProvider(ResourceProvider):
-    """Create, read and delete a group's service account."""
+class GroupServiceAccountProvider(Declared, ResourceProvider):
+    """Create, read and delete a group's service account.
+
+    Constructed with the declaring stack and resource (:class:`~.claims.Declared`), named in the mark.
+    """
 
     def configure(self, req: ConfigureRequest) -> None:
         gitlab_client.configure(gitlab_client.settings_from_config(req.config.get))
@@ -114,6 +139,7 @@ class GroupServiceAccountProvider(ResourceProvider):
         The old account goes first when a given ``username`` or ``email`` stays the same:
         GitLab refuses one that is taken, so create-before-delete could not succeed.
         """
+        _hold_state(olds)
         replaces = replacing_changes(olds, news)
         kept_unique = any(news.get(k) is not None and not is_unknown(news.get(k)) and olds.get(k) == news.get(k)
                           for k in ("username", "email"))
@@ -122,32 +148,25 @@ class GroupServiceAccountProvider(ResourceProvider):
 
     @reported("create")
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """One POST; the id is pulumi-gitlab's import id, ``<group>:<service account id>``."""
+        """The group's listing and one POST (see the module docstring); the id is pulumi-gitlab's import id,
+        ``<group>:<service account id>``."""
         group = str(props["group"])
-        data = {k: props[k] for k in ("name", "username", "email") if props.get(k)}
-        route = f"POST {_path(group)}"
-        try:
-            answer = _manager(group).create(data, **NO_LIBRARY_RETRIES).attributes
-        except Exception as err:
-            if is_lost_answer(err):
-                raise GitLabTokenError(
-                    f"The answer to {route} was lost ({type(err).__name__}); GitLab may have made the account. "
-                    f"Look at the group's service accounts (Settings > Service accounts) and delete a stray one "
-                    f"before running `pulumi up` again") from None
-            raise translate(TOKEN_KIND, route, err) from None
+        owner = self.owner_digest()
+        answer = _adopt_leftover(group, props, owner) if owner is not None else None
+        if answer is None:
+            answer = _post(group, props, owner)
         account_id = integral(answer.get("id"))
         if account_id is None:
-            raise GitLabTokenError(f"GitLab's answer on {route} names no account id; check gitlab:baseUrl")
+            raise GitLabTokenError(f"GitLab's answer on POST {_path(group)} names no account id; check gitlab:baseUrl")
+        _hold(account_id)
         return CreateResult(f"{group}:{account_id}", _outputs(props, answer))
 
     @reported("refresh")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """The group's accounts, listed (GitLab has no route for one); a deleted account leaves the state."""
         group, account_id = _located(id_, props)
-        route = f"GET {_path(group)}"
-        listed = _call(route, lambda: _manager(group).list(get_all=True, per_page=LIST_PAGE_SIZE, order_by="id",
-                                                           **NO_LIBRARY_RETRIES))
-        found = [a.attributes for a in listed if integral(a.attributes.get("id")) == account_id]
+        _hold(account_id)
+        found = [a for a in _accounts(group) if integral(a.get("id")) == account_id]
         if not found:
             return ReadResult(None, {})
         current = {k: v for k, v in props.items() if k in INPUTS}
@@ -158,13 +177,152 @@ class GroupServiceAccountProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """One DELETE; an account GitLab no longer has counts as deleted."""
         group, account_id = _located(id_, props)
-        route = f"DELETE {_path(group)}/{account_id}"
+        _delete(group, account_id)
+
+
+# --- what a killed run or a lost answer left ---------------------------------------------------
+
+
+def _adopt_leftover(group: str, props: Mapping[str, Any], owner: str) -> dict[str, Any] | None:
+    """The account this resource made that the state does not hold and that fits ``props``, if there is one.
+
+    Every other unheld account marked by this resource goes: nothing holds it (a
+    killed run's, made before the inputs changed), and its username or email could
+    be the one asked for now.
+    """
+    leftovers = sorted((a for a in _accounts(group)
+                        if claims.claimed_by(a.get("name"), owner) and not _is_held(a.get("id"))),
+                       key=lambda a: int(a["id"]))
+    for account in leftovers:
+        _hold(account["id"])
+    fitting = [a for a in leftovers if _fits(a, props)]
+    adopted = fitting[-1] if fitting else None
+    for account in leftovers:
+        if account is not adopted:
+            _delete(group, int(account["id"]))
+    return adopted
+
+
+def _fits(account: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
+    """Whether ``account`` is what ``props`` ask for: the name, and a given username and email."""
+    if claims.without_mark(account.get("name")) != (props.get("name") or DEFAULT_NAME):
+        return False
+    if props.get("username") and props["username"] != account.get("username"):
+        return False
+    return not props.get("email") or str(props["email"]).casefold() == str(account.get("email") or "").casefold()
+
+
+def _post(group: str, props: Mapping[str, Any], owner: str | None) -> dict[str, Any]:
+    """POST the account; a lost answer is looked up by its attempt's mark before posting again."""
+    route = f"POST {_path(group)}"
+    lost: list[ownership.Mark] = []
+    seen: set[ownership.Mark | None] = set()  # lost attempts a listing found
+    mine: list[dict[str, Any]] = []
+    answer: dict[str, Any] | None = None
+    for attempt in range(recovery.MAX_ATTEMPTS):
+        mark = claims.new_mark(owner)
+        data = {k: props[k] for k in ("username", "email") if props.get(k)}
+        name = claims.with_mark(props.get("name") or (DEFAULT_NAME if mark else None), mark)
+        if name:
+            data["name"] = name
         try:
-            _call(route, lambda: _manager(group).delete(account_id, **NO_LIBRARY_RETRIES))
-        except GitLabTokenError as err:
-            if err.status == 404 and "user not found" in (err.gitlab_message or "").lower():
-                return
-            raise
+            answer = _manager(group).create(data, **NO_LIBRARY_RETRIES).attributes
+            break
+        except Exception as err:
+            if not is_lost_answer(err):
+                refused = translate(TOKEN_KIND, route, err)
+                if refused.status == 400 and "has already been taken" in (refused.gitlab_message or ""):
+                    answer = _taken(group, props, owner, refused)
+                    break
+                raise refused from None
+            if mark is None:  # an instance that marks nothing cannot tell its account from others
+                raise GitLabTokenError(
+                    f"The answer to {route} was lost ({type(err).__name__}); GitLab may have made the account. "
+                    f"Look at the group's service accounts (Settings > Service accounts) and delete a stray one "
+                    f"before running `pulumi up` again") from None
+            lost.append(mark)
+        mine = [a for a in _accounts(group) if claims.mark_in(a.get("name")) in lost]
+        seen.update(claims.mark_in(a.get("name")) for a in mine)
+        if mine:
+            answer = max(mine, key=lambda a: int(a["id"]))
+            break
+        time.sleep(recovery.RETRY_PAUSE_SECONDS * (attempt + 1))
+    if answer is None:
+        raise GitLabTokenError(
+            f"Creating a service account on {route} failed {recovery.MAX_ATTEMPTS} times without an answer, and "
+            f"the group lists no account from these attempts. Try again later: if one lands late, the next "
+            f"`pulumi up` adopts or deletes it (its name carries this resource's mark).")
+    # Attempts that landed besides the one kept go; one listing more if a lost one was not seen yet.
+    landed = _accounts(group) if set(lost) - seen else mine
+    for account in landed:
+        if claims.mark_in(account.get("name")) in lost and integral(account.get("id")) != integral(answer.get("id")):
+            _delete(group, int(account["id"]))
+    return answer
+
+
+def _taken(group: str, props: Mapping[str, Any], owner: str | None, refused: GitLabTokenError) -> dict[str, Any]:
+    """The account holding the ``username`` or ``email`` GitLab says is taken, if this resource made it;
+    else an error naming it."""
+    asked = {k: str(props[k]) for k in ("username", "email") if props.get(k)}
+    holders = [a for a in _accounts(group)
+               if any(str(a.get(k) or "").casefold() == v.casefold() for k, v in asked.items())]
+    for account in holders:
+        if claims.claimed_by(account.get("name"), owner) and not _is_held(account.get("id")):
+            _hold(account["id"])
+            if _fits(account, props):
+                return account
+    if not holders:
+        raise GitLabTokenError(
+            f"{refused.message} No service account of group {group!r} holds it: a user or group elsewhere on "
+            f"the instance does. Choose another {' or '.join(asked)}.") from None
+    named = ", ".join(f"id {a.get('id')} ({a.get('username')!r}, {a.get('email')!r})" for a in holders)
+    account = holders[0]
+    why = ("it is held by another resource of this stack, or does not fit this resource's inputs"
+           if claims.claimed_by(account.get("name"), owner) else claims.whose(account.get("name")))
+    raise GitLabTokenError(
+        f"The service account {named} of group {group!r} already has the {' or '.join(asked)} this resource "
+        f"asks for, and this resource cannot take it: {why}. It is left as it is. If it is a leftover of "
+        f"yours, delete it in GitLab and run `pulumi up` again; otherwise choose another "
+        f"{' or '.join(asked)}.") from None
+
+
+def _accounts(group: str) -> list[dict[str, Any]]:
+    """Every service account of ``group`` (``id``, ``username``, ``name``, ``email``), oldest first."""
+    route = f"GET {_path(group)}"
+    listed = _call(route, lambda: _manager(group).list(get_all=True, per_page=LIST_PAGE_SIZE, order_by="id",
+                                                       sort="asc", **NO_LIBRARY_RETRIES))
+    return [dict(a.attributes) for a in listed]
+
+
+def _delete(group: str, account_id: int) -> None:
+    """Delete ``account_id``; one GitLab no longer has counts as deleted."""
+    route = f"DELETE {_path(group)}/{account_id}"
+    try:
+        _call(route, lambda: _manager(group).delete(account_id, **NO_LIBRARY_RETRIES))
+    except GitLabTokenError as err:
+        if err.status == 404 and "user not found" in (err.gitlab_message or "").lower():
+            return
+        raise
+
+
+def _held_key() -> str:
+    """Accounts are held with :func:`ownership.hold` under a key of their own: user ids are not token ids."""
+    return f"{gitlab_client.current_settings().base_url} service accounts"
+
+
+def _hold(account_id: Any) -> None:
+    """The state holds ``account_id``, or this run made or adopted it: no create may take it."""
+    ownership.hold(_held_key(), integral(account_id))
+
+
+def _is_held(account_id: Any) -> bool:
+    return ownership.is_held(_held_key(), integral(account_id))
+
+
+def _hold_state(props: Mapping[str, Any]) -> None:
+    account_id = integral(props.get("service_account_id"))
+    if account_id is not None:
+        _hold(account_id)
 
 
 def replacing_changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
@@ -234,7 +392,7 @@ def _outputs(inputs: Mapping[str, Any], answer: Mapping[str, Any]) -> dict[str, 
     return {
         "group": inputs["group"],
         "service_account_id": integral(answer.get("id")),
-        "name": answer.get("name"),
+        "name": claims.without_mark(answer.get("name")),
         "username": answer.get("username"),
         "email": answer.get("email"),
     }

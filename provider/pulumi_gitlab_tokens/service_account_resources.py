@@ -30,7 +30,7 @@ import pulumi.dynamic
 from . import kinds
 from .group_service_account import GroupServiceAccountProvider
 from .provider import provider_class
-from .resources import RotationConfigurationInput, TokenResource, split_args
+from .resources import RotationConfigurationInput, TokenResource, _identity, _owner, split_args
 from .pickling import pickler_restored
 
 
@@ -41,7 +41,8 @@ class GroupServiceAccountArgs:
     group: pulumi.Input[Union[str, int]]
     """The top-level group's numeric id or full path. Changing it replaces the account."""
     name: Optional[pulumi.Input[str]] = None
-    """Display name; GitLab's default is ``Service account user``. Changing it replaces the account."""
+    """Display name; GitLab's default is ``Service account user``. Changing it replaces the account. GitLab
+    shows it followed by the provider's ownership mark, which takes some of its 255 characters."""
     username: Optional[pulumi.Input[str]] = None
     """Username; GitLab generates ``service_account_group_<group id>_<hex>`` when left out."""
     email: Optional[pulumi.Input[str]] = None
@@ -79,8 +80,11 @@ class GroupServiceAccount(pulumi.dynamic.Resource, module="gitlab", name="GroupS
                                             email=email)
         props = {"group": typed.group, "name": typed.name, "username": typed.username, "email": typed.email,
                  "service_account_id": None}
+        # The stack and resource, named in the ownership mark of the account's name.
+        provider = GroupServiceAccountProvider(
+            _owner(), _identity(f"pulumi-python:{self._resource_type_name}", resource_name, opts))
         with pickler_restored():  # the SDK's serializer would otherwise fail past ~960 resources
-            super().__init__(GroupServiceAccountProvider(), resource_name, props, opts)
+            super().__init__(provider, resource_name, props, opts)
 
 
 @dataclass(frozen=True, kw_only=True)

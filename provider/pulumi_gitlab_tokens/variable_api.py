@@ -2,7 +2,8 @@
 
 Every request goes through the shared client of :mod:`.gitlab_client` (its
 transport: the credential only to the configured GitLab, bounded retries for
-GET and DELETE, none for POST and PUT) and names the variable by key and
+GET and DELETE, none for POST and PUT; a POST whose answer is lost raises
+:class:`~.gitlab_errors.AnswerLost`, see :mod:`.variables`) and names the variable by key and
 ``filter[environment_scope]``, so the same key in another scope is never
 touched. Failures leave as one-line
 :class:`~pulumi_gitlab_tokens.errors.GitLabTokenError`; GitLab's validation
@@ -51,10 +52,11 @@ class VariableApi:
             raise
 
     def create(self, key: str, attributes: Mapping[str, Any]) -> dict[str, Any]:
+        """The new variable; :class:`~.gitlab_errors.AnswerLost` when GitLab may or may not have made it."""
         route = self.route("POST")
         body = {"key": key, **attributes}
         return _record(self._call(route, lambda: gitlab_client.admin_client().http_post(
-            self._path, post_data=body, **NO_LIBRARY_RETRIES)))
+            self._path, post_data=body, **NO_LIBRARY_RETRIES), creating=True))
 
     def update(self, key: str, scope: str, attributes: Mapping[str, Any]) -> dict[str, Any] | None:
         """The updated variable, or ``None`` when it no longer exists."""
@@ -80,7 +82,7 @@ class VariableApi:
             raise
         return True
 
-    def _call(self, route: str, action: Callable[[], T]) -> T:
+    def _call(self, route: str, action: Callable[[], T], *, creating: bool = False) -> T:
         try:
             return action()
         except Exception as err:  # python-gitlab and requests raise many types; all are translated
@@ -89,7 +91,15 @@ class VariableApi:
                 raise GitLabTokenError(
                     f"GitLab answered 400 Bad Request on {route}: {validation}. {_validation_hint(validation)}.",
                     status=400, gitlab_message=validation) from None
+            if creating and gitlab_errors.is_lost_answer(err):
+                raise gitlab_errors.AnswerLost(f"{route}: {type(err).__name__}",
+                                               in_flight=gitlab_errors.answer_may_still_come(err)) from None
             raise gitlab_errors.translate(self.kind, route, err) from None
+
+
+def is_taken(err: GitLabTokenError) -> bool:
+    """GitLab's refusal of a create: a variable with this key and environment scope exists."""
+    return err.status == 400 and "has already been taken" in (err.gitlab_message or "")
 
 
 def _is_variable_not_found(err: GitLabTokenError) -> bool:
@@ -111,10 +121,8 @@ def _validation_errors(err: BaseException) -> str | None:
 
 def _validation_hint(validation: str) -> str:
     if "has already been taken" in validation:
-        return ("A variable with this key and environment_scope already exists there, made outside this "
-                "resource (or by an earlier run of it whose answer was lost); the provider does not take it "
-                "over, as nothing proves it is this resource's. Delete it in GitLab, or pick another "
-                "key or environment_scope")
+        return ("A variable with this key and environment_scope already exists there; delete it in GitLab, "
+                "or pick another key or environment_scope")
     if "not allowed on updates" in validation:
         return "GitLab cannot change this on an existing variable; replace the resource"
     return "Fix the input GitLab names; see the masking rules in docs/resources.md (CI/CD variables)"

@@ -14,7 +14,8 @@ GitLab's rules (``Ci::HasVariable``, ``Ci::Maskable``, ``Ci::HidableVariable``,
   expansion could otherwise reveal it);
 - ``hidden`` needs ``masked``; neither can be undone in place (see :mod:`.variables`);
 - ``environment_scope``: letters, digits, ``- _ / $ { } . *`` and spaces, at most 255;
-- ``description``: at most 255 characters.
+- ``description``: at most 255 characters, of which the provider's ownership mark takes
+  :data:`~.ownership.MARK_ROOM` (see :mod:`.variables`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any, Callable, Final, Mapping
 from pulumi.dynamic import CheckFailure
 from pulumi.runtime import rpc
 
-from . import characters, references
+from . import characters, ownership, references
 from .inputs import is_unknown
 from .kinds.base import TokenKind
 
@@ -33,6 +34,8 @@ VARIABLE_TYPES: Final = ("env_var", "file")
 DEFAULT_ENVIRONMENT_SCOPE: Final = "*"
 MAX_KEY_LENGTH: Final = 255
 MAX_DESCRIPTION_LENGTH: Final = 255
+#: The longest description a user may give: GitLab's limit less the ownership mark's room.
+MAX_USER_DESCRIPTION_LENGTH: Final = MAX_DESCRIPTION_LENGTH - ownership.MARK_ROOM
 MAX_ENVIRONMENT_SCOPE_LENGTH: Final = 255
 MIN_MASKED_LENGTH: Final = 8
 #: Inputs besides the parent (``project`` or ``group``), as pulumi-gitlab names them.
@@ -164,9 +167,10 @@ def _parse_description(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"description must be a string, not {type(value).__name__}")
-    if len(value) > MAX_DESCRIPTION_LENGTH:
-        raise ValueError(f"description is {len(value)} characters long; GitLab allows at most "
-                         f"{MAX_DESCRIPTION_LENGTH}")
+    if len(value) > MAX_USER_DESCRIPTION_LENGTH:
+        raise ValueError(f"description is {len(value)} characters long; at most {MAX_USER_DESCRIPTION_LENGTH} "
+                         f"fit (GitLab allows {MAX_DESCRIPTION_LENGTH}, and the provider's ownership mark takes "
+                         f"{ownership.MARK_ROOM}): shorten it")
     return value
 
 

@@ -29,7 +29,7 @@ import pulumi
 import pulumi.dynamic
 
 from .pickling import pickler_restored
-from .resources import split_args
+from .resources import _identity, _owner, split_args
 from .variable_inputs import VARIABLE_INPUTS
 from .variables import GroupVariableProvider, ProjectVariableProvider, VariableProvider
 
@@ -55,7 +55,8 @@ class _VariableArgsBase:
     """Environments that get it (default ``*``). The same key in two scopes is two resources; changing it
     replaces the variable."""
     description: Optional[pulumi.Input[str]] = None
-    """Shown in GitLab (at most 255 characters)."""
+    """Shown in GitLab; GitLab's 255 characters less the provider's ownership mark
+    (``variable_inputs.MAX_USER_DESCRIPTION_LENGTH``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,8 +102,10 @@ class _VariableResource(pulumi.dynamic.Resource):
         for name in VARIABLE_INPUTS:
             props.setdefault(name, None)
         secret_value = pulumi.ResourceOptions(additional_secret_outputs=["value"])
+        # The stack and resource, named in the ownership mark of the variable's description.
+        provider = provider_class(_owner(), _identity(f"pulumi-python:{self._resource_type_name}", resource_name, opts))
         with pickler_restored():  # the SDK's serializer would otherwise fail past ~960 resources
-            super().__init__(provider_class(), resource_name, props, pulumi.ResourceOptions.merge(secret_value, opts))
+            super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(secret_value, opts))
 
 
 class ProjectVariable(_VariableResource, module="gitlab", name="ProjectVariable"):

@@ -9,7 +9,8 @@ keep no setting or credential (see :mod:`.gitlab_client`).
 
 API calls per operation when nothing goes wrong (counted with the sandbox's
 route counters in the tests): ``check`` 0, ``diff`` 0 (so a preview with no
-change makes none), ``create`` 1 POST, ``read`` (refresh) 1 GET,
+change makes none), ``create`` 1 POST (1 GET and 1 PUT more when it takes
+over what a lost answer or a killed run left), ``read`` (refresh) 1 GET,
 ``update`` 1 PUT (1 POST more if the variable was deleted outside Pulumi and
 no refresh noticed), ``delete`` 1 DELETE, a replacement 1 POST + 1 DELETE.
 
@@ -24,6 +25,19 @@ the old variable, the old one is deleted first (GitLab would refuse a
 second one). Everything else - ``value``, ``variable_type``, ``protected``,
 ``masked``, ``raw``, ``description`` - is updated in place.
 
+Ownership. Every POST and PUT puts the ownership mark of this stack and
+resource (:mod:`.claims`) at the end of the variable's ``description``; the
+``description`` input and output never show it. When a create finds the key
+and scope taken (GitLab's 400), or its answer was lost (5xx, a dropped
+connection), it reads the variable there (1 GET): one whose mark names this
+stack and resource is what a lost answer or a killed run left, and is taken
+over - its attributes and value set again with 1 PUT (hidden cannot change in
+place: then it is deleted and posted again). Any other variable, unmarked or
+marked by another stack or resource, is never written or deleted: the create
+fails naming it. A lost answer with nothing there is posted again, at most
+``recovery.MAX_ATTEMPTS`` times. Design and limits:
+docs/ownership-variables-and-accounts.md.
+
 Drift. A refresh reads the variable: one deleted outside Pulumi leaves the
 state (the next ``up`` creates it again); a changed attribute or value shows
 up as an update. A hidden variable's value cannot be read back, so a change
@@ -36,6 +50,7 @@ no check failure or error quotes it.
 
 from __future__ import annotations
 
+import time
 from typing import Any, ClassVar, Mapping
 
 from pulumi.dynamic import (
@@ -49,14 +64,22 @@ from pulumi.dynamic import (
 )
 from pulumi.runtime import rpc
 
-from . import gitlab_client, kinds, serving
+from . import claims, gitlab_client, kinds, recovery, serving
+from .claims import Declared
 from .errors import GitLabTokenError, register_secret
+from .gitlab_errors import AnswerLost
 from .inputs import is_unknown
 from .kinds.base import TokenKind
+from .ownership import Mark
 from .reporting import reported
 from .stored import PROVIDER_KEY
-from .variable_api import VariableApi
-from .variable_inputs import DEFAULT_ENVIRONMENT_SCOPE, check_variable_inputs, variable_input_keys
+from .variable_api import VariableApi, is_taken
+from .variable_inputs import (
+    DEFAULT_ENVIRONMENT_SCOPE,
+    check_variable_inputs,
+    variable_input_keys,
+    variable_resource_name,
+)
 
 #: Attributes GitLab changes in place with a PUT.
 IN_PLACE: tuple[str, ...] = ("value", "variable_type", "protected", "masked", "raw", "description")
@@ -66,8 +89,11 @@ IDENTITY: tuple[str, ...] = ("key", "environment_scope")
 CREATE_ONLY: tuple[str, ...] = ("hidden",)
 
 
-class VariableProvider(ResourceProvider):
-    """Shared lifecycle of a CI/CD variable; subclasses fix the parent kind (project or group)."""
+class VariableProvider(Declared, ResourceProvider):
+    """Shared lifecycle of a CI/CD variable; subclasses fix the parent kind (project or group).
+
+    Constructed with the declaring stack and resource (:class:`~.claims.Declared`), named in the mark.
+    """
 
     kind: ClassVar[TokenKind]
 
@@ -93,10 +119,10 @@ class VariableProvider(ResourceProvider):
 
     @reported("create")
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """One POST. Id ``"<parent>:<key>:<environment_scope>"``."""
+        """One POST (see the module docstring when it fails). Id ``"<parent>:<key>:<environment_scope>"``."""
         _remember_values(props)
         parent, key, scope = self._identity(props)
-        answer = VariableApi(self.kind, parent).create(key, self._create_attributes(props, scope))
+        answer = self._create(VariableApi(self.kind, parent), key, scope, props)
         return CreateResult(f"{parent}:{key}:{scope}", self._outputs(props, answer))
 
     @reported("refresh")
@@ -117,10 +143,9 @@ class VariableProvider(ResourceProvider):
         _remember_values(olds, news)
         parent, key, scope = self._locate(id_, olds)
         api = VariableApi(self.kind, parent)
-        attributes = {k: _sent(k, news.get(k)) for k in IN_PLACE}
-        answer = api.update(key, scope, attributes)
+        answer = api.update(key, scope, self._attributes(news, claims.new_mark(self.owner_digest())))
         if answer is None:
-            answer = api.create(key, self._create_attributes(news, scope))
+            answer = self._create(api, key, scope, news)
         return UpdateResult(self._outputs(news, answer))
 
     @reported("delete")
@@ -130,7 +155,53 @@ class VariableProvider(ResourceProvider):
         parent, key, scope = self._locate(id_, props)
         VariableApi(self.kind, parent).delete(key, scope)
 
+    # --- a create GitLab refused as taken, or whose answer was lost -------------------------
+
+    def _create(self, api: VariableApi, key: str, scope: str, props: Mapping[str, Any]) -> dict[str, Any]:
+        """POST the variable; on a lost answer or a taken key, take over what this resource left, if anything."""
+        owner = self.owner_digest()
+        for attempt in range(recovery.MAX_ATTEMPTS):
+            try:
+                return api.create(key, self._create_attributes(props, scope, claims.new_mark(owner)))
+            except AnswerLost:
+                found = api.get(key, scope)
+                if found is None:  # not committed, or still in flight: a later POST then finds it taken
+                    time.sleep(recovery.RETRY_PAUSE_SECONDS * (attempt + 1))
+                    continue
+            except GitLabTokenError as err:
+                if not is_taken(err):
+                    raise
+                found = api.get(key, scope)
+                if found is None:  # deleted since: post again
+                    continue
+            return self._take_over(api, key, scope, props, found)
+        raise GitLabTokenError(
+            f"Creating {self._describe(api, key, scope)} failed {recovery.MAX_ATTEMPTS} times without an answer, "
+            f"and GitLab has no such variable. Try again later: if one lands late, the next `pulumi up` takes it "
+            f"over (its mark names this resource).")
+
+    def _take_over(self, api: VariableApi, key: str, scope: str, props: Mapping[str, Any],
+                   found: Mapping[str, Any]) -> dict[str, Any]:
+        """Set again, as ``props`` say, the variable ``found`` at this key and scope - only if its mark is ours."""
+        owner = self.owner_digest()
+        if not claims.claimed_by(found.get("description"), owner):
+            raise GitLabTokenError(
+                f"{self._describe(api, key, scope)} already exists, and nothing proves this resource made it: "
+                f"{claims.whose(found.get('description'))}. It is left as it is. If it is a leftover of yours, "
+                f"delete it in GitLab and run `pulumi up` again; otherwise give this resource another key or "
+                f"environment_scope (a resource renamed without `aliases` counts as another resource).")
+        if bool(found.get("hidden")) != (props.get("hidden") is True):
+            # GitLab cannot hide or unhide in place; the variable is this resource's, so make it anew.
+            api.delete(key, scope)
+            return api.create(key, self._create_attributes(props, scope, claims.new_mark(owner)))
+        answer = api.update(key, scope, self._attributes(props, claims.new_mark(owner)))
+        return answer if answer is not None else self._create(api, key, scope, props)
+
     # --- helpers ---------------------------------------------------------------------
+
+    def _describe(self, api: VariableApi, key: str, scope: str) -> str:
+        return (f"{variable_resource_name(self.kind)} {key!r} (environment_scope {scope!r}) of {self.kind.parent} "
+                f"{api.parent!r}")
 
     def _identity(self, props: Mapping[str, Any]) -> tuple[str, str, str]:
         return (str(props[self.kind.parent]), str(props["key"]),
@@ -146,8 +217,14 @@ class VariableProvider(ResourceProvider):
                                    f"'<{self.kind.parent}>:<key>:<environment_scope>'")
         return parts[0], parts[1], parts[2]
 
-    def _create_attributes(self, props: Mapping[str, Any], scope: str) -> dict[str, Any]:
+    def _attributes(self, props: Mapping[str, Any], mark: Mark | None) -> dict[str, Any]:
+        """The in-place attributes as a PUT sends them: the description with the mark."""
         attributes = {k: _sent(k, props.get(k)) for k in IN_PLACE}
+        attributes["description"] = claims.with_mark(attributes["description"] or None, mark) or ""
+        return attributes
+
+    def _create_attributes(self, props: Mapping[str, Any], scope: str, mark: Mark | None) -> dict[str, Any]:
+        attributes = self._attributes(props, mark)
         attributes["environment_scope"] = scope
         if props.get("hidden") is True:
             attributes["masked_and_hidden"] = True
@@ -158,9 +235,10 @@ class VariableProvider(ResourceProvider):
     def _outputs(self, inputs: Mapping[str, Any], answer: Mapping[str, Any]) -> dict[str, Any]:
         """The inputs, then what GitLab says; a hidden variable's value (never given back) stays the input's."""
         outs = {k: v for k, v in inputs.items() if k in variable_input_keys(self.kind) and v is not None}
-        for field in ("key", "variable_type", "environment_scope", "description"):
-            if answer.get(field) is not None or field == "description":
+        for field in ("key", "variable_type", "environment_scope"):
+            if answer.get(field) is not None:
                 outs[field] = answer.get(field) or None
+        outs["description"] = claims.without_mark(answer.get("description"))
         for flag in ("protected", "masked", "hidden", "raw"):
             if flag in answer:
                 outs[flag] = bool(answer[flag])

@@ -17,8 +17,9 @@ from typing import Any
 
 from .web import Response
 
-#: Operations "drop_after_commit" can target: they commit a new secret.
-DROPPABLE_OPERATIONS = ("create", "rotate")
+#: Operations "drop_after_commit" can target: creates and rotations of tokens (they commit a new
+#: secret), and creates of CI/CD variables and service accounts (they commit a name others can't take).
+DROPPABLE_OPERATIONS = ("create", "rotate", "create_variable", "create_service_account")
 
 
 @dataclass

@@ -68,6 +68,8 @@ def create_account(ctx: Context, host: str, *, owner_type: str, owner_id: int | 
         problems.append("Username has already been taken")
     if not rules.PATH_SEGMENT.match(username) or username.endswith((".git", ".atom")):
         problems.append(_USERNAME_MESSAGE)
+    if name is not None and len(name) > rules.NAME_MAX_LENGTH:  # User: ``validates :name, length: { maximum: 255 }``
+        problems.append(f"Name is too long (maximum is {rules.NAME_MAX_LENGTH} characters)")
     if problems:
         raise errors.bad_request(errors.to_sentence(problems))
     now = ctx.now_text()

@@ -31,7 +31,7 @@ class Route:
     template: str
     handler: Handler
     scopes: ScopeRule = api_scopes
-    #: "create" or "rotate": what ``drop_after_commit`` faults can target.
+    #: What ``drop_after_commit`` faults can target (``faults.DROPPABLE_OPERATIONS``).
     operation: str | None = None
 
     @property
@@ -93,7 +93,7 @@ ROUTES: list[Route] = [
     # Service accounts, personal access tokens by id, deploy tokens (their own modules).
     Route("POST", "/api/v4/service_accounts", sa.create_instance_service_account),
     Route("GET", "/api/v4/service_accounts", sa.list_instance_service_accounts),
-    *_for_both("POST", "/service_accounts", sa.create_service_account),
+    *_for_both("POST", "/service_accounts", sa.create_service_account, operation="create_service_account"),
     *_for_both("GET", "/service_accounts", sa.list_service_accounts),
     *_for_both("DELETE", "/service_accounts/:user_id", sa.delete_service_account),
     *_for_both("GET", "/service_accounts/:user_id/personal_access_tokens", sa.list_account_tokens),
@@ -112,7 +112,7 @@ ROUTES: list[Route] = [
     *_for_both("GET", "/deploy_tokens/:token_id", dt.get_token),
     *_for_both("DELETE", "/deploy_tokens/:token_id", dt.delete_token),
     *_for_both("GET", "/variables", var.list_variables),
-    *_for_both("POST", "/variables", var.create_variable),
+    *_for_both("POST", "/variables", var.create_variable, operation="create_variable"),
     *_for_both("GET", "/variables/:key", var.get_variable),
     *_for_both("PUT", "/variables/:key", var.update_variable),
     *_for_both("DELETE", "/variables/:key", var.delete_variable),

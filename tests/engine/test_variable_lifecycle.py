@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from support.pulumi_cli import engine_log_verbosities
 
+from pulumi_gitlab_tokens import ownership
+
 PROJECT_TYPE = "pulumi-python:dynamic/gitlab:ProjectVariable"
 GROUP_TYPE = "pulumi-python:dynamic/gitlab:GroupVariable"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -49,7 +51,9 @@ def test_variables_create_noop_update_drift_replace_destroy(gitlab_stack):
     minted = _in_gitlab(gs, "project", key="MINTED_TOKEN")
     assert minted["masked"] is True and minted["value"] == gs.reveal_outputs()["minted_token"]
     assert _in_gitlab(gs, "project")["value"] == FIRST
-    assert _in_gitlab(gs, "project", "staging")["description"] == "the same key in another scope"
+    staging = _in_gitlab(gs, "project", "staging")["description"]
+    assert ownership.user_description(staging) == "the same key in another scope", "the mark follows the user's text"
+    assert ownership.parse(staging)[1] is not None
     assert _in_gitlab(gs, "group")["value"] == FIRST
     for state in stack.resources(PROJECT_TYPE) + stack.resources(GROUP_TYPE):
         assert SECRET_SIG in state["inputs"]["value"] and SECRET_SIG in state["outputs"]["value"]

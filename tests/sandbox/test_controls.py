@@ -133,6 +133,26 @@ def test_drop_after_commit_commits_then_hangs_up(world: World, operation: str) -
     assert world.call("GET", f"/projects/{pid}/access_tokens")[0] == 200
 
 
+@pytest.mark.parametrize(("operation", "path", "body", "listed"), [
+    ("create_variable", "/groups/{gid}/variables", {"key": "DROPPED", "value": "v"}, "/groups/{gid}/variables"),
+    ("create_service_account", "/groups/{gid}/service_accounts", {"username": "dropped"},
+     "/groups/{gid}/service_accounts"),
+])
+def test_variable_and_service_account_creates_can_be_dropped_after_commit(world: World, operation: str, path: str,
+                                                                          body: dict, listed: str) -> None:
+    sb, gid = world.sb, world.group["id"]
+    sb.set_faults(drop_after_commit=[operation])
+    with pytest.raises(requests.ConnectionError):
+        requests.post(f"{sb.base_url}/api/v4{path.format(gid=gid)}", json=body,
+                      headers={"PRIVATE-TOKEN": sb.admin_token}, timeout=10)
+    assert world.call("POST", f"/groups/{gid}/access_tokens",
+                      {"name": "kept", "scopes": ["api"], "expires_at": in_a_month()})[0] == 201, \
+        "a token create is not dropped by the other operations"
+    sb.clear_faults()
+    found = world.call("GET", listed.format(gid=gid))[2]
+    assert [body.get("key") or body.get("username")] == [v.get("key") or v.get("username") for v in found]
+
+
 def test_faults_reject_unknown_options(sb: Sandbox) -> None:
     status, _, body = sb.request("POST", "/-/sandbox/faults", {"eror_rate": 1})
     assert status == 400 and "eror_rate" in body["error"]

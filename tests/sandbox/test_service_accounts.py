@@ -45,6 +45,14 @@ def test_taken_username_and_email_are_refused(world: World) -> None:
     assert (status, body) == (400, {"message": "400 Bad request - Email has already been taken"})
 
 
+def test_a_name_fits_in_255_characters(world: World) -> None:
+    path = _sa("group", world)
+    status, _, body = world.call("POST", path, {"name": "n" * 255}, as_="owner")
+    assert status == 201 and body["name"] == "n" * 255
+    status, _, body = world.call("POST", path, {"name": "n" * 256}, as_="owner")
+    assert (status, body) == (400, {"message": "400 Bad request - Name is too long (maximum is 255 characters)"})
+
+
 def test_only_accounts_of_this_resource_are_found(world: World) -> None:
     project_account = world.call("POST", _sa("project", world), {})[2]
     # A project's account, or a plain user, is not one of the group's accounts.
