@@ -12,7 +12,9 @@ Sources (gitlab-org/gitlab, mirrored as gitlabhq/gitlabhq):
   ``resource_bot_scopes = non_admin_available_scopes - [READ_USER_SCOPE]``);
 - access levels: ``lib/gitlab/access.rb`` (``options_with_owner``) and
   ``lib/api/resource_access_tokens.rb`` (``access_level`` default 40);
-- "encompasses": ``app/models/authz/role.rb`` (``access_level_encompasses?``);
+- "encompasses": ``lib/gitlab/access.rb`` (``level_encompasses?``, 18.10 and later; before it
+  ``app/models/authz/role.rb`` ``access_level_encompasses?``), with the table of
+  ``spec/support/helpers/roles_helpers.rb`` (``assignable_roles``);
 - limits: ``app/models/personal_access_token.rb``
   (``MAX_PERSONAL_ACCESS_TOKEN_LIFETIME_IN_DAYS = 365``,
   ``MAX_DESCRIPTION_LENGTH = 255``, the ``name`` column's 255 characters, the
@@ -67,9 +69,13 @@ REPORTER: Final = 20
 DEVELOPER: Final = 30
 MAINTAINER: Final = 40
 OWNER: Final = 50
-#: Security Manager (19.x): between Reporter and Developer. Who may assign it is not in the
-#: ``Authz::Role`` spec read; the sandbox orders it by number like the other roles.
+#: Security Manager (19.x). Its number sits between Reporter and Developer, but it is not in
+#: their hierarchy: see :data:`NON_HIERARCHY_LEVELS`.
 SECURITY_MANAGER: Final = 25
+
+#: ``Gitlab::Access.level_encompasses?``'s ``non_hierarchy_roles``: roles that hold permissions
+#: the roles above them by number lack, so only an Owner or a holder of the same role may assign them.
+NON_HIERARCHY_LEVELS: Final = (PLANNER, SECURITY_MANAGER)
 
 #: ``Gitlab::Access.options_with_owner``: the roles a member or a token may have.
 ACCESS_LEVELS: Final[Mapping[str, int]] = {
@@ -90,18 +96,18 @@ TOKEN_ADMIN_LEVEL: Final[Mapping[str, int]] = {"project": MAINTAINER, "group": O
 
 
 def access_level_encompasses(caller_level: int, token_level: int) -> bool:
-    """``Authz::Role.access_level_encompasses?``: may ``caller_level`` hand out ``token_level``?
+    """``Gitlab::Access.level_encompasses?``: may ``caller_level`` hand out ``token_level``?
 
-    An Owner holds every permission. A Planner holds permissions a Maintainer
-    does not, so only Planners (and Owners) encompass Planner, and a Planner
-    encompasses only Planner and Guest. Otherwise the levels are ordered.
+    An Owner holds every permission. A role outside the hierarchy (Planner,
+    Security Manager) is encompassed only by an Owner and by itself, whatever
+    its number; every other level by any level at least as high. So a
+    Maintainer gives neither Planner nor Security Manager, and a Security
+    Manager gives Security Manager, Reporter and Guest.
     """
     if caller_level >= OWNER:
         return True
-    if token_level == PLANNER:
-        return caller_level == PLANNER
-    if caller_level == PLANNER:
-        return token_level in (PLANNER, GUEST)
+    if token_level in NON_HIERARCHY_LEVELS:
+        return caller_level == token_level
     return token_level <= caller_level
 
 

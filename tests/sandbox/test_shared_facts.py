@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 
-from gitlab_token_sandbox import rules
+from gitlab_token_sandbox import profiles, rules
 from pulumi_gitlab_tokens import catalogue
 
 
@@ -33,13 +33,21 @@ def test_service_account_scopes_are_the_personal_ones_without_the_administrators
     assert set(catalogue.SERVICE_ACCOUNT_TOKEN_SCOPES) == set(rules.PERSONAL_TOKEN_SCOPES) - set(rules.ADMIN_SCOPES)
 
 
+NEWEST = profiles.PROFILES[profiles.DEFAULT_VERSION]
+
+
 def test_access_levels_and_the_default_agree() -> None:
-    assert dict(catalogue.ACCESS_LEVELS) == dict(rules.ACCESS_LEVELS)
+    # The provider knows the newest GitLab's roles (Security Manager included); older ones refuse it at up.
+    assert dict(catalogue.ACCESS_LEVELS) == dict(NEWEST.access_levels)
     assert catalogue.ACCESS_LEVELS[catalogue.DEFAULT_ACCESS_LEVEL] == rules.DEFAULT_TOKEN_ACCESS_LEVEL
 
 
+def test_the_roles_outside_the_hierarchy_agree() -> None:
+    assert set(catalogue.NON_HIERARCHY_LEVELS) == set(rules.NON_HIERARCHY_LEVELS)
+
+
 def test_the_encompasses_rule_agrees_for_every_pair_of_levels() -> None:
-    levels = sorted(rules.ACCESS_LEVELS.values())
+    levels = sorted(NEWEST.access_levels.values())
     disagreements = [(caller, token) for caller, token in itertools.product(levels, levels)
                      if catalogue.may_assign(caller, token) != rules.access_level_encompasses(caller, token)]
     assert disagreements == []
