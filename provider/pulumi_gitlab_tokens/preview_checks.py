@@ -115,12 +115,22 @@ class _OncePerKey:
 
 _callers = _OncePerKey()
 _memberships = _OncePerKey()
+_versions = _OncePerKey()
 
 
 def reset() -> None:
     """Forget every answer (tests; a provider process asks once and keeps them)."""
     _callers.clear()
     _memberships.clear()
+    _versions.clear()
+
+
+def gitlab_release() -> tuple[int, int] | None:
+    """GitLab's ``major.minor`` from ``GET /version``, asked once per process and credential; None if unknown."""
+    settings = gitlab_client.current_settings()
+    answer = _versions.outcome((settings.base_url, settings.token), lambda: gitlab_client.read_path("/version"))
+    found = re.match(r"(\d+)\.(\d+)", str(answer.get("version", ""))) if isinstance(answer, Mapping) else None
+    return (int(found.group(1)), int(found.group(2))) if found else None
 
 
 def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:

@@ -43,6 +43,15 @@ class Profile:
     #: ``lib/api/helpers/personal_access_tokens_helpers.rb`` ``revoke_token``: the 400 of a refused revoke,
     #: ``bad_request!(nil)`` before, ``bad_request!(service.message)`` in the 19.x helper.
     revoke_refused_message: str = "400 Bad request"
+    #: ``ee/lib/api/project_service_accounts.rb``: the project routes exist (18.10 behind a flag, GA 18.11);
+    #: before, GitLab has no such route and answers Grape's ``404 Not Found``.
+    project_service_accounts: bool = False
+    #: ``create_service_account`` without ``~has_parent`` (GA 18.11): a subgroup's Owner (or an
+    #: administrator) may make an account in a subgroup; before, only in a top-level group.
+    subgroup_service_accounts: bool = False
+    #: ``check_rate_limit!(:service_account_creation, scope: current_user)`` on the group and project
+    #: create routes (``lib/gitlab/application_rate_limiter.rb``, 18.11.3).
+    service_account_creation_limited: bool = False
 
     def token_not_found(self, kind: str, ident: str) -> str:
         return self.not_found_wording.format(kind=kind, ident=ident)
@@ -74,6 +83,9 @@ GITLAB_19_2: Final = Profile(
     reports_granular=True,
     reports_last_used_ips=True,
     revoke_refused_message="400 Bad request - Not permitted to revoke",
+    project_service_accounts=True,
+    subgroup_service_accounts=True,
+    service_account_creation_limited=True,
 )
 
 #: Every profile by the version ``--gitlab-version`` takes; the last one is the default.

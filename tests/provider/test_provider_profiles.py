@@ -142,3 +142,24 @@ def test_rotating_with_a_bad_credential_or_in_a_missing_project_keeps_the_rotate
                               bot_user_id=None, name="ci", expires_at=expiry)
     assert not isinstance(missing_project.value, recovery.TokenGone)
     assert "/rotate" in str(missing_project.value) and "does not exist" in str(missing_project.value)
+
+
+def test_a_subgroup_service_account_previews_as_each_version_answers(sandbox, monkeypatch) -> None:
+    """Subgroup service accounts are GA from 18.11: the preview asks ``GET /version`` and agrees with GitLab."""
+    from pulumi_gitlab_tokens import preview_checks
+    from pulumi_gitlab_tokens.group_service_account import GroupServiceAccountProvider
+
+    monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", "true")
+    preview_checks.reset()
+    sub = sandbox.create_group("team", sandbox.api("GET", "/groups/acme")["id"])
+    provider = GroupServiceAccountProvider()
+    provider.configure(ConfigureRequest(Config({"gitlab:baseUrl": sandbox.base_url,
+                                                "gitlab:token": sandbox.admin_token}, "infra")))
+    failures = provider.check({}, {"group": "acme/team"}).failures
+    status, _, _ = sandbox.request("POST", f"/api/v4/groups/{sub['id']}/service_accounts", {})
+    if sandbox.gitlab_version == "19.2":
+        assert (failures, status) == ([], 201)
+    else:
+        assert status == 400 and [f.property for f in failures] == ["group"]
+        assert "GitLab 18.1 makes service accounts in top-level groups only" in failures[0].reason
+    preview_checks.reset()

@@ -25,6 +25,11 @@ GUEST, PLANNER, REPORTER, DEVELOPER, MAINTAINER, OWNER = 10, 15, 20, 30, 40, 50
 PROFILES = ("18.1", "19.2")
 
 
+#: The profiles that serve project service accounts (GitLab 18.11 and later); the others answer Grape's 404.
+PROJECT_SERVICE_ACCOUNT_PROFILES = ("19.2",)
+ROUTE_NOT_FOUND = (404, {"error": "404 Not Found"})
+
+
 def in_a_month() -> str:
     """An ``expires_at`` every profile accepts (19.x requires one on create)."""
     return (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=30)).isoformat()
@@ -57,6 +62,10 @@ class World:
     project: dict
     users: dict[str, dict]
     tokens: dict[str, str]
+
+    def serves_service_accounts_of(self, kind: str) -> bool:
+        """Whether this profile has ``/{kind}s/:id/service_accounts`` (groups always; projects from 18.11)."""
+        return kind == "group" or self.sb.gitlab_version in PROJECT_SERVICE_ACCOUNT_PROFILES
 
     def resource_id(self, kind: str) -> int:
         return self.project["id"] if kind == "project" else self.group["id"]
