@@ -115,7 +115,7 @@ def _validation_hint(validation: str) -> str:
                 "resource (or by an earlier run of it whose answer was lost); the provider does not take it "
                 "over, as nothing proves it is this resource's. Delete it in GitLab, or pick another "
                 "key or environment_scope")
-    if "not allowed on updates" in validation:
+    if "cannot be changed for masked and hidden" in validation or "Only new variables can be set" in validation:
         return "GitLab cannot change this on an existing variable; replace the resource"
     return "Fix the input GitLab names; see the masking rules in the README's CI/CD variables section"
 

@@ -86,6 +86,11 @@ def test_row10_create_defaults_to_maintainer_and_the_expiry_by_profile(world: Wo
         # 19.x: expires_at is required (lib/api/resource_access_tokens.rb), and nothing is made.
         assert (status, body) == (400, {"message": "400 Bad request - expires_at is missing"})
         assert [t["name"] for t in world.sb.tokens()] == ["ci"]
+        # GitLab checks only that the key is there: a null or empty date takes the maximum lifetime.
+        for empty in (None, ""):
+            status, _, body = world.call("POST", path, {"name": "null-expiry", "scopes": ["api"],
+                                                        "expires_at": empty}, as_="owner")
+            assert status == 201 and body["expires_at"] == (today() + dt.timedelta(days=365)).isoformat()
     else:
         # 17.9-18.1: omitted expires_at means today + 365.
         assert status == 201 and body["expires_at"] == (today() + dt.timedelta(days=365)).isoformat()
