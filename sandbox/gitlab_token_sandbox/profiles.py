@@ -1,7 +1,9 @@
 """Version profiles: what differs between the GitLab versions the sandbox imitates.
 
-``--gitlab-version`` picks one; the default is the newest. Everything not
-listed here is the same in both (and lives in :mod:`.rules` and :mod:`.models`).
+``--gitlab-version`` picks one; the default is the newest. Each profile says
+which GitLab releases it stands for (``stands_for``), from dated copies of
+GitLab's source. Everything not listed here is the same in both (and lives in
+:mod:`.rules` and :mod:`.models`).
 Each difference names the GitLab source it was read from (gitlab-org/gitlab,
 mirrored as gitlabhq/gitlabhq); docs/sandbox.md has the same table for users.
 """
@@ -20,6 +22,8 @@ class Profile:
 
     #: What ``GET /version`` reports, and the ``Server`` header.
     version: str
+    #: The GitLab releases this profile stands for, and the dated copies of GitLab's source that say so.
+    stands_for: str
     #: ``lib/api/resource_access_tokens.rb``: 19.x declares ``expires_at`` without a default and the
     #: create answers ``400 expires_at is missing``; before, it defaulted to the maximum lifetime.
     expires_at_required: bool
@@ -59,6 +63,11 @@ class Profile:
 
 GITLAB_18_1: Final = Profile(
     version="18.1.0",
+    stands_for=(
+        "GitLab 17.9 to 18.6: the ~17.9 copy (its project_access_tokens doc has 17.9 GA items, none of 17.10). "
+        "18.7 ends it: the flag allow_resource_access_token_creation_without_expiry_date (milestone 18.7, off) "
+        "makes expires_at required, and the >=18.7 copy has the new 404 wording. The level messages probably "
+        "changed earlier, with Authz::Role (the 18.3.2 copy uses it): unconfirmed."),
     expires_at_required=False,
     not_found_wording="Could not find {kind} access token with token_id: {ident}",
     create_level_message=("Access level of the token can't be greater the access level of the user who created "
@@ -73,6 +82,11 @@ GITLAB_18_1: Final = Profile(
 
 GITLAB_19_2: Final = Profile(
     version="19.2.0",
+    stands_for=(
+        "GitLab 19.2 and later: the 19.2-dev copy (CHANGELOG from 19.1.2, docs: last_used_ips introduced in 19.2). "
+        "Its required expiry and 404 wording date from 18.7, project and subgroup service accounts and their "
+        "creation limit from 18.11 (18.11.3 copy), Security Manager as an assignable role from 19.0 or 19.1 "
+        "(GA, exact release unconfirmed), mcp_orbit, granular and last_used_ips from 19.x."),
     expires_at_required=True,
     not_found_wording="{kind} Access Token",
     create_level_message="Access level of the token contains permissions not held by the creating user",
