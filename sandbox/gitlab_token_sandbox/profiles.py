@@ -2,7 +2,7 @@
 
 ``--gitlab-version`` picks one; the default is the newest. Each profile says
 which GitLab releases it stands for (``stands_for``), from dated copies of
-GitLab's source. Everything not listed here is the same in both (and lives in
+GitLab's source. Everything not listed here is the same in all of them (and lives in
 :mod:`.rules` and :mod:`.models`).
 Each difference names the GitLab source it was read from (gitlab-org/gitlab,
 mirrored as gitlabhq/gitlabhq); docs/sandbox.md has the same table for users.
@@ -80,6 +80,28 @@ GITLAB_18_1: Final = Profile(
     reports_last_used_ips=False,
 )
 
+GITLAB_18_11: Final = Profile(
+    version="18.11.0",
+    stands_for=(
+        "GitLab 18.11: the 18.11.3 copy (CHANGELOG from 18.11.3, 2026-05-13) and 18.10.3 for the create service. "
+        "Required expiry and the new 404 wording (from 18.7), the new level wording, project and subgroup service "
+        "accounts GA with their creation limit (18.11); not yet 19.x's Security Manager (behind the "
+        "GITLAB_SECURITY_MANAGER_ROLE environment variable, off, in the 18.9-dev and >=18.7 copies; 18.11.3's "
+        "switch was not read), mcp_orbit and granular scopes, granular and last_used_ips fields, revoke wording."),
+    expires_at_required=True,
+    not_found_wording="{kind} Access Token",
+    create_level_message="Access level of the token contains permissions not held by the creating user",
+    owner_provision_message="Access level of the token contains permissions not held by the creating user",
+    rotate_level_message="Not eligible to rotate tokens with permissions not held by the user",
+    access_levels=rules.ACCESS_LEVELS,
+    resource_token_scopes=rules.RESOURCE_TOKEN_SCOPES,
+    reports_granular=False,
+    reports_last_used_ips=False,
+    project_service_accounts=True,
+    subgroup_service_accounts=True,
+    service_account_creation_limited=True,
+)
+
 GITLAB_19_2: Final = Profile(
     version="19.2.0",
     stands_for=(
@@ -103,5 +125,5 @@ GITLAB_19_2: Final = Profile(
 )
 
 #: Every profile by the version ``--gitlab-version`` takes; the last one is the default.
-PROFILES: Final[Mapping[str, Profile]] = {"18.1": GITLAB_18_1, "19.2": GITLAB_19_2}
+PROFILES: Final[Mapping[str, Profile]] = {"18.1": GITLAB_18_1, "18.11": GITLAB_18_11, "19.2": GITLAB_19_2}
 DEFAULT_VERSION: Final = "19.2"

@@ -4,7 +4,7 @@
 //
 //	{"case": "...", "ok": true|false, "detail": "..."}
 //
-// What each case expects depends on the profile GET /version reports (18.1 or 19.2);
+// What each case expects depends on the profile GET /version reports (18.1, 18.11 or 19.2);
 // docs/sandbox.md ("Version profiles") says where each expectation was read in GitLab.
 // Usage: conformance <base URL> (the administrator's token in GITLAB_TOKEN).
 package main
@@ -27,13 +27,17 @@ import (
 const securityManager gitlab.AccessLevelValue = 25
 
 type world struct {
-	baseURL  string
-	admin    *gitlab.Client
-	newest   bool // the 19.2 profile
-	group    *gitlab.Group
-	subgroup *gitlab.Group
-	project  *gitlab.Project
-	users    int
+	baseURL string
+	admin   *gitlab.Client
+	// GitLab 18.11 and later: required expiry and the new wordings (18.7-18.10), project and
+	// subgroup service accounts and their creation limit (18.11).
+	since1811 bool
+	// GitLab 19.x: Security Manager is a role a token may have.
+	securityManager bool
+	group           *gitlab.Group
+	subgroup        *gitlab.Group
+	project         *gitlab.Project
+	users           int
 }
 
 type result struct {
@@ -101,7 +105,12 @@ func setUp(baseURL, token string) (*world, error) {
 	if err != nil {
 		return nil, fmt.Errorf("GET /version: %w", err)
 	}
-	w := &world{baseURL: baseURL, admin: admin, newest: strings.HasPrefix(version.Version, "19.")}
+	var major, minor int
+	if _, err = fmt.Sscanf(version.Version, "%d.%d", &major, &minor); err != nil {
+		return nil, fmt.Errorf("GET /version answered %q", version.Version)
+	}
+	w := &world{baseURL: baseURL, admin: admin, since1811: major > 18 || (major == 18 && minor >= 11),
+		securityManager: major >= 19}
 	if w.group, _, err = admin.Groups.CreateGroup(&gitlab.CreateGroupOptions{
 		Name: gitlab.Ptr("Conformance"), Path: gitlab.Ptr("conformance")}); err != nil {
 		return nil, fmt.Errorf("create group: %w", err)
@@ -221,7 +230,7 @@ func addTokenCases(w *world, add func(string, func() error)) {
 	add("project token: create without expires_at", func() error {
 		token, _, err := w.admin.ProjectAccessTokens.CreateProjectAccessToken(w.project.ID,
 			&gitlab.CreateProjectAccessTokenOptions{Name: gitlab.Ptr("no-expiry"), Scopes: gitlab.Ptr([]string{"api"})})
-		if w.newest {
+		if w.since1811 {
 			return refused(err, 400, badRequest("expires_at is missing"))
 		}
 		if err != nil || isoDay(token.ExpiresAt) != isoDay(inDays(365)) {
@@ -249,7 +258,7 @@ func addTokenCases(w *world, add func(string, func() error)) {
 			} else {
 				_, _, err = w.admin.GroupAccessTokens.GetGroupAccessToken(w.group.ID, 999999)
 			}
-			if w.newest {
+			if w.since1811 {
 				return refused(err, 404, message("404 "+kind+" Access Token Not Found"))
 			}
 			return refused(err, 404, message("404 Could not find "+kind+" access token with token_id: 999999 Not Found"))
@@ -261,7 +270,7 @@ func addTokenCases(w *world, add func(string, func() error)) {
 			return err
 		}
 		_, err = w.projectToken(maintainer, gitlab.OwnerPermissions)
-		if w.newest {
+		if w.since1811 {
 			return refused(err, 400, badRequest(newLevelText))
 		}
 		return refused(err, 400, badRequest(oldOwnerText))
@@ -272,7 +281,7 @@ func addTokenCases(w *world, add func(string, func() error)) {
 			return err
 		}
 		_, err = w.projectToken(maintainer, gitlab.PlannerPermissions)
-		if w.newest {
+		if w.since1811 {
 			return refused(err, 400, badRequest(newLevelText))
 		}
 		return refused(err, 400, badRequest(oldLevelText))
@@ -283,7 +292,7 @@ func addTokenCases(w *world, add func(string, func() error)) {
 			return err
 		}
 		_, err = w.projectToken(maintainer, securityManager)
-		if w.newest {
+		if w.securityManager {
 			return refused(err, 400, badRequest(newLevelText))
 		}
 		return refused(err, 400, invalidLevel)
@@ -294,7 +303,7 @@ func addTokenCases(w *world, add func(string, func() error)) {
 			return err
 		}
 		token, err := w.projectToken(owner, securityManager)
-		if !w.newest {
+		if !w.securityManager {
 			return refused(err, 400, invalidLevel)
 		}
 		if err != nil || token.AccessLevel != securityManager {
@@ -312,7 +321,7 @@ func addTokenCases(w *world, add func(string, func() error)) {
 			return err
 		}
 		_, _, err = maintainer.ProjectAccessTokens.RotateProjectAccessToken(w.project.ID, token.ID, nil)
-		if w.newest {
+		if w.since1811 {
 			return refused(err, 400, badRequest(newRotateText))
 		}
 		return refused(err, 400, badRequest(oldRotateText))
@@ -324,7 +333,7 @@ func addTokenCases(w *world, add func(string, func() error)) {
 				return err
 			}
 			token, err := w.projectToken(w.admin, securityManager)
-			if !w.newest {
+			if !w.securityManager {
 				return refused(err, 400, invalidLevel)
 			}
 			if err != nil {
@@ -345,7 +354,7 @@ func addTokenCases(w *world, add func(string, func() error)) {
 		token, _, err := owner.GroupAccessTokens.CreateGroupAccessToken(w.group.ID, &gitlab.CreateGroupAccessTokenOptions{
 			Name: gitlab.Ptr("sm"), Scopes: gitlab.Ptr([]string{"read_api"}), AccessLevel: gitlab.Ptr(securityManager),
 			ExpiresAt: inDays(30)})
-		if !w.newest {
+		if !w.securityManager {
 			return refused(err, 400, invalidLevel)
 		}
 		if err != nil || token.AccessLevel != securityManager {
@@ -434,7 +443,7 @@ func addServiceAccountCases(w *world, add func(string, func() error)) {
 			return err
 		}
 		account, _, err := w.groupAccount(owner, w.subgroup.ID, &gitlab.CreateServiceAccountOptions{})
-		if !w.newest {
+		if !w.since1811 {
 			return refused(err, 400, badRequest(subgroupText))
 		}
 		if err != nil || !strings.HasPrefix(account.UserName, fmt.Sprintf("service_account_group_%d_", w.subgroup.ID)) {
@@ -453,7 +462,7 @@ func addServiceAccountCases(w *world, add func(string, func() error)) {
 			}
 		}
 		_, _, err = w.groupAccount(owner, w.group.ID, &gitlab.CreateServiceAccountOptions{})
-		if !w.newest {
+		if !w.since1811 {
 			return err // no limit before 18.11
 		}
 		if problem := refused(err, 429, `{"message":{"error":"`+rateLimitText+`"}}`); problem != nil {
@@ -486,7 +495,7 @@ func addProjectServiceAccountCases(w *world, add func(string, func() error)) {
 	step := func(name, method string, suffix func() string, body any, into any, check func() error) {
 		add("project service account: "+name, func() error {
 			err := w.projectAccounts(method, suffix(), body, into)
-			if !w.newest {
+			if !w.since1811 {
 				return refused(err, 404, routeNotFound) // no such route before 18.10
 			}
 			if err != nil {

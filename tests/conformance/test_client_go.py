@@ -84,7 +84,7 @@ def conformance_program() -> Path:
     return program
 
 
-@pytest.mark.parametrize("profile", ["18.1", "19.2"])
+@pytest.mark.parametrize("profile", ["18.1", "18.11", "19.2"])
 def test_client_go_agrees_with_the_sandbox_case_by_case(conformance_program: Path, profile: str) -> None:
     with running_sandbox(extra_args=["--gitlab-version", profile]) as sb:
         ran = subprocess.run([str(conformance_program), f"{sb.base_url}/api/v4"], capture_output=True, text=True,

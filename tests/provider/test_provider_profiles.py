@@ -1,9 +1,10 @@
-"""The provider against both GitLab profiles of the sandbox, where GitLab's answers differ.
+"""The provider against every GitLab profile of the sandbox, where GitLab's answers differ.
 
-19.x rewords the "token not found" 404 and the create/rotate level errors, and
-refuses a create without ``expires_at``. The provider must read a vanished
-token as gone, delete a vanished one quietly, always send an expiry, and pass
-GitLab's level error on, in either version.
+18.11 and 19.x reword the "token not found" 404 and the create/rotate level errors,
+refuse a create without ``expires_at`` and allow subgroup service accounts. The
+provider must read a vanished token as gone, delete a vanished one quietly, always
+send an expiry, pass GitLab's level error on, and preview a subgroup's service
+account as the version answers, in every version.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
 from support.sandbox import running_sandbox
 
 
-@pytest.fixture(params=["18.1", "19.2"])
+@pytest.fixture(params=["18.1", "18.11", "19.2"])
 def sandbox(request: pytest.FixtureRequest):
     with running_sandbox(extra_args=["--gitlab-version", request.param]) as sb:
         group = sb.create_group("acme")
@@ -59,7 +60,7 @@ def test_create_sends_an_expiry_and_passes_the_level_error_on_in_both_versions(s
     owner_level = maintainer.check({}, {**news, "name": "too-high", "access_level": "owner"})
     with pytest.raises(GitLabTokenError) as caught:
         maintainer.create(owner_level.inputs)
-    expected = ("contains permissions not held by the creating user" if sandbox.gitlab_version == "19.2"
+    expected = ("contains permissions not held by the creating user" if sandbox.gitlab_version != "18.1"
                 else "Could not provision owner access to project access token")
     assert expected in str(caught.value) and "\n" not in str(caught.value)
 
@@ -157,7 +158,7 @@ def test_a_subgroup_service_account_previews_as_each_version_answers(sandbox, mo
                                                 "gitlab:token": sandbox.admin_token}, "infra")))
     failures = provider.check({}, {"group": "acme/team"}).failures
     status, _, _ = sandbox.request("POST", f"/api/v4/groups/{sub['id']}/service_accounts", {})
-    if sandbox.gitlab_version == "19.2":
+    if sandbox.gitlab_version != "18.1":
         assert (failures, status) == ([], 201)
     else:
         assert status == 400 and [f.property for f in failures] == ["group"]

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import requests
 
-from .conftest import ROUTE_NOT_FOUND, World, in_a_month
+from .conftest import ROUTE_NOT_FOUND, World, has, in_a_month
 
 
 def _sa(kind: str, world: World) -> str:
@@ -44,7 +44,7 @@ def test_who_may_manage_service_accounts(world: World, kind: str, allowed: str, 
 def test_subgroup_service_accounts_arrive_in_18_11(world: World) -> None:
     subgroup = world.sb.create_group("platform", parent_id=world.group["id"])
     path = f"/groups/{subgroup['id']}/service_accounts"
-    if world.sb.gitlab_version == "19.2":
+    if has(world.sb, "service_accounts_18_11"):
         # A subgroup's Owner (inherited here) or an administrator may make one.
         status, _, created = world.call("POST", path, {}, as_="owner")
         assert status == 201 and created["username"].startswith(f"service_account_group_{subgroup['id']}_")
