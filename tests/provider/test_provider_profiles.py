@@ -164,3 +164,26 @@ def test_a_subgroup_service_account_previews_as_each_version_answers(sandbox, mo
         assert status == 400 and [f.property for f in failures] == ["group"]
         assert "GitLab 18.1 makes service accounts in top-level groups only" in failures[0].reason
     preview_checks.reset()
+
+
+def test_a_security_manager_token_previews_as_each_version_answers(sandbox, monkeypatch) -> None:
+    """Only 19.x has the Security Manager role: older versions refuse the level, and so does their preview."""
+    from pulumi_gitlab_tokens import preview_checks
+
+    monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", "true")
+    preview_checks.reset()
+    admin = _provider(sandbox, sandbox.admin_token)
+    news = {"project": "acme/app", "name": "sm", "scopes": ["read_api"], "access_level": "security_manager",
+            "rotation_configuration": {"expiration_days": 30, "rotate_before_days": 7}}
+    checked = admin.check({}, news)
+    if sandbox.gitlab_version == "19.2":
+        assert checked.failures == []
+        assert admin.create(checked.inputs).outs["access_level"] == "security_manager"
+    else:
+        assert [f.property for f in checked.failures] == ["access_level"]
+        assert "access_level does not have a valid value" in checked.failures[0].reason
+        inputs = {**admin.check({}, {**news, "access_level": "reporter"}).inputs, "access_level": "security_manager"}
+        with pytest.raises(GitLabTokenError) as caught:  # what `up` would meet without the preview checks
+            admin.create(inputs)
+        assert "access_level does not have a valid value" in str(caught.value)
+    preview_checks.reset()
