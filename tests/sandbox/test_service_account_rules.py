@@ -97,3 +97,8 @@ def test_the_limit_can_be_changed_for_a_test(world: World) -> None:
     world.sb.reset()
     assert world.sb.control("GET", "application-rate-limits") == {
         "service_account_creation": {"threshold": 10, "interval_seconds": 60.0}}
+    status, _, body = world.sb.request("POST", "/-/sandbox/application-rate-limits", {"nope": {"threshold": 1}})
+    assert (status, body) == (400, {"error": "unknown rate limit 'nope'; known: service_account_creation"})
+    status, _, body = world.sb.request("POST", "/-/sandbox/application-rate-limits",
+                                       {"service_account_creation": {"threshold": -1}})
+    assert (status, body) == (400, {"error": "service_account_creation.threshold must be a non-negative integer"})
