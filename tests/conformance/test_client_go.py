@@ -81,6 +81,9 @@ def conformance_program() -> Path:
         built = subprocess.run([go, "build", "-o", str(program), "."], cwd=HERE, capture_output=True, text=True,
                                env={**os.environ, "GOFLAGS": "-mod=mod -buildvcs=false"}, timeout=600)
         assert built.returncode == 0, f"go build failed:\n{built.stderr}"
+        for stale in program.parent.glob("conformance-*"):  # builds of earlier sources
+            if stale != program:
+                stale.unlink()
     return program
 
 
