@@ -50,7 +50,7 @@ def _scopes(kind: TokenKind) -> str:
 def _parent(kind: TokenKind) -> str:
     if kind.parent == "user_id":
         return "the user's positive numeric id (no username)"
-    top = ", of a top-level group (GitLab makes service accounts only there)" if kind is kinds.GROUP_SERVICE_ACCOUNT else ""
+    top = ", of a top-level group before GitLab 18.11 (subgroups too from 18.11)" if kind is kinds.GROUP_SERVICE_ACCOUNT else ""
     return f"positive numeric id or full path (`{kind.parent_example}`){top}"
 
 
@@ -157,7 +157,7 @@ VARIABLE_INPUTS: Mapping[str, tuple[str, str]] = {
 
 #: GroupServiceAccount inputs and outputs: what each holds and its default.
 SERVICE_ACCOUNT_FIELDS: Mapping[str, tuple[str, str]] = {
-    "group": ("top-level group id or full path", "required"),
+    "group": ("group id or full path (top-level before GitLab 18.11)", "required"),
     "name": ("string", "GitLab's `Service account user`"),
     "username": ("string", "GitLab's `service_account_group_<id>_<hex>`"),
     "email": ("string with an `@`", "GitLab's `<username>@noreply.<host>`"),

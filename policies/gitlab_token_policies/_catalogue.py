@@ -87,10 +87,15 @@ ACCESS_LEVELS: Final[Mapping[str, int]] = {
     "guest": 10,
     "planner": 15,
     "reporter": 20,
+    "security_manager": 25,
     "developer": 30,
     "maintainer": 40,
     "owner": 50,
 }
+
+#: Roles that hold permissions the roles above them by number lack (Planner, and 19.x's
+#: Security Manager): only an Owner or a holder of the same role may give a token one.
+NON_HIERARCHY_LEVELS: Final[tuple[int, ...]] = (ACCESS_LEVELS["planner"], ACCESS_LEVELS["security_manager"])
 
 #: pulumi-gitlab also knows these names; GitLab refuses them for tokens.
 UNASSIGNABLE_ACCESS_LEVELS: Final[Mapping[str, int]] = {"no one": 0, "minimal": 5}
@@ -272,17 +277,14 @@ def _bad_level_message(level: object) -> str:
 def may_assign(caller_level: int, token_level: int) -> bool:
     """Whether a member at ``caller_level`` may give a token ``token_level``.
 
-    GitLab's "encompasses" rule: Owners may assign anything; a Planner holds
-    permissions a Maintainer does not, so only Owners and Planners may mint
-    Planner tokens; everyone else may assign their own level or lower.
+    GitLab's "encompasses" rule: Owners may assign anything; a role outside the
+    hierarchy (:data:`NON_HIERARCHY_LEVELS`) only its own holders and Owners,
+    whatever its number; any other level whoever has that level or a higher one.
     """
     if caller_level >= ACCESS_LEVELS["owner"]:
         return True
-    planner = ACCESS_LEVELS["planner"]
-    if token_level == planner:
-        return caller_level == planner
-    if caller_level == planner:
-        return token_level in (planner, ACCESS_LEVELS["guest"])
+    if token_level in NON_HIERARCHY_LEVELS:
+        return caller_level == token_level
     return token_level <= caller_level
 
 

@@ -24,9 +24,10 @@ from .tokens import UNKNOWN, Token, level_value, shown
 def check_access_level(token: Token, config: Mapping[str, Any]) -> list[str]:
     """Compare with GitLab's own rule (``catalogue.may_assign``), not plain numbers.
 
-    A Planner holds permissions a Maintainer lacks, so ``maxAccessLevel:
-    maintainer`` does not allow planner tokens, exactly as GitLab would not let
-    a Maintainer mint one.
+    A Planner or a Security Manager holds permissions a Maintainer lacks, so
+    ``maxAccessLevel: maintainer`` allows neither, exactly as GitLab would not
+    let a Maintainer mint one; ``maxAccessLevel: security_manager`` allows
+    security_manager, reporter and guest.
     """
     try:
         max_level = level_value(config.get("maxAccessLevel"))
@@ -50,7 +51,7 @@ def check_access_level(token: Token, config: Mapping[str, Any]) -> list[str]:
     if catalogue.may_assign(max_level, value):
         return []
     name, max_name = catalogue.ACCESS_LEVEL_NAMES[value], catalogue.ACCESS_LEVEL_NAMES[max_level]
-    why = " (a planner has permissions other roles lack)" if value <= max_level else ""
+    why = f" (a {name.replace('_', ' ')} has permissions other roles lack)" if value <= max_level else ""
     return [
         f"access_level {name} ({value}) exceeds maxAccessLevel {max_name} ({max_level}){why}. "
         f"Give the token {max_name} or a lower role."

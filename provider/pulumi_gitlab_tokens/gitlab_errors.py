@@ -137,7 +137,8 @@ def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:
         if "permission" in low or "cannot delete" in low or "not eligible" in low or "access level" in low:
             return (
                 f"The credential's user needs {kind.manager_role} (or higher) on the {kind.parent}, "
-                "and a role at least as high as the token's access_level"
+                "and a role that includes the token's access_level (at least as high; planner and "
+                "security_manager only from an Owner or a holder of the same role)"
             )
         if "does not have a valid value" in low:
             return "This GitLab instance does not accept that value (a scope may be disabled here)"

@@ -5,9 +5,10 @@ Routes (``lib/api/group_service_accounts.rb``): ``POST /groups/:id/service_accou
 ``email``), ``GET`` of the same path (the list: GitLab has no route for one account)
 and ``DELETE /groups/:id/service_accounts/:user_id`` (204). A group Owner or an
 administrator may call them (``admin_service_accounts``: a bare ``403`` otherwise),
-and only on a top-level group (``create_service_account`` has ``~has_parent``: a
-subgroup answers ``400 ... User does not have permission to create a service account
-in this group.``).
+and, before GitLab 18.11, only on a top-level group (``create_service_account`` has
+``~has_parent``: a subgroup answers ``400 ... User does not have permission to create
+a service account in this group.``). GitLab 18.11 and later limit creation to 10 a
+minute per user (``429`` with ``Retry-After: 60``), which the transport waits out.
 
 Ownership. The account's ``name`` carries the ownership mark of this stack and
 resource (:mod:`.claims`; GitLab's default name ``Service account user`` when none is
@@ -22,9 +23,9 @@ account another stack made, or one with no mark, is never adopted nor deleted: a
 Every input replaces the account: GitLab's ``PATCH`` is not used.
 
 API calls per operation: ``check`` 0 (for an account about to be created, the preview
-checks' ``GET /user``, ``GET /groups/:id/members/all/:user_id`` and ``GET /groups/:id``),
-``diff`` 0, ``create`` 1 GET per 100 accounts of the group and 1 POST, ``read`` 1 GET per
-100 accounts, ``delete`` 1 DELETE.
+checks' ``GET /user``, ``GET /groups/:id/members/all/:user_id`` and ``GET /groups/:id``, and for a
+subgroup ``GET /version``), ``diff`` 0, ``create`` 1 GET per 100 accounts of the group and 1 POST,
+``read`` 1 GET per 100 accounts, ``delete`` 1 DELETE.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Any, Callable, Mapping, TypeVar
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult
 from pulumi.dynamic import ResourceProvider
 
-from . import catalogue, characters, claims, gitlab_client, ownership, preview_checks, recovery, serving
+from . import catalogue, characters, claims, gitlab_client, ownership, preview_checks, recovery, serving, user_rules
 from .claims import Declared
 from .errors import GitLabTokenError, scrub
 from .gitlab_client import NO_LIBRARY_RETRIES
@@ -50,27 +51,39 @@ from .token_endpoints import LIST_PAGE_SIZE
 INPUTS = ("group", "name", "username", "email")
 #: What GitLab computes.
 COMPUTED = ("service_account_id",)
-#: GitLab's answer to a caller who may not create an account in a subgroup.
+#: GitLab's answer to a caller who may not create an account in a subgroup (before 18.11).
 SUBGROUP_REFUSAL = "User does not have permission to create a service account in this group."
 #: GitLab's name for an account created without one (``Users::ServiceAccounts::CreateService``).
 DEFAULT_NAME = "Service account user"
 #: The longest ``name`` a user may give: GitLab's limit less the ownership mark's room.
 USER_NAME_MAX_LENGTH = catalogue.NAME_MAX_LENGTH - ownership.MARK_ROOM
+#: The first GitLab release with subgroup service accounts (GA, their flag removed).
+SUBGROUP_ACCOUNTS_SINCE = (18, 11)
 
 T = TypeVar("T")
 
 
-def _optional_text(field: str, value: Any, *, email: bool = False) -> str:
+#: GitLab's rules for each text input (:mod:`.user_rules`), and what to do instead.
+_RULES: dict[str, tuple[Callable[[str], list[str]], str]] = {
+    "username": (user_rules.username_problems, "choose another username, or leave it out for GitLab's "
+                                               "service_account_group_<group id>_<hex>"),
+    "email": (user_rules.email_problems, "give another email, or leave it out for GitLab's "
+                                         "<username>@noreply.<host>"),
+    "name": (user_rules.name_problems, "shorten it or leave out '<' and '>'"),
+}
+
+
+def _optional_text(field: str, value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{field} must be a string, not {type(value).__name__}")
     if not value.strip():
         raise ValueError(f"{field} is empty: leave it out to let GitLab choose one")
     characters.refuse_unsafe(field, value)
-    if len(value) > catalogue.NAME_MAX_LENGTH:
-        raise ValueError(f"{field} is {len(value)} characters long; GitLab allows at most {catalogue.NAME_MAX_LENGTH}")
-    if email and "@" not in value:
-        raise ValueError(f"email {value!r} is not an email address; leave it out for GitLab's "
-                         f"<username>@noreply.<host>")
+    rule, fix = _RULES[field]
+    problems = rule(value)
+    if problems:
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        raise ValueError(f"{field} {shown!r} would be refused by GitLab: it {'; it '.join(problems)}. {fix.capitalize()}")
     return value
 
 
@@ -95,7 +108,7 @@ def check_account_inputs(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[
         "group": lambda v: parse_parent(TOKEN_KIND, v),
         "name": _name,
         "username": lambda v: _optional_text("username", v),
-        "email": lambda v: _optional_text("email", v, email=True),
+        "email": lambda v: _optional_text("email", v),
     }
     for key, parse in parsers.items():
         value = news.get(key)
@@ -332,7 +345,8 @@ def replacing_changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[
 
 
 def preview_failures(group: Any) -> list[CheckFailure]:
-    """Why GitLab would refuse to create an account in ``group``: not Owner (nor administrator), or a subgroup."""
+    """Why GitLab would refuse to create an account in ``group``: not Owner (nor administrator), or a
+    subgroup on a GitLab older than 18.11 (an unknown version is given the benefit of the doubt)."""
     if group is None or is_unknown(group):
         return []
     route = f"POST {_path(str(group))}"
@@ -349,10 +363,12 @@ def preview_failures(group: Any) -> list[CheckFailure]:
         parent_id = gitlab_client.read_path(f"/groups/{urllib.parse.quote(str(group), safe='')}").get("parent_id")
     except Exception as err:
         return [CheckFailure("group", translate(TOKEN_KIND, route, err).message)]
-    if parent_id is not None:
+    release = preview_checks.gitlab_release() if parent_id is not None else None
+    if parent_id is not None and release is not None and release < SUBGROUP_ACCOUNTS_SINCE:
         refused = gitlab.exceptions.GitlabCreateError(f"400 Bad request - {SUBGROUP_REFUSAL}", 400)
-        return [CheckFailure("group", f"{translate(TOKEN_KIND, route, refused).message} GitLab makes service "
-                                      f"accounts in top-level groups only; use the top-level group")]
+        return [CheckFailure("group", f"{translate(TOKEN_KIND, route, refused).message} GitLab "
+                                      f"{release[0]}.{release[1]} makes service accounts in top-level groups only "
+                                      f"(subgroups from 18.11); use the top-level group")]
     return []
 
 

@@ -10,7 +10,9 @@ credential and for each project or group:
   access token (whose bot users may not create tokens);
 * ``GET /{projects|groups}/:id/members/all/:user_id``: the project or group
   exists and the credential sees it, and the user's role there, inherited
-  ones included, may create a token with the requested access level.
+  ones included, may create a token with the requested access level;
+* ``GET /version``, for a Security Manager token only: GitLab before 19.0 has
+  no such role.
 
 The rules are ``ResourceAccessTokens::CreateService`` and the token policies of
 GitLab 18.x and 19.x: Maintainer on the project (Owner on the group) or administrator;
@@ -61,6 +63,9 @@ _RESOURCE_BOT_USERNAME = re.compile(r"^(project|group)_\d+_bot")
 _NOT_A_MEMBER = "404 not found"
 
 _OWNER = catalogue.ACCESS_LEVELS["owner"]
+_SECURITY_MANAGER = catalogue.ACCESS_LEVELS["security_manager"]
+#: The first GitLab release whose tokens may have the Security Manager role (its GA, in 19.0 or 19.1).
+SECURITY_MANAGER_SINCE = (19, 0)
 
 
 @dataclass(frozen=True)
@@ -115,12 +120,22 @@ class _OncePerKey:
 
 _callers = _OncePerKey()
 _memberships = _OncePerKey()
+_versions = _OncePerKey()
 
 
 def reset() -> None:
     """Forget every answer (tests; a provider process asks once and keeps them)."""
     _callers.clear()
     _memberships.clear()
+    _versions.clear()
+
+
+def gitlab_release() -> tuple[int, int] | None:
+    """GitLab's ``major.minor`` from ``GET /version``, asked once per process and credential; None if unknown."""
+    settings = gitlab_client.current_settings()
+    answer = _versions.outcome((settings.base_url, settings.token), lambda: gitlab_client.read_path("/version"))
+    found = re.match(r"(\d+)\.(\d+)", str(answer.get("version", ""))) if isinstance(answer, Mapping) else None
+    return (int(found.group(1)), int(found.group(2))) if found else None
 
 
 def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
@@ -148,7 +163,7 @@ def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
 
     refusal = refusal_reason(kind, caller, role, wanted)
     if refusal is None:
-        return []
+        return _level_unknown_to_this_gitlab(kind, route, wanted)
     # The answer the create would get, in GitLab's words, so the message is the create's own.
     status = 403 if kind.refused_as_forbidden else 400
     import gitlab.exceptions  # loaded by the caller lookup already (see gitlab_client)
@@ -156,6 +171,21 @@ def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
     answer = gitlab.exceptions.GitlabCreateError(refusal if kind.refused_as_forbidden else
                                                  f"400 Bad request - {refusal}", status)
     return [CheckFailure(kind.parent, translate(kind, route, answer).message)]
+
+
+def _level_unknown_to_this_gitlab(kind: TokenKind, route: str, wanted: int | None) -> list[CheckFailure]:
+    """A Security Manager token on a GitLab before 19.0, which has no such role (``GET /version``, asked once)."""
+    if wanted != _SECURITY_MANAGER:
+        return []
+    release = gitlab_release()
+    if release is None or release >= SECURITY_MANAGER_SINCE:
+        return []
+    import gitlab.exceptions  # loaded by the caller lookup already (see gitlab_client)
+
+    answer = gitlab.exceptions.GitlabCreateError("access_level does not have a valid value", 400)
+    return [CheckFailure("access_level", (
+        f"{translate(kind, route, answer).message} GitLab {release[0]}.{release[1]} has no Security Manager role "
+        f"(19.0 and later have it); choose another access_level"))]
 
 
 def caller_and_role(kind: TokenKind, parent: str, route: str) -> tuple[Caller, int] | list[CheckFailure]:

@@ -123,7 +123,8 @@ def _validation_hint(validation: str) -> str:
     if "has already been taken" in validation:
         return ("A variable with this key and environment_scope already exists there; delete it in GitLab, "
                 "or pick another key or environment_scope")
-    if "not allowed on updates" in validation:
+    if any(words in validation for words in ("cannot be changed for masked and hidden", "Only new variables can be set",
+                                             "not allowed on updates")):  # 17.4 to 18.x said the last
         return "GitLab cannot change this on an existing variable; replace the resource"
     return "Fix the input GitLab names; see the masking rules in docs/resources.md (CI/CD variables)"
 

@@ -48,9 +48,10 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser.add_argument("--seed", action="append", default=[], metavar="GROUP/PROJECT",
                         help="create this project and its groups at start-up, owned by root; repeatable "
                              "(e.g. --seed acme/app --seed acme/platform/api)")
-    parser.add_argument("--gitlab-version", choices=sorted(PROFILES), default=DEFAULT_VERSION,
-                        help="the GitLab version to imitate where versions differ (default: %(default)s, the newest; "
-                             "docs/sandbox.md lists the differences)")
+    parser.add_argument("--gitlab-version", choices=list(PROFILES), default=DEFAULT_VERSION,
+                        help="the GitLab version to imitate where versions differ (default: %(default)s, the newest): "
+                             "18.1 stands for GitLab 17.9-18.6, 18.11 for 18.11, 19.2 for 19.2 and later; docs/sandbox.md lists "
+                             "the differences")
     parser.add_argument("--inactive-token-retention-days", type=int, default=INACTIVE_TOKEN_RETENTION_DAYS,
                         metavar="DAYS",
                         help="delete an inactive token family and its bot user this many days after its last "

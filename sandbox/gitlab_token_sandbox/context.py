@@ -12,6 +12,7 @@ from .clock import SandboxClock, format_datetime
 from .config import WILDCARD_HOSTS, SandboxConfig
 from .counters import RequestCounters
 from .faults import FaultInjector, RateLimiter
+from .rate_limits import ApplicationRateLimiter
 from .store import Store
 from .web import Request
 
@@ -31,6 +32,8 @@ class Context:
     counters: RequestCounters = field(default_factory=RequestCounters)
     faults: FaultInjector = field(default_factory=FaultInjector)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
+    #: GitLab's own per-action limits (``Gitlab::ApplicationRateLimiter``), not a test fault.
+    application_limits: ApplicationRateLimiter = field(default_factory=ApplicationRateLimiter)
     #: Today and the database's change count when retention last swept (``models.delete_inactive_families``).
     retention_swept: tuple[dt.date, int] | None = None
 

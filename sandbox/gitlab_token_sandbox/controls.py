@@ -5,8 +5,10 @@
 - ``GET|POST time``: ``{"now": "<RFC 3339>"}`` freezes the clock, ``{"now": null}`` = real time
 - ``GET|POST faults``: 5xx / 429 / slow answers and drop-after-commit (see ``FaultSettings``)
 - ``GET|POST rate-limit``: ``{"limit": n, "period_seconds": 60}``; ``{"limit": null}`` turns it off
+- ``GET|POST application-rate-limits``: GitLab's own per-action limits,
+  ``{"service_account_creation": {"threshold": 10, "interval_seconds": 60}}``
 - ``POST reset``: ``{"data": true}`` (the default) wipes data; always clears faults, rate limit,
-  counters and the clock override
+  counters and the clock override, and restores GitLab's own limits
 - ``GET tokens``: a JSON list of every access token's metadata (never a value or digest);
   ``?include_personal=true`` adds personal access tokens
 """
@@ -107,6 +109,23 @@ def set_rate_limit(ctx: Context, request: Request) -> Response:
     return Response.json(200, _rate_limit_state(ctx))
 
 
+def get_application_limits(ctx: Context, request: Request) -> Response:
+    return Response.json(200, ctx.application_limits.describe())
+
+
+def set_application_limits(ctx: Context, request: Request) -> Response:
+    """``{"service_account_creation": {"threshold": 10, "interval_seconds": 60}}``: change GitLab's own limits."""
+    for key, limit in _body(request).items():
+        threshold = limit.get("threshold") if isinstance(limit, dict) else None
+        interval = limit.get("interval_seconds", 60) if isinstance(limit, dict) else None
+        if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0:
+            raise ValueError(f"{key}.threshold must be a non-negative integer")
+        if not isinstance(interval, (int, float)) or isinstance(interval, bool) or interval <= 0:
+            raise ValueError(f"{key}.interval_seconds must be a positive number")
+        ctx.application_limits.configure(key, threshold, float(interval))
+    return Response.json(200, ctx.application_limits.describe())
+
+
 def reset(ctx: Context, request: Request) -> Response:
     body = _body(request)
     if body.get("data", True):
@@ -114,6 +133,7 @@ def reset(ctx: Context, request: Request) -> Response:
             store.wipe()
     ctx.faults.clear()
     ctx.rate_limiter.configure(None)
+    ctx.application_limits.reset()
     ctx.counters.reset()
     ctx.clock.reset()
     return Response.json(200, {"reset": True, "data": bool(body.get("data", True))})
@@ -150,6 +170,8 @@ _CONTROLS: dict[tuple[str, str], Control] = {
     ("POST", "faults"): set_faults,
     ("GET", "rate-limit"): get_rate_limit,
     ("POST", "rate-limit"): set_rate_limit,
+    ("GET", "application-rate-limits"): get_application_limits,
+    ("POST", "application-rate-limits"): set_application_limits,
     ("POST", "reset"): reset,
     ("GET", "tokens"): list_tokens,
 }

@@ -128,8 +128,14 @@ def create_personal_token(ctx: Context, user: sqlite3.Row, name: str, descriptio
 
 def create_resource_token(ctx: Context, caller: sqlite3.Row, resource: Resource, *, name: str,
                           description: str | None, scopes: list[str], expires_at: dt.date | None,
-                          access_level: int | None, host: str) -> tuple[sqlite3.Row, str]:
-    """``ResourceAccessTokens::CreateService``: permission, level, then a bot member holding the token."""
+                          access_level: int | None, host: str, expires_at_sent: bool = True
+                          ) -> tuple[sqlite3.Row, str]:
+    """``ResourceAccessTokens::CreateService``: permission, level, then a bot member holding the token.
+
+    Where the profile requires an expiry, GitLab's ``validate_expires_at_field`` asks only whether the
+    request has the key (``params.key?(:expires_at)``, 18.10.3 and 18.11.3): a ``null`` or ``""`` passes
+    and, like an omitted date before 18.7, takes the maximum lifetime (``pat_expiration``).
+    """
     store, kind = ctx.store, resource.kind
     if not permissions.can_manage_tokens(store, caller, resource):
         raise errors.bad_request(f"User does not have permission to create {kind} access token")
@@ -140,7 +146,7 @@ def create_resource_token(ctx: Context, caller: sqlite3.Row, resource: Resource,
         raise errors.bad_request(profile.owner_provision_message)
     if not rules.access_level_encompasses(caller_level, level):
         raise errors.bad_request(profile.create_level_message)
-    if expires_at is None and profile.expires_at_required:
+    if not expires_at_sent and profile.expires_at_required:
         raise errors.bad_request("expires_at is missing")
     expiry = expires_at or ctx.today() + default_lifetime(ctx)
     validate_new_token(ctx, name, description, scopes, expiry)

@@ -72,7 +72,8 @@ def create_token(kind: str, ctx: Context, call: Call) -> Response:
     resource = permissions.find_resource(ctx.store, call.user, kind, call.path_params["id"])
     token, secret = models.create_resource_token(
         ctx, call.user, resource, name=name or "", description=description, scopes=scopes or [],
-        expires_at=expires_at, access_level=level, host=ctx.host_name(call.request))
+        expires_at=expires_at, access_level=level, host=ctx.host_name(call.request),
+        expires_at_sent="expires_at" in call.request.params)
     return _created(ctx, token, secret, 201)
 
 

@@ -12,7 +12,9 @@ Sources (gitlab-org/gitlab, mirrored as gitlabhq/gitlabhq):
   ``resource_bot_scopes = non_admin_available_scopes - [READ_USER_SCOPE]``);
 - access levels: ``lib/gitlab/access.rb`` (``options_with_owner``) and
   ``lib/api/resource_access_tokens.rb`` (``access_level`` default 40);
-- "encompasses": ``app/models/authz/role.rb`` (``access_level_encompasses?``);
+- "encompasses": ``lib/gitlab/access.rb`` (``level_encompasses?``, 18.10 and later; before it
+  ``app/models/authz/role.rb`` ``access_level_encompasses?``), with the table of
+  ``spec/support/helpers/roles_helpers.rb`` (``assignable_roles``);
 - limits: ``app/models/personal_access_token.rb``
   (``MAX_PERSONAL_ACCESS_TOKEN_LIFETIME_IN_DAYS = 365``,
   ``MAX_DESCRIPTION_LENGTH = 255``, the ``name`` column's 255 characters, the
@@ -67,9 +69,13 @@ REPORTER: Final = 20
 DEVELOPER: Final = 30
 MAINTAINER: Final = 40
 OWNER: Final = 50
-#: Security Manager (19.x): between Reporter and Developer. Who may assign it is not in the
-#: ``Authz::Role`` spec read; the sandbox orders it by number like the other roles.
+#: Security Manager (19.x). Its number sits between Reporter and Developer, but it is not in
+#: their hierarchy: see :data:`NON_HIERARCHY_LEVELS`.
 SECURITY_MANAGER: Final = 25
+
+#: ``Gitlab::Access.level_encompasses?``'s ``non_hierarchy_roles``: roles that hold permissions
+#: the roles above them by number lack, so only an Owner or a holder of the same role may assign them.
+NON_HIERARCHY_LEVELS: Final = (PLANNER, SECURITY_MANAGER)
 
 #: ``Gitlab::Access.options_with_owner``: the roles a member or a token may have.
 ACCESS_LEVELS: Final[Mapping[str, int]] = {
@@ -90,18 +96,18 @@ TOKEN_ADMIN_LEVEL: Final[Mapping[str, int]] = {"project": MAINTAINER, "group": O
 
 
 def access_level_encompasses(caller_level: int, token_level: int) -> bool:
-    """``Authz::Role.access_level_encompasses?``: may ``caller_level`` hand out ``token_level``?
+    """``Gitlab::Access.level_encompasses?``: may ``caller_level`` hand out ``token_level``?
 
-    An Owner holds every permission. A Planner holds permissions a Maintainer
-    does not, so only Planners (and Owners) encompass Planner, and a Planner
-    encompasses only Planner and Guest. Otherwise the levels are ordered.
+    An Owner holds every permission. A role outside the hierarchy (Planner,
+    Security Manager) is encompassed only by an Owner and by itself, whatever
+    its number; every other level by any level at least as high. So a
+    Maintainer gives neither Planner nor Security Manager, and a Security
+    Manager gives Security Manager, Reporter and Guest.
     """
     if caller_level >= OWNER:
         return True
-    if token_level == PLANNER:
-        return caller_level == PLANNER
-    if caller_level == PLANNER:
-        return token_level in (PLANNER, GUEST)
+    if token_level in NON_HIERARCHY_LEVELS:
+        return caller_level == token_level
     return token_level <= caller_level
 
 
@@ -176,3 +182,95 @@ DEPLOY_TOKEN_USERNAME_MESSAGE: Final = "Username can contain only letters, digit
 #: create/destroy to Owners.
 DEPLOY_TOKEN_READ_LEVEL: Final[Mapping[str, int]] = {"project": MAINTAINER, "group": MAINTAINER}
 DEPLOY_TOKEN_MANAGE_LEVEL: Final[Mapping[str, int]] = {"project": MAINTAINER, "group": OWNER}
+
+
+# --- users: the username, name and email a service account may have ------------------------------
+# ``app/models/user.rb`` (``validates :username``, ``check_username_format``, ``sanitize_attrs``,
+# ``set_username_errors``), ``app/models/namespace.rb`` (the user namespace's ``path``),
+# ``lib/gitlab/path_regex.rb`` and ``lib/gitlab/regex.rb``. The create answers
+# ``400 Bad request - <full messages, to_sentence>``.
+
+#: ``Gitlab::PathRegex::TOP_LEVEL_ROUTES``: ``validates :username, exclusion:`` ("%{value} is a reserved name").
+RESERVED_USERNAMES: Final = (
+    "-", ".well-known", "404.html", "422.html", "500.html", "502.html", "503.html", "abuse_reports", "admin",
+    "api", "apple-touch-icon-precomposed.png", "apple-touch-icon.png", "assets", "autocomplete", "ci",
+    "dashboard", "deploy.html", "explore", "favicon.ico", "files", "groups", "header_logo_dark.png",
+    "header_logo_light.png", "health_check", "help", "import", "invites", "jwt", "koding",
+    "notification_settings", "oauth", "profile", "projects", "public", "robots.txt", "s", "search",
+    "sent_notifications", "slash-command-logo.png", "snippets", "u", "unsubscribes", "uploads", "users",
+)
+
+#: ``User::RESERVED_AI_USERNAME_PREFIXES`` (18.11): names kept for GitLab's own AI agents. The rule is
+#: from 18.11.3's ``user.rb``; the sandbox's wording of its message was not read from GitLab.
+RESERVED_USERNAME_PREFIXES: Final = ("duo-", "duo_", "ai-", "ai_")
+
+#: ``Mime::EXTENSION_LOOKUP``'s keys (Rails' registered types): ``check_username_format`` refuses a
+#: username ending in ``.<one of these>``.
+RESERVED_FILE_EXTENSIONS: Final = (
+    "html", "xhtml", "text", "txt", "js", "css", "ics", "csv", "vcf", "vtt", "png", "jpeg", "jpg", "jpe", "pjpeg",
+    "gif", "bmp", "tiff", "tif", "svg", "webp", "mpeg", "mpg", "mpe", "mp3", "mp1", "mp2", "ogg", "oga", "spx",
+    "opus", "m4a", "mpg4", "aac", "webm", "mp4", "m4v", "otf", "ttf", "woff", "woff2", "xml", "rss", "atom",
+    "yaml", "yml", "multipart_form", "url_encoded_form", "json", "pdf", "zip", "gzip", "gz",
+)
+
+#: The user namespace's ``path``: at least 2 characters (``Namespace`` ``validates :path, length:``), at most
+#: ``URL_MAX_LENGTH``.
+USERNAME_MIN_LENGTH: Final = 2
+USERNAME_MAX_LENGTH: Final = 255
+
+#: ``Gitlab::PathRegex.namespace_format_regex``: may start with ``.``, not with ``-``; must not end in
+#: ``.``, ``.git`` or ``.atom``.
+NAMESPACE_PATH: Final = re.compile(r"(?:[a-zA-Z0-9_.][a-zA-Z0-9_.-]*[a-zA-Z0-9_-]|[a-zA-Z0-9_])(?<!\.git)(?<!\.atom)")
+NAMESPACE_PATH_MESSAGE: Final = ("can contain only letters, digits, '_', '-' and '.'. Cannot start with '-' or "
+                                 "end in '.', '.git' or '.atom'.")
+
+#: ``Gitlab::Regex.oci_repository_path_regex``: letters and digits, single separators between them.
+OCI_PATH: Final = re.compile(r"[a-zA-Z0-9]+(?:[._-][a-zA-Z0-9]+)*")
+OCI_PATH_MESSAGE: Final = ("can only include non-accented letters, digits, '_', '-' and '.'. It must not start with "
+                           "'-', '_', or '.', nor end with '-', '_', '.', '.git', or '.atom'.")
+
+#: ``devise_email``: Devise's ``email_regexp``.
+EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+")
+
+#: ``validates :name, presence: true, length: { maximum: 255 }``.
+USER_NAME_MAX_LENGTH: Final = 255
+
+#: ``User#sanitize_name``: tags and lone angle brackets become ``-``.
+_NAME_UNSAFE: Final = re.compile(r"<[^<>]*>|[<>]")
+
+
+def sanitized_user_name(name: str) -> str:
+    """The name GitLab stores for ``name``."""
+    return _NAME_UNSAFE.sub("-", name)
+
+
+def user_problems(*, username: str, name: str, email: str) -> list[str]:
+    """``User``'s full messages for a new user with these values, in GitLab's order (uniqueness aside)."""
+    problems = []
+    if not EMAIL.fullmatch(email):  # Devise's validations come first
+        problems.append("Email is invalid")
+    if username in RESERVED_USERNAMES:  # Rails' exclusion compares exactly
+        problems.append(f"Username {username} is a reserved name")
+    if len(name) > USER_NAME_MAX_LENGTH:
+        problems.append(f"Name is too long (maximum is {USER_NAME_MAX_LENGTH} characters)")
+    if username.endswith(tuple(f".{extension}" for extension in RESERVED_FILE_EXTENSIONS)):
+        problems.append("Username ending with a reserved file extension is not allowed.")
+    if username.lower().startswith(RESERVED_USERNAME_PREFIXES):
+        problems.append(f"Username cannot start with a reserved prefix ({', '.join(RESERVED_USERNAME_PREFIXES)})")
+    # The namespace's path errors, copied onto username (set_username_errors).
+    if len(username) > USERNAME_MAX_LENGTH:
+        problems.append(f"Username is too long (maximum is {USERNAME_MAX_LENGTH} characters)")
+    if not OCI_PATH.fullmatch(username):
+        problems.append(f"Username {OCI_PATH_MESSAGE}")
+    if not NAMESPACE_PATH.fullmatch(username):
+        problems.append(f"Username {NAMESPACE_PATH_MESSAGE}")
+    if len(username) < USERNAME_MIN_LENGTH:
+        problems.append(f"Username is too short (minimum is {USERNAME_MIN_LENGTH} characters)")
+    return problems
+
+
+#: ``Gitlab::ApplicationRateLimiter`` ``service_account_creation``: creates per user per interval (18.11+).
+SERVICE_ACCOUNT_CREATION_LIMIT: Final = 10
+SERVICE_ACCOUNT_CREATION_INTERVAL_SECONDS: Final = 60
+#: ``API::Helpers::RateLimiter#check_rate_limit!``'s 429 body.
+RATE_LIMITED_MESSAGE: Final = "This endpoint has been requested too many times. Try again later."

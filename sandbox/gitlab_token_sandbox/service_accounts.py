@@ -9,8 +9,10 @@ GitLab's sources (gitlab-org/gitlab, mirrored as gitlabhq/gitlabhq):
   (defaults: name ``Service account user``, username ``service_account[_group_<id>]_<32 hex>``,
   email ``<username>@noreply.<host>``), ``.../base_delete_service.rb``;
 - permissions: ``admin_service_accounts`` (group Owner, project Maintainer, administrator) guards every
-  group and project route; creating a group's account also needs a top-level group
-  (``create_service_account`` has ``~has_parent``);
+  group and project route; before 18.11 creating a group's account also needs a top-level group
+  (``create_service_account`` has ``~has_parent``), and project routes exist only from 18.10/18.11
+  (:class:`.profiles.Profile` says which the profile has, and whether creation is rate-limited);
+- usernames, names and emails: ``User``'s validations, :func:`.rules.user_problems`;
 - tokens: ``PersonalAccessTokens::CreateService`` / ``RotateService`` / ``RevokeService`` for the account,
   scopes from ``Gitlab::Auth.all_available_scopes``.
 
@@ -31,8 +33,8 @@ from .permissions import Resource
 from .responses import read_token_filters
 from .web import Response
 
-_USERNAME_MESSAGE = ("Username can contain only letters, digits, '_', '-' and '.'. "
-                     "Cannot start with '-', end in '.git' or end in '.atom'")
+#: ``set_username_errors``: the path is a group's (or an alias's), not another user's.
+_PATH_TAKEN_MESSAGE = "A user, alias, or group already exists with that username."
 
 
 # --- entities ------------------------------------------------------------------------
@@ -61,21 +63,19 @@ def create_account(ctx: Context, host: str, *, owner_type: str, owner_id: int | 
     # UsernameAndEmailGenerator: "<prefix>_<32 hex>", and its email "<username>@noreply.<host>".
     username = username or f"{prefix}_{secrets.token_hex(16)}"
     email = email or f"{username}@noreply.{host}"
-    problems = []
-    if store.user_by_email(email):
-        problems.append("Email has already been taken")
-    if store.user_by_username(username) or store.namespace_by_path(username):
+    name = rules.sanitized_user_name(name or rules.SERVICE_ACCOUNT_DEFAULT_NAME)
+    problems = ["Email has already been taken"] if store.user_by_email(email) else []
+    problems += rules.user_problems(username=username, name=name, email=email)
+    if store.user_by_username(username):
         problems.append("Username has already been taken")
-    if not rules.PATH_SEGMENT.match(username) or username.endswith((".git", ".atom")):
-        problems.append(_USERNAME_MESSAGE)
-    if name is not None and len(name) > rules.NAME_MAX_LENGTH:  # User: ``validates :name, length: { maximum: 255 }``
-        problems.append(f"Name is too long (maximum is {rules.NAME_MAX_LENGTH} characters)")
+    elif store.namespace_by_path(username):
+        problems.append(_PATH_TAKEN_MESSAGE)
     if problems:
         raise errors.bad_request(errors.to_sentence(problems))
     now = ctx.now_text()
-    user_id = store.create_user(username=username, name=name or rules.SERVICE_ACCOUNT_DEFAULT_NAME, email=email,
+    user_id = store.create_user(username=username, name=name, email=email,
                                 created_at=now, service_account_type=owner_type, service_account_owner_id=owner_id)
-    store.create_namespace(kind="user", name=name or rules.SERVICE_ACCOUNT_DEFAULT_NAME, path=username,
+    store.create_namespace(kind="user", name=name, path=username,
                            parent_id=None, owner_id=user_id, visibility="private", created_at=now)
     row = store.user(user_id)
     assert row is not None
@@ -123,7 +123,12 @@ def create_user_token(ctx: Context, account: sqlite3.Row, *, name: str, descript
 # --- group and project routes --------------------------------------------------------
 
 def _authorized_resource(kind: str, ctx: Context, call: Call) -> Resource:
-    """The ``before`` block: find the group or project (404), then ``admin_service_accounts`` (403)."""
+    """The ``before`` block: find the group or project (404), then ``admin_service_accounts`` (403).
+
+    A profile without project service accounts has no such routes: Grape's ``404 Not Found``.
+    """
+    if kind == "project" and not ctx.config.profile.project_service_accounts:
+        raise errors.route_not_found()
     resource = permissions.find_resource(ctx.store, call.user, kind, call.path_params["id"])
     if not may_admin_service_accounts(ctx, call.user, resource):
         raise errors.forbidden()
@@ -140,7 +145,13 @@ def create_service_account(kind: str, ctx: Context, call: Call) -> Response:
     p = Params(call.request.params)
     values = _account_params(p)
     p.check()
-    if kind == "group" and resource.row["parent_id"] is not None:
+    profile = ctx.config.profile
+    if profile.service_account_creation_limited:
+        retry_after = ctx.application_limits.throttled("service_account_creation", call.user["id"], ctx.clock.now())
+        if retry_after is not None:
+            raise errors.ApiError(429, {"message": {"error": rules.RATE_LIMITED_MESSAGE}},
+                                  {"Retry-After": str(int(retry_after))})
+    if kind == "group" and resource.row["parent_id"] is not None and not profile.subgroup_service_accounts:
         # create_service_account needs a top-level group (~has_parent), administrators included.
         raise errors.bad_request("User does not have permission to create a service account in this group.")
     account = create_account(ctx, ctx.host_name(call.request), owner_type=kind, owner_id=resource.id,

@@ -50,8 +50,10 @@ ENVIRONMENT_SCOPE_PATTERN: Final = re.compile(r"[a-zA-Z0-9_/${}. *-]+")
 ENVIRONMENT_SCOPE_MESSAGE: Final = ("can contain only letters, digits, '-', '_', '/', '$', '{', '}', '.', '*' "
                                     "and spaces")
 HIDDEN_NEEDS_MASKED: Final = "should be true when variable is hidden"
-HIDDEN_UNCHANGEABLE: Final = "Updating hidden attribute is not allowed on updates."
-MASKED_OF_HIDDEN_UNCHANGEABLE: Final = "Updating masked attribute is not allowed on updates for hidden variables."
+#: ``Ci::HidableVariable#validate_masked_and_hidden_on_update`` (the 17.4 flag-era text said "Updating hidden
+#: attribute is not allowed on updates."; ~17.9 and 19.2's request specs pin these).
+HIDDEN_UNCHANGEABLE: Final = "Only new variables can be set as masked and hidden."
+MASKED_OF_HIDDEN_UNCHANGEABLE: Final = "The visibility setting cannot be changed for masked and hidden variables."
 MULTIPLE_MATCHES: Final = ("There are multiple variables with provided parameters. "
                            "Please use 'filter[environment_scope]'")
 #: The role ``admin_cicd_variables`` needs.

@@ -9,6 +9,18 @@ from gitlab_token_policies.access_level import token_access_level
 from policy_harness import PERSONAL, UNKNOWN, token_props, validate
 
 
+#: GitLab's ``RolesHelpers.assignable_roles`` (spec/support/helpers/roles_helpers.rb): who may give which role.
+ASSIGNABLE_ROLES = {
+    "owner": {"owner", "maintainer", "planner", "developer", "security_manager", "reporter", "guest"},
+    "maintainer": {"maintainer", "developer", "reporter", "guest"},
+    "developer": {"developer", "reporter", "guest"},
+    "security_manager": {"security_manager", "reporter", "guest"},
+    "reporter": {"reporter", "guest"},
+    "planner": {"planner", "guest"},
+    "guest": {"guest"},
+}
+
+
 class TestAccessLevel:
     policy = token_access_level
 
@@ -29,6 +41,16 @@ class TestAccessLevel:
     def test_planner_is_not_within_maintainer(self, kind) -> None:
         outcome = validate(self.policy, kind, token_props(kind, access_level="planner"))
         assert "planner" in outcome.violations[0]
+
+    def test_security_manager_is_not_within_maintainer(self, kind) -> None:
+        outcome = validate(self.policy, kind, token_props(kind, access_level="security_manager"))
+        assert "access_level security_manager (25) exceeds maxAccessLevel maintainer (40) (a security manager " \
+               "has permissions other roles lack)" in outcome.violations[0]
+
+    @pytest.mark.parametrize(("maximum", "level"), [(m, l) for m in ASSIGNABLE_ROLES for l in ASSIGNABLE_ROLES])
+    def test_every_pair_of_gitlabs_role_table(self, kind, maximum, level) -> None:
+        outcome = validate(self.policy, kind, token_props(kind, access_level=level), {"maxAccessLevel": maximum})
+        assert (outcome.violations == []) == (level in ASSIGNABLE_ROLES[maximum])
 
     def test_unset_access_level_means_maintainer(self, kind) -> None:
         props = token_props(kind, access_level=None)

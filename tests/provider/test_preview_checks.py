@@ -8,13 +8,14 @@ Calls are counted with the sandbox's request counters.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any, Callable
 
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.output import Unknown
 
-from pulumi_gitlab_tokens import GitLabTokenError, config_keys, gitlab_client, preview_checks
+from pulumi_gitlab_tokens import GitLabTokenError, catalogue, config_keys, gitlab_client, preview_checks
 from pulumi_gitlab_tokens.errors import CredentialMissingError
 from pulumi_gitlab_tokens.gitlab_errors import credential_needed
 from pulumi_gitlab_tokens.kinds import GROUP, PROJECT
@@ -199,6 +200,11 @@ def maintainer_asking_for_a_planner_token(world: World):
     return world.provider(credential=credential), project_token(access_level="planner")
 
 
+def maintainer_asking_for_a_security_manager_token(world: World):
+    credential = world.user_credential("maint", {("project", world.project["id"]): MAINTAINER})
+    return world.provider(credential=credential), project_token(access_level="security_manager")
+
+
 def group_maintainer_asking_for_a_group_token(world: World):
     credential = world.user_credential("maint", {("group", world.group["id"]): MAINTAINER})
     return world.provider(GroupAccessTokenProvider, credential), group_token(access_level="guest")
@@ -221,6 +227,9 @@ REFUSALS: dict[str, tuple[Callable[[World], Any], str, str]] = {
                                       "Access level of the token contains permissions not held by the creating user"),
     "planner token from a maintainer": (maintainer_asking_for_a_planner_token, "project",
                                         "Access level of the token contains permissions not held by the creating user"),
+    "security manager token from a maintainer": (
+        maintainer_asking_for_a_security_manager_token, "project",
+        "Access level of the token contains permissions not held by the creating user"),
     "group token from a group maintainer": (group_maintainer_asking_for_a_group_token, "group",
                                             "User does not have permission to create group access token"),
     "private project of another team": (stranger_to_a_private_project, "project", "404 Project Not Found"),
@@ -268,6 +277,7 @@ def test_what_gitlab_allows_passes_and_creates(world):
         (ProjectAccessTokenProvider, admin, project_token(project="solo/app", access_level="owner")),
         (ProjectAccessTokenProvider, admin, project_token(access_level="owner")),  # admins are Owners everywhere
         (ProjectAccessTokenProvider, admin, project_token(project="acme/team/svc", access_level="planner")),
+        (ProjectAccessTokenProvider, owner_above, project_token(access_level="security_manager")),
         (ProjectAccessTokenProvider, owner_above, project_token(project="acme/team/svc", access_level="owner")),
         (GroupAccessTokenProvider, owner_above, group_token(group="acme/team")),
         (ProjectAccessTokenProvider, maintainer, project_token(access_level="maintainer")),
@@ -315,3 +325,27 @@ def test_project_and_group_bots_may_never_create(username):
     assert bot.is_resource_bot
     assert refusal_reason(GROUP, bot, OWNER, GUEST) == "User does not have permission to create group access token"
     assert not caller(username=username).is_resource_bot, "a human with such a name is no bot"
+
+
+#: GitLab's ``RolesHelpers.assignable_roles`` (spec/support/helpers/roles_helpers.rb): who may give which role.
+ASSIGNABLE_ROLES = {
+    "owner": {"owner", "maintainer", "planner", "developer", "security_manager", "reporter", "guest"},
+    "maintainer": {"maintainer", "developer", "reporter", "guest"},
+    "developer": {"developer", "reporter", "guest"},
+    "security_manager": {"security_manager", "reporter", "guest"},
+    "reporter": {"reporter", "guest"},
+    "planner": {"planner", "guest"},
+    "guest": {"guest"},
+}
+
+
+@pytest.mark.parametrize(("role", "wanted"), list(itertools.product(ASSIGNABLE_ROLES, ASSIGNABLE_ROLES)))
+def test_every_pair_of_gitlabs_role_table(role: str, wanted: str) -> None:
+    levels = catalogue.ACCESS_LEVELS
+    reason = refusal_reason(PROJECT, caller(), levels[role], levels[wanted])
+    if levels[role] < MAINTAINER:
+        assert reason == "User does not have permission to create project access token"
+    elif wanted in ASSIGNABLE_ROLES[role]:
+        assert reason is None
+    else:
+        assert reason == "Access level of the token contains permissions not held by the creating user"

@@ -1,9 +1,10 @@
-"""The provider against both GitLab profiles of the sandbox, where GitLab's answers differ.
+"""The provider against every GitLab profile of the sandbox, where GitLab's answers differ.
 
-19.x rewords the "token not found" 404 and the create/rotate level errors, and
-refuses a create without ``expires_at``. The provider must read a vanished
-token as gone, delete a vanished one quietly, always send an expiry, and pass
-GitLab's level error on, in either version.
+18.11 and 19.x reword the "token not found" 404 and the create/rotate level errors,
+refuse a create without ``expires_at`` and allow subgroup service accounts. The
+provider must read a vanished token as gone, delete a vanished one quietly, always
+send an expiry, pass GitLab's level error on, and preview a subgroup's service
+account as the version answers, in every version.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
 from support.sandbox import running_sandbox
 
 
-@pytest.fixture(params=["18.1", "19.2"])
+@pytest.fixture(params=["18.1", "18.11", "19.2"])
 def sandbox(request: pytest.FixtureRequest):
     with running_sandbox(extra_args=["--gitlab-version", request.param]) as sb:
         group = sb.create_group("acme")
@@ -59,7 +60,7 @@ def test_create_sends_an_expiry_and_passes_the_level_error_on_in_both_versions(s
     owner_level = maintainer.check({}, {**news, "name": "too-high", "access_level": "owner"})
     with pytest.raises(GitLabTokenError) as caught:
         maintainer.create(owner_level.inputs)
-    expected = ("contains permissions not held by the creating user" if sandbox.gitlab_version == "19.2"
+    expected = ("contains permissions not held by the creating user" if sandbox.gitlab_version != "18.1"
                 else "Could not provision owner access to project access token")
     assert expected in str(caught.value) and "\n" not in str(caught.value)
 
@@ -142,3 +143,47 @@ def test_rotating_with_a_bad_credential_or_in_a_missing_project_keeps_the_rotate
                               bot_user_id=None, name="ci", expires_at=expiry)
     assert not isinstance(missing_project.value, recovery.TokenGone)
     assert "/rotate" in str(missing_project.value) and "does not exist" in str(missing_project.value)
+
+
+def test_a_subgroup_service_account_previews_as_each_version_answers(sandbox, monkeypatch) -> None:
+    """Subgroup service accounts are GA from 18.11: the preview asks ``GET /version`` and agrees with GitLab."""
+    from pulumi_gitlab_tokens import preview_checks
+    from pulumi_gitlab_tokens.group_service_account import GroupServiceAccountProvider
+
+    monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", "true")
+    preview_checks.reset()
+    sub = sandbox.create_group("team", sandbox.api("GET", "/groups/acme")["id"])
+    provider = GroupServiceAccountProvider()
+    provider.configure(ConfigureRequest(Config({"gitlab:baseUrl": sandbox.base_url,
+                                                "gitlab:token": sandbox.admin_token}, "infra")))
+    failures = provider.check({}, {"group": "acme/team"}).failures
+    status, _, _ = sandbox.request("POST", f"/api/v4/groups/{sub['id']}/service_accounts", {})
+    if sandbox.gitlab_version != "18.1":
+        assert (failures, status) == ([], 201)
+    else:
+        assert status == 400 and [f.property for f in failures] == ["group"]
+        assert "GitLab 18.1 makes service accounts in top-level groups only" in failures[0].reason
+    preview_checks.reset()
+
+
+def test_a_security_manager_token_previews_as_each_version_answers(sandbox, monkeypatch) -> None:
+    """Only 19.x has the Security Manager role: older versions refuse the level, and so does their preview."""
+    from pulumi_gitlab_tokens import preview_checks
+
+    monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", "true")
+    preview_checks.reset()
+    admin = _provider(sandbox, sandbox.admin_token)
+    news = {"project": "acme/app", "name": "sm", "scopes": ["read_api"], "access_level": "security_manager",
+            "rotation_configuration": {"expiration_days": 30, "rotate_before_days": 7}}
+    checked = admin.check({}, news)
+    if sandbox.gitlab_version == "19.2":
+        assert checked.failures == []
+        assert admin.create(checked.inputs).outs["access_level"] == "security_manager"
+    else:
+        assert [f.property for f in checked.failures] == ["access_level"]
+        assert "access_level does not have a valid value" in checked.failures[0].reason
+        inputs = {**admin.check({}, {**news, "access_level": "reporter"}).inputs, "access_level": "security_manager"}
+        with pytest.raises(GitLabTokenError) as caught:  # what `up` would meet without the preview checks
+            admin.create(inputs)
+        assert "access_level does not have a valid value" in str(caught.value)
+    preview_checks.reset()

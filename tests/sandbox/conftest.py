@@ -22,7 +22,26 @@ GUEST, PLANNER, REPORTER, DEVELOPER, MAINTAINER, OWNER = 10, 15, 20, 30, 40, 50
 
 
 #: The version profiles of ``--gitlab-version``; the last is the sandbox's default.
-PROFILES = ("18.1", "19.2")
+PROFILES = ("18.1", "18.11", "19.2")
+
+#: Which profile has which of the behaviours that differ (docs/sandbox.md, "Version profiles"):
+#: the required ``expires_at`` and 18.7-18.11's wordings; 18.11's service accounts (project routes,
+#: subgroups, the creation limit); 19.x's Security Manager, scopes, entity fields and revoke wording.
+BEHAVIOURS = {
+    "18.1": frozenset(),
+    "18.11": frozenset({"expiry_required", "new_wording", "service_accounts_18_11"}),
+    "19.2": frozenset({"expiry_required", "new_wording", "service_accounts_18_11", "security_manager",
+                       "scopes_19", "entity_19", "revoke_wording_19"}),
+}
+
+
+def has(sb: Sandbox, behaviour: str) -> bool:
+    """Whether the profile ``sb`` runs has ``behaviour`` (a key of :data:`BEHAVIOURS`' sets)."""
+    assert any(behaviour in found for found in BEHAVIOURS.values()), behaviour
+    return behaviour in BEHAVIOURS[sb.gitlab_version]
+
+
+ROUTE_NOT_FOUND = (404, {"error": "404 Not Found"})
 
 
 def in_a_month() -> str:
@@ -57,6 +76,10 @@ class World:
     project: dict
     users: dict[str, dict]
     tokens: dict[str, str]
+
+    def serves_service_accounts_of(self, kind: str) -> bool:
+        """Whether this profile has ``/{kind}s/:id/service_accounts`` (groups always; projects from 18.11)."""
+        return kind == "group" or has(self.sb, "service_accounts_18_11")
 
     def resource_id(self, kind: str) -> int:
         return self.project["id"] if kind == "project" else self.group["id"]

@@ -11,7 +11,7 @@ import re
 
 from support.sandbox import Sandbox
 
-from .conftest import DEVELOPER, GUEST, MAINTAINER, OWNER, PLANNER, REPORTER, World, in_a_month
+from .conftest import DEVELOPER, GUEST, MAINTAINER, OWNER, PLANNER, REPORTER, World, has, in_a_month
 
 TOKEN_FIELDS = ["id", "name", "revoked", "created_at", "description", "scopes", "user_id", "last_used_at",
                 "active", "expires_at", "access_level", "resource_type", "resource_id"]
@@ -22,19 +22,19 @@ TOKEN_FIELDS_19 = ["id", "name", "revoked", "created_at", "description", "scopes
 
 
 def token_fields(sb: Sandbox) -> list[str]:
-    return TOKEN_FIELDS_19 if sb.gitlab_version == "19.2" else TOKEN_FIELDS
+    return TOKEN_FIELDS_19 if has(sb, "entity_19") else TOKEN_FIELDS
 
 
 def token_not_found(sb: Sandbox, kind: str, ident: str) -> dict:
-    """The get/revoke 404 body: reworded in 19.x."""
-    if sb.gitlab_version == "19.2":
+    """The get/revoke 404 body: reworded by 18.7."""
+    if has(sb, "new_wording"):
         return {"message": f"404 {kind} Access Token Not Found"}
     return {"message": f"404 Could not find {kind} access token with token_id: {ident} Not Found"}
 
 
 def level_refused(sb: Sandbox, *, owner_project_token: bool = False) -> dict:
-    """The create 400 for a level the caller does not hold: one 19.x message, two 18.x ones."""
-    if sb.gitlab_version == "19.2":
+    """The create 400 for a level the caller does not hold: one message from 18.10 (probably ~18.3), two before."""
+    if has(sb, "new_wording"):
         reason = "Access level of the token contains permissions not held by the creating user"
     elif owner_project_token:
         reason = "Could not provision owner access to project access token"
@@ -82,10 +82,15 @@ def test_row10_create_defaults_to_maintainer_and_the_expiry_by_profile(world: Wo
     assert world.create_token(kind, as_="owner")["access_level"] == MAINTAINER
     path = f"/{kind}s/{world.resource_id(kind)}/access_tokens"
     status, _, body = world.call("POST", path, {"name": "no-expiry", "scopes": ["api"]}, as_="owner")
-    if world.sb.gitlab_version == "19.2":
-        # 19.x: expires_at is required (lib/api/resource_access_tokens.rb), and nothing is made.
+    if has(world.sb, "expiry_required"):
+        # 18.7 and later: expires_at is required (lib/api/resource_access_tokens.rb), and nothing is made.
         assert (status, body) == (400, {"message": "400 Bad request - expires_at is missing"})
         assert [t["name"] for t in world.sb.tokens()] == ["ci"]
+        # GitLab checks only that the key is there: a null or empty date takes the maximum lifetime.
+        for empty in (None, ""):
+            status, _, body = world.call("POST", path, {"name": "null-expiry", "scopes": ["api"],
+                                                        "expires_at": empty}, as_="owner")
+            assert status == 201 and body["expires_at"] == (today() + dt.timedelta(days=365)).isoformat()
     else:
         # 17.9-18.1: omitted expires_at means today + 365.
         assert status == 201 and body["expires_at"] == (today() + dt.timedelta(days=365)).isoformat()
@@ -338,7 +343,7 @@ def test_row16_row17_rotate_permissions_project(world: World) -> None:
     owner_bot = world.create_token("project", {"access_level": OWNER}, as_="owner")
     maint_bot = world.create_token("project", {"access_level": MAINTAINER}, as_="owner")
     status, _, body = world.call("POST", f"/projects/{rid}/access_tokens/{owner_bot['id']}/rotate", as_="maintainer")
-    reason = ("Not eligible to rotate tokens with permissions not held by the user" if world.sb.gitlab_version == "19.2"
+    reason = ("Not eligible to rotate tokens with permissions not held by the user" if has(world.sb, "new_wording")
               else "Not eligible to rotate token with access level higher than the user")
     assert (status, body) == (400, {"message": f"400 Bad request - {reason}"})
     assert world.call("POST", f"/projects/{rid}/access_tokens/{maint_bot['id']}/rotate", as_="maintainer")[0] == 200

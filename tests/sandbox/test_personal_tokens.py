@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .conftest import World, in_a_month
+from .conftest import World, has, in_a_month
 
 
 def _token(world: World, user: str, name: str = "t", **extra) -> dict:
@@ -60,7 +60,7 @@ def test_get_and_rotate_answer_others_401_and_only_administrators_404(world: Wor
 def test_revoke_rules(world: World) -> None:
     owners = _token(world, "owner")
     assert world.call("DELETE", "/personal_access_tokens/999999")[::2] == (404, {"message": "404 Not found"})
-    refused = ("400 Bad request - Not permitted to revoke" if world.sb.gitlab_version == "19.2"
+    refused = ("400 Bad request - Not permitted to revoke" if has(world.sb, "revoke_wording_19")
                else "400 Bad request")
     assert world.call("DELETE", f"/personal_access_tokens/{owners['id']}",
                       as_="developer")[::2] == (400, {"message": refused})

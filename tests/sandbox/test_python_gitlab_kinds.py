@@ -10,6 +10,8 @@ import pytest
 
 from support.sandbox import Sandbox
 
+from .conftest import has
+
 
 def _days(n: int) -> str:
     return (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=n)).isoformat()
@@ -20,6 +22,11 @@ def test_service_account_and_its_tokens_with_python_gitlab(sb: Sandbox, kind: st
     gl = sb.gitlab()
     group = gl.groups.create({"name": "Acme", "path": "acme"})
     owner = group if kind == "group" else gl.projects.create({"name": "app", "namespace_id": group.id})
+    if kind == "project" and not has(sb, "service_accounts_18_11"):
+        with pytest.raises(gitlab.GitlabCreateError) as missing:
+            owner.service_accounts.create({"name": "CI bot"})
+        assert missing.value.response_code == 404  # no such route before 18.10
+        return
 
     account = owner.service_accounts.create({"name": "CI bot"})
     assert account.name == "CI bot"

@@ -10,12 +10,12 @@ import pytest
 
 from support.sandbox import Sandbox
 
-from .conftest import DEVELOPER, MAINTAINER, OWNER, World
+from .conftest import DEVELOPER, MAINTAINER, OWNER, World, has
 
 
 def test_version_and_current_user(sb: Sandbox) -> None:
     status, _, version = sb.request("GET", "/api/v4/version")
-    assert status == 200 and version["version"] == {"18.1": "18.1.0", "19.2": "19.2.0"}[sb.gitlab_version]
+    assert status == 200 and version["version"] == {"18.1": "18.1.0", "18.11": "18.11.0", "19.2": "19.2.0"}[sb.gitlab_version]
     status, _, me = sb.request("GET", "/api/v4/user")
     assert status == 200 and (me["id"], me["username"], me["is_admin"], me["bot"]) == (1, "root", True, False)
 
@@ -145,7 +145,7 @@ def test_non_ascii_digits_are_not_ids(world: World) -> None:
     assert sb.request("GET", f"/api/v4/projects/{arabic}")[::2] == (404, {"message": "404 Project Not Found"})
     assert sb.request("GET", "/api/v4/groups/%C2%B2/access_tokens")[::2] == (
         404, {"message": "404 Group Not Found"})
-    not_found = ("404 project Access Token Not Found" if sb.gitlab_version == "19.2"
+    not_found = ("404 project Access Token Not Found" if has(sb, "new_wording")
                  else "404 Could not find project access token with token_id: ² Not Found")
     assert sb.request("GET", f"/api/v4/projects/{pid}/access_tokens/%C2%B2")[::2] == (404, {"message": not_found})
     assert sb.request("DELETE", f"/api/v4/groups/{gid}/access_tokens/%C2%B2")[0] == 404

@@ -128,7 +128,7 @@ def test_hidden_variables_never_give_their_value_back(sb: Sandbox, world: World,
     assert (status, body["value"], body["description"]) == (200, None, "d")
     status, _, body = world.call("PUT", _path(world, kind, "/HIDDEN"), {"masked": False})
     assert (status, body) == (400, {"message": {
-        "base": ["Updating masked attribute is not allowed on updates for hidden variables."]}})
+        "base": ["The visibility setting cannot be changed for masked and hidden variables."]}})
     status, _, body = world.call("PUT", _path(world, kind, "/HIDDEN"), {"masked_and_hidden": False})
     assert status == 200 and body["hidden"] is True  # not a parameter of the update
     # A hidden value is still checked as a masked one.

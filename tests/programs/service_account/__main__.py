@@ -1,7 +1,8 @@
 """A group's service account and one token of it, the token's user_id taken from the account.
 
-Config: group (required); username (optional: GitLab generates one when left out);
-scopes (comma-separated, default read_api); expirationDays / rotateBeforeDays (rotation, default 30 / 7).
+Config: group (required); scopes (comma-separated, default read_api);
+expirationDays / rotateBeforeDays (rotation, default 30 / 7); username / email of the
+account (GitLab's defaults when unset).
 """
 
 import pulumi
@@ -11,7 +12,8 @@ from pulumi_gitlab_tokens import GroupServiceAccount, GroupServiceAccountAccessT
 config = pulumi.Config()
 group = config.require("group")
 
-robot = GroupServiceAccount("ci-robot", group=group, name="CI robot", username=config.get("username"))
+robot = GroupServiceAccount("ci-robot", group=group, name="CI robot", username=config.get("username"),
+                            email=config.get("email"))
 token = GroupServiceAccountAccessToken(
     "ci-token",
     group=group,

@@ -1,0 +1,102 @@
+"""The sandbox held to a second client: GitLab's official Go client (client-go), under each profile.
+
+``main.go`` here (its ``go.mod`` and ``go.sum`` pin client-go) drives one case
+per route and error the sandbox models from GitLab's 18.x and 19.x source and
+prints one JSON line per case. The test builds it with ``go build`` into the
+project's cache (the Go toolchain keeps its build cache too, so a rerun only
+links), starts a sandbox per profile, runs it and checks every case. The first
+build fetches the pinned modules through the Go module proxy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from support.sandbox import running_sandbox
+
+HERE = Path(__file__).resolve().parent
+
+#: Every case the program runs, in its order: a case that vanishes fails the test as surely as one that fails.
+CASES = (
+    "project token: create without expires_at",
+    "project token: create with expires_at null takes the maximum lifetime",
+    "project token: get an unknown token",
+    "group token: get an unknown token",
+    "project token: an Owner token from a Maintainer",
+    "project token: a Planner token from a Maintainer",
+    "project token: a Security Manager token from a Maintainer",
+    "project token: a Security Manager token from an Owner",
+    "project token: a Maintainer rotates an Owner token",
+    "project token: a 40 rotates a Security Manager token",
+    "project token: a 50 rotates a Security Manager token",
+    "group token: a Security Manager token from an Owner, then rotated",
+    "group token: a Maintainer of the group may not create one",
+    "group service account: username admin",
+    "group service account: username bad name!",
+    "group service account: username ../../admin",
+    "group service account: username robot.git",
+    "group service account: username robot.json",
+    "group service account: username a__b",
+    "group service account: username r",
+    "group service account: a username kept for GitLab's AI agents",
+    "group service account: email robot@",
+    "group service account: a name with angle brackets is rewritten",
+    "group service account: in a subgroup",
+    "group service account: ten a minute per user, then 429",
+    "project service account: create",
+    "project service account: list",
+    "project service account: create a token",
+    "project service account: rotate the token",
+    "project service account: revoke the token",
+    "project service account: delete",
+    "project variable: a hidden variable's masked setting cannot change",
+    "group variable: a hidden variable's masked setting cannot change",
+)
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("PULUMI_GITLAB_TOKENS_CACHE") or Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pulumi-gitlab-tokens"
+    return Path(root) / "conformance"
+
+
+@pytest.fixture(scope="module")
+def conformance_program() -> Path:
+    """The built program, named by the digest of its sources: built once, reused until they change."""
+    go = shutil.which("go")
+    if go is None:
+        pytest.fail("the Go toolchain (`go`) is needed to build the client-go conformance program; install Go 1.24+")
+    sources = [HERE / name for name in ("go.mod", "go.sum", "main.go")]
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
+    program = _cache_dir() / f"conformance-{digest}"
+    if not program.exists():
+        program.parent.mkdir(parents=True, exist_ok=True)
+        built = subprocess.run([go, "build", "-o", str(program), "."], cwd=HERE, capture_output=True, text=True,
+                               env={**os.environ, "GOFLAGS": "-mod=mod -buildvcs=false"}, timeout=600)
+        assert built.returncode == 0, f"go build failed:\n{built.stderr}"
+        for stale in program.parent.glob("conformance-*"):  # builds of earlier sources
+            if stale != program:
+                stale.unlink()
+    return program
+
+
+@pytest.mark.parametrize("profile", ["18.1", "18.11", "19.2"])
+def test_client_go_agrees_with_the_sandbox_case_by_case(conformance_program: Path, profile: str) -> None:
+    with running_sandbox(extra_args=["--gitlab-version", profile]) as sb:
+        ran = subprocess.run([str(conformance_program), f"{sb.base_url}/api/v4"], capture_output=True, text=True,
+                             env={**os.environ, "GITLAB_TOKEN": sb.admin_token}, timeout=300)
+        log = sb.read_log()
+    assert ran.returncode in (0, 1), f"the program could not run its cases:\n{ran.stderr}"
+    results = [json.loads(line) for line in ran.stdout.splitlines()]
+    assert tuple(r["case"] for r in results) == CASES
+    failed = {r["case"]: r["detail"] for r in results if not r["ok"]}
+    assert failed == {}
+    assert ran.returncode == 0
+    assert sb.admin_token not in ran.stdout + ran.stderr + log
