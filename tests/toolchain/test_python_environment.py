@@ -15,6 +15,7 @@ from python_environment import (
     PythonEnvironmentError,
     normalize_name,
     plugin_version,
+    python_environment,
     required_plugins,
 )
 
@@ -123,9 +124,9 @@ def test_a_non_empty_directory_that_is_not_a_virtualenv_is_left_alone(tmp_path):
     assert sorted(p.name for p in (tmp_path / "venv").iterdir()) == ["notes.txt"]
 
 
-def test_toolchains_other_than_pip_are_refused_by_name():
-    with pytest.raises(PythonEnvironmentError, match="toolchain: 'uv' is not supported"):
-        PythonEnvironment("/", "/", {"toolchain": "uv"})
+def test_an_unknown_toolchain_is_refused_naming_the_ones_there_are():
+    with pytest.raises(PythonEnvironmentError, match="toolchain: 'conda' is not supported; use one of pip, poetry, uv"):
+        python_environment("/", "/", {"toolchain": "conda"})
 
 
 def test_about_reports_the_interpreter_and_its_version(tmp_path, monkeypatch):
