@@ -39,12 +39,12 @@ class PythonEnvironmentError(Exception):
 
 @dataclass(frozen=True)
 class InstalledPackage:
-    """One installed distribution: from ``pip list -v`` (pip), or from the lock file with its module found by importlib (uv, poetry)."""
+    """One installed distribution: from ``pip list -v`` (pip) or the lock file (uv, poetry), its module found by importlib."""
 
     name: str
     version: str
     location: str = ""
-    #: The directory of the distribution's top-level module, when importlib found it (uv, poetry).
+    #: The directory of the distribution's top-level module, when importlib found it.
     module_dir: str = ""
 
 
@@ -416,7 +416,8 @@ class PythonEnvironment:
     def packages(self, *, transitive: bool = True) -> list[InstalledPackage]:
         """The installed distributions (names PEP 503-normalized); only top-level ones unless ``transitive``."""
         rows = self._pip_list("-v", *(() if transitive else ("--not-required",)))
-        return [InstalledPackage(normalize_name(r["name"]), r["version"], r.get("location", "")) for r in rows]
+        packages = [InstalledPackage(normalize_name(r["name"]), r["version"], r.get("location", "")) for r in rows]
+        return self._with_module_dirs(packages)
 
     def _run_script(self, script: str, *args: str, stdin: str | None = None):
         """Run a Python ``script`` in the program's interpreter and parse the JSON it prints."""
