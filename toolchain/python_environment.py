@@ -221,6 +221,31 @@ def packages_in_poetry_lock(path: str) -> list[InstalledPackage]:
             for p in load_toml(path).get("package", []) if p.get("name")]
 
 
+def poetry_pyproject_from_requirements(requirements: str, project_name: str) -> str:
+    """The pyproject.toml upstream writes for poetry from a requirements.txt: no package, one dependency a line.
+
+    ``name==1.0`` becomes ``name = "1.0"``, other specifiers are kept (``name = ">=1,<2"``), a bare name
+    is ``"*"``; Python itself is ``^3.10``. An option line (``-r``, ``-c``, ``-e``...) is refused.
+    """
+    lines = ['[build-system]', 'requires = ["poetry-core"]', 'build-backend = "poetry.core.masonry.api"', '']
+    if project_name:
+        lines += ['[project]', f'name = {json.dumps(project_name)}', '']
+    lines += ['[tool.poetry]', 'package-mode = false', '', '[tool.poetry.dependencies]', 'python = "^3.10"']
+    with open(requirements, encoding="utf-8") as file:
+        for raw in file:
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            if line.startswith("-"):
+                raise PythonEnvironmentError(f"{requirements}: cannot turn the option line {line!r} into a poetry "
+                                             "dependency; write pyproject.toml yourself")
+            specifier = re.search(r"[<>=]+.+", line)
+            version = specifier.group(0).strip() if specifier else ""
+            package = line.replace(version, "", 1).strip() if version else line
+            lines.append(f'{json.dumps(package)} = {json.dumps(version.removeprefix("==").strip() or "*")}')
+    return "\n".join(lines) + "\n"
+
+
 def _executable(name: str, missing: str) -> str:
     found = shutil.which(name)
     if not found:
@@ -627,23 +652,9 @@ class PoetryEnvironment(PythonEnvironment):
         if not requirements_dir:
             raise PythonEnvironmentError(f"could not find pyproject.toml or requirements.txt in {self.program_dir}")
         requirements = os.path.join(requirements_dir, "requirements.txt")
-        lines = ['[build-system]', 'requires = ["poetry-core"]', 'build-backend = "poetry.core.masonry.api"', '']
-        if name := _project_name(self.root):
-            lines += ['[project]', f'name = "{name}"', '']
-        lines += ['[tool.poetry]', 'package-mode = false', '', '[tool.poetry.dependencies]', 'python = "^3.10"']
-        with open(requirements, encoding="utf-8") as file:
-            for raw in file:
-                line = raw.split("#", 1)[0].strip()
-                if not line:
-                    continue
-                if line.startswith("-"):
-                    raise PythonEnvironmentError(f"{requirements}: cannot turn the option line {line!r} into a poetry "
-                                                 "dependency; write pyproject.toml yourself")
-                version = (re.search(r"[<>=]+.+", line) or re.search("$", line)).group(0).strip()
-                package = line.replace(version, "", 1).strip()
-                lines.append(f'{json.dumps(package)} = {json.dumps(version.removeprefix("==").strip() or "*")}')
+        pyproject = poetry_pyproject_from_requirements(requirements, _project_name(self.root))
         with open(os.path.join(requirements_dir, "pyproject.toml"), "w", encoding="utf-8") as file:
-            file.write("\n".join(lines) + "\n")
+            file.write(pyproject)
         os.remove(requirements)
         write("stdout", b"Deleted requirements.txt, dependencies for this project are tracked in pyproject.toml\n")
 

@@ -16,9 +16,11 @@ from python_environment import (
     PythonEnvironmentError,
     UvEnvironment,
     direct_dependency_names,
+    load_toml,
     normalize_name,
     packages_in_poetry_lock,
     plugin_version,
+    poetry_pyproject_from_requirements,
     python_environment,
     required_plugins,
 )
@@ -250,3 +252,36 @@ def test_plugin_json_is_found_through_importlib_even_in_an_editable_install(tmp_
     assert Path(ours.module_dir) == Path(__file__).resolve().parents[2] / "provider" / "pulumi_gitlab_tokens"
     assert Path(sdk.module_dir, "__init__.py").exists()
     assert required_plugins([ours]) == []
+
+
+def test_pulumi_install_with_uv_turns_requirements_txt_into_a_project_and_syncs_it(tmp_path, uv_on_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: converted\nruntime:\n  name: python\n  options:\n    toolchain: uv\n")
+    (tmp_path / "requirements.txt").write_text("semver==3.1.1\n")
+    output: list[bytes] = []
+    environment = python_environment(str(tmp_path), str(tmp_path), {"toolchain": "uv"})
+    environment.install_dependencies(lambda stream, data: output.append(data))
+
+    assert not (tmp_path / "requirements.txt").exists()
+    assert b"Deleted requirements.txt, dependencies for this project are tracked in pyproject.toml\n" in output
+    project = load_toml(str(tmp_path / "pyproject.toml"))["project"]
+    assert project["name"] == "converted" and project["dependencies"] == ["semver==3.1.1"]
+    assert (tmp_path / "uv.lock").exists()
+    venv = tmp_path / ".venv"
+    assert any(venv.glob("lib/python*/site-packages/semver")) and not any(venv.glob("lib/python*/site-packages/pip"))
+    assert [(p.name, p.version) for p in environment.packages(transitive=False)] == [("semver", "3.1.1")]
+
+
+def test_requirements_txt_as_the_pyproject_toml_upstream_writes_for_poetry(tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("# the program's\npulumi>=3.0.0,<4.0.0\npython-gitlab==8.6.0  # pinned\n\nsemver\n")
+    (tmp_path / "pyproject.toml").write_text(poetry_pyproject_from_requirements(str(requirements), "app"))
+    data = load_toml(str(tmp_path / "pyproject.toml"))
+    assert data["project"] == {"name": "app"}
+    assert data["tool"]["poetry"] == {"package-mode": False, "dependencies": {
+        "python": "^3.10", "pulumi": ">=3.0.0,<4.0.0", "python-gitlab": "8.6.0", "semver": "*",
+    }}
+    assert data["build-system"]["build-backend"] == "poetry.core.masonry.api"
+
+    requirements.write_text("-c constraints.txt\npulumi\n")
+    with pytest.raises(PythonEnvironmentError, match="cannot turn the option line '-c constraints.txt'"):
+        poetry_pyproject_from_requirements(str(requirements), "app")
