@@ -26,9 +26,11 @@ Writer = Callable[[str, bytes], None]
 # Distributions named pulumi-* that are known to ship no plugin (upstream's packagesWithoutPlugins).
 PACKAGES_WITHOUT_PLUGINS = frozenset({"pulumi-policy", "pulumi_policy", "pulumi-esc-sdk", "pulumi_esc_sdk"})
 PLUGIN_JSON = "pulumi-plugin.json"
-# The oldest uv and poetry upstream's toolchains accept.
+# The oldest uv and poetry upstream's toolchains accept, and how their --version output shows theirs.
 MIN_UV_VERSION = (0, 6, 15)
 MIN_POETRY_VERSION = (1, 8, 0)
+UV_VERSION_OUTPUT = r"uv (\d+\.\d+(?:\.\d+)?)"
+POETRY_VERSION_OUTPUT = r"Poetry \(version (\d+\.\d+(?:\.\d+)?)[^)]*\)"
 
 _PEP440 = re.compile(r"(\d+(?:\.\d+)*)(?:(a|b|rc)(\d*))?(?:\.post(\d*))?(?:\.dev(\d*))?", re.ASCII)
 
@@ -253,7 +255,7 @@ def _executable(name: str, missing: str) -> str:
     return found
 
 
-def _checked_version(cmd: list[str], pattern: str, tool: str, minimum: tuple[int, ...]) -> tuple[int, ...]:
+def checked_tool_version(cmd: list[str], pattern: str, tool: str, minimum: tuple[int, ...]) -> tuple[int, ...]:
     """The tool's version from ``cmd``'s output; PythonEnvironmentError if it is older than ``minimum``."""
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode:
@@ -293,7 +295,7 @@ for name in sys.argv[1:]:
     try:
         distribution = importlib.metadata.distribution(name)
         spec = importlib.util.find_spec((distribution.metadata["Name"] or name).replace("-", "_"))
-    except (importlib.metadata.PackageNotFoundError, ImportError, ValueError):
+    except Exception:  # not installed, or a parent package that fails to import: no module to look in
         continue
     directories = [str(d) for d in (spec.submodule_search_locations or [])] if spec else []
     with_plugin = [d for d in directories if os.path.isfile(os.path.join(d, "pulumi-plugin.json"))]
@@ -488,7 +490,7 @@ class UvEnvironment(PythonEnvironment):
             project_dir = (searchup(self.program_dir, "uv.lock") or searchup(self.program_dir, "pyproject.toml")
                            or self.program_dir)
             self.venv = os.path.join(project_dir, os.environ.get("UV_PROJECT_ENVIRONMENT") or ".venv")
-        self.uv_version = _checked_version([self.uv, "--version"], r"uv (\d+\.\d+(?:\.\d+)?)", "uv", MIN_UV_VERSION)
+        self.uv_version = checked_tool_version([self.uv, "--version"], UV_VERSION_OUTPUT, "uv", MIN_UV_VERSION)
         self._synced = False
 
     def _uv(self, *args: str, cwd: str, what: str, write: Writer | None = None) -> str:
@@ -605,8 +607,8 @@ class PoetryEnvironment(PythonEnvironment):
         super().__init__(root, program_dir, {k: v for k, v in options.items() if k != "virtualenv"})
         self.poetry = _executable("poetry", "Could not find `poetry` executable.\nInstall poetry and make sure it is "
                                             "in your PATH, or set the toolchain option in Pulumi.yaml to `pip`.")
-        _checked_version([self.poetry, "--version", "--no-ansi", "--no-plugins"],
-                         r"Poetry \(version (\d+\.\d+(?:\.\d+)?)[^)]*\)", "poetry", MIN_POETRY_VERSION)
+        checked_tool_version([self.poetry, "--version", "--no-ansi", "--no-plugins"],
+                         POETRY_VERSION_OUTPUT, "poetry", MIN_POETRY_VERSION)
 
     def _poetry_venv(self) -> str:
         """The virtualenv poetry uses for this project, or "" when it has none yet."""

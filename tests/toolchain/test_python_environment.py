@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from python_environment import (
+    MIN_POETRY_VERSION,
+    MIN_UV_VERSION,
+    POETRY_VERSION_OUTPUT,
+    UV_VERSION_OUTPUT,
     InstalledPackage,
     PluginRequirement,
     PythonEnvironment,
     PythonEnvironmentError,
     UvEnvironment,
+    checked_tool_version,
     direct_dependency_names,
     load_toml,
     normalize_name,
@@ -285,3 +291,18 @@ def test_requirements_txt_as_the_pyproject_toml_upstream_writes_for_poetry(tmp_p
     requirements.write_text("-c constraints.txt\npulumi\n")
     with pytest.raises(PythonEnvironmentError, match="cannot turn the option line '-c constraints.txt'"):
         poetry_pyproject_from_requirements(str(requirements), "app")
+
+
+@pytest.mark.parametrize(("output", "pattern", "minimum", "refusal"), [
+    ("uv 0.5.31 (d4f8a1b 2024-12-12)", UV_VERSION_OUTPUT, MIN_UV_VERSION,
+     "uv version 0.5.31 is less than the minimum required version 0.6.15"),
+    ("Poetry (version 1.7.1)", POETRY_VERSION_OUTPUT, MIN_POETRY_VERSION,
+     "poetry version 1.7.1 is less than the minimum required version 1.8.0"),
+])
+def test_a_toolchain_older_than_upstreams_minimum_is_refused(output, pattern, minimum, refusal):
+    tool = refusal.split()[0]
+    prints = lambda text: [sys.executable, "-c", f"print({text!r})"]  # noqa: E731 - a command with that output
+    with pytest.raises(PythonEnvironmentError, match=re.escape(refusal)):
+        checked_tool_version(prints(output), pattern, tool, minimum)
+    newer = output.replace("0.5.31", "0.13.9").replace("1.7.1", "2.5.1")
+    assert checked_tool_version(prints(newer), pattern, tool, minimum) >= minimum
