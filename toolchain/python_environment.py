@@ -1,8 +1,8 @@
-"""A program's Python environment as upstream's Python language host sees it (its pip toolchain).
+"""A program's Python environment as upstream's Python language host sees it: its pip, uv and poetry toolchains.
 
 The language host (``pulumi-language-python``, beside this module) imports
-this for everything that touches the program's interpreter: which python runs
-it, creating the ``virtualenv`` that ``Pulumi.yaml`` names, ``pulumi install``,
+this for everything that touches the program's interpreter: which toolchain
+manages it, which python runs it, creating its virtualenv, ``pulumi install``,
 the installed distributions, and which of them need a resource plugin. The
 rules follow upstream's host (``sdk/python/cmd/pulumi-language-python`` and
 ``sdk/python/toolchain`` in pulumi/pulumi) wherever a user can observe them;
@@ -26,7 +26,11 @@ Writer = Callable[[str, bytes], None]
 # Distributions named pulumi-* that are known to ship no plugin (upstream's packagesWithoutPlugins).
 PACKAGES_WITHOUT_PLUGINS = frozenset({"pulumi-policy", "pulumi_policy", "pulumi-esc-sdk", "pulumi_esc_sdk"})
 PLUGIN_JSON = "pulumi-plugin.json"
-SUPPORTED_TOOLCHAINS = ("pip",)
+# The oldest uv and poetry upstream's toolchains accept, and how their --version output shows theirs.
+MIN_UV_VERSION = (0, 6, 15)
+MIN_POETRY_VERSION = (1, 8, 0)
+UV_VERSION_OUTPUT = r"uv (\d+\.\d+(?:\.\d+)?)"
+POETRY_VERSION_OUTPUT = r"Poetry \(version (\d+\.\d+(?:\.\d+)?)[^)]*\)"
 
 _PEP440 = re.compile(r"(\d+(?:\.\d+)*)(?:(a|b|rc)(\d*))?(?:\.post(\d*))?(?:\.dev(\d*))?", re.ASCII)
 
@@ -37,11 +41,13 @@ class PythonEnvironmentError(Exception):
 
 @dataclass(frozen=True)
 class InstalledPackage:
-    """One installed distribution, as ``pip list -v`` reports it."""
+    """One installed distribution: from ``pip list -v`` (pip) or the lock file (uv, poetry), its module found by importlib."""
 
     name: str
     version: str
-    location: str
+    location: str = ""
+    #: The directory of the distribution's top-level module, when importlib found it.
+    module_dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,8 +89,13 @@ def plugin_version(package_version: str) -> str:
 
 
 def read_plugin_json(package: InstalledPackage) -> dict | None:
-    """The package's ``pulumi-plugin.json``, looked up where upstream looks: ``<location>/<name_with_underscores>/``."""
-    path = os.path.join(package.location, package.name.replace("-", "_"), PLUGIN_JSON)
+    """The package's ``pulumi-plugin.json``, in its module directory or else ``<location>/<name_with_underscores>/``."""
+    if package.module_dir:
+        path = os.path.join(package.module_dir, PLUGIN_JSON)
+    elif package.location:
+        path = os.path.join(package.location, package.name.replace("-", "_"), PLUGIN_JSON)
+    else:
+        return None
     try:
         with open(path, encoding="utf-8") as file:
             data = json.load(file)
@@ -168,16 +179,160 @@ def run_streaming(
     return proc.wait()
 
 
+def searchup(start: str, filename: str) -> str | None:
+    """The nearest directory from ``start`` upwards that holds ``filename``, as upstream's toolchains look for it."""
+    directory = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(directory, filename)):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def load_toml(path: str) -> dict:
+    """A TOML file (pyproject.toml, poetry.lock) as a dict; PythonEnvironmentError naming the file if it cannot be read."""
+    try:
+        import tomllib
+    except ModuleNotFoundError as exc:  # Python 3.10: the host's own interpreter has no TOML reader
+        raise PythonEnvironmentError(f"reading {path} needs Python 3.11 or newer for the language host") from exc
+    try:
+        with open(path, "rb") as file:
+            return tomllib.load(file)
+    except (OSError, ValueError) as exc:
+        raise PythonEnvironmentError(f"could not read {path}: {exc}") from exc
+
+
+def direct_dependency_names(project_dir: str) -> set[str]:
+    """The distributions ``pyproject.toml`` names itself ([project] or [tool.poetry] dependencies), PEP 503-normalized."""
+    data = load_toml(os.path.join(project_dir, "pyproject.toml"))
+    names = set()
+    for requirement in data.get("project", {}).get("dependencies", []) or []:
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+        if match:
+            names.add(normalize_name(match.group(1)))
+    poetry_dependencies = data.get("tool", {}).get("poetry", {}).get("dependencies", {}) or {}
+    names.update(normalize_name(name) for name in poetry_dependencies if name != "python")
+    return names
+
+
+def packages_in_poetry_lock(path: str) -> list[InstalledPackage]:
+    """Every package ``poetry.lock`` pins (name PEP 503-normalized, version as locked), in the file's order."""
+    return [InstalledPackage(normalize_name(p["name"]), str(p.get("version", "")))
+            for p in load_toml(path).get("package", []) if p.get("name")]
+
+
+def poetry_pyproject_from_requirements(requirements: str, project_name: str) -> str:
+    """The pyproject.toml upstream writes for poetry from a requirements.txt: no package, one dependency a line.
+
+    ``name==1.0`` becomes ``name = "1.0"``, other specifiers are kept (``name = ">=1,<2"``), a bare name
+    is ``"*"``; Python itself is ``^3.10``. An option line (``-r``, ``-c``, ``-e``...) is refused.
+    """
+    lines = ['[build-system]', 'requires = ["poetry-core"]', 'build-backend = "poetry.core.masonry.api"', '']
+    if project_name:
+        lines += ['[project]', f'name = {json.dumps(project_name)}', '']
+    lines += ['[tool.poetry]', 'package-mode = false', '', '[tool.poetry.dependencies]', 'python = "^3.10"']
+    with open(requirements, encoding="utf-8") as file:
+        for raw in file:
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            if line.startswith("-"):
+                raise PythonEnvironmentError(f"{requirements}: cannot turn the option line {line!r} into a poetry "
+                                             "dependency; write pyproject.toml yourself")
+            specifier = re.search(r"[<>=]+.+", line)
+            version = specifier.group(0).strip() if specifier else ""
+            package = line.replace(version, "", 1).strip() if version else line
+            lines.append(f'{json.dumps(package)} = {json.dumps(version.removeprefix("==").strip() or "*")}')
+    return "\n".join(lines) + "\n"
+
+
+def _executable(name: str, missing: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise PythonEnvironmentError(missing)
+    return found
+
+
+def checked_tool_version(cmd: list[str], pattern: str, tool: str, minimum: tuple[int, ...]) -> tuple[int, ...]:
+    """The tool's version from ``cmd``'s output; PythonEnvironmentError if it is older than ``minimum``."""
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode:
+        raise PythonEnvironmentError(f"failed to get {tool} version: `{' '.join(cmd)}` exited {proc.returncode}: "
+                                     f"{proc.stderr.strip()}")
+    match = re.search(pattern, proc.stdout)
+    if not match:
+        raise PythonEnvironmentError(f"unexpected output from `{tool} --version`: {proc.stdout.strip()!r}")
+    version = tuple(int(part) for part in match.group(1).split("."))
+    version += (0,) * (3 - len(version))
+    if version < minimum:
+        raise PythonEnvironmentError(f"{tool} version {match.group(1)} is less than the minimum required version "
+                                     f"{'.'.join(map(str, minimum))}")
+    return version
+
+
+def _project_name(root: str) -> str:
+    """The Pulumi project's name (``name:`` in Pulumi.yaml), which upstream gives the pyproject.toml it writes."""
+    for filename in ("Pulumi.yaml", "Pulumi.yml"):
+        try:
+            with open(os.path.join(root, filename), encoding="utf-8") as file:
+                match = re.search(r"^name:\s*['\"]?([^'\"#\s]+)", file.read(), re.MULTILINE)
+        except OSError:
+            continue
+        return match.group(1) if match else ""
+    return ""
+
+
+# Run by the program's interpreter with distribution names as arguments: for each, the directory of its
+# top-level module (the one holding pulumi-plugin.json if any), found through importlib as upstream's
+# host finds it, so no pip is needed. Prints {name: directory or ""} as JSON.
+_MODULE_DIRS_SCRIPT = r"""
+import importlib.metadata, importlib.util, json, os, sys
+found = {}
+for name in sys.argv[1:]:
+    found[name] = ""
+    try:
+        distribution = importlib.metadata.distribution(name)
+        spec = importlib.util.find_spec((distribution.metadata["Name"] or name).replace("-", "_"))
+    except Exception:  # not installed, or a parent package that fails to import: no module to look in
+        continue
+    directories = [str(d) for d in (spec.submodule_search_locations or [])] if spec else []
+    with_plugin = [d for d in directories if os.path.isfile(os.path.join(d, "pulumi-plugin.json"))]
+    found[name] = (with_plugin or directories or [""])[0]
+json.dump(found, sys.stdout)
+"""
+
+# Run by the program's interpreter on the packages `uv export` lists (JSON on stdin): drops those whose
+# environment marker does not hold here and fills in versions the export leaves out (directory and VCS
+# dependencies) from the installed metadata, as upstream does. Prints [{name, version}] as JSON.
+_UV_EXPORT_SCRIPT = r"""
+import importlib.metadata, json, sys
+kept = []
+for package in json.load(sys.stdin):
+    if package["marker"]:
+        try:
+            from packaging.markers import Marker
+        except ModuleNotFoundError:
+            sys.exit("The Python package 'packaging' is needed to read the markers in uv's export but is not "
+                     "installed in the program's virtualenv; run 'uv add packaging' in the project directory.")
+        if not Marker(package["marker"]).evaluate():
+            continue
+    kept.append({"name": package["name"],
+                 "version": package["version"] or importlib.metadata.version(package["name"])})
+json.dump(kept, sys.stdout)
+"""
+
+
 class PythonEnvironment:
-    """The interpreter and virtualenv of one program or policy pack (``runtime.options`` in its project file)."""
+    """The interpreter and virtualenv of one program or policy pack managed with pip (``toolchain: pip``).
+
+    :func:`python_environment` picks this or a subclass for another toolchain from ``runtime.options``.
+    """
+
+    toolchain = "pip"
 
     def __init__(self, root: str, program_dir: str, options: dict) -> None:
-        toolchain = options.get("toolchain", "pip")
-        if toolchain not in SUPPORTED_TOOLCHAINS:
-            raise PythonEnvironmentError(
-                f"runtime option toolchain: {toolchain!r} is not supported by this language host; "
-                f"use one of {', '.join(SUPPORTED_TOOLCHAINS)}"
-            )
         if options.get("typechecker"):
             raise PythonEnvironmentError(
                 f"runtime option typechecker: {options['typechecker']!r} is not supported by this language host; "
@@ -274,6 +429,12 @@ class PythonEnvironment:
     def _pip_list(self, *args: str) -> list[dict]:
         cmd = [self.python(), "-m", "pip", "list", "--format", "json", "--disable-pip-version-check", *args]
         proc = subprocess.run(cmd, cwd=self.program_dir, env=self.env(), capture_output=True, text=True)
+        if proc.returncode and "No module named pip" in proc.stderr:
+            raise PythonEnvironmentError(
+                f"the program's Python ({cmd[0]}) has no pip, which runtime option toolchain: pip lists packages "
+                "with (a virtualenv made by uv has none); set `toolchain: uv` (or `poetry`) under runtime.options "
+                f"in Pulumi.yaml to match the tool that made it, or install pip with `{cmd[0]} -m ensurepip`"
+            )
         if proc.returncode:
             raise PythonEnvironmentError(f"calling `{' '.join(cmd)}` failed (exit {proc.returncode}): {proc.stderr.strip()}")
         # pip -v may print a trailer after the JSON document.
@@ -282,7 +443,24 @@ class PythonEnvironment:
     def packages(self, *, transitive: bool = True) -> list[InstalledPackage]:
         """The installed distributions (names PEP 503-normalized); only top-level ones unless ``transitive``."""
         rows = self._pip_list("-v", *(() if transitive else ("--not-required",)))
-        return [InstalledPackage(normalize_name(r["name"]), r["version"], r.get("location", "")) for r in rows]
+        packages = [InstalledPackage(normalize_name(r["name"]), r["version"], r.get("location", "")) for r in rows]
+        return self._with_module_dirs(packages)
+
+    def _run_script(self, script: str, *args: str, stdin: str | None = None):
+        """Run a Python ``script`` in the program's interpreter and parse the JSON it prints."""
+        cmd = [self.python(), "-c", script, *args]
+        proc = subprocess.run(cmd, cwd=self.program_dir, env=self.env(), input=stdin, capture_output=True, text=True)
+        if proc.returncode:
+            raise PythonEnvironmentError(f"reading the installed packages with {cmd[0]} failed "
+                                         f"(exit {proc.returncode}): {proc.stderr.strip()}")
+        return json.loads(proc.stdout)
+
+    def _with_module_dirs(self, packages: list[InstalledPackage]) -> list[InstalledPackage]:
+        """The packages with the directory of their installed module, asked of the interpreter all at once."""
+        if not packages:
+            return packages
+        directories = self._run_script(_MODULE_DIRS_SCRIPT, *(p.name for p in packages))
+        return [InstalledPackage(p.name, p.version, p.location, directories.get(p.name, "")) for p in packages]
 
     def about(self) -> tuple[str, str]:
         """The interpreter's path and its version (``3.11.2``), as ``pulumi about`` shows them."""
@@ -292,6 +470,226 @@ class PythonEnvironment:
         except (OSError, subprocess.CalledProcessError) as exc:
             raise PythonEnvironmentError(f"failed to get python executable path: {exc}") from exc
         return out[0], _semver_of_python(out[1])
+
+
+class UvEnvironment(PythonEnvironment):
+    """A program managed with uv (``toolchain: uv``): ``uv sync`` fills its virtualenv, ``uv.lock`` lists its packages.
+
+    The virtualenv is the ``virtualenv`` option (relative to the project root) or else
+    ``$UV_PROJECT_ENVIRONMENT`` or ``.venv`` beside the nearest ``uv.lock``, else the nearest
+    ``pyproject.toml``, else in the program's directory. A virtualenv uv makes has no pip,
+    and nothing here needs one.
+    """
+
+    toolchain = "uv"
+
+    def __init__(self, root: str, program_dir: str, options: dict) -> None:
+        super().__init__(root, program_dir, options)
+        self.uv = _executable("uv", "Could not find `uv` executable.\nInstall uv and make sure it is in your PATH.")
+        if not self.venv:
+            project_dir = (searchup(self.program_dir, "uv.lock") or searchup(self.program_dir, "pyproject.toml")
+                           or self.program_dir)
+            self.venv = os.path.join(project_dir, os.environ.get("UV_PROJECT_ENVIRONMENT") or ".venv")
+        self.uv_version = checked_tool_version([self.uv, "--version"], UV_VERSION_OUTPUT, "uv", MIN_UV_VERSION)
+        self._synced = False
+
+    def _uv(self, *args: str, cwd: str, what: str, write: Writer | None = None) -> str:
+        """Run ``uv ARGS`` on this virtualenv; its stdout (or streamed to ``write``); PythonEnvironmentError saying ``what`` failed."""
+        cmd = [self.uv, *args]
+        env = dict(os.environ, UV_PROJECT_ENVIRONMENT=self.venv)
+        if write is not None:
+            code = run_streaming(cmd, cwd=cwd, env=env, write=write)
+            if code:
+                raise PythonEnvironmentError(f"{what}: `uv {' '.join(args)}` exited {code}")
+            return ""
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+        if proc.returncode:
+            raise PythonEnvironmentError(f"{what}: `uv {' '.join(args)}` exited {proc.returncode}: {proc.stderr.strip()}")
+        return proc.stdout
+
+    def validate(self) -> None:
+        if not self.is_virtualenv():
+            raise PythonEnvironmentError(f"'{self.venv}' is not a virtualenv; run `pulumi install` (uv sync) to create it")
+
+    def ensure(self, write: Writer) -> None:
+        """Create the virtualenv (empty) when missing, as upstream does on preview; running python syncs it."""
+        if not self.is_virtualenv():
+            self._uv("venv", "--quiet", "--allow-existing", self.venv, cwd=self.program_dir,
+                     what="error creating virtual environment", write=write)
+
+    def _check_project_table(self) -> None:
+        if searchup(self.program_dir, "uv.lock"):
+            return
+        project_dir = searchup(self.program_dir, "pyproject.toml")
+        if project_dir and "project" not in load_toml(os.path.join(project_dir, "pyproject.toml")):
+            raise PythonEnvironmentError(
+                f"{os.path.join(project_dir, 'pyproject.toml')} is missing a [project] section, which uv requires to "
+                "install dependencies; add a [project] section with a name and dependencies to use the uv toolchain"
+            )
+
+    def python(self) -> str:
+        """The virtualenv's python, after ``uv sync --inexact`` (once), as ``uv run`` would keep it up to date."""
+        if not self._synced and searchup(self.program_dir, "pyproject.toml"):
+            self._check_project_table()
+            self._uv("sync", "--inexact", cwd=self.program_dir, what="error creating virtual environment")
+            self._synced = True
+        return os.path.join(self.venv, "bin", "python")
+
+    def install_dependencies(self, write: Writer) -> None:
+        """``pulumi install``: make a pyproject.toml from requirements.txt if there is none, then ``uv sync``."""
+        if not searchup(self.program_dir, "uv.lock"):
+            self._prepare_project(write)
+        self._check_project_table()
+        self._uv("sync", cwd=self.program_dir, what="error installing dependencies", write=write)
+        self._synced = True
+
+    def _prepare_project(self, write: Writer) -> None:
+        name = _project_name(self.root)
+        pyproject_dir = searchup(self.program_dir, "pyproject.toml")
+        if pyproject_dir:
+            pyproject = os.path.join(pyproject_dir, "pyproject.toml")
+            if "project" in load_toml(pyproject) or not os.path.exists(os.path.join(pyproject_dir, "requirements.txt")):
+                return
+            with open(pyproject, "a", encoding="utf-8") as file:
+                file.write(f'\n[project]\nname = "{name or os.path.basename(pyproject_dir)}"\n'
+                           'version = "0.1.0"\ndependencies = []\n')
+            self._merge_requirements(pyproject_dir, write)
+            return
+        requirements_dir = searchup(self.program_dir, "requirements.txt")
+        args = ["init", "--bare", "--no-package", "--no-pin-python", *(("--name", name) if name else ())]
+        self._uv(*args, cwd=requirements_dir or self.program_dir, what="error initializing python project", write=write)
+        if requirements_dir:
+            self._merge_requirements(requirements_dir, write)
+
+    def _merge_requirements(self, directory: str, write: Writer) -> None:
+        requirements = os.path.join(directory, "requirements.txt")
+        workspace = ("--no-workspace",) if self.uv_version >= (0, 8, 0) else ()
+        self._uv("add", "--no-sync", "-r", requirements, *workspace, cwd=directory,
+                 what="error installing dependencies from requirements.txt", write=write)
+        os.remove(requirements)
+        write("stdout", b"Deleted requirements.txt, dependencies for this project are tracked in pyproject.toml\n")
+
+    def packages(self, *, transitive: bool = True) -> list[InstalledPackage]:
+        """The packages ``uv export --locked`` gives for this project that apply here (only direct ones unless ``transitive``)."""
+        project_dir = searchup(self.program_dir, "pyproject.toml")
+        if not project_dir:
+            raise PythonEnvironmentError(f"could not find pyproject.toml in {self.program_dir} or above; the uv "
+                                         "toolchain needs one: run `pulumi install` to make it from requirements.txt")
+        pyproject = os.path.join(project_dir, "pyproject.toml")
+        name = load_toml(pyproject).get("project", {}).get("name")
+        if not name:
+            raise PythonEnvironmentError(f"missing project name in {pyproject}")
+        exported = self._uv("export", "--package", name, "--locked", "--format", "pylock.toml",
+                            cwd=project_dir, what="exporting uv dependencies")
+        import tomllib  # load_toml above has already refused an interpreter without it
+
+        rows = [{"name": p["name"], "version": str(p.get("version", "")), "marker": p.get("marker", "")}
+                for p in tomllib.loads(exported).get("packages", [])]
+        if any(row["marker"] or not row["version"] for row in rows):
+            rows = self._run_script(_UV_EXPORT_SCRIPT, stdin=json.dumps(rows))
+        packages = [InstalledPackage(normalize_name(row["name"]), row["version"]) for row in rows]
+        if not transitive:
+            direct = direct_dependency_names(project_dir)
+            packages = [p for p in packages if p.name in direct]
+        return self._with_module_dirs(packages)
+
+
+class PoetryEnvironment(PythonEnvironment):
+    """A program managed with poetry (``toolchain: poetry``): poetry owns the virtualenv, ``poetry.lock`` lists its packages.
+
+    The ``virtualenv`` option plays no part: the virtualenv is the one ``poetry env info --path``
+    names for the program's directory (poetry's own settings, such as ``virtualenvs.in-project``, decide).
+    """
+
+    toolchain = "poetry"
+
+    def __init__(self, root: str, program_dir: str, options: dict) -> None:
+        super().__init__(root, program_dir, {k: v for k, v in options.items() if k != "virtualenv"})
+        self.poetry = _executable("poetry", "Could not find `poetry` executable.\nInstall poetry and make sure it is "
+                                            "in your PATH, or set the toolchain option in Pulumi.yaml to `pip`.")
+        checked_tool_version([self.poetry, "--version", "--no-ansi", "--no-plugins"],
+                         POETRY_VERSION_OUTPUT, "poetry", MIN_POETRY_VERSION)
+
+    def _poetry_venv(self) -> str:
+        """The virtualenv poetry uses for this project, or "" when it has none yet."""
+        proc = subprocess.run([self.poetry, "env", "info", "--path"], cwd=self.program_dir, capture_output=True, text=True)
+        return proc.stdout.strip() if proc.returncode == 0 else ""
+
+    def _require_venv(self) -> str:
+        if not self.venv:
+            self.venv = self._poetry_venv()
+        if not self.venv:
+            raise PythonEnvironmentError(f"poetry has no virtualenv for {self.program_dir} (`poetry env info --path` "
+                                         "names none); run `pulumi install` (poetry install) to create it")
+        return self.venv
+
+    def validate(self) -> None:
+        venv = self._require_venv()
+        if not self.is_virtualenv():
+            raise PythonEnvironmentError(f"'{venv}' is not a virtualenv; run `pulumi install` (poetry install)")
+
+    def ensure(self, write: Writer) -> None:
+        """Install the project (``poetry install``) when poetry has no virtualenv for it yet, as upstream does on preview."""
+        if not self._poetry_venv():
+            self.install_dependencies(write)
+
+    def python(self) -> str:
+        return os.path.join(self._require_venv(), "bin", "python")
+
+    def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        self._require_venv()
+        return super().env(base)
+
+    def install_dependencies(self, write: Writer) -> None:
+        """``pulumi install``: make a pyproject.toml from requirements.txt if there is none, then ``poetry install``."""
+        if not searchup(self.program_dir, "pyproject.toml"):
+            self._pyproject_from_requirements(write)
+        code = run_streaming([self.poetry, "install", "--no-ansi"], cwd=self.program_dir, env=dict(os.environ), write=write)
+        if code:
+            raise PythonEnvironmentError(f"poetry install failed: `poetry install --no-ansi` exited {code}")
+        self.venv = ""
+
+    def _pyproject_from_requirements(self, write: Writer) -> None:
+        requirements_dir = searchup(self.program_dir, "requirements.txt")
+        if not requirements_dir:
+            raise PythonEnvironmentError(f"could not find pyproject.toml or requirements.txt in {self.program_dir}")
+        requirements = os.path.join(requirements_dir, "requirements.txt")
+        pyproject = poetry_pyproject_from_requirements(requirements, _project_name(self.root))
+        with open(os.path.join(requirements_dir, "pyproject.toml"), "w", encoding="utf-8") as file:
+            file.write(pyproject)
+        os.remove(requirements)
+        write("stdout", b"Deleted requirements.txt, dependencies for this project are tracked in pyproject.toml\n")
+
+    def packages(self, *, transitive: bool = True) -> list[InstalledPackage]:
+        """The packages ``poetry.lock`` pins (only those pyproject.toml names unless ``transitive``)."""
+        lock_dir = searchup(self.program_dir, "poetry.lock")
+        if not lock_dir:
+            raise PythonEnvironmentError(f"could not find poetry.lock in {self.program_dir} or above; "
+                                         "run `pulumi install` (poetry install) to create it")
+        packages = packages_in_poetry_lock(os.path.join(lock_dir, "poetry.lock"))
+        if not transitive:
+            direct = direct_dependency_names(lock_dir)
+            packages = [p for p in packages if p.name in direct]
+        return self._with_module_dirs(packages)
+
+
+TOOLCHAINS: dict[str, type[PythonEnvironment]] = {"pip": PythonEnvironment, "poetry": PoetryEnvironment, "uv": UvEnvironment}
+
+
+def python_environment(root: str, program_dir: str, options: dict) -> PythonEnvironment:
+    """The environment for ``runtime.options``: the named toolchain, or else uv or poetry when a ``uv.lock`` or
+    ``poetry.lock`` is found from the program's directory upwards, else pip (upstream's rules)."""
+    toolchain = options.get("toolchain")
+    if toolchain is not None and not isinstance(toolchain, str):
+        raise PythonEnvironmentError(f"runtime option toolchain must be a string: one of {', '.join(TOOLCHAINS)}")
+    if not toolchain:
+        start = program_dir or root or os.getcwd()
+        toolchain = "uv" if searchup(start, "uv.lock") else "poetry" if searchup(start, "poetry.lock") else "pip"
+    if toolchain not in TOOLCHAINS:
+        raise PythonEnvironmentError(
+            f"runtime option toolchain: {toolchain!r} is not supported; use one of {', '.join(TOOLCHAINS)}"
+        )
+    return TOOLCHAINS[toolchain](root, program_dir, options)
 
 
 def _semver_of_python(version: str) -> str:

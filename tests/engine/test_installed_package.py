@@ -11,39 +11,14 @@ sandbox through the real CLI. ``pulumi about`` must then list no
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.installed_package import PLUGIN_DOWNLOAD, build_wheel, resource_plugins
 from support.pulumi_cli import REPO
 
 pytestmark = pytest.mark.timeout(600)
-
-# How the CLI names the plugin it tries to fetch for this package: gitlab-tokens-0.1.0 in its
-# messages, pulumi-resource-gitlab-tokens-v0.1.0 in the download URL.
-PLUGIN_DOWNLOAD = re.compile(r"gitlab-tokens-v?0\.1\.0")
-
-
-def build_wheel(out: Path) -> Path:
-    """``pip wheel`` of the repository, as a release would build it (isolated build, no dependencies)."""
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
-         "--wheel-dir", str(out), str(REPO)],
-        check=True, capture_output=True, text=True,
-    )
-    [wheel] = out.glob("pulumi_gitlab_tokens-*.whl")
-    return wheel
-
-
-def resource_plugins(stack) -> list[tuple[str, str]]:
-    """The resource plugins ``pulumi about`` says the program needs, as (name, version)."""
-    about = json.loads(stack.run("about", "--json").stdout)
-    assert not about.get("errors"), about["errors"]
-    return [(p["name"], p["version"]) for p in about["plugins"] if p["kind"] == "resource"]
 
 
 def test_the_built_wheel_runs_a_stack_from_a_fresh_virtualenv(gitlab_stack, tmp_path):

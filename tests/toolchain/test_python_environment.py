@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from python_environment import (
+    MIN_POETRY_VERSION,
+    MIN_UV_VERSION,
+    POETRY_VERSION_OUTPUT,
+    UV_VERSION_OUTPUT,
     InstalledPackage,
     PluginRequirement,
     PythonEnvironment,
     PythonEnvironmentError,
+    UvEnvironment,
+    checked_tool_version,
+    direct_dependency_names,
+    load_toml,
     normalize_name,
+    packages_in_poetry_lock,
     plugin_version,
+    poetry_pyproject_from_requirements,
+    python_environment,
     required_plugins,
 )
+from support.pulumi_cli import VENV_BIN
 
 
 @pytest.mark.parametrize(("package_version", "expected"), [
@@ -123,9 +137,9 @@ def test_a_non_empty_directory_that_is_not_a_virtualenv_is_left_alone(tmp_path):
     assert sorted(p.name for p in (tmp_path / "venv").iterdir()) == ["notes.txt"]
 
 
-def test_toolchains_other_than_pip_are_refused_by_name():
-    with pytest.raises(PythonEnvironmentError, match="toolchain: 'uv' is not supported"):
-        PythonEnvironment("/", "/", {"toolchain": "uv"})
+def test_an_unknown_toolchain_is_refused_naming_the_ones_there_are():
+    with pytest.raises(PythonEnvironmentError, match="toolchain: 'conda' is not supported; use one of pip, poetry, uv"):
+        python_environment("/", "/", {"toolchain": "conda"})
 
 
 def test_about_reports_the_interpreter_and_its_version(tmp_path, monkeypatch):
@@ -140,3 +154,155 @@ def test_about_reports_the_interpreter_and_its_version(tmp_path, monkeypatch):
 def test_a_type_checker_is_refused_rather_than_silently_skipped():
     with pytest.raises(PythonEnvironmentError, match="typechecker: 'mypy' is not supported"):
         PythonEnvironment("/", "/", {"typechecker": "mypy"})
+
+
+# -- toolchains: uv and poetry, as upstream's host picks and runs them ---------------------------
+
+def only_on_path(monkeypatch, *directories: Path) -> None:
+    monkeypatch.setenv("PATH", os.pathsep.join(str(d) for d in directories))
+
+
+@pytest.fixture
+def uv_on_path(monkeypatch) -> None:
+    """PATH with the uv ``make setup`` installed (and nothing else of .venv's that matters here)."""
+    monkeypatch.setenv("PATH", f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.delenv("UV_PROJECT_ENVIRONMENT", raising=False)
+
+
+def test_a_lock_file_picks_the_toolchain_when_none_is_named(tmp_path, uv_on_path, monkeypatch):
+    program = tmp_path / "uv-program" / "infra"
+    program.mkdir(parents=True)
+    (program.parent / "uv.lock").write_text("version = 1\n")
+    assert isinstance(python_environment(str(program), str(program), {}), UvEnvironment)
+
+    poetry_program = tmp_path / "poetry-program"
+    poetry_program.mkdir()
+    (poetry_program / "poetry.lock").write_text("")
+    only_on_path(monkeypatch, tmp_path / "empty")  # no poetry here: the error shows which toolchain was picked
+    with pytest.raises(PythonEnvironmentError, match="Could not find `poetry` executable"):
+        python_environment(str(poetry_program), str(poetry_program), {})
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert type(python_environment(str(plain), str(plain), {})) is PythonEnvironment
+
+
+def test_a_named_toolchain_that_is_not_installed_is_an_error_saying_so(tmp_path, monkeypatch):
+    only_on_path(monkeypatch, tmp_path)
+    with pytest.raises(PythonEnvironmentError) as uv:
+        python_environment(str(tmp_path), str(tmp_path), {"toolchain": "uv"})
+    assert str(uv.value) == "Could not find `uv` executable.\nInstall uv and make sure it is in your PATH."
+    with pytest.raises(PythonEnvironmentError) as poetry:
+        python_environment(str(tmp_path), str(tmp_path), {"toolchain": "poetry"})
+    assert str(poetry.value) == ("Could not find `poetry` executable.\nInstall poetry and make sure it is in your "
+                                 "PATH, or set the toolchain option in Pulumi.yaml to `pip`.")
+
+
+def test_where_uvs_virtualenv_is(tmp_path, uv_on_path, monkeypatch):
+    root = tmp_path / "repo"
+    program = root / "stacks" / "app"
+    program.mkdir(parents=True)
+
+    def venv(options: dict | None = None, program_dir: Path = program) -> str:
+        return python_environment(str(program_dir), str(program_dir), {"toolchain": "uv", **(options or {})}).venv
+
+    assert venv() == str(program / ".venv")  # no uv.lock, no pyproject.toml: in the program's directory
+    (root / "pyproject.toml").write_text('[project]\nname = "repo"\n')
+    assert venv() == str(root / ".venv")  # beside the nearest pyproject.toml
+    (program.parent / "uv.lock").write_text("version = 1\n")
+    assert venv() == str(program.parent / ".venv")  # beside the nearest uv.lock first
+    monkeypatch.setenv("UV_PROJECT_ENVIRONMENT", "envs/app")
+    assert venv() == str(program.parent / "envs" / "app")  # uv's own variable, relative to that directory
+    assert venv({"virtualenv": "my-venv"}) == str(program / "my-venv")  # the option wins, relative to the root
+
+
+def test_uv_needs_a_project_table_to_sync(tmp_path, uv_on_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")
+    environment = python_environment(str(tmp_path), str(tmp_path), {"toolchain": "uv"})
+    with pytest.raises(PythonEnvironmentError, match=r"pyproject.toml is missing a \[project\] section, which uv requires"):
+        environment.python()
+
+
+def test_poetry_lock_lists_every_locked_package_and_pyproject_the_direct_ones(tmp_path):
+    (tmp_path / "poetry.lock").write_text(
+        '[[package]]\nname = "Pulumi_AWS"\nversion = "6.5.0"\n\n'
+        '[[package]]\nname = "semver"\nversion = "3.1.1"\n\n'
+        '[metadata]\nlock-version = "2.1"\n'
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\ndependencies = ["pulumi-aws (>=6,<7)"]\n\n'
+        '[tool.poetry.dependencies]\npython = "^3.10"\nsemver = "*"\n'
+    )
+    assert packages_in_poetry_lock(str(tmp_path / "poetry.lock")) == [
+        InstalledPackage("pulumi-aws", "6.5.0"), InstalledPackage("semver", "3.1.1"),
+    ]
+    assert direct_dependency_names(str(tmp_path)) == {"pulumi-aws", "semver"}
+
+
+def test_a_pipless_virtualenv_under_the_pip_toolchain_is_an_error_naming_the_option_and_fix(tmp_path):
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True)
+    environment = PythonEnvironment(str(tmp_path), str(tmp_path), {"virtualenv": "venv"})
+    with pytest.raises(PythonEnvironmentError) as error:
+        environment.packages()
+    message = str(error.value)
+    assert "has no pip" in message and "set `toolchain: uv`" in message and "-m ensurepip" in message
+
+
+def test_plugin_json_is_found_through_importlib_even_in_an_editable_install(tmp_path, monkeypatch):
+    # .venv has this package installed editable: no package directory in site-packages, but
+    # importlib finds the module in provider/, with the pulumi-plugin.json that says "no plugin".
+    monkeypatch.setenv("PULUMI_PYTHON_CMD", sys.executable)
+    environment = PythonEnvironment(str(tmp_path), str(tmp_path), {})
+    ours, sdk = environment._with_module_dirs([InstalledPackage("pulumi-gitlab-tokens", "0.1.0"),
+                                               InstalledPackage("pulumi", "3.272.0")])
+    assert Path(ours.module_dir) == Path(__file__).resolve().parents[2] / "provider" / "pulumi_gitlab_tokens"
+    assert Path(sdk.module_dir, "__init__.py").exists()
+    assert required_plugins([ours]) == []
+
+
+def test_pulumi_install_with_uv_turns_requirements_txt_into_a_project_and_syncs_it(tmp_path, uv_on_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: converted\nruntime:\n  name: python\n  options:\n    toolchain: uv\n")
+    (tmp_path / "requirements.txt").write_text("semver==3.1.1\n")
+    output: list[bytes] = []
+    environment = python_environment(str(tmp_path), str(tmp_path), {"toolchain": "uv"})
+    environment.install_dependencies(lambda stream, data: output.append(data))
+
+    assert not (tmp_path / "requirements.txt").exists()
+    assert b"Deleted requirements.txt, dependencies for this project are tracked in pyproject.toml\n" in output
+    project = load_toml(str(tmp_path / "pyproject.toml"))["project"]
+    assert project["name"] == "converted" and project["dependencies"] == ["semver==3.1.1"]
+    assert (tmp_path / "uv.lock").exists()
+    venv = tmp_path / ".venv"
+    assert any(venv.glob("lib/python*/site-packages/semver")) and not any(venv.glob("lib/python*/site-packages/pip"))
+    assert [(p.name, p.version) for p in environment.packages(transitive=False)] == [("semver", "3.1.1")]
+
+
+def test_requirements_txt_as_the_pyproject_toml_upstream_writes_for_poetry(tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("# the program's\npulumi>=3.0.0,<4.0.0\npython-gitlab==8.6.0  # pinned\n\nsemver\n")
+    (tmp_path / "pyproject.toml").write_text(poetry_pyproject_from_requirements(str(requirements), "app"))
+    data = load_toml(str(tmp_path / "pyproject.toml"))
+    assert data["project"] == {"name": "app"}
+    assert data["tool"]["poetry"] == {"package-mode": False, "dependencies": {
+        "python": "^3.10", "pulumi": ">=3.0.0,<4.0.0", "python-gitlab": "8.6.0", "semver": "*",
+    }}
+    assert data["build-system"]["build-backend"] == "poetry.core.masonry.api"
+
+    requirements.write_text("-c constraints.txt\npulumi\n")
+    with pytest.raises(PythonEnvironmentError, match="cannot turn the option line '-c constraints.txt'"):
+        poetry_pyproject_from_requirements(str(requirements), "app")
+
+
+@pytest.mark.parametrize(("output", "pattern", "minimum", "refusal"), [
+    ("uv 0.5.31 (d4f8a1b 2024-12-12)", UV_VERSION_OUTPUT, MIN_UV_VERSION,
+     "uv version 0.5.31 is less than the minimum required version 0.6.15"),
+    ("Poetry (version 1.7.1)", POETRY_VERSION_OUTPUT, MIN_POETRY_VERSION,
+     "poetry version 1.7.1 is less than the minimum required version 1.8.0"),
+])
+def test_a_toolchain_older_than_upstreams_minimum_is_refused(output, pattern, minimum, refusal):
+    tool = refusal.split()[0]
+    prints = lambda text: [sys.executable, "-c", f"print({text!r})"]  # noqa: E731 - a command with that output
+    with pytest.raises(PythonEnvironmentError, match=re.escape(refusal)):
+        checked_tool_version(prints(output), pattern, tool, minimum)
+    newer = output.replace("0.5.31", "0.13.9").replace("1.7.1", "2.5.1")
+    assert checked_tool_version(prints(newer), pattern, tool, minimum) >= minimum
