@@ -35,7 +35,7 @@ from .gitlab_errors import is_lost_answer, translate
 from .inputs import integral, is_unknown, parse_parent
 from .kinds import GROUP_SERVICE_ACCOUNT as TOKEN_KIND
 from .reporting import reported
-from .token_endpoints import LIST_PAGE_SIZE
+from .token_endpoints import LIST_PAGE_SIZE, every_page
 
 #: The inputs, in the order messages list them; every one replaces the account when it changes.
 INPUTS = ("group", "name", "username", "email")
@@ -145,8 +145,11 @@ class GroupServiceAccountProvider(ResourceProvider):
         """The group's accounts, listed (GitLab has no route for one); a deleted account leaves the state."""
         group, account_id = _located(id_, props)
         route = f"GET {_path(group)}"
-        listed = _call(route, lambda: _manager(group).list(get_all=True, per_page=LIST_PAGE_SIZE, order_by="id",
-                                                           **NO_LIBRARY_RETRIES))
+        listed = _call(route, lambda: every_page(
+            lambda page: _manager(group).list(page=page, per_page=LIST_PAGE_SIZE, get_all=False, order_by="id",
+                                              **NO_LIBRARY_RETRIES),
+            lambda most: f"GitLab listed more than {most} service accounts on {route}; check that gitlab:baseUrl "
+                         f"points at GitLab (it keeps naming a next page)"))
         found = [a.attributes for a in listed if integral(a.attributes.get("id")) == account_id]
         if not found:
             return ReadResult(None, {})
