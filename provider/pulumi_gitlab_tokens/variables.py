@@ -62,6 +62,9 @@ from .variable_inputs import DEFAULT_ENVIRONMENT_SCOPE, check_variable_inputs, v
 IN_PLACE: tuple[str, ...] = ("value", "variable_type", "protected", "masked", "raw", "description")
 #: Attributes that name the variable: a change makes another variable.
 IDENTITY: tuple[str, ...] = ("key", "environment_scope")
+#: Recorded in the state only, never sent: which token's value the variable holds (see :mod:`.delivery`).
+#: A change is an update: the PUT that sets the new value is what makes the record true.
+RECORDED: tuple[str, ...] = ("delivered_token_id",)
 #: Fixed at creation by GitLab (``masked_and_hidden`` is a create-only parameter).
 CREATE_ONLY: tuple[str, ...] = ("hidden",)
 
@@ -86,7 +89,7 @@ class VariableProvider(ResourceProvider):
         """Compare the state with the checked inputs; no API call."""
         _remember_values(olds, news)
         replaces = [k for k in (self.kind.parent, *IDENTITY, *CREATE_ONLY) if _differs(olds.get(k), news.get(k))]
-        changed = bool(replaces) or any(_differs(olds.get(k), news.get(k)) for k in IN_PLACE)
+        changed = bool(replaces) or any(_differs(olds.get(k), news.get(k)) for k in (*IN_PLACE, *RECORDED))
         same_variable = not any(k in replaces for k in IDENTITY)
         return DiffResult(changes=changed, replaces=replaces or None,
                           delete_before_replace=bool(replaces) and same_variable)
