@@ -696,7 +696,9 @@ def test_unreachable_gitlab_is_a_clear_error(world):
     provider = world.provider()
     gitlab_client.configure(gitlab_client.Settings(base_url="http://127.0.0.1:9", token=world.sb.admin_token))
     err = world.expect_error(provider.read, "acme/app:1", {"project": "acme/app", "token_id": 1.0})
-    assert str(err).startswith("Could not reach GitLab at http://127.0.0.1:9 on GET /projects/acme%2Fapp/access_tokens/1")
+    assert str(err).startswith("GitLab at http://127.0.0.1:9 could not be reached on GET "
+                               "/projects/acme%2Fapp/access_tokens/1: the connection was refused")
+    assert "Check gitlab:baseUrl" in str(err)
 
 
 # --- ownership marks: what a dead run or a late answer left -------------------------------------
