@@ -23,6 +23,7 @@ import pulumi
 import pulumi.dynamic
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult
 from pulumi.dynamic import ResourceProvider, UpdateResult
+from pulumi.runtime import rpc
 
 from . import clock, gitlab_client, kinds, serving
 from .errors import GitLabTokenError
@@ -37,9 +38,7 @@ from .token_endpoints import TokenEndpoints
 DELIVERED_INPUT = "delivered_token_id"
 #: The revocation's input computed at ``check``: the predecessors this run revokes, each with why.
 REVOKING_KEY = "revoking"
-_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown, as a provider returns it
-
-#: ``id(token output)`` -> (the output, its token resource): how a variable finds the token it is fed from.
+#: ``id(token output)`` -> (the output, its token's delivery): how a variable finds the token it is fed from.
 _SOURCES: dict[int, tuple[Any, "_Delivery"]] = {}
 
 
@@ -103,14 +102,14 @@ def revoking(predecessors: Any, holders: Any, today: dt.date, *, seen: Any = Non
     if is_unknown(predecessors):
         if revoking(seen, [], today) == []:
             return []
-        return _UNKNOWN
+        return rpc.UNKNOWN
     recorded = [Predecessor(int(p["token_id"]), stored_date(p.get("revoke_on")) or dt.date.min)
                 for p in predecessors or [] if isinstance(p, Mapping) and integral(p.get("token_id")) is not None]
     due, _ = due_predecessors(recorded, today)
     if not due:
         return []
     if is_unknown(holders) or any(is_unknown(h) for h in holders or []):
-        return _UNKNOWN
+        return rpc.UNKNOWN
     held = [integral(h) for h in holders or []]
     if any(h is None for h in held):
         return []  # a variable that cannot say which token it holds may hold any of them

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from pulumi_gitlab_tokens import kinds
-from pulumi_gitlab_tokens.delivery import REVOKING_KEY, PredecessorRevocationProvider
+from pulumi_gitlab_tokens.delivery import REVOKING_KEY, PredecessorRevocationProvider, revoking
+from pulumi_gitlab_tokens.inputs import is_unknown
 from pulumi_gitlab_tokens.inputs import check_inputs
 from pulumi_gitlab_tokens.group_service_account import GroupServiceAccountProvider
 from pulumi_gitlab_tokens.provider import (
@@ -96,6 +97,21 @@ def test_predecessors_are_due_on_their_revoke_day_not_before():
     early, late = Predecessor(1, date(0)), Predecessor(2, date(1))
     assert due_predecessors([early, late], TODAY) == ([early], [late])
     assert due_predecessors([early, late], date(1)) == ([early, late], [])
+
+
+def test_the_revocation_plan_waits_for_every_holder_and_is_unknown_only_when_it_must_be():
+    """What preview shows: a plan from known values, or unknown when a due predecessor meets an unknown holder."""
+    recorded = [{"token_id": 1, "revoke_on": date(0).isoformat()}, {"token_id": 2, "revoke_on": date(5).isoformat()}]
+    assert [p["token_id"] for p in revoking(recorded, [3, 3], TODAY)] == [1]
+    assert revoking(recorded, [3, 1], TODAY) == [], "a variable still holds token 1"
+    assert revoking(recorded, [3, None], TODAY) == [], "a variable that records nothing may hold it"
+    assert is_unknown(revoking(recorded, [3, "04da6b54-80e4-46f7-96ec-b56ff0331ba9"], TODAY))
+    assert revoking(recorded, "04da6b54-80e4-46f7-96ec-b56ff0331ba9", date(-1)) == [], "nothing due: no holder matters"
+    # The token rotates this run (its outputs unknown at preview): planned from what was seen last run.
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    assert revoking(unknown, unknown, TODAY, seen=[recorded[1]]) == []
+    assert is_unknown(revoking(unknown, unknown, TODAY, seen=recorded))
+    assert "no variable of this stack is fed from the token" in revoking(recorded, [], TODAY)[0]["reason"]
 
 
 # --- validation ---------------------------------------------------------------------------------
