@@ -107,3 +107,13 @@ def test_a_base_url_that_refuses_connections_fails_the_preview_naming_the_settin
     assert "the connection was refused or the host is unknown" in result.output, result
     assert "Check gitlab:baseUrl" in result.output and "even after retries" not in result.output, result
     assert gs.sandbox.admin_token not in result.output
+
+
+@pytest.mark.parametrize("workers", ["\u00b2", "0"])
+def test_an_unusable_worker_count_fails_the_preview_naming_the_variable(gitlab_stack, workers):
+    """``²`` passes ``str.isdigit`` and crashed the provider; ``0`` silently meant 64. Both are a clear error."""
+    gs = gitlab_stack("typed_outputs")
+    result = gs.stack.preview(check=False, env={"GITLAB_TOKENS_PROVIDER_WORKERS": workers})
+    assert result.returncode != 0
+    assert f"GITLAB_TOKENS_PROVIDER_WORKERS is {workers!r}; set it to a positive whole number" in result.output, result
+    assert "ValueError" not in result.output, result  # shown like every other unusable setting
