@@ -24,6 +24,11 @@ the old variable, the old one is deleted first (GitLab would refuse a
 second one). Everything else - ``value``, ``variable_type``, ``protected``,
 ``masked``, ``raw``, ``description`` - is updated in place.
 
+Delivery. A variable whose ``value`` is the ``token`` of a token under a grace
+period records that token's id as ``delivered_token_id`` (an input never sent to
+GitLab; a change of it is an update, whose PUT makes the record true). The token's
+old values are revoked only once no such record names them: :mod:`.delivery`.
+
 Drift. A refresh reads the variable: one deleted outside Pulumi leaves the
 state (the next ``up`` creates it again); a changed attribute or value shows
 up as an update. A hidden variable's value cannot be read back, so a change
