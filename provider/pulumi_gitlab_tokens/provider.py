@@ -18,8 +18,10 @@ project or group per run, shared by every create there, to find what a dead run
 left), ``read`` 1 GET,
 ``update`` 1 POST (rotate) or none (a token GitLab deleted: the rotate, one
 GET, then a create), ``delete`` 1 DELETE. Under ``grace_period_days`` a due
-rotation is a create instead (1 POST and the parent's listing), and the
-``update`` or ``read`` after the grace period 1 DELETE more per predecessor.
+rotation is a create instead (1 POST and the parent's listing), plus 1 GET per
+predecessor past its grace period (to forget the revoked ones); the predecessors
+are revoked by the token's :class:`~.delivery.PredecessorRevocation`, after its
+variables, never by ``read``, which never writes.
 
 Ids. The resource id is ``"<project or group as given>:<token id>"``,
 pulumi-gitlab's import id, taken at creation. Rotation gives the token a new
