@@ -246,3 +246,36 @@ def test_on_the_day_a_grace_period_ends_preview_shows_exactly_what_up_does(gitla
     finally:
         gs.sandbox.set_time(None)
     gs.assert_no_secret_leaks()
+
+
+def test_a_token_fed_to_two_variables_is_revoked_after_both_hold_its_successor(gitlab_stack):
+    """The revocation depends on every variable fed from the token and records what each holds."""
+    gs = gitlab_stack("variables", mintedGracePeriodDays="3")
+    gs.stack.config_set("value", "s3cr3t-first-value-0001", secret=True)
+    gs.seen_secrets.add("s3cr3t-first-value-0001")
+    gs.stack.up()
+    [minted] = [t for t in gs.stack.resources(PROJECT_TYPE) if t["urn"].endswith("::minted")]
+    variables = [r for r in gs.stack.export()["deployment"]["resources"]
+                 if r["urn"].endswith(("::minted-token", "::minted-token-group"))]
+    [revocation] = [r for r in gs.stack.export()["deployment"]["resources"] if r["type"] == REVOCATION_TYPE]
+    assert revocation["parent"] == minted["urn"]
+    assert {v["urn"] for v in variables} <= set(revocation["dependencies"]), revocation["dependencies"]
+    assert revocation["inputs"]["holders"] == [minted["outputs"]["token_id"]] * 2
+    first = gs.reveal_outputs()["minted_token"]
+    try:
+        for day, expected in ((24, {"POST /api/v4/projects/:id/access_tokens": 1, VARIABLE_PUT: 1,
+                                    "PUT /api/v4/groups/:id/variables/:key": 1}),
+                              (27, {TOKEN_DELETE: 1})):  # the rotation night, then the end of the grace period
+            when = night(day)
+            gs.sandbox.set_time(when)
+            gs.sandbox.reset_counters()
+            gs.stack.up(env={"GITLAB_TESTING_TIME": when})
+            assert writes(gs) == expected, (day, writes(gs))
+            current = gs.reveal_outputs()["minted_token"]
+            assert authenticates(gs, current) and authenticates(gs, first) is (day < 27)
+        [revocation] = [r for r in gs.stack.export()["deployment"]["resources"] if r["type"] == REVOCATION_TYPE]
+        [minted] = [t for t in gs.stack.resources(PROJECT_TYPE) if t["urn"].endswith("::minted")]
+        assert revocation["inputs"]["holders"] == [minted["outputs"]["token_id"]] * 2
+    finally:
+        gs.sandbox.set_time(None)
+    gs.assert_no_secret_leaks()
