@@ -403,3 +403,18 @@ def test_a_service_account_token_overlaps_with_a_new_token_of_the_same_account(w
     assert world.calls() == {f"DELETE {tokens}/:token_id": 1}
     assert authenticates_as(world.sb, first["token"]) is None
     assert authenticates_as(world.sb, second["token"]) == second["token_id"]
+
+
+def test_a_variable_fed_from_a_token_after_its_revocation_was_registered_is_an_error_naming_both():
+    """Counted too late (inside an apply), it would be missed, and its value revoked under it: it fails instead."""
+    from pulumi_gitlab_tokens.delivery import _Delivery
+    from pulumi_gitlab_tokens.errors import GitLabTokenError
+
+    delivery = _Delivery("registry-reader", token_id=None)  # type: ignore[arg-type]
+    delivery.add("registry-token", "held")  # type: ignore[arg-type]
+    delivery.closed = True
+    with pytest.raises(GitLabTokenError) as raised:
+        delivery.add("late-variable", "held")  # type: ignore[arg-type]
+    assert "'late-variable' is fed from token 'registry-reader'" in str(raised.value)
+    assert "declare the variables fed from a token in the program's body" in str(raised.value)
+    assert delivery.holders == ["held"]
