@@ -9,7 +9,7 @@
 - `grace_period_days` makes each rotation overlap: a successor is minted and
   delivered, and the previous value keeps working for that many days, so a
   job that read the variable before the rotation finishes with it. The first
-  `up` or `refresh` after the grace period revokes it.
+  `up` after the grace period revokes it, once the variable holds the new value.
 """
 
 import pulumi

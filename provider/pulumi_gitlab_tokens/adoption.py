@@ -26,7 +26,9 @@ replacement, which mints a new, marked token), so a later edit of the input
 changes nothing.
 
 API calls: preview (checks on) 1 GET of the token; create 1 GET + 1 POST rotate (for a kind
-without a GET route, the parent's listing stands for the GET).
+without a GET route, the parent's listing stands for the GET). When the token matches the program,
+one ``GET /personal_access_tokens/self`` more, at preview and create: the provider's own
+credential (``gitlab:token``) is never adopted, since rotating it would revoke the value it uses.
 """
 
 from __future__ import annotations
@@ -126,12 +128,33 @@ def refusal(kind: TokenKind, api: TokenEndpoints, token_id: int, token: Mapping[
         return fields, (f"token {token_id} does not match the program, so it is not adopted: "
                         f"{'; '.join(differing)}. Declare what the token has (adoption rotates it; "
                         f"it cannot change these), or create a new token instead")
+    if is_the_credential(api, token_id):
+        return ADOPT_INPUT, (f"token {token_id} is the provider's own credential (gitlab:token): adopting it would "
+                             f"rotate it, revoking the value every later call authenticates with. Give another "
+                             f"token's id, or first set gitlab:token to another credential")
     return None
+
+
+def is_the_credential(api: TokenEndpoints, token_id: int) -> bool:
+    """Whether ``token_id`` is the token the provider authenticates with (one ``GET /personal_access_tokens/self``).
+
+    Every kind that adopts (it rotates) keeps its tokens where personal, project and group access
+    tokens share one id space. A credential that cannot say (not a token of that table) is not one.
+    """
+    credential = gitlab_client.current_settings().token
+    if not credential:
+        return False
+    try:
+        itself = api.self_information(credential)
+    except GitLabTokenError:
+        return False
+    return itself is not None and integral(itself.get("id")) == token_id
 
 
 def adopt(api: TokenEndpoints, spec: TokenSpec, props: Mapping[str, Any], token_id: int,
           expires_at: dt.date, owner: str) -> dict[str, Any]:
-    """Rotate ``token_id`` into the resource: one GET, then the rotate; GitLab's answer with ``token``."""
+    """Rotate ``token_id`` into the resource: one GET (two: is it the credential?), then the rotate; GitLab's
+    answer with ``token``."""
     token = _find(api, token_id)
     refused = refusal(api.kind, api, token_id, token, props, owner)
     if refused is not None:
@@ -145,7 +168,7 @@ def adopt(api: TokenEndpoints, spec: TokenSpec, props: Mapping[str, Any], token_
 
 
 def preview_failures(kind: TokenKind, inputs: Mapping[str, Any], owner: str | None) -> list[CheckFailure]:
-    """At preview, what ``create`` would refuse about the token to adopt (one GET)."""
+    """At preview, what ``create`` would refuse about the token to adopt (one GET, two when it matches)."""
     token_id = inputs.get(ADOPT_INPUT)
     route = [inputs.get(name) for name in (kind.parent, *kind.route_inputs)]
     if token_id is None or is_unknown(token_id) or any(value is None or is_unknown(value) for value in route):

@@ -195,6 +195,14 @@ def translate(kind: TokenKind, route: str, err: BaseException) -> GitLabTokenErr
             f"TLS to GitLab at {where} failed on {route}. Point gitlab:cacertFile at the CA bundle "
             f"that signed the server's certificate (or, for a test instance only, set gitlab:insecure true)."
         )
+    from .transport import never_connected
+
+    if never_connected(err):
+        return GitLabTokenError(
+            f"GitLab at {where} could not be reached on {route}: the connection was refused or the host "
+            f"is unknown, so nothing was sent. Check gitlab:baseUrl (or GITLAB_BASE_URL): it must be "
+            f"the address of a running GitLab."
+        )
     if _is_lost_connection(err):
         return GitLabTokenError(
             f"Could not reach GitLab at {where} on {route} ({type(err).__name__}), even after retries. "

@@ -45,7 +45,7 @@ from .gitlab_errors import is_lost_answer, translate
 from .inputs import integral, is_unknown, parse_parent
 from .kinds import GROUP_SERVICE_ACCOUNT as TOKEN_KIND
 from .reporting import reported
-from .token_endpoints import LIST_PAGE_SIZE
+from .token_endpoints import LIST_PAGE_SIZE, every_page
 
 #: The inputs, in the order messages list them; every one replaces the account when it changes.
 INPUTS = ("group", "name", "username", "email")
@@ -302,8 +302,11 @@ def _taken(group: str, props: Mapping[str, Any], owner: str | None, refused: Git
 def _accounts(group: str) -> list[dict[str, Any]]:
     """Every service account of ``group`` (``id``, ``username``, ``name``, ``email``), oldest first."""
     route = f"GET {_path(group)}"
-    listed = _call(route, lambda: _manager(group).list(get_all=True, per_page=LIST_PAGE_SIZE, order_by="id",
-                                                       sort="asc", **NO_LIBRARY_RETRIES))
+    listed = _call(route, lambda: every_page(
+        lambda page: _manager(group).list(page=page, per_page=LIST_PAGE_SIZE, get_all=False, order_by="id",
+                                          sort="asc", **NO_LIBRARY_RETRIES),
+        lambda most: f"GitLab listed more than {most} service accounts on {route}; check that gitlab:baseUrl "
+                     f"points at GitLab (it keeps naming a next page)"))
     return [dict(a.attributes) for a in listed]
 
 

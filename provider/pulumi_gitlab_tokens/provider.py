@@ -18,8 +18,10 @@ project or group per run, shared by every create there, to find what a dead run
 left), ``read`` 1 GET,
 ``update`` 1 POST (rotate) or none (a token GitLab deleted: the rotate, one
 GET, then a create), ``delete`` 1 DELETE. Under ``grace_period_days`` a due
-rotation is a create instead (1 POST and the parent's listing), and the
-``update`` or ``read`` after the grace period 1 DELETE more per predecessor.
+rotation is a create instead (1 POST and the parent's listing), plus 1 GET per
+predecessor past its grace period (to forget the revoked ones); the predecessors
+are revoked by the token's :class:`~.delivery.PredecessorRevocation`, after its
+variables, never by ``read``, which never writes.
 
 Ids. The resource id is ``"<project or group as given>:<token id>"``,
 pulumi-gitlab's import id, taken at creation. Rotation gives the token a new
@@ -191,7 +193,7 @@ class AccessTokenProvider(ResourceProvider):
                 changed = True
         if stored.unconfirmed:
             changed = True  # the update revokes what a timed-out create attempt made, if it landed
-        if due_predecessors(stored.predecessors, clock.today())[0]:
+        if due_predecessors(stored.predecessors, clock.today())[0] and not _delivery_revokes(news):
             changed = True  # the update revokes the predecessors whose grace period has passed
         return DiffResult(changes=changed, replaces=replaces or None, delete_before_replace=False)
 
@@ -240,8 +242,9 @@ class AccessTokenProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """One GET. Keeps ``token`` (GitLab never returns it again); a deleted token leaves the state.
 
-        After a create whose timed-out attempts were not seen landing, one
-        listing more revokes what they made since.
+        Never writes: a refresh (``preview --refresh`` too) revokes nothing. The
+        predecessors and the unconfirmed create attempts stay in the state for the
+        next ``up`` (see docs/rotation-delivery.md).
         """
         stored = StoredToken.read(self.kind, id_, props)
         parent, token_id = stored.located(self.kind)
@@ -250,11 +253,12 @@ class AccessTokenProvider(ResourceProvider):
         answer = api.get(token_id)
         if answer is None:
             return ReadResult(None, {})
-        self._revoke_unconfirmed(api, stored, answer)
-        waiting = self._revoke_due_predecessors(api, stored)
         current = dict(stored.values)
         current.setdefault(self.kind.parent, parent)
-        return ReadResult(id_, _with_predecessors(self._outputs(current, answer, token=props.get("token")), waiting))
+        outs = self._outputs(current, answer, token=props.get("token"))
+        if stored.unconfirmed:
+            outs[UNCONFIRMED_KEY] = list(stored.unconfirmed)
+        return ReadResult(id_, _with_predecessors(outs, list(stored.predecessors)))
 
     # --- update ----------------------------------------------------------------------
 
@@ -272,7 +276,7 @@ class AccessTokenProvider(ResourceProvider):
         parent, token_id = stored.located(self.kind)
         api = TokenEndpoints(self.kind, parent, stored.values)
         self._revoke_unconfirmed(api, stored, {"id": token_id, "user_id": stored.user_id})
-        waiting = self._revoke_due_predecessors(api, stored)
+        waiting = self._settle_predecessors(api, stored, news)
         decision = decide(stored.previous(), _wanted(news), clock.today())
         if decision.action is Action.REPLACE:
             raise GitLabTokenError(
@@ -339,13 +343,26 @@ class AccessTokenProvider(ResourceProvider):
         if stored.unconfirmed and stored.name is not None:
             recovery.revoke_unconfirmed(api, stored.name, list(stored.unconfirmed), keep=dict(held))
 
-    def _revoke_due_predecessors(self, api: TokenEndpoints, stored: StoredToken) -> list[Predecessor]:
-        """Revoke the predecessors whose grace period has passed (ids from this resource's own state);
-        the ones still in grace."""
+    def _settle_predecessors(self, api: TokenEndpoints, stored: StoredToken,
+                             news: Mapping[str, Any]) -> list[Predecessor]:
+        """The predecessors to keep recording.
+
+        Without a grace period in the program (one left over from an earlier one),
+        this update revokes the due ones (ids from this resource's own state). Under
+        a grace period the token's :class:`~.delivery.PredecessorRevocation` revokes
+        them after delivery; here the due ones GitLab reports revoked or gone are
+        forgotten (one GET each), the others kept for it.
+        """
         due, waiting = due_predecessors(stored.predecessors, clock.today())
+        if not _delivery_revokes(news):
+            for predecessor in due:
+                api.revoke(predecessor.token_id)
+            return waiting
         for predecessor in due:
-            api.revoke(predecessor.token_id)
-        return waiting
+            answer = api.get(predecessor.token_id)
+            if answer is not None and answer.get("active") is not False and not answer.get("revoked"):
+                waiting.append(predecessor)
+        return sorted(waiting, key=lambda p: (p.revoke_on, p.token_id))
 
     def _outputs(
         self, inputs: Mapping[str, Any], answer: Mapping[str, Any], *, token: Any
@@ -395,6 +412,13 @@ def _with_predecessors(outs: dict[str, Any], predecessors: list[Predecessor]) ->
 def _differs(compare: Callable[[Any], Any], old: Any, new: Any) -> bool:
     """Whether an input changed, compared as its field declares; an unknown new value always differs."""
     return is_unknown(new) or compare(old) != compare(new)
+
+
+def _delivery_revokes(news: Mapping[str, Any]) -> bool:
+    """Whether the program gives the token a grace period: then its predecessors are revoked by its
+    :class:`~.delivery.PredecessorRevocation`, after every variable fed from it, never by the token."""
+    rotation = parse_rotation_lenient(news.get("rotation_configuration"))
+    return rotation is not None and rotation.overlaps
 
 
 def _wanted(news: Mapping[str, Any]) -> WantedExpiry:

@@ -18,8 +18,8 @@ Lost create
     the same bot user. Then every other token the lost attempts made is
     revoked. An attempt that timed out may still be in flight and commit
     after that listing: its mark is kept in the state (``unconfirmed_attempts``)
-    and the next ``up`` (an update) or ``refresh`` lists once more and revokes
-    what it finds.
+    and the next ``up`` (an update) lists once more and revokes what it
+    finds (a refresh only reads: it keeps the marks for that ``up``).
 
 A create that died with its process
     A killed ``pulumi up`` (SIGKILL, a runner thrown away) leaves tokens

@@ -40,9 +40,10 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import pulumi
 import pulumi.dynamic
 
-from . import config_keys, kinds
+from . import config_keys, delivery, kinds
 from .pickling import pickler_restored
 from .provider import AccessTokenProvider, provider_class
+from .stored import PREDECESSORS_KEY
 
 
 @pulumi.input_type
@@ -52,8 +53,11 @@ class RotationConfigurationArgs:
 
     With ``grace_period_days`` a rotation overlaps: it mints a successor (for
     project and group tokens a new token with a bot user of its own) instead of
-    calling GitLab's rotate API, which revokes the old value at once, and the
-    ``up`` or ``refresh`` on or after ``grace_period_days`` revokes the old one."""
+    calling GitLab's rotate API, which revokes the old value at once. The old one is
+    revoked by the first ``up`` on or after ``grace_period_days``, once every
+    ``ProjectVariable`` or ``GroupVariable`` fed from the token holds the new value (the
+    token's ``<name>-predecessors`` child does it; see :mod:`.delivery`). A refresh never
+    revokes."""
 
     def __init__(
         __self__,
@@ -178,9 +182,27 @@ class TokenResource(pulumi.dynamic.Resource):
         # Output attributes exist only for keys passed in (as None: computed).
         for key in provider_class.kind.computed_outputs:
             props.setdefault(key, None)
+        overlaps = _grace_period_given(props.get("rotation_configuration"))
+        if overlaps:
+            props.setdefault(PREDECESSORS_KEY, None)  # an output its predecessor revocation reads
         secret_token = pulumi.ResourceOptions(additional_secret_outputs=["token"])
         with pickler_restored():  # the SDK's serializer would otherwise fail past ~960 resources
             super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(secret_token, opts))
+        if overlaps:
+            delivery.revocation_for(self, resource_name, provider_class.kind)
+
+
+def _grace_period_given(rotation: Any) -> bool:
+    """Whether ``rotation_configuration`` may have a grace period: a positive one, or one not known yet."""
+    if rotation is None:
+        return False
+    if isinstance(rotation, pulumi.Output):
+        return True
+    grace = rotation.get("grace_period_days") if isinstance(rotation, Mapping) else getattr(
+        rotation, "grace_period_days", None)
+    if grace is None or (isinstance(grace, int) and not isinstance(grace, bool) and grace <= 0):
+        return False
+    return True
 
 
 @functools.cache

@@ -10,9 +10,16 @@ registered with :func:`register_secret`, and :func:`scrub` removes
   an error page may upper-case what it echoes;
 * any run of :data:`FRAGMENT_LENGTH` characters of one of those forms, so a
   value cut short somewhere else (a server that truncates what it echoes)
-  still leaves nothing usable;
+  still leaves nothing usable. A form longer than :data:`LONG_FORM` (a big
+  CI/CD variable value) is indexed every few characters instead of at each
+  one, so a 1 MB value costs a few MiB and a fraction of a second: any run
+  of ``FRAGMENT_LENGTH + stride - 1`` characters of it is found, and each
+  find is hidden with ``stride - 1`` characters of margin on both sides;
 * anything shaped like a GitLab token (``glpat-...`` and the other prefixes),
   registered or not.
+
+A value shorter than :data:`MIN_SECRET_LENGTH` is not hidden as itself (it
+would mangle ordinary words) but its longer forms (hex, base64, escaped) are.
 
 Because a cut can split a secret into pieces no rule recognises, text is
 scrubbed first and cut afterwards: :func:`shorten` does both in that order.
@@ -32,10 +39,14 @@ from typing import Iterable
 
 from . import catalogue
 
-#: Secrets shorter than this are not scrubbed: they would mangle ordinary words.
+#: Forms shorter than this are not scrubbed: they would mangle ordinary words.
 MIN_SECRET_LENGTH = 8
 #: A run this long of a registered secret's form is removed wherever it appears.
 FRAGMENT_LENGTH = 12
+#: Forms longer than this are indexed every few characters (see above), at most
+#: :data:`MAX_WINDOWS_PER_FORM` windows each.
+LONG_FORM = 4096
+MAX_WINDOWS_PER_FORM = 65536
 REDACTED = "[REDACTED]"
 
 # One of GitLab's real prefixes plus a routable or legacy body. Only the real
@@ -69,6 +80,9 @@ class _Registry:
         self.values: set[str] = set()
         #: The window lengths in use: FRAGMENT_LENGTH, and the lengths of shorter forms.
         self.widths: set[int] = set()
+        #: Windows of long forms, indexed every ``stride`` characters: by the margin a find of one
+        #: hides on each side (``stride - 1``).
+        self.sparse: dict[int, set[int]] = {}
         self._merged = array.array("Q")
         self._pending: set[int] = set()
         #: Values added but not yet hashed (see :meth:`add`).
@@ -93,6 +107,11 @@ class _Registry:
                 width = min(FRAGMENT_LENGTH, len(form))
                 lowered = form.translate(_ASCII_LOWER)
                 self.widths.add(width)
+                if len(form) > LONG_FORM:
+                    stride = max(FRAGMENT_LENGTH, -(-len(form) // MAX_WINDOWS_PER_FORM))
+                    self.sparse.setdefault(stride - 1, set()).update(
+                        _key(lowered[i:i + width]) for i in range(0, len(lowered) - width + 1, stride))
+                    continue
                 self._pending.update(_key(lowered[i:i + width]) for i in range(len(lowered) - width + 1))
             if len(self._pending) >= max(_MIN_MERGE, len(self._merged) // 4):
                 merged = self._merged.tolist()
@@ -104,11 +123,18 @@ class _Registry:
 
     def __contains__(self, window: str) -> bool:
         """Whether ``window`` (lower-cased) is a registered run; call it holding the lock."""
+        return self.margin_of(window) is not None
+
+    def margin_of(self, window: str) -> int | None:
+        """``None`` unless ``window`` (lower-cased) is a registered run; else the characters to hide
+        around it (0 but for a long form's window); call it holding the lock."""
         key = _key(window)
         if key in self._pending:
-            return True
+            return 0
         index = bisect.bisect_left(self._merged, key)
-        return index < len(self._merged) and self._merged[index] == key
+        if index < len(self._merged) and self._merged[index] == key:
+            return 0
+        return next((margin for margin, keys in self.sparse.items() if key in keys), None)
 
 
 #: Hashes wait in a set until there are this many at least (a few dozen secrets' worth).
@@ -149,10 +175,10 @@ def escaped_forms(value: str) -> set[str]:
 def register_secret(value: object) -> None:
     """Remember a secret value (credential, token) so :func:`scrub` removes it in every form.
 
-    Values are kept only in this process's memory; values shorter than
-    :data:`MIN_SECRET_LENGTH` and non-strings are ignored.
+    Values are kept only in this process's memory; non-strings and blank values are ignored, and of a
+    value shorter than :data:`MIN_SECRET_LENGTH` only its longer forms are hidden.
     """
-    if isinstance(value, str) and len(value.strip()) >= MIN_SECRET_LENGTH:
+    if isinstance(value, str) and value.strip():
         _registry.add(value)
 
 
@@ -178,9 +204,10 @@ def _redact_runs(text: str, registry: _Registry) -> str:
     found = False
     for width in registry.widths:
         for start in range(len(lowered) - width + 1):
-            if lowered[start:start + width] in registry:
-                delta[start] += 1
-                delta[start + width] -= 1
+            margin = registry.margin_of(lowered[start:start + width])
+            if margin is not None:
+                delta[max(start - margin, 0)] += 1
+                delta[min(start + width + margin, len(text))] -= 1
                 found = True
     if not found:
         return text

@@ -68,9 +68,20 @@ def serve_everything_the_engine_sends(workers: int | None = None) -> bool:
 
 
 def configured_workers() -> int:
-    """``$GITLAB_TOKENS_PROVIDER_WORKERS`` when it is a positive whole number, else :data:`PROVIDER_WORKERS`."""
+    """``$GITLAB_TOKENS_PROVIDER_WORKERS``, else :data:`PROVIDER_WORKERS` when it is unset or empty.
+
+    Raises :class:`~.errors.GitLabTokenError` naming the variable for anything but a positive whole
+    number in ASCII digits (``²`` is a digit to Python's ``isdigit``, not to ``int``).
+    """
     text = os.environ.get(WORKERS_ENV, "").strip()
-    return int(text) if text.isdigit() and int(text) > 0 else PROVIDER_WORKERS
+    if not text:
+        return PROVIDER_WORKERS
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+        from .errors import GitLabTokenError, shorten
+
+        raise GitLabTokenError(f"{WORKERS_ENV} is {shorten(text, 40)!r}; set it to a positive whole number of "
+                               f"calls served at once, in ASCII digits (like 16), or unset it for {PROVIDER_WORKERS}")
+    return int(text)
 
 
 def serving_executor() -> ThreadPoolExecutor | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar
 
 from .errors import GitLabTokenError, register_secret
 from . import gitlab_client, ownership
@@ -30,14 +30,28 @@ LIST_PAGE_SIZE = 100
 MAX_LIST_PAGES = 100
 SELF_INFORMATION_PATH = "/personal_access_tokens/self"
 
+T = TypeVar("T")
+
+
+def every_page(fetch: Callable[[int], Sequence[T]], too_many: Callable[[int], str]) -> list[T]:
+    """A listing's pages 1, 2, ... asked for by number until one is not full, at most :data:`MAX_LIST_PAGES`.
+
+    No ``Link`` header is followed, so a server that always names a next page cannot keep the provider
+    listing forever: past the last page allowed, ``too_many(most items)`` is the error.
+    """
+    found: list[T] = []
+    for page in range(1, MAX_LIST_PAGES + 1):
+        batch = list(fetch(page))
+        found.extend(batch)
+        if len(batch) < LIST_PAGE_SIZE:
+            return found
+    raise GitLabTokenError(too_many(MAX_LIST_PAGES * LIST_PAGE_SIZE))
+
 _IDEMPOTENT = NO_LIBRARY_RETRIES
 _MINTING = NO_LIBRARY_RETRIES
 #: The HTTP verb of each route a kind declares.
 ROUTE_VERBS = {"create": "POST", "get": "GET", "list": "GET", "revoke": "DELETE", "rotate": "POST",
                "self_rotate": "POST"}
-
-T = TypeVar("T")
-
 
 class TokenEndpoints:
     """The token endpoints of one kind for one parent (by id or full path).
@@ -180,30 +194,23 @@ class TokenEndpoints:
         cannot keep the provider listing forever.
         """
         route = self.route("list")
-
-        def every_page() -> list[dict[str, Any]]:
-            found: list[dict[str, Any]] = []
-            for page in range(1, MAX_LIST_PAGES + 1):
-                # GitLab's largest page: one request for any realistic number of same-named tokens.
-                batch = self._manager().list(search=name, page=page, per_page=LIST_PAGE_SIZE, get_all=False,
-                                             **self._list_filters(), **_IDEMPOTENT)
-                found.extend(self._marked(_token_record(t.attributes)) for t in batch)
-                if len(batch) < LIST_PAGE_SIZE:
-                    return found
-            raise GitLabTokenError(
-                f"GitLab listed more than {MAX_LIST_PAGES * LIST_PAGE_SIZE} tokens on {route} for the name "
-                f"{name!r}; revoke old ones in GitLab, or give this token a new name"
-            )
-
-        return [t for t in self._call(route, every_page) if t.get("name") == name]
+        listed = self._call(route, lambda: every_page(
+            lambda page: self._manager().list(search=name, page=page, per_page=LIST_PAGE_SIZE, get_all=False,
+                                              **self._list_filters(), **_IDEMPOTENT),
+            lambda most: f"GitLab listed more than {most} tokens on {route} for the name {name!r}; revoke old "
+                         f"ones in GitLab, or give this token a new name"))
+        found = (self._marked(_token_record(t.attributes)) for t in listed)
+        return [t for t in found if t.get("name") == name]
 
     def list_all(self, **filters: Any) -> list[dict[str, Any]]:
         """Every token of the parent that GitLab's ``filters`` (query parameters) keep, revoked ones
-        included unless filtered (one request per 100 tokens)."""
+        included unless filtered (one request per 100 tokens, at most :data:`MAX_LIST_PAGES`)."""
         route = self.route("list")
-        found = self._call(
-            route, lambda: self._manager().list(get_all=True, per_page=LIST_PAGE_SIZE, **filters,
-                                                **self._list_filters(), **_IDEMPOTENT))
+        found = self._call(route, lambda: every_page(
+            lambda page: self._manager().list(page=page, per_page=LIST_PAGE_SIZE, get_all=False, **filters,
+                                              **self._list_filters(), **_IDEMPOTENT),
+            lambda most: f"GitLab listed more than {most} tokens on {route}; revoke and delete old ones in "
+                         f"GitLab (or check that gitlab:baseUrl points at GitLab: it keeps naming a next page)"))
         return [self._marked(dict(t.attributes)) for t in found]
 
     def revoke(self, token_id: int) -> bool:

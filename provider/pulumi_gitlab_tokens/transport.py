@@ -17,10 +17,13 @@ Waiting is bounded.
     any work), honouring ``Retry-After`` (seconds or an HTTP date) or
     ``RateLimit-Reset`` up to :data:`MAX_RETRY_WAIT_SECONDS`; when GitLab asks
     for longer, or the call's budget would run out, the call fails at once
-    with a 429 line. 5xx answers and connection failures are retried with
-    backoff (0.5 s, 1 s, 2 s... capped likewise) for GET, HEAD and DELETE
-    only: a POST mints a token, and a blind retry could mint two (see
-    :mod:`pulumi_gitlab_tokens.recovery`). One call makes at most
+    with a 429 line. 5xx answers and connections lost are retried with
+    backoff (0.5 s, 1 s, 2 s... capped likewise) for GET, HEAD, DELETE and
+    PUT (a variable's update sets it to a value: doing it twice is doing it
+    once), never for POST: a POST mints a token, and a blind retry could mint
+    two (see :mod:`pulumi_gitlab_tokens.recovery`). A connection refused (or a
+    host not found) is not retried: nothing was sent, and the cause is almost
+    always ``gitlab:baseUrl`` itself, which the error names. One call makes at most
     ``retries`` retries (``gitlab:retries``, default :data:`DEFAULT_RETRIES`)
     and starts no retry later than :data:`RETRY_BUDGET_SECONDS` after it
     began; each attempt may take up to the request timeout to answer.
@@ -66,7 +69,7 @@ FIRST_BACKOFF_SECONDS = 0.5
 MAX_ANSWER_BYTES = 8 * 1024 * 1024
 
 _RETRYABLE_5XX = frozenset({500, 502, 503, 504})
-_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS", "PUT"})
 _LOST = (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
          requests.exceptions.Timeout)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -217,9 +220,10 @@ class GitLabSession(requests.Session):
         while True:
             try:
                 response = self._answer(request, kwargs, method, url, read_body=not caller_streams)
-            except _LOST:
+            except _LOST as err:
                 wait = retry_wait(0, {}, retry)
-                if method not in _IDEMPOTENT_METHODS or not self._may_wait(retry, wait, started):
+                if (method not in _IDEMPOTENT_METHODS or never_connected(err)
+                        or not self._may_wait(retry, wait, started)):
                     raise
                 retry += 1
                 time.sleep(wait)
@@ -299,6 +303,13 @@ class GitLabSession(requests.Session):
             f"Try again later, or raise the rate limit.",
             status=429,
         )
+
+
+def never_connected(err: BaseException) -> bool:
+    """Whether ``err`` is a connection refused or a host not found: no request was sent."""
+    reason = err.args[0] if isinstance(err, requests.exceptions.ConnectionError) and err.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError names the cause
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
 def _merged(session_setting: Mapping[str, Any], call_setting: Mapping[str, Any] | None, into: Any) -> Any:

@@ -15,7 +15,12 @@ GitLab's rules (``Ci::HasVariable``, ``Ci::Maskable``, ``Ci::HidableVariable``,
 - ``hidden`` needs ``masked``; neither can be undone in place (see :mod:`.variables`);
 - ``environment_scope``: letters, digits, ``- _ / $ { } . *`` and spaces, at most 255;
 - ``description``: at most 255 characters, of which the provider's ownership mark takes
-  :data:`~.ownership.MARK_ROOM` (see :mod:`.variables`).
+  :data:`~.ownership.MARK_ROOM` (see :mod:`.variables`); and here, as for tokens, no control or
+  bidirectional formatting character (see :mod:`.characters`);
+- ``value``: no NUL (Ruby and the runner's environment end a string there, so a job would get less
+  than was set), and at most GitLab.com's plan limits (``ci_variable_value_size`` 128 KiB for
+  ``env_var``: Linux's ``MAX_ARG_STRLEN``, past which the value cannot reach a job at all;
+  ``ci_variable_file_value_size`` 1 MiB for ``file``), counted in UTF-8 bytes as GitLab does.
 """
 
 from __future__ import annotations
@@ -38,9 +43,11 @@ MAX_DESCRIPTION_LENGTH: Final = 255
 MAX_USER_DESCRIPTION_LENGTH: Final = MAX_DESCRIPTION_LENGTH - ownership.MARK_ROOM
 MAX_ENVIRONMENT_SCOPE_LENGTH: Final = 255
 MIN_MASKED_LENGTH: Final = 8
+#: GitLab.com's plan limits on a value's size in bytes, by ``variable_type``.
+MAX_VALUE_BYTES: Final = {"env_var": 128 * 1024, "file": 1024 * 1024}
 #: Inputs besides the parent (``project`` or ``group``), as pulumi-gitlab names them.
 VARIABLE_INPUTS: Final = ("key", "value", "variable_type", "protected", "masked", "hidden", "raw",
-                          "environment_scope", "description")
+                          "environment_scope", "description", "delivered_token_id")
 FLAGS: Final = ("protected", "masked", "hidden", "raw")
 
 _KEY = re.compile(r"[A-Za-z0-9_]+")
@@ -77,7 +84,8 @@ def check_variable_inputs(kind: TokenKind, news: Mapping[str, Any] | None) -> tu
 
     for field, parse in ((kind.parent, lambda v: references.parse_reference(kind, v)), ("key", _parse_key),
                          ("variable_type", _parse_variable_type), ("environment_scope", _parse_environment_scope),
-                         ("description", _parse_description), *((flag, _flag_parser(flag)) for flag in FLAGS)):
+                         ("description", _parse_description), ("delivered_token_id", _parse_delivered_token_id),
+                         *((flag, _flag_parser(flag)) for flag in FLAGS)):
         value = given.get(field)
         if is_unknown(value):
             out[field] = value
@@ -92,6 +100,10 @@ def check_variable_inputs(kind: TokenKind, news: Mapping[str, Any] | None) -> tu
         fail("value", "value is required: the variable's value (pass it as a secret, e.g. a token's output)")
     elif not is_unknown(value) and not isinstance(value, str):
         fail("value", f"value must be a string, not {type(value).__name__}")
+    elif isinstance(value, str) and not is_unknown(value):
+        problem = value_problem(value, out.get("variable_type"))
+        if problem:
+            fail("value", problem)
     out["value"] = value
 
     hidden, masked = out.get("hidden"), out.get("masked")
@@ -106,6 +118,23 @@ def check_variable_inputs(kind: TokenKind, news: Mapping[str, Any] | None) -> tu
         if problem:
             fail("value", problem)
     return out, failures
+
+
+def value_problem(value: str, variable_type: Any) -> str | None:
+    """Which of GitLab's rules for any value ``value`` breaks, in words that never quote it."""
+    if "\0" in value:
+        return (f"value contains a NUL character (U+0000) at position {value.index(chr(0))}; GitLab and the "
+                f"runner end the value there, so a job would get less than was set: remove it, or encode "
+                f"the value (base64)")
+    kind = variable_type if variable_type in MAX_VALUE_BYTES else VARIABLE_TYPES[0]
+    limit = MAX_VALUE_BYTES[kind]
+    size = len(value) if len(value) * 4 <= limit else len(value.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        return (f"value is {size} bytes long; GitLab's limit for a {kind} variable is {limit} bytes "
+                f"({limit // 1024} KiB, the plan limit ci_variable{'_file' if kind == 'file' else ''}_value_size)"
+                + ("; use variable_type = \"file\" (1 MiB) for a bigger value" if kind == "env_var" else
+                   "; keep big files out of CI/CD variables (a package or the secure files of the project)"))
+    return None
 
 
 def masking_problem(value: str, *, raw: bool) -> str | None:
@@ -171,7 +200,18 @@ def _parse_description(value: Any) -> str | None:
         raise ValueError(f"description is {len(value)} characters long; at most {MAX_USER_DESCRIPTION_LENGTH} "
                          f"fit (GitLab allows {MAX_DESCRIPTION_LENGTH}, and the provider's ownership mark takes "
                          f"{ownership.MARK_ROOM}): shorten it")
+    characters.refuse_unsafe("description", value)
     return value
+
+
+def _parse_delivered_token_id(value: Any) -> int | None:
+    """Set by the resource from the token the value comes from (see :mod:`.delivery`), never by hand."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < 1:
+        raise ValueError("delivered_token_id must be a token id (a positive whole number); it is set from the "
+                         "token the value comes from, leave it unset")
+    return int(value)
 
 
 def _flag_parser(name: str) -> Callable[[Any], bool]:

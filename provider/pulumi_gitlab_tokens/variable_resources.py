@@ -28,6 +28,7 @@ from typing import Any, Optional, Union
 import pulumi
 import pulumi.dynamic
 
+from . import delivery
 from .pickling import pickler_restored
 from .resources import _identity, _owner, split_args
 from .variable_inputs import VARIABLE_INPUTS
@@ -87,6 +88,10 @@ class _VariableResource(pulumi.dynamic.Resource):
     raw: pulumi.Output[bool]
     environment_scope: pulumi.Output[str]
     description: pulumi.Output[Optional[str]]
+    delivered_token_id: pulumi.Output[Optional[int]]
+    """When ``value`` is the ``token`` of a token under a grace period: the id of the token whose value
+    this variable last set in GitLab (the token's predecessors are revoked only once no variable holds
+    them, see :mod:`.delivery`)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Give each resource class the shared output annotations as its own (the SDK reads only those)."""
@@ -96,6 +101,10 @@ class _VariableResource(pulumi.dynamic.Resource):
     def __init__(self, provider_class: type[VariableProvider], resource_name: str, args: Any,
                  opts: Optional[pulumi.ResourceOptions]) -> None:
         props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
+        source = delivery.source_of(props.get("value"))
+        if source is not None:  # fed from a token under a grace period: record which token's value it holds
+            source.ensure_open(resource_name)
+            props[delivery.DELIVERED_INPUT] = source.token_id
         if props.get("value") is not None:
             # Secret in the state's inputs too, even when the program passed a plain string.
             props["value"] = pulumi.Output.secret(props["value"])
@@ -106,6 +115,8 @@ class _VariableResource(pulumi.dynamic.Resource):
         provider = provider_class(_owner(), _identity(f"pulumi-python:{self._resource_type_name}", resource_name, opts))
         with pickler_restored():  # the SDK's serializer would otherwise fail past ~960 resources
             super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(secret_value, opts))
+        if source is not None:
+            source.add(resource_name, getattr(self, delivery.DELIVERED_INPUT))
 
 
 class ProjectVariable(_VariableResource, module="gitlab", name="ProjectVariable"):

@@ -38,6 +38,11 @@ fails naming it. A lost answer with nothing there is posted again, at most
 ``recovery.MAX_ATTEMPTS`` times. Design and limits:
 docs/ownership-variables-and-accounts.md.
 
+Delivery. A variable whose ``value`` is the ``token`` of a token under a grace
+period records that token's id as ``delivered_token_id`` (an input never sent to
+GitLab; a change of it is an update, whose PUT makes the record true). The token's
+old values are revoked only once no such record names them: :mod:`.delivery`.
+
 Drift. A refresh reads the variable: one deleted outside Pulumi leaves the
 state (the next ``up`` creates it again); a changed attribute or value shows
 up as an update. A hidden variable's value cannot be read back, so a change
@@ -85,6 +90,9 @@ from .variable_inputs import (
 IN_PLACE: tuple[str, ...] = ("value", "variable_type", "protected", "masked", "raw", "description")
 #: Attributes that name the variable: a change makes another variable.
 IDENTITY: tuple[str, ...] = ("key", "environment_scope")
+#: Recorded in the state only, never sent: which token's value the variable holds (see :mod:`.delivery`).
+#: A change is an update: the PUT that sets the new value is what makes the record true.
+RECORDED: tuple[str, ...] = ("delivered_token_id",)
 #: Fixed at creation by GitLab (``masked_and_hidden`` is a create-only parameter).
 CREATE_ONLY: tuple[str, ...] = ("hidden",)
 
@@ -112,7 +120,7 @@ class VariableProvider(Declared, ResourceProvider):
         """Compare the state with the checked inputs; no API call."""
         _remember_values(olds, news)
         replaces = [k for k in (self.kind.parent, *IDENTITY, *CREATE_ONLY) if _differs(olds.get(k), news.get(k))]
-        changed = bool(replaces) or any(_differs(olds.get(k), news.get(k)) for k in IN_PLACE)
+        changed = bool(replaces) or any(_differs(olds.get(k), news.get(k)) for k in (*IN_PLACE, *RECORDED))
         same_variable = not any(k in replaces for k in IDENTITY)
         return DiffResult(changes=changed, replaces=replaces or None,
                           delete_before_replace=bool(replaces) and same_variable)

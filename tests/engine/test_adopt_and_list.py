@@ -40,9 +40,10 @@ def test_adopt_up_noop_and_destroy_with_the_list_as_an_output(gitlab_stack, sand
     sandbox.reset_counters()
     stack.up()
     # check's preview checks (who may, and the token: 3 GETs), then create: 1 GET, 1 rotate; then the list.
+    # At check and at create, one GET more each: the token to adopt is not the provider's own credential.
     assert _api_calls(sandbox.counters()) == {
         "GET /api/v4/user": 1, "GET /api/v4/projects/:id/members/all/:user_id": 1,
-        "GET /api/v4/projects/:id/access_tokens/:token_id": 2,
+        "GET /api/v4/projects/:id/access_tokens/:token_id": 2, "GET /api/v4/personal_access_tokens/self": 2,
         "POST /api/v4/projects/:id/access_tokens/:token_id/rotate": 1,
         "GET /api/v4/projects/:id/access_tokens": 1,
     }, "adoption mints no new token"

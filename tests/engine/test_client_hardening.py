@@ -90,3 +90,30 @@ def test_up_through_a_redirecting_address_fails_and_the_real_gitlab_never_sees_t
         assert f"Set gitlab:baseUrl to the final address ({other.base_url})" in result.output
         assert other.counters().get("total", 0) == 0, "the other host got a request"
         assert other.admin_token not in stack.everything_printed()
+
+
+def test_a_base_url_that_refuses_connections_fails_the_preview_naming_the_setting(gitlab_stack):
+    """Nothing listens at ``gitlab:baseUrl``: the preview's first call is not retried (nothing was sent), and the
+    error says which setting to fix; a GitLab answering 5xx still gets its retries (the outage test above)."""
+    import socket
+
+    gs = gitlab_stack("typed_outputs")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    gs.stack.config_set("gitlab:baseUrl", closed)
+    result = gs.stack.preview(check=False)
+    assert result.returncode != 0
+    assert "the connection was refused or the host is unknown" in result.output, result
+    assert "Check gitlab:baseUrl" in result.output and "even after retries" not in result.output, result
+    assert gs.sandbox.admin_token not in result.output
+
+
+@pytest.mark.parametrize("workers", ["\u00b2", "0"])
+def test_an_unusable_worker_count_fails_the_preview_naming_the_variable(gitlab_stack, workers):
+    """``²`` passes ``str.isdigit`` and crashed the provider; ``0`` silently meant 64. Both are a clear error."""
+    gs = gitlab_stack("typed_outputs")
+    result = gs.stack.preview(check=False, env={"GITLAB_TOKENS_PROVIDER_WORKERS": workers})
+    assert result.returncode != 0
+    assert f"GITLAB_TOKENS_PROVIDER_WORKERS is {workers!r}; set it to a positive whole number" in result.output, result
+    assert "ValueError" not in result.output, result  # shown like every other unusable setting

@@ -10,6 +10,7 @@ provider's through ``GITLAB_TESTING_TIME``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import signal
 import time
@@ -146,9 +147,135 @@ def test_a_killed_overlap_rotation_finished_on_a_fresh_runner_leaves_no_orphan_a
         third.up(env={"GITLAB_TESTING_TIME": revoke_day})
         assert {t["id"] for t in gs.active_tokens()} == {current}
         assert not authenticates(gs, before) and authenticates(gs, after)
-        assert "predecessors" not in third.resources(PROJECT_TYPE)[0]["outputs"]
+        [revocation] = third.resources(REVOCATION_TYPE)
+        assert [p["token_id"] for p in revocation["outputs"]["revoking"]] == [first_id]
         third.preview("--expect-no-changes", env={"GITLAB_TESTING_TIME": revoke_day})
     finally:
         sandbox.clear_faults()
         sandbox.set_time(None)
+    gs.assert_no_secret_leaks()
+
+
+WRITES = ("POST", "PUT", "DELETE")
+VARIABLE_PUT = "PUT /api/v4/projects/:id/variables/:key"
+TOKEN_DELETE = "DELETE /api/v4/projects/:id/access_tokens/:token_id"
+REVOCATION_TYPE = "pulumi-python:dynamic/gitlab:PredecessorRevocation"
+
+
+def writes(gs: GitLabStack) -> dict[str, int]:
+    """The API writes the sandbox served since its counters were reset."""
+    return {k: v for k, v in gs.sandbox.counters().items() if v and k.split(" ", 1)[0] in WRITES}
+
+
+def test_a_variable_that_cannot_be_updated_keeps_the_predecessor_alive_whatever_the_calendar(gitlab_stack):
+    """The grace scenario: from the rotation night on, the consumer's variable PUT answers 500 night after
+    night, past the end of the grace period. Its value (the predecessor) keeps authenticating; no
+    ``preview --refresh`` writes; the night GitLab answers again, the value is delivered and only then is
+    the predecessor revoked, by the token's predecessor revocation, as the preview said."""
+    gs, consumer = deliver_stack(gitlab_stack, grace=3)
+    gs.stack.config_set("gitlab:retries", "1")  # each failing night gives up after one retry of the PUT
+    gs.stack.up()
+    old = delivered(gs, consumer)
+    [token] = gs.stack.resources(PROJECT_TYPE)
+    first_id = int(token["outputs"]["token_id"])
+    try:
+        for day in range(ROTATION_DAY, ROTATION_DAY + 4):  # the rotation night, then past the grace period
+            when = night(day)
+            gs.sandbox.set_time(when)
+            gs.sandbox.set_faults(error_rate=1.0, methods=["PUT"], seed=day)
+            env = {"GITLAB_TESTING_TIME": when}
+            if day == ROTATION_DAY + 3:  # the predecessor is due: a refreshing preview still writes nothing
+                gs.sandbox.reset_counters()
+                gs.stack.preview("--refresh", env=env)
+                assert writes(gs) == {}, writes(gs)
+            gs.sandbox.reset_counters()
+            failed = gs.stack.up(env=env, check=False)
+            assert failed.returncode != 0 and "500" in failed.output, failed
+            calls = writes(gs)
+            assert calls.get(VARIABLE_PUT) == 2, calls  # the PUT, retried once like a read
+            assert TOKEN_DELETE not in calls, f"day {day}: the predecessor was revoked: {calls}"
+            assert delivered(gs, consumer) == old and authenticates(gs, old), f"day {day}: the consumer got 401"
+
+        when = night(ROTATION_DAY + 4)  # GitLab answers again
+        gs.sandbox.set_time(when)
+        gs.sandbox.clear_faults()
+        env = {"GITLAB_TESTING_TIME": when}
+        preview = gs.stack.preview("--diff", env=env)
+        assert "PredecessorRevocation" in preview.output and "grace period ended on" in preview.output, preview
+        gs.sandbox.reset_counters()
+        gs.stack.up(env=env)
+        assert writes(gs) == {VARIABLE_PUT: 1, TOKEN_DELETE: 1}, writes(gs)
+        new = delivered(gs, consumer)
+        assert new != old and authenticates(gs, new) and not authenticates(gs, old)
+        [token] = gs.stack.resources(PROJECT_TYPE)
+        assert {t["id"] for t in gs.active_tokens()} == {int(token["outputs"]["token_id"])} != {first_id}
+        gs.stack.preview("--expect-no-changes", env=env)
+    finally:
+        gs.sandbox.clear_faults()
+        gs.sandbox.set_time(None)
+    gs.assert_no_secret_leaks()
+
+
+def test_on_the_day_a_grace_period_ends_preview_shows_exactly_what_up_does(gitlab_stack):
+    """The token and its variable show no change (their values do not change); the revocation shows one
+    update, with its reason, and ``up`` makes exactly that one DELETE."""
+    gs, consumer = deliver_stack(gitlab_stack, grace=3)
+    gs.stack.up()
+    old = delivered(gs, consumer)
+    try:
+        when = night(ROTATION_DAY)
+        gs.sandbox.set_time(when)
+        gs.stack.up(env={"GITLAB_TESTING_TIME": when})
+        when = night(ROTATION_DAY + 3)
+        gs.sandbox.set_time(when)
+        env = {"GITLAB_TESTING_TIME": when}
+        gs.sandbox.reset_counters()
+        preview = gs.stack.preview("--json", env=env)
+        assert writes(gs) == {}
+        steps = {(s["urn"].rsplit("::", 1)[1], s["op"]) for s in json.loads(preview.stdout)["steps"]
+                 if s["op"] != "same"}
+        assert steps == {("registry-reader-predecessors", "update")}, steps
+        gs.sandbox.reset_counters()
+        up = gs.stack.up(env=env)
+        assert writes(gs) == {TOKEN_DELETE: 1}, writes(gs)
+        assert "1 updated" in up.output, up
+        assert not authenticates(gs, old) and authenticates(gs, delivered(gs, consumer))
+        [revocation] = gs.stack.resources(REVOCATION_TYPE)
+        assert "grace period ended on" in revocation["outputs"]["revoking"][0]["reason"]
+        gs.stack.preview("--expect-no-changes", env=env)
+    finally:
+        gs.sandbox.set_time(None)
+    gs.assert_no_secret_leaks()
+
+
+def test_a_token_fed_to_two_variables_is_revoked_after_both_hold_its_successor(gitlab_stack):
+    """The revocation depends on every variable fed from the token and records what each holds."""
+    gs = gitlab_stack("variables", mintedGracePeriodDays="3")
+    gs.stack.config_set("value", "s3cr3t-first-value-0001", secret=True)
+    gs.seen_secrets.add("s3cr3t-first-value-0001")
+    gs.stack.up()
+    [minted] = [t for t in gs.stack.resources(PROJECT_TYPE) if t["urn"].endswith("::minted")]
+    variables = [r for r in gs.stack.export()["deployment"]["resources"]
+                 if r["urn"].endswith(("::minted-token", "::minted-token-group"))]
+    [revocation] = [r for r in gs.stack.export()["deployment"]["resources"] if r["type"] == REVOCATION_TYPE]
+    assert revocation["parent"] == minted["urn"]
+    assert {v["urn"] for v in variables} <= set(revocation["dependencies"]), revocation["dependencies"]
+    assert revocation["inputs"]["holders"] == [minted["outputs"]["token_id"]] * 2
+    first = gs.reveal_outputs()["minted_token"]
+    try:
+        for day, expected in ((24, {"POST /api/v4/projects/:id/access_tokens": 1, VARIABLE_PUT: 1,
+                                    "PUT /api/v4/groups/:id/variables/:key": 1}),
+                              (27, {TOKEN_DELETE: 1})):  # the rotation night, then the end of the grace period
+            when = night(day)
+            gs.sandbox.set_time(when)
+            gs.sandbox.reset_counters()
+            gs.stack.up(env={"GITLAB_TESTING_TIME": when})
+            assert writes(gs) == expected, (day, writes(gs))
+            current = gs.reveal_outputs()["minted_token"]
+            assert authenticates(gs, current) and authenticates(gs, first) is (day < 27)
+        [revocation] = [r for r in gs.stack.export()["deployment"]["resources"] if r["type"] == REVOCATION_TYPE]
+        [minted] = [t for t in gs.stack.resources(PROJECT_TYPE) if t["urn"].endswith("::minted")]
+        assert revocation["inputs"]["holders"] == [minted["outputs"]["token_id"]] * 2
+    finally:
+        gs.sandbox.set_time(None)
     gs.assert_no_secret_leaks()

@@ -13,7 +13,7 @@ import pytest
 
 from pulumi_gitlab_tokens import adoption, config_keys, kinds, preview_checks
 from pulumi_gitlab_tokens.kinds.base import Routes
-from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider
+from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, provider_class
 from test_provider_sandbox import EngineLike, World, authenticates_as, day, sandbox, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timeout(120)
@@ -48,6 +48,7 @@ def test_adoption_rotates_the_token_and_then_manages_it(world):
 
     assert token.up() == "create"
     assert world.calls() == {"GET /projects/:id/access_tokens/:token_id": 1,
+                             "GET /personal_access_tokens/self": 1,  # is it the provider's credential?
                              "POST /projects/:id/access_tokens/:token_id/rotate": 1}
     outs = token.outs
     assert outs["token_id"] != old["id"] and outs["user_id"] == old["user_id"]
@@ -168,7 +169,7 @@ def test_a_kind_without_a_get_route_finds_the_token_in_the_parents_list(world):
     api = token_endpoints.TokenEndpoints(no_get, "acme/app")
     answer = adoption.adopt(api, spec, news, old["id"], inputs.parse_date(day(60)), "0" * 16)
     world.values.add(answer["token"])
-    assert world.calls() == {"GET /projects/:id/access_tokens": 1,
+    assert world.calls() == {"GET /projects/:id/access_tokens": 1, "GET /personal_access_tokens/self": 1, 
                              "POST /projects/:id/access_tokens/:token_id/rotate": 1}
     assert answer["user_id"] == old["user_id"] and authenticates_as(world.sb, old["token"]) is None
     missing = world.expect_error(adoption.adopt, api, spec, news, old["id"] + 50, inputs.parse_date(day(60)), "0" * 16)
@@ -198,7 +199,8 @@ def test_a_users_personal_token_is_adopted_and_another_users_is_refused(world):
     world.calls()
     token = EngineLike(world, provider, {**news, "adopt_token_id": mine["id"]})
     token.up()
-    assert world.calls() == {"GET /personal_access_tokens/:id": 1, "POST /personal_access_tokens/:id/rotate": 1}
+    assert world.calls() == {"GET /personal_access_tokens/:id": 1, "GET /personal_access_tokens/self": 1, 
+                             "POST /personal_access_tokens/:id/rotate": 1}
     assert authenticates_as(world.sb, mine["token"]) is None
     assert authenticates_as(world.sb, token.outs["token"]) == token.outs["token_id"]
     world.calls()
@@ -239,7 +241,7 @@ def test_a_service_accounts_token_is_adopted_through_its_accounts_list(world, mo
     provider = world.provider(GroupServiceAccountAccessTokenProvider)
     token = EngineLike(world, provider, news)
     assert token.up() == "create"
-    assert world.calls() == {f"GET {tokens}": 1, f"POST {tokens}/:token_id/rotate": 1}
+    assert world.calls() == {f"GET {tokens}": 1, "GET /personal_access_tokens/self": 1, f"POST {tokens}/:token_id/rotate": 1}
     assert token.id == f"acme:{robot['id']}:{token.outs['token_id']}" and token.outs["user_id"] == robot["id"]
     assert authenticates_as(world.sb, made["token"]) is None, "the old value stops working"
     assert authenticates_as(world.sb, token.outs["token"]) == token.outs["token_id"]
@@ -271,3 +273,23 @@ def test_a_lost_rotate_answer_adopting_a_service_accounts_token_takes_no_other_t
     calls = world.calls()
     assert calls["POST /groups/:id/service_accounts/:user_id/personal_access_tokens/:token_id/rotate"] == 1
     assert authenticates_as(world.sb, twin["token"]) == twin["id"], "the other token of the account is untouched"
+
+
+def test_the_providers_own_credential_is_never_adopted(world, monkeypatch):
+    """Adopting ``gitlab:token`` would rotate it: the provider would revoke the value it authenticates with."""
+    monkeypatch.setenv(config_keys.PREVIEW_CHECKS_ENV, "true")
+    preview_checks.reset()
+    admin = world.sb.api("GET", "/personal_access_tokens/self")
+    user = world.sb.api("GET", "/user")
+    news = {"user_id": user["id"], "name": admin["name"], "scopes": admin["scopes"], "expires_at": day(60),
+            "adopt_token_id": admin["id"]}
+    if admin.get("description"):
+        news["description"] = admin["description"]
+    provider = world.provider(provider_class(kinds.PERSONAL))
+    refused = provider.check({}, news).failures
+    assert [f.property for f in refused] == ["adopt_token_id"], [(f.property, f.reason) for f in refused]
+    assert "provider's own credential (gitlab:token)" in refused[0].reason
+    checked = provider.check({}, {**news, "adopt_token_id": None}).inputs | {"adopt_token_id": admin["id"]}
+    err = world.expect_error(provider.create, checked)
+    assert "provider's own credential" in str(err)
+    assert authenticates_as(world.sb, world.sb.admin_token) == admin["id"], "gitlab:token still works"

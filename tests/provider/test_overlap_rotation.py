@@ -1,9 +1,11 @@
 """Rotation with overlap (``grace_period_days``): the decision, its validation, and the provider against the sandbox.
 
 An overlap rotation mints a successor with the kind's create route (so the
-ownership mark and recovery of creates apply), records the predecessor with
-the day it is revoked on, and the first ``up`` or ``refresh`` on or after that
-day revokes it. Without the option nothing changes.
+ownership mark and recovery of creates apply) and records the predecessor with
+the day it is revoked on. The token's predecessor revocation (its child resource,
+driven here as the engine drives it) revokes it at the first ``up`` on or after
+that day, once no variable fed from the token holds it; a refresh never does.
+Without the option nothing changes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 import pytest
 
 from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.delivery import REVOKING_KEY, PredecessorRevocationProvider, revoking
+from pulumi_gitlab_tokens.inputs import is_unknown
 from pulumi_gitlab_tokens.inputs import check_inputs
 from pulumi_gitlab_tokens.group_service_account import GroupServiceAccountProvider
 from pulumi_gitlab_tokens.provider import (
@@ -95,6 +99,21 @@ def test_predecessors_are_due_on_their_revoke_day_not_before():
     assert due_predecessors([early, late], date(1)) == ([early, late], [])
 
 
+def test_the_revocation_plan_waits_for_every_holder_and_is_unknown_only_when_it_must_be():
+    """What preview shows: a plan from known values, or unknown when a due predecessor meets an unknown holder."""
+    recorded = [{"token_id": 1, "revoke_on": date(0).isoformat()}, {"token_id": 2, "revoke_on": date(5).isoformat()}]
+    assert [p["token_id"] for p in revoking(recorded, [3, 3], TODAY)] == [1]
+    assert revoking(recorded, [3, 1], TODAY) == [], "a variable still holds token 1"
+    assert revoking(recorded, [3, None], TODAY) == [], "a variable that records nothing may hold it"
+    assert is_unknown(revoking(recorded, [3, "04da6b54-80e4-46f7-96ec-b56ff0331ba9"], TODAY))
+    assert revoking(recorded, "04da6b54-80e4-46f7-96ec-b56ff0331ba9", date(-1)) == [], "nothing due: no holder matters"
+    # The token rotates this run (its outputs unknown at preview): planned from what was seen last run.
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    assert revoking(unknown, unknown, TODAY, seen=[recorded[1]]) == []
+    assert is_unknown(revoking(unknown, unknown, TODAY, seen=recorded))
+    assert "no variable of this stack is fed from the token" in revoking(recorded, [], TODAY)[0]["reason"]
+
+
 # --- validation ---------------------------------------------------------------------------------
 
 
@@ -137,6 +156,22 @@ def test_the_project_and_group_kinds_overlap():
 # --- the provider against the sandbox ----------------------------------------------------------
 
 
+class Revocation(EngineLike):
+    """A token's predecessor revocation, given the token's outputs and its holders as the engine gives them."""
+
+    def __init__(self, world: World, token: EngineLike) -> None:
+        super().__init__(world, world.provider(PredecessorRevocationProvider), {})  # type: ignore[arg-type]
+        self.token = token
+
+    def run(self, holders: list[Any] | None = None) -> str:
+        """The ``up`` step of the revocation after the token's (``holders``: the variables' records)."""
+        kind = self.token.provider.kind
+        location = {key: self.token.outs.get(key) for key in (kind.parent, *kind.route_inputs)}
+        return self.up({"token_kind": kind.resource_name, "token_location": location,
+                        "token_id": self.token.outs["token_id"], PREDECESSORS_KEY: self.token.outs.get(PREDECESSORS_KEY),
+                        "holders": list(holders or []), REVOKING_KEY: None})
+
+
 def _rotate_with_overlap(world: World, token: EngineLike) -> dict[str, Any]:
     """Create, then move to the rotation window (day 23) and run the rotating ``up``; the first outputs."""
     token.up()
@@ -167,25 +202,83 @@ def test_an_overlap_rotation_mints_a_successor_and_revokes_the_predecessor_after
 
     world.clocks.days_later(26)
     world.calls()
-    assert token.up() == "update"
+    revocation = Revocation(world, token)
+    assert token.up() == "same", "the token itself revokes nothing: its predecessor revocation does"
+    assert revocation.run() == "create"
     assert world.calls() == {REVOKE: 1}
-    assert PREDECESSORS_KEY not in token.outs
+    assert [p["token_id"] for p in revocation.outs[REVOKING_KEY]] == [first["token_id"]]
+    assert "grace period ended on" in revocation.outs[REVOKING_KEY][0]["reason"]
     assert authenticates_as(world.sb, first["token"]) is None
     assert {t["id"] for t in world.active_tokens()} == {second["token_id"], foreign["id"]}
     world.calls()
-    assert token.up() == "same" and world.calls() == {}
+    assert token.up() == "same" and revocation.run() == "same" and world.calls() == {}
 
 
-def test_a_refresh_after_the_grace_revokes_the_predecessor(world):
+def test_a_refresh_after_the_grace_revokes_nothing(world):
+    """``refresh`` and ``preview --refresh`` only read: the predecessor stays recorded and working."""
     token = EngineLike(world, _declared(world, "deploy-bot"), overlapping(3))
     first = _rotate_with_overlap(world, token)
     world.clocks.days_later(26)
     world.calls()
     assert token.refresh()
-    assert world.calls() == {"GET /projects/:id/access_tokens/:token_id": 1, REVOKE: 1}
+    assert world.calls() == {"GET /projects/:id/access_tokens/:token_id": 1}
+    assert token.outs[PREDECESSORS_KEY] == [{"token_id": first["token_id"], "revoke_on": day(26)}]
+    assert authenticates_as(world.sb, first["token"]) == first["token_id"]
+
+
+def test_a_predecessor_a_variable_still_holds_is_kept_whatever_the_calendar_says(world):
+    """The variable's PUT failed since the rotation: its record still names the predecessor."""
+    token = EngineLike(world, _declared(world, "deploy-bot"), overlapping(3))
+    first = _rotate_with_overlap(world, token)
+    revocation = Revocation(world, token)
+    for later in (26, 27, 29):  # the predecessor itself expires on day 30
+        world.clocks.days_later(later)
+        world.calls()
+        assert token.up() == "same"
+        assert revocation.run(holders=[first["token_id"], token.outs["token_id"]]) in ("create", "same")
+        assert world.calls() == {} and revocation.outs[REVOKING_KEY] == []
+        assert authenticates_as(world.sb, first["token"]) == first["token_id"], f"day {later}"
+    world.calls()
+    assert revocation.run(holders=[token.outs["token_id"]] * 2) == "update"  # both variables delivered
+    assert world.calls() == {REVOKE: 1}
+    assert authenticates_as(world.sb, first["token"]) is None
+
+
+def test_a_holder_that_records_no_token_keeps_every_predecessor(world):
+    token = EngineLike(world, _declared(world, "deploy-bot"), overlapping(3))
+    first = _rotate_with_overlap(world, token)
+    world.clocks.days_later(26)
+    world.calls()
+    assert Revocation(world, token).run(holders=[None]) == "create"
+    assert world.calls() == {}
+    assert authenticates_as(world.sb, first["token"]) == first["token_id"]
+
+
+def test_the_next_rotation_forgets_a_revoked_predecessor(world):
+    token = EngineLike(world, _declared(world, "deploy-bot"), overlapping(3))
+    first = _rotate_with_overlap(world, token)
+    revocation = Revocation(world, token)
+    world.clocks.days_later(26)
+    revocation.run()
+    world.clocks.days_later(23 + 23)  # the successor's own rotation window
+    new_run()
+    world.calls()
+    assert token.up() == "update"
+    assert world.calls() == {LIST: 1, CREATE: 1, "GET /projects/:id/access_tokens/:token_id": 1}
+    recorded = [p["token_id"] for p in token.outs[PREDECESSORS_KEY]]
+    assert first["token_id"] not in recorded and len(recorded) == 1
+
+
+def test_without_a_grace_period_left_over_predecessors_are_revoked_by_the_token_update(world):
+    """A grace period removed from the program: no revocation resource is left, the token's ``up`` revokes."""
+    token = EngineLike(world, _declared(world, "deploy-bot"), overlapping(3))
+    first = _rotate_with_overlap(world, token)
+    world.clocks.days_later(26)
+    world.calls()
+    assert token.up(rotating()) == "update"
+    assert world.calls() == {REVOKE: 1}
     assert PREDECESSORS_KEY not in token.outs
     assert authenticates_as(world.sb, first["token"]) is None
-    assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
 
 
 def test_destroy_during_the_grace_revokes_the_predecessor_too(world):
@@ -213,6 +306,7 @@ def test_an_overlap_rotation_that_died_is_adopted_not_orphaned_and_the_predecess
     assert {t["id"] for t in world.active_tokens()} == {first["token_id"], token.outs["token_id"]}
     world.clocks.days_later(26)
     token.up()
+    Revocation(world, token).run()
     assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
 
 
@@ -236,6 +330,7 @@ def test_a_group_token_overlaps_the_same_way(world):
     assert authenticates_as(world.sb, first["token"]) == first["token_id"]
     world.clocks.days_later(26)
     token.up()
+    Revocation(world, token).run()
     assert authenticates_as(world.sb, first["token"]) is None
     assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
 
@@ -254,7 +349,8 @@ def test_a_personal_token_overlaps_with_a_new_token_of_the_same_user(world):
     assert authenticates_as(world.sb, second["token"]) == second["token_id"] != first["token_id"]
     world.clocks.days_later(26)
     world.calls()
-    assert token.up() == "update" and world.calls() == {"DELETE /personal_access_tokens/:id": 1}
+    assert token.up() == "same" and Revocation(world, token).run() == "create"
+    assert world.calls() == {"DELETE /personal_access_tokens/:id": 1}
     assert authenticates_as(world.sb, first["token"]) is None
     mine = [t for t in world.sb.control("GET", "tokens?include_personal=true")
             if t["user_id"] == user["id"] and t["active"]]
@@ -279,7 +375,8 @@ def test_a_deploy_token_overlaps_as_an_update_with_a_new_deploy_token_not_a_repl
     assert live() == {first["token_id"], token.outs["token_id"]}
     world.clocks.days_later(26)
     world.calls()
-    assert token.up() == "update" and world.calls() == {"DELETE /projects/:id/deploy_tokens/:token_id": 1}
+    assert token.up() == "same" and Revocation(world, token).run() == "create"
+    assert world.calls() == {"DELETE /projects/:id/deploy_tokens/:token_id": 1}
     assert live() == {token.outs["token_id"]}
 
 
@@ -302,6 +399,22 @@ def test_a_service_account_token_overlaps_with_a_new_token_of_the_same_account(w
     assert authenticates_as(world.sb, second["token"]) == second["token_id"] != first["token_id"]
     world.clocks.days_later(26)
     world.calls()
-    assert token.up() == "update" and world.calls() == {f"DELETE {tokens}/:token_id": 1}
+    assert token.up() == "same" and Revocation(world, token).run() == "create"
+    assert world.calls() == {f"DELETE {tokens}/:token_id": 1}
     assert authenticates_as(world.sb, first["token"]) is None
     assert authenticates_as(world.sb, second["token"]) == second["token_id"]
+
+
+def test_a_variable_fed_from_a_token_after_its_revocation_was_registered_is_an_error_naming_both():
+    """Counted too late (inside an apply), it would be missed, and its value revoked under it: it fails instead."""
+    from pulumi_gitlab_tokens.delivery import _Delivery
+    from pulumi_gitlab_tokens.errors import GitLabTokenError
+
+    delivery = _Delivery("registry-reader", token_id=None)  # type: ignore[arg-type]
+    delivery.add("registry-token", "held")  # type: ignore[arg-type]
+    delivery.closed = True
+    with pytest.raises(GitLabTokenError) as raised:
+        delivery.add("late-variable", "held")  # type: ignore[arg-type]
+    assert "'late-variable' is fed from token 'registry-reader'" in str(raised.value)
+    assert "declare the variables fed from a token in the program's body" in str(raised.value)
+    assert delivery.holders == ["held"]

@@ -696,7 +696,9 @@ def test_unreachable_gitlab_is_a_clear_error(world):
     provider = world.provider()
     gitlab_client.configure(gitlab_client.Settings(base_url="http://127.0.0.1:9", token=world.sb.admin_token))
     err = world.expect_error(provider.read, "acme/app:1", {"project": "acme/app", "token_id": 1.0})
-    assert str(err).startswith("Could not reach GitLab at http://127.0.0.1:9 on GET /projects/acme%2Fapp/access_tokens/1")
+    assert str(err).startswith("GitLab at http://127.0.0.1:9 could not be reached on GET "
+                               "/projects/acme%2Fapp/access_tokens/1: the connection was refused")
+    assert "Check gitlab:baseUrl" in str(err)
 
 
 # --- ownership marks: what a dead run or a late answer left -------------------------------------
@@ -859,10 +861,15 @@ def test_a_create_that_lands_after_the_timeout_is_revoked_by_the_next_up(world, 
     assert token.up() == "same"
 
 
-def test_a_refresh_also_revokes_a_late_landing(world, monkeypatch):
-    token, _ = _up_whose_create_lands_late(world, monkeypatch)
+def test_a_refresh_leaves_a_late_landing_to_the_next_up(world, monkeypatch):
+    """A refresh (``preview --refresh`` too) never writes: it keeps the attempts in the state, the ``up`` revokes."""
+    token, late = _up_whose_create_lands_late(world, monkeypatch)
     new_run()
-    assert token.refresh() and UNCONFIRMED_KEY not in token.outs
+    world.calls()
+    assert token.refresh() and token.outs[UNCONFIRMED_KEY] == [ownership.parse(late["description"])[1].text()]
+    assert world.calls() == {"GET /projects/:id/access_tokens/:token_id": 1}
+    assert len(world.active_tokens()) == 2
+    assert token.up() == "update"
     assert [t["id"] for t in world.active_tokens()] == [token.outs["token_id"]]
     assert authenticates_as(world.sb, token.outs["token"]) == token.outs["token_id"]
 

@@ -63,3 +63,47 @@ def test_windows_are_hashed_at_the_first_scrub_not_at_registration() -> None:
         assert value[6:18].lower() in registry
         registry.index_pending()  # nothing new: a no-op
         assert value[6:18].lower() in registry
+
+
+def test_a_one_mebibyte_value_is_indexed_in_a_few_mebibytes_and_still_found() -> None:
+    """A big CI/CD variable value: its forms are indexed every few characters, not at each one (every window of
+    every form took 454 MiB). A run of it quoted anywhere is still hidden, with a margin around it."""
+    value = secrets.token_hex(512 * 1024)  # 1 MiB of text
+    registry = scrub._Registry()
+    tracemalloc.start()
+    try:
+        registry.add(value)
+        with registry.lock:
+            registry.index_pending()
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < 48 * 2**20 and peak < 96 * 2**20, f"{held / 2**20:.0f} MiB held, {peak / 2**20:.0f} MiB at peak"
+    assert sum(len(keys) for keys in registry.sparse.values()) <= 20 * scrub.MAX_WINDOWS_PER_FORM
+    scrub.register_secret(value)
+    for start in (0, 12345, len(value) - 300):
+        quoted = value[start:start + 200]
+        scrubbed = scrub.scrub(f"GitLab said: value {quoted} is invalid")
+        assert scrubbed == "GitLab said: value [REDACTED] is invalid" or (
+            "[REDACTED]" in scrubbed and not any(quoted[i:i + 20] in scrubbed for i in range(0, 180))), scrubbed
+    assert scrub.scrub(f"{value[:300].upper()}") == "[REDACTED]"
+
+
+def test_a_value_shorter_than_eight_characters_is_hidden_in_its_encoded_forms() -> None:
+    """Too short to hide as itself without mangling words; its hex, base64 and escaped forms are long enough."""
+    import base64
+    import json
+
+    short = "s3cr\u00e9t"  # 6 characters
+    scrub.register_secret(short)
+    assert scrub.scrub(f"the value {short} stays") == f"the value {short} stays"
+    for form in (short.encode().hex(), base64.b64encode(short.encode()).decode().rstrip("="),
+                 json.dumps(short)[1:-1], urllib_quote(short)):
+        assert len(form) >= scrub.MIN_SECRET_LENGTH
+        assert scrub.scrub(f"echoed: {form}.") == "echoed: [REDACTED].", form
+
+
+def urllib_quote(text: str) -> str:
+    import urllib.parse
+
+    return urllib.parse.quote(text, safe="")

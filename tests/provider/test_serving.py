@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from pulumi_gitlab_tokens import serving
+from pulumi_gitlab_tokens.errors import GitLabTokenError
 
 #: The SDK's pool: ``futures.ThreadPoolExecutor(max_workers=4)`` in ``pulumi/dynamic/__main__.py``.
 SDK_WORKERS = 4
@@ -114,6 +115,14 @@ def test_the_gitlab_session_keeps_a_connection_for_every_call_served_at_once(cap
 def test_the_limit_can_be_set_in_the_environment(monkeypatch) -> None:
     monkeypatch.setenv(serving.WORKERS_ENV, "4")
     assert serving.configured_workers() == 4
-    for unusable in ("", "0", "-3", "many"):
-        monkeypatch.setenv(serving.WORKERS_ENV, unusable)
-        assert serving.configured_workers() == serving.PROVIDER_WORKERS
+    monkeypatch.setenv(serving.WORKERS_ENV, "")
+    assert serving.configured_workers() == serving.PROVIDER_WORKERS
+
+
+@pytest.mark.parametrize("unusable", ["0", "00", "-3", "many", "\u00b2", "\u0661\u0662", "1e3"])
+def test_a_limit_that_is_not_a_positive_ascii_number_is_an_error_naming_the_variable(monkeypatch, unusable) -> None:
+    """``²`` and Arabic-Indic digits pass ``str.isdigit``; ``0`` would serve nothing. Each is refused, never 64."""
+    monkeypatch.setenv(serving.WORKERS_ENV, unusable)
+    with pytest.raises(GitLabTokenError) as raised:
+        serving.configured_workers()
+    assert serving.WORKERS_ENV in str(raised.value) and "positive whole number" in str(raised.value)

@@ -307,3 +307,64 @@ def test_a_compressed_answer_is_unpacked_and_bounded_by_what_it_unpacks_to():
         with pytest.raises(GitLabTokenError, match="larger than 8 MiB"):
             api.get(7)
     assert len(gzipped_token(bomb).body) < 64 * 1024
+
+
+@pytest.mark.parametrize("listing", ["list_all", "service accounts"])
+def test_every_listing_stops_after_a_bounded_number_of_pages(listing):
+    """Not only ``list_named``: a server that always answers a full page and a ``Link: rel="next"`` gets an error
+    after :data:`MAX_LIST_PAGES` requests, not a ``RecursionError``."""
+    from pulumi_gitlab_tokens.group_service_account import GroupServiceAccountProvider
+
+    def endless(request: Recorded) -> Reply:
+        link = f'<http://{request.headers.get("Host")}{request.path.split("?")[0]}?page=2&per_page=100>; rel="next"'
+        record = {**TOKEN_JSON, "username": "robot", "email": "robot@example.com"}
+        return Reply(200, {"Content-Type": "application/json", "Link": link},
+                     json.dumps([record] * token_endpoints.LIST_PAGE_SIZE).encode())
+
+    with scripted_server("127.0.0.1", endless) as gitlab:
+        configure(gitlab.url)
+        with pytest.raises(GitLabTokenError, match="listed more than 10000"):
+            if listing == "list_all":
+                TokenEndpoints(kinds.PROJECT, "acme/app").list_all()
+            else:
+                GroupServiceAccountProvider().read("acme:12345", {"group": "acme"})
+        assert len(gitlab.requests) == token_endpoints.MAX_LIST_PAGES
+        assert [urllib.parse.parse_qs(urllib.parse.urlsplit(r.path).query)["page"] for r in gitlab.requests[:2]] \
+            == [["1"], ["2"]], "pages asked for by number"
+
+
+def test_a_variable_update_is_retried_on_5xx_like_a_read():
+    """Setting a variable to a value twice is setting it once: a PUT answered 500 is sent again."""
+    from pulumi_gitlab_tokens.variable_api import VariableApi
+
+    variable = {"key": "DEPLOY_TOKEN", "value": "v", "variable_type": "env_var", "environment_scope": "*"}
+    replies = scripted_answers(Reply(500, {}, b'{"message":"500 Internal Server Error"}'), Reply(502),
+                               Reply(200, {"Content-Type": "application/json"}, json.dumps(variable).encode()))
+    with scripted_server("127.0.0.1", replies) as gitlab:
+        configure(gitlab.url, retries=2)
+        answer = VariableApi(kinds.PROJECT, "acme/app").update("DEPLOY_TOKEN", "*", {"value": "v"})
+    assert answer["key"] == "DEPLOY_TOKEN"
+    assert [r.method for r in gitlab.requests] == ["PUT"] * 3
+
+
+def test_a_refused_connection_is_not_retried_and_names_the_base_url(monkeypatch):
+    """Nothing listens there: one attempt, no backoff, and the error says which setting to fix."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    waits: list[float] = []
+    monkeypatch.setattr(transport.time, "sleep", waits.append)
+    configure(closed)
+    with pytest.raises(GitLabTokenError) as raised:
+        TokenEndpoints(kinds.PROJECT, "acme/app").get(7)
+    assert waits == [], "a refused connection is not waited on"
+    message = str(raised.value)
+    assert "gitlab:baseUrl" in message and "refused" in message and CREDENTIAL not in message
+    with scripted_server("127.0.0.1", scripted_answers(Reply(503), Reply(429, {"Retry-After": "0"}),
+                                                       Reply(200, {"Content-Type": "application/json"},
+                                                             json.dumps(TOKEN_JSON).encode()))) as gitlab:
+        configure(gitlab.url)
+        assert TokenEndpoints(kinds.PROJECT, "acme/app").get(7)["id"] == 7
+    assert len(waits) == 2, "a GitLab that answers 5xx or 429 still gets the bounded retries"

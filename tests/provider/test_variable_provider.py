@@ -278,6 +278,15 @@ def test_gitlab_refusals_name_the_problem_never_the_value(world: World, kind: st
     ({"description": "d" * 256}, "description", "GitLab allows 255"),
     ({"protected": "yes"}, "protected", "true or false"),
     ({"expires_at": "2030-01-01"}, "expires_at", "not an input"),
+    ({"description": "release \u202egnp.exe"}, "description", "U+202E (RIGHT-TO-LEFT OVERRIDE) at position 8"),
+    ({"description": "line one\nline two"}, "description", "LINE FEED"),
+    ({"description": "bell\x07"}, "description", "control"),
+    ({"value": "nul\0in-the-middle", "masked": False}, "value", "NUL character (U+0000) at position 3"),
+    ({"value": "x" * (128 * 1024 + 1), "masked": False}, "value", "GitLab's limit for a env_var variable is 131072"),
+    ({"value": "é" * (64 * 1024 + 1), "masked": False}, "value", "131074 bytes long"),
+    ({"value": "x" * (1024 * 1024 + 1), "masked": False, "variable_type": "file"}, "value",
+     "limit for a file variable is 1048576 bytes"),
+    ({"delivered_token_id": "12"}, "delivered_token_id", "leave it unset"),
 ])
 def test_check_rejects_what_gitlab_would(world: World, kind: str, overrides: dict, field: str, rule: str) -> None:
     provider = world.provider(kind)
@@ -299,6 +308,10 @@ def test_check_accepts_what_gitlab_accepts(world: World, kind: str) -> None:
         assert result.failures == [], result.failures
     assert provider.check({}, variable(kind, hidden=True, masked=None)).inputs["masked"] is True
     assert provider.check({}, variable(kind, environment_scope=" review/* ")).inputs["environment_scope"] == "review/*"
+    big = "x" * (128 * 1024)  # the limits themselves are accepted
+    assert provider.check({}, variable(kind, value=big, masked=False)).failures == []
+    assert provider.check({}, variable(kind, value=big * 8, masked=False, variable_type="file")).failures == []
+    assert provider.check({}, variable(kind, description="déploiement 🚀 prod")).failures == []
     # A value not known yet at preview (a token being minted) is checked when known.
     assert provider.check({}, variable(kind, value="04da6b54-80e4-46f7-96ec-b56ff0331ba9")).failures == []
 

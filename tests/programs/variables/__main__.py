@@ -5,7 +5,8 @@ variable (``MINTED_TOKEN``): its value is unknown at preview, so it is checked b
 
 Config: project, group (required); value (required; read as a plain string, so
 the resources must make it a secret themselves); protected and hidden (booleans,
-default false).
+default false); mintedGracePeriodDays (optional: the minted token rotates with
+overlap, and a group variable is fed from it too, so two variables deliver it).
 """
 
 import pulumi
@@ -30,8 +31,13 @@ group_variable = GroupVariable("group-variable", group=config.require("group"), 
 pulumi.export("project_value", everywhere.value)
 pulumi.export("group_protected", group_variable.protected)
 
+grace = config.get_int("mintedGracePeriodDays")
 minted = ProjectAccessToken("minted", project=config.require("project"), scopes=["read_api"],
-                            rotation_configuration=RotationConfigurationArgs(expiration_days=30, rotate_before_days=7))
+                            rotation_configuration=RotationConfigurationArgs(expiration_days=30, rotate_before_days=7,
+                                                                             grace_period_days=grace))
 ProjectVariable("minted-token", project=config.require("project"), key="MINTED_TOKEN", value=minted.token,
                 masked=True, protected=True)
+if grace:
+    GroupVariable("minted-token-group", group=config.require("group"), key="MINTED_TOKEN", value=minted.token,
+                  masked=True)
 pulumi.export("minted_token", minted.token)
