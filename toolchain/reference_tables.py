@@ -152,7 +152,12 @@ VARIABLE_INPUTS: Mapping[str, tuple[str, str]] = {
     "raw": ("bool: `$OTHER` in the value is not expanded", "`false`"),
     "environment_scope": ("environments that get it: letters, digits, spaces, `- _ / $ { } . *`",
                           f"`{variable_inputs.DEFAULT_ENVIRONMENT_SCOPE}`"),
-    "description": (f"at most {variable_inputs.MAX_DESCRIPTION_LENGTH} characters", "none"),
+    "description": (f"at most {variable_inputs.MAX_USER_DESCRIPTION_LENGTH} characters (GitLab's "
+                    f"{variable_inputs.MAX_DESCRIPTION_LENGTH} less the [ownership mark](ownership-variables-and-accounts.md)), "
+                    "no control or bidirectional formatting characters", "none"),
+    "delivered_token_id": ("set by the package, not by programs: the id of the token whose value the variable holds, "
+                           "when `value` is a token's `token` under a grace period "
+                           "([rotation delivery](rotation-delivery.md)); never sent to GitLab", "none"),
 }
 
 #: GroupServiceAccount inputs and outputs: what each holds and its default.
