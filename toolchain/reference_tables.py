@@ -247,7 +247,9 @@ def variable_inputs_table() -> str:
             return "replaces (GitLab fixes it at creation)"
         if name in variables.IDENTITY:
             return "replaces"
-        raise ValueError(f"variable input {name!r} is in none of variables.IN_PLACE, CREATE_ONLY and IDENTITY")
+        if name in variables.RECORDED:
+            return "in place (recorded by the PUT that sets the value)"
+        raise ValueError(f"variable input {name!r} is in none of variables.IN_PLACE, CREATE_ONLY, IDENTITY and RECORDED")
 
     names = ["project / group", *variable_inputs.VARIABLE_INPUTS]
     unknown = sorted(set(VARIABLE_INPUTS) - {"project", "group", *variable_inputs.VARIABLE_INPUTS})
