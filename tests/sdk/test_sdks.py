@@ -54,13 +54,13 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def node_modules(workdir: Path) -> Path:
-    """typescript, @types/node and @pulumi/pulumi from typescript/package-lock.json, installed once
-    into the cache (named by the lockfile's digest) and linked where both the SDK and the program
-    resolve them."""
+    """TypeScript (5.9, and 4.9 as ``typescript-sdk-build``), @types/node and @pulumi/pulumi from
+    typescript/package-lock.json, installed once into the cache (named by the lockfile's digest)
+    and linked where both the SDK and the program resolve them."""
     npm = _tool("npm", "to install TypeScript and @pulumi/pulumi for the TypeScript SDK check")
     manifests = [TYPESCRIPT_PROGRAM / "package.json", TYPESCRIPT_PROGRAM / "package-lock.json"]
     installed = sdks.cache_root() / "sdk-check" / f"node-{sdks.sources_digest(manifests)}"
-    if not (installed / "node_modules" / ".bin" / "tsc").exists():
+    if not (installed / "node_modules" / ".package-lock.json").exists():
         partial = installed.with_name(f"{installed.name}.{os.getpid()}.partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
@@ -70,23 +70,31 @@ def node_modules(workdir: Path) -> Path:
         assert ran.returncode == 0, f"npm ci failed:\n{ran.stderr[-3000:]}"
         shutil.rmtree(installed, ignore_errors=True)
         partial.replace(installed)
+        for stale in installed.parent.glob("node-*"):  # installs from earlier lockfiles
+            if stale != installed and not stale.name.endswith(".partial"):
+                shutil.rmtree(stale)
     (workdir / "node_modules").symlink_to(installed / "node_modules")
     return workdir / "node_modules"
 
 
-def _tsc(node_modules: Path, project: Path) -> subprocess.CompletedProcess[str]:
-    return _run([_tool("node", "to run tsc"), str(node_modules / "typescript" / "bin" / "tsc"),
-                 "--noEmit", "-p", str(project)], project)
+def _tsc(typescript: Path, project: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return _run([_tool("node", "to run tsc"), str(typescript / "bin" / "tsc"), "--noEmit", "-p", str(project),
+                 *options], project)
 
 
-def test_the_typescript_sdk_type_checks_under_its_own_tsconfig(workdir: Path, node_modules: Path) -> None:
-    ran = _tsc(node_modules, workdir / "sdk" / "nodejs")
+def test_the_typescript_sdk_compiles_as_its_postinstall_compiles_it(workdir: Path, node_modules: Path) -> None:
+    """``npm install`` of the SDK's directory runs ``tsc --types node`` in it with the TypeScript its
+    package.json asks for (``^4.7.0``, so 4.9): here without emitting."""
+    sdk = workdir / "sdk" / "nodejs"
+    declared = json.loads((sdk / "package.json").read_text(encoding="utf-8"))["dependencies"]
+    assert set(declared) == {"@pulumi/pulumi", "@types/node", "typescript"}, declared
+    ran = _tsc(node_modules / "typescript-sdk-build", sdk, "--types", "node")
     assert ran.returncode == 0, f"tsc on the generated SDK:\n{ran.stdout}{ran.stderr}"
 
 
 def test_a_typescript_program_over_the_sdk_type_checks(workdir: Path, node_modules: Path) -> None:
     """Including the lines marked ``@ts-expect-error``: tsc fails if any of them type-checks."""
-    ran = _tsc(node_modules, workdir / "typescript")
+    ran = _tsc(node_modules / "typescript", workdir / "typescript")
     assert ran.returncode == 0, f"tsc on the program over the SDK:\n{ran.stdout}{ran.stderr}"
 
 

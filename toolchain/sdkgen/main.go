@@ -101,7 +101,9 @@ func generate(schemaPath, out string) error {
 	if err != nil {
 		return err
 	}
-	files, err := nodejs.GeneratePackage(tool, pkg, nil, nil, false, noReferences{})
+	// localSDK: the npm package a directory install builds itself (a postinstall script runs tsc),
+	// as `pulumi package add` writes one; nothing of it is published.
+	files, err := nodejs.GeneratePackage(tool, pkg, nil, nil, true, noReferences{})
 	if err != nil {
 		return fmt.Errorf("TypeScript SDK: %w", err)
 	}
