@@ -39,8 +39,14 @@ def cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pulumi-gitlab-tokens"
 
 
-def package_schema() -> Path:
-    """The package schema the SDKs are generated from: the one place that names it."""
+def package_schema(into: Path) -> Path:
+    """The package schema (a JSON file) the SDKs are generated from: the one place that names it.
+
+    A schema produced by a command (the native provider's ``GetSchema``, through
+    ``pulumi package get-schema`` on its plugin) is written into the directory ``into``;
+    today's, the representative one, is a file already and is returned as it is.
+    """
+    del into  # the representative schema is a file of the repository
     return REPRESENTATIVE_SCHEMA
 
 
@@ -88,9 +94,10 @@ def generate(schema: Path, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="directory to write nodejs/ and go/ into")
-    parser.add_argument("--schema", type=Path, help="the package schema (JSON); default: package_schema()")
+    parser.add_argument("--schema", type=Path, help="the package schema (JSON); default: the package's own")
     args = parser.parse_args(argv)
-    schema = args.schema or package_schema()
+    args.out.mkdir(parents=True, exist_ok=True)
+    schema = args.schema or package_schema(args.out)
     if not schema.is_file():
         parser.error(f"--schema: no such file {schema}; pass the package schema as JSON")
     try:

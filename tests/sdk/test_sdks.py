@@ -1,6 +1,6 @@
 """The TypeScript and Go SDKs generated from the package schema compile, and a program over each does.
 
-The schema is ``sdks.package_schema()``'s. The SDKs are generated into a temporary directory
+The schema is ``sdks.package_schema``'s. The SDKs are generated into a temporary directory
 (they are not committed); beside them go a TypeScript program (``typescript/``, type-checked
 with ``tsc`` against ``@pulumi/pulumi`` of the CLI's release, installed from npm by its
 lockfile into the project's cache) and a Go program (``go/``, built with ``go build``, its
@@ -38,15 +38,20 @@ def _run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProce
 
 
 @pytest.fixture(scope="module")
-def schema() -> dict:
-    return json.loads(sdks.package_schema().read_text(encoding="utf-8"))
+def schema_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sdks.package_schema(tmp_path_factory.mktemp("schema"))
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def schema(schema_file: Path) -> dict:
+    return json.loads(schema_file.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory, schema_file: Path) -> Path:
     """sdk/nodejs and sdk/go freshly generated, with copies of the two programs beside them."""
     work = tmp_path_factory.mktemp("sdks")
-    sdks.generate(sdks.package_schema(), work / "sdk")
+    sdks.generate(schema_file, work / "sdk")
     shutil.copytree(TYPESCRIPT_PROGRAM, work / "typescript")
     shutil.copytree(GO_PROGRAM, work / "go")
     return work
