@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""The TypeScript and Go SDKs of the gitlab-tokens package, generated from its schema.
+
+``toolchain/sdkgen`` (a small Go program, its ``go.mod`` and ``go.sum`` pinning the Go module
+the CLI is built from) calls Pulumi's code generators as a library; this module builds it once
+into the project's cache and runs it. docs/sdks.md says what is generated and how it is checked.
+
+    .venv/bin/python toolchain/sdks.py build/sdk                   # build/sdk/nodejs, build/sdk/go
+    .venv/bin/python toolchain/sdks.py --schema schema.json build/sdk
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+GENERATOR_SOURCES = REPO / "toolchain" / "sdkgen"
+
+#: The schema the SDKs are generated from until the native provider's ``GetSchema`` lands:
+#: written by hand to look like it (one resource, a nested type, a secret output, an invoke).
+REPRESENTATIVE_SCHEMA = REPO / "tests" / "sdk" / "fixture_schema.json"
+
+
+class SdkGenerationError(RuntimeError):
+    """The generator could not be built, or refused the schema (the message says which and why)."""
+
+
+def cache_root() -> Path:
+    """The project's cache, as toolchain/install-pulumi.sh names it."""
+    root = os.environ.get("PULUMI_GITLAB_TOKENS_CACHE")
+    if root:
+        return Path(root)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pulumi-gitlab-tokens"
+
+
+def package_schema(into: Path) -> Path:
+    """The package schema (a JSON file) the SDKs are generated from: the one place that names it.
+
+    A schema produced by a command (the native provider's ``GetSchema``, through
+    ``pulumi package get-schema`` on its plugin) is written into the directory ``into``;
+    today's, the representative one, is a file already and is returned as it is.
+    """
+    del into  # the representative schema is a file of the repository
+    return REPRESENTATIVE_SCHEMA
+
+
+def sources_digest(paths: list[Path]) -> str:
+    """A short digest of the files' contents, naming what was built from them in the cache."""
+    return hashlib.sha256(b"".join(path.read_bytes() for path in paths)).hexdigest()[:16]
+
+
+def generator() -> Path:
+    """The built generator, named by the digest of its sources: built once, reused until they change.
+
+    ``-trimpath`` as in the CLI's build, so the Go build cache the CLI's build left holds the
+    codegen packages' dependencies already and only the generator's own packages compile.
+    """
+    go = shutil.which("go")
+    if go is None:
+        raise SdkGenerationError("the Go toolchain (`go`, 1.26.6 or newer) is needed to build the SDK generator "
+                                 "(toolchain/sdkgen); install Go, as `make setup` needs it to build the CLI")
+    sources = [GENERATOR_SOURCES / name for name in ("go.mod", "go.sum", "main.go")]
+    built_dir = cache_root() / "sdkgen"
+    program = built_dir / f"sdkgen-{sources_digest(sources)}"
+    if program.exists():
+        return program
+    built_dir.mkdir(parents=True, exist_ok=True)
+    partial = built_dir / f"{program.name}.{os.getpid()}.partial"
+    built = subprocess.run([go, "build", "-trimpath", "-o", str(partial), "."], cwd=GENERATOR_SOURCES,
+                           capture_output=True, text=True, timeout=1800,
+                           env={**os.environ, "GOFLAGS": "-mod=readonly -buildvcs=false"})
+    if built.returncode != 0:
+        raise SdkGenerationError(f"could not build the SDK generator (go build in toolchain/sdkgen):\n{built.stderr}")
+    partial.replace(program)
+    for stale in built_dir.glob("sdkgen-*"):  # builds of earlier sources
+        if stale != program and not stale.name.endswith(".partial"):
+            stale.unlink()
+    return program
+
+
+def generate(schema: Path, out: Path) -> None:
+    """Write ``out/nodejs`` and ``out/go`` (replacing them) from the schema file."""
+    ran = subprocess.run([str(generator()), str(schema), str(out)], capture_output=True, text=True, timeout=300)
+    if ran.returncode != 0:
+        raise SdkGenerationError(ran.stderr.strip() or f"the SDK generator exited with {ran.returncode}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="directory to write nodejs/ and go/ into")
+    parser.add_argument("--schema", type=Path, help="the package schema (JSON); default: the package's own")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    schema = args.schema or package_schema(args.out)
+    if not schema.is_file():
+        parser.error(f"--schema: no such file {schema}; pass the package schema as JSON")
+    try:
+        generate(schema, args.out)
+    except SdkGenerationError as error:
+        print(f"sdks: {error}", file=sys.stderr)
+        return 1
+    print(f"sdks: wrote {args.out / 'nodejs'} and {args.out / 'go'} from {schema}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
