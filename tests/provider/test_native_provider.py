@@ -27,6 +27,7 @@ from pulumi.provider.experimental.provider import (
 
 from pulumi_gitlab_tokens import GitLabTokenError, clock, kinds, ownership
 from pulumi_gitlab_tokens.native import provider as native
+from pulumi_gitlab_tokens.native.resources import BY_TOKEN
 from pulumi_gitlab_tokens.native.schema import package_schema
 from pulumi_gitlab_tokens.provider import provider_class
 from support.sandbox import running_sandbox
@@ -292,3 +293,12 @@ def test_config_keys_in_the_providers_own_namespace():
     get = native.config_reader(own)
     assert get("gitlab:baseUrl") == "https://a/api/v4" and get("gitlab:retries") == "2"
     assert get("gitlab:maxTokenLifetimeDays") is None, "the legacy key has no place in the native face"
+
+
+def test_policy_pack_knows_every_native_token_type_as_its_dynamic_twin():
+    from gitlab_token_policies import tokens as pack_tokens  # the pack's generated copy of the catalogue
+
+    for kind in kinds.ALL:
+        native_type = f"gitlab-tokens:index:{kind.resource_name}"
+        assert native_type in BY_TOKEN
+        assert pack_tokens.TOKEN_TYPES[native_type] == pack_tokens.TOKEN_TYPES[kind.type_token]

@@ -20,7 +20,7 @@ PACKAGE: Final = "gitlab-tokens"
 
 
 def type_token(resource_name: str) -> str:
-    return f"{PACKAGE}:index:{resource_name}"
+    return catalogue.NATIVE_TYPE_PREFIX + resource_name
 
 
 @dataclass(frozen=True)
