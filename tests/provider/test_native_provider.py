@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 import pytest
-from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.provider import (
     CheckRequest,
     ConfigureRequest,
@@ -24,6 +24,8 @@ from pulumi.provider.experimental.provider import (
     ReadRequest,
     UpdateRequest,
 )
+
+from pulumi.runtime import rpc
 
 from pulumi_gitlab_tokens import GitLabTokenError, clock, kinds, ownership
 from pulumi_gitlab_tokens.native import provider as native
@@ -44,6 +46,11 @@ def urn(type_name: str, name: str) -> str:
 
 def values(**plain: Any) -> dict[str, PropertyValue]:
     return native.wrapped(plain, set())
+
+
+def over_the_wire(props: dict[str, PropertyValue]) -> dict[str, PropertyValue]:
+    """``props`` as the engine gets them and sends them back: marshalled by the SDK's server, unmarshalled."""
+    return PropertyValue.unmarshal_map(PropertyValue.marshal_map(props))
 
 
 def unwrapped(props: dict[str, PropertyValue]) -> dict[str, Any]:
@@ -110,7 +117,7 @@ class Engine:
     def checked(self, news: dict[str, PropertyValue]) -> dict[str, PropertyValue]:
         result = self.check(news)
         assert not result.failures, [(f.property, f.reason) for f in result.failures]
-        return result.inputs
+        return over_the_wire(result.inputs)
 
     def up(self, news: dict[str, PropertyValue], *, preview: bool = False) -> str:
         inputs = self.checked(news)
@@ -119,7 +126,7 @@ class Engine:
             if preview:
                 self.preview_outputs = created.properties
                 return "create"
-            self.id, self.state, self.inputs = created.resource_id, created.properties, inputs
+            self.id, self.state, self.inputs = created.resource_id, over_the_wire(created.properties), inputs
             return "create"
         diff = asyncio.run(self.provider.diff(DiffRequest(self.urn, self.id, self.state, inputs, [])))
         self.last_diff = diff
@@ -129,7 +136,7 @@ class Engine:
         updated = asyncio.run(self.provider.update(
             UpdateRequest(self.urn, self.id, self.state, inputs, 60, [], preview)))
         if not preview:
-            self.state, self.inputs = updated.properties, inputs
+            self.state, self.inputs = over_the_wire(updated.properties), inputs
         return "update"
 
     def refresh(self) -> bool:
@@ -137,7 +144,7 @@ class Engine:
         if not read.resource_id:
             return False
         assert read.inputs == self.inputs
-        self.state = read.properties
+        self.state = over_the_wire(read.properties)
         return True
 
     def destroy(self) -> None:
@@ -179,7 +186,9 @@ def test_project_token_lifecycle_with_overlap_rotation(world):
     token = Engine(provider, "ProjectAccessToken", "ci-token")
 
     assert token.up(rotating_token(), preview=True) == "create"
-    assert isinstance(token.preview_outputs["token"].value, Computed) and token.preview_outputs["token"].is_secret
+    planned = token.preview_outputs
+    assert planned["token"].value == rpc.UNKNOWN and planned["token"].is_secret
+    assert PropertyValue.marshal_map(planned), "the engine gets the preview's outputs"
     assert world.calls() == {}, "a preview with the preview checks off calls no GitLab"
 
     assert token.up(rotating_token()) == "create"

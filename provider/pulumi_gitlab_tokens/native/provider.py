@@ -181,7 +181,7 @@ def config_reader(own: Mapping[str, str]) -> Callable[[str], Any]:
 
 def plain(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
     """Property values as the provider classes take them: snake_case keys, secrets unwrapped,
-    unknowns as the dynamic SDK's placeholder."""
+    unknowns as the wire's placeholder string (the SDK leaves it as it is), as the dynamic face gets them."""
     return keys_to_snake({key: _plain(value) for key, value in values.items()})
 
 
@@ -203,8 +203,8 @@ def wrapped(values: Mapping[str, Any], secrets: set[str]) -> dict[str, PropertyV
 
 
 def _wrapped(value: Any) -> PropertyValue:
-    if is_unknown(value):
-        return PropertyValue.computed()
+    if is_unknown(value):  # the wire's placeholder: the SDK cannot marshal its own Computed (3.272)
+        return PropertyValue(rpc.UNKNOWN)
     if value is None or isinstance(value, (bool, str)):
         return PropertyValue(value)
     if isinstance(value, (int, float)):
