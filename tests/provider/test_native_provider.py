@@ -88,8 +88,8 @@ class World:
     def __init__(self, sb, monkeypatch, group: dict, seen: list[str]) -> None:
         self.sb, self.monkeypatch, self.group, self.seen = sb, monkeypatch, group, seen
 
-    def provider(self, **config: str) -> native.GitLabTokensProvider:
-        provider = native.GitLabTokensProvider(workers=4)
+    def provider(self, workers: int | None = 4, **config: str) -> native.GitLabTokensProvider:
+        provider = native.GitLabTokensProvider(workers=workers)
         variables = {"gitlab-tokens:config:baseUrl": self.sb.base_url + "/api/v4",
                      "gitlab-tokens:config:token": self.sb.admin_token,
                      **{f"gitlab-tokens:{k}": v for k, v in config.items()}}
@@ -311,3 +311,38 @@ def test_policy_pack_knows_every_native_token_type_as_its_dynamic_twin():
         native_type = f"gitlab-tokens:index:{kind.resource_name}"
         assert native_type in BY_TOKEN
         assert pack_tokens.TOKEN_TYPES[native_type] == pack_tokens.TOKEN_TYPES[kind.type_token]
+
+
+# --- concurrency -----------------------------------------------------------------------------
+
+#: What ``python -m pulumi.dynamic`` serves at once on its own.
+SDK_WORKERS = 4
+
+
+def test_calls_the_engine_sends_at_once_reach_gitlab_at_once(tmp_path, monkeypatch):
+    """Against a sandbox answering after 300 ms, ten creates sent together are in flight together
+    (read from the sandbox's request log; no timing asserted)."""
+    import sys
+
+    from support.pulumi_cli import REPO
+
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))  # the benchmarks package lives at the repository root
+    from benchmarks import harness
+
+    with running_sandbox(extra_args=harness.sandbox_args(300, workers=16)) as sb:
+        group = sb.create_group("acme")
+        sb.create_project("app", group["id"])
+        world = World(sb, monkeypatch, group, [])
+        provider = world.provider(workers=None)  # GITLAB_TOKENS_PROVIDER_WORKERS, else 64
+        offset = len(sb.read_log())
+
+        async def create_all() -> list:
+            requests = [CreateRequest(urn("ProjectVariable", f"v{n}"), values(
+                project="acme/app", key=f"VARIABLE_{n}", value=f"value-{n}-0000"), 60, False) for n in range(10)]
+            return await asyncio.gather(*(provider.create(request) for request in requests))
+
+        created = asyncio.run(create_all())
+        assert len({response.resource_id for response in created}) == 10
+        peak = harness.peak_concurrent_calls(sb.read_log()[offset:].splitlines())
+        assert peak > SDK_WORKERS, f"most GitLab calls at once: {peak}"
