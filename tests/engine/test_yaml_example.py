@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -74,3 +76,28 @@ def test_yaml_example_lifecycle_on_the_native_provider(gitlab_stack, tmp_path):
     assert gs.active_tokens() == [], "destroy revokes the project's tokens"
     assert [t for t in gs.sandbox.tokens() if t["name"] == "release" and t["active"]] == [], \
         "destroy revokes the service account's token"
+
+
+def test_a_plugin_directory_named_in_pulumi_yaml_serves_the_program(gitlab_stack, tmp_path):
+    """``plugins: providers: - name: gitlab-tokens, path: ...`` with the plugin directory ``make plugin``
+    writes. Plugins on PATH are ignored (``PULUMI_IGNORE_AMBIENT_PLUGINS``): without the entry the
+    program cannot find the provider, with it the directory serves it."""
+    plugin_dir = tmp_path / "plugin" / "gitlab-tokens"
+    written = subprocess.run([sys.executable, str(REPO / "toolchain" / "write_plugin.py"), str(plugin_dir)],
+                             capture_output=True, text=True, timeout=60)
+    assert written.returncode == 0, written.stderr
+    gs = gitlab_stack(EXAMPLE)
+    gs.stack.config_set("gitlab-tokens:baseUrl", gs.sandbox.base_url)
+    gs.stack.config_set("gitlab-tokens:token", gs.sandbox.admin_token, secret=True)
+    ignoring_path = {"PULUMI_IGNORE_AMBIENT_PLUGINS": "true"}
+
+    unfound = gs.stack.preview(env=ignoring_path, check=False)
+    assert unfound.returncode != 0, unfound
+    assert "no resource plugin 'pulumi-resource-gitlab-tokens' found" in unfound.output, unfound
+
+    project_file = gs.stack.dir / "Pulumi.yaml"
+    project_file.write_text(project_file.read_text()
+                            + f"plugins:\n  providers:\n    - name: gitlab-tokens\n      path: {plugin_dir}\n")
+    preview = gs.stack.preview(env=ignoring_path)
+    assert "gitlab-tokens:index:ProjectAccessToken" in preview.output and "from $PATH" not in preview.output, preview
+    assert gs.tokens() == [], "a preview creates nothing"
