@@ -292,6 +292,42 @@ def test_service_account_and_its_token(world):
     assert not [t for t in world.sb.tokens() if t["active"]]
 
 
+def test_a_replacing_change_is_reported_by_its_camel_case_name_without_a_call(world):
+    provider = world.provider()
+    token = Engine(provider, "ProjectAccessToken", "ci")
+    token.up(rotating_token())
+    world.calls()
+    inputs = token.checked(rotating_token(scopes=["read_api"], accessLevel="reporter"))
+    diff = asyncio.run(provider.diff(DiffRequest(token.urn, token.id, token.state, inputs, [])))
+    assert diff.changes and sorted(diff.replaces) == ["accessLevel", "scopes"]
+    assert {name: d.kind.name for name, d in diff.detailed_diff.items()} == {
+        "accessLevel": "UPDATE_REPLACE", "scopes": "UPDATE_REPLACE"}
+    assert world.calls() == {}
+    token.destroy()
+
+
+def test_a_refused_variable_value_is_named_never_quoted(world):
+    provider = world.provider()
+    secret = "short!"
+    news = values(project="acme/app", key="SHORT", masked=True)
+    news["value"] = PropertyValue(secret, is_secret=True)
+    result = Engine(provider, "ProjectVariable", "short").check(news)
+    assert [f.property for f in result.failures] == ["value"]
+    assert all(secret not in f.reason for f in result.failures)
+    world.seen += [f.reason for f in result.failures]
+
+
+def test_the_credential_may_come_from_the_environment(world, monkeypatch):
+    monkeypatch.setenv("GITLAB_TOKEN", world.sb.admin_token)
+    provider = native.GitLabTokensProvider(workers=2)
+    asyncio.run(provider.configure(ConfigureRequest(
+        {"gitlab-tokens:baseUrl": world.sb.base_url}, {}, True, False)))
+    variable = Engine(provider, "GroupVariable", "from-env")
+    variable.up(values(group="acme", key="FROM_ENV", value="value-from-env"))
+    assert world.calls() == {"POST /groups/:id/variables": 1}
+    variable.destroy()
+
+
 # --- config ----------------------------------------------------------------------------------
 
 
