@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PYTEST := $(VENV)/bin/python -m pytest
 
-.PHONY: setup test test-unit test-engine demo demo-down bench pack sdks clean
+.PHONY: setup test test-unit test-engine demo demo-down bench pack plugin sdks clean
 
 ## setup: .venv with the project, the pinned Pulumi toolchain, the policy pack's venv (idempotent)
 setup:
@@ -34,6 +34,10 @@ bench: setup
 ## pack: the policy pack's publishable artifact, dist/gitlab-tokens-policy-<version>[.tar.gz]
 pack:
 	@$(PYTHON) toolchain/build_pack.py build
+
+## plugin: the native provider's plugin directory, dist/plugin/gitlab-tokens (a Pulumi.yaml names it under plugins.providers)
+plugin: setup
+	@$(VENV)/bin/python toolchain/write_plugin.py dist/plugin/gitlab-tokens
 
 ## sdks: the TypeScript and Go SDKs generated from the package schema, into build/sdk/{nodejs,go} (docs/sdks.md)
 sdks: setup

@@ -3,6 +3,7 @@
 #   .venv/           the project (editable) with its test extras, pinned by constraints.txt,
 #                    and the GitLab sandbox's own distribution (sandbox/, editable)
 #   .venv/bin/pulumi the pinned Pulumi toolchain (toolchain/install-pulumi.sh)
+#   .venv/bin/pulumi-language-yaml  the YAML language host (toolchain/install-pulumi-yaml.sh)
 #   policies/venv/   the policy pack's own virtualenv (PulumiPolicy.yaml points at it)
 #   PostgreSQL       server binaries for the engine tests' shared backend (toolchain/install-postgres.sh)
 # Each part is skipped when its inputs have not changed since it was last made.
@@ -38,6 +39,7 @@ else
 fi
 
 bash toolchain/install-pulumi.sh .venv
+bash toolchain/install-pulumi-yaml.sh .venv
 bash toolchain/install-postgres.sh
 
 if fresh policies/venv/.installed constraints.txt policies/requirements.txt; then

@@ -135,6 +135,15 @@ GROUP_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupDeployT
 #: A service account holds no secret of its own, so no token policy looks at it.
 SERVICE_ACCOUNT_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupServiceAccount"
 
+#: The native provider's type tokens (``gitlab-tokens:index:<Kind>``): the same resources, for every language.
+NATIVE_TYPE_PREFIX: Final[str] = "gitlab-tokens:index:"
+
+
+def native_type(dynamic_type: str) -> str:
+    """The native provider's type token of one of our dynamic resources' (same name, same inputs)."""
+    return NATIVE_TYPE_PREFIX + dynamic_type.rsplit(":", 1)[-1]
+
+
 #: pulumi-gitlab's type tokens for the same things (same input names).
 PULUMI_GITLAB_PROJECT_TOKEN_TYPE: Final[str] = "gitlab:index/projectAccessToken:ProjectAccessToken"
 PULUMI_GITLAB_GROUP_TOKEN_TYPE: Final[str] = "gitlab:index/groupAccessToken:GroupAccessToken"
@@ -214,8 +223,8 @@ IMPERSONATION_TOKEN: Final = TokenType(
     **{**_USER_TOKEN, "has_description": False},
 )
 
-#: Every resource type the policy pack inspects, ours and pulumi-gitlab's, with its facts.
-TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
+#: Our dynamic resources' types, with their facts.
+_OUR_TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
     PROJECT_TOKEN_TYPE: PROJECT_ACCESS_TOKEN,
     GROUP_TOKEN_TYPE: GROUP_ACCESS_TOKEN,
     SERVICE_ACCOUNT_TOKEN_TYPE: SERVICE_ACCOUNT_TOKEN,
@@ -225,6 +234,12 @@ TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
                                          **_DEPLOY),
     GROUP_DEPLOY_TOKEN_TYPE: TokenType("group deploy token", parents=_GROUP, rotation=ROTATION_REPLACES,
                                        **_DEPLOY),
+}
+
+#: Every resource type the policy pack inspects, ours (both faces) and pulumi-gitlab's, with its facts.
+TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
+    **_OUR_TOKEN_TYPES,
+    **{native_type(token): facts for token, facts in _OUR_TOKEN_TYPES.items()},
     PULUMI_GITLAB_PROJECT_TOKEN_TYPE: PROJECT_ACCESS_TOKEN,
     PULUMI_GITLAB_GROUP_TOKEN_TYPE: GROUP_ACCESS_TOKEN,
     PULUMI_GITLAB_PERSONAL_TOKEN_TYPE: PERSONAL_ACCESS_TOKEN,

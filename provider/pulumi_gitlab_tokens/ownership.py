@@ -62,6 +62,11 @@ def owner_digest(stack: str | None, resource: str | None) -> str:
     return hashlib.sha256(identity.encode()).hexdigest()[:_OWNER_DIGITS]
 
 
+def stack_owner(organization: str, project: str, stack: str) -> str:
+    """The stack part of an owner, ``"<organization>/<project>/<stack>"``, for both faces of the provider."""
+    return f"{organization}/{project}/{stack}"
+
+
 def new_mark(owner: str) -> Mark:
     """A mark for one POST attempt of ``owner``."""
     return Mark(owner, secrets.token_hex(_ATTEMPT_DIGITS // 2))

@@ -40,7 +40,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import pulumi
 import pulumi.dynamic
 
-from . import config_keys, delivery, kinds
+from . import config_keys, delivery, kinds, ownership
 from .pickling import pickler_restored
 from .provider import AccessTokenProvider, provider_class
 from .stored import PREDECESSORS_KEY
@@ -221,7 +221,7 @@ def _warn_about_old_config_keys() -> None:
 
 def _owner() -> str:
     """The stack declaring the resource, named in its tokens' ownership mark (see :mod:`.ownership`)."""
-    return f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    return ownership.stack_owner(pulumi.get_organization(), pulumi.get_project(), pulumi.get_stack())
 
 
 def _identity(resource_type: str, resource_name: str, opts: Optional[pulumi.ResourceOptions]) -> str:

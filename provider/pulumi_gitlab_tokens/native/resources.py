@@ -1,0 +1,102 @@
+"""The native face's resources: each one a dynamic face's provider class, named by its schema type token.
+
+Everything a resource is comes from the existing declarations: a token kind's
+:class:`~..kinds.base.TokenKind` (inputs, outputs, which are computed, which is
+the secret), the variables' :data:`~..variable_inputs.VARIABLE_INPUTS` and the
+service account's :data:`~..group_service_account.INPUTS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Final, Mapping
+
+from .. import catalogue, group_service_account, kinds, variable_inputs, variables
+from ..kinds.base import TokenKind
+from ..provider import provider_class
+
+#: The schema's package name, and the namespace of its config keys.
+PACKAGE: Final = "gitlab-tokens"
+
+
+def type_token(resource_name: str) -> str:
+    return catalogue.NATIVE_TYPE_PREFIX + resource_name
+
+
+@dataclass(frozen=True)
+class NativeResource:
+    """One resource of the native face, in snake_case as the provider classes take it."""
+
+    name: str
+    description: str
+    #: ``(owner, resource) -> a dynamic face's provider instance`` serving this resource.
+    provider: Callable[[str, str], Any]
+    inputs: tuple[str, ...]
+    required_inputs: tuple[str, ...]
+    #: What GitLab computes (not inputs), in state order.
+    computed: tuple[str, ...]
+    secrets: tuple[str, ...]
+    #: ``name`` defaults to the resource's name, as the dynamic resource classes do.
+    name_from_resource: bool = False
+    #: The kind, for a token resource.
+    kind: TokenKind | None = None
+
+    @property
+    def token(self) -> str:
+        return type_token(self.name)
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return (*self.inputs, *(name for name in self.computed if name not in self.inputs))
+
+
+def _token(kind: TokenKind) -> NativeResource:
+    cls = provider_class(kind)
+    required = tuple(f.name for f in kind.inputs
+                     if not f.optional and f.default is None and f.parse is not None and f.name != "name")
+    label = catalogue.TOKEN_TYPES[kind.type_token].label
+    return NativeResource(
+        name=kind.resource_name,
+        description=f"A GitLab {label}, minted, rotated and revoked by pulumi-gitlab-tokens.",
+        provider=cls,
+        inputs=kind.input_names,
+        required_inputs=required,
+        computed=(*kind.computed_outputs, *(("predecessors",) if kind.overlaps else ())),
+        secrets=tuple(f.name for f in kind.outputs if f.secret),
+        name_from_resource=True,
+        kind=kind,
+    )
+
+
+def _variable(cls: type[variables.VariableProvider]) -> NativeResource:
+    kind = cls.kind
+    return NativeResource(
+        name=variable_inputs.variable_resource_name(kind),
+        description=f"A {kind.parent}'s CI/CD variable; its value is always a secret.",
+        provider=cls,
+        inputs=variable_inputs.variable_input_keys(kind),
+        required_inputs=(kind.parent, "key", "value"),
+        computed=(),
+        secrets=("value",),
+    )
+
+
+SERVICE_ACCOUNT: Final = NativeResource(
+    name="GroupServiceAccount",
+    description="A group's service account, the holder of GroupServiceAccountAccessToken tokens.",
+    provider=group_service_account.GroupServiceAccountProvider,
+    inputs=group_service_account.INPUTS,
+    required_inputs=("group",),
+    computed=group_service_account.COMPUTED,
+    secrets=(),
+)
+
+#: Every resource of the native face, in schema order.
+ALL: Final[tuple[NativeResource, ...]] = (
+    *(_token(kind) for kind in kinds.ALL),
+    _variable(variables.ProjectVariableProvider),
+    _variable(variables.GroupVariableProvider),
+    SERVICE_ACCOUNT,
+)
+
+BY_TOKEN: Final[Mapping[str, NativeResource]] = {resource.token: resource for resource in ALL}
