@@ -79,6 +79,10 @@ class AccessTokenProvider(ResourceProvider):
     """Shared lifecycle of a resource access token; subclasses fix the :class:`TokenKind`."""
 
     kind: ClassVar[TokenKind]
+    #: Under a grace period, a token of the dynamic face leaves its due predecessors to its
+    #: ``<name>-predecessors`` child, which revokes them after delivery (:mod:`.delivery`). The
+    #: native face has no such child: there the token revokes them itself, by the calendar.
+    delivery_revokes_predecessors: ClassVar[bool] = True
     #: ``"<organization>/<project>/<stack>"`` of the program that declared the
     #: resource, named in the ownership mark of every token it mints. Pickled
     #: with the instance (a few bytes, no secret); ``None`` for states written before it.
@@ -193,9 +197,15 @@ class AccessTokenProvider(ResourceProvider):
                 changed = True
         if stored.unconfirmed:
             changed = True  # the update revokes what a timed-out create attempt made, if it landed
-        if due_predecessors(stored.predecessors, clock.today())[0] and not _delivery_revokes(news):
+        if due_predecessors(stored.predecessors, clock.today())[0] and not self._delivery_revokes(news):
             changed = True  # the update revokes the predecessors whose grace period has passed
         return DiffResult(changes=changed, replaces=replaces or None, delete_before_replace=False)
+
+    def _delivery_revokes(self, news: Mapping[str, Any]) -> bool:
+        """Whether the token's predecessors are revoked by its :class:`~.delivery.PredecessorRevocation`,
+        after every variable fed from it, never by the token: in the dynamic face, under a grace period."""
+        rotation = parse_rotation_lenient(news.get("rotation_configuration"))
+        return self.delivery_revokes_predecessors and rotation is not None and rotation.overlaps
 
     # --- create ----------------------------------------------------------------------
 
@@ -354,7 +364,7 @@ class AccessTokenProvider(ResourceProvider):
         forgotten (one GET each), the others kept for it.
         """
         due, waiting = due_predecessors(stored.predecessors, clock.today())
-        if not _delivery_revokes(news):
+        if not self._delivery_revokes(news):
             for predecessor in due:
                 api.revoke(predecessor.token_id)
             return waiting
@@ -412,13 +422,6 @@ def _with_predecessors(outs: dict[str, Any], predecessors: list[Predecessor]) ->
 def _differs(compare: Callable[[Any], Any], old: Any, new: Any) -> bool:
     """Whether an input changed, compared as its field declares; an unknown new value always differs."""
     return is_unknown(new) or compare(old) != compare(new)
-
-
-def _delivery_revokes(news: Mapping[str, Any]) -> bool:
-    """Whether the program gives the token a grace period: then its predecessors are revoked by its
-    :class:`~.delivery.PredecessorRevocation`, after every variable fed from it, never by the token."""
-    rotation = parse_rotation_lenient(news.get("rotation_configuration"))
-    return rotation is not None and rotation.overlaps
 
 
 def _wanted(news: Mapping[str, Any]) -> WantedExpiry:

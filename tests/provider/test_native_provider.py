@@ -151,9 +151,12 @@ class Engine:
         asyncio.run(self.provider.delete(DeleteRequest(self.urn, self.id, self.state, 60)))
 
 
+GRACE_DAYS = 2
+
+
 def rotating_token(**overrides: Any) -> dict[str, PropertyValue]:
     return values(**{"project": "acme/app", "scopes": ["read_registry"], "accessLevel": "developer",
-                     "rotationConfiguration": {"expirationDays": 30, "rotateBeforeDays": 7, "gracePeriodDays": 2},
+                     "rotationConfiguration": {"expirationDays": 30, "rotateBeforeDays": 7, "gracePeriodDays": GRACE_DAYS},
                      **overrides})
 
 
@@ -221,6 +224,18 @@ def test_project_token_lifecycle_with_overlap_rotation(world):
     assert rotated["token"] != first["token"] and rotated["tokenId"] != first["tokenId"]
     assert [p["tokenId"] for p in rotated["predecessors"]] == [first["tokenId"]]
     assert token.state["token"].is_secret
+
+    # No <name>-predecessors child in this face: once the grace period is over, the token's own
+    # up revokes the predecessor (by the calendar), and its preview shows that update first.
+    at(world.sb, world.monkeypatch, START + dt.timedelta(days=24 + GRACE_DAYS))
+    world.calls()
+    assert token.up(rotating_token(), preview=True) == "update"
+    assert world.calls() == {}, "a preview never writes"
+    assert token.up(rotating_token()) == "update"
+    assert world.calls().get("DELETE /projects/:id/access_tokens/:token_id") == 1
+    assert not unwrapped(token.state).get("predecessors")
+    assert {t["id"]: t["active"] for t in world.sb.tokens() if t["name"] == "ci-token"} == {
+        int(first["tokenId"]): False, int(rotated["tokenId"]): True}
 
     token.destroy()
     assert not [t for t in world.sb.tokens() if t["active"]], "delete revokes the token and its predecessor"

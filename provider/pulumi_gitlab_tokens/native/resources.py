@@ -51,7 +51,9 @@ class NativeResource:
 
 
 def _token(kind: TokenKind) -> NativeResource:
-    cls = provider_class(kind)
+    # No <name>-predecessors child here (delivery tracking is the dynamic face's): the token
+    # revokes its due predecessors itself, by the calendar (docs/native-provider.md).
+    cls = type(provider_class(kind).__name__, (provider_class(kind),), {"delivery_revokes_predecessors": False})
     required = tuple(f.name for f in kind.inputs
                      if not f.optional and f.default is None and f.parse is not None and f.name != "name")
     label = catalogue.TOKEN_TYPES[kind.type_token].label
@@ -74,7 +76,8 @@ def _variable(cls: type[variables.VariableProvider]) -> NativeResource:
         name=variable_inputs.variable_resource_name(kind),
         description=f"A {kind.parent}'s CI/CD variable; its value is always a secret.",
         provider=cls,
-        inputs=variable_inputs.variable_input_keys(kind),
+        # delivered_token_id is the dynamic face's delivery record (docs/rotation-delivery.md).
+        inputs=tuple(k for k in variable_inputs.variable_input_keys(kind) if k not in variables.RECORDED),
         required_inputs=(kind.parent, "key", "value"),
         computed=(),
         secrets=("value",),
