@@ -22,9 +22,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 GENERATOR_SOURCES = REPO / "toolchain" / "sdkgen"
 
-#: The schema the SDKs are generated from until the native provider's ``GetSchema`` lands:
-#: written by hand to look like it (one resource, a nested type, a secret output, an invoke).
-REPRESENTATIVE_SCHEMA = REPO / "tests" / "sdk" / "fixture_schema.json"
 
 
 class SdkGenerationError(RuntimeError):
@@ -40,14 +37,19 @@ def cache_root() -> Path:
 
 
 def package_schema(into: Path) -> Path:
-    """The package schema (a JSON file) the SDKs are generated from: the one place that names it.
+    """The package schema the SDKs are generated from, written into the directory ``into``.
 
-    A schema produced by a command (the native provider's ``GetSchema``, through
-    ``pulumi package get-schema`` on its plugin) is written into the directory ``into``;
-    today's, the representative one, is a file already and is returned as it is.
+    It is the native provider's ``GetSchema`` (derived from the kind declarations), asked of
+    the package in this interpreter's environment, as ``pulumi package get-schema`` would.
     """
-    del into  # the representative schema is a file of the repository
-    return REPRESENTATIVE_SCHEMA
+    into.mkdir(parents=True, exist_ok=True)
+    answer = subprocess.run([sys.executable, "-m", "pulumi_gitlab_tokens.native", "schema"],
+                            capture_output=True, text=True, check=False)
+    if answer.returncode != 0:
+        raise SdkGenerationError(f"the native provider did not give its schema: {answer.stderr.strip()}")
+    path = into / "schema.json"
+    path.write_text(answer.stdout)
+    return path
 
 
 def sources_digest(paths: list[Path]) -> str:

@@ -27,25 +27,19 @@ func main() {
 		ctx.Export("tokenValue", pulumi.ToSecret(value))
 		ctx.Export("tokenId", tokenID)
 
-		// The invoke, both forms.
-		listed, err := gitlabtokens.GetProjectAccessTokens(ctx, &gitlabtokens.GetProjectAccessTokensArgs{
-			Project: "acme/app",
-			State:   pulumi.StringRef("active"),
+		// The token handed to the jobs that use it: a masked variable fed from the secret value.
+		variable, err := gitlabtokens.NewProjectVariable(ctx, "registry-token", &gitlabtokens.ProjectVariableArgs{
+			Project:   pulumi.String("acme/consumer"),
+			Key:       pulumi.String("REGISTRY_TOKEN"),
+			Value:     ciToken.Token,
+			Masked:    pulumi.Bool(true),
+			Protected: pulumi.Bool(true),
 		})
 		if err != nil {
 			return err
 		}
-		ctx.Export("count", pulumi.Int(len(listed.Tokens)))
-		names := gitlabtokens.GetProjectAccessTokensOutput(ctx, gitlabtokens.GetProjectAccessTokensOutputArgs{
-			Project: pulumi.String("acme/app"),
-		}).Tokens().ApplyT(func(tokens []gitlabtokens.TokenRecord) []string {
-			out := make([]string, len(tokens))
-			for i, token := range tokens {
-				out[i] = token.Name
-			}
-			return out
-		}).(pulumi.StringArrayOutput)
-		ctx.Export("names", names)
+		var key pulumi.StringOutput = variable.Key
+		ctx.Export("key", key)
 		return nil
 	})
 }

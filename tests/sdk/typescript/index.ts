@@ -22,13 +22,15 @@ new gitlabTokens.ProjectAccessToken("no-project", { scopes: ["read_api"] });
 // @ts-expect-error: inputs are camelCase, as in the schema
 new gitlabTokens.ProjectAccessToken("snake", { project: "acme/app", scopes: ["read_api"], access_level: "developer" });
 
-// The invoke, both forms.
-const listed: Promise<gitlabTokens.GetProjectAccessTokensResult> =
-    gitlabTokens.getProjectAccessTokens({ project: "acme/app", state: "active" });
-const names: pulumi.Output<string[]> = gitlabTokens
-    .getProjectAccessTokensOutput({ project: "acme/app" })
-    .apply(result => result.tokens.map(token => token.name));
+// The token handed to the jobs that use it: a masked variable fed from the secret value.
+const variable = new gitlabTokens.ProjectVariable("registry-token", {
+    project: "acme/consumer",
+    key: "REGISTRY_TOKEN",
+    value: ciToken.token,
+    masked: true,
+    protected: true,
+});
+const key: pulumi.Output<string> = variable.key;
 
 export const tokenValue = pulumi.secret(value);
-export { tokenId, names, idAsText };
-export const count = listed.then(result => result.tokens.length);
+export { tokenId, idAsText, key };
