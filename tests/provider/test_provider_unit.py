@@ -459,6 +459,7 @@ def test_scrub_leaves_ordinary_names_starting_with_gl(name):
 
 def test_unexpected_exceptions_are_wrapped_scrubbed_and_located(monkeypatch):
     monkeypatch.setenv("GITLAB_TESTING_TIME", "2026-03-01T12:00:00Z")  # NEW's expires_at is in the future
+    monkeypatch.setenv("GITLAB_TOKEN", "glpat-a-credential-keying-the-mark")  # the mark needs a key first
     provider = ProjectAccessTokenProvider()
 
     def explode(*_args, **_kwargs):
