@@ -175,9 +175,10 @@ class Owner:
             return mark.owner == self.legacy
         return self.minted(mark, name)
 
-    def awaited(self, token: Mapping[str, Any]) -> bool:
-        """Whether ``token`` is live and marked by one of this generation's attempts for its own name."""
-        name, mark = token.get("name"), mark_of(token)
+    def awaited(self, token: Mapping[str, Any], name: str | None = None) -> bool:
+        """Whether ``token`` is live and marked by one of this generation's attempts for its own name
+        (``name``, for a record whose name is not under ``"name"``: a variable's key)."""
+        name, mark = token.get("name") if name is None else name, mark_of(token)
         if not is_live(token) or not isinstance(name, str) or not isinstance(mark, Mark):
             return False
         return mark.generation == self.generation and mark in _attempt_marks(self, name)
