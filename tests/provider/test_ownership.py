@@ -101,7 +101,7 @@ def test_only_this_generations_live_marks_for_the_tokens_own_name_are_awaited():
     assert not OURS.awaited(token(ownership.marked("ci", mine), revoked=True))
     assert not OURS.awaited(token(ownership.marked("ci", mine), active=False))
     assert not OURS.awaited(token(ownership.marked("ci", mine), name="deploy-copy")), "copied to another name"
-    assert OURS.awaited({"key": "deploy", "description": ownership.marked("ci", mine)}, "deploy"), "a named record"
+    assert OURS.awaited({"id": 9, "key": "deploy", "description": ownership.marked("ci", mine)}, "deploy"), "a key"
     older = owner(generation=2).mark(1, "deploy")
     assert not OURS.awaited(token(ownership.marked("ci", older))), "copied from an older generation"
     assert OURS.minted(older, "deploy") and not OURS.minted(older, "other"), "still this owner's, for its name"
