@@ -1041,3 +1041,25 @@ def test_listing_follows_pages_at_the_configured_address_100_at_a_time():
         assert len(found) == 101
         counts = {k.replace("/api/v4", ""): v for k, v in sb.counters().items() if k != "total"}
         assert counts == {"GET /projects/:id/access_tokens": 2}, "100 per page, both pages from the configured URL"
+
+
+def test_a_token_minted_with_the_first_format_mark_keeps_rotating_through_a_lost_answer(world, monkeypatch):
+    """A token the state holds from before the keyed mark: rotation goes by its id, and the successor of a
+    lost rotate answer is found within its bot user, so the old mark needs no proving (docs/ownership.md)."""
+    provider = _declared(world, "deploy-bot")
+    old_mark = f"[pgt:{ownership.owner_digest(provider.owner, provider.resource)}.1234abcd]"
+    token = EngineLike(world, provider, fixed(description="made before"))
+    with monkeypatch.context() as before_the_keyed_mark:
+        before_the_keyed_mark.setattr(ownership, "marked", lambda description, _mark: f"{description} {old_mark}")
+        token.up()
+    (first,) = world.active_tokens()
+    assert isinstance(ownership.mark_of(first), ownership.LegacyMark) and token.outs["description"] == "made before"
+    new_run()
+    world.calls()
+    world.sb.set_faults(drop_after_commit=["rotate"], drop_rate=0.5, seed=1)  # seed 1 loses the first answer
+    assert token.up(fixed(description="made before", expires_at=day(90))) == "update"
+    world.sb.clear_faults()
+    assert world.calls()["POST /projects/:id/access_tokens/:token_id/rotate"] >= 2, "no answer was lost"
+    (live,) = world.active_tokens()
+    assert (live["id"], live["user_id"]) == (token.outs["token_id"], first["user_id"])
+    assert authenticates_as(world.sb, token.outs["token"]) == live["id"]
