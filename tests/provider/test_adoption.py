@@ -92,7 +92,8 @@ def test_preview_checks_refuse_a_mismatch_with_one_get(world, monkeypatch):
     assert world.provider().check({}, adopting(old["id"], name="nightly")).failures == []
 
 
-FOREIGN_MARKS = {"another owner": "x [pgt:0123456789abcdef.01234567]", "another owner's key": "x [pgt2:1.0123456789abcdef]"}
+FOREIGN_MARKS = {"another owner": "x [pgt:0123456789abcdef.01234567]",
+                 "another owner's key": "x [pgt2:1.0123456789abcdef]"}
 
 
 @pytest.mark.parametrize("case", ["missing", "revoked", *FOREIGN_MARKS])
