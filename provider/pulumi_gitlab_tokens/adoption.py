@@ -18,7 +18,8 @@ the state holds its id and bot user, every later rotation goes by that id,
 and the successor search after a lost rotate answer
 (:func:`.recovery._family`) takes an unmarked token only when it belongs to
 that bot user, as it does for tokens made before the mark existed. A token
-marked by another stack or resource is never adopted.
+with a mark this stack and resource cannot verify (another deployment's, or
+one made under another key) is never adopted.
 
 ``adopt_token_id`` is read once, when the resource is created: ``check``
 carries the value the resource was created with (and drops it for a
@@ -34,7 +35,7 @@ credential (``gitlab:token``) is never adopted, since rotating it would revoke t
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Final, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Final, Mapping
 
 from pulumi.dynamic import CheckFailure
 
@@ -100,7 +101,7 @@ def mismatches(kind: TokenKind, inputs: Mapping[str, Any], token: Mapping[str, A
 
 
 def refusal(kind: TokenKind, api: TokenEndpoints, token_id: int, token: Mapping[str, Any] | None,
-            inputs: Mapping[str, Any], owner: str | None) -> tuple[str, str] | None:
+            inputs: Mapping[str, Any], owner: ownership.Owner) -> tuple[str, str] | None:
     """Why ``token`` (GitLab's answer for ``token_id``) cannot be adopted: ``(input, reason)``, or ``None``."""
     where = f"{kind.parent} {api.parent!r}"
     if token is None:
@@ -117,7 +118,7 @@ def refusal(kind: TokenKind, api: TokenEndpoints, token_id: int, token: Mapping[
             f"token {token_id} on the {where} is revoked or expired: only a live token can be adopted. If a run "
             f"that adopted it died, its rotated successor (same name and user_id) is live: give that id")
     mark = ownership.mark_of(dict(token))
-    if mark is not None and mark.owner != owner:
+    if mark is not None and not owner.claims(mark, str(token.get("name"))):
         return ADOPT_INPUT, (f"token {token_id} is managed by another Pulumi stack or resource (its "
                              f"description carries that one's ownership mark); it is not adopted from there")
     if ownership.is_held(gitlab_client.current_settings().base_url, token_id):
@@ -152,7 +153,7 @@ def is_the_credential(api: TokenEndpoints, token_id: int) -> bool:
 
 
 def adopt(api: TokenEndpoints, spec: TokenSpec, props: Mapping[str, Any], token_id: int,
-          expires_at: dt.date, owner: str) -> dict[str, Any]:
+          expires_at: dt.date, owner: ownership.Owner) -> dict[str, Any]:
     """Rotate ``token_id`` into the resource: one GET (two: is it the credential?), then the rotate; GitLab's
     answer with ``token``."""
     token = _find(api, token_id)
@@ -167,14 +168,16 @@ def adopt(api: TokenEndpoints, spec: TokenSpec, props: Mapping[str, Any], token_
                                  name=spec.name, expires_at=expires_at, owner=owner)
 
 
-def preview_failures(kind: TokenKind, inputs: Mapping[str, Any], owner: str | None) -> list[CheckFailure]:
-    """At preview, what ``create`` would refuse about the token to adopt (one GET, two when it matches)."""
+def preview_failures(kind: TokenKind, inputs: Mapping[str, Any],
+                     owner: Callable[[], ownership.Owner]) -> list[CheckFailure]:
+    """At preview, what ``create`` would refuse about the token to adopt (one GET, two when it matches);
+    ``owner`` is asked only then."""
     token_id = inputs.get(ADOPT_INPUT)
     route = [inputs.get(name) for name in (kind.parent, *kind.route_inputs)]
     if token_id is None or is_unknown(token_id) or any(value is None or is_unknown(value) for value in route):
         return []
     api = TokenEndpoints(kind, str(route[0]), inputs)
-    refused = refusal(kind, api, int(token_id), _find(api, int(token_id)), inputs, owner)
+    refused = refusal(kind, api, int(token_id), _find(api, int(token_id)), inputs, owner())
     return [] if refused is None else [CheckFailure(refused[0], refused[1])]
 
 

@@ -11,39 +11,55 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ownership
+from . import gitlab_client, ownership
 from .ownership import Mark
+
+#: Variables and accounts have one generation: a create waits for the marks of its own bounded
+#: attempts, and what the state holds is never taken (docs/ownership-variables-and-accounts.md).
+GENERATION = 1
 
 
 class Declared:
-    """A provider instance that knows the stack and resource declaring it (pickled with it: no secret).
+    """A provider instance that knows the backend, stack and resource declaring it (pickled with it: no secret).
 
-    Both are ``None`` in a state written before variables and accounts were
-    marked: such an instance marks nothing and claims nothing.
+    Stack and resource are ``None`` in a state written before variables and accounts
+    were marked: such an instance marks nothing and claims nothing.
     """
 
     #: ``"<organization>/<project>/<stack>"``, as for the token providers.
     owner: str | None = None
     #: The resource's type and name after its parents' (``resources._identity``).
     resource: str | None = None
+    #: The backend the CLI resolved (:func:`.ownership.backend_identity`), as for the token providers.
+    backend: str | None = None
 
-    def __init__(self, owner: str | None = None, resource: str | None = None) -> None:
+    def __init__(self, owner: str | None = None, resource: str | None = None, backend: str | None = None) -> None:
         super().__init__()
         if owner is not None:
             self.owner = owner
         if resource is not None:
             self.resource = resource
+        if backend is not None:
+            self.backend = backend
 
-    def owner_digest(self) -> str | None:
-        """The owner part of this resource's mark, or ``None`` when the instance does not know its resource."""
-        if self.owner is None or self.resource is None:
+    def claimant(self) -> ownership.Owner | None:
+        """Who marks this resource's records, keyed as tokens are (:mod:`.ownership`); ``None`` when the
+        instance does not know its resource, or no secret keys the mark."""
+        settings = gitlab_client.current_settings()
+        if self.owner is None or self.resource is None or not (settings.ownership_key or settings.token):
             return None
-        return ownership.owner_digest(self.owner, self.resource)
+        return ownership.Owner(
+            identity=ownership.owner_identity(self.backend, self.owner, self.resource),
+            key=ownership.signing_key(settings.ownership_key, settings.token),
+            generation=GENERATION,
+            legacy=ownership.owner_digest(self.owner, self.resource),
+        )
 
 
-def new_mark(owner: str | None) -> Mark | None:
-    """A mark for one write, or ``None`` for an instance that marks nothing."""
-    return None if owner is None else ownership.new_mark(owner)
+def new_mark(owner: ownership.Owner | None, name: str, attempt: int = 0) -> Mark | None:
+    """The mark of write ``attempt`` of a record named ``name`` (a variable's key, an account's display
+    name), or ``None`` for an instance that marks nothing."""
+    return None if owner is None else owner.mark(attempt, name)
 
 
 def with_mark(text: str | None, mark: Mark | None) -> str | None:
@@ -57,18 +73,23 @@ def without_mark(text: Any) -> str | None:
 
 
 def mark_in(text: Any) -> Mark | None:
-    return ownership.parse(text)[1]
+    mark = ownership.parse(text)[1]
+    return mark if isinstance(mark, Mark) else None
 
 
-def claimed_by(text: Any, owner: str | None) -> bool:
-    """Whether ``text`` ends with a mark of ``owner`` (any attempt); never for an unknown owner."""
-    mark = mark_in(text)
-    return owner is not None and mark is not None and mark.owner == owner
+def claimed_by(text: Any, owner: ownership.Owner | None, name: str) -> bool:
+    """Whether ``text`` ends with a mark ``owner`` made for a record named ``name``; never for an unknown owner.
+
+    A mark copied onto another record's text, or from another backend, stack, resource or key, is not.
+    """
+    return owner is not None and owner.minted(ownership.parse(text)[1], name)
 
 
 def whose(text: Any) -> str:
     """Why a marked field does not prove ownership, in words for an error message."""
-    if mark_in(text) is None:
+    if ownership.parse(text)[1] is None:
         return "it carries no ownership mark (made by hand, by another tool, or by a version of this provider " \
                "that did not mark it)"
-    return "its ownership mark names another stack, or another resource of this stack"
+    return ("its ownership mark names another stack, or another resource of this stack, or another backend, "
+            "or was made under another key (a rotated credential or ownershipKey), or was copied from another "
+            "record")

@@ -25,6 +25,10 @@ LEGACY_MAX_LIFETIME_KEY: Final = "gitlab:maxTokenLifetimeDays"
 PREVIEW_CHECKS_KEY: Final = f"{NAMESPACE}:previewChecks"
 PREVIEW_CHECKS_ENV: Final = "GITLAB_TOKENS_PREVIEW_CHECKS"
 
+#: The secret keying the ownership mark (see docs/ownership.md); without it, a key derived from ``gitlab:token``.
+OWNERSHIP_KEY: Final = f"{NAMESPACE}:ownershipKey"
+OWNERSHIP_KEY_MIN_LENGTH: Final = 16
+
 BASE_URL_ENV: Final = "GITLAB_BASE_URL"
 TOKEN_ENV: Final = "GITLAB_TOKEN"
 #: GitLab CI's predefined variables: inside a job, ``CI_SERVER_URL`` is the instance running it.

@@ -57,6 +57,8 @@ class Settings:
     retries: int = DEFAULT_RETRIES
     #: Ask GitLab at preview whether each token about to be created can be (see :mod:`.preview_checks`).
     preview_checks: bool = True
+    #: ``gitlab-tokens:ownershipKey``: the secret keying the ownership mark, when not the credential.
+    ownership_key: str | None = dataclasses.field(default=None, repr=False)
 
 
 def normalise_base_url(url: str) -> str:
@@ -94,7 +96,21 @@ def settings_from_config(
         max_lifetime_days=_max_lifetime_days(get),
         retries=retries,
         preview_checks=_preview_checks(get, env),
+        ownership_key=_ownership_key(get),
     )
+
+
+def _ownership_key(get: Callable[[str], Any]) -> str | None:
+    """``gitlab-tokens:ownershipKey``: at least 16 characters, for a key nobody can guess."""
+    value = _text(get(config_keys.OWNERSHIP_KEY))
+    if value is None:
+        return None
+    if len(value) < config_keys.OWNERSHIP_KEY_MIN_LENGTH:
+        raise GitLabTokenError(
+            f"{config_keys.OWNERSHIP_KEY} is {len(value)} characters long; it keys the ownership mark and needs "
+            f"at least {config_keys.OWNERSHIP_KEY_MIN_LENGTH}: set a long random one with `pulumi config set "
+            f"--secret {config_keys.OWNERSHIP_KEY} \"$(openssl rand -hex 32)\"`")
+    return value
 
 
 def _ci_server_url(env: Mapping[str, str]) -> str | None:
@@ -220,6 +236,8 @@ def configure(settings: Settings) -> None:
     """Use ``settings`` for every later call in this process (drops the old client)."""
     if settings.token:
         register_secret(settings.token)
+    if settings.ownership_key:
+        register_secret(settings.ownership_key)
     with _holder.lock:
         if settings != _holder.settings:
             _holder.settings = settings

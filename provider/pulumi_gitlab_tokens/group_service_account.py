@@ -164,7 +164,7 @@ class GroupServiceAccountProvider(Declared, ResourceProvider):
         """The group's listing and one POST (see the module docstring); the id is pulumi-gitlab's import id,
         ``<group>:<service account id>``."""
         group = str(props["group"])
-        owner = self.owner_digest()
+        owner = self.claimant()
         answer = _adopt_leftover(group, props, owner) if owner is not None else None
         if answer is None:
             answer = _post(group, props, owner)
@@ -196,15 +196,18 @@ class GroupServiceAccountProvider(Declared, ResourceProvider):
 # --- what a killed run or a lost answer left ---------------------------------------------------
 
 
-def _adopt_leftover(group: str, props: Mapping[str, Any], owner: str) -> dict[str, Any] | None:
+def _adopt_leftover(group: str, props: Mapping[str, Any], owner: ownership.Owner) -> dict[str, Any] | None:
     """The account this resource made that the state does not hold and that fits ``props``, if there is one.
 
     Every other unheld account marked by this resource goes: nothing holds it (a
     killed run's, made before the inputs changed), and its username or email could
-    be the one asked for now.
+    be the one asked for now. A mark GitLab lists on two accounts is a copy on one
+    of them: neither is touched.
     """
-    leftovers = sorted((a for a in _accounts(group)
-                        if claims.claimed_by(a.get("name"), owner) and not _is_held(a.get("id"))),
+    accounts = _accounts(group)
+    marks = [claims.mark_in(a.get("name")) for a in accounts]
+    leftovers = sorted((a for a, mark in zip(accounts, marks)
+                        if _claimed(a, owner) and marks.count(mark) == 1 and not _is_held(a.get("id"))),
                        key=lambda a: int(a["id"]))
     for account in leftovers:
         _hold(account["id"])
@@ -225,7 +228,12 @@ def _fits(account: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
     return not props.get("email") or str(props["email"]).casefold() == str(account.get("email") or "").casefold()
 
 
-def _post(group: str, props: Mapping[str, Any], owner: str | None) -> dict[str, Any]:
+def _claimed(account: Mapping[str, Any], owner: ownership.Owner | None) -> bool:
+    """Whether ``owner`` made ``account``: its name's mark is this resource's, for the display name it ends."""
+    return claims.claimed_by(account.get("name"), owner, claims.without_mark(account.get("name")) or "")
+
+
+def _post(group: str, props: Mapping[str, Any], owner: ownership.Owner | None) -> dict[str, Any]:
     """POST the account; a lost answer is looked up by its attempt's mark before posting again."""
     route = f"POST {_path(group)}"
     lost: list[ownership.Mark] = []
@@ -233,7 +241,7 @@ def _post(group: str, props: Mapping[str, Any], owner: str | None) -> dict[str, 
     mine: list[dict[str, Any]] = []
     answer: dict[str, Any] | None = None
     for attempt in range(recovery.MAX_ATTEMPTS):
-        mark = claims.new_mark(owner)
+        mark = claims.new_mark(owner, props.get("name") or DEFAULT_NAME, attempt)
         data = {k: props[k] for k in ("username", "email") if props.get(k)}
         name = claims.with_mark(props.get("name") or (DEFAULT_NAME if mark else None), mark)
         if name:
@@ -273,14 +281,15 @@ def _post(group: str, props: Mapping[str, Any], owner: str | None) -> dict[str, 
     return answer
 
 
-def _taken(group: str, props: Mapping[str, Any], owner: str | None, refused: GitLabTokenError) -> dict[str, Any]:
+def _taken(group: str, props: Mapping[str, Any], owner: ownership.Owner | None,
+           refused: GitLabTokenError) -> dict[str, Any]:
     """The account holding the ``username`` or ``email`` GitLab says is taken, if this resource made it;
     else an error naming it."""
     asked = {k: str(props[k]) for k in ("username", "email") if props.get(k)}
     holders = [a for a in _accounts(group)
                if any(str(a.get(k) or "").casefold() == v.casefold() for k, v in asked.items())]
     for account in holders:
-        if claims.claimed_by(account.get("name"), owner) and not _is_held(account.get("id")):
+        if _claimed(account, owner) and not _is_held(account.get("id")):
             _hold(account["id"])
             if _fits(account, props):
                 return account
@@ -291,7 +300,7 @@ def _taken(group: str, props: Mapping[str, Any], owner: str | None, refused: Git
     named = ", ".join(f"id {a.get('id')} ({a.get('username')!r}, {a.get('email')!r})" for a in holders)
     account = holders[0]
     why = ("it is held by another resource of this stack, or does not fit this resource's inputs"
-           if claims.claimed_by(account.get("name"), owner) else claims.whose(account.get("name")))
+           if _claimed(account, owner) else claims.whose(account.get("name")))
     raise GitLabTokenError(
         f"The service account {named} of group {group!r} already has the {' or '.join(asked)} this resource "
         f"asks for, and this resource cannot take it: {why}. It is left as it is. If it is a leftover of "

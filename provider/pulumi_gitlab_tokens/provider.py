@@ -7,9 +7,9 @@ whose declaration every operation loops over.
 The classes live in this importable module so that dill pickles them *by
 reference*: ``__provider`` in the state is a few dozen bytes naming the class,
 and refresh and delete run the installed code, not a snapshot. Instances hold
-only which stack and resource they serve (for the ownership mark, see
-:mod:`.ownership`); settings and the credential live in :mod:`.gitlab_client`,
-per process.
+only which backend, stack and resource they serve (for the ownership mark,
+see :mod:`.ownership`); settings and the credential live in
+:mod:`.gitlab_client`, per process.
 
 API calls per operation when nothing goes wrong: ``check`` 0 (for a token
 about to be created, the preview checks' GETs, once per process per credential
@@ -34,7 +34,7 @@ call uses it (the fix for terraform-provider-gitlab's #6271).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, overload
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -48,7 +48,8 @@ from pulumi.dynamic import (
 )
 
 from . import adoption, clock, gitlab_client, kinds, ownership, preview_checks, recovery, serving
-from .errors import GitLabTokenError, scrub
+from .errors import CredentialMissingError, GitLabTokenError, scrub
+from .gitlab_errors import credential_needed
 from .inputs import (
     TokenSpec,
     check_inputs,
@@ -91,13 +92,18 @@ class AccessTokenProvider(ResourceProvider):
     #: ``resources._identity``): two resources of one stack whose tokens share a
     #: name get different marks. ``None`` for states written before it.
     resource: str | None = None
+    #: The backend the CLI resolved for the program, normalised (no credential in it, see
+    #: :func:`.ownership.backend_identity`). ``None`` for states written before it.
+    backend: str | None = None
 
-    def __init__(self, owner: str | None = None, resource: str | None = None) -> None:
+    def __init__(self, owner: str | None = None, resource: str | None = None, backend: str | None = None) -> None:
         super().__init__()
         if owner is not None:
             self.owner = owner
         if resource is not None:
             self.resource = resource
+        if backend is not None:
+            self.backend = backend
 
     # --- configuration ---------------------------------------------------------------
 
@@ -121,6 +127,8 @@ class AccessTokenProvider(ResourceProvider):
         one whose inputs force a replacement): then, unless turned off, the
         :mod:`.preview_checks` ask GitLab whether the create would be allowed.
         """
+        if isinstance(news, Mapping):  # the generation is planned here, from the olds only
+            news = {k: v for k, v in news.items() if k != ownership.GENERATION_KEY}
         try:
             settings = gitlab_client.current_settings()
             inputs, failures = check_inputs(
@@ -134,10 +142,11 @@ class AccessTokenProvider(ResourceProvider):
             failures = self._replacement_past_expiry(stored, inputs)
         replacing = bool(_olds) and bool(self._replacing_changes(stored, inputs))
         inputs = adoption.carried(inputs, _olds, exists=bool(_olds), replacing=replacing)
+        inputs[ownership.GENERATION_KEY] = ownership.next_generation(_olds)
         if not failures and settings.preview_checks and (not _olds or replacing):
             try:
                 failures = preview_checks.failures(self.kind, inputs) or adoption.preview_failures(
-                    self.kind, inputs, self._owner_digest())
+                    self.kind, inputs, lambda: self._owner(inputs))
             except Exception as err:
                 failures = [CheckFailure("", preview_checks.describe_failure(err))]
         return CheckResult(inputs, failures)
@@ -232,7 +241,7 @@ class AccessTokenProvider(ResourceProvider):
         if past is not None:
             raise GitLabTokenError(f"Not creating token {spec.name!r}: {past}.")
         api = TokenEndpoints(self.kind, spec.parent, props)
-        answer, unconfirmed = recovery.create_token(api, spec, expires_at, self._owner_digest())
+        answer, unconfirmed = recovery.create_token(api, spec, expires_at, self._owner(props))
         outs = self._outputs(props, answer, token=answer.get("token"))
         if unconfirmed:
             outs[UNCONFIRMED_KEY] = unconfirmed
@@ -243,7 +252,7 @@ class AccessTokenProvider(ResourceProvider):
         expires_at = _planned_expiry(self.kind, spec)
         assert expires_at is not None  # a kind that rotates needs an expiry
         answer = adoption.adopt(TokenEndpoints(self.kind, spec.parent, props), spec, props, token_id, expires_at,
-                                self._owner_digest())
+                                self._owner(props))
         return self._outputs(props, answer, token=answer.get("token"))
 
     # --- read ------------------------------------------------------------------------
@@ -313,7 +322,7 @@ class AccessTokenProvider(ResourceProvider):
                 name=stored.name or spec.name,
                 expires_at=expires_at,
                 self_token=stored.self_rotation_token(self.kind, clock.today()),
-                owner=self._owner_digest(),
+                owner=self._owner(news, required=False),  # self-rotation needs no credential
             )
         except recovery.TokenGone:
             return UpdateResult(_with_predecessors(self._create_token(spec, news), waiting))
@@ -335,9 +344,25 @@ class AccessTokenProvider(ResourceProvider):
 
     # --- helpers ---------------------------------------------------------------------
 
-    def _owner_digest(self) -> str:
-        """The owner part of this resource's ownership mark (see :mod:`.ownership`)."""
-        return ownership.owner_digest(self.owner, self.resource)
+    @overload
+    def _owner(self, inputs: Mapping[str, Any]) -> ownership.Owner: ...
+    @overload
+    def _owner(self, inputs: Mapping[str, Any], *, required: bool) -> ownership.Owner | None: ...
+
+    def _owner(self, inputs: Mapping[str, Any], *, required: bool = True) -> ownership.Owner | None:
+        """Who marks this resource's tokens, keyed and at the generation ``check`` planned (see :mod:`.ownership`);
+        without a secret to key it, ``None``, or when ``required`` the missing credential's error."""
+        settings = gitlab_client.current_settings()
+        if not (settings.ownership_key or settings.token):
+            if not required:
+                return None
+            raise CredentialMissingError(credential_needed(self.kind))
+        return ownership.Owner(
+            identity=ownership.owner_identity(self.backend, self.owner, self.resource),
+            key=ownership.signing_key(settings.ownership_key, settings.token),
+            generation=ownership.stored_generation(inputs) or 1,
+            legacy=ownership.owner_digest(self.owner, self.resource),
+        )
 
     def _hold(self, stored: StoredToken) -> None:
         """The engine holds this token in its state: no recovery in this process may take it."""

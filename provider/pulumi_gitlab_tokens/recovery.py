@@ -6,14 +6,16 @@ would leave a live token nobody holds. Every recovery below rests on the
 ownership mark (:mod:`.ownership`): each POST attempt puts its own mark,
 naming this stack, this resource and the attempt, into the token's
 description, and GitLab returns it in every list answer. Recovery adopts or
-revokes only tokens whose mark names this stack and resource; a token of
-another stack or resource, or one with no mark (made by an older version, or
-by hand), is never touched, however alike.
+revokes only tokens whose mark proves this deployment and resource made
+them, in the generation a create now belongs to (a keyed HMAC: see
+docs/ownership.md); a token of another stack, backend or resource, one with
+no mark or an old-format one (made by an older version, or by hand), and a
+copy of a mark onto another token, is never touched, however alike.
 
 Lost create
     List the parent's tokens with the name and keep those marked by one of
     this create's lost attempts. If there are none, nothing was committed and
-    the POST is retried (with a new attempt mark). If there are, the newest is
+    the POST is retried (with the next attempt's mark). If there are, the newest is
     *rotated* - that both revokes the orphan and hands back a fresh value for
     the same bot user. Then every other token the lost attempts made is
     revoked. An attempt that timed out may still be in flight and commit
@@ -27,20 +29,24 @@ A create that died with its process
     cancel`` and ``pulumi refresh --clear-pending-creates`` the next ``up``
     creates those resources again. So before its POST a create looks at the
     parent's tokens - one listing per project or group per run, shared by
-    all creates there (:func:`_parent_tokens`) - for unrevoked tokens marked
-    by this stack and resource that the state does not hold. The newest, if
-    it fits what is wanted now (scopes, access level, description), is
-    adopted by rotation (fresh value, same bot user, the old one revoked);
-    the rest are revoked. Nothing local is needed: a fresh runner with an
-    empty ``PULUMI_HOME`` finds them in GitLab.
+    all creates there (:class:`_ParentListings`) - for unrevoked tokens that
+    the state does not hold, marked by one of the attempts of this create's
+    generation (the dead run planned the same one). The newest, if it fits
+    what is wanted now (name, scopes, access level, description), is adopted
+    by rotation (fresh value, same bot user, the old one revoked); the rest
+    are revoked. A mark GitLab lists on tokens of two bot users was copied:
+    none of them is touched. Nothing local is needed: a fresh runner with an
+    empty ``PULUMI_HOME`` finds them in GitLab. The successor of a rotation
+    that died is found the same way (see below), by this resource's mark
+    within the bot user of a token the state holds.
 
 Lost or interrupted rotate
     Rotation revokes the old token and mints its successor for the same bot
     user, copying the description (and so the mark). If the answer is lost,
     or a run died after GitLab rotated (the next rotation then answers
     "already revoked"), the successor is the bot user's unrevoked token with
-    this resource's mark (or none, for a token an older version made): it is
-    rotated in turn to a value we hold. After ``pulumi refresh`` instead, the
+    the mark of this resource (any mark, within the bot user of the state's
+    token): it is rotated in turn to a value we hold. After ``pulumi refresh`` instead, the
     token shows as revoked, the next ``up`` replaces it, and the
     replacement's create adopts the successor as above.
 
@@ -78,7 +84,7 @@ from .gitlab_client import current_settings, has_admin_credential
 from .gitlab_errors import AnswerLost
 from .token_endpoints import TokenEndpoints
 from .inputs import TokenSpec, integral
-from .ownership import Mark
+from .ownership import Mark, Owner
 
 MAX_ATTEMPTS = 6
 RETRY_PAUSE_SECONDS = 0.5
@@ -89,9 +95,9 @@ class TokenGone(GitLabTokenError):
 
 
 def create_token(
-    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: str
+    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: Owner
 ) -> tuple[dict[str, Any], list[str]]:
-    """Create the token of the resource ``owner`` digests; GitLab's answer with ``token``, and the
+    """Create the token of the resource ``owner`` names; GitLab's answer with ``token``, and the
     marks of attempts that timed out and were not seen landing (to revoke later, see the module docstring).
 
     One POST when all goes well, plus the run's one listing of the parent.
@@ -100,7 +106,8 @@ def create_token(
     adopted = _resolve_leftovers(api, spec, expires_at, owner, base_url)
     if adopted is not None:
         return adopted, []
-    answer, unconfirmed = _create_token(api, spec, expires_at, owner)
+    used = {ownership.mark_of(t) for t in _LISTINGS.tokens(api, base_url)}
+    answer, unconfirmed = _create_token(api, spec, expires_at, owner, used)
     ownership.hold(base_url, integral(answer.get("id")))
     return answer, unconfirmed
 
@@ -146,18 +153,29 @@ def forget_listings() -> None:
 
 
 def _resolve_leftovers(
-    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: str, base_url: str
+    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: Owner, base_url: str
 ) -> dict[str, Any] | None:
     """Adopt or revoke this resource's unheld tokens a dead run left; GitLab's answer if one was adopted.
 
     The listing was taken at the run's first create in the parent; tokens this
     process minted, adopted or revoked since are held, so never looked at twice.
     """
-    leftovers = sorted(
-        (t for t in _LISTINGS.tokens(api, base_url)
-         if ownership.owned_by(t, owner) and not ownership.is_held(base_url, t.get("id"))),
-        key=lambda t: int(t["id"]),
-    )
+    listed = _LISTINGS.tokens(api, base_url)
+    copied = _copied_marks(api, listed)
+    # Bot users of tokens the state holds: a live token of one that the state does not hold is the
+    # successor of a rotation that died (then a refresh showed the held one revoked, hence this create).
+    held_bots = {integral(t.get("user_id")) for t in listed
+                 if api.kind.has_bot_user and ownership.is_held(base_url, t.get("id"))} - {None}
+
+    def left_by_a_dead_run(token: dict[str, Any]) -> bool:
+        if ownership.mark_of(token) in copied or ownership.is_held(base_url, token.get("id")):
+            return False
+        if owner.awaited(token):
+            return True
+        return (ownership.is_live(token) and integral(token.get("user_id")) in held_bots
+                and owner.claims(ownership.mark_of(token), str(token.get("name"))))
+
+    leftovers = sorted((t for t in listed if left_by_a_dead_run(t)), key=lambda t: int(t["id"]))
     if not leftovers:
         return None
     for token in leftovers:
@@ -173,9 +191,26 @@ def _resolve_leftovers(
     return answer
 
 
+def _copied_marks(api: TokenEndpoints, tokens: list[dict[str, Any]]) -> set[Mark]:
+    """Marks GitLab lists on tokens of more than one bot user: one of them is a copy, so none proves anything.
+
+    One POST attempt mints one token, and rotation keeps its bot user, so a
+    mark this provider made is on one bot user's tokens only (revoked ones
+    included, while GitLab still lists them).
+    """
+    if not api.kind.has_bot_user:
+        return set()
+    users: dict[Mark, set[Any]] = {}
+    for token in tokens:
+        mark = ownership.mark_of(token)
+        if isinstance(mark, Mark):
+            users.setdefault(mark, set()).add(integral(token.get("user_id")))
+    return {mark for mark, found in users.items() if len(found) > 1}
+
+
 def _fits(token: dict[str, Any], spec: TokenSpec) -> bool:
     """Whether ``token`` is what ``spec`` asks for, expiry aside (adoption rotates to the planned date)."""
-    if set(token.get("scopes") or ()) != set(spec.scopes):
+    if token.get("name") != spec.name or set(token.get("scopes") or ()) != set(spec.scopes):
         return False
     level = integral(token.get("access_level"))
     if level is not None and spec.access_level_value is not None and level != spec.access_level_value:
@@ -187,14 +222,24 @@ def _fits(token: dict[str, Any], spec: TokenSpec) -> bool:
 
 
 def _create_token(
-    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: str
+    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: Owner, used: set[Any]
 ) -> tuple[dict[str, Any], list[str]]:
-    """The POST, with in-process recovery of lost answers; the answer and the unconfirmed attempts."""
+    """The POST, with in-process recovery of lost answers; the answer and the unconfirmed attempts.
+
+    Each POST takes the next of the generation's marks that no token GitLab listed carries (``used``):
+    a killed run's tokens may carry the first ones, and two tokens of one mark would read as a copy.
+    """
     lost: list[Mark] = []
     in_flight: list[Mark] = []
     answer: dict[str, Any] | None = None
-    for attempt in range(MAX_ATTEMPTS):
-        mark = ownership.new_mark(owner)
+    marks = [m for m in owner.attempt_marks(spec.name) if m not in used][:MAX_ATTEMPTS]
+    if not marks:
+        raise GitLabTokenError(
+            f"Not creating token {spec.name!r}: GitLab lists tokens with every one of the {ownership.ATTEMPTS} "
+            f"ownership marks of this create (runs killed while creating it, again and again). Revoke the "
+            f"tokens named {spec.name!r} that no stack holds, or rename the resource, then run `pulumi up`."
+        )
+    for attempt, mark in enumerate(marks):
         try:
             answer = api.create(
                 **spec.request,
@@ -206,7 +251,11 @@ def _create_token(
             lost.append(mark)
             if err.in_flight:
                 in_flight.append(mark)
-        mine = [t for t in api.list_named(spec.name) if any(ownership.made_by(t, m) for m in lost)]
+        base_url = current_settings().base_url
+        named = api.list_named(spec.name)
+        copied = _copied_marks(api, named)
+        mine = [t for t in named if any(ownership.made_by(t, m) for m in lost)
+                and ownership.mark_of(t) not in copied and not ownership.is_held(base_url, t.get("id"))]
         if mine and not api.kind.rotates:
             # No rotation to get a value we hold: revoke what landed and post again.
             for orphan in mine:
@@ -223,7 +272,7 @@ def _create_token(
         time.sleep(RETRY_PAUSE_SECONDS * (attempt + 1))
     if answer is None:
         raise GitLabTokenError(
-            f"Creating token {spec.name!r} on {api.route('create')} failed {MAX_ATTEMPTS} times without an "
+            f"Creating token {spec.name!r} on {api.route('create')} failed {len(marks)} times without an "
             f"answer, and GitLab lists no token from these attempts. Try again later: if one lands late, "
             f"the next `pulumi up` adopts or revokes it."
         )
@@ -236,10 +285,15 @@ def _create_token(
 def _revoke_attempts(api: TokenEndpoints, name: str, attempts: list[Mark], *, keep: dict[str, Any]) -> set[Mark]:
     """Revoke every live token the ``attempts`` made except ``keep``'s family; the attempts seen in GitLab."""
     keep_id, keep_user = integral(keep.get("id")), integral(keep.get("user_id"))
+    base_url = current_settings().base_url
     landed: set[Mark] = set()
-    for token in api.list_named(name):
+    named = api.list_named(name)
+    copied = _copied_marks(api, named)
+    for token in named:
         mark = ownership.mark_of(token)
-        if mark not in attempts:
+        if not isinstance(mark, Mark) or mark not in attempts or mark in copied:
+            continue
+        if ownership.is_held(base_url, token.get("id")) and integral(token.get("id")) != keep_id:
             continue
         landed.add(mark)
         # A bot user's tokens are one family; a person's or service account's are not.
@@ -255,7 +309,7 @@ def revoke_unconfirmed(api: TokenEndpoints, name: str, attempts: list[str], *, k
 
     One listing. ``keep`` is the token the state holds (its id and ``user_id``).
     """
-    marks = [m for m in (ownership.parse(a)[1] for a in attempts) if m is not None]
+    marks = [m for m in (ownership.parse(a)[1] for a in attempts) if isinstance(m, Mark)]
     if marks:
         _revoke_attempts(api, name, marks, keep=keep)
 
@@ -271,7 +325,7 @@ def rotate_token(
     name: str,
     expires_at: dt.date,
     self_token: str | None = None,
-    owner: str | None = None,
+    owner: Owner | None = None,
 ) -> dict[str, Any]:
     """Rotate ``token_id`` to ``expires_at``; GitLab's answer for the new token, with ``token``.
 
@@ -282,9 +336,8 @@ def rotate_token(
     whole token family, while rotating a stale id answers a harmless 400.
 
     When the answer is lost, or GitLab answers "already revoked" (a run died
-    after its rotation committed), the successor is looked up: the bot
-    user's unrevoked token, marked by ``owner`` or unmarked. It is rotated
-    in turn, so the value we return is one we hold.
+    after its rotation committed), the successor is looked up (:func:`_family`).
+    It is rotated in turn, so the value we return is one we hold.
     """
     self_token = _self_rotation(api, self_token, token_id=token_id, name=name)
     answer = _rotate_token(api, token_id=token_id, bot_user_id=bot_user_id, name=name, expires_at=expires_at,
@@ -324,7 +377,7 @@ def _rotate_token(
     name: str,
     expires_at: dt.date,
     self_token: str | None,
-    owner: str | None,
+    owner: Owner | None,
 ) -> dict[str, Any]:
     current = token_id
     for attempt in range(MAX_ATTEMPTS):
@@ -393,28 +446,34 @@ def _is_gone(api: TokenEndpoints, token_id: int) -> bool:
         return False
 
 
-def _family(api: TokenEndpoints, name: str, bot_user_id: int | None, owner: str | None) -> list[dict[str, Any]]:
-    """The unrevoked tokens named ``name`` of the bot user (all bots when unknown) that ``owner`` may take.
+def _family(api: TokenEndpoints, name: str, bot_user_id: int | None, owner: Owner | None) -> list[dict[str, Any]]:
+    """The unrevoked tokens named ``name`` of the user (all users when unknown) that ``owner`` may take.
 
-    A token marked by another owner is never taken; an unmarked one is, when
-    it belongs to the bot user (tokens made before the mark existed).
+    A bot user of the state's token is proof enough: GitLab mints tokens for
+    an existing bot user only by rotating its token, so each of them descends
+    from the state's (an adopted or unmarked one included). For a user that
+    is not the token's own (a person, a service account), the token must
+    also carry this owner's mark, or a first-format mark of the same names
+    (tokens the state held before the keyed mark). Without a known user,
+    only a keyed mark of this owner proves anything.
     """
     found = []
     for token in api.list_named(name):
         if not ownership.is_live(token):
             continue
-        if bot_user_id is not None and integral(token.get("user_id")) != bot_user_id:
-            continue
         mark = ownership.mark_of(token)
-        if mark is not None and owner is not None and mark.owner != owner:
+        if bot_user_id is not None:
+            if integral(token.get("user_id")) != bot_user_id:
+                continue
+            if not api.kind.has_bot_user and not (owner is not None and owner.claims(mark, name)):
+                continue
+        elif owner is None or not owner.minted(mark, name):
             continue
-        if (bot_user_id is None or not api.kind.has_bot_user) and (mark is None or mark.owner != owner):
-            continue  # without a bot user of the token's own to go by, only the mark proves ownership
         found.append(token)
     return found
 
 
-def _successor(api: TokenEndpoints, name: str, bot_user_id: int | None, owner: str | None) -> dict[str, Any] | None:
+def _successor(api: TokenEndpoints, name: str, bot_user_id: int | None, owner: Owner | None) -> dict[str, Any] | None:
     """The newest live token of the bot user's family, if a rotation made one."""
     alive = _family(api, name, bot_user_id, owner)
     return max(alive, key=lambda t: int(t["id"])) if alive else None

@@ -175,7 +175,7 @@ class TokenResource(pulumi.dynamic.Resource):
     ) -> None:
         _warn_about_old_config_keys()
         resource_type = f"pulumi-python:{self._resource_type_name}"
-        provider = provider_class(_owner(), _identity(resource_type, resource_name, opts))
+        provider = provider_class(_owner(), _identity(resource_type, resource_name, opts), _backend())
         props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
         if props.get("name") is None:
             props["name"] = resource_name
@@ -222,6 +222,13 @@ def _warn_about_old_config_keys() -> None:
 def _owner() -> str:
     """The stack declaring the resource, named in its tokens' ownership mark (see :mod:`.ownership`)."""
     return ownership.stack_owner(pulumi.get_organization(), pulumi.get_project(), pulumi.get_stack())
+
+
+@functools.cache
+def _backend() -> str:
+    """The backend this run's state lives in, named in the ownership mark: two stacks of equal names on
+    two backends are two owners (see :func:`.ownership.backend_identity`)."""
+    return ownership.backend_identity()
 
 
 def _identity(resource_type: str, resource_name: str, opts: Optional[pulumi.ResourceOptions]) -> str:

@@ -30,7 +30,7 @@ import pulumi.dynamic
 from . import kinds
 from .group_service_account import GroupServiceAccountProvider
 from .provider import provider_class
-from .resources import RotationConfigurationInput, TokenResource, _identity, _owner, split_args
+from .resources import RotationConfigurationInput, TokenResource, _backend, _identity, _owner, split_args
 from .pickling import pickler_restored
 
 
@@ -82,7 +82,7 @@ class GroupServiceAccount(pulumi.dynamic.Resource, module="gitlab", name="GroupS
                  "service_account_id": None}
         # The stack and resource, named in the ownership mark of the account's name.
         provider = GroupServiceAccountProvider(
-            _owner(), _identity(f"pulumi-python:{self._resource_type_name}", resource_name, opts))
+            _owner(), _identity(f"pulumi-python:{self._resource_type_name}", resource_name, opts), _backend())
         with pickler_restored():  # the SDK's serializer would otherwise fail past ~960 resources
             super().__init__(provider, resource_name, props, opts)
 

@@ -30,7 +30,7 @@ import pulumi.dynamic
 
 from . import delivery
 from .pickling import pickler_restored
-from .resources import _identity, _owner, split_args
+from .resources import _backend, _identity, _owner, split_args
 from .variable_inputs import VARIABLE_INPUTS
 from .variables import GroupVariableProvider, ProjectVariableProvider, VariableProvider
 
@@ -112,7 +112,8 @@ class _VariableResource(pulumi.dynamic.Resource):
             props.setdefault(name, None)
         secret_value = pulumi.ResourceOptions(additional_secret_outputs=["value"])
         # The stack and resource, named in the ownership mark of the variable's description.
-        provider = provider_class(_owner(), _identity(f"pulumi-python:{self._resource_type_name}", resource_name, opts))
+        provider = provider_class(_owner(), _identity(f"pulumi-python:{self._resource_type_name}", resource_name, opts),
+                                  _backend())
         with pickler_restored():  # the SDK's serializer would otherwise fail past ~960 resources
             super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(secret_value, opts))
         if source is not None:

@@ -151,7 +151,7 @@ class VariableProvider(Declared, ResourceProvider):
         _remember_values(olds, news)
         parent, key, scope = self._locate(id_, olds)
         api = VariableApi(self.kind, parent)
-        answer = api.update(key, scope, self._attributes(news, claims.new_mark(self.owner_digest())))
+        answer = api.update(key, scope, self._attributes(news, claims.new_mark(self.claimant(), key)))
         if answer is None:
             answer = self._create(api, key, scope, news)
         return UpdateResult(self._outputs(news, answer))
@@ -167,10 +167,10 @@ class VariableProvider(Declared, ResourceProvider):
 
     def _create(self, api: VariableApi, key: str, scope: str, props: Mapping[str, Any]) -> dict[str, Any]:
         """POST the variable; on a lost answer or a taken key, take over what this resource left, if anything."""
-        owner = self.owner_digest()
+        owner = self.claimant()
         for attempt in range(recovery.MAX_ATTEMPTS):
             try:
-                return api.create(key, self._create_attributes(props, scope, claims.new_mark(owner)))
+                return api.create(key, self._create_attributes(props, scope, claims.new_mark(owner, key, attempt)))
             except AnswerLost:
                 found = api.get(key, scope)
                 if found is None:  # not committed, or still in flight: a later POST then finds it taken
@@ -191,8 +191,8 @@ class VariableProvider(Declared, ResourceProvider):
     def _take_over(self, api: VariableApi, key: str, scope: str, props: Mapping[str, Any],
                    found: Mapping[str, Any]) -> dict[str, Any]:
         """Set again, as ``props`` say, the variable ``found`` at this key and scope - only if its mark is ours."""
-        owner = self.owner_digest()
-        if not claims.claimed_by(found.get("description"), owner):
+        owner = self.claimant()
+        if not claims.claimed_by(found.get("description"), owner, key):
             raise GitLabTokenError(
                 f"{self._describe(api, key, scope)} already exists, and nothing proves this resource made it: "
                 f"{claims.whose(found.get('description'))}. It is left as it is. If it is a leftover of yours, "
@@ -201,8 +201,8 @@ class VariableProvider(Declared, ResourceProvider):
         if bool(found.get("hidden")) != (props.get("hidden") is True):
             # GitLab cannot hide or unhide in place; the variable is this resource's, so make it anew.
             api.delete(key, scope)
-            return api.create(key, self._create_attributes(props, scope, claims.new_mark(owner)))
-        answer = api.update(key, scope, self._attributes(props, claims.new_mark(owner)))
+            return api.create(key, self._create_attributes(props, scope, claims.new_mark(owner, key)))
+        answer = api.update(key, scope, self._attributes(props, claims.new_mark(owner, key)))
         return answer if answer is not None else self._create(api, key, scope, props)
 
     # --- helpers ---------------------------------------------------------------------

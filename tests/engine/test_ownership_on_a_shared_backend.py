@@ -44,10 +44,11 @@ class SharedProject:
         self.runners += 1
         return self.tmp_path / f"runner{self.runners}"
 
-    def new_stack(self, stack: str, **config: str) -> GitLabStack:
-        """A stack created on a first runner, configured like the tests' other stacks."""
+    def new_stack(self, stack: str, *, file_backend: bool = False, **config: str) -> GitLabStack:
+        """A stack created on a first runner, configured like the tests' other stacks; on the shared
+        PostgreSQL backend, or with ``file_backend`` on a file backend in the first runner's directory."""
         pulumi = PulumiStack(PROGRAMS / "tokens", self._work(), stack=stack,
-                             extra_env={"PULUMI_BACKEND_URL": self.backend_url})
+                             extra_env={} if file_backend else {"PULUMI_BACKEND_URL": self.backend_url})
         pulumi.config_set("gitlab:baseUrl", self.sandbox.base_url)
         pulumi.config_set("gitlab:token", self.sandbox.admin_token, secret=True)
         pulumi.config_set("project", self.project["path_with_namespace"])
@@ -56,15 +57,17 @@ class SharedProject:
             pulumi.config_set(key, value)
         return GitLabStack(pulumi, self.sandbox, self.group, self.project)
 
-    def new_runner(self, previous: GitLabStack) -> GitLabStack:
+    def new_runner(self, previous: GitLabStack, *, moved_to: str | None = None) -> GitLabStack:
         """The same stack on a fresh runner: a new checkout (the stack's config file as committed), an
-        empty ``PULUMI_HOME``, the same backend."""
+        empty ``PULUMI_HOME``, the same backend (for a file backend, the first runner's directory), or
+        an empty stack of that name on backend ``moved_to``, for a ``pulumi stack import``."""
         work = self._work()
         shutil.copytree(PROGRAMS / "tokens", work / "program", ignore=shutil.ignore_patterns("__pycache__"))
         config_file = f"Pulumi.{previous.stack.stack}.yaml"
         shutil.copy(previous.stack.dir / config_file, work / "program" / config_file)
-        pulumi = PulumiStack(PROGRAMS / "tokens", work, stack=previous.stack.stack, init=False,
-                             extra_env={"PULUMI_BACKEND_URL": self.backend_url})
+        backend_url = moved_to or previous.stack.env["PULUMI_BACKEND_URL"]
+        pulumi = PulumiStack(PROGRAMS / "tokens", work, stack=previous.stack.stack, init=moved_to is not None,
+                             extra_env={"PULUMI_BACKEND_URL": backend_url})
         return GitLabStack(pulumi, self.sandbox, self.group, self.project, set(previous.seen_secrets))
 
 

@@ -93,18 +93,23 @@ def test_preview_checks_refuse_a_mismatch_with_one_get(world, monkeypatch):
     assert world.provider().check({}, adopting(old["id"], name="nightly")).failures == []
 
 
-@pytest.mark.parametrize("case", ["missing", "revoked", "another owner"])
+FOREIGN_MARKS = {"another owner": "x [pgt:0123456789abcdef.01234567]",
+                 "another owner's key": "x [pgt2:1.0123456789abcdef]"}
+
+
+@pytest.mark.parametrize("case", ["missing", "revoked", *FOREIGN_MARKS])
 def test_tokens_that_cannot_be_adopted_are_refused_by_name(world, case):
-    old = outside(world, description="x [pgt:0123456789abcdef.01234567]" if case == "another owner" else None)
+    old = outside(world, description=FOREIGN_MARKS.get(case))
     if case == "revoked":
         world.sb.api("DELETE", f"/projects/{world.project['id']}/access_tokens/{old['id']}", expect=204)
     token_id = old["id"] + 100 if case == "missing" else old["id"]
     provider = world.provider()
-    news = adopting(token_id, description="x" if case == "another owner" else None)
+    news = adopting(token_id, description="x" if case in FOREIGN_MARKS else None)
     err = world.expect_error(provider.create, provider.check({}, news).inputs)
     expected = {"missing": f"GitLab has no token {token_id} on the project 'acme/app'",
                 "revoked": f"token {token_id} on the project 'acme/app' is revoked or expired",
-                "another owner": f"token {token_id} is managed by another Pulumi stack or resource"}[case]
+                "another owner": f"token {token_id} is managed by another Pulumi stack or resource",
+                "another owner's key": f"token {token_id} is managed by another Pulumi stack or resource"}[case]
     assert "(adopt_token_id)" in str(err) and expected in str(err)
     assert "POST /projects/:id/access_tokens/:token_id/rotate" not in world.calls()
 

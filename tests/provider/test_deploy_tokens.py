@@ -62,7 +62,7 @@ def test_create_is_one_post_with_a_gldt_value_a_default_username_and_the_mark_in
     (stored,) = in_gitlab(world)
     user_name, mark = ownership.parse(stored["name"])
     assert (user_name, stored["id"]) == ("registry-pull", outs["token_id"])
-    assert mark is not None and mark.owner == ownership.owner_digest(None, None)
+    assert mark == token.provider._owner(token.inputs).mark(0, "registry-pull")
     assert stored["expires_at"].startswith(day(30))
 
 

@@ -163,7 +163,8 @@ def test_a_toy_kind_checks_its_own_inputs(widget_provider):
                                         "rotation_configuration": ROTATION})
     assert result.failures == []
     assert result.inputs == {"widget": "acme/gadget", "name": "w", "scopes": ["read_widget"],
-                             "rotation_configuration": ROTATION, "expires_at": "2026-04-09"}
+                             "rotation_configuration": ROTATION, "expires_at": "2026-04-09",
+                             "ownership_generation": 1}
 
 
 def test_a_toy_kind_refuses_what_it_does_not_declare(widget_provider):

@@ -7,6 +7,8 @@ TypeScript program gets. GitLab calls are counted with the sandbox's counters.
 
 from __future__ import annotations
 
+import dataclasses
+
 import asyncio
 import datetime as dt
 import json
@@ -203,10 +205,17 @@ def test_project_token_lifecycle_with_overlap_rotation(world):
     assert world.calls() == {"GET /projects/:id/access_tokens": 1, "POST /projects/:id/access_tokens": 1}
 
     # The mark names this stack and the resource's type and name, as the dynamic face's does.
-    owner = ownership.owner_digest(ownership.stack_owner("organization", PROJECT, STACK),
-                                   "gitlab-tokens:index:ProjectAccessToken::ci-token")
+    owner = ownership.Owner(
+        identity=ownership.owner_identity(ownership.backend_identity(),
+                                          ownership.stack_owner("organization", PROJECT, STACK),
+                                          "gitlab-tokens:index:ProjectAccessToken::ci-token"),
+        key=ownership.signing_key(None, world.sb.admin_token))
     minted = [t for t in world.sb.tokens() if t["name"] == "ci-token"]
-    assert [ownership.parse(t["description"])[1].owner for t in minted] == [owner]
+    assert [owner.awaited(t) for t in minted] == [True]
+    other_stack = dataclasses.replace(owner, identity=ownership.owner_identity(
+        ownership.backend_identity(), ownership.stack_owner("organization", PROJECT, "other"),
+        "gitlab-tokens:index:ProjectAccessToken::ci-token"))
+    assert not other_stack.minted(ownership.mark_of(minted[0]), "ci-token")
     world.calls()
 
     assert token.up(rotating_token()) == "same"

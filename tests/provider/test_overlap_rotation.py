@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens import kinds, ownership
 from pulumi_gitlab_tokens.delivery import REVOKING_KEY, PredecessorRevocationProvider, revoking
 from pulumi_gitlab_tokens.inputs import is_unknown
 from pulumi_gitlab_tokens.inputs import check_inputs
@@ -294,7 +294,10 @@ def test_an_overlap_rotation_that_died_is_adopted_not_orphaned_and_the_predecess
     first = _rotate_with_overlap(world, token)
     lost = token.outs  # the successor GitLab committed; the run died before the state recorded it
     world.values.add(lost["token"])
-    token.outs, token.inputs = first, {k: v for k, v in first.items() if k in kinds.PROJECT.input_names}
+    # The state the dead run left: the first up's inputs (its generation, 1, included) and outputs.
+    token.outs = first
+    token.inputs = {**{k: v for k, v in first.items() if k in kinds.PROJECT.input_names},
+                    ownership.GENERATION_KEY: 1}
     new_run()
     world.calls()
     assert token.up() == "update"

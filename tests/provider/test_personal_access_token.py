@@ -88,7 +88,7 @@ def test_create_is_one_post_for_the_user_with_the_mark_and_an_id_like_pulumi_git
     assert (outs["active"], outs["revoked"]) == (True, False)
     assert authenticates_as(world.sb, outs["token"]) == outs["token_id"]
     (live,) = live_tokens(world, user_id)
-    assert ownership.owned_by(live, token.provider._owner_digest()), "the description carries the mark"
+    assert token.provider._owner(token.inputs).awaited(live), "the description carries the mark"
 
 
 def test_a_token_for_an_instance_service_account(world):

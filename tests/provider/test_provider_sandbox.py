@@ -730,7 +730,7 @@ def _post(world: World, news: dict[str, Any], description: str | None) -> dict:
 def _died_mid_create(world: World, provider: AccessTokenProvider, news: dict[str, Any]) -> dict:
     """What a SIGKILL during create leaves: a token GitLab committed with this resource's mark, no state."""
     checked = provider.check({}, dict(news)).inputs
-    mark = ownership.new_mark(provider._owner_digest())
+    mark = provider._owner(checked).mark(0, checked["name"])
     orphan = _post(world, checked, ownership.marked(checked.get("description"), mark))
     world.calls()
     return orphan
@@ -746,7 +746,8 @@ def test_a_create_marks_its_token_and_lists_the_parent_once_per_run(world):
     assert world.calls() == {"POST /projects/:id/access_tokens": 1}, "one listing per project per run"
     (live,) = world.active_tokens("deploy-bot")
     user_part, mark = ownership.parse(live["description"])
-    assert user_part == "deploys the app" and mark is not None and mark.owner == provider._owner_digest()
+    assert user_part == "deploys the app" and provider._owner(token.inputs).awaited(live)
+    assert mark == provider._owner(token.inputs).mark(0, "deploy-bot")
     assert token.outs["description"] == "deploys the app", "the output is what the user wrote"
     assert token.refresh() and token.outs["description"] == "deploys the app"
     assert token.up() == "same"
@@ -794,15 +795,17 @@ def test_tokens_of_others_are_never_adopted_or_revoked_however_alike(world):
     """Same name and spec: another stack's, another resource's, an unmarked and a lookalike token."""
     ours = _declared(world, "deploy-bot")
     alike = rotating()
-    foreign_stack = ownership.new_mark(_declared(world, "deploy-bot", stack="org/app/prod")._owner_digest())
-    other_resource = ownership.new_mark(_declared(world, "deploy-bot-2")._owner_digest())
-    ours_digest = ours._owner_digest()
+    checked = ours.check({}, dict(alike)).inputs
+    foreign_stack = _declared(world, "deploy-bot", stack="org/app/prod")._owner(checked).mark(0, "deploy-bot")
+    other_resource = _declared(world, "deploy-bot-2")._owner(checked).mark(0, "deploy-bot")
+    ours_digest = ownership.owner_digest(ours.owner, ours.resource)
     others = [
         _post(world, alike, ownership.marked(None, foreign_stack)),
         _post(world, alike, ownership.marked(None, other_resource)),
         _post(world, alike, None),
         _post(world, alike, f"[pgt:{ours_digest}.0000000] written by hand"),
         _post(world, alike, f"[pgt:{ours_digest.upper()}.00000000]"),
+        _post(world, alike, f"[pgt:{ours_digest}.1234abcd]"),  # this resource's mark as computed before keys
     ]
     world.calls()
     new_run()
@@ -812,6 +815,52 @@ def test_tokens_of_others_are_never_adopted_or_revoked_however_alike(world):
     for made in others:
         assert authenticates_as(world.sb, made["token"]) == made["id"]
     assert len(world.active_tokens("deploy-bot")) == len(others) + 1
+
+
+def _forger(world: World) -> str:
+    """A Maintainer of the project: can list its tokens (marks included) and make tokens of their own."""
+    user = world.sb.create_user(f"forger-{len(world.values)}")
+    world.sb.add_member("project", world.project["id"], user["id"], 40)
+    credential = world.sb.create_user_token(user["id"], ["api"])
+    world.values.add(credential)
+    return credential
+
+
+@pytest.mark.parametrize("forged", ["computed from the names", "copied from a revoked token"])
+@pytest.mark.parametrize("named", [True, False], ids=["declared name", "another name"])
+def test_a_forged_mark_is_never_adopted_or_revoked_and_a_replay_cannot_revoke_ours(world, forged, named):
+    """A Maintainer writes a mark into a token of their own, then the stack creates that resource again."""
+    def declared(version: str) -> dict[str, Any]:
+        return rotating(scopes=["read_api", "self_rotate"], description=f"deploys {version}")
+
+    token = EngineLike(world, _declared(world, "deploy-bot"), declared("v1"))
+    token.up()
+    first = token.outs["token_id"]
+    new_run()
+    assert token.up(declared("v2")) == "replace"  # the first token is revoked; GitLab still lists it
+    forger = _forger(world)
+    path = f"/api/v4/projects/{world.project['id']}/access_tokens"
+    listed = {t["id"]: t for t in world.sb.request("GET", path, token=forger)[2]}
+    assert listed[first]["revoked"], "the copy's source is a revoked token of the same resource"
+    digest = ownership.owner_digest(token.provider.owner, token.provider.resource)
+    description = (f"deploys v3 [pgt:{digest}.1234abcd]" if forged == "computed from the names"
+                   else listed[first]["description"].replace("v1", "v3"))
+    body = {"name": "deploy-bot" if named else "hand-made", "scopes": ["read_api", "self_rotate"],
+            "access_level": 30, "expires_at": day(30), "description": description}
+    status, _, hand_made = world.sb.request("POST", path, body, token=forger)
+    assert status == 201, hand_made
+    world.values.add(hand_made["token"])
+    new_run()
+    assert token.up(declared("v3")) == "replace", "a create of that resource"
+    calls = world.calls()
+    assert "POST /projects/:id/access_tokens/:token_id/rotate" not in calls, "nothing adopted"
+    assert authenticates_as(world.sb, hand_made["token"]) == hand_made["id"], "the hand-made token is untouched"
+    replayed = world.sb.request("POST", f"{path}/self/rotate", {}, token=hand_made["token"])
+    assert replayed[0] == 200, replayed  # the forger's own token, rotated: their family, not ours
+    world.values.add(replayed[2]["token"])
+    assert authenticates_as(world.sb, token.outs["token"]) == token.outs["token_id"], "ours still works"
+    ours = [t for t in world.active_tokens() if t["id"] == token.outs["token_id"]]
+    assert ours and ours[0]["user_id"] != hand_made["user_id"]
 
 
 def test_a_lost_create_answer_never_takes_another_stacks_token(world):
@@ -999,3 +1048,25 @@ def test_listing_follows_pages_at_the_configured_address_100_at_a_time():
         assert len(found) == 101
         counts = {k.replace("/api/v4", ""): v for k, v in sb.counters().items() if k != "total"}
         assert counts == {"GET /projects/:id/access_tokens": 2}, "100 per page, both pages from the configured URL"
+
+
+def test_a_token_minted_with_the_first_format_mark_keeps_rotating_through_a_lost_answer(world, monkeypatch):
+    """A token the state holds from before the keyed mark: rotation goes by its id, and the successor of a
+    lost rotate answer is found within its bot user, so the old mark needs no proving (docs/ownership.md)."""
+    provider = _declared(world, "deploy-bot")
+    old_mark = f"[pgt:{ownership.owner_digest(provider.owner, provider.resource)}.1234abcd]"
+    token = EngineLike(world, provider, fixed(description="made before"))
+    with monkeypatch.context() as before_the_keyed_mark:
+        before_the_keyed_mark.setattr(ownership, "marked", lambda description, _mark: f"{description} {old_mark}")
+        token.up()
+    (first,) = world.active_tokens()
+    assert isinstance(ownership.mark_of(first), ownership.LegacyMark) and token.outs["description"] == "made before"
+    new_run()
+    world.calls()
+    world.sb.set_faults(drop_after_commit=["rotate"], drop_rate=0.5, seed=1)  # seed 1 loses the first answer
+    assert token.up(fixed(description="made before", expires_at=day(90))) == "update"
+    world.sb.clear_faults()
+    assert world.calls()["POST /projects/:id/access_tokens/:token_id/rotate"] >= 2, "no answer was lost"
+    (live,) = world.active_tokens()
+    assert (live["id"], live["user_id"]) == (token.outs["token_id"], first["user_id"])
+    assert authenticates_as(world.sb, token.outs["token"]) == live["id"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import base64
 import dataclasses
 import shutil
@@ -459,6 +461,7 @@ def test_scrub_leaves_ordinary_names_starting_with_gl(name):
 
 def test_unexpected_exceptions_are_wrapped_scrubbed_and_located(monkeypatch):
     monkeypatch.setenv("GITLAB_TESTING_TIME", "2026-03-01T12:00:00Z")  # NEW's expires_at is in the future
+    monkeypatch.setenv("GITLAB_TOKEN", "glpat-a-credential-keying-the-mark")  # the mark needs a key first
     provider = ProjectAccessTokenProvider()
 
     def explode(*_args, **_kwargs):
@@ -491,6 +494,9 @@ class _Mocks(pulumi.runtime.Mocks):
 @pytest.fixture
 def mocks():
     m = _Mocks()
+    # The SDK's mocks take the thread's current event loop; a test that ran asyncio.run() before
+    # (the native provider's) leaves none set.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     pulumi.runtime.set_mocks(m, project="infra", stack="dev", preview=False)
     return m
 

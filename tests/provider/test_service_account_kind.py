@@ -101,7 +101,7 @@ def test_a_token_lives_its_whole_lifecycle_with_the_calls_it_needs(world):
     assert "access_level" not in token.outs and token.outs.get("description") is None
     assert authenticates_as(world.sb, token.outs["token"]) == first
     (live,) = live_tokens(world, "ci")
-    assert live["user_id"] == user_id and "[pgt:" in live["description"], "the mark is in GitLab's description"
+    assert live["user_id"] == user_id and "[pgt2:" in live["description"], "the mark is in GitLab's description"
     world.calls()  # forget the sandbox's own checks above
 
     assert token.up() == "same" and world.calls() == {}

@@ -55,8 +55,8 @@ def test_the_mark_is_in_gitlab_and_never_in_the_outputs(world: World, kind: str)
     engine = EngineLike(provider)
     engine.up(variable(kind, description="for deploys"))
     stored = world.in_gitlab(kind, "DEPLOY_TOKEN")
-    assert stored["description"].startswith("for deploys [pgt:")
-    assert mark_of(stored).owner == provider.owner_digest()
+    assert stored["description"].startswith("for deploys [pgt2:")
+    assert provider.claimant().minted(mark_of(stored), "DEPLOY_TOKEN")
     assert engine.outs["description"] == "for deploys"
     assert engine.refresh() and engine.outs["description"] == "for deploys"
     world.calls()
@@ -66,7 +66,8 @@ def test_the_mark_is_in_gitlab_and_never_in_the_outputs(world: World, kind: str)
     assert engine.up(variable(kind, value=OTHER_SECRET)) == "update"
     assert world.calls() == {f"PUT {route}/:key": 1}
     stored = world.in_gitlab(kind, "DEPLOY_TOKEN")
-    assert mark_of(stored).owner == provider.owner_digest() and ownership.user_description(stored["description"]) is None
+    assert provider.claimant().minted(mark_of(stored), "DEPLOY_TOKEN")
+    assert ownership.user_description(stored["description"]) is None
     assert "description" not in engine.outs
 
 
@@ -142,7 +143,7 @@ def test_a_variable_of_another_resource_or_with_no_mark_is_never_touched(world: 
 def test_a_provider_from_a_state_written_before_marks_claims_nothing(world: World, kind: str) -> None:
     EngineLike(declared(world, kind)).up(variable(kind, value=OTHER_SECRET))
     unmarked = world.provider(kind)  # no stack nor resource: what such a state unpickles
-    assert unmarked.owner_digest() is None
+    assert unmarked.claimant() is None
     world.expect_error(EngineLike(unmarked).up, variable(kind))
     assert world.in_gitlab(kind, "DEPLOY_TOKEN")["value"] == OTHER_SECRET
 
@@ -168,4 +169,6 @@ def test_the_description_leaves_room_for_the_mark(world: World, kind: str) -> No
     [failure] = provider.check({}, variable(kind, description="d" * (MAX_USER_DESCRIPTION_LENGTH + 1))).failures
     assert failure.property == "description" and f"at most {MAX_USER_DESCRIPTION_LENGTH} fit" in failure.reason
     EngineLike(provider).up(variable(kind, description="d" * MAX_USER_DESCRIPTION_LENGTH))
-    assert len(world.in_gitlab(kind, "DEPLOY_TOKEN")["description"]) == 255
+    # The mark's room is its longest (a 7-digit generation); GitLab's 255 always hold both.
+    stored = world.in_gitlab(kind, "DEPLOY_TOKEN")["description"]
+    assert stored.startswith("d" * MAX_USER_DESCRIPTION_LENGTH + " [pgt2:") and len(stored) <= 255

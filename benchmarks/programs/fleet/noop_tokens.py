@@ -25,7 +25,7 @@ _next_token_id = itertools.count(1)
 class NoopTokenProvider(ResourceProvider):
     """Create answers with outputs of the real shape; read echoes the state; delete does nothing.
 
-    It takes and keeps the same (owner, resource) identity the real provider
+    It takes and keeps the same (owner, resource, backend) identity the real provider
     does, so its pickled ``__provider`` is as distinct per resource and the
     engine deserializes and configures it as often: only the work differs.
     """
@@ -33,9 +33,9 @@ class NoopTokenProvider(ResourceProvider):
     #: The real project token's kind: the resource takes its computed outputs from it.
     kind = kinds.PROJECT
 
-    def __init__(self, owner: str | None = None, resource: str | None = None) -> None:
+    def __init__(self, owner: str | None = None, resource: str | None = None, backend: str | None = None) -> None:
         super().__init__()
-        self.owner, self.resource = owner, resource
+        self.owner, self.resource, self.backend = owner, resource, backend
 
     def configure(self, req: ConfigureRequest) -> None:
         # Served like the real provider (see pulumi_gitlab_tokens.serving), so that only the work differs.

@@ -66,6 +66,9 @@ class GitLabTokensProvider(Provider):
         self._executor = ThreadPoolExecutor(max_workers=workers or serving.configured_workers(),
                                             thread_name_prefix=PACKAGE)
         self._organization = DEFAULT_ORGANIZATION
+        #: The backend the CLI resolved, named in the ownership mark (the engine starts the plugin with
+        #: the CLI's environment, in the project's directory: :func:`.ownership.backend_identity`).
+        self._backend: str | None = None
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, functools.partial(fn, *args))
@@ -81,6 +84,7 @@ class GitLabTokensProvider(Provider):
         settings = await self._run(gitlab_client.settings_from_config, config_reader(own))
         gitlab_client.configure(settings)
         self._organization = own.get("organization") or DEFAULT_ORGANIZATION
+        self._backend = ownership.backend_identity()
         return ConfigureResponse(accept_secrets=True, supports_preview=True)
 
     # --- resources ---------------------------------------------------------------------
@@ -146,7 +150,7 @@ class GitLabTokensProvider(Provider):
         """The dynamic face's provider instance for this resource, knowing its stack and identity."""
         stack, project, qualified_type, name = _urn_parts(urn)
         return resource.provider(ownership.stack_owner(self._organization, project, stack),
-                                 f"{qualified_type}::{name}")
+                                 f"{qualified_type}::{name}", self._backend)
 
 
 # --- config ----------------------------------------------------------------------------------

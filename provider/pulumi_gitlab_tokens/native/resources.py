@@ -29,8 +29,8 @@ class NativeResource:
 
     name: str
     description: str
-    #: ``(owner, resource) -> a dynamic face's provider instance`` serving this resource.
-    provider: Callable[[str, str], Any]
+    #: ``(owner, resource, backend) -> a dynamic face's provider instance`` serving this resource.
+    provider: Callable[[str, str, str | None], Any]
     inputs: tuple[str, ...]
     required_inputs: tuple[str, ...]
     #: What GitLab computes (not inputs), in state order.
