@@ -517,3 +517,22 @@ def test_schema_declares_a_function_per_token_list():
     assert service["inputs"]["required"] == ["group", "userId"]
     record = package_schema()["types"]["gitlab-tokens:index:TokenRecord"]["properties"]
     assert "token" not in record and not any(p.get("secret") for p in record.values())
+
+
+def test_variables_and_service_accounts_import_by_their_resource_id(world):
+    provider = world.provider()
+    made = Engine(provider, "ProjectVariable", "made")
+    made.up(values(project="acme/app", key="DEPLOY_URL", value="https://deploy.example.com"))
+    account = Engine(provider, "GroupServiceAccount", "robot")
+    account.up(values(group="acme", name="robot"))
+    world.calls()
+
+    variable = Engine(provider, "ProjectVariable", "deploy-url")
+    imported(variable, made.id)
+    assert unwrapped(variable.inputs)["key"] == "DEPLOY_URL" and variable.inputs["value"].is_secret
+    assert variable.up(values(project="acme/app", key="DEPLOY_URL", value="https://deploy.example.com")) == "same"
+    robot = Engine(provider, "GroupServiceAccount", "robot-again")
+    imported(robot, account.id)
+    assert unwrapped(robot.inputs)["group"] == "acme"
+    assert robot.up(values(group="acme", name="robot")) == "same"
+    assert not [k for k in world.calls() if k.split(" ")[0] in ("POST", "PUT", "DELETE")], "an import only reads"
