@@ -67,3 +67,21 @@ def test_import_a_token_made_by_hand_then_list_it_with_an_invoke(gitlab_stack):
     gs.assert_no_secret_leaks()
     gs.stack.destroy()
     assert gs.active_tokens() == [], "destroy revokes the imported token's successor"
+
+
+def test_a_python_program_invokes_a_token_list_as_the_plain_function_lists_it(gitlab_stack):
+    gs = gitlab_stack(REPO / "tests" / "programs" / "native_invoke")
+    gs.stack.config_set("gitlab-tokens:baseUrl", gs.sandbox.base_url)
+    gs.stack.config_set("gitlab-tokens:token", gs.sandbox.admin_token, secret=True)
+    for name in ("deploy", "audit"):
+        gs.sandbox.api("POST", f"/projects/{gs.project['id']}/access_tokens",
+                       {"name": name, "scopes": ["read_api"],
+                        "expires_at": (dt.date.today() + dt.timedelta(days=20)).isoformat()}, expect=201)
+    gs.stack.up()
+    outputs = gs.stack.outputs()
+    assert [t["name"] for t in outputs["invoked"]] == ["deploy", "audit"]
+    camel = {"access_level": "accessLevel", "expires_at": "expiresAt", "created_at": "createdAt",
+             "last_used_at": "lastUsedAt", "user_id": "userId"}
+    # The same records, camelCase; the engine leaves out the fields GitLab has no value for (null).
+    assert outputs["invoked"] == [{camel.get(k, k): v for k, v in t.items() if v is not None}
+                                  for t in outputs["listed"]]
