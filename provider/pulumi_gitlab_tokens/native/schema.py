@@ -1,4 +1,5 @@
-"""The package schema of the native face, derived from the resource declarations (:mod:`.resources`).
+"""The package schema of the native face, derived from the resource declarations (:mod:`.resources`)
+and the token lists (:mod:`.functions`).
 
 Property names are camelCase, as pulumi-gitlab's schema has them; each field's
 type is declared once here, by its snake_case name, for every resource that has it.
@@ -121,6 +122,8 @@ _RECORD_TEXT: Final = {"name": "The token's name.", "description": "The descript
 
 def _function_property(name: str, description: str | None = None) -> dict[str, Any]:
     """A function's input or a listed token's field: its type declared once, here or in :data:`FIELDS`."""
+    if name not in FUNCTION_FIELDS and name not in FIELDS:
+        raise KeyError(f"{name} has no schema type: declare it in native/schema.py's FUNCTION_FIELDS")
     kind, text = FUNCTION_FIELDS[name] if name in FUNCTION_FIELDS else FIELDS[name]
     return {**kind, "description": description or text}
 
