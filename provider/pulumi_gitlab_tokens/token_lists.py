@@ -107,9 +107,24 @@ def list_tokens(
     as ``search``, which GitLab matches loosely); every filter is applied here
     as well, so the answer is the same whatever GitLab filtered.
     """
+    _Filters.parse(kind, state=state, expires_before=expires_before, name=name)  # bad filters fail before config
+    _route_values(kind, route_values)
+    _configure_from_stack()
+    return configured_list(kind, parent, state=state, expires_before=expires_before, name=name, **route_values)
+
+
+def configured_list(
+    kind: TokenKind,
+    parent: str | int,
+    *,
+    state: str | None = None,
+    expires_before: str | dt.date | None = None,
+    name: str | None = None,
+    **route_values: Any,
+) -> tuple[TokenRecord, ...]:
+    """:func:`list_tokens` with the GitLab settings already configured (the native provider's invokes)."""
     wanted = _Filters.parse(kind, state=state, expires_before=expires_before, name=name)
     values = _route_values(kind, route_values)
-    _configure_from_stack()
     api = TokenEndpoints(kind, str(parent).strip(), values)
     records = (TokenRecord.from_answer(kind, answer) for answer in api.list_all(**wanted.query(kind)))
     return tuple(sorted((r for r in records if wanted.keeps(r)), key=lambda r: r.id))

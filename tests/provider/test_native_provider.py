@@ -23,6 +23,7 @@ from pulumi.provider.experimental.provider import (
     DeleteRequest,
     DiffRequest,
     GetSchemaRequest,
+    InvokeRequest,
     ReadRequest,
     UpdateRequest,
 )
@@ -406,3 +407,141 @@ def test_calls_the_engine_sends_at_once_reach_gitlab_at_once(tmp_path, monkeypat
         assert len({response.resource_id for response in created}) == 10
         peak = harness.peak_concurrent_calls(sb.read_log()[offset:].splitlines())
         assert peak > SDK_WORKERS, f"most GitLab calls at once: {peak}"
+
+
+# --- pulumi import ---------------------------------------------------------------------------
+
+
+def out_of_band_token(world: World, **body: Any) -> dict:
+    """A project access token made in GitLab by hand, as ``pulumi import`` finds one."""
+    return world.sb.api("POST", "/projects/acme%2Fapp/access_tokens",
+                        {"name": "ci-token", "scopes": ["read_registry"], "access_level": 30,
+                         "expires_at": (START + dt.timedelta(days=20)).isoformat(), **body}, expect=201)
+
+
+def imported(engine: Engine, import_id: str, given: dict[str, PropertyValue] | None = None):
+    """``pulumi import``'s calls: read by id alone, then check the inputs read returned against themselves."""
+    read = asyncio.run(engine.provider.read(ReadRequest(engine.urn, import_id, {}, given or {})))
+    assert read.resource_id == import_id
+    engine.id, engine.state, engine.inputs = import_id, over_the_wire(read.properties), over_the_wire(read.inputs)
+    return read
+
+
+def test_import_reads_every_input_gitlab_knows_and_previews_no_change(world):
+    made = out_of_band_token(world)
+    world.calls()
+    token = Engine(world.provider(), "ProjectAccessToken", "ci-token")
+    imported(token, f"acme/app:{made['id']}")
+    assert world.calls() == {"GET /projects/:id/access_tokens/:token_id": 1}, "an import only reads"
+    inputs, state = unwrapped(token.inputs), unwrapped(token.state)
+    assert inputs == {"project": "acme/app", "name": "ci-token", "scopes": ["read_registry"],
+                      "accessLevel": "developer", "expiresAt": (START + dt.timedelta(days=20)).isoformat()}
+    assert token.checked(token.inputs) == token.inputs, "read answers the inputs as check does"
+    assert token.state["token"].is_secret and state["token"] == "", "GitLab never shows the value again"
+    assert int(state["tokenId"]) == made["id"]
+
+    # The program `pulumi import` prints previews with no change and calls no GitLab.
+    program = values(project="acme/app", scopes=["read_registry"], accessLevel="developer",
+                     expiresAt=(START + dt.timedelta(days=20)).isoformat())
+    assert token.up(program, preview=True) == "same" and world.calls() == {}
+    # Held by id: the next rotation (here: the program takes a rotation plan) mints its value.
+    rotating = rotating_token()
+    assert token.up(rotating, preview=True) == "update" and world.calls() == {}
+    assert token.up(rotating) == "update"
+    rotated = unwrapped(token.state)
+    assert rotated["token"].startswith("glpat-") and int(rotated["tokenId"]) != made["id"]
+    token.destroy()
+    assert not [t for t in world.sb.tokens() if t["active"]], "destroy revokes the imported token's line"
+
+
+def test_import_with_the_programs_rotation_plan_keeps_the_token(world):
+    """The ``import`` resource option sends the program's inputs: its rotation plan, which GitLab
+    cannot tell, is kept, and the token (not in its rotation window) stays as it is."""
+    made = out_of_band_token(world)
+    token = Engine(world.provider(), "ProjectAccessToken", "ci-token")
+    program = rotating_token()
+    imported(token, f"acme/app:{made['id']}", program)
+    assert unwrapped(token.inputs)["rotationConfiguration"] == unwrapped(program)["rotationConfiguration"]
+    world.calls()
+    assert token.up(program, preview=True) == "same" and world.calls() == {}
+
+
+def test_import_ids_with_route_inputs_and_user_ids(world):
+    account = world.sb.api("POST", f"/groups/{world.group['id']}/service_accounts", {"name": "robot"}, expect=201)
+    made = world.sb.api("POST", f"/groups/{world.group['id']}/service_accounts/{account['id']}/personal_access_tokens",
+                        {"name": "robot-token", "scopes": ["read_api"],
+                         "expires_at": (START + dt.timedelta(days=20)).isoformat()}, expect=201)
+    token = Engine(world.provider(), "GroupServiceAccountAccessToken", "robot-token")
+    imported(token, f"acme:{account['id']}:{made['id']}")
+    inputs = unwrapped(token.inputs)
+    assert inputs["group"] == "acme" and int(inputs["userId"]) == account["id"] and inputs["name"] == "robot-token"
+
+    unreadable = Engine(world.provider(), "GroupServiceAccountAccessToken", "odd")
+    with pytest.raises(GitLabTokenError, match="expected an id like '<group>:<user_id>:<token id>'"):
+        asyncio.run(unreadable.provider.read(ReadRequest(unreadable.urn, f"acme:{made['id']}", {}, {})))
+
+
+# --- invokes ---------------------------------------------------------------------------------
+
+
+def invoke(provider: native.GitLabTokensProvider, function: str, **args: Any):
+    return asyncio.run(provider.invoke(InvokeRequest(f"gitlab-tokens:index:{function}", values(**args))))
+
+
+def test_token_lists_are_invokes_with_the_same_filters_and_no_secret(world):
+    provider = world.provider()
+    token = Engine(provider, "ProjectAccessToken", "ci-token")
+    token.up(rotating_token())
+    out_of_band_token(world, name="by-hand")
+    world.calls()
+
+    listed = invoke(provider, "getProjectAccessTokens", project="acme/app", state="active")
+    assert not listed.failures
+    tokens = unwrapped(listed.return_value)["tokens"]
+    assert [(t["name"], t["managed"], t["accessLevel"]) for t in tokens] == [
+        ("ci-token", True, "developer"), ("by-hand", False, "developer")]
+    assert not any(v.contains_secret() for v in listed.return_value.values())
+    assert unwrapped(token.state)["token"] not in json.dumps(tokens)
+    assert world.calls() == {"GET /projects/:id/access_tokens": 1}
+
+    named = invoke(provider, "getProjectAccessTokens", project="acme/app", name="by-hand")
+    assert [t["name"] for t in unwrapped(named.return_value)["tokens"]] == ["by-hand"]
+    soon = invoke(provider, "getProjectAccessTokens", project="acme/app",
+                  expiresBefore=(START + dt.timedelta(days=25)).isoformat())
+    assert [t["name"] for t in unwrapped(soon.return_value)["tokens"]] == ["by-hand"]
+
+    bad = invoke(provider, "getProjectAccessTokens", project="acme/app", state="alive")
+    assert [f.reason for f in bad.failures] == [
+        "listing ProjectAccessToken tokens: state is 'alive'; use one of active, inactive, or leave it out"]
+    with pytest.raises(GitLabTokenError, match="getProjectTokens is not a function of gitlab-tokens"):
+        invoke(provider, "getProjectTokens", project="acme/app")
+    token.destroy()
+
+
+def test_schema_declares_a_function_per_token_list():
+    functions = package_schema()["functions"]
+    assert set(functions) == {f"gitlab-tokens:index:get{kind.resource_name}s" for kind in kinds.ALL}
+    service = functions["gitlab-tokens:index:getGroupServiceAccountAccessTokens"]
+    assert set(service["inputs"]["properties"]) == {"group", "userId", "state", "expiresBefore", "name"}
+    assert service["inputs"]["required"] == ["group", "userId"]
+    record = package_schema()["types"]["gitlab-tokens:index:TokenRecord"]["properties"]
+    assert "token" not in record and not any(p.get("secret") for p in record.values())
+
+
+def test_variables_and_service_accounts_import_by_their_resource_id(world):
+    provider = world.provider()
+    made = Engine(provider, "ProjectVariable", "made")
+    made.up(values(project="acme/app", key="DEPLOY_URL", value="https://deploy.example.com"))
+    account = Engine(provider, "GroupServiceAccount", "robot")
+    account.up(values(group="acme", name="robot"))
+    world.calls()
+
+    variable = Engine(provider, "ProjectVariable", "deploy-url")
+    imported(variable, made.id)
+    assert unwrapped(variable.inputs)["key"] == "DEPLOY_URL" and variable.inputs["value"].is_secret
+    assert variable.up(values(project="acme/app", key="DEPLOY_URL", value="https://deploy.example.com")) == "same"
+    robot = Engine(provider, "GroupServiceAccount", "robot-again")
+    imported(robot, account.id)
+    assert unwrapped(robot.inputs)["group"] == "acme"
+    assert robot.up(values(group="acme", name="robot")) == "same"
+    assert not [k for k in world.calls() if k.split(" ")[0] in ("POST", "PUT", "DELETE")], "an import only reads"

@@ -226,6 +226,29 @@ class TokenKind:
         return ":".join([path_value(parent) or str(parent), *(path_value(values.get(key)) for key in self.route_inputs),
                          str(token_id)])
 
+    @property
+    def import_id_form(self) -> str:
+        """The form of :meth:`resource_id`: ``<group>:<user_id>:<token id>``."""
+        return ":".join(f"<{name}>" for name in (self.parent, *self.route_inputs, "token id"))
+
+    def values_from_id(self, id_: str) -> dict[str, Any]:
+        """The parent and the :attr:`route_inputs` an import id (:meth:`resource_id`) names, each parsed by
+        its input's parser; ``{}`` when the id has not their number of parts (the read then says so)."""
+        parts = (id_ or "").split(":")
+        names = (self.parent, *self.route_inputs)
+        if len(parts) != len(names) + 1 or not all(parts):
+            return {}
+        parsers = {field.name: field.parse for field in self.inputs}
+        values: dict[str, Any] = {}
+        for name, part in zip(names, parts):
+            parse = parsers.get(name)
+            value: Any = int(part) if part.isdigit() else part
+            try:
+                values[name] = parse(self, value) if parse is not None else value
+            except ValueError:
+                return {}
+        return values
+
 
 def path_value(value: Any) -> str:
     """A route input as a path segment: the engine hands numbers back as floats (``54.0`` is ``54``);

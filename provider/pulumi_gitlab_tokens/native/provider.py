@@ -32,6 +32,8 @@ from pulumi.provider.experimental.provider import (
     DiffResponse,
     GetSchemaRequest,
     GetSchemaResponse,
+    InvokeRequest,
+    InvokeResponse,
     PropertyDiff,
     PropertyDiffKind,
     Provider,
@@ -45,7 +47,7 @@ from pulumi.runtime import rpc
 from .. import gitlab_client, ownership, serving
 from ..errors import GitLabTokenError, scrub
 from ..inputs import is_unknown
-from . import schema
+from . import functions, schema
 from .names import camel, keys_to_camel, keys_to_snake
 from .resources import BY_TOKEN, PACKAGE, NativeResource
 
@@ -123,13 +125,38 @@ class GitLabTokensProvider(Provider):
         return CreateResponse(result.id, wrapped(result.outs, secrets))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
+        """A refresh (the state's properties given), or ``pulumi import`` (none: the id alone)."""
         resource = _resource(request.urn)
-        result = await self._run(self._served(resource, request.urn).read, request.resource_id,
-                                 plain(request.properties))
+        props = plain(request.properties)
+        importing = not props
+        if importing and resource.kind is not None:
+            props = resource.kind.values_from_id(request.resource_id)
+            if not props:
+                raise GitLabTokenError(f"cannot import {scrub(request.resource_id)!r} as {resource.name}: expected "
+                                       f"an id like {resource.kind.import_id_form!r}")
+        served = self._served(resource, request.urn)
+        result = await self._run(served.read, request.resource_id, props)
         if not result.id:
             return ReadResponse(None, {}, {})
         secrets = _secret_keys(resource, request.properties)
-        return ReadResponse(result.id, wrapped(result.outs, secrets), dict(request.inputs))
+        if not importing:
+            return ReadResponse(result.id, wrapped(result.outs, secrets), dict(request.inputs))
+        outs, inputs = await self._run(_imported, resource, served, result.outs, plain(request.inputs))
+        return ReadResponse(result.id, wrapped(outs, secrets), wrapped(inputs, secrets))
+
+    # --- functions ---------------------------------------------------------------------
+
+    async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        """A token list (:mod:`.functions`); a bad filter is a failure naming it and the fix."""
+        function = functions.BY_TOKEN.get(request.tok)
+        if function is None:
+            raise GitLabTokenError(f"{request.tok} is not a function of {PACKAGE}; its functions are: "
+                                   f"{', '.join(sorted(functions.BY_TOKEN))}")
+        try:
+            answer = await self._run(function.call, plain(request.args))
+        except GitLabTokenError as err:
+            return InvokeResponse(failures=[CheckFailure("", err.message)])
+        return InvokeResponse(wrapped(answer, set()))
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         resource = _resource(request.urn)
@@ -178,6 +205,32 @@ def config_reader(own: Mapping[str, str]) -> Callable[[str], Any]:
         return own.get(name)
 
     return get
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def _imported(resource: NativeResource, served: Any, outs: Mapping[str, Any],
+              given: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An imported resource's outputs and inputs: the inputs as ``check`` answers them, so that the
+    program ``pulumi import`` prints previews with no change.
+
+    GitLab tells every input but a token's plan (``rotationConfiguration``): the program's, when it
+    imports with the ``import`` resource option, is kept. GitLab never shows a token's value again:
+    ``token`` is empty until the resource's next rotation (docs/native-provider.md).
+    """
+    known = {name: outs[name] for name in resource.inputs if outs.get(name) is not None}
+    carried = {name: given[name] for name in ("rotation_configuration", "validate_past_expiration_date")
+               if name in resource.inputs and given.get(name) is not None and name not in known}
+    inputs = {**known, **carried}
+    checked = served.check(inputs, inputs)
+    if not checked.failures:
+        inputs = dict(checked.inputs)
+    imported = {**outs, **{name: value for name, value in inputs.items() if name in resource.outputs}}
+    for name in resource.secrets:
+        if resource.kind is not None and imported.get(name) is None:
+            imported[name] = ""
+    return imported, inputs
 
 
 # --- values ----------------------------------------------------------------------------------

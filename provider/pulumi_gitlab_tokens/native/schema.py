@@ -1,4 +1,5 @@
-"""The package schema of the native face, derived from the resource declarations (:mod:`.resources`).
+"""The package schema of the native face, derived from the resource declarations (:mod:`.resources`)
+and the token lists (:mod:`.functions`).
 
 Property names are camelCase, as pulumi-gitlab's schema has them; each field's
 type is declared once here, by its snake_case name, for every resource that has it.
@@ -11,11 +12,14 @@ from importlib import metadata
 from typing import Any, Final, Mapping
 
 from .. import catalogue
+from . import functions
+from .functions import NativeFunction
 from .names import camel
 from .resources import ALL, PACKAGE, NativeResource, type_token
 
 ROTATION_TYPE: Final = type_token("RotationConfiguration")
 PREDECESSOR_TYPE: Final = type_token("Predecessor")
+RECORD_TYPE: Final = type_token("TokenRecord")
 
 _STRING: Final = {"type": "string"}
 _INTEGER: Final = {"type": "integer"}
@@ -59,6 +63,16 @@ FIELDS: Final[Mapping[str, tuple[Mapping[str, Any], str]]] = {
     "environment_scope": (_STRING, "The environments that see the variable; default `*`."),
 }
 
+#: The token lists' filters and a listed token's fields not in :data:`FIELDS`, by snake_case name.
+FUNCTION_FIELDS: Final[Mapping[str, tuple[Mapping[str, Any], str]]] = {
+    "state": (_STRING, "`active` or `inactive` (revoked or expired); all when left out."),
+    "expires_before": (_STRING, "Only tokens expiring before this date (`YYYY-MM-DD`); tokens without an "
+                                "expiry are left out."),
+    "id": (_INTEGER, "GitLab's id of the token."),
+    "last_used_at": (_STRING, "When the token was last used, if GitLab knows."),
+    "managed": (_BOOLEAN, "Whether the token carries an ownership mark of pulumi-gitlab-tokens."),
+}
+
 #: The provider's config, in its own namespace (``gitlab-tokens:<key>``): see docs/native-provider.md.
 CONFIG: Final[Mapping[str, tuple[Mapping[str, Any], str, bool]]] = {
     "baseUrl": (_STRING, "GitLab's API URL (`https://gitlab.example.com/api/v4`); else `GITLAB_BASE_URL`.",
@@ -94,6 +108,43 @@ def _resource(resource: NativeResource) -> dict[str, Any]:
                      if n in resource.required_inputs or n in resource.secrets or n in ("token_id",)],
         "inputProperties": {camel(n): _property(n, secret=n in secret) for n in resource.inputs},
         "requiredInputs": [camel(n) for n in resource.required_inputs],
+    }
+
+
+#: Where a field's resource text does not fit a filter or a listed token.
+_FILTER_TEXT: Final = {"name": "Only tokens named exactly so.", "user_id": "The user's numeric id.",
+                       "project": "The project's numeric id or full path (`acme/app`).",
+                       "group": "The group's numeric id or full path (`acme/platform`)."}
+_RECORD_TEXT: Final = {"name": "The token's name.", "description": "The description, without the ownership mark.",
+                       "access_level": "The role's name, for kinds that have one.",
+                       "expires_at": "The expiry date.", "scopes": "The token's scopes."}
+
+
+def _function_property(name: str, description: str | None = None) -> dict[str, Any]:
+    """A function's input or a listed token's field: its type declared once, here or in :data:`FIELDS`."""
+    if name not in FUNCTION_FIELDS and name not in FIELDS:
+        raise KeyError(f"{name} has no schema type: declare it in native/schema.py's FUNCTION_FIELDS")
+    kind, text = FUNCTION_FIELDS[name] if name in FUNCTION_FIELDS else FIELDS[name]
+    return {**kind, "description": description or text}
+
+
+def _function(function: NativeFunction) -> dict[str, Any]:
+    return {
+        "description": function.description,
+        "inputs": {"properties": {camel(n): _function_property(n, _FILTER_TEXT.get(n)) for n in function.inputs},
+                   "required": [camel(n) for n in function.required_inputs]},
+        "outputs": {"properties": {functions.RESULT: {"type": "array", "items": {"$ref": f"#/types/{RECORD_TYPE}"},
+                                                      "description": "The tokens, by id."}},
+                    "required": [functions.RESULT]},
+    }
+
+
+def _record_type() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "A token as GitLab lists it, without its value.",
+        "properties": {camel(n): _function_property(n, _RECORD_TEXT.get(n)) for n in functions.RECORD_FIELDS},
+        "required": ["id", "name", "scopes", "active", "revoked", "managed"],
     }
 
 
@@ -140,8 +191,10 @@ def package_schema() -> dict[str, Any]:
                 "properties": {"tokenId": {"type": "integer"}, "revokeOn": {"type": "string"}},
                 "required": ["tokenId", "revokeOn"],
             },
+            RECORD_TYPE: _record_type(),
         },
         "resources": {resource.token: _resource(resource) for resource in ALL},
+        "functions": {function.token: _function(function) for function in functions.ALL},
     }
 
 

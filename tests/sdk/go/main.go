@@ -40,6 +40,24 @@ func main() {
 		}
 		var key pulumi.StringOutput = variable.Key
 		ctx.Export("key", key)
+
+		// The token lists are invokes, in both forms: a plain call and one taking outputs.
+		active, err := gitlabtokens.GetProjectAccessTokens(ctx, &gitlabtokens.GetProjectAccessTokensArgs{
+			Project: "acme/app",
+			State:   pulumi.StringRef("active"),
+		})
+		if err != nil {
+			return err
+		}
+		ids := make([]int, 0, len(active.Tokens))
+		for _, token := range active.Tokens {
+			ids = append(ids, token.Id)
+		}
+		ctx.Export("listedIds", pulumi.ToIntArray(ids))
+		var mine gitlabtokens.TokenRecordArrayOutput = gitlabtokens.GetProjectAccessTokensOutput(ctx,
+			gitlabtokens.GetProjectAccessTokensOutputArgs{Project: pulumi.String("acme/app"), Name: ciToken.Name},
+		).Tokens()
+		ctx.Export("mine", mine)
 		return nil
 	})
 }

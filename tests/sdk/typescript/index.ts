@@ -32,5 +32,15 @@ const variable = new gitlabTokens.ProjectVariable("registry-token", {
 });
 const key: pulumi.Output<string> = variable.key;
 
+// The token lists are invokes, in both forms: a plain call (a Promise) and one taking outputs.
+const active: Promise<gitlabTokens.GetProjectAccessTokensResult> =
+    gitlabTokens.getProjectAccessTokens({ project: "acme/app", state: "active" });
+const listedIds: Promise<number[]> = active.then(listed => listed.tokens.map(token => token.id));
+const mine: pulumi.Output<gitlabTokens.types.output.TokenRecord[]> =
+    gitlabTokens.getProjectAccessTokensOutput({ project: "acme/app", name: ciToken.name }).tokens;
+const unmanaged: pulumi.Output<string[]> = mine.apply(tokens => tokens.filter(t => !t.managed).map(t => t.name));
+// @ts-expect-error: the filters are camelCase, as in the schema
+gitlabTokens.getProjectAccessTokens({ project: "acme/app", expires_before: "2027-01-01" });
+
 export const tokenValue = pulumi.secret(value);
-export { tokenId, idAsText, key };
+export { tokenId, idAsText, key, listedIds, unmanaged };
