@@ -225,7 +225,9 @@ def _imported(resource: NativeResource, served: Any, outs: Mapping[str, Any],
     inputs = {**known, **carried}
     checked = served.check(inputs, inputs)
     if not checked.failures:
-        inputs = dict(checked.inputs)
+        # Without the ownership generation check plans: the program `pulumi import` prints has no such input,
+        # and the next check plans the first generation from an import (docs/ownership.md).
+        inputs = {k: v for k, v in checked.inputs.items() if k != ownership.GENERATION_KEY}
     imported = {**outs, **{name: value for name, value in inputs.items() if name in resource.outputs}}
     for name in resource.secrets:
         if resource.kind is not None and imported.get(name) is None:
