@@ -80,6 +80,20 @@ def test_a_create_killed_after_gitlab_committed_is_adopted_on_a_fresh_runner(wor
     assert rerun.outs["name"] == "CI robot" and (username is None or rerun.outs["username"] == username)
 
 
+def test_a_mark_copied_onto_a_second_account_makes_neither_adoptable(world: World) -> None:
+    """GitLab lists revoked tokens' marks and group Owners can name accounts: a mark on two accounts is a copy."""
+    account(world, declared(world), name="CI robot").up()  # committed; its run then died with the answer
+    [leftover] = accounts(world)
+    copy = world.sb.api("POST", f"/groups/{world.group['id']}/service_accounts",
+                        {"name": leftover["name"], "username": "copycat"})
+    fresh_runner()
+    world.calls()
+    rerun = account(world, declared(world), name="CI robot")
+    assert rerun.up() == "create"
+    assert world.calls() == {LIST: 1, POST: 1}, "nothing adopted, nothing deleted"
+    assert {a["id"] for a in accounts(world)} == {leftover["id"], copy["id"], rerun.outs["service_account_id"]}
+
+
 def test_a_leftover_that_no_longer_fits_is_deleted_and_the_account_made_anew(world: World) -> None:
     account(world, declared(world), name="old name", username="ci-robot").up()
     fresh_runner()
