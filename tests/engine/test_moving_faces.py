@@ -15,6 +15,7 @@ import sys
 import pytest
 
 import sdks
+from pulumi_gitlab_tokens import ownership
 from support.pulumi_cli import VENV_BIN
 
 pytestmark = pytest.mark.timeout(900)
@@ -52,6 +53,9 @@ def test_a_dynamic_token_becomes_native_without_a_new_token(gitlab_stack, tmp_pa
     assert dynamic["id"] == import_id
     [variable] = gs.sandbox.api("GET", variables)
     assert variable["value"] == first["token"]
+    [minted] = gs.active_tokens()
+    dynamic_mark = ownership.mark_of(minted)
+    assert dynamic_mark is not None
 
     # 1. The dynamic token is retained on delete: an option only, no GitLab call.
     gs.stack.config_set("retain", "true")
@@ -100,7 +104,9 @@ def test_a_dynamic_token_becomes_native_without_a_new_token(gitlab_stack, tmp_pa
         gs.stack.up(env={"GITLAB_TESTING_TIME": window})
         rotated = gs.reveal_outputs()
         assert rotated["token_id"] != token_id and rotated["token"].startswith("glpat-")
-        assert alive() == [rotated["token_id"]]
+        [successor] = gs.active_tokens()
+        assert successor["id"] == rotated["token_id"]
+        assert ownership.mark_of(successor).owner == dynamic_mark.owner, "rotation copies the dynamic resource's mark"
         [variable] = gs.sandbox.api("GET", variables)
         assert variable["value"] == rotated["token"], "the variable holds the successor"
         gs.sandbox.reset_counters()
