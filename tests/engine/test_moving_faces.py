@@ -9,14 +9,12 @@ variable fed from it. The native face is reached through the generated Python SD
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 
 import pytest
 
-import sdks
 from pulumi_gitlab_tokens import ownership
 from support.pulumi_cli import VENV_BIN
+from support.python_sdk import installed_python_sdk
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -31,11 +29,7 @@ def _calls(sandbox) -> dict[str, int]:
 def test_a_dynamic_token_becomes_native_without_a_new_token(gitlab_stack, tmp_path):
     assert (VENV_BIN / "pulumi-resource-gitlab-tokens").exists(), \
         "pulumi-resource-gitlab-tokens is not in .venv/bin: run `make setup`"
-    sdks.generate(sdks.package_schema(tmp_path / "schema"), tmp_path / "sdk")
-    site = tmp_path / "site"
-    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(site),
-                                str(tmp_path / "sdk" / "python")], capture_output=True, text=True, timeout=600)
-    assert installed.returncode == 0, f"pip install of the generated Python SDK failed:\n{installed.stderr}"
+    site = installed_python_sdk(tmp_path)
     gs = gitlab_stack("moving_faces")
     gs.stack.extra_env["PYTHONPATH"] = str(site)
     gs.stack.config_set("gitlab-tokens:baseUrl", gs.sandbox.base_url)

@@ -9,14 +9,11 @@ secret in the state or the output.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-import sdks
 from pulumi_gitlab_tokens.native.schema import PYTHON_SDK_PACKAGE
 from support.pulumi_cli import VENV_BIN
+from support.python_sdk import installed_python_sdk
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -24,11 +21,7 @@ pytestmark = pytest.mark.timeout(900)
 def test_python_program_on_the_generated_sdk(gitlab_stack, tmp_path):
     assert (VENV_BIN / "pulumi-resource-gitlab-tokens").exists(), \
         "pulumi-resource-gitlab-tokens is not in .venv/bin: run `make setup`"
-    sdks.generate(sdks.package_schema(tmp_path / "schema"), tmp_path / "sdk")
-    site = tmp_path / "site"
-    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(site),
-                                str(tmp_path / "sdk" / "python")], capture_output=True, text=True, timeout=600)
-    assert installed.returncode == 0, f"pip install of the generated Python SDK failed:\n{installed.stderr}"
+    site = installed_python_sdk(tmp_path)
     assert (site / PYTHON_SDK_PACKAGE / "project_access_token.py").exists()
 
     gs = gitlab_stack("native_tokens")
