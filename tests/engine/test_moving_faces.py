@@ -64,7 +64,10 @@ def test_a_dynamic_token_becomes_native_without_a_new_token(gitlab_stack, tmp_pa
     gs.stack.config_set("keepVariableValue", "true")
     planned = gs.stack.preview()
     assert f"{NATIVE} ci-token import" in planned.output and "delete[retain]" in planned.output, planned
+    gs.sandbox.reset_counters()
     gs.stack.up()
+    assert _calls(gs.sandbox) == {"GET /api/v4/projects/:id/access_tokens/:token_id": 1, "GET /api/v4/user": 1,
+                                  "GET /api/v4/projects/:id/members/all/:user_id": 1}, "the import reads, nothing more"
     assert gs.stack.resources(DYNAMIC) == []
     [native] = gs.stack.resources(NATIVE)
     assert native["id"] == import_id and native["outputs"]["tokenId"] == token_id
