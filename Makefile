@@ -39,7 +39,7 @@ pack:
 plugin: setup
 	@$(VENV)/bin/python toolchain/write_plugin.py dist/plugin/gitlab-tokens
 
-## sdks: the TypeScript and Go SDKs generated from the package schema, into build/sdk/{nodejs,go} (docs/sdks.md)
+## sdks: the TypeScript, Go and Python SDKs generated from the package schema, into build/sdk/{nodejs,go,python} (docs/sdks.md)
 sdks: setup
 	@$(VENV)/bin/python toolchain/sdks.py build/sdk $(if $(SCHEMA),--schema $(SCHEMA))
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""The TypeScript and Go SDKs of the gitlab-tokens package, generated from its schema.
+"""The TypeScript, Go and Python SDKs of the gitlab-tokens package, generated from its schema.
 
 ``toolchain/sdkgen`` (a small Go program, its ``go.mod`` and ``go.sum`` pinning the Go module
 the CLI is built from) calls Pulumi's code generators as a library; this module builds it once
 into the project's cache and runs it. docs/sdks.md says what is generated and how it is checked.
 
-    .venv/bin/python toolchain/sdks.py build/sdk                   # build/sdk/nodejs, build/sdk/go
+    .venv/bin/python toolchain/sdks.py build/sdk                   # build/sdk/nodejs, build/sdk/go, build/sdk/python
     .venv/bin/python toolchain/sdks.py --schema schema.json build/sdk
 """
 
@@ -87,7 +87,7 @@ def generator() -> Path:
 
 
 def generate(schema: Path, out: Path) -> None:
-    """Write ``out/nodejs`` and ``out/go`` (replacing them) from the schema file."""
+    """Write ``out/nodejs``, ``out/go`` and ``out/python`` (replacing them) from the schema file."""
     ran = subprocess.run([str(generator()), str(schema), str(out)], capture_output=True, text=True, timeout=300)
     if ran.returncode != 0:
         raise SdkGenerationError(ran.stderr.strip() or f"the SDK generator exited with {ran.returncode}")
@@ -95,7 +95,7 @@ def generate(schema: Path, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path, help="directory to write nodejs/ and go/ into")
+    parser.add_argument("out", type=Path, help="directory to write nodejs/, go/ and python/ into")
     parser.add_argument("--schema", type=Path, help="the package schema (JSON); default: the package's own")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     except SdkGenerationError as error:
         print(f"sdks: {error}", file=sys.stderr)
         return 1
-    print(f"sdks: wrote {args.out / 'nodejs'} and {args.out / 'go'} from {schema}")
+    print(f"sdks: wrote {', '.join(str(args.out / d) for d in ('nodejs', 'go', 'python'))} from {schema}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The TypeScript and Go SDKs generated from the package schema compile, and a program over each does.
+"""The SDKs generated from the package schema: the TypeScript and Go SDKs compile, and a program over each does.
 
 The schema is ``sdks.package_schema``'s. The SDKs are generated into a temporary directory
 (they are not committed); beside them go a TypeScript program (``typescript/``, type-checked
@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import sdks
+from pulumi_gitlab_tokens.native.schema import PYTHON_SDK_PACKAGE
 
 HERE = Path(__file__).resolve().parent
 TYPESCRIPT_PROGRAM = HERE / "typescript"
@@ -121,22 +122,30 @@ def test_a_go_program_over_the_sdk_builds(workdir: Path) -> None:
     assert (workdir / "go-program").stat().st_size > 0
 
 
-def test_every_secret_output_is_marked_secret_in_both_sdks(workdir: Path, schema: dict) -> None:
-    """What keeps a token's value a secret in a TypeScript or Go program's state."""
+def test_every_secret_output_is_marked_secret_in_every_sdk(workdir: Path, schema: dict) -> None:
+    """What keeps a token's value a secret in a TypeScript, Go or Python program's state."""
     for token, resource in schema["resources"].items():
         secret = sorted(name for name, prop in resource.get("properties", {}).items() if prop.get("secret"))
         name = token.rsplit(":", 1)[1]
         module_file = name[0].lower() + name[1:]
         typescript = (workdir / "sdk" / "nodejs" / f"{module_file}.ts").read_text(encoding="utf-8")
         go = (workdir / "sdk" / "go" / "gitlabtokens" / f"{module_file}.go").read_text(encoding="utf-8")
+        python = (workdir / "sdk" / "python" / PYTHON_SDK_PACKAGE / f"{_snake(name)}.py").read_text(encoding="utf-8")
+        py_marked = re.search(r"additional_secret_outputs=\[([^\]]*)\]", python)
         ts_marked = re.search(r"additionalSecretOutputs: \[([^\]]*)\]", typescript)
         go_marked = re.search(r"pulumi\.AdditionalSecretOutputs\(\[\]string\{([^}]*)\}", go)
         if not secret:
-            assert ts_marked is None and go_marked is None, f"{token} has no secret output"
+            assert ts_marked is None and go_marked is None and py_marked is None, f"{token} has no secret output"
             continue
-        assert ts_marked is not None and go_marked is not None, f"{token}'s secret outputs {secret} are not marked"
+        assert None not in (ts_marked, go_marked, py_marked), f"{token}'s secret outputs {secret} are not marked"
+        assert sorted(re.findall(r'"(\w+)"', py_marked.group(1))) == sorted(_snake(name) for name in secret)
         assert sorted(re.findall(r'"(\w+)"', ts_marked.group(1))) == secret
         assert sorted(re.findall(r'"(\w+)"', go_marked.group(1))) == secret
+
+
+def _snake(name: str) -> str:
+    """A schema name as the Python SDK spells it (``ProjectAccessToken`` -> ``project_access_token``)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def test_a_schema_that_does_not_bind_is_refused_naming_the_type(tmp_path: Path, schema: dict) -> None:

@@ -1,9 +1,9 @@
-// Command sdkgen writes the TypeScript and Go SDKs of the gitlab-tokens package from its schema,
-// with Pulumi's own code generators called as a library (the codegen/nodejs and codegen/go
-// packages of the module the pinned CLI is built from), not through `pulumi package gen-sdk`,
-// which would need the Node.js and Go language hosts.
+// Command sdkgen writes the TypeScript, Go and Python SDKs of the gitlab-tokens package from its
+// schema, with Pulumi's own code generators called as a library (the codegen/nodejs, codegen/go
+// and codegen/python packages of the module the pinned CLI is built from), not through
+// `pulumi package gen-sdk`, which would need each language's host.
 //
-// Usage: sdkgen SCHEMA_JSON OUT_DIR   (writes OUT_DIR/nodejs and OUT_DIR/go, replacing them)
+// Usage: sdkgen SCHEMA_JSON OUT_DIR   (writes OUT_DIR/nodejs, OUT_DIR/go and OUT_DIR/python, replacing them)
 package main
 
 import (
@@ -17,6 +17,7 @@ import (
 	"github.com/blang/semver"
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
 
@@ -50,7 +51,7 @@ func (noReferences) LoadPackageReferenceV2(
 }
 
 // bind reads and validates the schema (against Pulumi's metaschema, as `pulumi package gen-sdk`
-// does). Each generator gets its own binding: both record their language settings on the package.
+// does). Each generator gets its own binding: each records their language settings on the package.
 func bind(path string) (*schema.Package, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -117,7 +118,17 @@ func generate(schemaPath, out string) error {
 	if files, err = gogen.GeneratePackage(tool, pkg, nil); err != nil {
 		return fmt.Errorf("go SDK: %w", err)
 	}
-	return write(filepath.Join(out, "go"), files)
+	if err := write(filepath.Join(out, "go"), files); err != nil {
+		return err
+	}
+
+	if pkg, err = bind(schemaPath); err != nil {
+		return err
+	}
+	if files, err = python.GeneratePackage(tool, pkg, nil, noReferences{}); err != nil {
+		return fmt.Errorf("python SDK: %w", err)
+	}
+	return write(filepath.Join(out, "python"), files)
 }
 
 func main() {

@@ -160,6 +160,10 @@ def package_version() -> str:
         return "0.0.0"
 
 
+#: The generated Python SDK's import name, beside this package's own ``pulumi_gitlab_tokens``.
+PYTHON_SDK_PACKAGE = "pulumi_gitlab_tokens_native"
+
+
 def package_schema() -> dict[str, Any]:
     """The whole package schema, as ``GetSchema`` answers it."""
     config = _config()
@@ -171,6 +175,8 @@ def package_schema() -> dict[str, Any]:
                        "schedule with overlap and revoked on delete.",
         "keywords": ["gitlab", "tokens", "category/utility"],
         "license": "Apache-2.0",
+        # The generated Python SDK's module: the default, pulumi_gitlab_tokens, is this package's (docs/sdks.md).
+        "language": {"python": {"packageName": PYTHON_SDK_PACKAGE}},
         "config": {"variables": config},
         "provider": {"description": "The gitlab-tokens provider.", "inputProperties": config},
         "types": {
