@@ -245,7 +245,7 @@ def test_each_refusal_at_preview_is_the_line_up_gives(world, case):
     # What `pulumi up` would print: the same create without the checks.
     checked = provider.check({}, news).inputs  # answered from what this process already knows
     assert world.calls() == {}
-    with pytest.raises(GitLabTokenError) as created:
+    with pytest.raises(GitLabTokenError, match=r"^GitLab answered \d{3} ") as created:
         provider.create(checked)
     assert reason == str(created.value)
     assert world.token_count() == tokens_before

@@ -111,7 +111,7 @@ class World:
 
     def expect_error(self, fn, *args) -> GitLabTokenError:
         """Call ``fn``; it must raise GitLabTokenError, reported the way the servicer does it."""
-        with pytest.raises(GitLabTokenError) as caught:
+        with pytest.raises(GitLabTokenError, match=r"\A[^\n]+\Z") as caught:
             fn(*args)
         # The dynamic-provider servicer sends traceback.format_exc() to the engine.
         shown = "".join(traceback.format_exception(caught.value))

@@ -66,7 +66,7 @@ class World:
         return self.project["id"] if kind == "project" else self.group["id"]
 
     def expect_error(self, fn, *args) -> str:
-        with pytest.raises(GitLabTokenError) as caught:
+        with pytest.raises(GitLabTokenError, match=r"^GitLab answered \d{3} ") as caught:
             fn(*args)
         shown = "".join(traceback.format_exception(caught.value))
         self.messages += [str(caught.value), shown]
