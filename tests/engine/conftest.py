@@ -106,12 +106,8 @@ def gitlab_stack(make_stack, sandbox: Sandbox, request: pytest.FixtureRequest) -
         group = sandbox.create_group(slug)
         project = sandbox.create_project("app", group["id"])
         stack = make_stack(program)
-        stack.config_set("gitlab:baseUrl", sandbox.base_url)
-        stack.config_set("gitlab:token", sandbox.admin_token, secret=True)
-        stack.config_set("project", project["path_with_namespace"])
-        stack.config_set("group", group["full_path"])
-        for key, value in config.items():
-            stack.config_set(key, value)
+        stack.config_set_all({"gitlab:baseUrl": sandbox.base_url, "project": project["path_with_namespace"],
+                              "group": group["full_path"], **config}, {"gitlab:token": sandbox.admin_token})
         return GitLabStack(stack, sandbox, group, project)
 
     return make

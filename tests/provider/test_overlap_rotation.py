@@ -43,7 +43,6 @@ from test_provider_sandbox import (  # noqa: F401  (fixtures)
     day,
     new_run,
     rotating,
-    sandbox,
     world,
 )
 

@@ -20,7 +20,6 @@ from pulumi_gitlab_tokens.gitlab_errors import credential_needed
 from pulumi_gitlab_tokens.kinds import GROUP, PROJECT
 from pulumi_gitlab_tokens.preview_checks import Caller, refusal_reason
 from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
-from support.sandbox import running_sandbox
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -28,12 +27,6 @@ GUEST, PLANNER, DEVELOPER, MAINTAINER, OWNER = 10, 15, 30, 40, 50
 USER_ROUTE = "GET /user"
 PROJECT_MEMBER_ROUTE = "GET /projects/:id/members/all/:user_id"
 GROUP_MEMBER_ROUTE = "GET /groups/:id/members/all/:user_id"
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with running_sandbox() as sb:
-        yield sb
 
 
 @pytest.fixture(autouse=True)

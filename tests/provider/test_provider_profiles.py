@@ -18,12 +18,19 @@ from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
 from support.sandbox import running_sandbox
 
 
-@pytest.fixture(params=["18.1", "19.2"])
-def sandbox(request: pytest.FixtureRequest):
+@pytest.fixture(scope="module", params=["18.1", "19.2"])
+def profile_sandbox(request: pytest.FixtureRequest):
     with running_sandbox(extra_args=["--gitlab-version", request.param]) as sb:
-        group = sb.create_group("acme")
-        sb.create_project("app", group["id"])
         yield sb
+
+
+@pytest.fixture
+def sandbox(profile_sandbox):
+    """The profile's sandbox, reset, with the group ``acme`` and its project ``acme/app``."""
+    profile_sandbox.reset()
+    group = profile_sandbox.create_group("acme")
+    profile_sandbox.create_project("app", group["id"])
+    return profile_sandbox
 
 
 def _provider(sb, token: str) -> ProjectAccessTokenProvider:

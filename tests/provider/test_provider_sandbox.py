@@ -43,12 +43,6 @@ def day(offset: int) -> str:
     return (TODAY + dt.timedelta(days=offset)).isoformat()
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    with running_sandbox() as sb:
-        yield sb
-
-
 class Clocks:
     """Moves the provider's and the sandbox's "now" together."""
 

@@ -13,7 +13,7 @@ import pytest
 from pulumi_gitlab_tokens import GitLabTokenError, preview_checks
 from pulumi_gitlab_tokens.group_service_account import GroupServiceAccountProvider
 from pulumi_gitlab_tokens.provider import GroupServiceAccountAccessTokenProvider
-from test_provider_sandbox import EngineLike, authenticates_as, day, sandbox, world  # noqa: F401  (fixtures)
+from test_provider_sandbox import EngineLike, authenticates_as, day, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timeout(120)
 

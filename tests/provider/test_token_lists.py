@@ -23,17 +23,10 @@ from pulumi_gitlab_tokens import (
     list_project_access_tokens,
     list_tokens,
 )
-from support.sandbox import running_sandbox
 
 pytestmark = pytest.mark.timeout(120)
 
 NOW = "2026-03-01T12:00:00Z"
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with running_sandbox() as sb:
-        yield sb
 
 
 @pytest.fixture
