@@ -1,25 +1,9 @@
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
-from support.sandbox import Sandbox, running_sandbox
+from support.sandbox_fixtures import sandbox, sandbox_process  # noqa: F401  (fixtures)
 
 from pulumi_gitlab_tokens import config_keys, gitlab_client, ownership, preview_checks, recovery
-
-
-@pytest.fixture(scope="session")
-def sandbox_process() -> Iterator[Sandbox]:
-    """One sandbox process for the provider's direct tests (one per pytest-xdist worker)."""
-    with running_sandbox() as sb:
-        yield sb
-
-
-@pytest.fixture(scope="module")
-def sandbox(sandbox_process: Sandbox) -> Sandbox:
-    """The session's sandbox, reset for each module: an empty world, no faults, the real clock."""
-    sandbox_process.reset()
-    return sandbox_process
 
 
 @pytest.fixture(autouse=True)

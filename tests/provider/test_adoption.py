@@ -14,7 +14,7 @@ import pytest
 from pulumi_gitlab_tokens import adoption, config_keys, kinds, preview_checks
 from pulumi_gitlab_tokens.kinds.base import Routes
 from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider
-from test_provider_sandbox import EngineLike, World, authenticates_as, day, world  # noqa: F401  (fixtures)
+from test_provider_sandbox import EngineLike, World, authenticates_as, day, sandbox, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -16,7 +16,7 @@ import pytest
 from pulumi_gitlab_tokens import config_keys, ownership, preview_checks, recovery
 from pulumi_gitlab_tokens.kinds import deploy_token_fields
 from pulumi_gitlab_tokens.provider import GroupDeployTokenProvider, ProjectDeployTokenProvider
-from test_provider_sandbox import EngineLike, day, world  # noqa: F401  (fixtures)
+from test_provider_sandbox import EngineLike, day, sandbox, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -43,6 +43,7 @@ from test_provider_sandbox import (  # noqa: F401  (fixtures)
     day,
     new_run,
     rotating,
+    sandbox,
     world,
 )
 

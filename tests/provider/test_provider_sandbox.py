@@ -28,6 +28,7 @@ from pulumi_gitlab_tokens.provider import (
     ProjectAccessTokenProvider,
 )
 from support.sandbox import running_sandbox
+from support.sandbox_fixtures import sandbox  # noqa: F401  (a fixture other modules import from here)
 
 START = "2026-03-01T12:00:00Z"
 TODAY = dt.date(2026, 3, 1)
