@@ -2,22 +2,30 @@
 PYTHON ?= python3
 VENV := .venv
 PYTEST := $(VENV)/bin/python -m pytest
+# pytest-xdist: one worker per core; worksteal hands a worker that runs dry tests queued on a busy
+# one, so a long engine test never holds others back. JOBS=0 runs serially, in one process.
+JOBS ?= auto
+PARALLEL := -n $(JOBS) --dist worksteal
 
-.PHONY: setup test test-unit test-engine demo demo-down bench pack plugin sdks clean
+.PHONY: setup test check test-unit test-engine demo demo-down bench pack plugin sdks clean
 
 ## setup: .venv with the project, the pinned Pulumi toolchain, the policy pack's venv (idempotent)
 setup:
 	@PYTHON=$(PYTHON) bash toolchain/setup.sh
 
-## test: the whole suite, unit and engine tests, against the sandbox and the real pulumi CLI
+## test: the whole suite (what CI runs), unit and engine tests, against the sandbox and the real pulumi CLI
 test: setup
-	$(PYTEST)
+	$(PYTEST) $(PARALLEL)
+
+## check: the fast tier, everything but the engine tests (the pulumi CLI) and those that start processes
+check: setup
+	$(PYTEST) $(PARALLEL) -m "not engine and not spawns"
 
 test-unit: setup
-	$(PYTEST) -m "not engine"
+	$(PYTEST) $(PARALLEL) -m "not engine"
 
 test-engine: setup
-	$(PYTEST) -m engine
+	$(PYTEST) $(PARALLEL) -m engine
 
 ## demo: start the sandbox, create the quickstart stack's tokens, print the outputs
 demo: setup

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -28,11 +30,41 @@ def make_stack(tmp_path: Path) -> Callable[..., PulumiStack]:
     return make
 
 
+#: What in a test, or in a fixture of its own, starts a process: these are marked ``spawns``.
+_STARTS_A_PROCESS = re.compile(r"\b(running_sandbox|running_postgres|subprocess\.\w+|Popen)\(")
+
+
+def _starts_a_process(item: pytest.Item) -> bool:
+    """The test's source, or that of a fixture it uses (but the session's shared ones), starts a process."""
+    functions = [getattr(item, "function", None)]
+    fixture_info = getattr(item, "_fixtureinfo", None)
+    if fixture_info is not None:
+        functions += [d.func for defs in fixture_info.name2fixturedefs.values() for d in defs if d.scope != "session"]
+    return any(_source_starts_a_process(function) for function in functions if function is not None)
+
+
+@functools.cache
+def _source_starts_a_process(function: Callable) -> bool:
+    """``function``'s source, or that of a function of its own module it calls, starts a process."""
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+    if _STARTS_A_PROCESS.search(source):
+        return True
+    called = (getattr(function, "__globals__", {}).get(name) for name in set(re.findall(r"\b(\w+)\(", source)))
+    return any(_source_starts_a_process(helper) for helper in called
+               if inspect.isfunction(helper) and helper is not function and helper.__module__ == function.__module__)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Everything under tests/engine drives the CLI; mark it so `-m "not engine"` gives a quick unit run.
+    # Tests that start processes of their own are marked too: `make check` leaves both out.
     for item in items:
         if "/tests/engine/" in str(item.fspath):
             item.add_marker(pytest.mark.engine)
+        elif _starts_a_process(item):
+            item.add_marker(pytest.mark.spawns)
 
 
 @pytest.fixture(scope="session")
@@ -106,12 +138,8 @@ def gitlab_stack(make_stack, sandbox: Sandbox, request: pytest.FixtureRequest) -
         group = sandbox.create_group(slug)
         project = sandbox.create_project("app", group["id"])
         stack = make_stack(program)
-        stack.config_set("gitlab:baseUrl", sandbox.base_url)
-        stack.config_set("gitlab:token", sandbox.admin_token, secret=True)
-        stack.config_set("project", project["path_with_namespace"])
-        stack.config_set("group", group["full_path"])
-        for key, value in config.items():
-            stack.config_set(key, value)
+        stack.config_set_all({"gitlab:baseUrl": sandbox.base_url, "project": project["path_with_namespace"],
+                              "group": group["full_path"], **config}, {"gitlab:token": sandbox.admin_token})
         return GitLabStack(stack, sandbox, group, project)
 
     return make

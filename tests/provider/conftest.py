@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from support.sandbox_fixtures import sandbox, sandbox_process  # noqa: F401  (fixtures)
 
 from pulumi_gitlab_tokens import config_keys, gitlab_client, ownership, preview_checks, recovery
 

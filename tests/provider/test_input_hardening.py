@@ -14,7 +14,7 @@ import math
 
 import pytest
 from google.protobuf import struct_pb2
-from hypothesis import given, settings, strategies as st
+from hypothesis import event, given, settings, strategies as st
 
 from pulumi_gitlab_tokens import references
 from pulumi_gitlab_tokens.characters import unsafe_character
@@ -161,52 +161,120 @@ def assert_serialisable(value) -> None:
     struct_pb2.Struct().update(plain)
 
 
-#: Every input adversarial at once (always refused somewhere), or a valid token with one or two
-#: inputs replaced by adversarial values (sometimes accepted, so the "accepted" branch is exercised).
+#: Full paths as GitLab's rules build them, with the near misses those rules refuse (a segment ending in
+#: '.', starting with '-', ending in '.git', '..', an empty one, one too long) and stray whitespace around.
+path_segments = st.text(st.sampled_from("acmeAPP019_.-"), min_size=1, max_size=10) | st.sampled_from(
+    ["acme", "app", "sub.group_1", "my-app.", "_x", "..", ".", "x.git", "y.atom", "-lead", "", "a" * 256])
+path_like = st.builds(lambda pad, segments: pad + "/".join(segments) + pad, st.sampled_from(["", "", " ", "\t"]),
+                      st.lists(path_segments, min_size=1, max_size=4))
+#: A path with one character from NASTY_CHARACTERS put somewhere in it.
+near_paths = st.builds(lambda path, char, at: path[:at] + char + path[at:], path_like, NASTY_CHARACTERS,
+                       st.integers(0, 40))
+#: Paths GitLab's rules allow: two to four segments of its characters, not ending in '.'.
+clean_paths = st.lists(st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,8}[A-Za-z0-9_\-]", fullmatch=True),
+                       min_size=2, max_size=4).map("/".join)
+#: A clean path with a '.' or '..' segment put in somewhere: a traversal.
+traversals = st.builds(lambda path, dots, at: "/".join(path.split("/")[:at] + [dots] + path.split("/")[at:]),
+                       clean_paths, st.sampled_from([".", ".."]), st.integers(0, 4))
+ids = st.integers(1, references.MAX_ID) | st.integers(1, 2**53).map(float) | st.integers(1, 10**6).map(str)
+references_to_try = st.one_of(clean_paths, path_like, near_paths, traversals, ids, nasty_text, nasty_numbers)
+
+
+def by_branch(outcomes: dict[str, int], branch: str) -> None:
+    """Count an example by the branch it reached (shown with hypothesis' statistics too)."""
+    event(branch)
+    outcomes[branch] = outcomes.get(branch, 0) + 1
+
+
+#: Values each input takes that are odd but valid, so a valid token with one or two of them is accepted.
+valid_dates = st.dates(dt.date.today() + dt.timedelta(days=1), dt.date.today() + dt.timedelta(days=300))
+fair_text = st.text(st.characters(categories=["L", "N", "P", "S", "Zs"]), min_size=1, max_size=30)
+ODD_BUT_VALID = {
+    "project": clean_paths | ids,
+    "group": clean_paths | ids,
+    "name": fair_text,
+    "description": fair_text | st.just(""),
+    "scopes": st.lists(st.sampled_from(["api", "read_api", "read_repository", "write_repository", "read_registry"]),
+                       min_size=1, max_size=3, unique=True),
+    "access_level": st.sampled_from(["guest", "reporter", "developer", "maintainer", "owner", 10, 20, 30, 40, 50]),
+    "expires_at": valid_dates.map(dt.date.isoformat),
+    "rotation_configuration": st.integers(2, 365).flatmap(lambda days: st.fixed_dictionaries(
+        {"expiration_days": st.just(days), "rotate_before_days": st.integers(1, days - 1)})),
+    "validate_past_expiration_date": st.booleans(),
+}
+
+
+def valid_token_with(values: st.SearchStrategy) -> st.SearchStrategy[dict]:
+    """A valid token's inputs with one or two replaced by what ``values(key)`` draws."""
+    replaced = st.lists(st.sampled_from(INPUT_KEYS).flatmap(lambda key: st.tuples(st.just(key), values(key))),
+                        min_size=1, max_size=2)
+    return replaced.map(lambda pairs: {"project": "acme/app", "group": "acme", "name": "deploy", "scopes": ["read_api"],
+                                       "rotation_configuration": {"expiration_days": 30, "rotate_before_days": 7},
+                                       **dict(pairs)})
+
+
+#: Every input adversarial at once (always refused somewhere); a valid token with one or two inputs
+#: adversarial (sometimes accepted); or with odd but valid ones (mostly accepted, so that branch is tested).
 all_nasty = st.fixed_dictionaries({}, optional={key: nasty_values for key in INPUT_KEYS})
-mostly_valid = st.dictionaries(st.sampled_from(INPUT_KEYS), nasty_values, min_size=1, max_size=2).map(
-    lambda replaced: {"project": "acme/app", "group": "acme", "name": "deploy", "scopes": ["read_api"],
-                      "rotation_configuration": {"expiration_days": 30, "rotate_before_days": 7}, **replaced})
+mostly_valid = valid_token_with(lambda key: nasty_values)
+odd_but_valid = valid_token_with(lambda key: ODD_BUT_VALID[key])
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
-@given(news=all_nasty | mostly_valid, extra=st.dictionaries(nasty_text, nasty_values, max_size=2),
-       provider_cls=st.sampled_from([ProjectAccessTokenProvider, GroupAccessTokenProvider]))
-def test_check_with_adversarial_values_never_raises_and_accepts_only_clean_ones(news, extra, provider_cls):
-    kind = provider_cls.kind
-    other_parent = "group" if kind.parent == "project" else "project"
-    news = {k: v for k, v in news.items() if k != other_parent}
-    if extra:
-        news = {**extra, **news}  # keys no input has, as odd as they come
-    result = provider_cls().check({}, news)
-    for failure in result.failures:
-        assert isinstance(failure.property, str) and failure.reason
-        # Printed by the CLI as they are: no forged lines, no reordered text.
-        assert unsafe_character(failure.reason) is None and unsafe_character(failure.property) is None
-        assert_serialisable(failure.reason)
-    if result.failures:
-        return
-    # Accepted: every value is one GitLab takes, and nothing unsafe got through.
-    for key, value in result.inputs.items():
-        if not is_unknown(value):
-            assert_serialisable(value)
-    parent = result.inputs[kind.parent]
-    assert parent.isdigit() and 0 < int(parent) <= references.MAX_ID or references._path_problem(kind, parent) is None
-    for field in ("name", "description"):
-        if isinstance(result.inputs.get(field), str):
-            assert unsafe_character(result.inputs[field]) is None
+def test_check_with_adversarial_values_never_raises_and_accepts_only_clean_ones():
+    outcomes: dict[str, int] = {}
+
+    @settings(max_examples=300, deadline=None, derandomize=True)
+    @given(news=all_nasty | mostly_valid | odd_but_valid, extra=st.just({}) | st.dictionaries(nasty_text, nasty_values, max_size=2),
+           provider_cls=st.sampled_from([ProjectAccessTokenProvider, GroupAccessTokenProvider]))
+    def check(news, extra, provider_cls):
+        kind = provider_cls.kind
+        other_parent = "group" if kind.parent == "project" else "project"
+        news = {k: v for k, v in news.items() if k != other_parent}
+        if extra:
+            news = {**extra, **news}  # keys no input has, as odd as they come
+        result = provider_cls().check({}, news)
+        for failure in result.failures:
+            assert isinstance(failure.property, str) and failure.reason
+            # Printed by the CLI as they are: no forged lines, no reordered text.
+            assert unsafe_character(failure.reason) is None and unsafe_character(failure.property) is None
+            assert_serialisable(failure.reason)
+        if result.failures:
+            by_branch(outcomes, "refused")
+            return
+        by_branch(outcomes, "accepted")
+        # Accepted: every value is one GitLab takes, and nothing unsafe got through.
+        for key, value in result.inputs.items():
+            if not is_unknown(value):
+                assert_serialisable(value)
+        parent = result.inputs[kind.parent]
+        assert parent.isdigit() and 0 < int(parent) <= references.MAX_ID or references._path_problem(kind, parent) is None
+        for field in ("name", "description"):
+            if isinstance(result.inputs.get(field), str):
+                assert unsafe_character(result.inputs[field]) is None
+
+    check()
+    assert outcomes.get("accepted", 0) >= 50 and outcomes.get("refused", 0) >= 50, outcomes
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
-@given(reference=nasty_text | nasty_numbers)
-def test_every_accepted_reference_is_an_id_or_a_path_gitlab_allows(reference):
-    try:
-        parsed = references.parse_reference(PROJECT, reference)
-    except ValueError as err:
-        assert "project" in str(err)
-        return
-    if parsed.isdigit():
-        assert 0 < int(parsed) <= references.MAX_ID
-    else:
-        assert "/" in parsed and ".." not in parsed.split("/") and "%" not in parsed
-        assert all(c.isascii() and (c.isalnum() or c in "_-./") for c in parsed)
+def test_every_accepted_reference_is_an_id_or_a_path_gitlab_allows():
+    outcomes: dict[str, int] = {}
+
+    @settings(max_examples=300, deadline=None, derandomize=True)
+    @given(reference=references_to_try)
+    def parse(reference):
+        try:
+            parsed = references.parse_reference(PROJECT, reference)
+        except ValueError as err:
+            assert "project" in str(err)
+            by_branch(outcomes, "refused")
+            return
+        if parsed.isdigit():
+            by_branch(outcomes, "an id")
+            assert 0 < int(parsed) <= references.MAX_ID
+        else:
+            by_branch(outcomes, "a path")
+            assert "/" in parsed and ".." not in parsed.split("/") and "%" not in parsed
+            assert all(c.isascii() and (c.isalnum() or c in "_-./") for c in parsed)
+
+    parse()
+    assert all(outcomes.get(branch, 0) >= 30 for branch in ("refused", "an id", "a path")), outcomes

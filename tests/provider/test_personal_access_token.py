@@ -16,7 +16,6 @@ import pytest
 
 from pulumi_gitlab_tokens import kinds, ownership, preview_checks, recovery
 from pulumi_gitlab_tokens.provider import provider_class
-from support.sandbox import running_sandbox
 from test_provider_sandbox import START, Clocks, EngineLike, World, authenticates_as, day
 
 pytestmark = pytest.mark.timeout(120)
@@ -25,12 +24,6 @@ PersonalAccessTokenProvider = provider_class(kinds.PERSONAL)
 CREATE = "POST /users/:user_id/personal_access_tokens"
 #: The one listing of the user's tokens per run, at its first create, that finds what a dead run left.
 FIRST_LISTING = {"GET /personal_access_tokens": 1}
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with running_sandbox() as sb:
-        yield sb
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from pulumi_gitlab_tokens.provider import (
     ProjectAccessTokenProvider,
 )
 from support.sandbox import running_sandbox
+from support.sandbox_fixtures import sandbox  # noqa: F401  (a fixture other modules import from here)
 
 START = "2026-03-01T12:00:00Z"
 TODAY = dt.date(2026, 3, 1)
@@ -41,12 +42,6 @@ FIRST_LISTING = {"GET /projects/:id/access_tokens": 1}
 
 def day(offset: int) -> str:
     return (TODAY + dt.timedelta(days=offset)).isoformat()
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with running_sandbox() as sb:
-        yield sb
 
 
 class Clocks:
@@ -111,7 +106,7 @@ class World:
 
     def expect_error(self, fn, *args) -> GitLabTokenError:
         """Call ``fn``; it must raise GitLabTokenError, reported the way the servicer does it."""
-        with pytest.raises(GitLabTokenError) as caught:
+        with pytest.raises(GitLabTokenError, match=r"\A[^\n]+\Z") as caught:
             fn(*args)
         # The dynamic-provider servicer sends traceback.format_exc() to the engine.
         shown = "".join(traceback.format_exception(caught.value))

@@ -6,6 +6,7 @@ import asyncio
 
 import base64
 import dataclasses
+import re
 import shutil
 
 import certifi
@@ -74,7 +75,7 @@ def test_the_old_lifetime_key_still_applies_and_the_new_one_wins():
 
 @pytest.mark.parametrize("key", ["gitlab-tokens:maxTokenLifetimeDays", "gitlab:maxTokenLifetimeDays"])
 def test_a_bad_lifetime_names_the_key_it_came_from_and_the_new_key(key):
-    with pytest.raises(GitLabTokenError) as caught:
+    with pytest.raises(GitLabTokenError, match="is 'a year'; set it to a whole number of days") as caught:
         configure(ProjectAccessTokenProvider(), **{key: "a year"})
     assert str(caught.value) == (f"{key} is 'a year'; set it to a whole number of days, "
                                  f"like `pulumi config set gitlab-tokens:maxTokenLifetimeDays 400`")
@@ -172,7 +173,7 @@ def test_credential_from_the_environment_is_stripped_like_the_config(monkeypatch
 def test_credential_with_whitespace_inside_is_refused_without_showing_it(monkeypatch, config, env, source):
     if env is not None:
         monkeypatch.setenv("GITLAB_TOKEN", env)
-    with pytest.raises(GitLabTokenError) as caught:
+    with pytest.raises(GitLabTokenError, match="contains whitespace or control characters inside the token") as caught:
         configure(ProjectAccessTokenProvider(), **config)
     assert str(caught.value).startswith(f"{source} contains whitespace or control characters")
     assert "s3cr3t" not in str(caught.value)
@@ -197,7 +198,7 @@ def test_settings_repr_hides_the_credential():
 
 def test_missing_credential_names_the_config_key_and_the_variable():
     configure(ProjectAccessTokenProvider(), **{"gitlab:baseUrl": UNREACHABLE})
-    with pytest.raises(CredentialMissingError) as caught:
+    with pytest.raises(CredentialMissingError, match="No GitLab credential is configured") as caught:
         gitlab_client.admin_client()
     message = str(caught.value)
     assert "pulumi config set --secret gitlab:token" in message and "GITLAB_TOKEN" in message
@@ -211,7 +212,7 @@ def test_missing_credential_names_the_config_key_and_the_variable():
 ])
 def test_missing_credential_names_the_role_the_kind_needs(kind, needed, not_needed):
     configure(ProjectAccessTokenProvider(), **{"gitlab:baseUrl": UNREACHABLE})
-    with pytest.raises(CredentialMissingError) as caught:
+    with pytest.raises(CredentialMissingError, match="No GitLab credential is configured") as caught:
         gitlab_client.admin_client()
     message = gitlab_errors.translate(kind, ROUTE, caught.value).message
     assert isinstance(gitlab_errors.translate(kind, ROUTE, caught.value), CredentialMissingError)
@@ -422,9 +423,9 @@ def test_which_minting_failures_count_as_a_lost_answer(failure, lost):
         raise failure
 
     expected = gitlab_errors.AnswerLost if lost else GitLabTokenError
-    with pytest.raises(expected):
+    with pytest.raises(expected, match=re.escape(ROUTE)):
         api._call(ROUTE, fail, minting=True)
-    with pytest.raises(GitLabTokenError):
+    with pytest.raises(GitLabTokenError, match=re.escape(ROUTE)):
         api._call(ROUTE, fail, minting=False)
 
 
@@ -468,7 +469,7 @@ def test_unexpected_exceptions_are_wrapped_scrubbed_and_located(monkeypatch):
         raise RuntimeError("boom glpat-leakedvalue0123456789")
 
     monkeypatch.setattr("pulumi_gitlab_tokens.recovery.create_token", explode)
-    with pytest.raises(GitLabTokenError) as caught:
+    with pytest.raises(GitLabTokenError, match="This is a bug in pulumi-gitlab-tokens") as caught:
         provider.create({**NEW})
     text = str(caught.value)
     assert text.startswith("create failed unexpectedly at test_provider_unit.py:")

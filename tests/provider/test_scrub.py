@@ -41,7 +41,7 @@ def test_a_credential_at_the_end_of_a_long_message_is_scrubbed_before_the_cut(cr
     body = json.dumps({"message": "a" * 281 + credential}).encode()
     with scripted_server("127.0.0.1", answering(400, body)) as gitlab:
         gitlab_client.configure(gitlab_client.Settings(base_url=gitlab.url, token=credential))
-        with pytest.raises(GitLabTokenError) as raised:
+        with pytest.raises(GitLabTokenError, match="GitLab answered 400 Bad Request on GET") as raised:
             TokenEndpoints(kinds.PROJECT, "acme/app").get(7)
     assert_no_trace(str(raised.value), credential)
     assert_no_trace(raised.value.gitlab_message or "", credential)
@@ -100,7 +100,7 @@ def test_token_values_minted_in_this_process_are_scrubbed_from_later_messages():
         api = TokenEndpoints(kinds.PROJECT, "acme/app")
         assert api.create(name="ci", scopes=["api"], access_level=30, expires_at="2026-12-31",
                           description=None)["token"] == minted
-        with pytest.raises(GitLabTokenError) as raised:
+        with pytest.raises(GitLabTokenError, match=r"conflict with \[REDACTED\]") as raised:
             api.get(7)
     assert_no_trace(str(raised.value), minted)
 
@@ -114,7 +114,7 @@ def test_token_values_the_engine_hands_back_are_scrubbed_from_that_operation():
 
     with scripted_server("127.0.0.1", answer) as gitlab:
         gitlab_client.configure(gitlab_client.Settings(base_url=gitlab.url, token=PREFIXLESS))
-        with pytest.raises(GitLabTokenError) as raised:
+        with pytest.raises(GitLabTokenError, match=r"cannot delete \[REDACTED\]") as raised:
             ProjectAccessTokenProvider().delete("acme/app:7", {"project": "acme/app", "token_id": 7.0,
                                                                 "token": from_state, "name": "ci"})
     assert_no_trace(str(raised.value), from_state)
@@ -125,7 +125,7 @@ def test_an_html_error_page_is_named_not_dumped():
     page = f"<html><head><title>502 Bad Gateway</title></head><body>{PREFIXLESS}</body></html>".encode()
     with scripted_server("127.0.0.1", answering(502, page, "text/html")) as gitlab:
         gitlab_client.configure(gitlab_client.Settings(base_url=gitlab.url, token=PREFIXLESS, retries=0))
-        with pytest.raises(GitLabTokenError) as raised:
+        with pytest.raises(GitLabTokenError, match="an HTML page titled '502 Bad Gateway'") as raised:
             TokenEndpoints(kinds.PROJECT, "acme/app").get(7)
     assert "an HTML page titled '502 Bad Gateway', not GitLab's API" in str(raised.value)
     assert "<body>" not in str(raised.value)

@@ -72,7 +72,7 @@ def test_no_redirect_is_followed_and_the_other_host_sees_nothing(recorder, statu
 
     with scripted_server("127.0.0.1", redirect) as gitlab:
         configure(gitlab.url)
-        with pytest.raises(GitLabTokenError) as raised:
+        with pytest.raises(GitLabTokenError, match=rf"answered {status} ") as raised:
             call(TokenEndpoints(kinds.PROJECT, "acme/app"))
         assert [r.method for r in gitlab.requests] == [method], "exactly one request, to the configured GitLab"
     assert recorder.requests == [], f"{method} {name} after a {status} reached the other host"
@@ -167,7 +167,7 @@ def test_a_retry_after_beyond_the_cap_fails_at_once_with_a_429_line():
     with scripted_server("127.0.0.1", scripted_answers(too_many("3600"))) as gitlab:
         configure(gitlab.url)
         started = time.monotonic()
-        with pytest.raises(GitLabTokenError) as raised:
+        with pytest.raises(GitLabTokenError, match="asked to wait 3600 s") as raised:
             TokenEndpoints(kinds.PROJECT, "acme/app").get(7)
         elapsed = time.monotonic() - started
         assert len(gitlab.requests) == 1
@@ -220,7 +220,8 @@ def test_a_long_outage_fails_in_bounded_time_without_retrying_posts():
         assert time.monotonic() - started < 0.5 + 1 + 2  # backoff 0.5 s, 1 s
         assert len(gitlab.requests) == 3
         gitlab.requests.clear()
-        with pytest.raises(AnswerLost):  # a POST may have minted: recovery looks, the transport does not retry
+        # A POST may have minted: recovery looks, the transport does not retry.
+        with pytest.raises(AnswerLost, match="access_tokens: GitlabCreateError"):
             CALLS[3][2](api)
         assert len(gitlab.requests) == 1
 
@@ -267,7 +268,7 @@ def test_a_location_carrying_the_credential_or_control_characters_is_shown_scrub
     location = f"http://127.0.0.2:9/login?private_token={CREDENTIAL}&next=%0d%0aSet-Cookie:x" + "a" * 5000
     with scripted_server("127.0.0.1", lambda _r: Reply(302, {"Location": location})) as gitlab:
         configure(gitlab.url)
-        with pytest.raises(GitLabTokenError) as raised:
+        with pytest.raises(GitLabTokenError, match="answered 302 Found") as raised:
             TokenEndpoints(kinds.PROJECT, "acme/app").get(7)
     message = str(raised.value)
     assert CREDENTIAL not in message and CREDENTIAL[:12] not in message
@@ -288,7 +289,7 @@ def test_an_answer_cut_off_halfway_is_retried_for_reads_and_lost_for_posts():
         assert len(gitlab.requests) == 2
     with scripted_server("127.0.0.1", scripted_answers(cut_short(), ok_token())) as gitlab:
         configure(gitlab.url)
-        with pytest.raises(AnswerLost):
+        with pytest.raises(AnswerLost, match="rotate: ChunkedEncodingError"):
             CALLS[4][2](TokenEndpoints(kinds.PROJECT, "acme/app"))
         assert len(gitlab.requests) == 1
 

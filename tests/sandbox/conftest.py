@@ -1,16 +1,19 @@
 """Fixtures for the sandbox's own tests.
 
-One sandbox process per GitLab version profile serves the whole session, and
-every test runs once against each (``--gitlab-version 18.1`` and ``19.2``);
-every test starts from ``POST /-/sandbox/reset`` (empty world, no faults, real
-clock). Where the profiles differ, a test asks ``sb.gitlab_version``. Tests that
-need their own process (restart, signals, start-up options) start one with
-``running_sandbox``. Everything goes over HTTP: python-gitlab or urllib.
+One sandbox process per GitLab version profile serves the whole session (per
+pytest-xdist worker); every test starts from ``POST /-/sandbox/reset`` (empty
+world, no faults, real clock). Where the profiles differ, a test asks
+``sb.gitlab_version``: the tests of a module that does run once against each
+profile (``--gitlab-version 18.1`` and ``19.2``), the others against the
+default one only. Tests that need their own process (restart, signals,
+start-up options) start one with ``running_sandbox``. Everything goes over
+HTTP: python-gitlab or urllib.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -49,7 +52,14 @@ def in_a_month() -> str:
     return (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=30)).isoformat()
 
 
-@pytest.fixture(scope="session", params=PROFILES)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every profile for a module whose tests ask which one they run on; the default one for the rest."""
+    if "sandbox_process" in metafunc.fixturenames:
+        asks = "gitlab_version" in inspect.getsource(metafunc.module)
+        metafunc.parametrize("sandbox_process", PROFILES if asks else PROFILES[-1:], indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def sandbox_process(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
     with running_sandbox(extra_args=["--gitlab-version", request.param]) as sandbox:
         yield sandbox

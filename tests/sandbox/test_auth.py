@@ -54,7 +54,7 @@ def test_private_token_parameter_wins_over_the_header(sb: Sandbox) -> None:
 
 def test_job_tokens_are_refused(sb: Sandbox) -> None:
     assert raw_get(sb, "/api/v4/user", {"JOB-TOKEN": sb.admin_token}) == 401
-    with pytest.raises(gitlab.GitlabAuthenticationError):
+    with pytest.raises(gitlab.GitlabAuthenticationError, match="401 Unauthorized"):
         gitlab.Gitlab(sb.base_url, job_token=sb.admin_token).projects.get(1)
 
 

@@ -119,7 +119,7 @@ def test_drop_after_commit_commits_then_hangs_up(world: World, operation: str) -
     url = f"{sb.base_url}/api/v4/projects/{pid}/access_tokens"
     if operation == "rotate":
         url += f"/{existing['id']}/rotate"
-    with pytest.raises(requests.ConnectionError):
+    with pytest.raises(requests.ConnectionError, match="Connection aborted"):
         requests.post(url, json={"name": "dropped", "scopes": ["api"], "expires_at": in_a_month()},
                       headers={"PRIVATE-TOKEN": sb.admin_token}, timeout=10)
     sb.clear_faults()
@@ -210,5 +210,5 @@ def test_census_lists_tokens_without_secrets(world: World) -> None:
     _, _, everything = world.sb.request("GET", "/-/sandbox/tokens?include_personal=true")
     assert len(everything) == 1 + len(world.tokens) + 1  # + the admin token
     assert personal not in repr(everything)
-    with pytest.raises(gitlab.GitlabAuthenticationError):
+    with pytest.raises(gitlab.GitlabAuthenticationError, match="401 Unauthorized"):
         world.sb.gitlab("glpat-wrong").auth()

@@ -76,7 +76,7 @@ def test_values_are_never_logged_and_are_no_api_credential(world: World) -> None
 def test_a_dropped_create_answer_still_commits_the_token(world: World) -> None:
     sb = world.sb
     sb.set_faults(drop_after_commit=["create"])
-    with pytest.raises(requests.ConnectionError):
+    with pytest.raises(requests.ConnectionError, match="Connection aborted"):
         requests.post(f"{sb.base_url}/api/v4{_path('group', world)}", json={"name": "lost", "scopes": ["read_registry"]},
                       headers={"PRIVATE-TOKEN": sb.admin_token}, timeout=10)
     sb.clear_faults()

@@ -43,23 +43,23 @@ def test_full_token_lifecycle_with_python_gitlab(sb: Sandbox) -> None:
         # A Developer-level bot sees its resource but may not read its tokens (Maintainer/Owner only).
         seen = bot.projects.get(project.id) if owner is project else bot.groups.get(group.id)
         assert seen.id == owner.id
-        with pytest.raises(gitlab.GitlabAuthenticationError):
+        with pytest.raises(gitlab.GitlabAuthenticationError, match="401 Unauthorized"):
             seen.access_tokens.list()
 
         owner.access_tokens.delete(result["id"])
         assert owner.access_tokens.get(result["id"]).revoked is True
-        with pytest.raises(gitlab.GitlabAuthenticationError):
+        with pytest.raises(gitlab.GitlabAuthenticationError, match="invalid_token"):
             bot.personal_access_tokens.get("self")
 
 
 def test_python_gitlab_errors_carry_gitlabs_messages(sb: Sandbox) -> None:
     gl = sb.gitlab()
     project = gl.projects.create({"name": "app"})
-    with pytest.raises(gitlab.GitlabCreateError) as caught:
+    with pytest.raises(gitlab.GitlabCreateError, match="scopes does not have a valid value") as caught:
         project.access_tokens.create({"name": "x", "scopes": ["nope"]})
     assert caught.value.response_code == 400 and caught.value.error_message == "scopes does not have a valid value"
-    with pytest.raises(gitlab.GitlabRotateError) as rotated:
+    with pytest.raises(gitlab.GitlabRotateError, match="404 Not Found") as rotated:
         project.access_tokens.rotate(12345)
     assert rotated.value.response_code == 404
-    with pytest.raises(gitlab.GitlabDeleteError):
+    with pytest.raises(gitlab.GitlabDeleteError, match="404 (Could not find project|project Access Token Not Found)"):
         project.access_tokens.delete(12345)

@@ -57,24 +57,24 @@ def test_service_account_and_its_tokens_with_python_gitlab(sb: Sandbox, kind: st
     old_id = created.id
     created.rotate(expires_at=_days(14))
     assert created.id != old_id and created.token != first_secret and created.expires_at == _days(14)
-    with pytest.raises(gitlab.GitlabAuthenticationError):
+    with pytest.raises(gitlab.GitlabAuthenticationError, match="invalid_token"):
         sb.gitlab(first_secret).auth()
     assert {t.id for t in tokens.list(state="active")} == {created.id, other.id}
     assert [t.id for t in tokens.list(revoked=True)] == [old_id]
-    with pytest.raises(gitlab.GitlabRotateError) as again:
+    with pytest.raises(gitlab.GitlabRotateError, match="Token already revoked") as again:
         tokens.rotate(old_id)
     assert again.value.response_code == 400 and again.value.error_message == "400 Bad request - Token already revoked"
 
     tokens.delete(created.id)
-    with pytest.raises(gitlab.GitlabAuthenticationError):
+    with pytest.raises(gitlab.GitlabAuthenticationError, match="invalid_token"):
         sb.gitlab(created.token).auth()
-    with pytest.raises(gitlab.GitlabDeleteError) as missing:
+    with pytest.raises(gitlab.GitlabDeleteError, match="404 Personal Access Token Not Found") as missing:
         tokens.delete(999999)
     assert missing.value.response_code == 404
 
     owner.service_accounts.delete(account.id, hard_delete=True)
     assert [a.id for a in owner.service_accounts.list()] == [named.id]
-    with pytest.raises(gitlab.GitlabAuthenticationError):
+    with pytest.raises(gitlab.GitlabAuthenticationError, match="401 Unauthorized"):
         sb.gitlab(other.token).auth()
 
 
@@ -95,7 +95,7 @@ def test_instance_service_account_and_personal_tokens_with_python_gitlab(sb: San
 
     rotated = gl.personal_access_tokens.rotate(created.id, expires_at=_days(7))
     assert rotated["token"] != secret and rotated["expires_at"] == _days(7)
-    with pytest.raises(gitlab.GitlabAuthenticationError):
+    with pytest.raises(gitlab.GitlabAuthenticationError, match="invalid_token"):
         sb.gitlab(secret).auth()
     assert gl.personal_access_tokens.get(created.id).revoked is True
     assert [t.id for t in gl.personal_access_tokens.list(user_id=account.id, state="inactive")] == [created.id]
@@ -104,9 +104,9 @@ def test_instance_service_account_and_personal_tokens_with_python_gitlab(sb: San
     successor = gl.personal_access_tokens.get(rotated["id"])
     successor.delete()
     assert gl.personal_access_tokens.get(rotated["id"]).revoked is True
-    with pytest.raises(gitlab.GitlabAuthenticationError):
+    with pytest.raises(gitlab.GitlabAuthenticationError, match="invalid_token"):
         sb.gitlab(rotated["token"]).auth()
-    with pytest.raises(gitlab.GitlabGetError) as missing:
+    with pytest.raises(gitlab.GitlabGetError, match="404 Not Found") as missing:
         gl.personal_access_tokens.get(999999)
     assert missing.value.response_code == 404
 
@@ -134,13 +134,13 @@ def test_deploy_token_lifecycle_with_python_gitlab(sb: Sandbox, kind: str) -> No
     assert [t.id for t in owner.deploytokens.list(per_page=1, page=2)] == [named.id]
     assert [t.id for t in owner.deploytokens.list(active=True)] == [created.id, named.id]
     # A deploy token is no API credential.
-    with pytest.raises(gitlab.GitlabAuthenticationError):
+    with pytest.raises(gitlab.GitlabAuthenticationError, match="401 Unauthorized"):
         sb.gitlab(created.token).auth()
 
     owner.deploytokens.delete(created.id)
-    with pytest.raises(gitlab.GitlabGetError) as gone:
+    with pytest.raises(gitlab.GitlabGetError, match="404 Not found") as gone:
         owner.deploytokens.get(created.id)
     assert gone.value.response_code == 404 and gone.value.error_message == "404 Not found"
-    with pytest.raises(gitlab.GitlabCreateError) as bad:
+    with pytest.raises(gitlab.GitlabCreateError, match="scopes does not have a valid value") as bad:
         owner.deploytokens.create({"name": "x", "scopes": ["api"]})
     assert bad.value.response_code == 400 and bad.value.error_message == "scopes does not have a valid value"

@@ -133,7 +133,7 @@ def test_python_gitlab_resources(sb: Sandbox) -> None:
     project.members.create({"user_id": user.id, "access_level": DEVELOPER})
     assert [m.username for m in project.members.list()] == ["dev"]
     assert gl.groups.get("acme").id == group.id
-    with pytest.raises(gitlab.GitlabGetError) as caught:
+    with pytest.raises(gitlab.GitlabGetError, match="404 Project Not Found") as caught:
         gl.projects.get("acme/missing")
     assert caught.value.response_code == 404 and caught.value.error_message == "404 Project Not Found"
 

@@ -108,7 +108,7 @@ def test_api_writes_do_not_make_the_next_request_scan_every_family_again(monkeyp
         assert scans == []
         today = dt.date.fromisoformat(gl.http_get(time_control)["today"])
         gl.http_post(time_control, post_data={"now": _at(today + dt.timedelta(days=31))})
-        with pytest.raises(gitlab.GitlabGetError) as gone:
+        with pytest.raises(gitlab.GitlabGetError, match="404 group Access Token Not Found") as gone:
             group.access_tokens.get(tokens[0].id)
         assert gone.value.response_code == 404
         assert len(scans) >= 1

@@ -158,7 +158,7 @@ def test_a_dropped_answer_still_commits_the_token(world: World, operation: str) 
     first = world.call("POST", tokens, {"name": "ci", "scopes": ["api"]})[2]
     sb.set_faults(drop_after_commit=[operation])
     url = f"{sb.base_url}/api/v4{tokens}" + (f"/{first['id']}/rotate" if operation == "rotate" else "")
-    with pytest.raises(requests.ConnectionError):
+    with pytest.raises(requests.ConnectionError, match="Connection aborted"):
         requests.post(url, json={"name": "dropped", "scopes": ["api"]}, headers={"PRIVATE-TOKEN": sb.admin_token},
                       timeout=10)
     sb.clear_faults()

@@ -46,7 +46,7 @@ def test_lifecycle_with_python_gitlab(sb: Sandbox, world: World, kind: str) -> N
         "n3w-s3cr3t-value", False, True, "for deploys")
 
     parent.variables.delete("DEPLOY_TOKEN")
-    with pytest.raises(gitlab.GitlabGetError) as caught:
+    with pytest.raises(gitlab.GitlabGetError, match="404 (GroupVariable|Variable) Not Found") as caught:
         parent.variables.get("DEPLOY_TOKEN")
     assert caught.value.response_code == 404
     route = f"/api/v4/{kind}s/:id/variables"

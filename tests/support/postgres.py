@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL server: the shared state backend CI runners use (``postgres://``).
 
 Started in a temporary directory (``initdb``, a free port, stopped and removed
-at the end). PostgreSQL refuses to run as root, and CI runs as root, so under
+at the end); each pytest-xdist worker starts its own. PostgreSQL refuses to run as root, and CI runs as root, so under
 root the server runs as the unprivileged ``postgres`` user Debian's packages
 create. If it cannot start, the tests that need it fail with the reason;
 they never skip.
@@ -26,6 +26,8 @@ import pytest
 
 SERVER_USER = "postgres"
 DATABASE_USER = "pulumi"
+#: How many free ports a start tries before it gives up.
+PORT_ATTEMPTS = 5
 
 
 def _bin_dir() -> Path:
@@ -86,16 +88,21 @@ def running_postgres() -> Iterator[Postgres]:
     server = Postgres(bin_dir, root, _free_port(), run_as)
     data = root / "data"
     try:
-        steps = [
-            ("initdb", "-D", str(data), "-U", DATABASE_USER, "--auth=trust", "-E", "UTF8", "--no-sync"),
-            ("pg_ctl", "-D", str(data), "-l", str(root / "server.log"), "-w", "-t", "60", "start", "-o",
-             f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"),
-        ]
-        for step in steps:
-            done = server._run(*step)
-            if done.returncode != 0:
-                log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
-                pytest.fail(f"PostgreSQL could not start ({step[0]} failed):\n{done.stdout}{done.stderr}{log}")
+        done = server._run("initdb", "-D", str(data), "-U", DATABASE_USER, "--auth=trust", "-E", "UTF8", "--no-sync")
+        if done.returncode != 0:
+            pytest.fail(f"PostgreSQL could not start (initdb failed):\n{done.stdout}{done.stderr}")
+        # Parallel test workers each start a server: a port found free can be taken before the server
+        # binds it, so a start that finds its port in use tries the next free one.
+        for attempt in range(PORT_ATTEMPTS):
+            if attempt:
+                server.port = _free_port()
+            done = server._run("pg_ctl", "-D", str(data), "-l", str(root / "server.log"), "-w", "-t", "60", "start",
+                               "-o", f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off")
+            log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
+            if done.returncode == 0 or "already in use" not in log:
+                break
+        if done.returncode != 0:
+            pytest.fail(f"PostgreSQL could not start (pg_ctl failed):\n{done.stdout}{done.stderr}{log}")
         yield server
     finally:
         if data.exists():

@@ -16,6 +16,7 @@ import signal
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import pytest
 
@@ -179,6 +180,14 @@ class PulumiStack:
     def config_set(self, key: str, value: str, *, secret: bool = False) -> None:
         """Set stack config; the value goes through stdin so it never sits on a command line."""
         self.run("config", "set", key, "--secret" if secret else "--plaintext", input=value)
+
+    def config_set_all(self, plain: Mapping[str, str], secrets: Mapping[str, str] | None = None) -> None:
+        """Set many keys with one CLI start for all plain values, and one per secret (through stdin)."""
+        if plain:
+            self.run("config", "set-all", *(arg for key, value in plain.items()
+                                             for arg in ("--plaintext", f"{key}={value}")))
+        for key, value in (secrets or {}).items():
+            self.config_set(key, value, secret=True)
 
     def up(self, *args: str, check: bool = True, **kw) -> Result:
         return self.run("up", "--yes", "--skip-preview", *args, check=check, **kw)

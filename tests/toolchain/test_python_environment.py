@@ -50,7 +50,7 @@ def test_plugin_version_of_a_package_version(package_version, expected):
 
 @pytest.mark.parametrize("package_version", ["", "1.", "1.2.3dev7890", "10!3.2.1", " 1 . 2 ", "1.0+local", "١.٢.٣"])
 def test_package_versions_without_a_plugin_version(package_version):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot derive a plugin version from"):
         plugin_version(package_version)
 
 
@@ -122,7 +122,7 @@ def test_packages_come_from_the_programs_interpreter_with_locations(tmp_path, mo
 
 def test_a_named_virtualenv_that_is_missing_is_an_error_with_the_commands_to_fix_it(tmp_path):
     environment = PythonEnvironment(str(tmp_path), str(tmp_path), {"virtualenv": "venv"})
-    with pytest.raises(PythonEnvironmentError) as error:
+    with pytest.raises(PythonEnvironmentError, match="does not exist; create it") as error:
         environment.validate()
     message = str(error.value)
     assert "'virtualenv' option" in message and "does not exist" in message
