@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -55,7 +56,8 @@ def in_a_month() -> str:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every profile for a module whose tests ask which one they run on; the default one for the rest."""
     if "sandbox_process" in metafunc.fixturenames:
-        asks = "gitlab_version" in inspect.getsource(metafunc.module)
+        source = inspect.getsource(metafunc.module)
+        asks = "gitlab_version" in source or re.search(r"\bhas\(", source) is not None
         metafunc.parametrize("sandbox_process", PROFILES if asks else PROFILES[-1:], indirect=True, scope="session")
 
 
