@@ -34,6 +34,9 @@ class FaultSettings:
     slow_seconds: float = 2.0
     drop_after_commit: list[str] = field(default_factory=list)
     drop_rate: float = 1.0
+    #: How long a dropped answer's connection is held open after the commit before it closes: a client
+    #: killed in that window leaves the create committed and unanswered, however fast it records answers.
+    drop_after_seconds: float = 0.0
     seed: int | None = None
     methods: list[str] = field(default_factory=lambda: ["GET", "POST", "PUT", "DELETE", "HEAD"])
 
@@ -51,8 +54,10 @@ class FaultSettings:
                 raise ValueError(f"{name} must be a number between 0 and 1")
         if not isinstance(settings.error_status, int) or not 500 <= settings.error_status <= 599:
             raise ValueError("error_status must be a 5xx status")
-        if not isinstance(settings.slow_seconds, (int, float)) or settings.slow_seconds < 0:
-            raise ValueError("slow_seconds must be a non-negative number")
+        for name in ("slow_seconds", "drop_after_seconds"):
+            value = getattr(settings, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be a non-negative number")
         if not isinstance(settings.retry_after, int) or settings.retry_after < 0:
             raise ValueError("retry_after must be a non-negative integer")
         bad = [op for op in settings.drop_after_commit if op not in DROPPABLE_OPERATIONS]
@@ -113,13 +118,14 @@ class FaultInjector:
                     s.error_status, {"message": f"{s.error_status} {_reason(s.error_status)}"})
             return decision
 
-    def drop_after(self, operation: str | None) -> bool:
-        """Whether to close the socket, without answering, after a committed create/rotate."""
+    def drop_after(self, operation: str | None) -> float | None:
+        """After a committed create/rotate: ``None`` to answer, else the seconds to hold the
+        connection before closing it without an answer."""
         with self._lock:
             s = self._settings
             if operation is None or operation not in s.drop_after_commit:
-                return False
-            return self._random.random() < s.drop_rate
+                return None
+            return s.drop_after_seconds if self._random.random() < s.drop_rate else None
 
 
 def _reason(status: int) -> str:

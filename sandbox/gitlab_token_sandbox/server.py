@@ -199,7 +199,9 @@ class SandboxServer:
         except Exception:  # noqa: BLE001 - a sandbox bug must still answer like GitLab would
             log.error("internal error on %s %s\n%s", request.method, route.template, traceback.format_exc())
             response = errors.to_response(errors.internal_error())
-        if 200 <= response.status < 300 and ctx.faults.drop_after(route.operation):
+        held = ctx.faults.drop_after(route.operation) if 200 <= response.status < 300 else None
+        if held is not None:
+            time.sleep(held)
             return Outcome(None, drop=True)
         return Outcome(response)
 

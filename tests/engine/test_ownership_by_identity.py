@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 from conftest import GitLabStack
 from test_ownership_on_a_shared_backend import (
-    SLOW_SECONDS,
     SharedProject,
     _kill_when,
     _recover_on_a_new_runner,
@@ -22,13 +21,16 @@ from test_ownership_on_a_shared_backend import (
 pytestmark = pytest.mark.timeout(500)
 
 UP = ["up", "--yes", "--skip-preview"]
+#: How long the sandbox holds a create's answer after committing it: longer than the kill takes.
+HELD_SECONDS = 20
 
 
 def _killed_mid_create(gs: GitLabStack, others: set[int], adding: int) -> set[int]:
     """Kill an ``up`` adding ``adding`` tokens once some exist; the committed tokens no state holds."""
     before = {t["id"] for t in gs.active_tokens()}
     try:
-        gs.sandbox.set_faults(slow_rate=1.0, slow_seconds=SLOW_SECONDS, methods=["POST"], seed=3)
+        # Each create commits, then its answer is held back: the kill comes while none is recorded.
+        gs.sandbox.set_faults(drop_after_commit=["create"], drop_after_seconds=HELD_SECONDS)
         _kill_when(gs, UP, lambda: len(gs.active_tokens()) >= len(before) + adding // 2, "the first new tokens")
     finally:
         gs.sandbox.clear_faults()

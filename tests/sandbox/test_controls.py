@@ -133,6 +133,21 @@ def test_drop_after_commit_commits_then_hangs_up(world: World, operation: str) -
     assert world.call("GET", f"/projects/{pid}/access_tokens")[0] == 200
 
 
+def test_a_dropped_answer_can_be_held_open_after_the_commit(world: World) -> None:
+    """drop_after_seconds: the create is committed at once, the connection closes only later."""
+    sb = world.sb
+    sb.set_faults(drop_after_commit=["create"], drop_after_seconds=0.5)
+    url = f"{sb.base_url}/api/v4/projects/{world.project['id']}/access_tokens"
+    started = time.monotonic()
+    with pytest.raises(requests.ConnectionError, match="Connection aborted"):
+        requests.post(url, json={"name": "held", "scopes": ["api"], "expires_at": in_a_month()},
+                      headers={"PRIVATE-TOKEN": sb.admin_token}, timeout=10)
+    assert time.monotonic() - started >= 0.5
+    sb.clear_faults()
+    assert [t["name"] for t in sb.tokens()] == ["held"]
+    assert sb.request("POST", "/-/sandbox/faults", {"drop_after_seconds": -1})[0] == 400
+
+
 @pytest.mark.parametrize(("operation", "path", "body", "listed"), [
     ("create_variable", "/groups/{gid}/variables", {"key": "DROPPED", "value": "v"}, "/groups/{gid}/variables"),
     ("create_service_account", "/groups/{gid}/service_accounts", {"username": "dropped"},
