@@ -22,15 +22,17 @@ GENERATION = 1
 class Declared:
     """A provider instance that knows the backend, stack and resource declaring it (pickled with it: no secret).
 
-    Stack and resource are ``None`` in a state written before variables and accounts
-    were marked: such an instance marks nothing and claims nothing.
+    Each is ``None`` in a state written before it was recorded; a variable or
+    account provider without stack and resource marks nothing and claims nothing.
     """
 
-    #: ``"<organization>/<project>/<stack>"``, as for the token providers.
+    #: ``"<organization>/<project>/<stack>"`` of the program that declared the resource.
     owner: str | None = None
-    #: The resource's type and name after its parents' (``resources._identity``).
+    #: The declaring resource's type and name after its parents' (URN-like, ``resources._identity``):
+    #: two resources of one stack whose records share a name get different marks.
     resource: str | None = None
-    #: The backend the CLI resolved (:func:`.ownership.backend_identity`), as for the token providers.
+    #: The backend the CLI resolved for the program, normalised (no credential in it,
+    #: :func:`.ownership.backend_identity`).
     backend: str | None = None
 
     def __init__(self, owner: str | None = None, resource: str | None = None, backend: str | None = None) -> None:
@@ -42,19 +44,25 @@ class Declared:
         if backend is not None:
             self.backend = backend
 
-    def claimant(self) -> ownership.Owner | None:
-        """Who marks this resource's records, keyed as tokens are (:mod:`.ownership`); ``None`` when the
-        instance does not know its resource, or no secret keys the mark."""
+    def keyed_owner(self, generation: int) -> ownership.Owner | None:
+        """Who marks this resource's records at ``generation``, keyed (:mod:`.ownership`); ``None`` when no
+        secret keys the mark."""
         settings = gitlab_client.current_settings()
-        if self.owner is None or self.resource is None or not (settings.ownership_key or settings.token):
+        if not (settings.ownership_key or settings.token):
             return None
         return ownership.Owner(
             identity=ownership.owner_identity(self.backend, self.owner, self.resource),
             key=ownership.signing_key(settings.ownership_key, settings.token),
-            generation=GENERATION,
+            generation=generation,
             legacy=ownership.owner_digest(self.owner, self.resource),
         )
 
+    def claimant(self) -> ownership.Owner | None:
+        """Who marks a variable's or account's record (:data:`GENERATION`); ``None`` when the instance
+        does not know its resource, or no secret keys the mark."""
+        if self.owner is None or self.resource is None:
+            return None
+        return self.keyed_owner(GENERATION)
 
 def new_mark(owner: ownership.Owner | None, name: str, attempt: int = 0) -> Mark | None:
     """The mark of write ``attempt`` of a record named ``name`` (a variable's key, an account's display

@@ -48,6 +48,7 @@ from pulumi.dynamic import (
 )
 
 from . import adoption, clock, gitlab_client, kinds, ownership, preview_checks, recovery, serving
+from .claims import Declared
 from .errors import CredentialMissingError, GitLabTokenError, scrub
 from .gitlab_errors import credential_needed
 from .inputs import (
@@ -76,35 +77,17 @@ __all__ = ["PROVIDER_KEY", "SELF_ROTATE_SCOPE", "UNCONFIRMED_KEY", "AccessTokenP
 
 
 
-class AccessTokenProvider(ResourceProvider):
-    """Shared lifecycle of a resource access token; subclasses fix the :class:`TokenKind`."""
+class AccessTokenProvider(Declared, ResourceProvider):
+    """Shared lifecycle of a resource access token; subclasses fix the :class:`TokenKind`.
+
+    Constructed with the declaring stack, resource and backend (:class:`~.claims.Declared`), named in the mark.
+    """
 
     kind: ClassVar[TokenKind]
     #: Under a grace period, a token of the dynamic face leaves its due predecessors to its
     #: ``<name>-predecessors`` child, which revokes them after delivery (:mod:`.delivery`). The
     #: native face has no such child: there the token revokes them itself, by the calendar.
     delivery_revokes_predecessors: ClassVar[bool] = True
-    #: ``"<organization>/<project>/<stack>"`` of the program that declared the
-    #: resource, named in the ownership mark of every token it mints. Pickled
-    #: with the instance (a few bytes, no secret); ``None`` for states written before it.
-    owner: str | None = None
-    #: The declaring resource's type and name (URN-like, see
-    #: ``resources._identity``): two resources of one stack whose tokens share a
-    #: name get different marks. ``None`` for states written before it.
-    resource: str | None = None
-    #: The backend the CLI resolved for the program, normalised (no credential in it, see
-    #: :func:`.ownership.backend_identity`). ``None`` for states written before it.
-    backend: str | None = None
-
-    def __init__(self, owner: str | None = None, resource: str | None = None, backend: str | None = None) -> None:
-        super().__init__()
-        if owner is not None:
-            self.owner = owner
-        if resource is not None:
-            self.resource = resource
-        if backend is not None:
-            self.backend = backend
-
     # --- configuration ---------------------------------------------------------------
 
     def configure(self, req: ConfigureRequest) -> None:
@@ -352,17 +335,10 @@ class AccessTokenProvider(ResourceProvider):
     def _owner(self, inputs: Mapping[str, Any], *, required: bool = True) -> ownership.Owner | None:
         """Who marks this resource's tokens, keyed and at the generation ``check`` planned (see :mod:`.ownership`);
         without a secret to key it, ``None``, or when ``required`` the missing credential's error."""
-        settings = gitlab_client.current_settings()
-        if not (settings.ownership_key or settings.token):
-            if not required:
-                return None
+        owner = self.keyed_owner(ownership.stored_generation(inputs) or 1)
+        if owner is None and required:
             raise CredentialMissingError(credential_needed(self.kind))
-        return ownership.Owner(
-            identity=ownership.owner_identity(self.backend, self.owner, self.resource),
-            key=ownership.signing_key(settings.ownership_key, settings.token),
-            generation=ownership.stored_generation(inputs) or 1,
-            legacy=ownership.owner_digest(self.owner, self.resource),
-        )
+        return owner
 
     def _hold(self, stored: StoredToken) -> None:
         """The engine holds this token in its state: no recovery in this process may take it."""

@@ -21,7 +21,6 @@ from test_variable_provider import (  # noqa: F401  (fixtures)
     EngineLike,
     World,
     kind,
-    sandbox,
     variable,
     world,
 )
