@@ -18,10 +18,6 @@ PROJECT_DELETE = "DELETE /api/v4/projects/:id/deploy_tokens/:token_id"
 GROUP_DELETE = "DELETE /api/v4/groups/:id/deploy_tokens/:token_id"
 
 
-def _api_calls(counters: dict[str, int]) -> dict[str, int]:
-    return {k: v for k, v in counters.items() if k != "total" and v}
-
-
 def _deploy_tokens(gs) -> dict[str, list[dict]]:
     """The deploy tokens GitLab holds for the test's project and group."""
     return {"project": gs.sandbox.api("GET", f"/projects/{gs.project['id']}/deploy_tokens"),
@@ -42,7 +38,7 @@ def test_deploy_tokens_create_noop_replace_in_window_recreate_destroy(gitlab_sta
     # --- up: one POST per token ------------------------------------------------------------
     sandbox.reset_counters()
     stack.up()
-    calls = _api_calls(sandbox.counters())
+    calls = sandbox.calls()
     assert (calls.get(PROJECT_CREATE), calls.get(GROUP_CREATE)) == (1, 1), calls
     created = _deploy_tokens(gs)
     assert [len(created["project"]), len(created["group"])] == [1, 1]
@@ -59,7 +55,7 @@ def test_deploy_tokens_create_noop_replace_in_window_recreate_destroy(gitlab_sta
     # --- a no-op preview makes no GitLab call -----------------------------------------------
     sandbox.reset_counters()
     stack.preview("--expect-no-changes")
-    assert _api_calls(sandbox.counters()) == {}
+    assert sandbox.calls() == {}
 
     # --- the rotation window reached: replaced, create before delete ----------------------------
     later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=24)
@@ -71,7 +67,7 @@ def test_deploy_tokens_create_noop_replace_in_window_recreate_destroy(gitlab_sta
         assert "+-" in preview.output and "expires_at" in preview.output, preview
         sandbox.reset_counters()
         stack.up(env=time_env)
-        calls = _api_calls(sandbox.counters())
+        calls = sandbox.calls()
         for route in (PROJECT_CREATE, GROUP_CREATE, PROJECT_DELETE, GROUP_DELETE):
             assert calls.get(route) == 1, calls
         replaced = _deploy_tokens(gs)
@@ -99,7 +95,7 @@ def test_deploy_tokens_create_noop_replace_in_window_recreate_destroy(gitlab_sta
         # --- destroy deletes both -----------------------------------------------------------------
         sandbox.reset_counters()
         stack.destroy(env=time_env)
-        calls = _api_calls(sandbox.counters())
+        calls = sandbox.calls()
         assert (calls.get(PROJECT_DELETE), calls.get(GROUP_DELETE)) == (1, 1), calls
         assert _deploy_tokens(gs) == {"project": [], "group": []}
         assert stack.resources(PROJECT_TYPE) == [] and stack.resources(GROUP_TYPE) == []

@@ -22,10 +22,6 @@ DYNAMIC = "pulumi-python:dynamic/gitlab:ProjectAccessToken"
 NATIVE = "gitlab-tokens:index:ProjectAccessToken"
 
 
-def _calls(sandbox) -> dict[str, int]:
-    return {k: v for k, v in sandbox.counters().items() if k != "total" and v}
-
-
 def test_a_dynamic_token_becomes_native_without_a_new_token(gitlab_stack, tmp_path):
     assert (VENV_BIN / "pulumi-resource-gitlab-tokens").exists(), \
         "pulumi-resource-gitlab-tokens is not in .venv/bin: run `make setup`"
@@ -55,7 +51,7 @@ def test_a_dynamic_token_becomes_native_without_a_new_token(gitlab_stack, tmp_pa
     gs.stack.config_set("retain", "true")
     gs.sandbox.reset_counters()
     gs.stack.up()
-    assert _calls(gs.sandbox) == {}
+    assert gs.sandbox.calls() == {}
     assert gs.stack.resources(DYNAMIC)[0]["retainOnDelete"] is True
 
     # 2. The program declares the native token importing the same id, the variable keeping its value.
@@ -66,7 +62,7 @@ def test_a_dynamic_token_becomes_native_without_a_new_token(gitlab_stack, tmp_pa
     assert f"{NATIVE} ci-token import" in planned.output and "delete[retain]" in planned.output, planned
     gs.sandbox.reset_counters()
     gs.stack.up()
-    assert _calls(gs.sandbox) == {"GET /api/v4/projects/:id/access_tokens/:token_id": 1}, \
+    assert gs.sandbox.calls() == {"GET /api/v4/projects/:id/access_tokens/:token_id": 1}, \
         "the import reads the token, nothing more"
     assert gs.stack.resources(DYNAMIC) == []
     [native] = gs.stack.resources(NATIVE)
@@ -82,7 +78,7 @@ def test_a_dynamic_token_becomes_native_without_a_new_token(gitlab_stack, tmp_pa
     gs.stack.run("config", "rm", "importId")
     gs.sandbox.reset_counters()
     gs.stack.preview("--expect-no-changes")
-    assert _calls(gs.sandbox) == {}
+    assert gs.sandbox.calls() == {}
     assert alive() == [token_id]
 
     # Fed from the imported token before its rotation, the variable is refused, naming why, and kept.
@@ -109,7 +105,7 @@ def test_a_dynamic_token_becomes_native_without_a_new_token(gitlab_stack, tmp_pa
         assert variable["value"] == rotated["token"], "the variable holds the successor"
         gs.sandbox.reset_counters()
         gs.stack.preview("--expect-no-changes", env={"GITLAB_TESTING_TIME": window})
-        assert _calls(gs.sandbox) == {}
+        assert gs.sandbox.calls() == {}
         gs.assert_no_secret_leaks()
         gs.stack.destroy(env={"GITLAB_TESTING_TIME": window})
     finally:

@@ -22,10 +22,6 @@ pytestmark = pytest.mark.timeout(900)
 EXAMPLE = REPO / "examples" / "yaml"
 
 
-def _calls(sandbox) -> dict[str, int]:
-    return {k: v for k, v in sandbox.counters().items() if k != "total" and v}
-
-
 def test_yaml_example_lifecycle_on_the_native_provider(gitlab_stack, tmp_path):
     for tool in ("pulumi-language-yaml", "pulumi-resource-gitlab-tokens"):
         assert (VENV_BIN / tool).exists(), f"{tool} is not in .venv/bin: run `make setup`"
@@ -53,7 +49,7 @@ def test_yaml_example_lifecycle_on_the_native_provider(gitlab_stack, tmp_path):
 
     gs.sandbox.reset_counters()
     gs.stack.preview("--expect-no-changes")
-    assert _calls(gs.sandbox) == {}, "a preview with nothing to do calls no GitLab"
+    assert gs.sandbox.calls() == {}, "a preview with nothing to do calls no GitLab"
 
     window = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=24)).strftime("%Y-%m-%dT02:00:00Z")
     gs.sandbox.set_time(window)
@@ -68,7 +64,7 @@ def test_yaml_example_lifecycle_on_the_native_provider(gitlab_stack, tmp_path):
         assert {first["registryTokenId"], second["registryTokenId"]} <= active, "the overlap keeps the old token"
         gs.sandbox.reset_counters()
         gs.stack.preview("--expect-no-changes", env={"GITLAB_TESTING_TIME": window})
-        assert _calls(gs.sandbox) == {}
+        assert gs.sandbox.calls() == {}
         gs.assert_no_secret_leaks()
         gs.stack.destroy(env={"GITLAB_TESTING_TIME": window})
     finally:

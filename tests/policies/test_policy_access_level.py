@@ -7,18 +7,7 @@ import pytest
 
 from gitlab_token_policies.access_level import token_access_level
 from policy_harness import PERSONAL, UNKNOWN, token_props, validate
-
-
-#: GitLab's ``RolesHelpers.assignable_roles`` (spec/support/helpers/roles_helpers.rb): who may give which role.
-ASSIGNABLE_ROLES = {
-    "owner": {"owner", "maintainer", "planner", "developer", "security_manager", "reporter", "guest"},
-    "maintainer": {"maintainer", "developer", "reporter", "guest"},
-    "developer": {"developer", "reporter", "guest"},
-    "security_manager": {"security_manager", "reporter", "guest"},
-    "reporter": {"reporter", "guest"},
-    "planner": {"planner", "guest"},
-    "guest": {"guest"},
-}
+from support.gitlab_roles import ASSIGNABLE_ROLES
 
 
 class TestAccessLevel:

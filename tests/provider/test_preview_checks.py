@@ -21,6 +21,7 @@ from pulumi_gitlab_tokens.gitlab_errors import credential_needed
 from pulumi_gitlab_tokens.kinds import GROUP, PROJECT
 from pulumi_gitlab_tokens.preview_checks import Caller, refusal_reason
 from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
+from support.gitlab_roles import ASSIGNABLE_ROLES
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -318,18 +319,6 @@ def test_project_and_group_bots_may_never_create(username):
     assert bot.is_resource_bot
     assert refusal_reason(GROUP, bot, OWNER, GUEST) == "User does not have permission to create group access token"
     assert not caller(username=username).is_resource_bot, "a human with such a name is no bot"
-
-
-#: GitLab's ``RolesHelpers.assignable_roles`` (spec/support/helpers/roles_helpers.rb): who may give which role.
-ASSIGNABLE_ROLES = {
-    "owner": {"owner", "maintainer", "planner", "developer", "security_manager", "reporter", "guest"},
-    "maintainer": {"maintainer", "developer", "reporter", "guest"},
-    "developer": {"developer", "reporter", "guest"},
-    "security_manager": {"security_manager", "reporter", "guest"},
-    "reporter": {"reporter", "guest"},
-    "planner": {"planner", "guest"},
-    "guest": {"guest"},
-}
 
 
 @pytest.mark.parametrize(("role", "wanted"), list(itertools.product(ASSIGNABLE_ROLES, ASSIGNABLE_ROLES)))

@@ -13,21 +13,13 @@ import itertools
 import pytest
 
 from gitlab_token_sandbox import rules
+from support.gitlab_roles import ASSIGNABLE_ROLES
 
 from .conftest import World, has, in_a_month
 
 LEVELS = {"guest": 10, "planner": 15, "reporter": 20, "security_manager": 25, "developer": 30,
           "maintainer": 40, "owner": 50}
 
-ASSIGNABLE_ROLES = {
-    "owner": {"owner", "maintainer", "planner", "developer", "security_manager", "reporter", "guest"},
-    "maintainer": {"maintainer", "developer", "reporter", "guest"},
-    "developer": {"developer", "reporter", "guest"},
-    "security_manager": {"security_manager", "reporter", "guest"},
-    "reporter": {"reporter", "guest"},
-    "planner": {"planner", "guest"},
-    "guest": {"guest"},
-}
 
 PAIRS = list(itertools.product(LEVELS, LEVELS))
 

@@ -219,6 +219,10 @@ class Sandbox:
     def counters(self) -> dict[str, int]:
         return self.control("GET", "counters")["counts"]
 
+    def calls(self) -> dict[str, int]:
+        """The counters of the routes called at least once, without the total."""
+        return {route: count for route, count in self.counters().items() if route != "total" and count}
+
     def reset_counters(self) -> None:
         self.control("POST", "counters/reset", {})
 

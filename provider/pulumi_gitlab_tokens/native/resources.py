@@ -53,7 +53,8 @@ class NativeResource:
 def _token(kind: TokenKind) -> NativeResource:
     # No <name>-predecessors child here (delivery tracking is the dynamic face's): the token
     # revokes its due predecessors itself, by the calendar (docs/native-provider.md).
-    cls = type(provider_class(kind).__name__, (provider_class(kind),), {"delivery_revokes_predecessors": False})
+    dynamic = provider_class(kind)
+    cls = type(dynamic.__name__, (dynamic,), {"delivery_revokes_predecessors": False})
     required = tuple(f.name for f in kind.inputs
                      if not f.optional and f.default is None and f.parse is not None and f.name != "name")
     label = catalogue.TOKEN_TYPES[kind.type_token].label
