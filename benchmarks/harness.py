@@ -44,7 +44,7 @@ if str(REPO / "tests") not in sys.path:
 from support.pulumi_cli import PulumiStack  # noqa: E402
 from support.sandbox import Sandbox, running_sandbox  # noqa: E402
 
-from pulumi_gitlab_tokens import serving  # noqa: E402
+from pulumi_gitlab_tokens.common import serving
 
 PROGRAM = REPO / "benchmarks" / "programs" / "fleet"
 OPERATIONS: tuple[str, ...] = ("up", "preview", "refresh", "destroy")
@@ -371,7 +371,7 @@ def run_size(sandbox: Sandbox, size: int, work: Path, progress: Progress, latenc
     """Every flavor through every operation at one size, ``cycles`` times; each run kept is the median one.
 
     At a latency, ours is also run served 4 at a time (:data:`SDK_POOL`, the SDK's own pool),
-    in projects of its own, for what :mod:`pulumi_gitlab_tokens.serving` gains in the same run.
+    in projects of its own, for what :mod:`pulumi_gitlab_tokens.common.serving` gains in the same run.
     """
     label = f"L={latency_ms:g}ms N={size}"
     flavors = FLAVORS + ((SDK_POOL,) if latency_ms else ())

@@ -26,12 +26,13 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.harness import make_projects  # noqa: E402  (puts tests/ on the path too)
 from pulumi.dynamic import Config, ConfigureRequest  # noqa: E402
 from support.sandbox import Sandbox, running_sandbox  # noqa: E402
 
-from pulumi_gitlab_tokens import gitlab_client, token_endpoints  # noqa: E402
-from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider  # noqa: E402
+from benchmarks.harness import make_projects  # noqa: E402  (puts tests/ on the path too)
+from pulumi_gitlab_tokens.client import gitlab_client
+from pulumi_gitlab_tokens.lifecycle import token_endpoints
+from pulumi_gitlab_tokens.lifecycle.provider import ProjectAccessTokenProvider
 
 OPERATIONS = ("create", "read", "delete")
 

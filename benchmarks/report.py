@@ -15,8 +15,17 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .harness import (API_CALL_TARGETS, OPERATIONS, REPO, SDK_POOL, SDK_WORKERS, SMALL_SIZE, SMALL_SIZE_CYCLES,
-                      MemoryResult, SizeResult)
+from .harness import (
+    API_CALL_TARGETS,
+    OPERATIONS,
+    REPO,
+    SDK_POOL,
+    SDK_WORKERS,
+    SMALL_SIZE,
+    SMALL_SIZE_CYCLES,
+    MemoryResult,
+    SizeResult,
+)
 
 if TYPE_CHECKING:
     from .fleet import FleetResult
@@ -106,7 +115,7 @@ def render(results: list[SizeResult], *, machine_info: dict[str, str], version_i
         "first, to adopt what a killed run left: see `recovery.py`), so its bound counting the calls it "
         "makes, 2N x L / P + floor, is given too. `sdk-pool` is ours served 4 calls at a time, as "
         "`pulumi.dynamic` alone does (`GITLAB_TOKENS_PROVIDER_WORKERS=4`): the before of "
-        "`pulumi_gitlab_tokens.serving`, measured in the same run.",
+        "`pulumi_gitlab_tokens.common.serving`, measured in the same run.",
     ]
     if note:
         lines += ["", note]

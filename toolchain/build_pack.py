@@ -3,7 +3,7 @@
 
 The pack must install and run with nothing from this repository, yet GitLab's
 facts (scopes, access levels, limits, type tokens) have one source:
-``provider/pulumi_gitlab_tokens/catalogue.py``. So the pack carries a
+``provider/pulumi_gitlab_tokens/common/catalogue.py``. So the pack carries a
 *generated* copy of that module (and of ``clock.py``, which defines how tests
 pin "today"), each under a header saying where it comes from. A test checks
 that regenerating gives the same bytes, so a catalogue change that was not
@@ -71,8 +71,8 @@ class GeneratedCopy:
 
 
 GENERATED: tuple[GeneratedCopy, ...] = (
-    GeneratedCopy(REPO / "provider/pulumi_gitlab_tokens/catalogue.py", PACKAGE_DIR / "_catalogue.py"),
-    GeneratedCopy(REPO / "provider/pulumi_gitlab_tokens/clock.py", PACKAGE_DIR / "_clock.py"),
+    GeneratedCopy(REPO / "provider/pulumi_gitlab_tokens/common/catalogue.py", PACKAGE_DIR / "_catalogue.py"),
+    GeneratedCopy(REPO / "provider/pulumi_gitlab_tokens/common/clock.py", PACKAGE_DIR / "_clock.py"),
 )
 
 

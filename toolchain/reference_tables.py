@@ -24,10 +24,15 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Union
 
-from pulumi_gitlab_tokens import catalogue, comparisons, group_service_account, kinds, ownership, variable_inputs, variables
+from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.common import catalogue
 from pulumi_gitlab_tokens.kinds import deploy_token_fields
 from pulumi_gitlab_tokens.kinds.base import InputField, OnChange, TokenKind
-from pulumi_gitlab_tokens.stored import PREDECESSORS_KEY
+from pulumi_gitlab_tokens.lifecycle.stored import PREDECESSORS_KEY
+from pulumi_gitlab_tokens.rules import comparisons, ownership
+from pulumi_gitlab_tokens.service_accounts import provider as group_service_account
+from pulumi_gitlab_tokens.variables import inputs as variable_inputs
+from pulumi_gitlab_tokens.variables import provider as variables
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "resources.md"

@@ -4,30 +4,9 @@ Importing this package must stay free of side effects: the dynamic provider
 process imports it to unpickle the provider class by reference.
 """
 
-from .deploy_token_resources import (
-    GroupDeployToken,
-    GroupDeployTokenArgs,
-    ProjectDeployToken,
-    ProjectDeployTokenArgs,
-)
-from .errors import GitLabTokenError
-from .resources import (
-    GroupAccessToken,
-    GroupAccessTokenArgs,
-    PersonalAccessToken,
-    PersonalAccessTokenArgs,
-    ProjectAccessToken,
-    ProjectAccessTokenArgs,
-    RotationConfigurationArgs,
-)
-from .variable_resources import GroupVariable, GroupVariableArgs, ProjectVariable, ProjectVariableArgs
-from .service_account_resources import (
-    GroupServiceAccount,
-    GroupServiceAccountAccessToken,
-    GroupServiceAccountAccessTokenArgs,
-    GroupServiceAccountArgs,
-)
-from .token_lists import (
+from . import _former_paths  # noqa: F401  (state pickled by earlier versions names these modules)
+from .common.errors import GitLabTokenError
+from .resources.token_lists import (
     TokenRecord,
     list_group_access_tokens,
     list_group_deploy_tokens,
@@ -37,6 +16,23 @@ from .token_lists import (
     list_project_deploy_tokens,
     list_tokens,
 )
+from .resources.deploy_tokens import GroupDeployToken, GroupDeployTokenArgs, ProjectDeployToken, ProjectDeployTokenArgs
+from .resources.service_accounts import (
+    GroupServiceAccount,
+    GroupServiceAccountAccessToken,
+    GroupServiceAccountAccessTokenArgs,
+    GroupServiceAccountArgs,
+)
+from .resources.tokens import (
+    GroupAccessToken,
+    GroupAccessTokenArgs,
+    PersonalAccessToken,
+    PersonalAccessTokenArgs,
+    ProjectAccessToken,
+    ProjectAccessTokenArgs,
+    RotationConfigurationArgs,
+)
+from .resources.variables import GroupVariable, GroupVariableArgs, ProjectVariable, ProjectVariableArgs
 
 __version__ = "0.1.0"
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from pulumi_gitlab_tokens import ownership
 from support.pulumi_cli import VENV_BIN
 from support.python_sdk import installed_python_sdk
+
+from pulumi_gitlab_tokens.rules import ownership
 
 pytestmark = pytest.mark.timeout(900)
 

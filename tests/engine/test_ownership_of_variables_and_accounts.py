@@ -21,7 +21,7 @@ from conftest import GitLabStack
 from support.pulumi_cli import PROGRAMS, PulumiStack
 from test_kill import kill_tree, wait_for
 
-from pulumi_gitlab_tokens import ownership
+from pulumi_gitlab_tokens.rules import ownership
 
 VARIABLE_TYPES = ("pulumi-python:dynamic/gitlab:ProjectVariable", "pulumi-python:dynamic/gitlab:GroupVariable")
 ACCOUNT_TYPE = "pulumi-python:dynamic/gitlab:GroupServiceAccount"

@@ -20,7 +20,7 @@ from conftest import GitLabStack
 from support.pulumi_cli import PROGRAMS, PulumiStack
 from test_kill import kill_tree, wait_for
 
-from pulumi_gitlab_tokens import gitlab_client
+from pulumi_gitlab_tokens.client import gitlab_client
 
 PROJECT_TYPE = "pulumi-python:dynamic/gitlab:ProjectAccessToken"
 GROUP_TYPE = "pulumi-python:dynamic/gitlab:GroupAccessToken"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from support.pulumi_cli import engine_log_verbosities
 
-from pulumi_gitlab_tokens import ownership
+from pulumi_gitlab_tokens.rules import ownership
 
 PROJECT_TYPE = "pulumi-python:dynamic/gitlab:ProjectVariable"
 GROUP_TYPE = "pulumi-python:dynamic/gitlab:GroupVariable"

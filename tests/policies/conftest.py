@@ -1,9 +1,9 @@
 """Pin "today" for every policy test, and the token types most tests run for."""
 
 import pytest
-
 from policy_harness import ALL_TOKEN_TYPES, RESOURCE_TOKEN_TYPES, TESTING_TIME
-from pulumi_gitlab_tokens import clock
+
+from pulumi_gitlab_tokens.common import clock
 
 
 @pytest.fixture(autouse=True)

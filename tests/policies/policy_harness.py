@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+import gitlab_token_policies as pack
 from google.protobuf import json_format, struct_pb2
 from pulumi_policy import (
     PolicyCustomTimeouts,
@@ -28,8 +29,7 @@ from pulumi_policy.deserialize import deserialize_properties, serialize_properti
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-import gitlab_token_policies as pack
-from pulumi_gitlab_tokens import catalogue
+from pulumi_gitlab_tokens.common import catalogue
 
 #: The pack's directory: what `pulumi preview --policy-pack` is given.
 PACK_DIR = Path(pack.__file__).resolve().parents[1]

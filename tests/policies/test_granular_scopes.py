@@ -14,10 +14,10 @@ import gitlab_token_policies as pack
 from policy_harness import validate, validate_stack
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi_policy import ResourceValidationPolicy
-
-from pulumi_gitlab_tokens import catalogue
-from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
 from support.sandbox import running_sandbox
+
+from pulumi_gitlab_tokens.common import catalogue
+from pulumi_gitlab_tokens.lifecycle.provider import ProjectAccessTokenProvider
 
 
 def test_a_token_reported_with_granular_scopes_is_read_and_checked_without_a_crash() -> None:

@@ -14,14 +14,14 @@ import subprocess
 import sys
 from typing import Iterator
 
+import gitlab_token_policies as pack
 import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
+from policy_harness import PACK_DIR, TESTING_TIME, UNKNOWN, days_from_today, secret, token_props
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
 
-import gitlab_token_policies as pack
-from policy_harness import PACK_DIR, TESTING_TIME, UNKNOWN, days_from_today, secret, token_props
-from pulumi_gitlab_tokens import catalogue, clock
+from pulumi_gitlab_tokens.common import catalogue, clock
 
 PROJECT = catalogue.PROJECT_TOKEN_TYPE
 URN = f"urn:pulumi:dev::demo::{PROJECT}::deploy-token"

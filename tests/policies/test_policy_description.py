@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import pytest
-
 from gitlab_token_policies.description import token_description
 from policy_harness import UNKNOWN, token_props, validate
-from pulumi_gitlab_tokens import catalogue
+
+from pulumi_gitlab_tokens.common import catalogue
 
 
 class TestDescription:

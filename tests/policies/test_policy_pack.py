@@ -12,13 +12,12 @@ import tarfile
 import textwrap
 from pathlib import Path
 
+import gitlab_token_policies as pack
 import pytest
+from policy_harness import PACK_DIR
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 
-import gitlab_token_policies as pack
-from policy_harness import PACK_DIR
-from pulumi_gitlab_tokens import catalogue
-
+from pulumi_gitlab_tokens.common import catalogue
 
 #: The documented interface (issue 5 and policies/README.md): name -> (level, config defaults).
 DOCUMENTED = {
@@ -182,7 +181,7 @@ def test_generated_catalogue_and_clock_are_current() -> None:
 
 
 def test_a_missing_or_edited_copy_is_stale(tmp_path: Path) -> None:
-    copy = build_pack.GeneratedCopy(REPO / "provider/pulumi_gitlab_tokens/catalogue.py", tmp_path / "_catalogue.py")
+    copy = build_pack.GeneratedCopy(REPO / "provider/pulumi_gitlab_tokens/common/catalogue.py", tmp_path / "_catalogue.py")
     assert not copy.is_current()
     copy.target.write_text(copy.expected())
     assert copy.is_current()

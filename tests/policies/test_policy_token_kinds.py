@@ -8,7 +8,6 @@ whether it has a role and a description, how it renews and what its parent is.
 from __future__ import annotations
 
 import pytest
-
 from gitlab_token_policies.access_level import token_access_level
 from gitlab_token_policies.description import token_description
 from gitlab_token_policies.expiring import token_expiring
@@ -33,7 +32,8 @@ from policy_harness import (
     validate_stack,
     with_provider,
 )
-from pulumi_gitlab_tokens import catalogue
+
+from pulumi_gitlab_tokens.common import catalogue
 
 TYPES = catalogue.TOKEN_TYPES
 #: Kinds whose resource has no rotation_configuration (pulumi-gitlab's deploy and impersonation tokens).

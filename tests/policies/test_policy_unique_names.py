@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from gitlab_token_policies.unique_names import token_unique_names as policy
 from policy_harness import OURS, PERSONAL, PULUMI_GITLAB, UNKNOWN, token_props, validate_stack
-from pulumi_gitlab_tokens import catalogue
+
+from pulumi_gitlab_tokens.common import catalogue
 
 PROJECT_TYPES = (catalogue.PROJECT_TOKEN_TYPE, catalogue.PULUMI_GITLAB_PROJECT_TOKEN_TYPE)
 GROUP_TYPES = (catalogue.GROUP_TOKEN_TYPE, catalogue.PULUMI_GITLAB_GROUP_TOKEN_TYPE)

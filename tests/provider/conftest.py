@@ -3,7 +3,10 @@ from __future__ import annotations
 import pytest
 from support.sandbox_fixtures import sandbox, sandbox_process  # noqa: F401  (fixtures)
 
-from pulumi_gitlab_tokens import config_keys, gitlab_client, ownership, preview_checks, recovery
+from pulumi_gitlab_tokens.client import gitlab_client
+from pulumi_gitlab_tokens.common import config_keys
+from pulumi_gitlab_tokens.lifecycle import preview_checks, recovery
+from pulumi_gitlab_tokens.rules import ownership
 
 
 @pytest.fixture(autouse=True)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
-from pulumi_gitlab_tokens import adoption, config_keys, kinds, preview_checks
-from pulumi_gitlab_tokens.kinds.base import Routes
-from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, provider_class
 from test_provider_sandbox import EngineLike, World, authenticates_as, day, sandbox, world  # noqa: F401  (fixtures)
+
+from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.kinds import resource_tokens
+from pulumi_gitlab_tokens.common import config_keys
+from pulumi_gitlab_tokens.kinds.base import Routes
+from pulumi_gitlab_tokens.lifecycle import adoption, preview_checks
+from pulumi_gitlab_tokens.lifecycle.provider import GroupAccessTokenProvider, provider_class
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -120,7 +123,7 @@ def test_bad_ids_and_kinds_without_rotation_are_check_failures_naming_the_input(
     deploy_like = dataclasses.replace(kinds.PROJECT, resource_name="ProjectDeployToken", routes=dataclasses.replace(
         kinds.PROJECT.routes, rotate=None, self_rotate=None))
     with pytest.raises(ValueError, match="ProjectDeployToken cannot adopt an existing token: GitLab has no rotate"):
-        adoption.parse_adopt_token_id(deploy_like, 7)
+        resource_tokens.parse_adopt_token_id(deploy_like, 7)
     assert world.calls() == {}
 
 
@@ -164,7 +167,8 @@ def test_group_tokens_adopt_too(world):
 
 def test_a_kind_without_a_get_route_finds_the_token_in_the_parents_list(world):
     """Group service-account tokens have no GET route: the listing stands for it."""
-    from pulumi_gitlab_tokens import inputs, token_endpoints
+    from pulumi_gitlab_tokens.lifecycle import token_endpoints
+    from pulumi_gitlab_tokens.rules import inputs
 
     old = outside(world)
     no_get = dataclasses.replace(kinds.PROJECT, routes=dataclasses.replace(kinds.PROJECT.routes, get=None))
@@ -190,7 +194,7 @@ def _personal(world: World, user_id: int, name: str = "laptop", scopes=("read_ap
 
 
 def test_a_users_personal_token_is_adopted_and_another_users_is_refused(world):
-    from pulumi_gitlab_tokens.provider import PersonalAccessTokenProvider
+    from pulumi_gitlab_tokens.lifecycle.provider import PersonalAccessTokenProvider
 
     alice, bob = world.sb.create_user("alice"), world.sb.create_user("bob")
     mine, theirs = _personal(world, alice["id"]), _personal(world, bob["id"])
@@ -213,7 +217,7 @@ def test_a_users_personal_token_is_adopted_and_another_users_is_refused(world):
 
 
 def test_deploy_tokens_cannot_adopt_and_the_failure_names_the_input(world):
-    from pulumi_gitlab_tokens.provider import ProjectDeployTokenProvider
+    from pulumi_gitlab_tokens.lifecycle.provider import ProjectDeployTokenProvider
 
     assert not adoption.adopts(kinds.PROJECT_DEPLOY) and adoption.adopts(kinds.PERSONAL)
     result = world.provider(ProjectDeployTokenProvider).check(
@@ -224,7 +228,7 @@ def test_deploy_tokens_cannot_adopt_and_the_failure_names_the_input(world):
 
 def test_a_service_accounts_token_is_adopted_through_its_accounts_list(world, monkeypatch):
     """No GET route and a route with the account in it: the account's list stands for the GET."""
-    from pulumi_gitlab_tokens.provider import GroupServiceAccountAccessTokenProvider
+    from pulumi_gitlab_tokens.lifecycle.provider import GroupServiceAccountAccessTokenProvider
 
     tokens = "/groups/:id/service_accounts/:user_id/personal_access_tokens"
     robot = world.sb.api("POST", f"/groups/{world.group['id']}/service_accounts", {"name": "CI robot"}, expect=201)
@@ -261,7 +265,7 @@ def test_a_service_accounts_token_is_adopted_through_its_accounts_list(world, mo
 
 def test_a_lost_rotate_answer_adopting_a_service_accounts_token_takes_no_other_token(world):
     """The account's tokens share its user_id: an unmarked same-named token is never taken as the successor."""
-    from pulumi_gitlab_tokens.provider import GroupServiceAccountAccessTokenProvider
+    from pulumi_gitlab_tokens.lifecycle.provider import GroupServiceAccountAccessTokenProvider
 
     robot = world.sb.api("POST", f"/groups/{world.group['id']}/service_accounts", {"name": "CI robot"}, expect=201)
     route = f"/groups/{world.group['id']}/service_accounts/{robot['id']}/personal_access_tokens"

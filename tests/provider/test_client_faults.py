@@ -15,15 +15,17 @@ import json
 import threading
 
 import pytest
-from hypothesis import HealthCheck, event, example, given, settings, strategies as st
-
-from pulumi_gitlab_tokens import gitlab_client, kinds, transport
-from pulumi_gitlab_tokens.characters import unsafe_character
-from pulumi_gitlab_tokens.errors import GitLabTokenError
-from pulumi_gitlab_tokens.gitlab_errors import AnswerLost
-from pulumi_gitlab_tokens.token_endpoints import TokenEndpoints
-from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
 from support.scripted_server import Recorded, Reply, scripted_server
+
+from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.client import gitlab_client, transport
+from pulumi_gitlab_tokens.client.gitlab_errors import AnswerLost
+from pulumi_gitlab_tokens.common.characters import unsafe_character
+from pulumi_gitlab_tokens.common.errors import GitLabTokenError
+from pulumi_gitlab_tokens.lifecycle.provider import ProjectAccessTokenProvider
+from pulumi_gitlab_tokens.lifecycle.token_endpoints import TokenEndpoints
 
 CREDENTIAL = "Tf4kQ9zLm2WxR7pVb3Nc"  # no prefix: only scrubbing by value can hide it
 SELF_TOKEN = "corp-selfrotating-Hy6Dq1Jw8Ks"

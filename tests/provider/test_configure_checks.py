@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from pulumi_gitlab_tokens import gitlab_client
-from pulumi_gitlab_tokens.errors import GitLabTokenError
-from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
+from pulumi_gitlab_tokens.client import gitlab_client
+from pulumi_gitlab_tokens.common.errors import GitLabTokenError
+from pulumi_gitlab_tokens.lifecycle.provider import ProjectAccessTokenProvider
 
 
 def configure(**config: str) -> None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from pulumi_gitlab_tokens import config_keys, ownership, preview_checks, recovery
-from pulumi_gitlab_tokens.kinds import deploy_token_fields
-from pulumi_gitlab_tokens.provider import GroupDeployTokenProvider, ProjectDeployTokenProvider
 from test_provider_sandbox import EngineLike, day, sandbox, world  # noqa: F401  (fixtures)
+
+from pulumi_gitlab_tokens.common import config_keys
+from pulumi_gitlab_tokens.kinds import deploy_token_fields
+from pulumi_gitlab_tokens.lifecycle import preview_checks, recovery
+from pulumi_gitlab_tokens.lifecycle.provider import GroupDeployTokenProvider, ProjectDeployTokenProvider
+from pulumi_gitlab_tokens.rules import ownership
 
 pytestmark = pytest.mark.timeout(120)
 

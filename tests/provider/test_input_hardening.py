@@ -14,13 +14,14 @@ import math
 
 import pytest
 from google.protobuf import struct_pb2
-from hypothesis import event, given, settings, strategies as st
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
-from pulumi_gitlab_tokens import references
-from pulumi_gitlab_tokens.characters import unsafe_character
-from pulumi_gitlab_tokens.inputs import check_inputs, is_unknown
+from pulumi_gitlab_tokens.common.characters import unsafe_character
 from pulumi_gitlab_tokens.kinds import GROUP, PROJECT
-from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
+from pulumi_gitlab_tokens.lifecycle.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
+from pulumi_gitlab_tokens.rules import references
+from pulumi_gitlab_tokens.rules.inputs import check_inputs, is_unknown
 
 TODAY = dt.date(2026, 3, 1)
 BASE = {"name": "deploy", "scopes": ["read_api"], "expires_at": "2026-04-01"}

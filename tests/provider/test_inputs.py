@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from pulumi_gitlab_tokens import catalogue, kinds
-from pulumi_gitlab_tokens.characters import escape_unsafe
-from pulumi_gitlab_tokens.inputs import TokenSpec, check_inputs, input_keys
+from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.common import catalogue
+from pulumi_gitlab_tokens.common.characters import escape_unsafe
 from pulumi_gitlab_tokens.kinds import GROUP, PROJECT
-from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
-from pulumi_gitlab_tokens.rotation import RotationConfiguration
+from pulumi_gitlab_tokens.lifecycle.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
+from pulumi_gitlab_tokens.rules.inputs import TokenSpec, check_inputs, input_keys
+from pulumi_gitlab_tokens.rules.rotation import RotationConfiguration
 
 TODAY = dt.date(2026, 3, 1)
 

@@ -21,21 +21,25 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 import pulumi_gitlab_tokens
-from pulumi_gitlab_tokens import comparisons, inputs, kinds
+from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.client.gitlab_objects import python_gitlab_manager
 from pulumi_gitlab_tokens.kinds import OnChange
 from pulumi_gitlab_tokens.kinds.base import InputField, OutputField, Routes, TokenKind
-from pulumi_gitlab_tokens.provider import AccessTokenProvider, provider_class
-from pulumi_gitlab_tokens.gitlab_objects import python_gitlab_manager
+from pulumi_gitlab_tokens.lifecycle.provider import AccessTokenProvider, provider_class
+from pulumi_gitlab_tokens.rules import comparisons, inputs
 
 PACKAGE = Path(pulumi_gitlab_tokens.__file__).parent
 
-#: Modules that serve every kind and so may name none. Kind modules, the registry,
-#: the resource classes (``resources.py``) and ``catalogue.py`` are where kinds are named.
-GENERIC_MODULES = (
-    "provider.py", "inputs.py", "recovery.py", "preview_checks.py", "stored.py", "comparisons.py",
-    "token_endpoints.py", "gitlab_errors.py", "gitlab_client.py", "references.py", "rotation.py",
-    "ownership.py", "kinds/base.py",
-)
+#: Modules that serve every kind and so may name none: the layers below and beside the kinds'
+#: declarations. Kind modules, the registry, the resource classes and ``common/catalogue.py``
+#: (GitLab's table of kinds for the policy pack) are where kinds are named.
+GENERIC_MODULES = tuple(sorted(
+    str(path.relative_to(PACKAGE))
+    for layer in ("common", "client", "rules", "lifecycle")
+    for path in (PACKAGE / layer).glob("*.py")
+    # catalogue: GitLab's table of kinds for the policy pack; user_rules: GitLab's reserved user names
+    if path.name not in ("__init__.py", "catalogue.py", "user_rules.py")
+)) + ("kinds/base.py",)
 KIND_MODULES = {"project_access_token", "group_access_token", "personal_access_token",
                 "group_service_account_access_token", "resource_tokens"}
 #: Words a kind uses that are also fields of every token GitLab returns: a user's token has

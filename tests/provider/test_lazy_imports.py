@@ -15,10 +15,10 @@ import sys
 
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
-
-from pulumi_gitlab_tokens import clock, config_keys
-from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
 from support.sandbox import running_sandbox
+
+from pulumi_gitlab_tokens.common import clock, config_keys
+from pulumi_gitlab_tokens.lifecycle.provider import ProjectAccessTokenProvider
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -35,7 +35,7 @@ stored = json.load(sys.stdin)
 steps = {}
 import pulumi_gitlab_tokens
 from pulumi.dynamic import Config, ConfigureRequest
-from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
+from pulumi_gitlab_tokens.lifecycle.provider import ProjectAccessTokenProvider
 steps["import"] = loaded()
 provider = ProjectAccessTokenProvider()
 provider.configure(ConfigureRequest(Config(stored["config"], "infra")))

@@ -7,9 +7,8 @@ TypeScript program gets. GitLab calls are counted with the sandbox's counters.
 
 from __future__ import annotations
 
-import dataclasses
-
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 from typing import Any
@@ -27,15 +26,16 @@ from pulumi.provider.experimental.provider import (
     ReadRequest,
     UpdateRequest,
 )
-
 from pulumi.runtime import rpc
+from support.sandbox import running_sandbox
 
-from pulumi_gitlab_tokens import GitLabTokenError, clock, kinds, ownership
+from pulumi_gitlab_tokens import GitLabTokenError, kinds
+from pulumi_gitlab_tokens.common import clock
+from pulumi_gitlab_tokens.lifecycle.provider import provider_class
 from pulumi_gitlab_tokens.native import provider as native
 from pulumi_gitlab_tokens.native.resources import BY_TOKEN
 from pulumi_gitlab_tokens.native.schema import package_schema
-from pulumi_gitlab_tokens.provider import provider_class
-from support.sandbox import running_sandbox
+from pulumi_gitlab_tokens.rules import ownership
 
 pytestmark = pytest.mark.timeout(120)
 

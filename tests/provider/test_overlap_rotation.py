@@ -15,28 +15,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-
-from pulumi_gitlab_tokens import kinds, ownership
-from pulumi_gitlab_tokens.delivery import REVOKING_KEY, PredecessorRevocationProvider, revoking
-from pulumi_gitlab_tokens.inputs import is_unknown
-from pulumi_gitlab_tokens.inputs import check_inputs
-from pulumi_gitlab_tokens.group_service_account import GroupServiceAccountProvider
-from pulumi_gitlab_tokens.provider import (
-    GroupAccessTokenProvider,
-    GroupServiceAccountAccessTokenProvider,
-    ProjectDeployTokenProvider,
-    provider_class,
-)
-from pulumi_gitlab_tokens.rotation import (
-    Action,
-    Predecessor,
-    PreviousToken,
-    RotationConfiguration,
-    WantedExpiry,
-    decide,
-    due_predecessors,
-)
-from pulumi_gitlab_tokens.stored import PREDECESSORS_KEY
 from test_provider_sandbox import (  # noqa: F401  (fixtures)
     TODAY,
     EngineLike,
@@ -50,6 +28,28 @@ from test_provider_sandbox import (  # noqa: F401  (fixtures)
     sandbox,
     world,
 )
+
+from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.lifecycle.delivery import REVOKING_KEY, PredecessorRevocationProvider, revoking
+from pulumi_gitlab_tokens.lifecycle.provider import (
+    GroupAccessTokenProvider,
+    GroupServiceAccountAccessTokenProvider,
+    ProjectDeployTokenProvider,
+    provider_class,
+)
+from pulumi_gitlab_tokens.lifecycle.stored import PREDECESSORS_KEY
+from pulumi_gitlab_tokens.rules import ownership
+from pulumi_gitlab_tokens.rules.inputs import check_inputs, is_unknown
+from pulumi_gitlab_tokens.rules.rotation import (
+    Action,
+    Predecessor,
+    PreviousToken,
+    RotationConfiguration,
+    WantedExpiry,
+    decide,
+    due_predecessors,
+)
+from pulumi_gitlab_tokens.service_accounts.provider import GroupServiceAccountProvider
 
 R30_7_GRACE3 = RotationConfiguration(30, 7, 3)
 CREATE = "POST /projects/:id/access_tokens"
@@ -410,8 +410,8 @@ def test_a_service_account_token_overlaps_with_a_new_token_of_the_same_account(w
 
 def test_a_variable_fed_from_a_token_after_its_revocation_was_registered_is_an_error_naming_both():
     """Counted too late (inside an apply), it would be missed, and its value revoked under it: it fails instead."""
-    from pulumi_gitlab_tokens.delivery import _Delivery
-    from pulumi_gitlab_tokens.errors import GitLabTokenError
+    from pulumi_gitlab_tokens.common.errors import GitLabTokenError
+    from pulumi_gitlab_tokens.lifecycle.delivery import _Delivery
 
     delivery = _Delivery("registry-reader", token_id=None)  # type: ignore[arg-type]
     delivery.add("registry-token", "held")  # type: ignore[arg-type]

@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pulumi_gitlab_tokens import catalogue, gitlab_client, ownership
-from pulumi_gitlab_tokens.errors import CredentialMissingError, GitLabTokenError
+from pulumi_gitlab_tokens.client import gitlab_client
+from pulumi_gitlab_tokens.common import catalogue
+from pulumi_gitlab_tokens.common.errors import CredentialMissingError, GitLabTokenError
+from pulumi_gitlab_tokens.rules import ownership
 
 RESOURCE = "pulumi-python:dynamic/gitlab:ProjectAccessToken::deploy"
 LOCAL = "file:///home/dev/state"

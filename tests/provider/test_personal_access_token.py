@@ -13,10 +13,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
-
-from pulumi_gitlab_tokens import kinds, ownership, preview_checks, recovery
-from pulumi_gitlab_tokens.provider import provider_class
 from test_provider_sandbox import START, Clocks, EngineLike, World, authenticates_as, day
+
+from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.lifecycle import preview_checks, recovery
+from pulumi_gitlab_tokens.lifecycle.provider import provider_class
+from pulumi_gitlab_tokens.rules import ownership
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -11,10 +11,11 @@ import pickle
 import subprocess
 import sys
 
+import pytest
 from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 
-from pulumi_gitlab_tokens.pickling import pickler_restored
+from pulumi_gitlab_tokens.common.pickling import pickler_restored
 
 DECLARATIONS = 1500
 
@@ -62,3 +63,21 @@ def test_without_it_this_sdk_fails_past_about_960_declarations() -> None:
         assert outcome.startswith("failed at"), outcome
     else:
         assert outcome.strip() == "fine", outcome
+
+
+@pytest.mark.parametrize("module, name", [
+    ("pulumi_gitlab_tokens.provider", "ProjectAccessTokenProvider"),
+    ("pulumi_gitlab_tokens.provider", "GroupServiceAccountAccessTokenProvider"),
+    ("pulumi_gitlab_tokens.variables", "ProjectVariableProvider"),
+    ("pulumi_gitlab_tokens.group_service_account", "GroupServiceAccountProvider"),
+    ("pulumi_gitlab_tokens.delivery", "PredecessorRevocationProvider"),
+])
+def test_state_pickled_before_the_subpackages_still_unpickles(module: str, name: str) -> None:
+    """A provider pickled by reference under its former module path resolves to today's class."""
+
+    import pulumi_gitlab_tokens  # noqa: F401  (registers the former paths, as the provider process does)
+
+    loaded = pickle.loads(f"c{module}\n{name}\n.".encode())
+    assert loaded.__name__ == name
+    assert loaded.__module__.startswith(("pulumi_gitlab_tokens.lifecycle.", "pulumi_gitlab_tokens.variables.",
+                                         "pulumi_gitlab_tokens.service_accounts."))

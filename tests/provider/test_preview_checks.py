@@ -14,14 +14,17 @@ from typing import Any, Callable
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.output import Unknown
-
-from pulumi_gitlab_tokens import GitLabTokenError, catalogue, config_keys, gitlab_client, preview_checks
-from pulumi_gitlab_tokens.errors import CredentialMissingError
-from pulumi_gitlab_tokens.gitlab_errors import credential_needed
-from pulumi_gitlab_tokens.kinds import GROUP, PROJECT
-from pulumi_gitlab_tokens.preview_checks import Caller, refusal_reason
-from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
 from support.gitlab_roles import ASSIGNABLE_ROLES
+
+from pulumi_gitlab_tokens import GitLabTokenError
+from pulumi_gitlab_tokens.client import gitlab_client
+from pulumi_gitlab_tokens.client.gitlab_errors import credential_needed
+from pulumi_gitlab_tokens.common import catalogue, config_keys
+from pulumi_gitlab_tokens.common.errors import CredentialMissingError
+from pulumi_gitlab_tokens.kinds import GROUP, PROJECT
+from pulumi_gitlab_tokens.lifecycle import preview_checks
+from pulumi_gitlab_tokens.lifecycle.preview_checks import Caller, refusal_reason
+from pulumi_gitlab_tokens.lifecycle.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
 
 pytestmark = pytest.mark.timeout(120)
 

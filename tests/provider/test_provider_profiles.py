@@ -13,10 +13,10 @@ import datetime as dt
 
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
+from support.sandbox import running_sandbox
 
 from pulumi_gitlab_tokens import GitLabTokenError
-from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
-from support.sandbox import running_sandbox
+from pulumi_gitlab_tokens.lifecycle.provider import ProjectAccessTokenProvider
 
 
 @pytest.fixture(scope="module", params=["18.1", "18.11", "19.2"])
@@ -119,7 +119,8 @@ def test_an_update_of_a_token_deleted_by_retention_creates_a_new_one_in_both_ver
 
 def test_rotating_a_deleted_token_says_it_is_gone_not_that_the_project_is_missing(sandbox) -> None:
     """The rotate's bare 404 alone would read as a missing project; the message says the token is gone."""
-    from pulumi_gitlab_tokens import kinds, recovery, token_endpoints
+    from pulumi_gitlab_tokens import kinds
+    from pulumi_gitlab_tokens.lifecycle import recovery, token_endpoints
 
     _provider(sandbox, sandbox.admin_token)  # configures the process-wide client
     api = token_endpoints.TokenEndpoints(kinds.PROJECT, "acme/app")
@@ -134,7 +135,8 @@ def test_rotating_a_deleted_token_says_it_is_gone_not_that_the_project_is_missin
 
 def test_rotating_with_a_bad_credential_or_in_a_missing_project_keeps_the_rotates_own_error(sandbox) -> None:
     """The GET that tells a deleted token apart must not hide a bad credential or a missing project."""
-    from pulumi_gitlab_tokens import kinds, recovery, token_endpoints
+    from pulumi_gitlab_tokens import kinds
+    from pulumi_gitlab_tokens.lifecycle import recovery, token_endpoints
 
     expiry = dt.date.today() + dt.timedelta(days=10)
     _provider(sandbox, "glpat-not-a-real-credential-000")
@@ -155,8 +157,8 @@ def test_rotating_with_a_bad_credential_or_in_a_missing_project_keeps_the_rotate
 
 def test_a_subgroup_service_account_previews_as_each_version_answers(sandbox, monkeypatch) -> None:
     """Subgroup service accounts are GA from 18.11: the preview asks ``GET /version`` and agrees with GitLab."""
-    from pulumi_gitlab_tokens import preview_checks
-    from pulumi_gitlab_tokens.group_service_account import GroupServiceAccountProvider
+    from pulumi_gitlab_tokens.lifecycle import preview_checks
+    from pulumi_gitlab_tokens.service_accounts.provider import GroupServiceAccountProvider
 
     monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", "true")
     preview_checks.reset()
@@ -176,7 +178,7 @@ def test_a_subgroup_service_account_previews_as_each_version_answers(sandbox, mo
 
 def test_a_security_manager_token_previews_as_each_version_answers(sandbox, monkeypatch) -> None:
     """Only 19.x has the Security Manager role: older versions refuse the level, and so does their preview."""
-    from pulumi_gitlab_tokens import preview_checks
+    from pulumi_gitlab_tokens.lifecycle import preview_checks
 
     monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", "true")
     preview_checks.reset()

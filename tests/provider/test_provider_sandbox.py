@@ -18,17 +18,21 @@ from typing import Any
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
+from support.sandbox import running_sandbox
+from support.sandbox_fixtures import sandbox  # noqa: F401  (a fixture other modules import from here)
 
-from pulumi_gitlab_tokens import GitLabTokenError, clock, gitlab_client, gitlab_errors, kinds, ownership, recovery, token_endpoints
-from pulumi_gitlab_tokens.errors import CredentialMissingError
-from pulumi_gitlab_tokens.provider import (
-    AccessTokenProvider,
+from pulumi_gitlab_tokens import GitLabTokenError, kinds
+from pulumi_gitlab_tokens.client import gitlab_client, gitlab_errors
+from pulumi_gitlab_tokens.common import clock
+from pulumi_gitlab_tokens.common.errors import CredentialMissingError
+from pulumi_gitlab_tokens.lifecycle import recovery, token_endpoints
+from pulumi_gitlab_tokens.lifecycle.provider import (
     UNCONFIRMED_KEY,
+    AccessTokenProvider,
     GroupAccessTokenProvider,
     ProjectAccessTokenProvider,
 )
-from support.sandbox import running_sandbox
-from support.sandbox_fixtures import sandbox  # noqa: F401  (a fixture other modules import from here)
+from pulumi_gitlab_tokens.rules import ownership
 
 START = "2026-03-01T12:00:00Z"
 TODAY = dt.date(2026, 3, 1)

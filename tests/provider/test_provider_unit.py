@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-
 import base64
 import dataclasses
 import re
@@ -25,14 +24,13 @@ from pulumi_gitlab_tokens import (
     ProjectAccessToken,
     ProjectAccessTokenArgs,
     RotationConfigurationArgs,
-    catalogue,
-    gitlab_client,
-    gitlab_errors,
     kinds,
-    token_endpoints,
 )
-from pulumi_gitlab_tokens.errors import CredentialMissingError, register_secret, scrub
-from pulumi_gitlab_tokens.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
+from pulumi_gitlab_tokens.client import gitlab_client, gitlab_errors
+from pulumi_gitlab_tokens.common import catalogue
+from pulumi_gitlab_tokens.common.errors import CredentialMissingError, register_secret, scrub
+from pulumi_gitlab_tokens.lifecycle import token_endpoints
+from pulumi_gitlab_tokens.lifecycle.provider import GroupAccessTokenProvider, ProjectAccessTokenProvider
 
 CREDENTIAL = "glpat-ADMINcredential0123456789"
 UNREACHABLE = "http://127.0.0.1:9"  # discard port: any call would fail loudly
@@ -241,7 +239,7 @@ def test_serialized_provider_is_a_small_reference_without_credentials(provider_c
     pickled = base64.b64decode(serialize_provider(provider))
     assert CREDENTIAL.encode() not in pickled
     assert b"glpat-" not in pickled and b"gitlab.example.com" not in pickled
-    assert provider_class.__name__.encode() in pickled and b"pulumi_gitlab_tokens.provider" in pickled
+    assert provider_class.__name__.encode() in pickled and b"pulumi_gitlab_tokens.lifecycle.provider" in pickled
     assert len(pickled) < 200, "pickled by reference, not by value"
     assert vars(provider) == {}
 
@@ -468,7 +466,7 @@ def test_unexpected_exceptions_are_wrapped_scrubbed_and_located(monkeypatch):
     def explode(*_args, **_kwargs):
         raise RuntimeError("boom glpat-leakedvalue0123456789")
 
-    monkeypatch.setattr("pulumi_gitlab_tokens.recovery.create_token", explode)
+    monkeypatch.setattr("pulumi_gitlab_tokens.lifecycle.recovery.create_token", explode)
     with pytest.raises(GitLabTokenError, match="This is a bug in pulumi-gitlab-tokens") as caught:
         provider.create({**NEW})
     text = str(caught.value)
@@ -615,7 +613,8 @@ def test_wrong_args_type_is_a_type_error():
 
 def test_client_reads_proxy_settings_once_with_requests_rules(monkeypatch):
     """requests would rescan os.environ on every call; the client resolves proxies once instead."""
-    from pulumi_gitlab_tokens import gitlab_client, gitlab_errors, token_endpoints
+    from pulumi_gitlab_tokens.client import gitlab_client, gitlab_errors
+    from pulumi_gitlab_tokens.lifecycle import token_endpoints
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     monkeypatch.setenv("NO_PROXY", "skip.example")

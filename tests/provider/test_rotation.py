@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from pulumi_gitlab_tokens.rotation import (
+from pulumi_gitlab_tokens.rules.rotation import (
     Action,
     PreviousToken,
     RotationConfiguration,

@@ -12,12 +12,13 @@ import json
 import urllib.parse
 
 import pytest
-
-from pulumi_gitlab_tokens import gitlab_client, kinds
-from pulumi_gitlab_tokens.errors import GitLabTokenError, register_secret, scrub, shorten
-from pulumi_gitlab_tokens.token_endpoints import TokenEndpoints
-from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
 from support.scripted_server import Recorded, Reply, scripted_server
+
+from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.client import gitlab_client
+from pulumi_gitlab_tokens.common.errors import GitLabTokenError, register_secret, scrub, shorten
+from pulumi_gitlab_tokens.lifecycle.provider import ProjectAccessTokenProvider
+from pulumi_gitlab_tokens.lifecycle.token_endpoints import TokenEndpoints
 
 PREFIXLESS = "Qm3vX8rTb2LpZ7wKc5Nd"  # 20 characters, like a legacy token
 CUSTOM_PREFIX = "acmecorp-tok_9fK2/xP+Lq7=Wm3Rz8Vb"  # a custom prefix, and characters escaping changes

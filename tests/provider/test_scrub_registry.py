@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import tracemalloc
 
-from pulumi_gitlab_tokens import scrub
+from pulumi_gitlab_tokens.common import scrub
 
 TOKENS = 2000
 

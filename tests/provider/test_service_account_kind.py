@@ -9,11 +9,12 @@ every token of the account, so recovery goes by the ownership mark alone.
 from __future__ import annotations
 
 import pytest
-
-from pulumi_gitlab_tokens import GitLabTokenError, preview_checks
-from pulumi_gitlab_tokens.group_service_account import GroupServiceAccountProvider
-from pulumi_gitlab_tokens.provider import GroupServiceAccountAccessTokenProvider
 from test_provider_sandbox import EngineLike, authenticates_as, day, sandbox, world  # noqa: F401  (fixtures)
+
+from pulumi_gitlab_tokens import GitLabTokenError
+from pulumi_gitlab_tokens.lifecycle import preview_checks
+from pulumi_gitlab_tokens.lifecycle.provider import GroupServiceAccountAccessTokenProvider
+from pulumi_gitlab_tokens.service_accounts.provider import GroupServiceAccountProvider
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -162,7 +163,8 @@ def test_a_killed_run_is_recovered_by_the_mark_not_the_shared_user_id(world):
     dead = EngineLike(world, world.provider(GroupServiceAccountAccessTokenProvider), sa_token(user_id))
     dead.up()  # its run dies: the state never learns of this token
     orphan = dead.outs["token_id"]
-    from pulumi_gitlab_tokens import ownership, recovery
+    from pulumi_gitlab_tokens.lifecycle import recovery
+    from pulumi_gitlab_tokens.rules import ownership
     ownership.forget_held()
     recovery.forget_listings()
     again = EngineLike(world, world.provider(GroupServiceAccountAccessTokenProvider), sa_token(user_id))

@@ -9,10 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from pulumi_gitlab_tokens import ownership
-from pulumi_gitlab_tokens.group_service_account import DEFAULT_NAME, USER_NAME_MAX_LENGTH, GroupServiceAccountProvider
 from test_provider_sandbox import EngineLike, World, sandbox, world  # noqa: F401  (fixtures)
+
+from pulumi_gitlab_tokens.rules import ownership
+from pulumi_gitlab_tokens.service_accounts.provider import (
+    DEFAULT_NAME,
+    USER_NAME_MAX_LENGTH,
+    GroupServiceAccountProvider,
+)
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pulumi_gitlab_tokens import serving
-from pulumi_gitlab_tokens.errors import GitLabTokenError
+from pulumi_gitlab_tokens.common import serving
+from pulumi_gitlab_tokens.common.errors import GitLabTokenError
 
 #: The SDK's pool: ``futures.ThreadPoolExecutor(max_workers=4)`` in ``pulumi/dynamic/__main__.py``.
 SDK_WORKERS = 4
@@ -96,8 +96,9 @@ def test_outside_the_provider_process_nothing_is_changed() -> None:
 def test_the_gitlab_session_keeps_a_connection_for_every_call_served_at_once(caplog) -> None:
     # requests keeps 10 connections per host: past that, urllib3 opens one per call and warns as it
     # throws it away. Calls overlap here because the sandbox answers after 200 ms.
-    from pulumi_gitlab_tokens.transport import GitLabSession
     from support.sandbox import running_sandbox
+
+    from pulumi_gitlab_tokens.client.transport import GitLabSession
 
     calls = 24
     with running_sandbox(extra_args=["--latency-ms", "200"]) as sb:

@@ -176,7 +176,7 @@ def test_without_stack_config_the_environment_is_read_as_the_provider_reads_it(w
 
 def test_a_kind_whose_list_takes_only_active_gets_only_that_and_records_from_expired():
     """Deploy tokens: the list route filters by ``active=true`` only and reports ``expired``, not ``active``."""
-    from pulumi_gitlab_tokens.token_lists import _Filters
+    from pulumi_gitlab_tokens.resources.token_lists import _Filters
 
     deploy_like = dataclasses.replace(kinds.PROJECT, list_filters=frozenset({"active"}), inputs=tuple(
         f for f in kinds.PROJECT.inputs if f.name != "access_level"))

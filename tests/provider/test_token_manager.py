@@ -12,10 +12,12 @@ from __future__ import annotations
 import gitlab.v4.objects
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
-
-from pulumi_gitlab_tokens import gitlab_client, kinds, token_endpoints
-from pulumi_gitlab_tokens.provider import ProjectAccessTokenProvider
 from support.sandbox import running_sandbox
+
+from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.client import gitlab_client
+from pulumi_gitlab_tokens.lifecycle import token_endpoints
+from pulumi_gitlab_tokens.lifecycle.provider import ProjectAccessTokenProvider
 
 PARENTS = [
     (kinds.PROJECT, "acme/app"),

@@ -16,12 +16,14 @@ import urllib.parse
 from typing import Callable
 
 import pytest
-
-from pulumi_gitlab_tokens import gitlab_client, kinds, token_endpoints, transport
-from pulumi_gitlab_tokens.errors import GitLabTokenError
-from pulumi_gitlab_tokens.gitlab_errors import AnswerLost
-from pulumi_gitlab_tokens.token_endpoints import TokenEndpoints
 from support.scripted_server import Recorded, Reply, scripted_server
+
+from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.client import gitlab_client, transport
+from pulumi_gitlab_tokens.client.gitlab_errors import AnswerLost
+from pulumi_gitlab_tokens.common.errors import GitLabTokenError
+from pulumi_gitlab_tokens.lifecycle import token_endpoints
+from pulumi_gitlab_tokens.lifecycle.token_endpoints import TokenEndpoints
 
 #: No GitLab prefix: only scrubbing by value can hide it.
 CREDENTIAL = "Zq7rT2vLx9KpWm4NcY8b"
@@ -314,7 +316,7 @@ def test_a_compressed_answer_is_unpacked_and_bounded_by_what_it_unpacks_to():
 def test_every_listing_stops_after_a_bounded_number_of_pages(listing):
     """Not only ``list_named``: a server that always answers a full page and a ``Link: rel="next"`` gets an error
     after :data:`MAX_LIST_PAGES` requests, not a ``RecursionError``."""
-    from pulumi_gitlab_tokens.group_service_account import GroupServiceAccountProvider
+    from pulumi_gitlab_tokens.service_accounts.provider import GroupServiceAccountProvider
 
     def endless(request: Recorded) -> Reply:
         link = f'<http://{request.headers.get("Host")}{request.path.split("?")[0]}?page=2&per_page=100>; rel="next"'
@@ -336,7 +338,7 @@ def test_every_listing_stops_after_a_bounded_number_of_pages(listing):
 
 def test_a_variable_update_is_retried_on_5xx_like_a_read():
     """Setting a variable to a value twice is setting it once: a PUT answered 500 is sent again."""
-    from pulumi_gitlab_tokens.variable_api import VariableApi
+    from pulumi_gitlab_tokens.variables.api import VariableApi
 
     variable = {"key": "DEPLOY_TOKEN", "value": "v", "variable_type": "env_var", "environment_scope": "*"}
     replies = scripted_answers(Reply(500, {}, b'{"message":"500 Internal Server Error"}'), Reply(502),

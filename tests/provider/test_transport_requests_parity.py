@@ -1,6 +1,6 @@
 """The transport's own request path sends what requests' full path would, over real HTTP where it matters.
 
-:class:`~pulumi_gitlab_tokens.transport.GitLabSession` prepares and sends each
+:class:`~pulumi_gitlab_tokens.client.transport.GitLabSession` prepares and sends each
 call itself, skipping requests' per-call work that does nothing for GitLab's
 API. These tests hold it to requests: the same URL, query, headers and body
 for the same call; proxies from the environment still carry the request; the
@@ -17,11 +17,13 @@ from typing import Any
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings, strategies as st
-
-from pulumi_gitlab_tokens import gitlab_client, kinds, transport
-from pulumi_gitlab_tokens.token_endpoints import TokenEndpoints
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support.scripted_server import Recorded, Reply, scripted_server
+
+from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.client import gitlab_client, transport
+from pulumi_gitlab_tokens.lifecycle.token_endpoints import TokenEndpoints
 
 CREDENTIAL = "Zq7rT2vLx9KpWm4NcY8b"
 TOKEN_JSON = {"id": 7, "name": "ci", "user_id": 9, "scopes": ["api"], "access_level": 30, "active": True,

@@ -10,10 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from pulumi_gitlab_tokens import ownership, recovery
-from pulumi_gitlab_tokens.variable_inputs import MAX_USER_DESCRIPTION_LENGTH
-from pulumi_gitlab_tokens.variables import VariableProvider
 from test_variable_provider import (  # noqa: F401  (fixtures)
     OTHER_SECRET,
     PARENTS,
@@ -24,6 +20,11 @@ from test_variable_provider import (  # noqa: F401  (fixtures)
     variable,
     world,
 )
+
+from pulumi_gitlab_tokens.lifecycle import recovery
+from pulumi_gitlab_tokens.rules import ownership
+from pulumi_gitlab_tokens.variables.inputs import MAX_USER_DESCRIPTION_LENGTH
+from pulumi_gitlab_tokens.variables.provider import VariableProvider
 
 pytestmark = pytest.mark.timeout(120)
 

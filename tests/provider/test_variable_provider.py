@@ -13,12 +13,17 @@ import traceback
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from pulumi_gitlab_tokens import GitLabTokenError
-from pulumi_gitlab_tokens.variables import GroupVariableProvider, ProjectVariableProvider, VariableProvider
+from pulumi_gitlab_tokens.variables.provider import (
+    GroupVariableProvider,
+    ProjectVariableProvider,
+    VariableProvider,
+)
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -117,7 +117,7 @@ def test_create_parameter_errors_use_grapes_error_key(world: World, kind: str) -
 
 
 def test_create_accepts_every_documented_scope(world: World, kind: str) -> None:
-    from pulumi_gitlab_tokens.catalogue import RESOURCE_TOKEN_SCOPES
+    from pulumi_gitlab_tokens.common.catalogue import RESOURCE_TOKEN_SCOPES
 
     created = world.create_token(kind, {"scopes": list(RESOURCE_TOKEN_SCOPES)})
     assert created["scopes"] == list(RESOURCE_TOKEN_SCOPES)

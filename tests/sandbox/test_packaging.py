@@ -55,7 +55,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_the_provider_wheel_does_not_contain_the_sandbox(wheels: dict[str, Path]) -> None:
     names = zipfile.ZipFile(wheels["provider"]).namelist()
-    assert "pulumi_gitlab_tokens/provider.py" in names
+    assert "pulumi_gitlab_tokens/lifecycle/provider.py" in names
     assert [name for name in names if "sandbox" in name.lower()] == []
     metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheels["provider"]).read(metadata).decode()

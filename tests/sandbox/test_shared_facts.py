@@ -10,7 +10,9 @@ from __future__ import annotations
 import itertools
 
 from gitlab_token_sandbox import profiles, rules
-from pulumi_gitlab_tokens import catalogue, user_rules
+
+from pulumi_gitlab_tokens.common import catalogue
+from pulumi_gitlab_tokens.rules import user_rules
 
 
 def test_scopes_of_project_and_group_tokens_agree() -> None:

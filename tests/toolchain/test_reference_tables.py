@@ -7,10 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-
 import reference_tables
-from pulumi_gitlab_tokens import comparisons, group_service_account, kinds, variable_inputs
+
+from pulumi_gitlab_tokens import kinds
 from pulumi_gitlab_tokens.kinds.base import InputField, OnChange, TokenKind
+from pulumi_gitlab_tokens.rules import comparisons
+from pulumi_gitlab_tokens.service_accounts import provider as group_service_account
+from pulumi_gitlab_tokens.variables import inputs as variable_inputs
 
 
 def _block(text: str, name: str) -> str:

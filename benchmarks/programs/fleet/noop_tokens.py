@@ -16,8 +16,9 @@ from typing import Any, Optional
 import pulumi
 from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, ResourceProvider
 
-from pulumi_gitlab_tokens import ProjectAccessTokenArgs, kinds, serving
-from pulumi_gitlab_tokens.resources import TokenResource
+from pulumi_gitlab_tokens import ProjectAccessTokenArgs, kinds
+from pulumi_gitlab_tokens.common import serving
+from pulumi_gitlab_tokens.resources.tokens import TokenResource
 
 _next_token_id = itertools.count(1)
 
@@ -38,7 +39,7 @@ class NoopTokenProvider(ResourceProvider):
         self.owner, self.resource, self.backend = owner, resource, backend
 
     def configure(self, req: ConfigureRequest) -> None:
-        # Served like the real provider (see pulumi_gitlab_tokens.serving), so that only the work differs.
+        # Served like the real provider (see pulumi_gitlab_tokens.common.serving), so that only the work differs.
         serving.serve_everything_the_engine_sends()
 
     def create(self, props: dict[str, Any]) -> CreateResult:

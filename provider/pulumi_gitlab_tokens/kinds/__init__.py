@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from typing import Final, Mapping
 
-from . import (group_access_token, group_deploy_token, group_service_account_access_token, personal_access_token,
-               project_access_token, project_deploy_token)
+from . import (
+    group_access_token,
+    group_deploy_token,
+    group_service_account_access_token,
+    personal_access_token,
+    project_access_token,
+    project_deploy_token,
+)
 from .base import KEEP, InputField, OnChange, OutputField, Routes, TokenKind
 
 PROJECT: Final = project_access_token.KIND

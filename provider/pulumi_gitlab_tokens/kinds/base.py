@@ -7,7 +7,7 @@ python-gitlab's shape (``gitlab/v4/objects/*.py``: one small declarative manager
 per resource, behaviour from mixins), with the behaviour in the generic modules.
 
 Field parsers take ``(kind, value)`` and raise ``ValueError`` with the fix; the
-shared ones live in :mod:`pulumi_gitlab_tokens.inputs` (``FIELD_PARSERS``).
+shared ones live in :mod:`pulumi_gitlab_tokens.rules.inputs` (``FIELD_PARSERS``).
 Comparisons turn a stored or checked value into something ``==`` can judge.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import functools
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Final, Mapping
 
 
 class OnChange(enum.Enum):
@@ -40,6 +40,9 @@ Reader = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
 
 KEEP: Any = object()
 
+#: The input naming an existing token a resource takes over (see ``lifecycle/adoption.py``).
+ADOPT_INPUT: Final = "adopt_token_id"
+
 
 @dataclass(frozen=True)
 class InputField:
@@ -47,13 +50,13 @@ class InputField:
 
     ``parse`` is ``None`` for the expiry inputs (``expires_at`` and
     ``rotation_configuration``), which are checked and planned together by
-    :mod:`pulumi_gitlab_tokens.inputs`.
+    :mod:`pulumi_gitlab_tokens.rules.inputs`.
     """
 
     name: str
     parse: Parser | None
     on_change: OnChange
-    #: The comparison ``diff`` uses (see :mod:`pulumi_gitlab_tokens.comparisons`).
+    #: The comparison ``diff`` uses (see :mod:`pulumi_gitlab_tokens.rules.comparisons`).
     compare: Comparison
     #: Checked only when given (``None``, or ``""`` when ``empty_is_absent``, skips it).
     optional: bool = False
@@ -164,7 +167,7 @@ class TokenKind:
     #: it (``"404 User Not Found"``: a service account deleted). ``None``: no such holder.
     holder_gone_message: str | None = None
     #: The filters the list route applies itself (GitLab's ``access_token_params``); the
-    #: list functions (:mod:`pulumi_gitlab_tokens.token_lists`) send these, filter the rest locally.
+    #: list functions (:mod:`pulumi_gitlab_tokens.resources.token_lists`) send these, filter the rest locally.
     list_filters: frozenset[str] = frozenset({"state", "expires_before", "search"})
     #: A rotation may mint a successor beside the token (``grace_period_days``): GitLab lets the
     #: parent hold several live tokens of the kind. Only with a ``rotation_configuration`` input.

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any, Final, Mapping
 
-from .. import catalogue, characters, comparisons, ownership
-from .. import inputs as parsers
+from ..common import catalogue, characters
+from ..rules import comparisons
+from ..rules import inputs as parsers
+from ..rules import ownership
 from .base import KEEP, InputField, OnChange, OutputField, TokenKind
 
 #: ``DeployToken``'s username format (``app/models/deploy_token.rb``).

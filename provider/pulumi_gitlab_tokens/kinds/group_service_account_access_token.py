@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import catalogue, comparisons
-from .. import inputs as parsers
+from ..common import catalogue
+from ..rules import comparisons
+from ..rules import inputs as parsers
 from . import resource_tokens
 from .base import InputField, OnChange, OutputField, Routes, TokenKind
 

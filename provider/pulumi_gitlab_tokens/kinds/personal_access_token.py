@@ -11,7 +11,8 @@ description, as for every kind.
 
 from __future__ import annotations
 
-from .. import catalogue, comparisons, references
+from ..common import catalogue
+from ..rules import comparisons, references
 from . import resource_tokens
 from .base import InputField, OnChange, Routes, TokenKind
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import catalogue
+from ..common import catalogue
 from . import resource_tokens
 from .base import Routes, TokenKind
 

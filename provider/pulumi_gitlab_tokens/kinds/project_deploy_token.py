@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import catalogue
+from ..common import catalogue
 from . import deploy_token_fields, resource_tokens
 from .base import Routes, TokenKind
 

@@ -8,9 +8,24 @@ from __future__ import annotations
 
 from typing import Any, Final, Mapping
 
-from .. import adoption, catalogue, comparisons, ownership
-from .. import inputs as parsers
-from .base import KEEP, InputField, OnChange, OutputField
+from ..common import catalogue
+from ..rules import comparisons
+from ..rules import inputs as parsers
+from ..rules import ownership
+from .base import ADOPT_INPUT, KEEP, InputField, OnChange, OutputField, TokenKind
+
+
+def parse_adopt_token_id(kind: TokenKind, value: Any) -> int:
+    """A token id (a positive whole number); refused for a kind GitLab cannot rotate."""
+    if not kind.rotates:
+        raise ValueError(
+            f"{kind.resource_name} cannot adopt an existing token: GitLab has no rotate API for it, so there "
+            f"is no way to get a value for the token. Remove {ADOPT_INPUT} and let the resource create a token")
+    token_id = parsers.integral(value)
+    if token_id is None or isinstance(value, bool) or token_id < 1:
+        raise ValueError(f"must be a token id, a whole number like 42 (GitLab's id of the token), not {value!r}")
+    return token_id
+
 
 
 def parent_input(parent: str) -> InputField:
@@ -20,7 +35,7 @@ def parent_input(parent: str) -> InputField:
 
 def adoption_input() -> InputField:
     """``adopt_token_id``: the existing token ``create`` rotates into the resource (kinds that rotate)."""
-    return InputField(adoption.ADOPT_INPUT, adoption.parse_adopt_token_id, OnChange.IN_PLACE,
+    return InputField(ADOPT_INPUT, parse_adopt_token_id, OnChange.IN_PLACE,
                       comparisons.as_plain, optional=True)
 
 

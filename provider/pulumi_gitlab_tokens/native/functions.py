@@ -12,9 +12,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Final, Mapping
 
-from .. import catalogue, kinds
+from .. import kinds
+from ..common import catalogue
 from ..kinds.base import TokenKind
-from ..token_lists import TokenRecord, configured_list
+from ..resources.token_lists import TokenRecord, configured_list
 from .resources import type_token
 
 #: The lists' filters, by their snake_case names (:func:`~..token_lists.list_tokens`).

@@ -44,9 +44,11 @@ from pulumi.provider.experimental.provider import (
 )
 from pulumi.runtime import rpc
 
-from .. import gitlab_client, ownership, serving
-from ..errors import GitLabTokenError, scrub
-from ..inputs import is_unknown
+from ..client import gitlab_client
+from ..common import serving
+from ..common.errors import GitLabTokenError, scrub
+from ..rules import ownership
+from ..rules.inputs import is_unknown
 from . import functions, schema
 from .names import camel, keys_to_camel, keys_to_snake
 from .resources import BY_TOKEN, PACKAGE, NativeResource

@@ -11,9 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Final, Mapping
 
-from .. import catalogue, group_service_account, kinds, variable_inputs, variables
+from .. import kinds
+from ..common import catalogue
 from ..kinds.base import TokenKind
-from ..provider import provider_class
+from ..lifecycle.provider import provider_class
+from ..service_accounts import provider as group_service_account
+from ..variables import inputs as variable_inputs
+from ..variables import provider as variables
 
 #: The schema's package name, and the namespace of its config keys.
 PACKAGE: Final = "gitlab-tokens"

@@ -11,7 +11,7 @@ import json
 from importlib import metadata
 from typing import Any, Final, Mapping
 
-from .. import catalogue
+from ..common import catalogue
 from . import functions
 from .functions import NativeFunction
 from .names import camel

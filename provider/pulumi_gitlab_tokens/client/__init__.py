@@ -1,0 +1,1 @@
+"""Talking to GitLab: the settings and python-gitlab client, the HTTP transport, GitLab's failures."""

@@ -1,0 +1,1 @@
+"""What every token kind shares: the provider, its endpoints, recovery, adoption, stored state, delivery."""

@@ -1,0 +1,294 @@
+"""Early checks at preview: would GitLab let the credential create this token?
+
+``pulumi preview`` runs the provider's ``check`` for every resource but never
+``create``, so without these a wrong credential or a missing project previews
+cleanly and fails only at ``pulumi up``. For each token about to be created (a
+new resource, or a replacement) ``check`` asks GitLab, once per process for each
+credential and for each project or group:
+
+* ``GET /user``: the credential authenticates, and is not a project or group
+  access token (whose bot users may not create tokens);
+* ``GET /{projects|groups}/:id/members/all/:user_id``: the project or group
+  exists and the credential sees it, and the user's role there, inherited
+  ones included, may create a token with the requested access level;
+* ``GET /version``, for a Security Manager token only: GitLab before 19.0 has
+  no such role.
+
+The rules are ``ResourceAccessTokens::CreateService`` and the token policies of
+GitLab 18.x and 19.x: Maintainer on the project (Owner on the group) or administrator;
+a role that encompasses the token's level (:func:`catalogue.may_assign`), a
+comparison GitLab skips for bot users such as service accounts; and, for a
+project, an Owner token only from an Owner. A kind GitLab guards by policy
+alone (``refused_as_forbidden``, deploy tokens: ``create_deploy_token`` is
+Maintainer on a project, Owner on a group) gets that role check only, and the
+bare ``403 Forbidden`` the create would get.
+
+A kind only administrators create (``created_by_administrators``: a user's personal
+access token, ``authenticated_as_admin!``) is asked two things instead: ``GET /user``
+says the credential is an administrator's, and ``GET /users/:id`` that the user exists.
+
+Each failure is the line ``pulumi up`` would print: what GitLab answered or
+would answer, reported on the create's route (``POST .../access_tokens``) with
+the same advice. A no-op or an in-place update (a rotation) asks nothing.
+``check`` cannot tell a preview from an update (neither the request nor the
+environment says), so the update of ``pulumi up`` asks too, before creating.
+Not seen here: the credential's scopes (a ``read_api`` credential passes), and
+an instance or top-level group that disallows token creation.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import urllib.parse
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Mapping
+
+from pulumi.dynamic import CheckFailure
+
+from ..client import gitlab_client
+from ..client.gitlab_errors import translate
+from ..common import catalogue
+from ..common.config_keys import PREVIEW_CHECKS_KEY
+from ..common.errors import GitLabTokenError
+from ..rules.inputs import integral, is_unknown
+from .token_endpoints import TokenEndpoints
+
+if TYPE_CHECKING:
+    from ..kinds.base import TokenKind
+
+#: Usernames GitLab gives the bot users of project and group access tokens
+#: (``project_<id>_bot_<hex>``; ``project_<id>_bot<n>`` before 16.x).
+_RESOURCE_BOT_USERNAME = re.compile(r"^(project|group)_\d+_bot")
+#: GitLab's answer for "not a member" on ``members/all/:user_id`` (``ActiveRecord::RecordNotFound``).
+_NOT_A_MEMBER = "404 not found"
+
+_OWNER = catalogue.ACCESS_LEVELS["owner"]
+_SECURITY_MANAGER = catalogue.ACCESS_LEVELS["security_manager"]
+#: The first GitLab release whose tokens may have the Security Manager role (its GA, in 19.0 or 19.1).
+SECURITY_MANAGER_SINCE = (19, 0)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who the credential acts as, from ``GET /user``."""
+
+    user_id: int
+    #: Present (and true) only when an administrator looks, in admin mode where it is on.
+    is_admin: bool
+    #: GitLab's ``bot``: project and group bots, and service accounts.
+    is_bot: bool
+    username: str
+
+    @classmethod
+    def from_answer(cls, answer: Mapping[str, Any]) -> "Caller":
+        return cls(
+            user_id=int(answer["id"]),
+            is_admin=answer.get("is_admin") is True,
+            is_bot=answer.get("bot") is True,
+            username=str(answer.get("username") or ""),
+        )
+
+    @property
+    def is_resource_bot(self) -> bool:
+        """A project or group access token: GitLab's policies stop its bot user from creating tokens."""
+        return self.is_bot and _RESOURCE_BOT_USERNAME.match(self.username) is not None
+
+
+class _OncePerKey:
+    """The outcome of one fetch per key, shared by every thread: a value, or the exception it raised."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[Hashable, tuple[threading.Lock, list[Any]]] = {}
+
+    def outcome(self, key: Hashable, fetch: Callable[[], Any]) -> Any:
+        with self._lock:
+            lock, box = self._slots.setdefault(key, (threading.Lock(), []))
+        with lock:
+            if not box:
+                try:
+                    box.append(fetch())
+                except Exception as err:  # kept and translated where used: each use has its own route
+                    err.__traceback__ = None
+                    box.append(err)
+            return box[0]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._slots.clear()
+
+
+_callers = _OncePerKey()
+_memberships = _OncePerKey()
+_versions = _OncePerKey()
+
+
+def reset() -> None:
+    """Forget every answer (tests; a provider process asks once and keeps them)."""
+    _callers.clear()
+    _memberships.clear()
+    _versions.clear()
+
+
+def gitlab_release() -> tuple[int, int] | None:
+    """GitLab's ``major.minor`` from ``GET /version``, asked once per process and credential; None if unknown."""
+    settings = gitlab_client.current_settings()
+    answer = _versions.outcome((settings.base_url, settings.token), lambda: gitlab_client.read_path("/version"))
+    found = re.match(r"(\d+)\.(\d+)", str(answer.get("version", ""))) if isinstance(answer, Mapping) else None
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
+    """Why GitLab would refuse to create the token ``inputs`` describe (checked inputs), or nothing.
+
+    Credential failures name no property; the others name the parent. Nothing is
+    asked while the parent is still unknown (an output of another resource).
+    """
+    parent = inputs.get(kind.parent)
+    if parent is None or is_unknown(parent):
+        return []
+    level = inputs.get("access_level") if kind.has_access_level else None
+    wanted = None if level is None or is_unknown(level) else catalogue.access_level_value(integral(level) or level)
+    route = TokenEndpoints(kind, str(parent), inputs).route("create")
+    settings = gitlab_client.current_settings()
+    credential = (settings.base_url, settings.token)
+    caller = _caller(kind, route, credential)
+    if isinstance(caller, list):
+        return caller
+    if kind.created_by_administrators:
+        return _administrator_failures(kind, route, caller, str(parent), credential)
+    role = _role(kind, str(parent), route, caller, credential)
+    if isinstance(role, list):
+        return role
+
+    refusal = refusal_reason(kind, caller, role, wanted)
+    if refusal is None:
+        return _level_unknown_to_this_gitlab(kind, route, wanted)
+    # The answer the create would get, in GitLab's words, so the message is the create's own.
+    status = 403 if kind.refused_as_forbidden else 400
+    import gitlab.exceptions  # loaded by the caller lookup already (see gitlab_client)
+
+    answer = gitlab.exceptions.GitlabCreateError(refusal if kind.refused_as_forbidden else
+                                                 f"400 Bad request - {refusal}", status)
+    return [CheckFailure(kind.parent, translate(kind, route, answer).message)]
+
+
+def _level_unknown_to_this_gitlab(kind: TokenKind, route: str, wanted: int | None) -> list[CheckFailure]:
+    """A Security Manager token on a GitLab before 19.0, which has no such role (``GET /version``, asked once)."""
+    if wanted != _SECURITY_MANAGER:
+        return []
+    release = gitlab_release()
+    if release is None or release >= SECURITY_MANAGER_SINCE:
+        return []
+    import gitlab.exceptions  # loaded by the caller lookup already (see gitlab_client)
+
+    answer = gitlab.exceptions.GitlabCreateError("access_level does not have a valid value", 400)
+    return [CheckFailure("access_level", (
+        f"{translate(kind, route, answer).message} GitLab {release[0]}.{release[1]} has no Security Manager role "
+        f"(19.0 and later have it); choose another access_level"))]
+
+
+def caller_and_role(kind: TokenKind, parent: str, route: str) -> tuple[Caller, int] | list[CheckFailure]:
+    """Who the credential is and its role on ``parent`` (Owner for an administrator), each asked once
+    per process; or the failure to report, as ``route`` would answer it."""
+    settings = gitlab_client.current_settings()
+    credential = (settings.base_url, settings.token)
+    caller = _caller(kind, route, credential)
+    if isinstance(caller, list):
+        return caller
+    role = _role(kind, parent, route, caller, credential)
+    return role if isinstance(role, list) else (caller, role)
+
+
+def _caller(kind: TokenKind, route: str, credential: Hashable) -> Caller | list[CheckFailure]:
+    answer = _callers.outcome(credential, lambda: gitlab_client.read_path("/user"))
+    if isinstance(answer, Exception):
+        return [CheckFailure("", translate(kind, route, answer).message)]
+    return Caller.from_answer(answer)
+
+
+def _role(kind: TokenKind, parent: str, route: str, caller: Caller, credential: Hashable) -> int | list[CheckFailure]:
+    membership = _memberships.outcome(
+        (credential, kind.collection, parent), lambda: _member_level(kind, parent, caller.user_id)
+    )
+    if isinstance(membership, Exception):
+        return [CheckFailure(kind.parent, translate(kind, route, membership).message)]
+    return _OWNER if caller.is_admin else membership
+
+
+def refusal_reason(kind: TokenKind, caller: Caller, role: int, wanted: int | None) -> str | None:
+    """GitLab 19.x's reason for refusing ``caller`` (with ``role`` on the parent) a token at ``wanted``.
+
+    19.x says the same for an Owner project token from a non-owner and for any level
+    above the caller's; 18.x said ``Could not provision owner access ...`` and ``... can't
+    be greater the access level ...``, which the error translation knows too.
+    """
+    manager_level = catalogue.ACCESS_LEVELS[kind.manager_role.lower()]
+    if kind.refused_as_forbidden:  # a plain role check (deploy tokens' policies), bots alike
+        return "403 Forbidden" if role < manager_level else None
+    if caller.is_resource_bot or role < manager_level:
+        return _no_permission(kind)
+    if wanted is None:
+        return None
+    if (kind.owner_level_needs_owner and wanted == _OWNER and role < _OWNER) or (
+            not caller.is_bot and not catalogue.may_assign(role, wanted)):
+        return "Access level of the token contains permissions not held by the creating user"
+    return None
+
+
+def _administrator_failures(
+    kind: TokenKind, route: str, caller: Caller, parent: str, credential: Hashable
+) -> list[CheckFailure]:
+    """A kind only administrators create, for a user: the credential is an administrator's, the user exists.
+
+    ``GET /{collection}/:id`` (``GET /users/:id``) answers ``404 User Not Found`` for a missing user.
+    """
+    if not caller.is_admin:
+        return [CheckFailure("", (
+            f"GitLab would answer 403 Forbidden on {route}: only administrators may create a "
+            f"{kind.resource_name} (GitLab's administrator API), and gitlab:token belongs to "
+            f"{caller.username or f'user {caller.user_id}'}, who is not one (or is, but outside admin mode). Set "
+            f"gitlab:token (or GITLAB_TOKEN) to an administrator's personal access token with the `api` scope "
+            f"(and `admin_mode` where admin mode is on)"
+        ))]
+    encoded = urllib.parse.quote(parent, safe="")
+    found = _memberships.outcome((credential, kind.collection, parent),
+                                 lambda: gitlab_client.read_path(f"/{kind.collection}/{encoded}"))
+    if isinstance(found, Exception) and getattr(found, "response_code", None) == 404:
+        return [CheckFailure(kind.parent, (
+            f"{kind.parent} {parent} names no user: GitLab answered 404 User Not Found on GET /{kind.collection}/"
+            f"{encoded}. Give the id of an existing user or service account (`POST /service_accounts` makes an "
+            f"instance service account)"
+        ))]
+    if isinstance(found, Exception):
+        return [CheckFailure(kind.parent, translate(kind, route, found).message)]
+    return []
+
+
+def _no_permission(kind: TokenKind) -> str:
+    return f"User does not have permission to create {kind.parent} access token"
+
+
+def _member_level(kind: TokenKind, parent: str, user_id: int) -> int:
+    """The user's highest role on the parent, inherited included; 0 for none. Raises if the parent is missing."""
+    encoded = urllib.parse.quote(parent, safe="")
+    try:
+        member = gitlab_client.read_path(f"/{kind.collection}/{encoded}/members/all/{user_id}")
+    except Exception as err:
+        not_a_member = str(getattr(err, "error_message", "")).strip().lower() == _NOT_A_MEMBER
+        if getattr(err, "response_code", None) == 404 and not_a_member:
+            return 0
+        raise
+    if not isinstance(member, Mapping):
+        return 0
+    return integral(member.get("access_level")) or 0
+
+
+def describe_failure(err: BaseException) -> str:
+    """A one-line message for an unexpected failure of the checks themselves."""
+    detail = err.message if isinstance(err, GitLabTokenError) else type(err).__name__
+    return (
+        f"the preview checks failed unexpectedly ({detail}); `pulumi config set {PREVIEW_CHECKS_KEY} false` "
+        f"skips them. This is a bug in pulumi-gitlab-tokens; please report it."
+    )

@@ -1,0 +1,479 @@
+"""Minting tokens when answers get lost or runs die, without orphans and without touching others' tokens.
+
+Create and rotate are POSTs that mint a secret. If the connection drops, times
+out or GitLab answers 5xx, GitLab may already have committed: a blind retry
+would leave a live token nobody holds. Every recovery below rests on the
+ownership mark (:mod:`.ownership`): each POST attempt puts its own mark,
+naming this stack, this resource and the attempt, into the token's
+description, and GitLab returns it in every list answer. Recovery adopts or
+revokes only tokens whose mark proves this deployment and resource made
+them, in the generation a create now belongs to (a keyed HMAC: see
+docs/ownership.md); a token of another stack, backend or resource, one with
+no mark or an old-format one (made by an older version, or by hand), and a
+copy of a mark onto another token, is never touched, however alike.
+
+Lost create
+    List the parent's tokens with the name and keep those marked by one of
+    this create's lost attempts. If there are none, nothing was committed and
+    the POST is retried (with the next attempt's mark). If there are, the newest is
+    *rotated* - that both revokes the orphan and hands back a fresh value for
+    the same bot user. Then every other token the lost attempts made is
+    revoked. An attempt that timed out may still be in flight and commit
+    after that listing: its mark is kept in the state (``unconfirmed_attempts``)
+    and the next ``up`` (an update) lists once more and revokes what it
+    finds (a refresh only reads: it keeps the marks for that ``up``).
+
+A create that died with its process
+    A killed ``pulumi up`` (SIGKILL, a runner thrown away) leaves tokens
+    GitLab committed but the state knows only as *pending*; after ``pulumi
+    cancel`` and ``pulumi refresh --clear-pending-creates`` the next ``up``
+    creates those resources again. So before its POST a create looks at the
+    parent's tokens - one listing per project or group per run, shared by
+    all creates there (:class:`_ParentListings`) - for unrevoked tokens that
+    the state does not hold, marked by one of the attempts of this create's
+    generation (the dead run planned the same one). The newest, if it fits
+    what is wanted now (name, scopes, access level, description), is adopted
+    by rotation (fresh value, same bot user, the old one revoked); the rest
+    are revoked. A mark GitLab lists on tokens of two bot users was copied:
+    none of them is touched. Nothing local is needed: a fresh runner with an
+    empty ``PULUMI_HOME`` finds them in GitLab. The successor of a rotation
+    that died is found the same way (see below), by this resource's mark
+    within the bot user of a token the state holds.
+
+Lost or interrupted rotate
+    Rotation revokes the old token and mints its successor for the same bot
+    user, copying the description (and so the mark). If the answer is lost,
+    or a run died after GitLab rotated (the next rotation then answers
+    "already revoked"), the successor is the bot user's unrevoked token with
+    the mark of this resource (any mark, within the bot user of the state's
+    token): it is rotated in turn to a value we hold. After ``pulumi refresh`` instead, the
+    token shows as revoked, the next ``up`` replaces it, and the
+    replacement's create adopts the successor as above.
+
+A token GitLab deleted
+    GitLab deletes an inactive token family and its bot user once it has
+    been expired or revoked for the instance's retention window
+    (``inactive_resource_access_tokens_delete_after_days``, 30 by default).
+    Rotating it by id then answers a bare ``404 Not Found`` to an
+    administrator and ``401`` to anyone else (``lib/api/resource_access_tokens.rb``
+    tells only admins that a token does not exist), the same words as other
+    failures. So a 401 or 404 on rotate is checked with one GET of the token:
+    if GitLab says the token does not exist, :class:`TokenGone` is raised, and
+    the update creates a new token instead (see ``provider.update``).
+
+Lost self-rotation
+    The same, with one rule more: the old token is never used again once it
+    may be revoked. Authenticating a rotation with a revoked token triggers
+    GitLab's reuse detection, which revokes the whole token family. Looking
+    needs the admin credential; without one the error says so.
+
+Attempts are bounded (:data:`MAX_ATTEMPTS`); when they run out the error says
+what is known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from typing import Any
+
+from ..client.gitlab_client import current_settings, has_admin_credential
+from ..client.gitlab_errors import AnswerLost
+from ..common.errors import GitLabTokenError
+from ..rules import ownership
+from ..rules.inputs import TokenSpec, integral
+from ..rules.ownership import Mark, Owner
+from .token_endpoints import TokenEndpoints
+
+MAX_ATTEMPTS = 6
+RETRY_PAUSE_SECONDS = 0.5
+
+
+class TokenGone(GitLabTokenError):
+    """The token to rotate no longer exists in GitLab (its project or group does)."""
+
+
+def create_token(
+    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: Owner
+) -> tuple[dict[str, Any], list[str]]:
+    """Create the token of the resource ``owner`` names; GitLab's answer with ``token``, and the
+    marks of attempts that timed out and were not seen landing (to revoke later, see the module docstring).
+
+    One POST when all goes well, plus the run's one listing of the parent.
+    """
+    base_url = current_settings().base_url
+    adopted = _resolve_leftovers(api, spec, expires_at, owner, base_url)
+    if adopted is not None:
+        return adopted, []
+    used = {ownership.mark_of(t) for t in _LISTINGS.tokens(api, base_url)}
+    answer, unconfirmed = _create_token(api, spec, expires_at, owner, used)
+    ownership.hold(base_url, integral(answer.get("id")))
+    return answer, unconfirmed
+
+
+# --- what a dead run left ---------------------------------------------------------------------
+
+
+class _ParentListings:
+    """Each parent's tokens, listed once per process (a run) on first need."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[tuple[str, str, str], threading.Lock] = {}
+        self._tokens: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+
+    def tokens(self, api: TokenEndpoints, base_url: str) -> list[dict[str, Any]]:
+        key = (base_url, api.kind.type_token, api.route("list"))  # the route names every parent part
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # parallel creates in one parent share one listing
+            if key not in self._tokens:
+                try:
+                    self._tokens[key] = api.list_all()
+                except GitLabTokenError as err:
+                    if err.status is None or not 400 <= err.status < 500:
+                        raise
+                    # Refused (a missing parent, a missing role): the POST that follows
+                    # gets the same refusal, with the message that fits a create.
+                    self._tokens[key] = []
+            return self._tokens[key]
+
+    def forget(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+
+_LISTINGS = _ParentListings()
+
+
+def forget_listings() -> None:
+    """Drop the cached parent listings (a new run; tests)."""
+    _LISTINGS.forget()
+
+
+def _resolve_leftovers(
+    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: Owner, base_url: str
+) -> dict[str, Any] | None:
+    """Adopt or revoke this resource's unheld tokens a dead run left; GitLab's answer if one was adopted.
+
+    The listing was taken at the run's first create in the parent; tokens this
+    process minted, adopted or revoked since are held, so never looked at twice.
+    """
+    listed = _LISTINGS.tokens(api, base_url)
+    copied = _copied_marks(api, listed)
+    # Bot users of tokens the state holds: a live token of one that the state does not hold is the
+    # successor of a rotation that died (then a refresh showed the held one revoked, hence this create).
+    held_bots = {integral(t.get("user_id")) for t in listed
+                 if api.kind.has_bot_user and ownership.is_held(base_url, t.get("id"))} - {None}
+
+    def left_by_a_dead_run(token: dict[str, Any]) -> bool:
+        if ownership.mark_of(token) in copied or ownership.is_held(base_url, token.get("id")):
+            return False
+        if owner.awaited(token):
+            return True
+        return (ownership.is_live(token) and integral(token.get("user_id")) in held_bots
+                and owner.claims(ownership.mark_of(token), str(token.get("name"))))
+
+    leftovers = sorted((t for t in listed if left_by_a_dead_run(t)), key=lambda t: int(t["id"]))
+    if not leftovers:
+        return None
+    for token in leftovers:
+        ownership.hold(base_url, int(token["id"]))
+    answer: dict[str, Any] | None = None
+    if api.kind.rotates and _fits(leftovers[-1], spec):  # without rotation, no value to adopt
+        newest = leftovers.pop()
+        answer = rotate_token(api, token_id=int(newest["id"]), bot_user_id=integral(newest.get("user_id")),
+                              name=spec.name, expires_at=expires_at, owner=owner)
+        ownership.hold(base_url, integral(answer.get("id")))
+    for orphan in leftovers:
+        api.revoke(int(orphan["id"]))
+    return answer
+
+
+def _copied_marks(api: TokenEndpoints, tokens: list[dict[str, Any]]) -> set[Mark]:
+    """Marks GitLab lists on tokens of more than one bot user: one of them is a copy, so none proves anything.
+
+    One POST attempt mints one token, and rotation keeps its bot user, so a
+    mark this provider made is on one bot user's tokens only (revoked ones
+    included, while GitLab still lists them).
+    """
+    if not api.kind.has_bot_user:
+        return set()
+    users: dict[Mark, set[Any]] = {}
+    for token in tokens:
+        mark = ownership.mark_of(token)
+        if isinstance(mark, Mark):
+            users.setdefault(mark, set()).add(integral(token.get("user_id")))
+    return {mark for mark, found in users.items() if len(found) > 1}
+
+
+def _fits(token: dict[str, Any], spec: TokenSpec) -> bool:
+    """Whether ``token`` is what ``spec`` asks for, expiry aside (adoption rotates to the planned date)."""
+    if token.get("name") != spec.name or set(token.get("scopes") or ()) != set(spec.scopes):
+        return False
+    level = integral(token.get("access_level"))
+    if level is not None and spec.access_level_value is not None and level != spec.access_level_value:
+        return False
+    return ownership.user_description(token.get("description")) == spec.description
+
+
+# --- a create and its lost answers -----------------------------------------------------------------
+
+
+def _create_token(
+    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: Owner, used: set[Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """The POST, with in-process recovery of lost answers; the answer and the unconfirmed attempts.
+
+    Each POST takes the next of the generation's marks that no token GitLab listed carries (``used``):
+    a killed run's tokens may carry the first ones, and two tokens of one mark would read as a copy.
+    """
+    lost: list[Mark] = []
+    in_flight: list[Mark] = []
+    answer: dict[str, Any] | None = None
+    marks = [m for m in owner.attempt_marks(spec.name) if m not in used][:MAX_ATTEMPTS]
+    if not marks:
+        raise GitLabTokenError(
+            f"Not creating token {spec.name!r}: GitLab lists tokens with every one of the {ownership.ATTEMPTS} "
+            f"ownership marks of this create (runs killed while creating it, again and again). Revoke the "
+            f"tokens named {spec.name!r} that no stack holds, or rename the resource, then run `pulumi up`."
+        )
+    for attempt, mark in enumerate(marks):
+        try:
+            answer = api.create(
+                **spec.request,
+                expires_at=None if expires_at is None else expires_at.isoformat(),
+                description=ownership.marked(spec.description, mark),
+            )
+            break
+        except AnswerLost as err:
+            lost.append(mark)
+            if err.in_flight:
+                in_flight.append(mark)
+        base_url = current_settings().base_url
+        named = api.list_named(spec.name)
+        copied = _copied_marks(api, named)
+        mine = [t for t in named if any(ownership.made_by(t, m) for m in lost)
+                and ownership.mark_of(t) not in copied and not ownership.is_held(base_url, t.get("id"))]
+        if mine and not api.kind.rotates:
+            # No rotation to get a value we hold: revoke what landed and post again.
+            for orphan in mine:
+                if ownership.is_live(orphan):
+                    api.revoke(int(orphan["id"]))
+            mine = []
+        if mine:
+            newest = max(mine, key=lambda t: int(t["id"]))
+            answer = rotate_token(api, token_id=int(newest["id"]), bot_user_id=integral(newest.get("user_id")),
+                                  name=spec.name, expires_at=expires_at, owner=owner)
+            break
+        # Nothing committed yet. A timed-out request may still be in flight,
+        # so give it a moment to land before posting again.
+        time.sleep(RETRY_PAUSE_SECONDS * (attempt + 1))
+    if answer is None:
+        raise GitLabTokenError(
+            f"Creating token {spec.name!r} on {api.route('create')} failed {len(marks)} times without an "
+            f"answer, and GitLab lists no token from these attempts. Try again later: if one lands late, "
+            f"the next `pulumi up` adopts or revokes it."
+        )
+    if not lost:
+        return answer, []
+    landed = _revoke_attempts(api, spec.name, lost, keep=answer)
+    return answer, [m.text() for m in in_flight if m not in landed]
+
+
+def _revoke_attempts(api: TokenEndpoints, name: str, attempts: list[Mark], *, keep: dict[str, Any]) -> set[Mark]:
+    """Revoke every live token the ``attempts`` made except ``keep``'s family; the attempts seen in GitLab."""
+    keep_id, keep_user = integral(keep.get("id")), integral(keep.get("user_id"))
+    base_url = current_settings().base_url
+    landed: set[Mark] = set()
+    named = api.list_named(name)
+    copied = _copied_marks(api, named)
+    for token in named:
+        mark = ownership.mark_of(token)
+        if not isinstance(mark, Mark) or mark not in attempts or mark in copied:
+            continue
+        if ownership.is_held(base_url, token.get("id")) and integral(token.get("id")) != keep_id:
+            continue
+        landed.add(mark)
+        # A bot user's tokens are one family; a person's or service account's are not.
+        same_family = (api.kind.has_bot_user and keep_user is not None
+                       and integral(token.get("user_id")) == keep_user)
+        if ownership.is_live(token) and integral(token.get("id")) != keep_id and not same_family:
+            api.revoke(int(token["id"]))
+    return landed
+
+
+def revoke_unconfirmed(api: TokenEndpoints, name: str, attempts: list[str], *, keep: dict[str, Any]) -> None:
+    """Revoke what the timed-out ``attempts`` (mark texts from the state) made, if they landed since.
+
+    One listing. ``keep`` is the token the state holds (its id and ``user_id``).
+    """
+    marks = [m for m in (ownership.parse(a)[1] for a in attempts) if isinstance(m, Mark)]
+    if marks:
+        _revoke_attempts(api, name, marks, keep=keep)
+
+
+# --- rotation -----------------------------------------------------------------------------------
+
+
+def rotate_token(
+    api: TokenEndpoints,
+    *,
+    token_id: int,
+    bot_user_id: int | None,
+    name: str,
+    expires_at: dt.date,
+    self_token: str | None = None,
+    owner: Owner | None = None,
+) -> dict[str, Any]:
+    """Rotate ``token_id`` to ``expires_at``; GitLab's answer for the new token, with ``token``.
+
+    ``self_token`` is the token's own value, when it has the ``self_rotate``
+    scope. It is used only without an admin credential, and only once GitLab
+    confirms it still authenticates (see :func:`_self_rotation`): rotating
+    with a revoked value trips GitLab's reuse detection, which revokes the
+    whole token family, while rotating a stale id answers a harmless 400.
+
+    When the answer is lost, or GitLab answers "already revoked" (a run died
+    after its rotation committed), the successor is looked up (:func:`_family`).
+    It is rotated in turn, so the value we return is one we hold.
+    """
+    self_token = _self_rotation(api, self_token, token_id=token_id, name=name)
+    answer = _rotate_token(api, token_id=token_id, bot_user_id=bot_user_id, name=name, expires_at=expires_at,
+                           self_token=self_token, owner=owner)
+    ownership.hold(current_settings().base_url, integral(answer.get("id")))
+    return answer
+
+
+def _self_rotation(api: TokenEndpoints, self_token: str | None, *, token_id: int, name: str) -> str | None:
+    """The value to self-rotate with, or ``None`` to rotate by id with the admin credential.
+
+    Rotating by id is preferred whenever an admin credential is configured: a
+    stale id (the token was rotated or revoked outside Pulumi) then gets a
+    harmless 400 "already revoked", where a stale value would trip GitLab's
+    reuse detection and revoke the whole token family. Without one, the value
+    is used only if GitLab confirms it still authenticates as this token
+    (``GET /personal_access_tokens/self``, which has no reuse detection).
+    """
+    if self_token is None or has_admin_credential():
+        return None
+    found = api.self_information(self_token)
+    if found is None or found.get("revoked") or found.get("active") is False or integral(found.get("id")) != token_id:
+        raise GitLabTokenError(
+            f"Token {name!r} (id {token_id}) no longer authenticates as itself: it was revoked, expired or "
+            f"rotated (outside this stack, or by a run that died). Not self-rotating it, since a revoked value "
+            f"used to rotate makes GitLab revoke the whole token family. Set gitlab:token, then run "
+            f"`pulumi up`: the provider finds the successor, if there is one, or replaces the token."
+        )
+    return self_token
+
+
+def _rotate_token(
+    api: TokenEndpoints,
+    *,
+    token_id: int,
+    bot_user_id: int | None,
+    name: str,
+    expires_at: dt.date,
+    self_token: str | None,
+    owner: Owner | None,
+) -> dict[str, Any]:
+    current = token_id
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            if self_token is not None and current == token_id:
+                return api.self_rotate(self_token, expires_at.isoformat())
+            return api.rotate(current, expires_at.isoformat())
+        except AnswerLost:
+            pass
+        except GitLabTokenError as err:
+            if self_token is None and err.status in (401, 404) and _is_gone(api, current):
+                why = ("GitLab deletes an inactive token family and its bot user once it has been expired or "
+                       "revoked for the instance's retention window (30 days by default)"
+                       if api.kind.has_bot_user else f"its {api.kind.parent} or the token was deleted")
+                raise TokenGone(
+                    f"Token {name!r} (id {current}) no longer exists in GitLab: {why}, and rotation cannot bring "
+                    f"it back. Run `pulumi refresh`, then `pulumi up` creates a new token"
+                    f"{', with a new bot user' if api.kind.has_bot_user else ''}",
+                    status=err.status, gitlab_message=err.gitlab_message,
+                ) from None
+            # A retry racing a lost attempt that landed late, or a run that died
+            # after GitLab rotated: either way, look for the successor.
+            already_revoked = err.status == 400 and "already revoked" in (err.gitlab_message or "").lower()
+            if not already_revoked or (bot_user_id is None and not attempt):
+                raise
+            successor = _successor(api, name, bot_user_id, owner)
+            if successor is None and not attempt:
+                raise
+            if successor is not None:
+                current = int(successor["id"])
+                continue
+        if self_token is not None and not has_admin_credential():
+            raise GitLabTokenError(
+                f"The answer to self-rotating token {name!r} on {api.route('self_rotate')} was lost, "
+                f"and without an admin credential the provider cannot see whether GitLab rotated it (the old "
+                f"token must not be used again: GitLab revokes the whole token family when a revoked token "
+                f"tries to rotate). Set gitlab:token, run `pulumi refresh`, then `pulumi up`."
+            )
+        alive = _family(api, name, bot_user_id, owner)
+        if any(int(t["id"]) == current for t in alive):
+            continue  # not committed: the same token is still there to rotate
+        if not alive:
+            raise GitLabTokenError(
+                f"The answer to rotating token {name!r} (id {current}) was lost, and GitLab now lists no "
+                f"unrevoked token for its bot user. Run `pulumi refresh`, then `pulumi up` to replace it."
+            )
+        newest = max(alive, key=lambda t: int(t["id"]))
+        if bot_user_id is None:
+            bot_user_id = integral(newest.get("user_id"))
+        current = int(newest["id"])  # committed: rotate the new token to get a value we hold
+    raise GitLabTokenError(
+        f"Rotating token {name!r} failed {MAX_ATTEMPTS} times without an answer; the state still names "
+        f"token id {token_id}. Run `pulumi refresh`, then `pulumi up` again."
+    )
+
+
+def _is_gone(api: TokenEndpoints, token_id: int) -> bool:
+    """Whether GitLab says ``token_id`` does not exist (its project or group answering).
+
+    Asked after a rotate's 401 or 404, which do not say; when the GET fails too
+    (a bad credential, a missing project), the rotate's own error is the one to report.
+    """
+    try:
+        return api.get(token_id) is None
+    except GitLabTokenError:
+        return False
+
+
+def _family(api: TokenEndpoints, name: str, bot_user_id: int | None, owner: Owner | None) -> list[dict[str, Any]]:
+    """The unrevoked tokens named ``name`` of the user (all users when unknown) that ``owner`` may take.
+
+    A bot user of the state's token is proof enough: GitLab mints tokens for
+    an existing bot user only by rotating its token, so each of them descends
+    from the state's (an adopted or unmarked one included). For a user that
+    is not the token's own (a person, a service account), the token must
+    also carry this owner's mark, or a first-format mark of the same names
+    (tokens the state held before the keyed mark). Without a known user,
+    only a keyed mark of this owner proves anything.
+    """
+    found = []
+    for token in api.list_named(name):
+        if not ownership.is_live(token):
+            continue
+        mark = ownership.mark_of(token)
+        if bot_user_id is not None:
+            if integral(token.get("user_id")) != bot_user_id:
+                continue
+            if not api.kind.has_bot_user and not (owner is not None and owner.claims(mark, name)):
+                continue
+        elif owner is None or not owner.minted(mark, name):
+            continue
+        found.append(token)
+    return found
+
+
+def _successor(api: TokenEndpoints, name: str, bot_user_id: int | None, owner: Owner | None) -> dict[str, Any] | None:
+    """The newest live token of the bot user's family, if a rotation made one."""
+    alive = _family(api, name, bot_user_id, owner)
+    return max(alive, key=lambda t: int(t["id"])) if alive else None

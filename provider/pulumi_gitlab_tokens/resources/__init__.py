@@ -1,0 +1,1 @@
+"""The resource classes a Pulumi program declares, one module per family of kinds."""

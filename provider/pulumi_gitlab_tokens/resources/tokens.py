@@ -1,0 +1,422 @@
+"""``ProjectAccessToken`` and ``GroupAccessToken``: the resources a Pulumi program declares.
+
+Inputs follow pulumi-gitlab's ``gitlab.ProjectAccessToken`` and
+``gitlab.GroupAccessToken``, so a stack can switch by changing an import::
+
+    from pulumi_gitlab_tokens import ProjectAccessToken, RotationConfigurationArgs
+
+    deploy = ProjectAccessToken(
+        "deploy",
+        project="acme/app",
+        scopes=["read_registry"],
+        access_level="developer",
+        rotation_configuration=RotationConfigurationArgs(expiration_days=30, rotate_before_days=7),
+    )
+    pulumi.export("registry_token", deploy.token)  # always a secret
+
+Configure the provider with stack config: pulumi-gitlab's own keys
+``gitlab:baseUrl``, ``gitlab:token`` (secret), ``gitlab:insecure`` and
+``gitlab:cacertFile`` (``GITLAB_BASE_URL`` and ``GITLAB_TOKEN`` are the
+fallbacks; inside GitLab CI the base URL defaults to ``CI_SERVER_URL``), and
+ours, ``gitlab-tokens:maxTokenLifetimeDays`` for instances whose maximum
+token lifetime is not 365 days and ``gitlab-tokens:previewChecks`` (true by
+default: ``pulumi preview`` asks GitLab whether each new token can be created).
+
+Differences from pulumi-gitlab: ``name`` defaults to the resource name (no
+random suffix); ``validate_past_expiration_date`` is accepted but a new or
+changed ``expires_at`` is always checked at preview; ``pulumi import`` is not
+available for dynamic resources; and tokens under ``rotation_configuration``
+are renewed by whichever ``pulumi up`` runs inside the rotation window - run
+``pulumi up --refresh`` on a schedule to also catch tokens revoked outside
+Pulumi.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, fields
+from typing import Any, Mapping, Optional, Sequence, Union
+
+import pulumi
+import pulumi.dynamic
+
+from .. import kinds
+from ..common import config_keys
+from ..common.pickling import pickler_restored
+from ..lifecycle import delivery
+from ..lifecycle.provider import AccessTokenProvider, provider_class
+from ..lifecycle.stored import PREDECESSORS_KEY
+from ..rules import ownership
+
+
+@pulumi.input_type
+class RotationConfigurationArgs:
+    """Keep a token fresh: each ``pulumi up`` within ``rotate_before_days`` of the
+    expiry rotates it to a new token living ``expiration_days``.
+
+    With ``grace_period_days`` a rotation overlaps: it mints a successor (for
+    project and group tokens a new token with a bot user of its own) instead of
+    calling GitLab's rotate API, which revokes the old value at once. The old one is
+    revoked by the first ``up`` on or after ``grace_period_days``, once every
+    ``ProjectVariable`` or ``GroupVariable`` fed from the token holds the new value (the
+    token's ``<name>-predecessors`` child does it; see :mod:`.delivery`). A refresh never
+    revokes."""
+
+    def __init__(
+        __self__,
+        *,
+        expiration_days: pulumi.Input[int],
+        rotate_before_days: pulumi.Input[int],
+        grace_period_days: Optional[pulumi.Input[int]] = None,
+    ) -> None:
+        """
+        :param expiration_days: Lifetime in days of each token (at most the instance's maximum, 365 by default).
+        :param rotate_before_days: Rotate this many days before expiry; less than ``expiration_days``.
+        :param grace_period_days: Keep the old value working this many days after a rotation (less than
+            ``rotate_before_days``); unset or 0: GitLab's rotate, which revokes it at once.
+        """
+        pulumi.set(__self__, "expiration_days", expiration_days)
+        pulumi.set(__self__, "rotate_before_days", rotate_before_days)
+        if grace_period_days is not None:
+            pulumi.set(__self__, "grace_period_days", grace_period_days)
+
+    @property
+    @pulumi.getter(name="expiration_days")
+    def expiration_days(self) -> pulumi.Input[int]:
+        return pulumi.get(self, "expiration_days")
+
+    @property
+    @pulumi.getter(name="rotate_before_days")
+    def rotate_before_days(self) -> pulumi.Input[int]:
+        return pulumi.get(self, "rotate_before_days")
+
+    @property
+    @pulumi.getter(name="grace_period_days")
+    def grace_period_days(self) -> Optional[pulumi.Input[int]]:
+        return pulumi.get(self, "grace_period_days")
+
+
+RotationConfigurationInput = Union[RotationConfigurationArgs, Mapping[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _AccessTokenArgsBase:
+    scopes: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Scopes of the token, at least one (see ``catalogue.RESOURCE_TOKEN_SCOPES``)."""
+    name: Optional[pulumi.Input[str]] = None
+    """Token name; defaults to the resource name. Changing it replaces the token."""
+    access_level: Optional[pulumi.Input[Union[str, int]]] = None
+    """Role of the token's bot user, by name (``"developer"``) or number (30); default ``maintainer``."""
+    expires_at: Optional[pulumi.Input[str]] = None
+    """Fixed expiry date ``YYYY-MM-DD``; changing it rotates the token. Exclusive with ``rotation_configuration``."""
+    rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
+    """Renew the token automatically; exclusive with ``expires_at``."""
+    description: Optional[pulumi.Input[str]] = None
+    """Description shown in GitLab (at most 223 characters: the provider's ownership mark takes 32 of
+    GitLab's 255). Changing it replaces the token."""
+    validate_past_expiration_date: Optional[pulumi.Input[bool]] = None
+    """Accepted for pulumi-gitlab compatibility; past dates are always rejected at preview."""
+    adopt_token_id: Optional[pulumi.Input[int]] = None
+    """Id of an existing token to adopt instead of creating one: ``create`` checks it matches the
+    declared name, scopes, access level and description, then rotates it (fresh value, same bot
+    user; the old value stops working). Read only when the resource is created."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectAccessTokenArgs(_AccessTokenArgsBase):
+    """Arguments of :class:`ProjectAccessToken`."""
+
+    project: pulumi.Input[Union[str, int]]
+    """The project's numeric id or full path (``"acme/app"``). Changing it replaces the token."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupAccessTokenArgs(_AccessTokenArgsBase):
+    """Arguments of :class:`GroupAccessToken`."""
+
+    group: pulumi.Input[Union[str, int]]
+    """The group's numeric id or full path (``"acme/platform"``). Changing it replaces the token."""
+
+
+class TokenResource(pulumi.dynamic.Resource):
+    """The base of every token resource (each kind's module of resources builds on it):
+    inputs plus every output key, ``token`` marked secret."""
+
+    token: pulumi.Output[str]
+    """The token's value. Always a secret; GitLab shows it only at creation and rotation."""
+    token_id: pulumi.Output[int]
+    """GitLab's id of the current token (changes on rotation; the resource id does not)."""
+    user_id: pulumi.Output[int]
+    """The token's bot user (stable across rotations; an overlap rotation's successor has its own)."""
+    active: pulumi.Output[bool]
+    revoked: pulumi.Output[bool]
+    created_at: pulumi.Output[str]
+    expires_at: pulumi.Output[str]
+    access_level: pulumi.Output[str]
+    scopes: pulumi.Output[list[str]]
+    name: pulumi.Output[str]
+    description: pulumi.Output[Optional[str]]
+    rotation_configuration: pulumi.Output[Optional[dict]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each resource class the shared output annotations as its own.
+
+        The SDK reads a resource's output types from the class's *own*
+        annotations (``inspect.get_annotations``), and uses them to turn the
+        engine's numbers - protobuf ``Struct`` holds only doubles - back into
+        ``int``: without this, ``token_id`` reached programs as ``54.0``.
+        """
+        super().__init_subclass__(**kwargs)
+        cls.__annotations__ = {**TokenResource.__annotations__, **cls.__dict__.get("__annotations__", {})}
+
+    def __init__(
+        self,
+        provider_class: type[AccessTokenProvider],
+        resource_name: str,
+        args: Any,
+        opts: Optional[pulumi.ResourceOptions],
+    ) -> None:
+        _warn_about_old_config_keys()
+        resource_type = f"pulumi-python:{self._resource_type_name}"
+        provider = provider_class(_owner(), _identity(resource_type, resource_name, opts), _backend())
+        props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
+        if props.get("name") is None:
+            props["name"] = resource_name
+        # Output attributes exist only for keys passed in (as None: computed).
+        for key in provider_class.kind.computed_outputs:
+            props.setdefault(key, None)
+        overlaps = _grace_period_given(props.get("rotation_configuration"))
+        if overlaps:
+            props.setdefault(PREDECESSORS_KEY, None)  # an output its predecessor revocation reads
+        secret_token = pulumi.ResourceOptions(additional_secret_outputs=["token"])
+        with pickler_restored():  # the SDK's serializer would otherwise fail past ~960 resources
+            super().__init__(provider, resource_name, props, pulumi.ResourceOptions.merge(secret_token, opts))
+        if overlaps:
+            delivery.revocation_for(self, resource_name, provider_class.kind)
+
+
+def _grace_period_given(rotation: Any) -> bool:
+    """Whether ``rotation_configuration`` may have a grace period: a positive one, or one not known yet."""
+    if rotation is None:
+        return False
+    if isinstance(rotation, pulumi.Output):
+        return True
+    grace = rotation.get("grace_period_days") if isinstance(rotation, Mapping) else getattr(
+        rotation, "grace_period_days", None)
+    if grace is None or (isinstance(grace, int) and not isinstance(grace, bool) and grace <= 0):
+        return False
+    return True
+
+
+@functools.cache
+def _warn_about_old_config_keys() -> None:
+    """Once per program: a setting still under its old key in pulumi-gitlab's namespace.
+
+    The provider still reads it, but only the program can show a warning
+    (the provider process has no engine connection to log through).
+    """
+    namespace, key = config_keys.LEGACY_MAX_LIFETIME_KEY.split(":", 1)
+    old = pulumi.Config(namespace).get(key)
+    if old is not None:
+        current = pulumi.Config(config_keys.NAMESPACE).get(key)
+        pulumi.log.warn(config_keys.legacy_max_lifetime_warning(old, current))
+
+
+def _owner() -> str:
+    """The stack declaring the resource, named in its tokens' ownership mark (see :mod:`.ownership`)."""
+    return ownership.stack_owner(pulumi.get_organization(), pulumi.get_project(), pulumi.get_stack())
+
+
+@functools.cache
+def _backend() -> str:
+    """The backend this run's state lives in, named in the ownership mark: two stacks of equal names on
+    two backends are two owners (see :func:`.ownership.backend_identity`)."""
+    return ownership.backend_identity()
+
+
+def _identity(resource_type: str, resource_name: str, opts: Optional[pulumi.ResourceOptions]) -> str:
+    """The resource's type and name, after its parent's: stable from run to run, like its URN.
+
+    Named in the ownership mark of the resource's tokens, so two resources
+    whose tokens share a name never take each other's tokens. A URN names only the
+    parent's type; the parent's name is added too, which is as stable.
+    """
+    own = f"{resource_type}::{resource_name}"
+    parent = opts.parent if opts is not None else None
+    if parent is None or parent.pulumi_resource_type == "pulumi:pulumi:Stack":
+        return own
+    return f"{parent.pulumi_resource_type}::{parent.pulumi_resource_name}${own}"
+
+
+def split_args(
+    args: Any, opts: Optional[pulumi.ResourceOptions], args_type: type
+) -> tuple[Any, Optional[pulumi.ResourceOptions]]:
+    """Accept both ``Resource(name, args, opts)`` and ``Resource(name, opts, **kwargs)``."""
+    if isinstance(args, pulumi.ResourceOptions):
+        return None, args
+    if args is not None and not isinstance(args, args_type):
+        raise TypeError(f"expected {args_type.__name__} or ResourceOptions, got {type(args).__name__}")
+    return args, opts
+
+
+class ProjectAccessToken(TokenResource, module="gitlab", name="ProjectAccessToken"):
+    """A project access token (Pulumi type ``pulumi-python:dynamic/gitlab:ProjectAccessToken``).
+
+    Changing ``project``, ``name``, ``scopes``, ``access_level`` or
+    ``description`` replaces the token (the new one is created before the old
+    one is revoked). Changing ``expires_at`` or ``rotation_configuration``, or
+    reaching the rotation window, rotates it in place: same bot user, new
+    ``token_id`` and ``token``. Deleting the resource revokes the token.
+    """
+
+    project: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[Union[ProjectAccessTokenArgs, pulumi.ResourceOptions]] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        project: Optional[pulumi.Input[Union[str, int]]] = None,
+        scopes: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        name: Optional[pulumi.Input[str]] = None,
+        access_level: Optional[pulumi.Input[Union[str, int]]] = None,
+        expires_at: Optional[pulumi.Input[str]] = None,
+        rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
+        description: Optional[pulumi.Input[str]] = None,
+        validate_past_expiration_date: Optional[pulumi.Input[bool]] = None,
+        adopt_token_id: Optional[pulumi.Input[int]] = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
+        :param args: A :class:`ProjectAccessTokenArgs`, or pass the inputs as keywords.
+        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
+        """
+        typed, opts = split_args(args, opts, ProjectAccessTokenArgs)
+        if typed is None:
+            typed = ProjectAccessTokenArgs(
+                project=project,  # type: ignore[arg-type]  # check() reports a missing project
+                scopes=scopes,  # type: ignore[arg-type]
+                name=name,
+                access_level=access_level,
+                expires_at=expires_at,
+                rotation_configuration=rotation_configuration,
+                description=description,
+                validate_past_expiration_date=validate_past_expiration_date,
+                adopt_token_id=adopt_token_id,
+            )
+        super().__init__(provider_class(kinds.PROJECT), resource_name, typed, opts)
+
+
+class GroupAccessToken(TokenResource, module="gitlab", name="GroupAccessToken"):
+    """A group access token (Pulumi type ``pulumi-python:dynamic/gitlab:GroupAccessToken``).
+
+    Behaves like :class:`ProjectAccessToken`, with ``group=`` instead of
+    ``project=``. Managing group tokens needs the Owner role on the group.
+    """
+
+    group: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[Union[GroupAccessTokenArgs, pulumi.ResourceOptions]] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        group: Optional[pulumi.Input[Union[str, int]]] = None,
+        scopes: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        name: Optional[pulumi.Input[str]] = None,
+        access_level: Optional[pulumi.Input[Union[str, int]]] = None,
+        expires_at: Optional[pulumi.Input[str]] = None,
+        rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
+        description: Optional[pulumi.Input[str]] = None,
+        validate_past_expiration_date: Optional[pulumi.Input[bool]] = None,
+        adopt_token_id: Optional[pulumi.Input[int]] = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
+        :param args: A :class:`GroupAccessTokenArgs`, or pass the inputs as keywords.
+        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
+        """
+        typed, opts = split_args(args, opts, GroupAccessTokenArgs)
+        if typed is None:
+            typed = GroupAccessTokenArgs(
+                group=group,  # type: ignore[arg-type]
+                scopes=scopes,  # type: ignore[arg-type]
+                name=name,
+                access_level=access_level,
+                expires_at=expires_at,
+                rotation_configuration=rotation_configuration,
+                description=description,
+                validate_past_expiration_date=validate_past_expiration_date,
+                adopt_token_id=adopt_token_id,
+            )
+        super().__init__(provider_class(kinds.GROUP), resource_name, typed, opts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonalAccessTokenArgs:
+    """Arguments of :class:`PersonalAccessToken` (pulumi-gitlab's ``gitlab.PersonalAccessToken``)."""
+
+    user_id: pulumi.Input[int]
+    """The id of the user (or instance service account) the token is for. Changing it replaces the token."""
+    scopes: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Scopes of the token, at least one (see ``catalogue.PERSONAL_TOKEN_SCOPES``: ``sudo`` and ``admin_mode`` too)."""
+    name: Optional[pulumi.Input[str]] = None
+    """Token name; defaults to the resource name. Changing it replaces the token."""
+    expires_at: Optional[pulumi.Input[str]] = None
+    """Fixed expiry date ``YYYY-MM-DD``; changing it rotates the token. Exclusive with ``rotation_configuration``."""
+    rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
+    """Renew the token automatically; exclusive with ``expires_at``."""
+    description: Optional[pulumi.Input[str]] = None
+    """Description shown in GitLab (at most 223 characters, as for the other kinds). Changing it replaces the token."""
+    adopt_token_id: Optional[pulumi.Input[int]] = None
+    """Id of an existing token of this user to adopt instead of creating one (rotated: the old value
+    stops working). Read only when the resource is created."""
+
+
+class PersonalAccessToken(TokenResource, module="gitlab", name="PersonalAccessToken"):
+    """A user's personal access token (Pulumi type ``pulumi-python:dynamic/gitlab:PersonalAccessToken``).
+
+    Made through GitLab's administrator API, so ``gitlab:token`` must be an
+    administrator's; works for instance service accounts (``POST /service_accounts``)
+    as for any user. Changing ``user_id``, ``name``, ``scopes`` or ``description``
+    replaces the token (create before revoke); changing ``expires_at`` or
+    ``rotation_configuration``, or reaching the rotation window, rotates it in
+    place (same user, new ``token_id`` and ``token``). Deleting the resource
+    revokes the token. There is no ``access_level``: the token acts as its user.
+    """
+
+    user_id: pulumi.Output[int]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[Union[PersonalAccessTokenArgs, pulumi.ResourceOptions]] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        user_id: Optional[pulumi.Input[int]] = None,
+        scopes: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        name: Optional[pulumi.Input[str]] = None,
+        expires_at: Optional[pulumi.Input[str]] = None,
+        rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
+        description: Optional[pulumi.Input[str]] = None,
+        adopt_token_id: Optional[pulumi.Input[int]] = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
+        :param args: A :class:`PersonalAccessTokenArgs`, or pass the inputs as keywords.
+        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
+        """
+        typed, opts = split_args(args, opts, PersonalAccessTokenArgs)
+        if typed is None:
+            typed = PersonalAccessTokenArgs(
+                user_id=user_id,  # type: ignore[arg-type]  # check() reports a missing user_id
+                scopes=scopes,  # type: ignore[arg-type]
+                name=name,
+                expires_at=expires_at,
+                rotation_configuration=rotation_configuration,
+                description=description,
+                adopt_token_id=adopt_token_id,
+            )
+        super().__init__(provider_class(kinds.PERSONAL), resource_name, typed, opts)
