@@ -13,12 +13,8 @@ Written from GitLab's source (gitlab-org/gitlab, mirrored as gitlabhq/gitlabhq),
 - the services: ``Ci::PipelineTriggers::CreateService`` and ``UpdateService`` (an update sets
   ``description`` to what was sent, ``nil`` when nothing was).
 
-Expiry: GitLab 17.9 added ``expires_at`` behind the beta flag ``trigger_token_expiration``
-(``default_enabled: false`` in every copy read, up to the newest). With the flag off, as on a default
-install, ``CreateService`` drops the date, the model's maximum-lifetime check is skipped,
-``project.triggers`` is not scoped to unexpired ones and the entity's ``expires_at`` is ``null``: a
-trigger never expires, in every profile. ``last_used`` comes from pipelines, which the sandbox does
-not run, so it is ``null`` too.
+``expires_at`` and ``last_used`` are always ``null``: GitLab's ``trigger_token_expiration`` flag is off
+by default, and the sandbox runs no pipelines (docs/sandbox.md, "Pipeline trigger tokens").
 """
 
 from __future__ import annotations
