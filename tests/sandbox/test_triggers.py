@@ -16,7 +16,7 @@ from typing import Any, Callable
 import gitlab
 import pytest
 
-from .conftest import World
+from .conftest import MAINTAINER, World, in_a_month
 
 FORBIDDEN = (403, {"message": "403 Forbidden"})
 UPDATE_REFUSED = (403, {"message": "403 Forbidden - The current user is not authorized to update the pipeline "
@@ -202,3 +202,18 @@ def test_reading_needs_read_api_and_writing_api(world: World) -> None:
     assert project.triggers.get(trigger.id).token == trigger.token
     status, body = _refusal(lambda: project.triggers.create({"description": "more"}))
     assert (status, body["error"]) == (403, "insufficient_scope")
+
+
+def test_a_trigger_goes_with_its_owner(world: World) -> None:
+    """GitLab deletes a user's triggers with the user (once a cascading foreign key, now a loose one)."""
+    sb = world.sb
+    group = sb.gitlab().groups.get(world.group["id"], lazy=True)
+    account = group.service_accounts.create({"name": "Deployer"})
+    sb.add_member("project", world.project["id"], account.id, MAINTAINER)
+    secret = sb.gitlab().http_post(f"/groups/{world.group['id']}/service_accounts/{account.id}/personal_access_tokens",
+                                   post_data={"name": "ci", "scopes": ["api"], "expires_at": in_a_month()})["token"]
+    project = sb.gitlab(secret).projects.get(world.project["id"], lazy=True)
+    project.triggers.create({"description": "the account's"})
+    kept = _project(world, "maintainer").triggers.create({"description": "the maintainer's"})
+    group.service_accounts.delete(account.id)
+    assert [t.id for t in _project(world).triggers.list()] == [kept.id]
