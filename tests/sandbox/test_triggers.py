@@ -110,7 +110,7 @@ def test_a_developer_may_do_nothing(world: World) -> None:
     assert [t.description for t in _project(world, "maintainer").triggers.list()] == ["ci"]
 
 
-def test_a_stranger_does_not_see_the_project(world: World) -> None:
+def test_a_stranger_does_not_see_a_private_project(world: World) -> None:
     trigger = _project(world, "maintainer").triggers.create({"description": "ci"})
     project = _project(world, "outsider")
     assert _refusal(project.triggers.list) == PROJECT_NOT_FOUND
@@ -119,6 +119,9 @@ def test_a_stranger_does_not_see_the_project(world: World) -> None:
     assert _refusal(lambda: project.triggers.update(trigger.id, {"description": "x"})) == PROJECT_NOT_FOUND
     assert _refusal(lambda: project.triggers.delete(trigger.id)) == PROJECT_NOT_FOUND
     assert _refusal(_project(world, None, 999999).triggers.list) == PROJECT_NOT_FOUND
+    public = world.sb.api("POST", "/projects", {"name": "open", "namespace_id": world.group["id"],
+                                                "visibility": "public"})
+    assert _refusal(_project(world, "outsider", public["id"]).triggers.list) == FORBIDDEN
 
 
 def test_unknown_triggers_and_bad_ids(world: World) -> None:
