@@ -79,7 +79,7 @@ def with_token(entity: dict[str, Any], secret: str) -> dict[str, Any]:
     return {**entity, "token": secret}
 
 
-def _user_basic(row: sqlite3.Row, base_url: str) -> dict[str, Any]:
+def user_basic(row: sqlite3.Row, base_url: str) -> dict[str, Any]:
     """The ``UserBasic`` fields users and members share."""
     return {
         "id": row["id"],
@@ -95,7 +95,7 @@ def _user_basic(row: sqlite3.Row, base_url: str) -> dict[str, Any]:
 def user(row: sqlite3.Row, base_url: str, *, admin_view: bool) -> dict[str, Any]:
     """``UserBasic``/``User``; ``is_admin`` only when an admin looks."""
     entity: dict[str, Any] = {
-        **_user_basic(row, base_url),
+        **user_basic(row, base_url),
         "created_at": row["created_at"],
         "bot": row["bot_resource_type"] is not None,
         "email": row["email"],
@@ -108,7 +108,7 @@ def user(row: sqlite3.Row, base_url: str, *, admin_view: bool) -> dict[str, Any]
 def member(row: sqlite3.Row, base_url: str) -> dict[str, Any]:
     """``API::Entities::Member`` for a row of :meth:`Store.members`."""
     return {
-        **_user_basic(row, base_url),
+        **user_basic(row, base_url),
         "access_level": row["access_level"],
         "created_at": row["member_since"],
         "expires_at": None,

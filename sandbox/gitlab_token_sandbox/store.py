@@ -120,6 +120,7 @@ class Store:
         self._conn.executescript(_SCHEMA)
         self._add_missing_columns()
         self._add_kinds_schema()
+        self._conn.executescript(_TRIGGER_SCHEMA)
 
     def _add_missing_columns(self) -> None:
         """Bring a ``--data`` database made by an older sandbox up to the current token columns."""
@@ -450,5 +451,19 @@ CREATE TABLE IF NOT EXISTS deploy_tokens (
     revoked INTEGER NOT NULL DEFAULT 0,
     creator_id INTEGER,
     created_at TEXT NOT NULL
+);
+"""
+
+# Pipeline trigger tokens (see triggers.py). GitLab gives the value back to its owner on every read, so it is
+# kept as given. A trigger goes with its project or its owner.
+_TRIGGER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ci_triggers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    token TEXT NOT NULL UNIQUE,
+    description TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
 );
 """

@@ -17,6 +17,7 @@ from . import deploy_tokens as dt
 from . import personal_tokens as pat
 from . import responses as tok
 from . import service_accounts as sa
+from . import trigger_responses as trig
 from . import variable_responses as var
 from .auth import ScopeRule, any_scope, api_scopes, rotate_scopes, user_scopes
 from .context import Call, Context
@@ -116,6 +117,11 @@ ROUTES: list[Route] = [
     *_for_both("GET", "/variables/:key", var.get_variable),
     *_for_both("PUT", "/variables/:key", var.update_variable),
     *_for_both("DELETE", "/variables/:key", var.delete_variable),
+    Route("GET", "/api/v4/projects/:id/triggers", trig.list_triggers),
+    Route("POST", "/api/v4/projects/:id/triggers", trig.create_trigger),
+    Route("GET", "/api/v4/projects/:id/triggers/:trigger_id", trig.get_trigger),
+    Route("PUT", "/api/v4/projects/:id/triggers/:trigger_id", trig.update_trigger),
+    Route("DELETE", "/api/v4/projects/:id/triggers/:trigger_id", trig.delete_trigger),
 ]
 
 

@@ -1,11 +1,12 @@
 """The sandbox held to a second client: GitLab's official Go client (client-go), under each profile.
 
-``main.go`` here (its ``go.mod`` and ``go.sum`` pin client-go) drives one case
-per route and error the sandbox models from GitLab's 18.x and 19.x source and
-prints one JSON line per case. The test builds it with ``go build`` into the
-project's cache (the Go toolchain keeps its build cache too, so a rerun only
-links), starts a sandbox per profile, runs it and checks every case. The first
-build fetches the pinned modules through the Go module proxy.
+``main.go`` and the other ``*.go`` files here (``go.mod`` and ``go.sum`` pin
+client-go) drive one case per route and error the sandbox models from GitLab's
+18.x and 19.x source and print one JSON line per case. The test builds them
+with ``go build`` into the project's cache (the Go toolchain keeps its build
+cache too, so a rerun only links), starts a sandbox per profile, runs the
+program and checks every case. The first build fetches the pinned modules
+through the Go module proxy.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ CASES = (
     "project service account: delete",
     "project variable: a hidden variable's masked setting cannot change",
     "group variable: a hidden variable's masked setting cannot change",
+    "pipeline trigger: a Maintainer creates one and sees its whole token",
+    "pipeline trigger: another Maintainer sees four characters of it",
+    "pipeline trigger: its owner edits it in place",
+    "pipeline trigger: the administrator may not edit another user's",
+    "pipeline trigger: a Developer may not list them",
+    "pipeline trigger: create without a description",
+    "pipeline trigger: delete, then get",
 )
 
 
@@ -73,7 +81,7 @@ def conformance_program() -> Path:
     go = shutil.which("go")
     if go is None:
         pytest.fail("the Go toolchain (`go`) is needed to build the client-go conformance program; install Go 1.24+")
-    sources = [HERE / name for name in ("go.mod", "go.sum", "main.go")]
+    sources = [HERE / "go.mod", HERE / "go.sum", *sorted(HERE.glob("*.go"))]
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
     program = _cache_dir() / f"conformance-{digest}"
     if not program.exists():
