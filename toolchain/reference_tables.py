@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Mapping, Union
 
 from pulumi_gitlab_tokens import kinds
 from pulumi_gitlab_tokens.common import catalogue
-from pulumi_gitlab_tokens.kinds import deploy_token_fields
+from pulumi_gitlab_tokens.kinds import deploy_token_fields, parts
 from pulumi_gitlab_tokens.kinds.base import InputField, OnChange, TokenKind
 from pulumi_gitlab_tokens.lifecycle.stored import PREDECESSORS_KEY
 from pulumi_gitlab_tokens.rules import comparisons, ownership
@@ -60,7 +60,7 @@ def _parent(kind: TokenKind) -> str:
 
 
 def _name(kind: TokenKind) -> str:
-    if kind.mark_field == "name":
+    if isinstance(kind.mark, parts.AfterName):
         return (f"string, at most {deploy_token_fields.NAME_MAX_LENGTH} characters (GitLab's "
                 f"{catalogue.NAME_MAX_LENGTH} less the [ownership mark](ownership.md), which goes at the end of a "
                 "deploy token's name); no control or bidirectional formatting characters")
@@ -73,7 +73,7 @@ _DATE_FORMS = "`YYYY-MM-DD`, or an RFC 3339 time at midnight UTC (`2027-02-05T00
 
 
 def _expires_at(kind: TokenKind) -> str:
-    if kind.lifetime_capped:
+    if isinstance(kind.lifetime, parts.CappedLifetime):
         return (f"{_DATE_FORMS}, instead of `rotation_configuration`; at most the instance's maximum lifetime "
                 f"({catalogue.MAX_LIFETIME_DAYS} days unless `gitlab-tokens:maxTokenLifetimeDays` says otherwise)")
     return (f"{_DATE_FORMS}, instead of `rotation_configuration`; no lifetime cap, "
@@ -115,17 +115,17 @@ TOKEN_INPUTS: Mapping[str, Text] = {
 TOKEN_DEFAULTS: Mapping[str, Text] = {
     "name": "the resource name",
     "username": "GitLab's `gitlab+deploy-token-<id>`",
-    "expires_at": lambda kind: ("one of the two is required" if kind.needs_expiry else "none"),
-    "rotation_configuration": lambda kind: ("one of the two is required" if kind.needs_expiry else "none"),
+    "expires_at": lambda kind: ("one of the two is required" if kind.lifetime.required else "none"),
+    "rotation_configuration": lambda kind: ("one of the two is required" if kind.lifetime.required else "none"),
 }
 
 #: Token outputs: what each holds.
 TOKEN_OUTPUTS: Mapping[str, Text] = {
-    "token": lambda kind: ("the `gldt-` value" if kind.mark_field == "name" else "the token value"),
+    "token": lambda kind: ("the `gldt-` value" if isinstance(kind.mark, parts.AfterName) else "the token value"),
     "token_id": lambda kind: ("GitLab's id of the current token (new at each "
                               + ("rotation" if kind.rotates else "replacement") + "); an `int` in programs"),
     "user_id": lambda kind: ("the token's bot user (kept across rotations, new at an overlap); an `int` in programs"
-                             if kind.has_bot_user else
+                             if isinstance(kind.holder, parts.BotUser) else
                              "the service account, shared by all its tokens; an `int` in programs"),
     "username": "the username to present with `token` (`docker login -u <username>`)",
     "active": "GitLab's state of the token at the last create, rotate or refresh",
@@ -133,7 +133,7 @@ TOKEN_OUTPUTS: Mapping[str, Text] = {
     "revoked": lambda kind: ("GitLab's state of the token at the last create, rotate or refresh" if kind.rotates
                              else "GitLab's state of the token at the last create or refresh"),
     "created_at": "creation time (RFC 3339)",
-    "expires_at": lambda kind: ("expiry date (`YYYY-MM-DD`)" if kind.needs_expiry
+    "expires_at": lambda kind: ("expiry date (`YYYY-MM-DD`)" if kind.lifetime.required
                                 else "expiry date (`YYYY-MM-DD`), none for never"),
     "name": "as GitLab reports it, without the ownership mark",
     "scopes": "as GitLab reports them",
@@ -233,7 +233,7 @@ def kinds_summary() -> str:
     return _table(("Resource", "Type token", "Resource id", "Credential's user needs", "Rotation", "Overlap",
                    "`adopt_token_id`"), (
         (f"`{kind.resource_name}`", f"`{kind.type_token}`", resource_id(kind),
-         kind.manager_role + (" (GitLab's administrator API)" if kind.created_by_administrators else ""),
+         kind.manager_role + (" (GitLab's administrator API)" if isinstance(kind.creators, parts.Administrators) else ""),
          "in place (GitLab's rotate API)" if kind.rotates else "replaces (no rotate API)",
          "yes" if kind.overlaps else "no",
          "yes" if adoption_input_declared(kind) else "no")

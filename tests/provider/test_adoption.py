@@ -13,8 +13,8 @@ import pytest
 from test_provider_sandbox import EngineLike, World, authenticates_as, day, sandbox, world  # noqa: F401  (fixtures)
 
 from pulumi_gitlab_tokens import kinds
-from pulumi_gitlab_tokens.kinds import resource_tokens
 from pulumi_gitlab_tokens.common import config_keys
+from pulumi_gitlab_tokens.kinds import parts, resource_tokens
 from pulumi_gitlab_tokens.kinds.base import Routes
 from pulumi_gitlab_tokens.lifecycle import adoption, preview_checks
 from pulumi_gitlab_tokens.lifecycle.provider import GroupAccessTokenProvider, provider_class
@@ -121,7 +121,7 @@ def test_bad_ids_and_kinds_without_rotation_are_check_failures_naming_the_input(
     failures = world.provider().check({}, adopting("soon")).failures
     assert [(f.property, "must be a token id" in f.reason) for f in failures] == [("adopt_token_id", True)]
     deploy_like = dataclasses.replace(kinds.PROJECT, resource_name="ProjectDeployToken", routes=dataclasses.replace(
-        kinds.PROJECT.routes, rotate=None, self_rotate=None))
+        kinds.PROJECT.routes, rotate=None, self_rotate=None), renewal=parts.Replacement())
     with pytest.raises(ValueError, match="ProjectDeployToken cannot adopt an existing token: GitLab has no rotate"):
         resource_tokens.parse_adopt_token_id(deploy_like, 7)
     assert world.calls() == {}
@@ -171,7 +171,8 @@ def test_a_kind_without_a_get_route_finds_the_token_in_the_parents_list(world):
     from pulumi_gitlab_tokens.rules import inputs
 
     old = outside(world)
-    no_get = dataclasses.replace(kinds.PROJECT, routes=dataclasses.replace(kinds.PROJECT.routes, get=None))
+    no_get = dataclasses.replace(kinds.PROJECT, routes=dataclasses.replace(kinds.PROJECT.routes, get=None),
+                                 reading=parts.ByListing())
     world.provider()  # configures the sandbox as GitLab
     news = adopting(old["id"])
     spec = inputs.TokenSpec.from_checked(no_get, news)

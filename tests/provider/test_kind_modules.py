@@ -23,7 +23,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 import pulumi_gitlab_tokens
 from pulumi_gitlab_tokens import kinds
 from pulumi_gitlab_tokens.client.gitlab_objects import python_gitlab_manager
-from pulumi_gitlab_tokens.kinds import OnChange
+from pulumi_gitlab_tokens.kinds import OnChange, parts
 from pulumi_gitlab_tokens.kinds.base import InputField, OutputField, Routes, TokenKind
 from pulumi_gitlab_tokens.lifecycle.provider import AccessTokenProvider, provider_class
 from pulumi_gitlab_tokens.rules import comparisons, inputs
@@ -110,13 +110,14 @@ def test_routes_agree_with_the_python_gitlab_manager(kind):
     assert route_of(python_gitlab_manager(kind.manager)) == kind.routes.list
     assert route_of(python_gitlab_manager(kind.create_manager or kind.manager)) == kind.routes.create
     # A list route outside the parent narrows by a filter the manager knows.
-    assert kind.list_filter is None or ("{parent}" not in kind.routes.list
-                                        and kind.list_filter in python_gitlab_manager(kind.manager)._list_filters)
+    filters = kind.listing.query("7")
+    assert not filters or ("{parent}" not in kind.routes.list
+                           and set(filters) <= set(python_gitlab_manager(kind.manager)._list_filters))
     assert kind.routes.get in (None, kind.routes.revoke) and kind.routes.revoke == f"{kind.routes.list}/{{id}}"
     # A kind without a rotate route (deploy tokens) has no rotate method to call either.
     assert kind.routes.rotate == (f"{kind.routes.list}/{{id}}/rotate" if kind.rotates else None)
     assert hasattr(python_gitlab_manager(kind.manager), "rotate") == kind.rotates
-    assert (kind.routes.get is None) == kind.reads_by_listing
+    assert (kind.routes.get is None) == isinstance(kind.reading, parts.ByListing)
 
 
 # --- a toy kind, declared only as data -----------------------------------------------------------
@@ -124,13 +125,8 @@ def test_routes_agree_with_the_python_gitlab_manager(kind):
 WIDGET_SCOPES = ("read_widget", "write_widget")
 
 WIDGET = TokenKind(
-    parent="widget",
-    collection="widgets",
-    parent_example="acme/gadget",
-    parent_is_project=False,
     resource_name="WidgetToken",
     type_token="gitlab-tokens:index:WidgetToken",
-    manager_role="Owner",
     routes=Routes(create="/widgets/{parent}/tokens", get="/widgets/{parent}/tokens/{id}",
                   list="/widgets/{parent}/tokens", revoke="/widgets/{parent}/tokens/{id}"),
     manager=kinds.GROUP.manager,  # never called: check and diff make no API call
@@ -147,7 +143,10 @@ WIDGET = TokenKind(
     ),
     scopes=WIDGET_SCOPES,
     scopes_owner="widget tokens",
-    has_bot_user=False,
+    home=parts.Parent("widget", "widgets", "acme/gadget"),
+    creators=parts.Members("Owner"),
+    holder=parts.OwnUser(),
+    renewal=parts.Replacement(),
 )
 TODAY = dt.date(2026, 3, 10)
 ROTATION = {"expiration_days": 30, "rotate_before_days": 7}
@@ -211,5 +210,5 @@ def test_a_kind_that_needs_no_expiry_checks_without_one(monkeypatch):
     news = {"widget": "acme/gadget", "name": "w", "scopes": ["read_widget"]}
     needing = provider_class(WIDGET)().check({}, news)
     assert [f.property for f in needing.failures] == ["expires_at"]
-    undated = dataclasses.replace(WIDGET, resource_name="UndatedWidgetToken", needs_expiry=False)
+    undated = dataclasses.replace(WIDGET, resource_name="UndatedWidgetToken", lifetime=parts.FreeLifetime())
     assert provider_class(undated)().check({}, news).failures == []

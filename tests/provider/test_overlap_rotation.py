@@ -30,6 +30,7 @@ from test_provider_sandbox import (  # noqa: F401  (fixtures)
 )
 
 from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.kinds import parts
 from pulumi_gitlab_tokens.lifecycle.delivery import REVOKING_KEY, PredecessorRevocationProvider, revoking
 from pulumi_gitlab_tokens.lifecycle.provider import (
     GroupAccessTokenProvider,
@@ -133,7 +134,7 @@ def test_a_grace_period_that_is_not_a_whole_number_of_days_is_refused(grace):
 
 
 def test_a_kind_that_cannot_overlap_refuses_a_grace_period_naming_the_field():
-    no_overlap = dataclasses.replace(kinds.PROJECT, can_overlap=False)
+    no_overlap = dataclasses.replace(kinds.PROJECT, renewal=parts.RotateRoute(self_rotates=True, overlaps=False))
     refused = _failures(overlapping(3), no_overlap)
     assert "remove grace_period_days" in refused["rotation_configuration.grace_period_days"]
     assert _failures(overlapping(0), no_overlap) == {}

@@ -99,26 +99,18 @@ def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:
             f"The value in the state is not an access token of this {kind.parent}, so it cannot rotate itself; "
             f"set gitlab:token so the provider rotates by id"
         )
-    if kind.created_by_administrators and status in (401, 403) and "scope" not in low:
-        return (
-            f"Only administrators manage a {kind.resource_name} through this API: set gitlab:token (or "
-            f"GITLAB_TOKEN) to a valid administrator's personal access token with the `api` scope "
-            f"(and `admin_mode` where admin mode is on)"
-        )
+    creators_hint = kind.creators.hint(kind, status, low)
+    if creators_hint is not None:
+        return creators_hint
     if status == 401:
         return (
             "Check that gitlab:token (or GITLAB_TOKEN) is valid and not expired or revoked, "
-            f"and that its user is {kind.manager_role} (or higher) on the {kind.parent}"
+            f"and that its user is {kind.creators.who(kind)}"
         )
     if status == 403:
         if "insufficient_scope" in low or "scope" in low:
             return "The credential lacks a scope: use a token with the `api` scope"
         return f"The credential may not do this: it needs {kind.manager_role} on the {kind.parent}"
-    if status == 404 and kind.created_by_administrators:
-        if "user" in low:
-            return (f"No user has this {kind.parent}: give the id of an existing user or service account "
-                    f"(`POST /service_accounts` makes an instance service account)")
-        return "The token no longer exists; run `pulumi refresh` to drop it from the state"
     if status == 404:
         if "access token" in low:
             return "The token no longer exists; run `pulumi refresh` to drop it from the state"
@@ -165,10 +157,7 @@ def _describe_url(base_url: str) -> str:
 
 def credential_needed(kind: TokenKind) -> str:
     """Whose token ``kind`` needs as ``gitlab:token``, in the words of the role GitLab checks."""
-    if kind.created_by_administrators:
-        return "an administrator's personal access token with the `api` scope"
-    return (f"a personal access token with the `api` scope whose user is {kind.manager_role} (or higher) "
-            f"on the {kind.parent}")
+    return kind.creators.credential_needed(kind)
 
 
 def translate(kind: TokenKind, route: str, err: BaseException) -> GitLabTokenError:

@@ -18,6 +18,8 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Final, Mapping
 
+from . import parts
+
 
 class OnChange(enum.Enum):
     """What a change of an input does to the token in GitLab."""
@@ -103,96 +105,100 @@ class Routes:
 
 @dataclass(frozen=True)
 class TokenKind:
-    """Everything that differs between kinds of token; a kind module fills in one of these."""
+    """A kind of token: its names, routes, inputs and outputs, and the parts it is made of
+    (:mod:`.parts`; docs/adding-a-kind.md). A kind module fills in one of these."""
 
-    #: The input holding the parent's id or full path (``project``, ``group``), and GitLab's
-    #: word for it in messages.
-    parent: str
-    #: The REST collection holding the parent (``projects``, ``groups``): members and routes.
-    collection: str
-    #: An example full path of a parent, for error messages.
-    parent_example: str
-    #: Whether the parent's full path follows GitLab's project rules (a namespace and a
-    #: last segment that may end in ``.``), rather than a group's.
-    parent_is_project: bool
     #: The resource class's name (``ProjectAccessToken``), for messages.
     resource_name: str
     #: The Pulumi type token of the resource.
     type_token: str
-    #: The role a human needs to manage tokens here (GitLab's ``admin_project`` / ``admin_group``).
-    manager_role: str
     routes: Routes
     #: The name of python-gitlab's manager class for the routes in ``gitlab.v4.objects``
-    #: (``"ProjectAccessTokenManager"``), built on its mixins; the endpoint class resolves and
-    #: drives it (a name, so declaring a kind does not import python-gitlab).
+    #: (``"ProjectAccessTokenManager"``), built on its mixins; the endpoints resolve and
+    #: drive it (a name, so declaring a kind does not import python-gitlab).
     manager: str
     inputs: tuple[InputField, ...]
     outputs: tuple[OutputField, ...]
-    #: The scopes GitLab accepts for this kind, in GitLab's documentation order.
-    scopes: tuple[str, ...]
+    #: Where the token hangs.
+    home: parts.Parent
+    #: Who may create it.
+    creators: parts.Members | parts.RoleCheck | parts.Administrators
+    #: How it renews.
+    renewal: parts.RotateRoute | parts.Replacement
+    #: The scopes GitLab accepts for this kind, in GitLab's documentation order (none: no scopes).
+    scopes: tuple[str, ...] = ()
     #: How messages name the kinds that accept ``scopes`` ("project and group tokens").
-    scopes_owner: str
-    #: The token is made for a bot user of its own (``user_id``), shared by its rotations.
-    has_bot_user: bool = True
-    #: GitLab requires an expiry date.
-    needs_expiry: bool = True
-    #: GitLab caps the token's lifetime (the instance's maximum, 365 days by default);
-    #: deploy tokens have no cap, and may even never expire.
-    lifetime_capped: bool = True
-    #: GitLab refuses an Owner token from a creator who is not Owner (project tokens).
-    owner_level_needs_owner: bool = False
+    scopes_owner: str = ""
+    #: Whose user holds it.
+    holder: parts.BotUser | parts.OwnUser = parts.BotUser()
+    #: How one token is read.
+    reading: parts.ById | parts.ByListing = parts.ById()
+    #: Where the list route is.
+    listing: parts.UnderParent | parts.FilteredBy = parts.UnderParent()
+    #: Where the ownership mark lives.
+    mark: parts.InDescription | parts.AfterName = parts.InDescription()
+    #: How recovery finds the tokens a lost answer may have left.
+    finding: parts.ByName | parts.Unnamed = parts.ByName()
+    #: How GitLab says the token is gone.
+    absence: parts.Absence = parts.Absence()
+    #: How long it lives.
+    lifetime: parts.CappedLifetime | parts.FreeLifetime | parts.NoExpiry = parts.CappedLifetime()
     #: python-gitlab's manager for the ``create`` route when it is not ``manager``'s path
     #: (a user's tokens are created under the user and managed by id).
     create_manager: str | None = None
-    #: The list route is not under the parent: the parent's id goes in this query parameter.
-    list_filter: str | None = None
-    #: Only administrators may create the token (GitLab's ``authenticated_as_admin!``); the
-    #: parent is a user, not a project or group whose members could.
-    created_by_administrators: bool = False
-    #: The field of GitLab's record holding the ownership mark (see :mod:`..ownership`):
-    #: ``description``, or for a kind without one (deploy tokens) ``name``, whose user part the
-    #: endpoints hand on without the mark.
-    mark_field: str = "description"
-    #: GitLab's whole 404 message for a missing token when it does not name an access token
-    #: (deploy tokens: ``404 Not found``, ``ActiveRecord::RecordNotFound``); ``None``: it does.
-    missing_token_message: str | None = None
     #: Inputs besides the parent that the routes name (``{user_id}``), in route order. They
     #: are part of the resource id too: ``<parent>:<each of these>:<token id>``.
     route_inputs: tuple[str, ...] = ()
-    #: GitLab refuses a creator below :attr:`manager_role` with a bare ``403 Forbidden`` (its
-    #: policies, or a route's ``authorize!``), bot users included, instead of resource access
-    #: tokens' ``400`` refusal.
-    refused_as_forbidden: bool = False
-    #: GitLab's 404 message when a route input names a holder that is gone, and its tokens with
-    #: it (``"404 User Not Found"``: a service account deleted). ``None``: no such holder.
-    holder_gone_message: str | None = None
     #: The filters the list route applies itself (GitLab's ``access_token_params``); the
-    #: list functions (:mod:`pulumi_gitlab_tokens.resources.token_lists`) send these, filter the rest locally.
+    #: list functions send these and filter the rest locally.
     list_filters: frozenset[str] = frozenset({"state", "expires_before", "search"})
-    #: A rotation may mint a successor beside the token (``grace_period_days``): GitLab lets the
-    #: parent hold several live tokens of the kind. Only with a ``rotation_configuration`` input.
-    can_overlap: bool = True
 
-    # --- capabilities, from the declaration ---------------------------------------
+    def __post_init__(self) -> None:
+        """A part and the route it needs come together."""
+        if (self.routes.get is None) != isinstance(self.reading, parts.ByListing):
+            raise ValueError(f"{self.resource_name}: read ByListing exactly when there is no get route")
+        if (self.routes.rotate is not None) != self.renewal.rotates:
+            raise ValueError(f"{self.resource_name}: renew by RotateRoute exactly when there is a rotate route")
+        if (self.routes.self_rotate is not None) != self.renewal.self_rotates:
+            raise ValueError(f"{self.resource_name}: RotateRoute(self_rotates=True) exactly with a self_rotate route")
+
+    # --- names the parts answer, for messages and routes -----------------------------
+
+    @property
+    def parent(self) -> str:
+        """The input naming the parent, and GitLab's word for it in messages."""
+        return self.home.input
+
+    @property
+    def collection(self) -> str:
+        return self.home.collection
+
+    @property
+    def parent_example(self) -> str:
+        return self.home.example
+
+    @property
+    def manager_role(self) -> str:
+        return self.creators.role
 
     @property
     def rotates(self) -> bool:
         """GitLab can rotate the token in place; otherwise a new expiry replaces it."""
-        return self.routes.rotate is not None
+        return self.renewal.rotates
 
     @property
     def self_rotates(self) -> bool:
         """The token can rotate itself (``self_rotate`` scope)."""
-        return self.routes.self_rotate is not None
+        return self.renewal.self_rotates
 
     @property
     def overlaps(self) -> bool:
         """Rotation can overlap: the successor is minted with the create route, the predecessor kept."""
-        return self.can_overlap and "rotation_configuration" in self.input_names
+        return self.renewal.overlaps and "rotation_configuration" in self.input_names
 
     @functools.cached_property
     def has_access_level(self) -> bool:
-        return any(f.name == "access_level" for f in self.inputs)
+        return "access_level" in self.input_names
 
     # --- lookups (cached: a frozen declaration never changes, and diff asks on every call) ---
 
@@ -206,11 +212,6 @@ class TokenKind:
 
     def inputs_changing(self, on_change: OnChange) -> tuple[InputField, ...]:
         return tuple(f for f in self.inputs if f.on_change is on_change)
-
-    @property
-    def reads_by_listing(self) -> bool:
-        """GitLab has no route for one token: reading one lists the parent's tokens."""
-        return self.routes.get is None
 
     def route(self, name: str, parent: str, token_id: int | str | None = None,
               route_values: Mapping[str, Any] | None = None) -> str:

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from ..common import catalogue
-from . import resource_tokens
+from . import parts, resource_tokens
 from .base import Routes, TokenKind
 
 KIND = TokenKind(
-    parent="group",
-    collection="groups",
-    parent_example="acme/platform",
-    parent_is_project=False,
     resource_name="GroupAccessToken",
     type_token=catalogue.GROUP_TOKEN_TYPE,
-    manager_role="Owner",
     routes=Routes(
         create="/groups/{parent}/access_tokens",
         get="/groups/{parent}/access_tokens/{id}",
@@ -27,4 +22,7 @@ KIND = TokenKind(
     outputs=resource_tokens.OUTPUTS,
     scopes=catalogue.RESOURCE_TOKEN_SCOPES,
     scopes_owner="project and group tokens",
+    home=parts.GROUP,
+    creators=parts.Members("Owner"),
+    renewal=parts.RotateRoute(self_rotates=True),
 )

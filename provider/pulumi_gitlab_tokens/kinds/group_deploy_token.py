@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from ..common import catalogue
-from . import deploy_token_fields, resource_tokens
+from . import deploy_token_fields, parts, resource_tokens
 from .base import Routes, TokenKind
 
 KIND = TokenKind(
-    parent="group",
-    collection="groups",
-    parent_example="acme/platform",
-    parent_is_project=False,
     resource_name="GroupDeployToken",
     type_token=catalogue.GROUP_DEPLOY_TOKEN_TYPE,
-    manager_role="Owner",
     routes=Routes(
         create="/groups/{parent}/deploy_tokens",
         get="/groups/{parent}/deploy_tokens/{id}",
@@ -25,11 +20,12 @@ KIND = TokenKind(
     outputs=deploy_token_fields.OUTPUTS,
     scopes=catalogue.DEPLOY_TOKEN_SCOPES,
     scopes_owner="deploy tokens",
-    has_bot_user=False,
-    needs_expiry=False,
-    lifetime_capped=False,
-    mark_field="name",
-    missing_token_message="404 Not found",
-    refused_as_forbidden=True,
     list_filters=frozenset({"active"}),  # GitLab's deploy-token list takes only ``active``
+    home=parts.GROUP,
+    creators=parts.RoleCheck("Owner"),
+    holder=parts.OwnUser(),
+    mark=parts.AfterName("name"),
+    absence=parts.Absence(missing_token="404 Not found"),
+    lifetime=parts.FreeLifetime(),
+    renewal=parts.Replacement(),
 )

@@ -18,7 +18,7 @@ from typing import Any
 from ..common import catalogue
 from ..rules import comparisons
 from ..rules import inputs as parsers
-from . import resource_tokens
+from . import parts, resource_tokens
 from .base import InputField, OnChange, OutputField, Routes, TokenKind
 
 _TOKENS = "/groups/{parent}/service_accounts/{user_id}/personal_access_tokens"
@@ -36,13 +36,8 @@ def parse_user_id(_kind: TokenKind, value: Any) -> int:
 _SHARED = {field.name: field for field in resource_tokens.INPUTS}
 
 KIND = TokenKind(
-    parent="group",
-    collection="groups",
-    parent_example="acme",
-    parent_is_project=False,
     resource_name="GroupServiceAccountAccessToken",
     type_token=catalogue.SERVICE_ACCOUNT_TOKEN_TYPE,
-    manager_role="Owner",
     routes=Routes(
         create=_TOKENS,
         get=None,
@@ -65,8 +60,11 @@ KIND = TokenKind(
     ),
     scopes=catalogue.SERVICE_ACCOUNT_TOKEN_SCOPES,
     scopes_owner="service account tokens",
-    has_bot_user=False,
     route_inputs=("user_id",),
-    refused_as_forbidden=True,
-    holder_gone_message="404 User Not Found",
+    home=parts.GROUP,
+    creators=parts.RoleCheck("Owner"),
+    holder=parts.OwnUser(),
+    reading=parts.ByListing(),
+    absence=parts.Absence(holder_gone="404 User Not Found"),
+    renewal=parts.RotateRoute(),
 )

@@ -13,20 +13,15 @@ from __future__ import annotations
 
 from ..common import catalogue
 from ..rules import comparisons, references
-from . import resource_tokens
+from . import parts, resource_tokens
 from .base import InputField, OnChange, Routes, TokenKind
 
 #: The user's id: GitLab's ``:user_id`` is an Integer, so no path is accepted.
 USER_INPUT = InputField("user_id", references.parse_id, OnChange.REPLACE, comparisons.as_plain)
 
 KIND = TokenKind(
-    parent="user_id",
-    collection="users",
-    parent_example="42",
-    parent_is_project=False,
     resource_name="PersonalAccessToken",
     type_token=catalogue.PERSONAL_TOKEN_TYPE,
-    manager_role="administrator",
     routes=Routes(
         create="/users/{parent}/personal_access_tokens",
         get="/personal_access_tokens/{id}",
@@ -37,12 +32,14 @@ KIND = TokenKind(
     ),
     manager="PersonalAccessTokenManager",
     create_manager="UserPersonalAccessTokenManager",
-    list_filter="user_id",
     inputs=(USER_INPUT,) + tuple(f for f in resource_tokens.INPUTS
                                  if f.name not in ("access_level", "validate_past_expiration_date")),
     outputs=tuple(f for f in resource_tokens.OUTPUTS if f.name not in ("user_id", "access_level")),
     scopes=catalogue.PERSONAL_TOKEN_SCOPES,
     scopes_owner="personal access tokens",
-    has_bot_user=False,
-    created_by_administrators=True,
+    home=parts.USER,
+    creators=parts.Administrators(),
+    holder=parts.OwnUser(),
+    listing=parts.FilteredBy("user_id"),
+    renewal=parts.RotateRoute(self_rotates=True),
 )

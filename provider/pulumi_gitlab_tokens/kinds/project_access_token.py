@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from ..common import catalogue
-from . import resource_tokens
+from . import parts, resource_tokens
 from .base import Routes, TokenKind
 
 KIND = TokenKind(
-    parent="project",
-    collection="projects",
-    parent_example="acme/app",
-    parent_is_project=True,
     resource_name="ProjectAccessToken",
     type_token=catalogue.PROJECT_TOKEN_TYPE,
-    manager_role="Maintainer",
     routes=Routes(
         create="/projects/{parent}/access_tokens",
         get="/projects/{parent}/access_tokens/{id}",
@@ -27,5 +22,7 @@ KIND = TokenKind(
     outputs=resource_tokens.OUTPUTS,
     scopes=catalogue.RESOURCE_TOKEN_SCOPES,
     scopes_owner="project and group tokens",
-    owner_level_needs_owner=True,
+    home=parts.PROJECT,
+    creators=parts.Members("Maintainer", owner_level_needs_owner=True),
+    renewal=parts.RotateRoute(self_rotates=True),
 )

@@ -73,10 +73,9 @@ def mismatches(kind: TokenKind, inputs: Mapping[str, Any], token: Mapping[str, A
     Compared as ``diff`` compares them, so an adopted token shows no change at the next preview.
     """
     found = []
-    answer = {"name": token.get("name"), "scopes": token.get("scopes"),
+    # Only the kind's own inputs are compared, so a field the kind lacks is never looked at.
+    answer = {"name": token.get("name"), "scopes": token.get("scopes"), "access_level": token.get("access_level"),
               "description": ownership.user_description(token.get("description"))}
-    if kind.has_access_level:
-        answer["access_level"] = token.get("access_level")
     for field in kind.inputs:
         if field.name not in answer or is_unknown(inputs.get(field.name)):
             continue
@@ -92,14 +91,13 @@ def refusal(kind: TokenKind, api: TokenEndpoints, token_id: int, token: Mapping[
     """Why ``token`` (GitLab's answer for ``token_id``) cannot be adopted: ``(input, reason)``, or ``None``."""
     where = f"{kind.parent} {api.parent!r}"
     if token is None:
-        looked = api.route("get", token_id) if kind.routes.get is not None else api.route("list")
+        looked = api.route("get", token_id)
         return ADOPT_INPUT, (f"GitLab has no token {token_id} on the {where} ({looked}); "
                              "list them with list_tokens (or the kind's list function) or in GitLab, and give a "
                              "token's id")
-    owner_field = kind.list_filter  # a list not under the parent: the token names its parent in this field
-    if owner_field and str(integral(token.get(owner_field))) != str(api.parent):
-        return ADOPT_INPUT, (f"token {token_id} belongs to {owner_field} {token.get(owner_field)}, not to the "
-                             f"{where}: give the id of one of its tokens")
+    elsewhere = kind.listing.not_the_parents(token, api.parent)
+    if elsewhere is not None:
+        return ADOPT_INPUT, f"token {token_id} {elsewhere}, not to the {where}: give the id of one of its tokens"
     if token.get("revoked") or token.get("active") is False:
         return ADOPT_INPUT, (
             f"token {token_id} on the {where} is revoked or expired: only a live token can be adopted. If a run "
@@ -143,7 +141,7 @@ def adopt(api: TokenEndpoints, spec: TokenSpec, props: Mapping[str, Any], token_
           expires_at: dt.date, owner: ownership.Owner) -> dict[str, Any]:
     """Rotate ``token_id`` into the resource: one GET (two: is it the credential?), then the rotate; GitLab's
     answer with ``token``."""
-    token = _find(api, token_id)
+    token = api.get(token_id)
     refused = refusal(api.kind, api, token_id, token, props, owner)
     if refused is not None:
         field, reason = refused
@@ -164,15 +162,8 @@ def preview_failures(kind: TokenKind, inputs: Mapping[str, Any],
     if token_id is None or is_unknown(token_id) or any(value is None or is_unknown(value) for value in route):
         return []
     api = TokenEndpoints(kind, str(route[0]), inputs)
-    refused = refusal(kind, api, int(token_id), _find(api, int(token_id)), inputs, owner())
+    refused = refusal(kind, api, int(token_id), api.get(int(token_id)), inputs, owner())
     return [] if refused is None else [CheckFailure(refused[0], refused[1])]
-
-
-def _find(api: TokenEndpoints, token_id: int) -> dict[str, Any] | None:
-    """GitLab's token ``token_id`` of the parent: its GET, or the parent's list for a kind without one."""
-    if api.kind.routes.get is not None:
-        return api.get(token_id)
-    return next((t for t in api.list_all() if integral(t.get("id")) == token_id), None)
 
 
 def _shown(name: str, value: Any) -> str:

@@ -156,22 +156,37 @@ def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
     caller = _caller(kind, route, credential)
     if isinstance(caller, list):
         return caller
-    if kind.created_by_administrators:
-        return _administrator_failures(kind, route, caller, str(parent), credential)
-    role = _role(kind, str(parent), route, caller, credential)
-    if isinstance(role, list):
-        return role
+    return kind.creators.judged_by(_CreatorCheck(kind, route, caller, str(parent), credential, wanted))
 
-    refusal = refusal_reason(kind, caller, role, wanted)
-    if refusal is None:
-        return _level_unknown_to_this_gitlab(kind, route, wanted)
-    # The answer the create would get, in GitLab's words, so the message is the create's own.
-    status = 403 if kind.refused_as_forbidden else 400
-    import gitlab.exceptions  # loaded by the caller lookup already (see gitlab_client)
 
-    answer = gitlab.exceptions.GitlabCreateError(refusal if kind.refused_as_forbidden else
-                                                 f"400 Bad request - {refusal}", status)
-    return [CheckFailure(kind.parent, translate(kind, route, answer).message)]
+@dataclass
+class _CreatorCheck:
+    """Would GitLab let ``caller`` create the token? One method per sort of creator (:mod:`..kinds.parts`)."""
+
+    kind: TokenKind
+    route: str
+    caller: Caller
+    parent: str
+    credential: Hashable
+    wanted: int | None
+
+    def members(self, creators: Any) -> list[CheckFailure]:
+        kind, route = self.kind, self.route
+        role = _role(kind, self.parent, route, self.caller, self.credential)
+        if isinstance(role, list):
+            return role
+        refusal = creators.refusal(kind, self.caller, role, self.wanted)
+        if refusal is None:
+            return _level_unknown_to_this_gitlab(kind, route, self.wanted)
+        # The answer the create would get, in GitLab's words, so the message is the create's own.
+        status, message = creators.refused_answer(refusal)
+        import gitlab.exceptions  # loaded by the caller lookup already (see gitlab_client)
+
+        answer = gitlab.exceptions.GitlabCreateError(message, status)
+        return [CheckFailure(kind.parent, translate(kind, route, answer).message)]
+
+    def administrators(self) -> list[CheckFailure]:
+        return _administrator_failures(self.kind, self.route, self.caller, self.parent, self.credential)
 
 
 def _level_unknown_to_this_gitlab(kind: TokenKind, route: str, wanted: int | None) -> list[CheckFailure]:
@@ -224,17 +239,7 @@ def refusal_reason(kind: TokenKind, caller: Caller, role: int, wanted: int | Non
     above the caller's; 18.x said ``Could not provision owner access ...`` and ``... can't
     be greater the access level ...``, which the error translation knows too.
     """
-    manager_level = catalogue.ACCESS_LEVELS[kind.manager_role.lower()]
-    if kind.refused_as_forbidden:  # a plain role check (deploy tokens' policies), bots alike
-        return "403 Forbidden" if role < manager_level else None
-    if caller.is_resource_bot or role < manager_level:
-        return _no_permission(kind)
-    if wanted is None:
-        return None
-    if (kind.owner_level_needs_owner and wanted == _OWNER and role < _OWNER) or (
-            not caller.is_bot and not catalogue.may_assign(role, wanted)):
-        return "Access level of the token contains permissions not held by the creating user"
-    return None
+    return kind.creators.refusal(kind, caller, role, wanted)
 
 
 def _administrator_failures(
@@ -264,10 +269,6 @@ def _administrator_failures(
     if isinstance(found, Exception):
         return [CheckFailure(kind.parent, translate(kind, route, found).message)]
     return []
-
-
-def _no_permission(kind: TokenKind) -> str:
-    return f"User does not have permission to create {kind.parent} access token"
 
 
 def _member_level(kind: TokenKind, parent: str, user_id: int) -> int:

@@ -177,7 +177,7 @@ class AccessTokenProvider(Declared, ResourceProvider):
             decision = decide(stored.previous(), _wanted(news), clock.today())
             if decision.action is Action.REPLACE:
                 replaces.append("revoked")
-            elif decision.action is Action.ROTATE and not self.kind.rotates and not decision.overlap:
+            elif decision.action is Action.ROTATE and self.kind.renewal.new_expiry_replaces(decision.overlap):
                 replaces.append("expires_at")  # no rotate route: a new expiry is a new token
             changed = changed or decision.action in (Action.ROTATE, Action.REPLACE)
         for field in self.kind.inputs:
@@ -437,6 +437,6 @@ def _planned_expiry(kind: TokenKind, spec: TokenSpec) -> dt.date | None:
     if spec.expires_at is not None:
         return spec.expires_at
     planned = decide(None, WantedExpiry(None, spec.rotation), clock.today()).expires_at
-    if planned is None and kind.needs_expiry:
+    if planned is None and kind.lifetime.required:
         raise GitLabTokenError("expires_at or rotation_configuration is required")
     return planned

@@ -164,8 +164,7 @@ def _resolve_leftovers(
     copied = _copied_marks(api, listed)
     # Bot users of tokens the state holds: a live token of one that the state does not hold is the
     # successor of a rotation that died (then a refresh showed the held one revoked, hence this create).
-    held_bots = {integral(t.get("user_id")) for t in listed
-                 if api.kind.has_bot_user and ownership.is_held(base_url, t.get("id"))} - {None}
+    held_bots = {api.kind.holder.family(t) for t in listed if ownership.is_held(base_url, t.get("id"))} - {None}
 
     def left_by_a_dead_run(token: dict[str, Any]) -> bool:
         if ownership.mark_of(token) in copied or ownership.is_held(base_url, token.get("id")):
@@ -198,13 +197,11 @@ def _copied_marks(api: TokenEndpoints, tokens: list[dict[str, Any]]) -> set[Mark
     mark this provider made is on one bot user's tokens only (revoked ones
     included, while GitLab still lists them).
     """
-    if not api.kind.has_bot_user:
-        return set()
     users: dict[Mark, set[Any]] = {}
     for token in tokens:
-        mark = ownership.mark_of(token)
-        if isinstance(mark, Mark):
-            users.setdefault(mark, set()).add(integral(token.get("user_id")))
+        mark, family = ownership.mark_of(token), api.kind.holder.family(token)
+        if isinstance(mark, Mark) and family is not None:
+            users.setdefault(mark, set()).add(family)
     return {mark for mark, found in users.items() if len(found) > 1}
 
 
@@ -297,8 +294,7 @@ def _revoke_attempts(api: TokenEndpoints, name: str, attempts: list[Mark], *, ke
             continue
         landed.add(mark)
         # A bot user's tokens are one family; a person's or service account's are not.
-        same_family = (api.kind.has_bot_user and keep_user is not None
-                       and integral(token.get("user_id")) == keep_user)
+        same_family = keep_user is not None and api.kind.holder.family(token) == keep_user
         if ownership.is_live(token) and integral(token.get("id")) != keep_id and not same_family:
             api.revoke(int(token["id"]))
     return landed
@@ -389,13 +385,11 @@ def _rotate_token(
             pass
         except GitLabTokenError as err:
             if self_token is None and err.status in (401, 404) and _is_gone(api, current):
-                why = ("GitLab deletes an inactive token family and its bot user once it has been expired or "
-                       "revoked for the instance's retention window (30 days by default)"
-                       if api.kind.has_bot_user else f"its {api.kind.parent} or the token was deleted")
+                why = api.kind.holder.gone_reason(api.kind)
                 raise TokenGone(
                     f"Token {name!r} (id {current}) no longer exists in GitLab: {why}, and rotation cannot bring "
                     f"it back. Run `pulumi refresh`, then `pulumi up` creates a new token"
-                    f"{', with a new bot user' if api.kind.has_bot_user else ''}",
+                    f"{api.kind.holder.recreated}",
                     status=err.status, gitlab_message=err.gitlab_message,
                 ) from None
             # A retry racing a lost attempt that landed late, or a run that died
@@ -463,9 +457,8 @@ def _family(api: TokenEndpoints, name: str, bot_user_id: int | None, owner: Owne
             continue
         mark = ownership.mark_of(token)
         if bot_user_id is not None:
-            if integral(token.get("user_id")) != bot_user_id:
-                continue
-            if not api.kind.has_bot_user and not (owner is not None and owner.claims(mark, name)):
+            if not api.kind.holder.same_family(token, bot_user_id,
+                                               lambda: owner is not None and owner.claims(mark, name)):
                 continue
         elif owner is None or not owner.minted(mark, name):
             continue

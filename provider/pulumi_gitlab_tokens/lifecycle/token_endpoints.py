@@ -17,7 +17,6 @@ from ..client.gitlab_client import NO_LIBRARY_RETRIES
 from ..client.gitlab_errors import AnswerLost, answer_may_still_come, is_lost_answer, translate
 from ..common.errors import GitLabTokenError, register_secret
 from ..kinds.base import path_value
-from ..rules import ownership
 from ..rules.inputs import integral, is_unknown
 
 if TYPE_CHECKING:
@@ -103,21 +102,20 @@ class TokenEndpoints:
         """Whether ``err`` says the token does not exist: a 404 naming it, or any 404 on a route
         that has no parent in it (``/personal_access_tokens/:id``), where nothing else can be missing."""
         parentless = "{parent}" not in (getattr(self.kind.routes, route_name) or "")
-        missing = self.kind.missing_token_message
-        if missing is not None and err.status == 404 and (err.gitlab_message or "").strip() == missing:
-            return True
-        return err.is_token_not_found() or (err.status == 404 and parentless)
+        return (self.kind.absence.says_token_missing(err.status, err.gitlab_message) or err.is_token_not_found()
+                or (err.status == 404 and parentless))
 
     def _list_filters(self) -> dict[str, str]:
         """The query naming the parent, for a kind whose list route is not under it."""
-        return {self.kind.list_filter: self.parent} if self.kind.list_filter else {}
+        return self.kind.listing.query(self.parent)
 
     def route(self, name: str, token_id: int | str | None = None) -> str:
         """``"<verb> <path>"`` of the kind's route ``name`` for this parent, as errors name it."""
         encoded = urllib.parse.quote(self.parent, safe="")
-        if name == "get" and self.kind.reads_by_listing:
-            name = "list"
-        query = f"?{urllib.parse.urlencode(self._list_filters())}" if name == "list" and self.kind.list_filter else ""
+        if name == "get":
+            name = self.kind.reading.route
+        filters = self._list_filters() if name == "list" else {}
+        query = f"?{urllib.parse.urlencode(filters)}" if filters else ""
         return f"{ROUTE_VERBS[name]} {self.kind.route(name, encoded, token_id, self.route_values)}{query}"
 
     def _call(self, route: str, action: Callable[[], T], *, minting: bool = False) -> T:
@@ -134,11 +132,8 @@ class TokenEndpoints:
 
         Fields that are ``None`` or empty are left out, as GitLab's defaults apply then.
         """
-        data = {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items() if v not in (None, "")}
-        mark_field = self.kind.mark_field
-        if mark_field != "description" and "description" in data:
-            # No description field: the mark (all the description holds) goes after the user's text there.
-            data[mark_field] = f"{data.get(mark_field) or ''} {data.pop('description')}".lstrip()
+        data = self.kind.mark.into_request(
+            {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items() if v not in (None, "")})
         route = self.route("create")
         created = self._call(
             route, lambda: self._marked(_minted(self._manager(creating=True).create(data, **_MINTING).attributes)),
@@ -147,20 +142,8 @@ class TokenEndpoints:
         return _remember(created)
 
     def _marked(self, record: dict[str, Any]) -> dict[str, Any]:
-        """``record`` with the ownership mark under ``description``, whichever field GitLab keeps it in.
-
-        For a kind whose mark lives in another field (a deploy token's ``name``),
-        that field is handed on without it, as the user wrote it, so recovery and
-        the outputs read every kind's tokens alike.
-        """
-        field_name = self.kind.mark_field
-        if field_name == "description":
-            return record
-        user_text, mark = ownership.parse(record.get(field_name))
-        if field_name in record:
-            record[field_name] = user_text
-        record["description"] = None if mark is None else mark.text()
-        return record
+        """``record`` with the ownership mark under ``description``, whichever field GitLab keeps it in."""
+        return self.kind.mark.from_record(record)
 
     def get(self, token_id: int) -> dict[str, Any] | None:
         """The token's metadata, or ``None`` when GitLab says the token does not exist.
@@ -169,39 +152,38 @@ class TokenEndpoints:
         GitLab also answers 404 when the credential cannot see the parent, and
         dropping the token from the state then would orphan it.
         """
-        route = self.route("get", token_id)
         try:
-            if self.kind.reads_by_listing:
-                listed = [t for t in self.list_all() if integral(t.get("id")) == token_id]
-                return _token_record(listed[0]) if listed else None
-            found = self._call(
-                route, lambda: self._marked(_token_record(self._manager().get(token_id, **_IDEMPOTENT).attributes)))
+            found = self.kind.reading.read(self, token_id)
         except GitLabTokenError as err:
-            if self._token_not_found(err, "list" if self.kind.reads_by_listing else "get") or self._holder_gone(err):
+            if self._token_not_found(err, self.kind.reading.route) or self._holder_gone(err):
                 return None
             raise
-        return found
+        return None if found is None else _token_record(found)
+
+    def fetch(self, token_id: int) -> dict[str, Any]:
+        """The token from GitLab's route for one token (raises :class:`GitLabTokenError` when it is missing)."""
+        return self._call(self.route("get", token_id),
+                          lambda: self._marked(_token_record(self._manager().get(token_id, **_IDEMPOTENT).attributes)))
 
     def _holder_gone(self, err: GitLabTokenError) -> bool:
         """GitLab says the holder a route input names (a service account) is gone, and its tokens with it."""
-        gone = self.kind.holder_gone_message
-        return gone is not None and err.status == 404 and (err.gitlab_message or "").lower() == gone.lower()
+        return self.kind.absence.says_holder_gone(err.status, err.gitlab_message)
 
     def list_named(self, name: str) -> list[dict[str, Any]]:
-        """Every token of the parent named exactly ``name``, revoked ones included.
+        """The tokens of the parent a token named ``name`` could be, revoked ones included: those named
+        exactly ``name``, or every one for a kind without names (the kind's ``finding`` part)."""
+        return self.kind.finding.candidates(self, name)
 
-        Pages are asked for by number, at most :data:`MAX_LIST_PAGES`: no
-        ``Link`` header is followed, so a server that always names a next page
-        cannot keep the provider listing forever.
-        """
+    def list_searching(self, name: str) -> list[dict[str, Any]]:
+        """The tokens of the parent GitLab's ``search`` finds for ``name`` (pages asked for by number, at most
+        :data:`MAX_LIST_PAGES`: no ``Link`` header is followed)."""
         route = self.route("list")
         listed = self._call(route, lambda: every_page(
             lambda page: self._manager().list(search=name, page=page, per_page=LIST_PAGE_SIZE, get_all=False,
                                               **self._list_filters(), **_IDEMPOTENT),
             lambda most: f"GitLab listed more than {most} tokens on {route} for the name {name!r}; revoke old "
                          f"ones in GitLab, or give this token a new name"))
-        found = (self._marked(_token_record(t.attributes)) for t in listed)
-        return [t for t in found if t.get("name") == name]
+        return [self._marked(_token_record(t.attributes)) for t in listed]
 
     def list_all(self, **filters: Any) -> list[dict[str, Any]]:
         """Every token of the parent that GitLab's ``filters`` (query parameters) keep, revoked ones

@@ -89,8 +89,7 @@ def check_inputs(
     """
     news = _plain_mapping(news)
     olds = _plain_mapping(olds)
-    if not kind.lifetime_capped:  # any date GitLab can store
-        max_lifetime_days = (dt.date.max - today).days
+    max_lifetime_days = kind.lifetime.most_days(max_lifetime_days, today)
     problems = _Problems()
     out: dict[str, Any] = {}
 
@@ -392,7 +391,7 @@ def _check_expiry(
         )
         return
     if fixed_raw is None and rotation_raw is None:
-        if not kind.needs_expiry:
+        if not kind.lifetime.required:
             return
         problems.add(
             "expires_at",

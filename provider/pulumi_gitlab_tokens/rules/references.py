@@ -100,9 +100,10 @@ def _path_problem(kind: TokenKind, path: str) -> str | None:
         return "'.' and '..' are not path segments; give the full path from the top-level group"
     if len(segments) > MAX_SEGMENTS:
         return f"it has {len(segments)} segments; GitLab nests at most {MAX_SEGMENTS}"
-    if kind.parent_is_project and len(segments) < 2:
+    ends_in_project = kind.home.path_ends_in_project
+    if ends_in_project and len(segments) < 2:
         return "a project's full path starts with its group or user, like 'acme/app'"
-    namespaces, last = (segments[:-1], segments[-1]) if kind.parent_is_project else (segments, None)
+    namespaces, last = (segments[:-1], segments[-1]) if ends_in_project else (segments, None)
     for segment in segments:
         if len(segment) > MAX_SEGMENT_LENGTH:
             return f"a segment is {len(segment)} characters long; GitLab allows {MAX_SEGMENT_LENGTH}"
