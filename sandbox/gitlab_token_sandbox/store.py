@@ -81,7 +81,9 @@ CREATE TABLE IF NOT EXISTS tokens (
     -- JSON list of the last distinct client IPs (19.x profile).
     last_used_ips TEXT NOT NULL DEFAULT '[]',
     -- Admin tokens the command line created; a data reset keeps them.
-    sandbox_admin INTEGER NOT NULL DEFAULT 0
+    sandbox_admin INTEGER NOT NULL DEFAULT 0,
+    -- An administrator's impersonation token for this user (impersonation_tokens.py).
+    impersonation INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user_id);
 CREATE INDEX IF NOT EXISTS tokens_previous ON tokens(previous_token_id);
@@ -124,7 +126,8 @@ class Store:
     def _add_missing_columns(self) -> None:
         """Bring a ``--data`` database made by an older sandbox up to the current token columns."""
         present = {row["name"] for row in self._conn.execute("PRAGMA table_info(tokens)")}
-        for column, declaration in (("revoked_at", "TEXT"), ("last_used_ips", "TEXT NOT NULL DEFAULT '[]'")):
+        for column, declaration in (("revoked_at", "TEXT"), ("last_used_ips", "TEXT NOT NULL DEFAULT '[]'"),
+                                    ("impersonation", "INTEGER NOT NULL DEFAULT 0")):
             if column not in present:
                 self._conn.execute(f"ALTER TABLE tokens ADD COLUMN {column} {declaration}")
 
@@ -304,11 +307,11 @@ class Store:
 
     def create_token(self, *, user_id: int, name: str, description: str | None, scopes: list[str], digest: str,
                      created_at: str, expires_at: str | None, previous_token_id: int | None = None,
-                     sandbox_admin: bool = False) -> int:
+                     sandbox_admin: bool = False, impersonation: bool = False) -> int:
         return self._insert("tokens", {"user_id": user_id, "name": name, "description": description,
                                        "scopes": json.dumps(scopes), "digest": digest, "created_at": created_at,
                                        "expires_at": expires_at, "previous_token_id": previous_token_id,
-                                       "sandbox_admin": int(sandbox_admin)})
+                                       "sandbox_admin": int(sandbox_admin), "impersonation": int(impersonation)})
 
     def token(self, token_id: int) -> sqlite3.Row | None:
         return self._one("SELECT * FROM tokens WHERE id = ?", (token_id,))

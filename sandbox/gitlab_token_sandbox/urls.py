@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 from . import api_resources as res
 from . import deploy_tokens as dt
+from . import impersonation_tokens as imp
 from . import personal_tokens as pat
 from . import responses as tok
 from . import service_accounts as sa
@@ -76,6 +77,10 @@ ROUTES: list[Route] = [
     Route("GET", "/api/v4/users/:id", res.get_user, user_scopes),
     Route("POST", "/api/v4/users/:user_id/personal_access_tokens", res.create_personal_access_token,
           operation="create"),
+    Route("GET", "/api/v4/users/:user_id/impersonation_tokens", imp.list_tokens),
+    Route("POST", "/api/v4/users/:user_id/impersonation_tokens", imp.create_token, operation="create"),
+    Route("GET", "/api/v4/users/:user_id/impersonation_tokens/:impersonation_token_id", imp.get_token),
+    Route("DELETE", "/api/v4/users/:user_id/impersonation_tokens/:impersonation_token_id", imp.revoke_token),
     Route("POST", "/api/v4/groups", res.create_group),
     Route("GET", "/api/v4/groups/:id", res.get_group),
     Route("POST", "/api/v4/projects", res.create_project),
