@@ -216,6 +216,7 @@ func cases(w *world) []testCase {
 	addTokenCases(w, add)
 	addServiceAccountCases(w, add)
 	addVariableCases(w, add)
+	addEstateCases(w, add)
 	return list
 }
 

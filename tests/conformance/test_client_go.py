@@ -1,6 +1,6 @@
 """The sandbox held to a second client: GitLab's official Go client (client-go), under each profile.
 
-``main.go`` here (its ``go.mod`` and ``go.sum`` pin client-go) drives one case
+``main.go`` and the other ``*.go`` here (``go.mod`` and ``go.sum`` pin client-go) drive one case
 per route and error the sandbox models from GitLab's 18.x and 19.x source and
 prints one JSON line per case. The test builds it with ``go build`` into the
 project's cache (the Go toolchain keeps its build cache too, so a rerun only
@@ -58,6 +58,9 @@ CASES = (
     "project service account: delete",
     "project variable: a hidden variable's masked setting cannot change",
     "group variable: a hidden variable's masked setting cannot change",
+    *(f"impersonation token: {step}" for step in (
+        "create", "it acts as the user", "get and list", "revoke", "an unknown token", "without expires_at",
+        "administrators only")),
 )
 
 
@@ -73,7 +76,7 @@ def conformance_program() -> Path:
     go = shutil.which("go")
     if go is None:
         pytest.fail("the Go toolchain (`go`) is needed to build the client-go conformance program; install Go 1.24+")
-    sources = [HERE / name for name in ("go.mod", "go.sum", "main.go")]
+    sources = [HERE / "go.mod", HERE / "go.sum", *sorted(HERE.glob("*.go"))]
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
     program = _cache_dir() / f"conformance-{digest}"
     if not program.exists():
