@@ -386,6 +386,8 @@ class Store:
         self._conn.execute("DELETE FROM members")
         self._conn.execute("DELETE FROM deploy_tokens")
         self._conn.execute("DELETE FROM ci_variables")
+        self._conn.execute("DELETE FROM cluster_agent_tokens")
+        self._conn.execute("DELETE FROM cluster_agents")
         self._conn.execute("DELETE FROM projects")
         self._conn.execute("DELETE FROM tokens WHERE NOT (user_id = ? AND sandbox_admin = 1)", (ROOT_USER_ID,))
         self._conn.execute("DELETE FROM namespaces WHERE NOT (kind = 'user' AND owner_id = ?)", (ROOT_USER_ID,))
@@ -401,6 +403,7 @@ class Store:
             if column not in present:
                 self._conn.execute(f"ALTER TABLE users ADD COLUMN {column} {declaration}")
         self._conn.executescript(_DEPLOY_TOKEN_SCHEMA)
+        self._conn.executescript(_CLUSTER_AGENT_SCHEMA)
 
     def service_accounts(self, owner_type: str, owner_id: int | None, order_by: str, descending: bool) -> list[sqlite3.Row]:
         """The service accounts one group or project provisioned (``owner_id`` None: the instance's)."""
@@ -453,5 +456,29 @@ CREATE TABLE IF NOT EXISTS deploy_tokens (
     revoked INTEGER NOT NULL DEFAULT 0,
     creator_id INTEGER,
     created_at TEXT NOT NULL
+);
+"""
+
+#: Cluster agents and their tokens (cluster_agents.py); token values are kept as digests only.
+_CLUSTER_AGENT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cluster_agents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    created_by_user_id INTEGER,
+    created_at TEXT NOT NULL,
+    UNIQUE (project_id, name)
+);
+CREATE TABLE IF NOT EXISTS cluster_agent_tokens (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    agent_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    digest TEXT NOT NULL UNIQUE,
+    -- "active" or "revoked" (Clusters::AgentToken's status enum).
+    status TEXT NOT NULL DEFAULT 'active',
+    created_by_user_id INTEGER,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT
 );
 """

@@ -13,6 +13,7 @@ from typing import Callable
 from urllib.parse import unquote
 
 from . import api_resources as res
+from . import cluster_agents as agents
 from . import deploy_tokens as dt
 from . import impersonation_tokens as imp
 from . import personal_tokens as pat
@@ -116,6 +117,14 @@ ROUTES: list[Route] = [
     *_for_both("POST", "/deploy_tokens", dt.create_token, operation="create"),
     *_for_both("GET", "/deploy_tokens/:token_id", dt.get_token),
     *_for_both("DELETE", "/deploy_tokens/:token_id", dt.delete_token),
+    Route("GET", "/api/v4/projects/:id/cluster_agents", agents.list_agents),
+    Route("POST", "/api/v4/projects/:id/cluster_agents", agents.create_agent),
+    Route("GET", "/api/v4/projects/:id/cluster_agents/:agent_id", agents.get_agent),
+    Route("DELETE", "/api/v4/projects/:id/cluster_agents/:agent_id", agents.delete_agent),
+    Route("GET", "/api/v4/projects/:id/cluster_agents/:agent_id/tokens", agents.list_tokens),
+    Route("POST", "/api/v4/projects/:id/cluster_agents/:agent_id/tokens", agents.create_token, operation="create"),
+    Route("GET", "/api/v4/projects/:id/cluster_agents/:agent_id/tokens/:token_id", agents.get_token),
+    Route("DELETE", "/api/v4/projects/:id/cluster_agents/:agent_id/tokens/:token_id", agents.revoke_token),
     *_for_both("GET", "/variables", var.list_variables),
     *_for_both("POST", "/variables", var.create_variable, operation="create_variable"),
     *_for_both("GET", "/variables/:key", var.get_variable),
