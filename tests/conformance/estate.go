@@ -1,6 +1,7 @@
 package main
 
-// The rest of the token estate: impersonation tokens (client-go's UsersService).
+// The rest of the token estate: impersonation tokens (client-go's UsersService) and cluster agents'
+// tokens (ClusterAgentsService).
 
 import (
 	"fmt"
@@ -13,6 +14,7 @@ import (
 // addEstateCases: the kinds beyond access, deploy and service-account tokens, in their routes' order.
 func addEstateCases(w *world, add func(string, func() error)) {
 	addImpersonationCases(w, add)
+	addClusterAgentCases(w, add)
 }
 
 // estateUser makes a user that belongs to nothing, for the routes that act on a user.
@@ -95,5 +97,91 @@ func addImpersonationCases(w *world, add func(string, func() error)) {
 		_, _, err = owner.Users.CreateImpersonationToken(user.ID, &gitlab.CreateImpersonationTokenOptions{
 			Name: gitlab.Ptr("x"), Scopes: gitlab.Ptr([]string{"api"}), ExpiresAt: &in30})
 		return refused(err, 403, message("403 Forbidden"))
+	})
+}
+
+func addClusterAgentCases(w *world, add func(string, func() error)) {
+	var agent *gitlab.Agent
+	var first, second *gitlab.AgentToken
+	agents := w.admin.ClusterAgents
+	add("cluster agent: register", func() error {
+		var err error
+		agent, _, err = agents.RegisterAgent(w.project.ID, &gitlab.RegisterAgentOptions{Name: gitlab.Ptr("production")})
+		if err != nil {
+			return err
+		}
+		if agent.Name != "production" || agent.ConfigProject.ID != w.project.ID {
+			return fmt.Errorf("want agent production of project %d, got %v", w.project.ID, agent)
+		}
+		return nil
+	})
+	add("cluster agent: a name taken in the project", func() error {
+		_, _, err := agents.RegisterAgent(w.project.ID, &gitlab.RegisterAgentOptions{Name: gitlab.Ptr("production")})
+		return refused(err, 400, message(`400 Bad request - ["Name has already been taken"]`))
+	})
+	add("cluster agent: list and get", func() error {
+		listed, _, err := agents.ListAgents(w.project.ID, nil)
+		if err != nil || len(listed) != 1 || listed[0].ID != agent.ID {
+			return fmt.Errorf("want the one agent, got %v %v", listed, err)
+		}
+		got, _, err := agents.GetAgent(w.project.ID, agent.ID)
+		if err != nil || got.Name != "production" {
+			return fmt.Errorf("want agent production, got %v %v", got, err)
+		}
+		return nil
+	})
+	add("cluster agent token: create", func() error {
+		var err error
+		if first, _, err = agents.CreateAgentToken(w.project.ID, agent.ID, &gitlab.CreateAgentTokenOptions{
+			Name: gitlab.Ptr("kas"), Description: gitlab.Ptr("the production cluster")}); err != nil {
+			return err
+		}
+		if !strings.HasPrefix(first.Token, "glagent-") || first.Status != "active" || first.AgentID != agent.ID {
+			return fmt.Errorf("want an active glagent- token of agent %d, got status %q", agent.ID, first.Status)
+		}
+		return nil
+	})
+	add("cluster agent token: two active at most", func() error {
+		var err error
+		if second, _, err = agents.CreateAgentToken(w.project.ID, agent.ID,
+			&gitlab.CreateAgentTokenOptions{Name: gitlab.Ptr("next")}); err != nil {
+			return err
+		}
+		_, _, err = agents.CreateAgentToken(w.project.ID, agent.ID, &gitlab.CreateAgentTokenOptions{Name: gitlab.Ptr("third")})
+		return refused(err, 400, badRequest("An agent can have only two active tokens at a time"))
+	})
+	add("cluster agent token: list and get", func() error {
+		listed, _, err := agents.ListAgentTokens(w.project.ID, agent.ID, nil)
+		if err != nil || len(listed) != 2 || listed[0].ID != first.ID || listed[1].ID != second.ID {
+			return fmt.Errorf("want the two tokens, got %v %v", listed, err)
+		}
+		got, _, err := agents.GetAgentToken(w.project.ID, agent.ID, first.ID)
+		if err != nil || got.Name != "kas" || got.Token != "" {
+			return fmt.Errorf("want token kas without its value, got %v %v", got, err)
+		}
+		return nil
+	})
+	add("cluster agent token: revoke", func() error {
+		if _, err := agents.RevokeAgentToken(w.project.ID, agent.ID, first.ID); err != nil {
+			return err
+		}
+		_, _, err := agents.GetAgentToken(w.project.ID, agent.ID, first.ID)
+		return refused(err, 404, message("404 Not found"))
+	})
+	add("cluster agent token: a Developer may not create one", func() error {
+		developer, err := w.member(gitlab.DeveloperPermissions)
+		if err != nil {
+			return err
+		}
+		_, _, err = developer.ClusterAgents.CreateAgentToken(w.project.ID, agent.ID,
+			&gitlab.CreateAgentTokenOptions{Name: gitlab.Ptr("x")})
+		return refused(err, 403, message("403 Forbidden"))
+	})
+	add("cluster agent: delete", func() error {
+		if _, err := agents.DeleteAgent(w.project.ID, agent.ID); err != nil {
+			return err
+		}
+		_, _, err := agents.GetAgent(w.project.ID, agent.ID)
+		return refused(err, 404, message("404 Not found"))
 	})
 }

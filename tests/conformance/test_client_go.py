@@ -2,7 +2,7 @@
 
 ``main.go`` and the other ``*.go`` here (``go.mod`` and ``go.sum`` pin client-go) drive one case
 per route and error the sandbox models from GitLab's 18.x and 19.x source and
-prints one JSON line per case. The test builds it with ``go build`` into the
+print one JSON line per case. The test builds it with ``go build`` into the
 project's cache (the Go toolchain keeps its build cache too, so a rerun only
 links), starts a sandbox per profile, runs it and checks every case. The first
 build fetches the pinned modules through the Go module proxy.
@@ -61,6 +61,12 @@ CASES = (
     *(f"impersonation token: {step}" for step in (
         "create", "it acts as the user", "get and list", "revoke", "an unknown token", "without expires_at",
         "administrators only")),
+    "cluster agent: register",
+    "cluster agent: a name taken in the project",
+    "cluster agent: list and get",
+    *(f"cluster agent token: {step}" for step in (
+        "create", "two active at most", "list and get", "revoke", "a Developer may not create one")),
+    "cluster agent: delete",
 )
 
 
