@@ -388,6 +388,7 @@ class Store:
         self._conn.execute("DELETE FROM ci_variables")
         self._conn.execute("DELETE FROM cluster_agent_tokens")
         self._conn.execute("DELETE FROM cluster_agents")
+        self._conn.execute("DELETE FROM ci_runners")
         self._conn.execute("DELETE FROM projects")
         self._conn.execute("DELETE FROM tokens WHERE NOT (user_id = ? AND sandbox_admin = 1)", (ROOT_USER_ID,))
         self._conn.execute("DELETE FROM namespaces WHERE NOT (kind = 'user' AND owner_id = ?)", (ROOT_USER_ID,))
@@ -404,6 +405,7 @@ class Store:
                 self._conn.execute(f"ALTER TABLE users ADD COLUMN {column} {declaration}")
         self._conn.executescript(_DEPLOY_TOKEN_SCHEMA)
         self._conn.executescript(_CLUSTER_AGENT_SCHEMA)
+        self._conn.executescript(_RUNNER_SCHEMA)
 
     def service_accounts(self, owner_type: str, owner_id: int | None, order_by: str, descending: bool) -> list[sqlite3.Row]:
         """The service accounts one group or project provisioned (``owner_id`` None: the instance's)."""
@@ -480,5 +482,26 @@ CREATE TABLE IF NOT EXISTS cluster_agent_tokens (
     created_by_user_id INTEGER,
     created_at TEXT NOT NULL,
     last_used_at TEXT
+);
+"""
+
+#: Runners created with POST /user/runners (runners.py); the authentication token is kept as a digest only.
+_RUNNER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ci_runners (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- instance_type, group_type or project_type; owner_id is the group's or project's id (sharding_key_id).
+    runner_type TEXT NOT NULL,
+    owner_id INTEGER,
+    description TEXT,
+    maintenance_note TEXT,
+    active INTEGER NOT NULL DEFAULT 1,
+    locked INTEGER NOT NULL DEFAULT 0,
+    run_untagged INTEGER NOT NULL DEFAULT 1,
+    access_level TEXT NOT NULL DEFAULT 'not_protected',
+    maximum_timeout INTEGER,
+    tag_list TEXT NOT NULL DEFAULT '[]',
+    digest TEXT NOT NULL UNIQUE,
+    creator_id INTEGER,
+    created_at TEXT NOT NULL
 );
 """

@@ -18,6 +18,7 @@ from . import deploy_tokens as dt
 from . import impersonation_tokens as imp
 from . import personal_tokens as pat
 from . import responses as tok
+from . import runners as run
 from . import service_accounts as sa
 from . import variable_responses as var
 from .auth import ScopeRule, any_scope, api_scopes, rotate_scopes, user_scopes
@@ -125,6 +126,11 @@ ROUTES: list[Route] = [
     Route("POST", "/api/v4/projects/:id/cluster_agents/:agent_id/tokens", agents.create_token, operation="create"),
     Route("GET", "/api/v4/projects/:id/cluster_agents/:agent_id/tokens/:token_id", agents.get_token),
     Route("DELETE", "/api/v4/projects/:id/cluster_agents/:agent_id/tokens/:token_id", agents.revoke_token),
+    Route("POST", "/api/v4/user/runners", run.create_runner, run.create_scopes, "create"),
+    Route("GET", "/api/v4/runners/:id", run.get_runner, run.manage_scopes),
+    Route("DELETE", "/api/v4/runners/:id", run.delete_runner, run.manage_scopes),
+    Route("POST", "/api/v4/runners/:id/reset_authentication_token", run.reset_authentication_token,
+          run.manage_scopes, "rotate"),
     *_for_both("GET", "/variables", var.list_variables),
     *_for_both("POST", "/variables", var.create_variable, operation="create_variable"),
     *_for_both("GET", "/variables/:key", var.get_variable),
