@@ -1,9 +1,11 @@
 package main
 
-// The rest of the token estate: impersonation tokens (client-go's UsersService) and cluster agents'
-// tokens (ClusterAgentsService).
+// The rest of the token estate: impersonation tokens (client-go's UsersService), cluster agents'
+// tokens (ClusterAgentsService) and runners' authentication tokens (UsersService.CreateUserRunner,
+// RunnersService).
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -15,6 +17,7 @@ import (
 func addEstateCases(w *world, add func(string, func() error)) {
 	addImpersonationCases(w, add)
 	addClusterAgentCases(w, add)
+	addRunnerCases(w, add)
 }
 
 // estateUser makes a user that belongs to nothing, for the routes that act on a user.
@@ -183,5 +186,71 @@ func addClusterAgentCases(w *world, add func(string, func() error)) {
 		}
 		_, _, err := agents.GetAgent(w.project.ID, agent.ID)
 		return refused(err, 404, message("404 Not found"))
+	})
+}
+
+func addRunnerCases(w *world, add func(string, func() error)) {
+	var runner *gitlab.UserRunner
+	projectRunner := &gitlab.CreateUserRunnerOptions{RunnerType: gitlab.Ptr("project_type"),
+		ProjectID: gitlab.Ptr(w.project.ID), Description: gitlab.Ptr("builder")}
+	add("runner: create a project runner", func() error {
+		var err error
+		if runner, _, err = w.admin.Users.CreateUserRunner(projectRunner); err != nil {
+			return err
+		}
+		if !strings.HasPrefix(runner.Token, "glrt-t3_") || runner.TokenExpiresAt != nil {
+			return fmt.Errorf("want a glrt-t3_ token without expiry, got expiry %v", runner.TokenExpiresAt)
+		}
+		return nil
+	})
+	add("runner: details", func() error {
+		got, _, err := w.admin.Runners.GetRunnerDetails(runner.ID)
+		if err != nil {
+			return err
+		}
+		if got.RunnerType != "project_type" || got.Description != "builder" || got.Paused || got.Token != "" ||
+			got.Status != "never_contacted" || len(got.Projects) != 1 || got.Projects[0].ID != w.project.ID {
+			return fmt.Errorf("unexpected details %+v", got)
+		}
+		return nil
+	})
+	add("runner: reset its authentication token", func() error {
+		reset, _, err := w.admin.Runners.ResetRunnerAuthenticationToken(runner.ID)
+		if err != nil {
+			return err
+		}
+		if reset.Token == nil || *reset.Token == runner.Token || !strings.HasPrefix(*reset.Token, "glrt-t3_") {
+			return errors.New("want a new glrt-t3_ token")
+		}
+		return nil
+	})
+	add("runner: a Developer may not reset it", func() error {
+		developer, err := w.member(gitlab.DeveloperPermissions)
+		if err != nil {
+			return err
+		}
+		_, _, err = developer.Runners.ResetRunnerAuthenticationToken(runner.ID)
+		return refused(err, 403, message("403 Forbidden - No access granted"))
+	})
+	add("runner: a group runner needs a group Owner", func() error {
+		maintainer, err := w.member(gitlab.MaintainerPermissions)
+		if err != nil {
+			return err
+		}
+		_, _, err = maintainer.Users.CreateUserRunner(&gitlab.CreateUserRunnerOptions{
+			RunnerType: gitlab.Ptr("group_type"), GroupID: gitlab.Ptr(w.group.ID)})
+		return refused(err, 403, message("403 Forbidden - Insufficient permissions"))
+	})
+	add("runner: a missing project", func() error {
+		_, _, err := w.admin.Users.CreateUserRunner(&gitlab.CreateUserRunnerOptions{
+			RunnerType: gitlab.Ptr("project_type"), ProjectID: gitlab.Ptr(int64(999999))})
+		return refused(err, 400, badRequest("Missing/invalid project"))
+	})
+	add("runner: delete", func() error {
+		if _, err := w.admin.Runners.RemoveRunner(runner.ID); err != nil {
+			return err
+		}
+		_, _, err := w.admin.Runners.GetRunnerDetails(runner.ID)
+		return refused(err, 404, message("404 Runner Not Found"))
 	})
 }

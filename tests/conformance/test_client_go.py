@@ -67,6 +67,9 @@ CASES = (
     *(f"cluster agent token: {step}" for step in (
         "create", "two active at most", "list and get", "revoke", "a Developer may not create one")),
     "cluster agent: delete",
+    *(f"runner: {step}" for step in (
+        "create a project runner", "details", "reset its authentication token", "a Developer may not reset it",
+        "a group runner needs a group Owner", "a missing project", "delete")),
 )
 
 
