@@ -7,7 +7,9 @@ GitLab's sources (gitlab-org/gitlab, mirrored as gitlabhq/gitlabhq):
 - accounts: ``app/services/users/service_accounts/create_service.rb`` and
   ``app/services/namespaces/service_accounts/{base,group,project}_create_service.rb``
   (defaults: name ``Service account user``, username ``service_account[_group_<id>]_<32 hex>``,
-  email ``<username>@noreply.<host>``), ``.../base_delete_service.rb``;
+  email ``<username>@noreply.<host>``), ``.../base_delete_service.rb``; updates (``PATCH``, 17.10, email
+  from 18.2): ``app/services/users/service_accounts/update_service.rb``, its namespace subclass and
+  ``app/services/users/update_service.rb``;
 - permissions: ``admin_service_accounts`` (group Owner, project Maintainer, administrator) guards every
   group and project route; before 18.11 creating a group's account also needs a top-level group
   (``create_service_account`` has ``~has_parent``), and project routes exist only from 18.10/18.11
@@ -64,12 +66,7 @@ def create_account(ctx: Context, host: str, *, owner_type: str, owner_id: int | 
     username = username or f"{prefix}_{secrets.token_hex(16)}"
     email = email or f"{username}@noreply.{host}"
     name = rules.sanitized_user_name(name or rules.SERVICE_ACCOUNT_DEFAULT_NAME)
-    problems = ["Email has already been taken"] if store.user_by_email(email) else []
-    problems += rules.user_problems(username=username, name=name, email=email)
-    if store.user_by_username(username):
-        problems.append("Username has already been taken")
-    elif store.namespace_by_path(username):
-        problems.append(_PATH_TAKEN_MESSAGE)
+    problems = _user_problems(ctx, username=username, name=name, email=email)
     if problems:
         raise errors.bad_request(errors.to_sentence(problems))
     now = ctx.now_text()
@@ -78,6 +75,49 @@ def create_account(ctx: Context, host: str, *, owner_type: str, owner_id: int | 
     store.create_namespace(kind="user", name=name, path=username,
                            parent_id=None, owner_id=user_id, visibility="private", created_at=now)
     row = store.user(user_id)
+    assert row is not None
+    return row
+
+
+def _user_problems(ctx: Context, *, username: str, name: str, email: str,
+                   account: sqlite3.Row | None = None) -> list[str]:
+    """``User``'s full messages for these values, uniqueness included (``account``: the user being changed)."""
+    store = ctx.store
+
+    def someone_else(row: sqlite3.Row | None) -> bool:
+        return row is not None and (account is None or row["id"] != account["id"])
+
+    problems = ["Email has already been taken"] if someone_else(store.user_by_email(email)) else []
+    problems += rules.user_problems(username=username, name=name, email=email)
+    if someone_else(store.user_by_username(username)):
+        problems.append("Username has already been taken")
+    else:
+        path = store.namespace_by_path(username)
+        if path is not None and (account is None or path["owner_id"] != account["id"] or path["kind"] != "user"):
+            problems.append(_PATH_TAKEN_MESSAGE)
+    return problems
+
+
+def update_account(ctx: Context, account: sqlite3.Row, *, name: str | None, username: str | None,
+                   email: str | None) -> sqlite3.Row:
+    """``Users::ServiceAccounts::UpdateService`` (``compact_blank``), then ``Users::UpdateService``.
+
+    Its errors are ``full_messages.uniq.join('. ')``, which the route renders as a bare
+    ``400 {"message": ...}``. The email changes at once: the sandbox's ``email_confirmation_setting``
+    is GitLab's default, off (``hard`` would keep it as ``unconfirmed_email``).
+    """
+    new_name = rules.sanitized_user_name(name) if name else account["name"]
+    new_username = username or account["username"]
+    new_email = email or account["email"]
+    problems = _user_problems(ctx, username=new_username, name=new_name, email=new_email, account=account)
+    if problems:
+        raise errors.ApiError(400, {"message": ". ".join(dict.fromkeys(problems))})
+    ctx.store.run("UPDATE users SET name = ?, username = ?, email = ? WHERE id = ?",
+                  (new_name, new_username, new_email, account["id"]))
+    # The personal namespace follows the username (Namespace path and name).
+    ctx.store.run("UPDATE namespaces SET name = ?, path = ?, full_path = ? WHERE kind = 'user' AND owner_id = ?",
+                  (new_name, new_username, new_username, account["id"]))
+    row = ctx.store.user(account["id"])
     assert row is not None
     return row
 
@@ -203,6 +243,18 @@ def delete_service_account(kind: str, ctx: Context, call: Call) -> Response:
     account = _account(kind, ctx, call, resource)
     ctx.store.delete_user(account["id"])
     return Response.no_content()
+
+
+def update_service_account(kind: str, ctx: Context, call: Call) -> Response:
+    """``PATCH /{groups,projects}/:id/service_accounts/:user_id``: 200 with the account; blank fields are left."""
+    resource = _authorized_resource(kind, ctx, call)
+    p = Params(call.request.params)
+    values = _account_params(p)
+    p.check()
+    _user_id_param(call)
+    account = _account(kind, ctx, call, resource)
+    updated = update_account(ctx, account, name=values["name"], username=values["username"], email=values["email"])
+    return Response.json(200, service_account_entity(updated))
 
 
 def list_account_tokens(kind: str, ctx: Context, call: Call) -> Response:

@@ -103,6 +103,7 @@ ROUTES: list[Route] = [
     *_for_both("POST", "/service_accounts", sa.create_service_account, operation="create_service_account"),
     *_for_both("GET", "/service_accounts", sa.list_service_accounts),
     *_for_both("DELETE", "/service_accounts/:user_id", sa.delete_service_account),
+    *_for_both("PATCH", "/service_accounts/:user_id", sa.update_service_account),
     *_for_both("GET", "/service_accounts/:user_id/personal_access_tokens", sa.list_account_tokens),
     *_for_both("POST", "/service_accounts/:user_id/personal_access_tokens", sa.create_account_token_route,
                operation="create"),

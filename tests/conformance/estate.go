@@ -1,12 +1,14 @@
 package main
 
-// The rest of the token estate: impersonation tokens (client-go's UsersService), cluster agents'
+// The rest of the token estate: service-account updates (GroupsService.UpdateServiceAccount, and the
+// project route through the client's request machinery), impersonation tokens (client-go's UsersService), cluster agents'
 // tokens (ClusterAgentsService) and runners' authentication tokens (UsersService.CreateUserRunner,
 // RunnersService).
 
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 
 // addEstateCases: the kinds beyond access, deploy and service-account tokens, in their routes' order.
 func addEstateCases(w *world, add func(string, func() error)) {
+	addServiceAccountUpdateCases(w, add)
 	addImpersonationCases(w, add)
 	addClusterAgentCases(w, add)
 	addRunnerCases(w, add)
@@ -252,5 +255,49 @@ func addRunnerCases(w *world, add func(string, func() error)) {
 		}
 		_, _, err := w.admin.Runners.GetRunnerDetails(runner.ID)
 		return refused(err, 404, message("404 Runner Not Found"))
+	})
+}
+
+func addServiceAccountUpdateCases(w *world, add func(string, func() error)) {
+	add("group service account: update", func() error {
+		account, _, err := w.groupAccount(w.admin, w.group.ID, &gitlab.CreateServiceAccountOptions{})
+		if err != nil {
+			return err
+		}
+		updated, _, err := w.admin.Groups.UpdateServiceAccount(w.group.ID, account.ID, &gitlab.UpdateServiceAccountOptions{
+			Name: gitlab.Ptr("Deployer"), Username: gitlab.Ptr("deployer"), Email: gitlab.Ptr("deployer@example.com")})
+		if err != nil {
+			return err
+		}
+		if updated.ID != account.ID || updated.Name != "Deployer" || updated.UserName != "deployer" ||
+			updated.Email != "deployer@example.com" {
+			return fmt.Errorf("unexpected update %+v", updated)
+		}
+		return nil
+	})
+	add("group service account: update to a taken username", func() error {
+		account, _, err := w.groupAccount(w.admin, w.group.ID, &gitlab.CreateServiceAccountOptions{})
+		if err != nil {
+			return err
+		}
+		_, _, err = w.admin.Groups.UpdateServiceAccount(w.group.ID, account.ID,
+			&gitlab.UpdateServiceAccountOptions{Username: gitlab.Ptr("deployer")})
+		return refused(err, 400, message("Username has already been taken"))
+	})
+	add("project service account: update", func() error {
+		var account, updated gitlab.GroupServiceAccount
+		err := w.projectAccounts(http.MethodPost, "", map[string]any{}, &account)
+		if !w.since1811 {
+			return refused(err, 404, routeNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		err = w.projectAccounts(http.MethodPatch, fmt.Sprintf("/%d", account.ID), map[string]any{"name": "Renamed"},
+			&updated)
+		if err != nil || updated.Name != "Renamed" || updated.UserName != account.UserName {
+			return fmt.Errorf("want the account renamed, got %+v %v", updated, err)
+		}
+		return nil
 	})
 }

@@ -58,6 +58,9 @@ CASES = (
     "project service account: delete",
     "project variable: a hidden variable's masked setting cannot change",
     "group variable: a hidden variable's masked setting cannot change",
+    "group service account: update",
+    "group service account: update to a taken username",
+    "project service account: update",
     *(f"impersonation token: {step}" for step in (
         "create", "it acts as the user", "get and list", "revoke", "an unknown token", "without expires_at",
         "administrators only")),
