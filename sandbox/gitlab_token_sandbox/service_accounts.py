@@ -179,6 +179,16 @@ def _account_params(p: Params) -> dict:
     return {"name": p.string("name"), "username": p.string("username"), "email": p.string("email")}
 
 
+def _check_creation_limit(ctx: Context, call: Call) -> None:
+    """``check_rate_limit!(:service_account_creation, scope: current_user)``: one count per user for every route."""
+    if not ctx.config.profile.service_account_creation_limited:
+        return
+    retry_after = ctx.application_limits.throttled("service_account_creation", call.user["id"], ctx.clock.now())
+    if retry_after is not None:
+        raise errors.ApiError(429, {"message": {"error": rules.RATE_LIMITED_MESSAGE}},
+                              {"Retry-After": str(int(retry_after))})
+
+
 def create_service_account(kind: str, ctx: Context, call: Call) -> Response:
     """``POST /{groups,projects}/:id/service_accounts``: 201 with the account."""
     resource = _authorized_resource(kind, ctx, call)
@@ -186,11 +196,7 @@ def create_service_account(kind: str, ctx: Context, call: Call) -> Response:
     values = _account_params(p)
     p.check()
     profile = ctx.config.profile
-    if profile.service_account_creation_limited:
-        retry_after = ctx.application_limits.throttled("service_account_creation", call.user["id"], ctx.clock.now())
-        if retry_after is not None:
-            raise errors.ApiError(429, {"message": {"error": rules.RATE_LIMITED_MESSAGE}},
-                                  {"Retry-After": str(int(retry_after))})
+    _check_creation_limit(ctx, call)
     if kind == "group" and resource.row["parent_id"] is not None and not profile.subgroup_service_accounts:
         # create_service_account needs a top-level group (~has_parent), administrators included.
         raise errors.bad_request("User does not have permission to create a service account in this group.")
@@ -325,12 +331,17 @@ def revoke_account_token(kind: str, ctx: Context, call: Call) -> Response:
 # --- instance routes (administrators only) ---------------------------------------------
 
 def create_instance_service_account(ctx: Context, call: Call) -> Response:
-    """``POST /service_accounts``: 201; ``authenticated_as_admin!`` first (403 for everyone else)."""
+    """``POST /service_accounts``: 201; ``authenticated_as_admin!`` first (403 for everyone else).
+
+    The creation limit is the group and project routes' one, counted together: the copies of
+    ``lib/api/service_accounts.rb`` that check it are of the same granular-token era as the group route's.
+    """
     if not permissions.is_admin(call.user):
         raise errors.forbidden()
     p = Params(call.request.params)
     values = _account_params(p)
     p.check()
+    _check_creation_limit(ctx, call)
     account = create_account(ctx, ctx.host_name(call.request), owner_type="instance", owner_id=None,
                              name=values["name"] or None, username=values["username"] or None,
                              email=values["email"] or None)

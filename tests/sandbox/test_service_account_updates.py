@@ -79,3 +79,19 @@ def test_the_route_is_counted(world: World) -> None:
     world.sb.reset_counters()
     world.call("PATCH", f"{_sa('group', world)}/{account['id']}", {"name": "x"})
     assert world.sb.calls() == {"PATCH /api/v4/groups/:id/service_accounts/:user_id": 1}
+
+
+def test_one_creation_limit_for_group_project_and_instance_routes(world: World) -> None:
+    sb = world.sb
+    sb.set_time("2026-03-02T10:00:00Z")
+    paths = [_sa("group", world), "/service_accounts"]
+    if world.serves_service_accounts_of("project"):
+        paths.append(_sa("project", world))
+    created = [world.call("POST", paths[i % len(paths)], {})[0] for i in range(10)]
+    assert created == [201] * 10
+    answers = [world.call("POST", path, {})[::2] for path in paths]
+    if not has(sb, "service_accounts_18_11"):
+        assert [status for status, _ in answers] == [201] * len(paths)  # no limit before 18.11
+        return
+    limited = (429, {"message": {"error": "This endpoint has been requested too many times. Try again later."}})
+    assert answers == [limited] * len(paths)
