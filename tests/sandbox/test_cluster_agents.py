@@ -135,7 +135,8 @@ def test_who_may_do_what(world: World) -> None:
     reporter = world.sb.create_user("reporter")
     world.sb.add_member("project", world.project["id"], reporter["id"], 20)
     as_reporter = world.sb.create_user_token(reporter["id"])
-    assert world.call("GET", _agents(world), token=as_reporter)[::2] == (404, {"message": "404 ClusterAgents Not Found"})
+    assert world.call("GET", _agents(world), token=as_reporter)[::2] == (
+        404, {"message": "404 ClusterAgents Not Found"})
     assert world.call("GET", f"{_agents(world)}/{agent['id']}", token=as_reporter)[::2] == NOT_FOUND
     assert world.call("GET", tokens, token=as_reporter)[::2] == NOT_FOUND
     # An outsider does not see the private project.

@@ -65,7 +65,8 @@ def test_who_may_create_which_runner(world: World) -> None:
     assert _create(world, project, "outsider") == refused
     assert _create(world, {**project, "project_id": 999999}, "outsider") == (
         400, {"message": "400 Bad request - Missing/invalid project"})
-    assert _create(world, {**group, "group_id": 999999}) == (400, {"message": "400 Bad request - Missing/invalid group"})
+    assert _create(world, {**group, "group_id": 999999}) == (
+        400, {"message": "400 Bad request - Missing/invalid group"})
 
 
 def test_parameters_and_model_errors(world: World) -> None:
