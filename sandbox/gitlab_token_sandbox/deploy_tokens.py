@@ -26,11 +26,6 @@ from .tokens import digest
 from .web import Response
 
 
-def _record_not_found() -> errors.ApiError:
-    """``ActiveRecord::RecordNotFound`` as the API renders it."""
-    return errors.ApiError(404, {"message": "404 Not found"})
-
-
 def new_deploy_token_value() -> str:
     """``gldt-`` and 20 random URL-safe characters (``TokenAuthenticatable`` with the deploy-token prefix)."""
     return rules.DEPLOY_TOKEN_PREFIX + secrets.token_urlsafe(15)
@@ -70,7 +65,7 @@ def _token_id(call: Call) -> int:
 def _owned(ctx: Context, resource: Resource, token_id: int) -> sqlite3.Row:
     row = ctx.store.deploy_token(token_id)
     if row is None or row["owner_type"] != resource.kind or row["owner_id"] != resource.id:
-        raise _record_not_found()
+        raise errors.record_not_found()
     return row
 
 

@@ -60,6 +60,11 @@ def not_found(thing: str | None = None) -> ApiError:
     return ApiError(404, {"message": f"404 {thing} Not Found" if thing else "404 Not Found"})
 
 
+def record_not_found() -> ApiError:
+    """``ActiveRecord::RecordNotFound`` as the API renders it (a finder's ``find``)."""
+    return ApiError(404, {"message": "404 Not found"})
+
+
 def not_allowed() -> ApiError:
     return ApiError(405, {"message": "405 Method Not Allowed"})
 

@@ -96,21 +96,28 @@ def new_token_problems(ctx: Context, name: str, description: str | None, scopes:
     return problems
 
 
+def latest_expiry(ctx: Context) -> dt.date:
+    """``expires_at_before_instance_max_expiry_date``: the latest date a new token may expire on."""
+    return ctx.today() + dt.timedelta(days=ctx.config.max_lifetime_days)
+
+
 def _lifetime_problems(ctx: Context, expires_at: dt.date | None) -> list[str]:
     """The maximum-lifetime validation GitLab runs whenever a token is created (rotation too)."""
-    latest = ctx.today() + dt.timedelta(days=ctx.config.max_lifetime_days)
+    latest = latest_expiry(ctx)
     if expires_at is not None and expires_at > latest:
         return [f"Expires at must be before {latest.isoformat()}"]
     return []
 
 
-def _mint(ctx: Context, *, user_id: int, name: str, description: str | None, scopes: list[str],
-          expires_at: dt.date, previous_token_id: int | None = None) -> tuple[sqlite3.Row, str]:
+def mint(ctx: Context, *, user_id: int, name: str, description: str | None, scopes: list[str],
+         expires_at: dt.date, previous_token_id: int | None = None, impersonation: bool = False
+         ) -> tuple[sqlite3.Row, str]:
     """Store a new token for ``user_id``; the secret is returned once and only its digest is kept."""
     secret = new_token_value(user_id)
     token_id = ctx.store.create_token(user_id=user_id, name=name, description=description, scopes=scopes,
                                       digest=digest(secret), created_at=ctx.now_text(),
-                                      expires_at=expires_at.isoformat(), previous_token_id=previous_token_id)
+                                      expires_at=expires_at.isoformat(), previous_token_id=previous_token_id,
+                                      impersonation=impersonation)
     if expires_at <= ctx.today():
         ctx.retention_swept = None  # born inactive, maybe long ago: see :func:`api_writes_keep_sweep`
     return ctx.store.token(token_id), secret
@@ -123,7 +130,7 @@ def create_personal_token(ctx: Context, user: sqlite3.Row, name: str, descriptio
     """``PersonalAccessTokens::CreateService`` for ``user``, as the admin API calls it."""
     expiry = expires_at or ctx.today() + default_lifetime(ctx)
     validate_new_token(ctx, name, description, scopes, expiry)
-    return _mint(ctx, user_id=user["id"], name=name, description=description, scopes=scopes, expires_at=expiry)
+    return mint(ctx, user_id=user["id"], name=name, description=description, scopes=scopes, expires_at=expiry)
 
 
 def create_resource_token(ctx: Context, caller: sqlite3.Row, resource: Resource, *, name: str,
@@ -156,11 +163,14 @@ def create_resource_token(ctx: Context, caller: sqlite3.Row, resource: Resource,
     bot_id = store.create_user(username=username, name=name, email=f"{username}@noreply.{host}",
                                bot_resource_type=kind, bot_resource_id=resource.id, created_at=now)
     store.add_member(kind, resource.id, bot_id, level, now)
-    return _mint(ctx, user_id=bot_id, name=name, description=description, scopes=scopes, expires_at=expiry)
+    return mint(ctx, user_id=bot_id, name=name, description=description, scopes=scopes, expires_at=expiry)
 
 
 def rotate(ctx: Context, old: sqlite3.Row, expires_at: dt.date | None) -> tuple[sqlite3.Row, str]:
-    """``PersonalAccessTokens::RotateService``: revoke ``old``, mint its successor for the same user."""
+    """``PersonalAccessTokens::RotateService``: revoke ``old``, mint its successor for the same user.
+
+    ``create_token_params`` copies ``impersonation``: an impersonation token's successor is one too.
+    """
     if old["revoked"]:
         raise errors.bad_request("Token already revoked")
     expiry = expires_at or ctx.today() + dt.timedelta(days=rules.ROTATION_DEFAULT_DAYS)
@@ -168,8 +178,9 @@ def rotate(ctx: Context, old: sqlite3.Row, expires_at: dt.date | None) -> tuple[
     if problems:
         raise errors.bad_request(errors.to_sentence(problems))
     ctx.store.revoke_token(old["id"], ctx.now_text())
-    return _mint(ctx, user_id=old["user_id"], name=old["name"], description=old["description"],
-                 scopes=json.loads(old["scopes"]), expires_at=expiry, previous_token_id=old["id"])
+    return mint(ctx, user_id=old["user_id"], name=old["name"], description=old["description"],
+                scopes=json.loads(old["scopes"]), expires_at=expiry, previous_token_id=old["id"],
+                impersonation=bool(old["impersonation"]))
 
 
 def rotate_resource_token(ctx: Context, caller: sqlite3.Row, resource: Resource, ident: str,
@@ -247,7 +258,7 @@ def api_writes_keep_sweep(ctx: Context) -> Iterator[None]:
     cutoff before the date changes, and :func:`delete_inactive_families`
     need not scan again after it: a destroy's run of revocations scans once,
     not once per token. The one exception, a token minted already expired
-    (``expires_at`` today or earlier), clears the sweep in :func:`_mint`.
+    (``expires_at`` today or earlier), clears the sweep in :func:`mint`.
     Writes made any other way (the sandbox controls, authentication's own)
     still make the next request sweep.
     """

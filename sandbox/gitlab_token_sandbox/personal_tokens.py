@@ -62,7 +62,8 @@ def list_tokens(ctx: Context, call: Call) -> Response:
         else:
             where, args = ["1 = 1"], []
     else:
-        where, args = ["t.user_id = ?"], [caller["id"]]
+        # { user: current_user, impersonation: false }: an administrator's impersonation tokens stay hidden.
+        where, args = ["t.user_id = ?", "t.impersonation = 0"], [caller["id"]]
     extra, extra_args = models.token_filter_sql(ctx, filters)
     rows = ctx.store.tokens_where(" AND ".join([*where, *extra]), [*args, *extra_args],
                                   models.SORTS.get(filters.sort or "", "t.id"))

@@ -53,8 +53,8 @@ class Profile:
     #: ``create_service_account`` without ``~has_parent`` (GA 18.11): a subgroup's Owner (or an
     #: administrator) may make an account in a subgroup; before, only in a top-level group.
     subgroup_service_accounts: bool = False
-    #: ``check_rate_limit!(:service_account_creation, scope: current_user)`` on the group and project
-    #: create routes (``lib/gitlab/application_rate_limiter.rb``, 18.11.3).
+    #: ``check_rate_limit!(:service_account_creation, scope: current_user)`` on the group, project and
+    #: instance create routes (``lib/gitlab/application_rate_limiter.rb``, 18.11.3).
     service_account_creation_limited: bool = False
 
     def token_not_found(self, kind: str, ident: str) -> str:

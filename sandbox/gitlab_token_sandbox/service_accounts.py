@@ -7,7 +7,9 @@ GitLab's sources (gitlab-org/gitlab, mirrored as gitlabhq/gitlabhq):
 - accounts: ``app/services/users/service_accounts/create_service.rb`` and
   ``app/services/namespaces/service_accounts/{base,group,project}_create_service.rb``
   (defaults: name ``Service account user``, username ``service_account[_group_<id>]_<32 hex>``,
-  email ``<username>@noreply.<host>``), ``.../base_delete_service.rb``;
+  email ``<username>@noreply.<host>``), ``.../base_delete_service.rb``; updates (``PATCH``, 17.10, email
+  from 18.2): ``app/services/users/service_accounts/update_service.rb``, its namespace subclass and
+  ``app/services/users/update_service.rb``;
 - permissions: ``admin_service_accounts`` (group Owner, project Maintainer, administrator) guards every
   group and project route; before 18.11 creating a group's account also needs a top-level group
   (``create_service_account`` has ``~has_parent``), and project routes exist only from 18.10/18.11
@@ -64,12 +66,7 @@ def create_account(ctx: Context, host: str, *, owner_type: str, owner_id: int | 
     username = username or f"{prefix}_{secrets.token_hex(16)}"
     email = email or f"{username}@noreply.{host}"
     name = rules.sanitized_user_name(name or rules.SERVICE_ACCOUNT_DEFAULT_NAME)
-    problems = ["Email has already been taken"] if store.user_by_email(email) else []
-    problems += rules.user_problems(username=username, name=name, email=email)
-    if store.user_by_username(username):
-        problems.append("Username has already been taken")
-    elif store.namespace_by_path(username):
-        problems.append(_PATH_TAKEN_MESSAGE)
+    problems = _user_problems(ctx, username=username, name=name, email=email)
     if problems:
         raise errors.bad_request(errors.to_sentence(problems))
     now = ctx.now_text()
@@ -78,6 +75,49 @@ def create_account(ctx: Context, host: str, *, owner_type: str, owner_id: int | 
     store.create_namespace(kind="user", name=name, path=username,
                            parent_id=None, owner_id=user_id, visibility="private", created_at=now)
     row = store.user(user_id)
+    assert row is not None
+    return row
+
+
+def _user_problems(ctx: Context, *, username: str, name: str, email: str,
+                   account: sqlite3.Row | None = None) -> list[str]:
+    """``User``'s full messages for these values, uniqueness included (``account``: the user being changed)."""
+    store = ctx.store
+
+    def someone_else(row: sqlite3.Row | None) -> bool:
+        return row is not None and (account is None or row["id"] != account["id"])
+
+    problems = ["Email has already been taken"] if someone_else(store.user_by_email(email)) else []
+    problems += rules.user_problems(username=username, name=name, email=email)
+    if someone_else(store.user_by_username(username)):
+        problems.append("Username has already been taken")
+    else:
+        path = store.namespace_by_path(username)
+        if path is not None and (account is None or path["owner_id"] != account["id"] or path["kind"] != "user"):
+            problems.append(_PATH_TAKEN_MESSAGE)
+    return problems
+
+
+def update_account(ctx: Context, account: sqlite3.Row, *, name: str | None, username: str | None,
+                   email: str | None) -> sqlite3.Row:
+    """``Users::ServiceAccounts::UpdateService`` (``compact_blank``), then ``Users::UpdateService``.
+
+    Its errors are ``full_messages.uniq.join('. ')``, which the route renders as a bare
+    ``400 {"message": ...}``. The email changes at once: the sandbox's ``email_confirmation_setting``
+    is GitLab's default, off (``hard`` would keep it as ``unconfirmed_email``).
+    """
+    new_name = rules.sanitized_user_name(name) if name else account["name"]
+    new_username = username or account["username"]
+    new_email = email or account["email"]
+    problems = _user_problems(ctx, username=new_username, name=new_name, email=new_email, account=account)
+    if problems:
+        raise errors.ApiError(400, {"message": ". ".join(dict.fromkeys(problems))})
+    ctx.store.run("UPDATE users SET name = ?, username = ?, email = ? WHERE id = ?",
+                  (new_name, new_username, new_email, account["id"]))
+    # The personal namespace follows the username (Namespace path and name).
+    ctx.store.run("UPDATE namespaces SET name = ?, path = ?, full_path = ? WHERE kind = 'user' AND owner_id = ?",
+                  (new_name, new_username, new_username, account["id"]))
+    row = ctx.store.user(account["id"])
     assert row is not None
     return row
 
@@ -139,6 +179,16 @@ def _account_params(p: Params) -> dict:
     return {"name": p.string("name"), "username": p.string("username"), "email": p.string("email")}
 
 
+def _check_creation_limit(ctx: Context, call: Call) -> None:
+    """``check_rate_limit!(:service_account_creation, scope: current_user)``: one count per user for every route."""
+    if not ctx.config.profile.service_account_creation_limited:
+        return
+    retry_after = ctx.application_limits.throttled("service_account_creation", call.user["id"], ctx.clock.now())
+    if retry_after is not None:
+        raise errors.ApiError(429, {"message": {"error": rules.RATE_LIMITED_MESSAGE}},
+                              {"Retry-After": str(int(retry_after))})
+
+
 def create_service_account(kind: str, ctx: Context, call: Call) -> Response:
     """``POST /{groups,projects}/:id/service_accounts``: 201 with the account."""
     resource = _authorized_resource(kind, ctx, call)
@@ -146,11 +196,7 @@ def create_service_account(kind: str, ctx: Context, call: Call) -> Response:
     values = _account_params(p)
     p.check()
     profile = ctx.config.profile
-    if profile.service_account_creation_limited:
-        retry_after = ctx.application_limits.throttled("service_account_creation", call.user["id"], ctx.clock.now())
-        if retry_after is not None:
-            raise errors.ApiError(429, {"message": {"error": rules.RATE_LIMITED_MESSAGE}},
-                                  {"Retry-After": str(int(retry_after))})
+    _check_creation_limit(ctx, call)
     if kind == "group" and resource.row["parent_id"] is not None and not profile.subgroup_service_accounts:
         # create_service_account needs a top-level group (~has_parent), administrators included.
         raise errors.bad_request("User does not have permission to create a service account in this group.")
@@ -203,6 +249,18 @@ def delete_service_account(kind: str, ctx: Context, call: Call) -> Response:
     account = _account(kind, ctx, call, resource)
     ctx.store.delete_user(account["id"])
     return Response.no_content()
+
+
+def update_service_account(kind: str, ctx: Context, call: Call) -> Response:
+    """``PATCH /{groups,projects}/:id/service_accounts/:user_id``: 200 with the account; blank fields are left."""
+    resource = _authorized_resource(kind, ctx, call)
+    p = Params(call.request.params)
+    values = _account_params(p)
+    p.check()
+    _user_id_param(call)
+    account = _account(kind, ctx, call, resource)
+    updated = update_account(ctx, account, name=values["name"], username=values["username"], email=values["email"])
+    return Response.json(200, service_account_entity(updated))
 
 
 def list_account_tokens(kind: str, ctx: Context, call: Call) -> Response:
@@ -273,12 +331,17 @@ def revoke_account_token(kind: str, ctx: Context, call: Call) -> Response:
 # --- instance routes (administrators only) ---------------------------------------------
 
 def create_instance_service_account(ctx: Context, call: Call) -> Response:
-    """``POST /service_accounts``: 201; ``authenticated_as_admin!`` first (403 for everyone else)."""
+    """``POST /service_accounts``: 201; ``authenticated_as_admin!`` first (403 for everyone else).
+
+    The creation limit is the group and project routes' one, counted together: the copies of
+    ``lib/api/service_accounts.rb`` that check it are of the same granular-token era as the group route's.
+    """
     if not permissions.is_admin(call.user):
         raise errors.forbidden()
     p = Params(call.request.params)
     values = _account_params(p)
     p.check()
+    _check_creation_limit(ctx, call)
     account = create_account(ctx, ctx.host_name(call.request), owner_type="instance", owner_id=None,
                              name=values["name"] or None, username=values["username"] or None,
                              email=values["email"] or None)

@@ -81,7 +81,9 @@ CREATE TABLE IF NOT EXISTS tokens (
     -- JSON list of the last distinct client IPs (19.x profile).
     last_used_ips TEXT NOT NULL DEFAULT '[]',
     -- Admin tokens the command line created; a data reset keeps them.
-    sandbox_admin INTEGER NOT NULL DEFAULT 0
+    sandbox_admin INTEGER NOT NULL DEFAULT 0,
+    -- An administrator's impersonation token for this user (impersonation_tokens.py).
+    impersonation INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user_id);
 CREATE INDEX IF NOT EXISTS tokens_previous ON tokens(previous_token_id);
@@ -125,7 +127,8 @@ class Store:
     def _add_missing_columns(self) -> None:
         """Bring a ``--data`` database made by an older sandbox up to the current token columns."""
         present = {row["name"] for row in self._conn.execute("PRAGMA table_info(tokens)")}
-        for column, declaration in (("revoked_at", "TEXT"), ("last_used_ips", "TEXT NOT NULL DEFAULT '[]'")):
+        for column, declaration in (("revoked_at", "TEXT"), ("last_used_ips", "TEXT NOT NULL DEFAULT '[]'"),
+                                    ("impersonation", "INTEGER NOT NULL DEFAULT 0")):
             if column not in present:
                 self._conn.execute(f"ALTER TABLE tokens ADD COLUMN {column} {declaration}")
 
@@ -305,11 +308,11 @@ class Store:
 
     def create_token(self, *, user_id: int, name: str, description: str | None, scopes: list[str], digest: str,
                      created_at: str, expires_at: str | None, previous_token_id: int | None = None,
-                     sandbox_admin: bool = False) -> int:
+                     sandbox_admin: bool = False, impersonation: bool = False) -> int:
         return self._insert("tokens", {"user_id": user_id, "name": name, "description": description,
                                        "scopes": json.dumps(scopes), "digest": digest, "created_at": created_at,
                                        "expires_at": expires_at, "previous_token_id": previous_token_id,
-                                       "sandbox_admin": int(sandbox_admin)})
+                                       "sandbox_admin": int(sandbox_admin), "impersonation": int(impersonation)})
 
     def token(self, token_id: int) -> sqlite3.Row | None:
         return self._one("SELECT * FROM tokens WHERE id = ?", (token_id,))
@@ -384,6 +387,9 @@ class Store:
         self._conn.execute("DELETE FROM members")
         self._conn.execute("DELETE FROM deploy_tokens")
         self._conn.execute("DELETE FROM ci_variables")
+        self._conn.execute("DELETE FROM cluster_agent_tokens")
+        self._conn.execute("DELETE FROM cluster_agents")
+        self._conn.execute("DELETE FROM ci_runners")
         self._conn.execute("DELETE FROM projects")
         self._conn.execute("DELETE FROM tokens WHERE NOT (user_id = ? AND sandbox_admin = 1)", (ROOT_USER_ID,))
         self._conn.execute("DELETE FROM namespaces WHERE NOT (kind = 'user' AND owner_id = ?)", (ROOT_USER_ID,))
@@ -399,6 +405,8 @@ class Store:
             if column not in present:
                 self._conn.execute(f"ALTER TABLE users ADD COLUMN {column} {declaration}")
         self._conn.executescript(_DEPLOY_TOKEN_SCHEMA)
+        self._conn.executescript(_CLUSTER_AGENT_SCHEMA)
+        self._conn.executescript(_RUNNER_SCHEMA)
 
     def service_accounts(self, owner_type: str, owner_id: int | None, order_by: str, descending: bool) -> list[sqlite3.Row]:
         """The service accounts one group or project provisioned (``owner_id`` None: the instance's)."""
@@ -465,5 +473,50 @@ CREATE TABLE IF NOT EXISTS ci_triggers (
     description TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
+);
+"""
+
+#: Cluster agents and their tokens (cluster_agents.py); token values are kept as digests only.
+_CLUSTER_AGENT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cluster_agents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    created_by_user_id INTEGER,
+    created_at TEXT NOT NULL,
+    UNIQUE (project_id, name)
+);
+CREATE TABLE IF NOT EXISTS cluster_agent_tokens (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    agent_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    digest TEXT NOT NULL UNIQUE,
+    -- "active" or "revoked" (Clusters::AgentToken's status enum).
+    status TEXT NOT NULL DEFAULT 'active',
+    created_by_user_id INTEGER,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT
+);
+"""
+
+#: Runners created with POST /user/runners (runners.py); the authentication token is kept as a digest only.
+_RUNNER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ci_runners (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- instance_type, group_type or project_type; owner_id is the group's or project's id (sharding_key_id).
+    runner_type TEXT NOT NULL,
+    owner_id INTEGER,
+    description TEXT,
+    maintenance_note TEXT,
+    active INTEGER NOT NULL DEFAULT 1,
+    locked INTEGER NOT NULL DEFAULT 0,
+    run_untagged INTEGER NOT NULL DEFAULT 1,
+    access_level TEXT NOT NULL DEFAULT 'not_protected',
+    maximum_timeout INTEGER,
+    tag_list TEXT NOT NULL DEFAULT '[]',
+    digest TEXT NOT NULL UNIQUE,
+    creator_id INTEGER,
+    created_at TEXT NOT NULL
 );
 """

@@ -13,9 +13,12 @@ from typing import Callable
 from urllib.parse import unquote
 
 from . import api_resources as res
+from . import cluster_agents as agents
 from . import deploy_tokens as dt
+from . import impersonation_tokens as imp
 from . import personal_tokens as pat
 from . import responses as tok
+from . import runners as run
 from . import service_accounts as sa
 from . import trigger_responses as trig
 from . import variable_responses as var
@@ -77,6 +80,10 @@ ROUTES: list[Route] = [
     Route("GET", "/api/v4/users/:id", res.get_user, user_scopes),
     Route("POST", "/api/v4/users/:user_id/personal_access_tokens", res.create_personal_access_token,
           operation="create"),
+    Route("GET", "/api/v4/users/:user_id/impersonation_tokens", imp.list_tokens),
+    Route("POST", "/api/v4/users/:user_id/impersonation_tokens", imp.create_token, operation="create"),
+    Route("GET", "/api/v4/users/:user_id/impersonation_tokens/:impersonation_token_id", imp.get_token),
+    Route("DELETE", "/api/v4/users/:user_id/impersonation_tokens/:impersonation_token_id", imp.revoke_token),
     Route("POST", "/api/v4/groups", res.create_group),
     Route("GET", "/api/v4/groups/:id", res.get_group),
     Route("POST", "/api/v4/projects", res.create_project),
@@ -97,6 +104,7 @@ ROUTES: list[Route] = [
     *_for_both("POST", "/service_accounts", sa.create_service_account, operation="create_service_account"),
     *_for_both("GET", "/service_accounts", sa.list_service_accounts),
     *_for_both("DELETE", "/service_accounts/:user_id", sa.delete_service_account),
+    *_for_both("PATCH", "/service_accounts/:user_id", sa.update_service_account),
     *_for_both("GET", "/service_accounts/:user_id/personal_access_tokens", sa.list_account_tokens),
     *_for_both("POST", "/service_accounts/:user_id/personal_access_tokens", sa.create_account_token_route,
                operation="create"),
@@ -112,6 +120,19 @@ ROUTES: list[Route] = [
     *_for_both("POST", "/deploy_tokens", dt.create_token, operation="create"),
     *_for_both("GET", "/deploy_tokens/:token_id", dt.get_token),
     *_for_both("DELETE", "/deploy_tokens/:token_id", dt.delete_token),
+    Route("GET", "/api/v4/projects/:id/cluster_agents", agents.list_agents),
+    Route("POST", "/api/v4/projects/:id/cluster_agents", agents.create_agent),
+    Route("GET", "/api/v4/projects/:id/cluster_agents/:agent_id", agents.get_agent),
+    Route("DELETE", "/api/v4/projects/:id/cluster_agents/:agent_id", agents.delete_agent),
+    Route("GET", "/api/v4/projects/:id/cluster_agents/:agent_id/tokens", agents.list_tokens),
+    Route("POST", "/api/v4/projects/:id/cluster_agents/:agent_id/tokens", agents.create_token, operation="create"),
+    Route("GET", "/api/v4/projects/:id/cluster_agents/:agent_id/tokens/:token_id", agents.get_token),
+    Route("DELETE", "/api/v4/projects/:id/cluster_agents/:agent_id/tokens/:token_id", agents.revoke_token),
+    Route("POST", "/api/v4/user/runners", run.create_runner, run.create_scopes, "create"),
+    Route("GET", "/api/v4/runners/:id", run.get_runner, run.manage_scopes),
+    Route("DELETE", "/api/v4/runners/:id", run.delete_runner, run.manage_scopes),
+    Route("POST", "/api/v4/runners/:id/reset_authentication_token", run.reset_authentication_token,
+          run.manage_scopes, "rotate"),
     *_for_both("GET", "/variables", var.list_variables),
     *_for_both("POST", "/variables", var.create_variable, operation="create_variable"),
     *_for_both("GET", "/variables/:key", var.get_variable),

@@ -217,6 +217,7 @@ func cases(w *world) []testCase {
 	addServiceAccountCases(w, add)
 	addVariableCases(w, add)
 	addTriggerCases(w, add)
+	addEstateCases(w, add)
 	return list
 }
 

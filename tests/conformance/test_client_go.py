@@ -66,6 +66,21 @@ CASES = (
     "pipeline trigger: a Developer may not list them",
     "pipeline trigger: create without a description",
     "pipeline trigger: delete, then get",
+    "group service account: update",
+    "group service account: update to a taken username",
+    "project service account: update",
+    *(f"impersonation token: {step}" for step in (
+        "create", "it acts as the user", "get and list", "revoke", "an unknown token", "without expires_at",
+        "administrators only")),
+    "cluster agent: register",
+    "cluster agent: a name taken in the project",
+    "cluster agent: list and get",
+    *(f"cluster agent token: {step}" for step in (
+        "create", "two active at most", "list and get", "revoke", "a Developer may not create one")),
+    "cluster agent: delete",
+    *(f"runner: {step}" for step in (
+        "create a project runner", "details", "reset its authentication token", "a Developer may not reset it",
+        "a group runner needs a group Owner", "a missing project", "delete")),
 )
 
 

