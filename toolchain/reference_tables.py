@@ -100,9 +100,11 @@ TOKEN_INPUTS: Mapping[str, Text] = {
                  f"{catalogue.NAME_MAX_LENGTH}; presented with `token` as the credential"),
     "access_level": ("`guest`, `planner`, `reporter`, `developer`, `maintainer`, `owner`, or GitLab's number; "
                      "the role of the token's bot user"),
-    "description": (f"string, at most {ownership.USER_DESCRIPTION_MAX_LENGTH} characters (GitLab's "
-                    f"{catalogue.DESCRIPTION_MAX_LENGTH} less the [ownership mark](ownership.md)), no control or "
-                    "bidirectional formatting characters; GitLab cannot edit it"),
+    "description": lambda kind: (
+        f"string, at most {ownership.USER_DESCRIPTION_MAX_LENGTH} characters (GitLab's "
+        f"{catalogue.DESCRIPTION_MAX_LENGTH} less the [ownership mark](ownership.md)), no control or "
+        "bidirectional formatting characters"
+        + ("" if "update" in {f.on_change.value for f in kind.inputs} else "; GitLab cannot edit it")),
     "expires_at": _expires_at,
     "rotation_configuration": _rotation_configuration,
     "validate_past_expiration_date": "bool, accepted for pulumi-gitlab compatibility; no effect: dates are always "
@@ -138,6 +140,8 @@ TOKEN_OUTPUTS: Mapping[str, Text] = {
     "name": "as GitLab reports it, without the ownership mark",
     "scopes": "as GitLab reports them",
     "description": "as GitLab reports it, without the ownership mark",
+    "ownership_mark": "the [ownership mark](ownership.md) GitLab keeps at the end of the description, sent again "
+                      "with each edit",
     "access_level": "as GitLab reports it, as a name",
     PREDECESSORS_KEY: ("only during a [grace period](rotation.md#rotation-with-overlap): each superseded token's id "
                        "and the day it is revoked on (no secret)"),
@@ -180,6 +184,7 @@ _ON_CHANGE: Mapping[OnChange, Callable[[TokenKind, InputField], str]] = {
     OnChange.ROTATE: lambda kind, field: ("rotates in place" if kind.rotates
                                           else "replaces (GitLab has no rotate API for this kind)"),
     OnChange.IN_PLACE: lambda kind, field: "state only: GitLab is not called",
+    OnChange.UPDATE: lambda kind, field: "edits the token in place (one call; same id and value)",
 }
 
 

@@ -35,6 +35,8 @@ def check_lifetime(token: Token, config: Mapping[str, Any]) -> list[str]:
     """
     max_days = config_int(config, "maxDays", minimum=1)
     require_expiry = config_bool(config, "requireExpiry")
+    if token.kind.rotation == catalogue.NO_EXPIRY:
+        raise NotApplicable(f"GitLab keeps no expiry for a {token.kind.label}: it lives until it is deleted")
 
     rotation = token.read("rotation_configuration")
     if isinstance(rotation, Mapping):

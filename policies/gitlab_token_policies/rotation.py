@@ -60,6 +60,8 @@ def check_rotation(token: Token, config: Mapping[str, Any]) -> list[str]:
     min_before = config_int(config, "minRotateBeforeDays", minimum=0)
     if token.kind.rotation == catalogue.NO_ROTATION_INPUT:
         return _without_rotation_input(token, required)
+    if token.kind.rotation == catalogue.NO_EXPIRY:
+        raise NotApplicable(f"GitLab keeps no expiry for a {token.kind.label}, so there is nothing to rotate")
     note = replacement_note(token)
 
     rotation = token.read("rotation_configuration")

@@ -139,7 +139,7 @@ ROUTES: list[Route] = [
     *_for_both("PUT", "/variables/:key", var.update_variable),
     *_for_both("DELETE", "/variables/:key", var.delete_variable),
     Route("GET", "/api/v4/projects/:id/triggers", trig.list_triggers),
-    Route("POST", "/api/v4/projects/:id/triggers", trig.create_trigger),
+    Route("POST", "/api/v4/projects/:id/triggers", trig.create_trigger, operation="create"),
     Route("GET", "/api/v4/projects/:id/triggers/:trigger_id", trig.get_trigger),
     Route("PUT", "/api/v4/projects/:id/triggers/:trigger_id", trig.update_trigger),
     Route("DELETE", "/api/v4/projects/:id/triggers/:trigger_id", trig.delete_trigger),

@@ -48,6 +48,8 @@ RESOURCE_TOKEN_TYPES = OURS + PULUMI_GITLAB
 PERSONAL = catalogue.PULUMI_GITLAB_PERSONAL_TOKEN_TYPE
 #: Every token type the pack inspects, ours and pulumi-gitlab's, of every kind.
 ALL_TOKEN_TYPES = tuple(catalogue.TOKEN_TYPES)
+#: The types whose tokens GitLab gives an expiry (all but pipeline triggers).
+EXPIRING_TOKEN_TYPES = tuple(t for t, kind in catalogue.TOKEN_TYPES.items() if kind.rotation != catalogue.NO_EXPIRY)
 #: Token types whose parent is a user: personal, service-account and impersonation tokens.
 USER_TOKEN_TYPES = tuple(t for t, k in catalogue.TOKEN_TYPES.items() if k.family == "personal")
 #: Deploy token types, ours and pulumi-gitlab's.
@@ -93,14 +95,14 @@ def token_props(resource_type: str, **overrides: Any) -> dict[str, Any]:
     pulumi-gitlab's deploy and impersonation tokens.
     """
     kind = catalogue.TOKEN_TYPES[resource_type]
-    props: dict[str, Any] = {
+    props: dict[str, Any] = {} if kind.rotation == catalogue.NO_EXPIRY else {  # a trigger: no name, scopes, expiry
         "name": "ci-deploy",
         "scopes": ["read_repository"],
         "expires_at": days_from_today(30),
     }
     if kind.has_access_level:
         props["access_level"] = "developer"
-    if kind.rotation != catalogue.NO_ROTATION_INPUT:
+    if kind.rotation not in (catalogue.NO_ROTATION_INPUT, catalogue.NO_EXPIRY):
         props["rotation_configuration"] = None
     if kind.has_description:
         props["description"] = "CI deploy job, owned by the platform team"

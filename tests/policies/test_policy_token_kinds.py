@@ -19,6 +19,7 @@ from gitlab_token_policies.unique_names import token_unique_names
 from policy_harness import (
     ALL_TOKEN_TYPES,
     DEPLOY_TOKEN_TYPES,
+    EXPIRING_TOKEN_TYPES,
     NEW_TOKEN_TYPES,
     RESOURCE_TOKEN_TYPES,
     UNKNOWN,
@@ -50,13 +51,13 @@ def test_the_catalogue_covers_every_kind_both_providers_have() -> None:
     ours = {t for t in TYPES if t.startswith("pulumi-python:dynamic/gitlab:")}
     assert {t.rsplit(":", 1)[1] for t in ours} == {
         "ProjectAccessToken", "GroupAccessToken", "GroupServiceAccountAccessToken", "PersonalAccessToken",
-        "ProjectDeployToken", "GroupDeployToken",
+        "ProjectDeployToken", "GroupDeployToken", "PipelineTrigger",
     }
     assert catalogue.SERVICE_ACCOUNT_TYPE not in TYPES  # a service account holds no secret
     assert {t.rsplit(":", 1)[1] for t in TYPES if t.startswith("gitlab:index/")} == {
         "ProjectAccessToken", "GroupAccessToken", "PersonalAccessToken", "GroupServiceAccountAccessToken",
         "ProjectServiceAccountAccessToken", "UserImpersonationToken", "ProjectDeployToken", "GroupDeployToken",
-        "DeployToken",
+        "DeployToken", "PipelineTrigger",
     }
 
 
@@ -372,7 +373,7 @@ def test_a_deploy_tokens_unknown_parent_leaves_it_out() -> None:
     assert len(reported) == 1 and "'first' and 'third'" in reported[0][0]
 
 
-@pytest.mark.parametrize("resource_type", ALL_TOKEN_TYPES)
+@pytest.mark.parametrize("resource_type", EXPIRING_TOKEN_TYPES)
 def test_an_rfc3339_expiry_is_judged_by_the_utc_date_it_names(resource_type) -> None:
     """pulumi-gitlab writes deploy tokens' expiresAt in RFC 3339; an offset moves the UTC date."""
     inside = token_props(resource_type, expires_at=days_from_today(90) + "T00:00:00Z")
@@ -384,9 +385,21 @@ def test_an_rfc3339_expiry_is_judged_by_the_utc_date_it_names(resource_type) -> 
     assert "91 days from today" in validate(token_lifetime, resource_type, outside).violations[0]
 
 
-@pytest.mark.parametrize("resource_type", ALL_TOKEN_TYPES)
+@pytest.mark.parametrize("resource_type", EXPIRING_TOKEN_TYPES)
 @pytest.mark.parametrize("unreadable", ["next spring", "2027-02-30", "2027-02-05T00:00:00", "20270205"])
 def test_an_expiry_that_cannot_be_read_is_judged_unreadable_not_absent(resource_type, unreadable) -> None:
     outcome = validate(token_lifetime, resource_type, token_props(resource_type, expires_at=unreadable))
     assert outcome.violations == []
     assert "cannot be read as a date" in outcome.not_applicable and "never expires" not in outcome.not_applicable
+
+
+@pytest.mark.parametrize("resource_type", [catalogue.PIPELINE_TRIGGER_TYPE, catalogue.PULUMI_GITLAB_PIPELINE_TRIGGER_TYPE])
+def test_a_pipeline_trigger_is_judged_by_what_it_has(resource_type: str) -> None:
+    """No expiry, scopes or name: the expiry policies say why they do not apply; its description is judged."""
+    for policy in (token_lifetime, token_rotation):
+        outcome = validate(policy, resource_type, token_props(resource_type),
+                           config={"requireExpiry": True} if policy is token_lifetime else {"required": True})
+        assert outcome.violations == []
+        assert "GitLab keeps no expiry for a pipeline trigger token" in (outcome.not_applicable or "")
+    blank = validate(token_description, resource_type, token_props(resource_type, description=""))
+    assert blank.violations, "a trigger without a description is judged as any token's"

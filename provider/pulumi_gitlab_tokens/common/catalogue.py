@@ -129,6 +129,7 @@ SERVICE_ACCOUNT_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupServ
 PERSONAL_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:PersonalAccessToken"
 PROJECT_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectDeployToken"
 GROUP_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupDeployToken"
+PIPELINE_TRIGGER_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:PipelineTrigger"
 #: A service account holds no secret of its own, so no token policy looks at it.
 SERVICE_ACCOUNT_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupServiceAccount"
 
@@ -152,6 +153,7 @@ PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: Final[str] = (
     "gitlab:index/projectServiceAccountAccessToken:ProjectServiceAccountAccessToken"
 )
 PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: Final[str] = "gitlab:index/userImpersonationToken:UserImpersonationToken"
+PULUMI_GITLAB_PIPELINE_TRIGGER_TYPE: Final[str] = "gitlab:index/pipelineTrigger:PipelineTrigger"
 PULUMI_GITLAB_PROJECT_DEPLOY_TOKEN_TYPE: Final[str] = "gitlab:index/projectDeployToken:ProjectDeployToken"
 PULUMI_GITLAB_GROUP_DEPLOY_TOKEN_TYPE: Final[str] = "gitlab:index/groupDeployToken:GroupDeployToken"
 #: pulumi-gitlab's older deploy token for a project *or* a group (removed upstream in 19.0).
@@ -164,6 +166,8 @@ ROTATES_IN_PLACE: Final[str] = "rotates"
 ROTATION_REPLACES: Final[str] = "replaces"
 #: the resource has no ``rotation_configuration``: only a new ``expires_at`` renews it.
 NO_ROTATION_INPUT: Final[str] = "none"
+#: GitLab keeps no expiry for the token (pipeline triggers): it lives until it is deleted.
+NO_EXPIRY: Final[str] = "never"
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,10 @@ IMPERSONATION_TOKEN: Final = TokenType(
     **{**_USER_TOKEN, "has_description": False},
 )
 
+#: A project's pipeline trigger token: no scopes, no name, no expiry, no rotation.
+PIPELINE_TRIGGER: Final = TokenType("pipeline trigger token", (), _PROJECT, family="trigger", has_access_level=False,
+                                    has_description=True, rotation=NO_EXPIRY, retention_deletes=False)
+
 #: Our dynamic resources' types, with their facts.
 _OUR_TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
     PROJECT_TOKEN_TYPE: PROJECT_ACCESS_TOKEN,
@@ -231,6 +239,7 @@ _OUR_TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
                                          **_DEPLOY),
     GROUP_DEPLOY_TOKEN_TYPE: TokenType("group deploy token", parents=_GROUP, rotation=ROTATION_REPLACES,
                                        **_DEPLOY),
+    PIPELINE_TRIGGER_TYPE: PIPELINE_TRIGGER,
 }
 
 #: Every resource type the policy pack inspects, ours (both faces) and pulumi-gitlab's, with its facts.
@@ -243,6 +252,7 @@ TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
     PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN_TYPE: PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN,
     PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN,
     PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: IMPERSONATION_TOKEN,
+    PULUMI_GITLAB_PIPELINE_TRIGGER_TYPE: PIPELINE_TRIGGER,
     # pulumi-gitlab's deploy tokens have no rotation_configuration.
     PULUMI_GITLAB_PROJECT_DEPLOY_TOKEN_TYPE: TokenType("project deploy token", parents=_PROJECT,
                                                        rotation=NO_ROTATION_INPUT, **_DEPLOY),

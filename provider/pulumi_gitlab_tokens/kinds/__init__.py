@@ -13,6 +13,7 @@ from . import (
     group_deploy_token,
     group_service_account_access_token,
     personal_access_token,
+    pipeline_trigger,
     project_access_token,
     project_deploy_token,
 )
@@ -24,12 +25,14 @@ PERSONAL: Final = personal_access_token.KIND
 PROJECT_DEPLOY: Final = project_deploy_token.KIND
 GROUP_DEPLOY: Final = group_deploy_token.KIND
 GROUP_SERVICE_ACCOUNT: Final = group_service_account_access_token.KIND
+PIPELINE_TRIGGER: Final = pipeline_trigger.KIND
 
 #: Every kind the provider serves.
-ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP, PERSONAL, PROJECT_DEPLOY, GROUP_DEPLOY, GROUP_SERVICE_ACCOUNT)
+ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP, PERSONAL, PROJECT_DEPLOY, GROUP_DEPLOY, GROUP_SERVICE_ACCOUNT,
+                                     PIPELINE_TRIGGER)
 
 #: The kinds by Pulumi type token.
 BY_TYPE_TOKEN: Final[Mapping[str, TokenKind]] = {kind.type_token: kind for kind in ALL}
 
-__all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "GROUP_DEPLOY", "GROUP_SERVICE_ACCOUNT", "KEEP", "PERSONAL", "PROJECT",
+__all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "GROUP_DEPLOY", "GROUP_SERVICE_ACCOUNT", "KEEP", "PERSONAL", "PIPELINE_TRIGGER", "PROJECT",
            "PROJECT_DEPLOY", "InputField", "OnChange", "OutputField", "Routes", "TokenKind"]

@@ -30,6 +30,8 @@ class OnChange(enum.Enum):
     ROTATE = "rotate"
     #: Only the stored input changes; GitLab is not called.
     IN_PLACE = "in place"
+    #: GitLab changes the token in place (one call on the ``update`` route); id and value stay.
+    UPDATE = "update"
 
 
 #: A parser: ``(kind, value) -> normalised value``; raises ``ValueError`` with the fix.
@@ -41,6 +43,10 @@ Comparison = Callable[[Any], Any]
 Reader = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
 
 KEEP: Any = object()
+
+#: The output keeping the token's ownership mark, for a kind that edits the field holding it in place
+#: (the edit sends the mark again, without reading the token first).
+OWNERSHIP_MARK_OUTPUT: Final = "ownership_mark"
 
 #: The input naming an existing token a resource takes over (see ``lifecycle/adoption.py``).
 ADOPT_INPUT: Final = "adopt_token_id"
@@ -101,6 +107,8 @@ class Routes:
     revoke: str
     rotate: str | None = None
     self_rotate: str | None = None
+    #: Edits the token in place (the inputs declared :attr:`OnChange.UPDATE`).
+    update: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +169,8 @@ class TokenKind:
             raise ValueError(f"{self.resource_name}: renew by RotateRoute exactly when there is a rotate route")
         if (self.routes.self_rotate is not None) != self.renewal.self_rotates:
             raise ValueError(f"{self.resource_name}: RotateRoute(self_rotates=True) exactly with a self_rotate route")
+        if (self.routes.update is not None) != any(f.on_change is OnChange.UPDATE for f in self.inputs):
+            raise ValueError(f"{self.resource_name}: inputs change OnChange.UPDATE exactly with an update route")
 
     # --- names the parts answer, for messages and routes -----------------------------
 

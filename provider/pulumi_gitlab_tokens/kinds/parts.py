@@ -262,6 +262,12 @@ class InDescription:
     def from_record(self, record: dict[str, Any]) -> dict[str, Any]:
         return record
 
+    def kept_on(self, edits: dict[str, Any], mark: Any) -> dict[str, Any]:
+        """``edits`` to the token with its ``mark`` (a :class:`~..rules.ownership.Mark`) kept where it lives."""
+        if "description" in edits and mark is not None:
+            edits["description"] = ownership.marked(edits["description"] or "", mark)
+        return edits
+
 
 @dataclass(frozen=True)
 class AfterName:
@@ -282,6 +288,11 @@ class AfterName:
         record["description"] = None if mark is None else mark.text()
         return record
 
+    def kept_on(self, edits: dict[str, Any], mark: Any) -> dict[str, Any]:
+        if self.field in edits and mark is not None:
+            edits[self.field] = ownership.marked(edits[self.field] or "", mark)
+        return edits
+
 
 # --- how recovery finds a lost token ------------------------------------------------------
 
@@ -293,13 +304,22 @@ class ByName:
     def candidates(self, api: Endpoints, name: str) -> list[dict[str, Any]]:
         return [t for t in api.list_searching(name) if t.get("name") == name]
 
+    def every(self, api: Endpoints) -> list[dict[str, Any]]:
+        """Every token of the parent, as recovery reads them."""
+        return api.list_all()
+
 
 @dataclass(frozen=True)
 class Unnamed:
     """Tokens have no name (pipeline triggers): recovery reads the whole list and goes by the mark alone."""
 
     def candidates(self, api: Endpoints, name: str) -> list[dict[str, Any]]:
-        return api.list_all()
+        """Every token of the parent, each under the name its mark was made for (``""``: a kind without
+        names has no ``name`` input), so a lost answer's token is told from others by its mark alone."""
+        return [{**token, "name": name} for token in api.list_all()]
+
+    def every(self, api: Endpoints) -> list[dict[str, Any]]:
+        return self.candidates(api, "")
 
 
 # --- how GitLab says a token is gone ------------------------------------------------------

@@ -53,7 +53,7 @@ from ..client.gitlab_errors import credential_needed
 from ..common import clock, serving
 from ..common.errors import CredentialMissingError, GitLabTokenError, scrub
 from ..common.reporting import reported
-from ..kinds.base import KEEP, OnChange, TokenKind
+from ..kinds.base import KEEP, OWNERSHIP_MARK_OUTPUT, OnChange, TokenKind
 from ..rules import ownership
 from ..rules.inputs import (
     TokenSpec,
@@ -282,6 +282,13 @@ class AccessTokenProvider(Declared, ResourceProvider):
                 f"token {spec.name!r} was revoked outside Pulumi and must be replaced, not updated; "
                 f"run `pulumi up` again"
             )
+        edits = {f.name: news.get(f.name) for f in self.kind.inputs_changing(OnChange.UPDATE)
+                 if f.compare(stored.get(f.name)) != f.compare(news.get(f.name))}
+        if edits and decision.action is not Action.ROTATE:
+            # One call on the update route, with the token's ownership mark kept where it lives.
+            mark = ownership.parse(stored.get(OWNERSHIP_MARK_OUTPUT))[1]
+            answer = api.update(token_id, self.kind.mark.kept_on(edits, mark))
+            return UpdateResult(_with_predecessors(self._outputs(news, answer, token=stored.token), waiting))
         if decision.action is not Action.ROTATE:
             kept = {k: v for k, v in stored.values.items() if k not in input_keys(self.kind)}
             kept.update({k: v for k, v in news.items() if k in input_keys(self.kind)})

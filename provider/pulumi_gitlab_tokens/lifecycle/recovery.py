@@ -130,7 +130,7 @@ class _ParentListings:
         with lock:  # parallel creates in one parent share one listing
             if key not in self._tokens:
                 try:
-                    self._tokens[key] = api.list_all()
+                    self._tokens[key] = api.kind.finding.every(api)
                 except GitLabTokenError as err:
                     if err.status is None or not 400 <= err.status < 500:
                         raise

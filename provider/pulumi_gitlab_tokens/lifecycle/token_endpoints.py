@@ -51,7 +51,7 @@ _IDEMPOTENT = NO_LIBRARY_RETRIES
 _MINTING = NO_LIBRARY_RETRIES
 #: The HTTP verb of each route a kind declares.
 ROUTE_VERBS = {"create": "POST", "get": "GET", "list": "GET", "revoke": "DELETE", "rotate": "POST",
-               "self_rotate": "POST"}
+               "self_rotate": "POST", "update": "PUT"}
 
 class TokenEndpoints:
     """The token endpoints of one kind for one parent (by id or full path).
@@ -162,8 +162,8 @@ class TokenEndpoints:
 
     def fetch(self, token_id: int) -> dict[str, Any]:
         """The token from GitLab's route for one token (raises :class:`GitLabTokenError` when it is missing)."""
-        return self._call(self.route("get", token_id),
-                          lambda: self._marked(_token_record(self._manager().get(token_id, **_IDEMPOTENT).attributes)))
+        return self._call(self.route("get", token_id), lambda: self._marked(
+            _remember(_token_record(self._manager().get(token_id, **_IDEMPOTENT).attributes))))
 
     def _holder_gone(self, err: GitLabTokenError) -> bool:
         """GitLab says the holder a route input names (a service account) is gone, and its tokens with it."""
@@ -194,7 +194,7 @@ class TokenEndpoints:
                                               **self._list_filters(), **_IDEMPOTENT),
             lambda most: f"GitLab listed more than {most} tokens on {route}; revoke and delete old ones in "
                          f"GitLab (or check that gitlab:baseUrl points at GitLab: it keeps naming a next page)"))
-        return [self._marked(dict(t.attributes)) for t in found]
+        return [self._marked(_remember(dict(t.attributes))) for t in found]
 
     def revoke(self, token_id: int) -> bool:
         """Revoke; ``False`` when GitLab says the token does not exist (nothing to revoke).
@@ -221,6 +221,12 @@ class TokenEndpoints:
                 ) from None
             raise
         return True
+
+    def update(self, token_id: int, edits: Mapping[str, Any]) -> dict[str, Any]:
+        """Edit the token in place (its ``update`` route, a PUT): GitLab's record after the edit."""
+        route = self.route("update", token_id)
+        return self._call(route, lambda: self._marked(_remember(_token_record(
+            self._manager().update(token_id, dict(edits), **_IDEMPOTENT)))))
 
     def rotate(self, token_id: int, expires_at: str) -> dict[str, Any]:
         route = self.route("rotate", token_id)

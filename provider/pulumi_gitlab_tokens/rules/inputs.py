@@ -553,8 +553,8 @@ class TokenSpec:
     def from_checked(cls, kind: TokenKind, props: Mapping[str, Any]) -> "TokenSpec":
         return cls(
             parent=str(_whole(props[kind.parent])),  # a numeric parent comes back from the engine as a float
-            name=str(props["name"]),
-            scopes=tuple(props["scopes"]),
+            name=str(props.get("name") or ""),  # a kind without names (triggers) marks its token for ""
+            scopes=tuple(props.get("scopes") or ()),
             access_level=catalogue.access_level_name(
                 integral(props.get("access_level")) or props.get("access_level") or catalogue.DEFAULT_ACCESS_LEVEL
             ) if kind.has_access_level else None,
