@@ -13,6 +13,7 @@ from typing import Any, Callable, Final, Mapping
 
 from .. import kinds
 from ..common import catalogue
+from ..kinds import field_facts
 from ..kinds.base import TokenKind
 from ..lifecycle.provider import provider_class
 from ..service_accounts import provider as group_service_account
@@ -59,15 +60,13 @@ def _token(kind: TokenKind) -> NativeResource:
     # revokes its due predecessors itself, by the calendar (docs/native-provider.md).
     dynamic = provider_class(kind)
     cls = type(dynamic.__name__, (dynamic,), {"delivery_revokes_predecessors": False})
-    required = tuple(f.name for f in kind.inputs
-                     if not f.optional and f.default is None and f.parse is not None and f.name != "name")
     label = catalogue.TOKEN_TYPES[kind.type_token].label
     return NativeResource(
         name=kind.resource_name,
         description=f"A GitLab {label}, minted, rotated and revoked by pulumi-gitlab-tokens.",
         provider=cls,
         inputs=kind.input_names,
-        required_inputs=required,
+        required_inputs=field_facts.required_inputs(kind),
         computed=(*kind.computed_outputs, *(("predecessors",) if kind.overlaps else ())),
         secrets=tuple(f.name for f in kind.outputs if f.secret),
         name_from_resource=True,
