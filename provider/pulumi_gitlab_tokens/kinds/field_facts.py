@@ -6,7 +6,8 @@ package schema, the words describing it, and its Python annotations. The native 
 (``native/schema.py``), the generated Python classes and list functions
 (``resources/_generated.py``, ``make faces``) and the reference tables of
 docs/resources.md read it; a field missing here fails their build, naming it.
-Descriptions are Markdown (single backticks); the Python face turns them into reST.
+Descriptions are Markdown (single backticks) and name fields in snake_case: the Python face
+turns them into reST, the native schema spells the names in camelCase.
 """
 
 from __future__ import annotations
@@ -64,9 +65,9 @@ FIELDS: Final[Mapping[str, FieldFacts]] = {
                                    "resource.", _PARENT, python_output="str"),
     "group": FieldFacts(_STRING, "The group's numeric id or full path (`acme/platform`). Changing it replaces the "
                                  "resource.", _PARENT, python_output="str"),
-    "user_id": FieldFacts(_INTEGER, "The user's (or service account's) numeric id: a personal access token's user, a "
-                                    "service account token's account (`GroupServiceAccount.service_account_id`), a "
-                                    "project or group token's bot user.", "int", python_output="int"),
+    "user_id": FieldFacts(_INTEGER, "A user's numeric id: a personal access token's user, a service account "
+                                    "token's account (a `GroupServiceAccount`'s `service_account_id`), a project "
+                                    "or group token's bot user.", "int", python_output="int"),
     "name": FieldFacts(_STRING, "The name; a token's defaults to the resource's name. Changing it replaces the "
                                 "resource.", "str", python_output="str", optional_in_programs=True),
     "scopes": FieldFacts({"type": "array", "items": _STRING}, "The token's scopes, at least one.", "Sequence[str]",
@@ -78,10 +79,10 @@ FIELDS: Final[Mapping[str, FieldFacts]] = {
                                        f"{ownership.USER_DESCRIPTION_MAX_LENGTH} characters: the provider's ownership "
                                        f"mark takes the rest of GitLab's {catalogue.DESCRIPTION_MAX_LENGTH}). Changing "
                                        "a token's replaces the token.", "str", python_output="Optional[str]"),
-    "expires_at": FieldFacts(_STRING, "Fixed expiry date `YYYY-MM-DD`; exclusive with `rotationConfiguration`.",
+    "expires_at": FieldFacts(_STRING, "Fixed expiry date `YYYY-MM-DD`; exclusive with `rotation_configuration`.",
                              "str", python_output="str", optional_in_programs=True),
     "rotation_configuration": FieldFacts({"$ref": f"#/types/{ROTATION_TYPE}"},
-                                         "Renew the token automatically; exclusive with `expiresAt`.",
+                                         "Renew the token automatically; exclusive with `expires_at`.",
                                          "RotationConfigurationInput", python_output="Optional[dict]",
                                          optional_in_programs=True),
     "validate_past_expiration_date": FieldFacts(_BOOLEAN, "Accepted for pulumi-gitlab compatibility; past dates are "
@@ -105,7 +106,7 @@ FIELDS: Final[Mapping[str, FieldFacts]] = {
     "created_at": FieldFacts(_STRING, "When GitLab created the token.", python_output="str"),
     "predecessors": FieldFacts({"type": "array", "items": {"$ref": f"#/types/{PREDECESSOR_TYPE}"}},
                                "Tokens an overlapping rotation superseded, still valid until their revoke day."),
-    "service_account_id": FieldFacts(_INTEGER, "The service account's user id, for its tokens' `userId`.",
+    "service_account_id": FieldFacts(_INTEGER, "The service account's user id, for its tokens' `user_id`.",
                                      python_output="int"),
     "key": FieldFacts(_STRING, "The variable's key. Changing it replaces the variable.", "str", python_output="str"),
     "value": FieldFacts(_STRING, "The variable's value: always a secret.", "str", python_output="str"),

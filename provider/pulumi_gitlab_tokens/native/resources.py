@@ -82,7 +82,7 @@ def _variable(cls: type[variables.VariableProvider]) -> NativeResource:
         provider=cls,
         # delivered_token_id is the dynamic face's delivery record (docs/rotation-delivery.md).
         inputs=tuple(k for k in variable_inputs.variable_input_keys(kind) if k not in variables.RECORDED),
-        required_inputs=(kind.parent, "key", "value"),
+        required_inputs=(kind.parent, *variable_inputs.REQUIRED_INPUTS),
         computed=(),
         secrets=("value",),
     )
@@ -93,7 +93,7 @@ SERVICE_ACCOUNT: Final = NativeResource(
     description="A group's service account, the holder of GroupServiceAccountAccessToken tokens.",
     provider=group_service_account.GroupServiceAccountProvider,
     inputs=group_service_account.INPUTS,
-    required_inputs=("group",),
+    required_inputs=group_service_account.REQUIRED_INPUTS,
     computed=group_service_account.COMPUTED,
     secrets=(),
 )

@@ -8,6 +8,7 @@ type and description are declared once, by its snake_case name, in :mod:`..kinds
 from __future__ import annotations
 
 import json
+import re
 from importlib import metadata
 from typing import Any, Final, Mapping
 
@@ -40,9 +41,18 @@ CONFIG: Final[Mapping[str, tuple[Mapping[str, Any], str, bool]]] = {
 }
 
 
+def _described(text: str) -> str:
+    """A field's words as the schema has them: the fields they name (`expires_at`) in camelCase."""
+    return _NAMED_FIELD.sub(lambda m: f"`{camel(m.group(1))}`" if m.group(1) in field_facts.FIELDS else m.group(0),
+                            text)
+
+
+_NAMED_FIELD: Final = re.compile(r"`([a-z][a-z0-9_]*)`")
+
+
 def _property(name: str, *, secret: bool) -> dict[str, Any]:
     field = field_facts.facts(name)
-    spec = {**field.schema, "description": field.description}
+    spec = {**field.schema, "description": _described(field.description)}
     if secret:
         spec["secret"] = True
     return spec
@@ -69,7 +79,7 @@ _RECORD_TEXT: Final = {"name": "The token's name.", "description": "The descript
 def _function_property(name: str, description: str | None = None) -> dict[str, Any]:
     """A function's input or a listed token's field: its type declared once, in :mod:`..kinds.field_facts`."""
     field = field_facts.function_facts(name)
-    return {**field.schema, "description": description or field.description}
+    return {**field.schema, "description": _described(description or field.description)}
 
 
 def _function(function: NativeFunction) -> dict[str, Any]:
