@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
-if "pulumi_gitlab_tokens" not in sys.modules:
+if __name__ == "__main__" and "pulumi_gitlab_tokens" not in sys.modules:
     # Generate without running the file being generated: a stale one may name a kind no longer declared.
     _PLACEHOLDER = types.ModuleType("pulumi_gitlab_tokens.resources._generated")
     _PLACEHOLDER.__all__ = []  # type: ignore[attr-defined]
