@@ -103,7 +103,7 @@ FIELDS: Final[Mapping[str, FieldFacts]] = {
     "active": FieldFacts(_BOOLEAN, "Whether GitLab counts the token as active.", python_output="bool"),
     "revoked": FieldFacts(_BOOLEAN, "Whether the token was revoked.", python_output="bool"),
     "expired": FieldFacts(_BOOLEAN, "Whether the deploy token has expired.", python_output="bool"),
-    "created_at": FieldFacts(_STRING, "When GitLab created the token.", python_output="str"),
+    "created_at": FieldFacts(_STRING, "When GitLab created the token (an RFC 3339 time).", python_output="str"),
     "predecessors": FieldFacts({"type": "array", "items": {"$ref": f"#/types/{PREDECESSOR_TYPE}"}},
                                "Tokens an overlapping rotation superseded, still valid until their revoke day."),
     "service_account_id": FieldFacts(_INTEGER, "The service account's user id, for its tokens' `user_id`.",
@@ -115,7 +115,8 @@ FIELDS: Final[Mapping[str, FieldFacts]] = {
                             python_output="bool"),
     "masked": FieldFacts(_BOOLEAN, "GitLab masks the value in job logs (it must follow GitLab's masking rules).",
                          "bool", python_output="bool"),
-    "hidden": FieldFacts(_BOOLEAN, "Masked and hidden in the UI; fixed at creation.", "bool", python_output="bool"),
+    "hidden": FieldFacts(_BOOLEAN, "Masked and never shown again, in the UI or the API (GitLab's "
+                                   "`masked_and_hidden`); fixed at creation.", "bool", python_output="bool"),
     "raw": FieldFacts(_BOOLEAN, "GitLab does not expand `$` references in the value.", "bool", python_output="bool"),
     "environment_scope": FieldFacts(_STRING, "The environments that see the variable; default `*`.", "str",
                                     python_output="str"),

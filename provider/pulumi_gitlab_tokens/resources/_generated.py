@@ -89,7 +89,7 @@ class ProjectAccessToken(TokenResource, module="gitlab", name="ProjectAccessToke
     revoked: pulumi.Output[bool]
     """Whether the token was revoked."""
     created_at: pulumi.Output[str]
-    """When GitLab created the token."""
+    """When GitLab created the token (an RFC 3339 time)."""
 
     def __init__(
         self,
@@ -210,7 +210,7 @@ class GroupAccessToken(TokenResource, module="gitlab", name="GroupAccessToken"):
     revoked: pulumi.Output[bool]
     """Whether the token was revoked."""
     created_at: pulumi.Output[str]
-    """When GitLab created the token."""
+    """When GitLab created the token (an RFC 3339 time)."""
 
     def __init__(
         self,
@@ -323,7 +323,7 @@ class PersonalAccessToken(TokenResource, module="gitlab", name="PersonalAccessTo
     revoked: pulumi.Output[bool]
     """Whether the token was revoked."""
     created_at: pulumi.Output[str]
-    """When GitLab created the token."""
+    """When GitLab created the token (an RFC 3339 time)."""
 
     def __init__(
         self,
@@ -625,7 +625,7 @@ class GroupServiceAccountAccessToken(TokenResource, module="gitlab", name="Group
     revoked: pulumi.Output[bool]
     """Whether the token was revoked."""
     created_at: pulumi.Output[str]
-    """When GitLab created the token."""
+    """When GitLab created the token (an RFC 3339 time)."""
 
     def __init__(
         self,
@@ -695,7 +695,7 @@ class ProjectVariableArgs:
     masked: Optional[pulumi.Input[bool]] = None
     """GitLab masks the value in job logs (it must follow GitLab's masking rules)."""
     hidden: Optional[pulumi.Input[bool]] = None
-    """Masked and hidden in the UI; fixed at creation."""
+    """Masked and never shown again, in the UI or the API (GitLab's ``masked_and_hidden``); fixed at creation."""
     raw: Optional[pulumi.Input[bool]] = None
     """GitLab does not expand ``$`` references in the value."""
     environment_scope: Optional[pulumi.Input[str]] = None
@@ -727,7 +727,7 @@ class ProjectVariable(VariableResource, module="gitlab", name="ProjectVariable")
     masked: pulumi.Output[bool]
     """GitLab masks the value in job logs (it must follow GitLab's masking rules)."""
     hidden: pulumi.Output[bool]
-    """Masked and hidden in the UI; fixed at creation."""
+    """Masked and never shown again, in the UI or the API (GitLab's ``masked_and_hidden``); fixed at creation."""
     raw: pulumi.Output[bool]
     """GitLab does not expand ``$`` references in the value."""
     environment_scope: pulumi.Output[str]
@@ -766,7 +766,8 @@ class ProjectVariable(VariableResource, module="gitlab", name="ProjectVariable")
         :param variable_type: ``env_var`` (default) or ``file``.
         :param protected: Only protected branches and tags see the variable.
         :param masked: GitLab masks the value in job logs (it must follow GitLab's masking rules).
-        :param hidden: Masked and hidden in the UI; fixed at creation.
+        :param hidden: Masked and never shown again, in the UI or the API (GitLab's ``masked_and_hidden``); fixed at
+            creation.
         :param raw: GitLab does not expand ``$`` references in the value.
         :param environment_scope: The environments that see the variable; default ``*``.
         :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
@@ -806,7 +807,7 @@ class GroupVariableArgs:
     masked: Optional[pulumi.Input[bool]] = None
     """GitLab masks the value in job logs (it must follow GitLab's masking rules)."""
     hidden: Optional[pulumi.Input[bool]] = None
-    """Masked and hidden in the UI; fixed at creation."""
+    """Masked and never shown again, in the UI or the API (GitLab's ``masked_and_hidden``); fixed at creation."""
     raw: Optional[pulumi.Input[bool]] = None
     """GitLab does not expand ``$`` references in the value."""
     environment_scope: Optional[pulumi.Input[str]] = None
@@ -838,7 +839,7 @@ class GroupVariable(VariableResource, module="gitlab", name="GroupVariable"):
     masked: pulumi.Output[bool]
     """GitLab masks the value in job logs (it must follow GitLab's masking rules)."""
     hidden: pulumi.Output[bool]
-    """Masked and hidden in the UI; fixed at creation."""
+    """Masked and never shown again, in the UI or the API (GitLab's ``masked_and_hidden``); fixed at creation."""
     raw: pulumi.Output[bool]
     """GitLab does not expand ``$`` references in the value."""
     environment_scope: pulumi.Output[str]
@@ -877,7 +878,8 @@ class GroupVariable(VariableResource, module="gitlab", name="GroupVariable"):
         :param variable_type: ``env_var`` (default) or ``file``.
         :param protected: Only protected branches and tags see the variable.
         :param masked: GitLab masks the value in job logs (it must follow GitLab's masking rules).
-        :param hidden: Masked and hidden in the UI; fixed at creation.
+        :param hidden: Masked and never shown again, in the UI or the API (GitLab's ``masked_and_hidden``); fixed at
+            creation.
         :param raw: GitLab does not expand ``$`` references in the value.
         :param environment_scope: The environments that see the variable; default ``*``.
         :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
