@@ -151,8 +151,9 @@ def token_face(kind: TokenKind) -> Face:
     if by_change[OnChange.IN_PLACE]:
         sentences.append(f"Changing {_names(by_change[OnChange.IN_PLACE])} changes the state only.")
     secret = [field.name for field in kind.outputs if field.secret]
-    if len(secret) != 1:
-        raise ValueError(f"{kind.resource_name} declares secret outputs {secret}; the resource class keeps one secret")
+    if secret != ["token"]:
+        raise ValueError(f"{kind.resource_name} declares secret outputs {secret}; TokenResource keeps `token` secret, "
+                         "and only it")
     return Face(
         name=kind.resource_name,
         type_token=kind.type_token,
@@ -163,7 +164,7 @@ def token_face(kind: TokenKind) -> Face:
         provider=f"provider_class({_kind_reference(kind)})",
         headline=f"A {token_type.label}",
         changes=" ".join([*sentences, _note(kind.resource_name)]),
-        secret=secret[0],
+        secret="token",
         resource_name_doc="The Pulumi name; also the token name unless ``name`` is given.",
     )
 
@@ -292,8 +293,10 @@ def resource_class(face: Face) -> list[str]:
         lines += _wrap(f":param {name}: {rst(field_facts.facts(name).description)}", "        ", hanging="    ")
     lines += ['        """', f"        typed, opts = split_args(args, opts, {face.name}Args)",
               "        if typed is None:",
-              f"            typed = {face.name}Args(  # type: ignore[arg-type]  # check() reports what is missing"]
-    lines += [f"                {name}={name}," for name in face.inputs]
+              f"            typed = {face.name}Args("]
+    # A required input left out reaches the provider as None, and its check() names it.
+    lines += [f"                {name}={name},  # type: ignore[arg-type]" if name in face.required
+              else f"                {name}={name}," for name in face.inputs]
     lines += ["            )", f"        super().__init__({face.provider}, resource_name, typed, opts)"]
     return lines
 

@@ -128,10 +128,10 @@ class ProjectAccessToken(TokenResource, module="gitlab", name="ProjectAccessToke
         """
         typed, opts = split_args(args, opts, ProjectAccessTokenArgs)
         if typed is None:
-            typed = ProjectAccessTokenArgs(  # type: ignore[arg-type]  # check() reports what is missing
-                project=project,
+            typed = ProjectAccessTokenArgs(
+                project=project,  # type: ignore[arg-type]
                 name=name,
-                scopes=scopes,
+                scopes=scopes,  # type: ignore[arg-type]
                 access_level=access_level,
                 description=description,
                 expires_at=expires_at,
@@ -249,10 +249,10 @@ class GroupAccessToken(TokenResource, module="gitlab", name="GroupAccessToken"):
         """
         typed, opts = split_args(args, opts, GroupAccessTokenArgs)
         if typed is None:
-            typed = GroupAccessTokenArgs(  # type: ignore[arg-type]  # check() reports what is missing
-                group=group,
+            typed = GroupAccessTokenArgs(
+                group=group,  # type: ignore[arg-type]
                 name=name,
-                scopes=scopes,
+                scopes=scopes,  # type: ignore[arg-type]
                 access_level=access_level,
                 description=description,
                 expires_at=expires_at,
@@ -357,10 +357,10 @@ class PersonalAccessToken(TokenResource, module="gitlab", name="PersonalAccessTo
         """
         typed, opts = split_args(args, opts, PersonalAccessTokenArgs)
         if typed is None:
-            typed = PersonalAccessTokenArgs(  # type: ignore[arg-type]  # check() reports what is missing
-                user_id=user_id,
+            typed = PersonalAccessTokenArgs(
+                user_id=user_id,  # type: ignore[arg-type]
                 name=name,
-                scopes=scopes,
+                scopes=scopes,  # type: ignore[arg-type]
                 description=description,
                 expires_at=expires_at,
                 rotation_configuration=rotation_configuration,
@@ -451,10 +451,10 @@ class ProjectDeployToken(TokenResource, module="gitlab", name="ProjectDeployToke
         """
         typed, opts = split_args(args, opts, ProjectDeployTokenArgs)
         if typed is None:
-            typed = ProjectDeployTokenArgs(  # type: ignore[arg-type]  # check() reports what is missing
-                project=project,
+            typed = ProjectDeployTokenArgs(
+                project=project,  # type: ignore[arg-type]
                 name=name,
-                scopes=scopes,
+                scopes=scopes,  # type: ignore[arg-type]
                 username=username,
                 expires_at=expires_at,
                 rotation_configuration=rotation_configuration,
@@ -545,10 +545,10 @@ class GroupDeployToken(TokenResource, module="gitlab", name="GroupDeployToken"):
         """
         typed, opts = split_args(args, opts, GroupDeployTokenArgs)
         if typed is None:
-            typed = GroupDeployTokenArgs(  # type: ignore[arg-type]  # check() reports what is missing
-                group=group,
+            typed = GroupDeployTokenArgs(
+                group=group,  # type: ignore[arg-type]
                 name=name,
-                scopes=scopes,
+                scopes=scopes,  # type: ignore[arg-type]
                 username=username,
                 expires_at=expires_at,
                 rotation_configuration=rotation_configuration,
@@ -664,11 +664,11 @@ class GroupServiceAccountAccessToken(TokenResource, module="gitlab", name="Group
         """
         typed, opts = split_args(args, opts, GroupServiceAccountAccessTokenArgs)
         if typed is None:
-            typed = GroupServiceAccountAccessTokenArgs(  # type: ignore[arg-type]  # check() reports what is missing
-                group=group,
-                user_id=user_id,
+            typed = GroupServiceAccountAccessTokenArgs(
+                group=group,  # type: ignore[arg-type]
+                user_id=user_id,  # type: ignore[arg-type]
                 name=name,
-                scopes=scopes,
+                scopes=scopes,  # type: ignore[arg-type]
                 description=description,
                 expires_at=expires_at,
                 rotation_configuration=rotation_configuration,
@@ -775,10 +775,10 @@ class ProjectVariable(VariableResource, module="gitlab", name="ProjectVariable")
         """
         typed, opts = split_args(args, opts, ProjectVariableArgs)
         if typed is None:
-            typed = ProjectVariableArgs(  # type: ignore[arg-type]  # check() reports what is missing
-                project=project,
-                key=key,
-                value=value,
+            typed = ProjectVariableArgs(
+                project=project,  # type: ignore[arg-type]
+                key=key,  # type: ignore[arg-type]
+                value=value,  # type: ignore[arg-type]
                 variable_type=variable_type,
                 protected=protected,
                 masked=masked,
@@ -887,10 +887,10 @@ class GroupVariable(VariableResource, module="gitlab", name="GroupVariable"):
         """
         typed, opts = split_args(args, opts, GroupVariableArgs)
         if typed is None:
-            typed = GroupVariableArgs(  # type: ignore[arg-type]  # check() reports what is missing
-                group=group,
-                key=key,
-                value=value,
+            typed = GroupVariableArgs(
+                group=group,  # type: ignore[arg-type]
+                key=key,  # type: ignore[arg-type]
+                value=value,  # type: ignore[arg-type]
                 variable_type=variable_type,
                 protected=protected,
                 masked=masked,
@@ -957,8 +957,8 @@ class GroupServiceAccount(ServiceAccountResource, module="gitlab", name="GroupSe
         """
         typed, opts = split_args(args, opts, GroupServiceAccountArgs)
         if typed is None:
-            typed = GroupServiceAccountArgs(  # type: ignore[arg-type]  # check() reports what is missing
-                group=group,
+            typed = GroupServiceAccountArgs(
+                group=group,  # type: ignore[arg-type]
                 name=name,
                 username=username,
                 email=email,
