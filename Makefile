@@ -7,7 +7,7 @@ PYTEST := $(VENV)/bin/python -m pytest
 JOBS ?= auto
 PARALLEL := -n $(JOBS) --dist worksteal
 
-.PHONY: setup test check test-unit test-engine demo demo-down bench pack plugin sdks clean
+.PHONY: setup test check test-unit test-engine demo demo-down bench pack plugin sdks faces clean
 
 ## setup: .venv with the project, the pinned Pulumi toolchain, the policy pack's venv (idempotent)
 setup:
@@ -50,6 +50,10 @@ plugin: setup
 ## sdks: the TypeScript, Go and Python SDKs generated from the package schema, into build/sdk/{nodejs,go,python} (docs/sdks.md)
 sdks: setup
 	@$(VENV)/bin/python toolchain/sdks.py build/sdk $(if $(SCHEMA),--schema $(SCHEMA))
+
+## faces: the Python resource classes, their Args and the token lists, from the declarations (resources/_generated.py)
+faces: setup
+	@$(VENV)/bin/python toolchain/generate_faces.py generate
 
 clean:
 	rm -rf $(VENV) policies/venv dist .demo .pytest_cache .hypothesis

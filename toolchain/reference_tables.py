@@ -4,9 +4,11 @@
 Which inputs and outputs each resource has, which are required, their defaults,
 what a change does, the scopes each kind accepts, its type token and resource id
 all come from the code (``kinds/*``, ``variables.py``, ``variable_inputs.py``,
-``group_service_account.py``, ``catalogue.py``). Only the words describing a
-field live here, keyed by field name; a declared field with no words, or words
-for a field no resource declares, is an error naming it.
+``group_service_account.py``, ``catalogue.py``). What a field is, where the tables
+say it as the schema and the classes do, comes from ``kinds/field_facts.py``; only
+the words the tables alone say (constraints, what differs by kind) live here, keyed
+by field name; a declared field with no words, or words for a field no resource
+declares, is an error naming it.
 
 Each table sits in docs/resources.md between ``<!-- generated: NAME -->`` and
 ``<!-- end generated -->``; everything outside the markers is hand-written. A
@@ -26,7 +28,7 @@ from typing import Callable, Iterable, Mapping, Union
 
 from pulumi_gitlab_tokens import kinds
 from pulumi_gitlab_tokens.common import catalogue
-from pulumi_gitlab_tokens.kinds import deploy_token_fields, parts
+from pulumi_gitlab_tokens.kinds import deploy_token_fields, field_facts, parts
 from pulumi_gitlab_tokens.kinds.base import InputField, OnChange, TokenKind
 from pulumi_gitlab_tokens.lifecycle.stored import PREDECESSORS_KEY
 from pulumi_gitlab_tokens.rules import comparisons, ownership
@@ -41,6 +43,16 @@ BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w:-]+) -->\n)(?P<body>.*?)(<!--
 
 #: Words for a field: plain text, or a function of the kind for what differs by kind.
 Text = Union[str, Callable[[TokenKind], str]]
+
+
+def _fact(name: str, prefix: str = "") -> str:
+    """The field's description from ``kinds/field_facts.py``, as a table cell: after ``prefix`` its first
+    word in lower case (unless a name like ``GitLab``), without the final full stop."""
+    text = field_facts.facts(name).description.removesuffix(".")
+    first = text.split(" ", 1)[0]
+    if prefix and first[1:].islower():
+        text = text[0].lower() + text[1:]
+    return prefix + text
 
 
 def _scopes(kind: TokenKind) -> str:
@@ -107,10 +119,9 @@ TOKEN_INPUTS: Mapping[str, Text] = {
         + ("" if "update" in {f.on_change.value for f in kind.inputs} else "; GitLab cannot edit it")),
     "expires_at": _expires_at,
     "rotation_configuration": _rotation_configuration,
-    "validate_past_expiration_date": "bool, accepted for pulumi-gitlab compatibility; no effect: dates are always "
-                                     "checked at preview",
-    "adopt_token_id": "id of an existing token to take over instead of creating one "
-                      "([Adopting an existing token](recovery.md#adopting-an-existing-token)); read only at creation",
+    "validate_past_expiration_date": _fact("validate_past_expiration_date", "bool: "),
+    "adopt_token_id": (_fact("adopt_token_id")
+                       + "; see [Adopting an existing token](recovery.md#adopting-an-existing-token)"),
 }
 
 #: Defaults the declarations do not hold (the resource class fills them in, or GitLab does).
@@ -134,7 +145,7 @@ TOKEN_OUTPUTS: Mapping[str, Text] = {
     "expired": "GitLab's state of the token at the last create or refresh",
     "revoked": lambda kind: ("GitLab's state of the token at the last create, rotate or refresh" if kind.rotates
                              else "GitLab's state of the token at the last create or refresh"),
-    "created_at": "creation time (RFC 3339)",
+    "created_at": _fact("created_at"),
     "expires_at": lambda kind: ("expiry date (`YYYY-MM-DD`)" if kind.lifetime.required
                                 else "expiry date (`YYYY-MM-DD`), none for never"),
     "name": "as GitLab reports it, without the ownership mark",
@@ -155,18 +166,17 @@ VARIABLE_INPUTS: Mapping[str, tuple[str, str]] = {
     "value": ("string; **always a secret**, in the state's inputs and outputs, even if the program passed a plain "
               "string; masked or hidden values follow the [masking rules](#masking-rules)", "required"),
     "variable_type": (" or ".join(f"`{t}`" for t in variable_inputs.VARIABLE_TYPES), f"`{variable_inputs.VARIABLE_TYPES[0]}`"),
-    "protected": ("bool: only pipelines on protected branches and tags get it", "`false`"),
-    "masked": ("bool: masked in job logs", "`false` (`true` when `hidden`)"),
-    "hidden": ("bool: masked and never shown again, in the UI or the API (GitLab's `masked_and_hidden`)", "`false`"),
-    "raw": ("bool: `$OTHER` in the value is not expanded", "`false`"),
+    "protected": (_fact("protected", "bool: "), "`false`"),
+    "masked": (_fact("masked", "bool: "), "`false` (`true` when `hidden`)"),
+    "hidden": (_fact("hidden", "bool: "), "`false`"),
+    "raw": (_fact("raw", "bool: "), "`false`"),
     "environment_scope": ("environments that get it: letters, digits, spaces, `- _ / $ { } . *`",
                           f"`{variable_inputs.DEFAULT_ENVIRONMENT_SCOPE}`"),
     "description": (f"at most {variable_inputs.MAX_USER_DESCRIPTION_LENGTH} characters (GitLab's "
                     f"{variable_inputs.MAX_DESCRIPTION_LENGTH} less the [ownership mark](ownership-variables-and-accounts.md)), "
                     "no control or bidirectional formatting characters", "none"),
-    "delivered_token_id": ("set by the package, not by programs: the id of the token whose value the variable holds, "
-                           "when `value` is a token's `token` under a grace period "
-                           "([rotation delivery](rotation-delivery.md)); never sent to GitLab", "none"),
+    "delivered_token_id": (_fact("delivered_token_id", "set by the package, not by programs: ")
+                           + "; never sent to GitLab ([rotation delivery](rotation-delivery.md))", "none"),
 }
 
 #: GroupServiceAccount inputs and outputs: what each holds and its default.
@@ -175,7 +185,7 @@ SERVICE_ACCOUNT_FIELDS: Mapping[str, tuple[str, str]] = {
     "name": ("string", "GitLab's `Service account user`"),
     "username": ("string", "GitLab's `service_account_group_<id>_<hex>`"),
     "email": ("string with an `@`", "GitLab's `<username>@noreply.<host>`"),
-    "service_account_id": ("output: the account's user id, an `int`: the tokens' `user_id`", ""),
+    "service_account_id": (_fact("service_account_id", "output, an `int`: "), ""),
 }
 
 _ON_CHANGE: Mapping[OnChange, Callable[[TokenKind, InputField], str]] = {

@@ -2,68 +2,25 @@
 
 Importing this package must stay free of side effects: the dynamic provider
 process imports it to unpickle the provider class by reference.
+
+The resource classes, their ``...Args`` and the per-kind token lists are generated from the
+declarations (``resources/_generated.py``, ``make faces``) and exported here by its ``__all__``.
 """
 
 from . import _former_paths  # noqa: F401  (state pickled by earlier versions names these modules)
 from .common.errors import GitLabTokenError
-from .resources.token_lists import (
-    TokenRecord,
-    list_group_access_tokens,
-    list_group_deploy_tokens,
-    list_group_service_account_access_tokens,
-    list_personal_access_tokens,
-    list_project_access_tokens,
-    list_project_deploy_tokens,
-    list_tokens,
-)
-from .resources.deploy_tokens import GroupDeployToken, GroupDeployTokenArgs, ProjectDeployToken, ProjectDeployTokenArgs
-from .resources.service_accounts import (
-    GroupServiceAccount,
-    GroupServiceAccountAccessToken,
-    GroupServiceAccountAccessTokenArgs,
-    GroupServiceAccountArgs,
-)
-from .resources.tokens import (
-    GroupAccessToken,
-    GroupAccessTokenArgs,
-    PersonalAccessToken,
-    PersonalAccessTokenArgs,
-    ProjectAccessToken,
-    ProjectAccessTokenArgs,
-    RotationConfigurationArgs,
-)
-from .resources.variables import GroupVariable, GroupVariableArgs, ProjectVariable, ProjectVariableArgs
+from .resources import _generated
+from .resources._generated import *  # noqa: F403  (every resource class, its Args and every list function)
+from .resources.token_lists import TokenRecord, list_tokens
+from .resources.tokens import RotationConfigurationArgs
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GitLabTokenError",
-    "GroupAccessToken",
-    "GroupAccessTokenArgs",
-    "GroupDeployToken",
-    "GroupDeployTokenArgs",
-    "GroupServiceAccount",
-    "GroupServiceAccountAccessToken",
-    "GroupServiceAccountAccessTokenArgs",
-    "GroupServiceAccountArgs",
-    "GroupVariable",
-    "GroupVariableArgs",
-    "PersonalAccessToken",
-    "PersonalAccessTokenArgs",
-    "ProjectAccessToken",
-    "ProjectAccessTokenArgs",
-    "ProjectDeployToken",
-    "ProjectDeployTokenArgs",
-    "ProjectVariable",
-    "ProjectVariableArgs",
     "RotationConfigurationArgs",
     "TokenRecord",
     "__version__",
-    "list_group_access_tokens",
-    "list_group_deploy_tokens",
-    "list_group_service_account_access_tokens",
-    "list_personal_access_tokens",
-    "list_project_access_tokens",
-    "list_project_deploy_tokens",
     "list_tokens",
 ]
+__all__ += _generated.__all__

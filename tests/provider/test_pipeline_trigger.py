@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pulumi.runtime import config as runtime_config
 from test_provider_sandbox import EngineLike, sandbox, world  # noqa: F401  (fixtures)
 
 from pulumi_gitlab_tokens import kinds
 from pulumi_gitlab_tokens.common import config_keys
 from pulumi_gitlab_tokens.lifecycle import preview_checks, recovery
 from pulumi_gitlab_tokens.lifecycle.provider import provider_class
+from pulumi_gitlab_tokens.resources.token_lists import list_tokens
 from pulumi_gitlab_tokens.rules import ownership
 
 pytestmark = pytest.mark.timeout(120)
@@ -162,3 +164,18 @@ def test_a_dead_runs_trigger_is_deleted_and_others_are_never_touched(world):
     ids = [t["id"] for t in in_gitlab(world)]
     assert leftover not in ids, "the dead run's trigger cannot be taken over without its value: deleted"
     assert ids == others + [token.outs["token_id"]]
+
+
+def test_the_list_shows_every_trigger_without_its_value_and_which_are_managed(world):
+    token = EngineLike(world, provider(world), trigger())
+    token.up()
+    world.sb.api("POST", "/projects/acme%2Fapp/triggers", {"description": "by hand"}, expect=201)
+    runtime_config.set_all_config({"gitlab:baseUrl": world.sb.base_url + "/api/v4",
+                                   "gitlab:token": world.sb.admin_token}, ["gitlab:token"])
+    try:
+        records = list_tokens(kinds.PIPELINE_TRIGGER, "acme/app")
+    finally:
+        runtime_config.set_all_config({}, [])
+    assert [(r.description, r.managed) for r in records] == [("deploy hook", True), ("by hand", False)]
+    assert records[0].id == token.outs["token_id"]
+    assert token.outs["token"] not in repr(records)

@@ -271,7 +271,9 @@ def test_a_service_account_list_without_its_account_is_an_error_naming_user_id(w
     with pytest.raises(GitLabTokenError, match="user_id must be the service account's numeric user id"):
         list_group_service_account_access_tokens("acme", 0)
     with pytest.raises(GitLabTokenError, match="user_id is not a filter of this list; it takes state, expires_"):
-        list_group_access_tokens("acme", user_id=3)
+        list_tokens(kinds.GROUP, "acme", user_id=3)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'user_id'"):
+        list_group_access_tokens("acme", user_id=3)  # type: ignore[call-arg]  # its signature says what it takes
     assert calls(sb) == {}
     with pytest.raises(GitLabTokenError, match="404 User Not Found") as gone:
         list_group_service_account_access_tokens("acme", 999999)

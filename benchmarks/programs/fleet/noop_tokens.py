@@ -9,6 +9,7 @@ only the provider's work differs.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import secrets
 from typing import Any, Optional
@@ -16,7 +17,7 @@ from typing import Any, Optional
 import pulumi
 from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, ResourceProvider
 
-from pulumi_gitlab_tokens import ProjectAccessTokenArgs, kinds
+from pulumi_gitlab_tokens import ProjectAccessToken, ProjectAccessTokenArgs, kinds
 from pulumi_gitlab_tokens.common import serving
 from pulumi_gitlab_tokens.resources.tokens import TokenResource
 
@@ -60,6 +61,9 @@ class NoopTokenProvider(ResourceProvider):
 
 class NoopProjectToken(TokenResource, module="bench", name="NoopProjectToken"):
     """A ``ProjectAccessToken`` look-alike that never calls GitLab."""
+
+    # The real class's output types (the SDK reads a class's own annotations: ``token_id`` an int).
+    __annotations__ = dict(inspect.get_annotations(ProjectAccessToken))
 
     def __init__(self, resource_name: str, args: ProjectAccessTokenArgs,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:

@@ -56,4 +56,5 @@ KIND = TokenKind(
     absence=parts.Absence(missing_token="404 Not found"),
     lifetime=parts.NoExpiry(),
     renewal=parts.Replacement(overlaps=False),
+    list_filters=frozenset(),  # GitLab's trigger list takes no filter
 )

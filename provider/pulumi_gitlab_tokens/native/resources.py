@@ -13,6 +13,7 @@ from typing import Any, Callable, Final, Mapping
 
 from .. import kinds
 from ..common import catalogue
+from ..kinds import field_facts
 from ..kinds.base import TokenKind
 from ..lifecycle.provider import provider_class
 from ..service_accounts import provider as group_service_account
@@ -59,15 +60,13 @@ def _token(kind: TokenKind) -> NativeResource:
     # revokes its due predecessors itself, by the calendar (docs/native-provider.md).
     dynamic = provider_class(kind)
     cls = type(dynamic.__name__, (dynamic,), {"delivery_revokes_predecessors": False})
-    required = tuple(f.name for f in kind.inputs
-                     if not f.optional and f.default is None and f.parse is not None and f.name != "name")
     label = catalogue.TOKEN_TYPES[kind.type_token].label
     return NativeResource(
         name=kind.resource_name,
         description=f"A GitLab {label}, minted, rotated and revoked by pulumi-gitlab-tokens.",
         provider=cls,
         inputs=kind.input_names,
-        required_inputs=required,
+        required_inputs=field_facts.required_inputs(kind),
         computed=(*kind.computed_outputs, *(("predecessors",) if kind.overlaps else ())),
         secrets=tuple(f.name for f in kind.outputs if f.secret),
         name_from_resource=True,
@@ -83,7 +82,7 @@ def _variable(cls: type[variables.VariableProvider]) -> NativeResource:
         provider=cls,
         # delivered_token_id is the dynamic face's delivery record (docs/rotation-delivery.md).
         inputs=tuple(k for k in variable_inputs.variable_input_keys(kind) if k not in variables.RECORDED),
-        required_inputs=(kind.parent, "key", "value"),
+        required_inputs=(kind.parent, *variable_inputs.REQUIRED_INPUTS),
         computed=(),
         secrets=("value",),
     )
@@ -94,7 +93,7 @@ SERVICE_ACCOUNT: Final = NativeResource(
     description="A group's service account, the holder of GroupServiceAccountAccessToken tokens.",
     provider=group_service_account.GroupServiceAccountProvider,
     inputs=group_service_account.INPUTS,
-    required_inputs=("group",),
+    required_inputs=group_service_account.REQUIRED_INPUTS,
     computed=group_service_account.COMPUTED,
     secrets=(),
 )

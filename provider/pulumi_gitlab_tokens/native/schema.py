@@ -2,77 +2,28 @@
 and the token lists (:mod:`.functions`).
 
 Property names are camelCase, as pulumi-gitlab's schema has them; each field's
-type is declared once here, by its snake_case name, for every resource that has it.
+type and description are declared once, by its snake_case name, in :mod:`..kinds.field_facts`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from importlib import metadata
 from typing import Any, Final, Mapping
 
-from ..common import catalogue
+from ..kinds import field_facts
+from ..kinds.field_facts import PREDECESSOR_TYPE, ROTATION_TYPE
 from . import functions
 from .functions import NativeFunction
 from .names import camel
 from .resources import ALL, PACKAGE, NativeResource, type_token
 
-ROTATION_TYPE: Final = type_token("RotationConfiguration")
-PREDECESSOR_TYPE: Final = type_token("Predecessor")
 RECORD_TYPE: Final = type_token("TokenRecord")
 
 _STRING: Final = {"type": "string"}
 _INTEGER: Final = {"type": "integer"}
 _BOOLEAN: Final = {"type": "boolean"}
-
-#: Each property's schema type and description, by its snake_case name.
-FIELDS: Final[Mapping[str, tuple[Mapping[str, Any], str]]] = {
-    "project": (_STRING, "The project's numeric id or full path (`acme/app`). Changing it replaces the resource."),
-    "group": (_STRING, "The group's numeric id or full path (`acme/platform`). Changing it replaces the resource."),
-    "user_id": (_INTEGER, "The user's (or service account's) numeric id."),
-    "name": (_STRING, "The name; a token's defaults to the resource's name. Changing it replaces the resource."),
-    "scopes": ({"type": "array", "items": _STRING}, "The token's scopes, at least one."),
-    "access_level": (_STRING, "The role of the token's bot user, by name (`developer`) or number; "
-                              f"default `{catalogue.DEFAULT_ACCESS_LEVEL}`."),
-    "description": (_STRING, "The description shown in GitLab. Changing a token's replaces the token."),
-    "expires_at": (_STRING, "Fixed expiry date `YYYY-MM-DD`; exclusive with `rotationConfiguration`."),
-    "rotation_configuration": ({"$ref": f"#/types/{ROTATION_TYPE}"},
-                               "Renew the token automatically; exclusive with `expiresAt`."),
-    "validate_past_expiration_date": (_BOOLEAN, "Accepted for pulumi-gitlab compatibility; past dates are "
-                                                "always refused at preview."),
-    "adopt_token_id": (_INTEGER, "Id of an existing token to adopt (rotate into this resource) instead of "
-                                 "creating one; read only at creation."),
-    "username": (_STRING, "The username; GitLab makes one up when it is not given."),
-    "email": (_STRING, "The service account's email; GitLab makes one up when it is not given."),
-    "token": (_STRING, "The token's value: always a secret; GitLab shows it only at creation and rotation."),
-    "token_id": (_INTEGER, "GitLab's id of the current token (a rotation changes it, not the resource id)."),
-    "active": (_BOOLEAN, "Whether GitLab counts the token as active."),
-    "revoked": (_BOOLEAN, "Whether the token was revoked."),
-    "expired": (_BOOLEAN, "Whether the deploy token has expired."),
-    "created_at": (_STRING, "When GitLab created the token."),
-    "ownership_mark": (_STRING, "The ownership mark GitLab keeps at the end of the description."),
-    "predecessors": ({"type": "array", "items": {"$ref": f"#/types/{PREDECESSOR_TYPE}"}},
-                     "Tokens an overlapping rotation superseded, still valid until their revoke day."),
-    "service_account_id": (_INTEGER, "The service account's user id, for its tokens' `userId`."),
-    "key": (_STRING, "The variable's key. Changing it replaces the variable."),
-    "value": (_STRING, "The variable's value: always a secret."),
-    "variable_type": (_STRING, "`env_var` (default) or `file`."),
-    "protected": (_BOOLEAN, "Only protected branches and tags see the variable."),
-    "masked": (_BOOLEAN, "GitLab masks the value in job logs (it must follow GitLab's masking rules)."),
-    "hidden": (_BOOLEAN, "Masked and hidden in the UI; fixed at creation."),
-    "raw": (_BOOLEAN, "GitLab does not expand `$` references in the value."),
-    "environment_scope": (_STRING, "The environments that see the variable; default `*`."),
-}
-
-#: The token lists' filters and a listed token's fields not in :data:`FIELDS`, by snake_case name.
-FUNCTION_FIELDS: Final[Mapping[str, tuple[Mapping[str, Any], str]]] = {
-    "state": (_STRING, "`active` or `inactive` (revoked or expired); all when left out."),
-    "expires_before": (_STRING, "Only tokens expiring before this date (`YYYY-MM-DD`); tokens without an "
-                                "expiry are left out."),
-    "id": (_INTEGER, "GitLab's id of the token."),
-    "last_used_at": (_STRING, "When the token was last used, if GitLab knows."),
-    "managed": (_BOOLEAN, "Whether the token carries an ownership mark of pulumi-gitlab-tokens."),
-}
 
 #: The provider's config, in its own namespace (``gitlab-tokens:<key>``): see docs/native-provider.md.
 CONFIG: Final[Mapping[str, tuple[Mapping[str, Any], str, bool]]] = {
@@ -90,11 +41,18 @@ CONFIG: Final[Mapping[str, tuple[Mapping[str, Any], str, bool]]] = {
 }
 
 
+def _described(text: str) -> str:
+    """A field's words as the schema has them: the fields they name (`expires_at`) in camelCase."""
+    return _NAMED_FIELD.sub(lambda m: f"`{camel(m.group(1))}`" if m.group(1) in field_facts.FIELDS else m.group(0),
+                            text)
+
+
+_NAMED_FIELD: Final = re.compile(r"`([a-z][a-z0-9_]*)`")
+
+
 def _property(name: str, *, secret: bool) -> dict[str, Any]:
-    if name not in FIELDS:
-        raise KeyError(f"{name} has no schema type: declare it in native/schema.py's FIELDS")
-    kind, description = FIELDS[name]
-    spec = {**kind, "description": description}
+    field = field_facts.facts(name)
+    spec = {**field.schema, "description": _described(field.description)}
     if secret:
         spec["secret"] = True
     return spec
@@ -112,27 +70,22 @@ def _resource(resource: NativeResource) -> dict[str, Any]:
     }
 
 
-#: Where a field's resource text does not fit a filter or a listed token.
-_FILTER_TEXT: Final = {"name": "Only tokens named exactly so.", "user_id": "The user's numeric id.",
-                       "project": "The project's numeric id or full path (`acme/app`).",
-                       "group": "The group's numeric id or full path (`acme/platform`)."}
+#: Where a field's resource text does not fit a listed token.
 _RECORD_TEXT: Final = {"name": "The token's name.", "description": "The description, without the ownership mark.",
                        "access_level": "The role's name, for kinds that have one.",
                        "expires_at": "The expiry date.", "scopes": "The token's scopes."}
 
 
 def _function_property(name: str, description: str | None = None) -> dict[str, Any]:
-    """A function's input or a listed token's field: its type declared once, here or in :data:`FIELDS`."""
-    if name not in FUNCTION_FIELDS and name not in FIELDS:
-        raise KeyError(f"{name} has no schema type: declare it in native/schema.py's FUNCTION_FIELDS")
-    kind, text = FUNCTION_FIELDS[name] if name in FUNCTION_FIELDS else FIELDS[name]
-    return {**kind, "description": description or text}
+    """A function's input or a listed token's field: its type declared once, in :mod:`..kinds.field_facts`."""
+    field = field_facts.function_facts(name)
+    return {**field.schema, "description": _described(description or field.description)}
 
 
 def _function(function: NativeFunction) -> dict[str, Any]:
     return {
         "description": function.description,
-        "inputs": {"properties": {camel(n): _function_property(n, _FILTER_TEXT.get(n)) for n in function.inputs},
+        "inputs": {"properties": {camel(n): _function_property(n, field_facts.FILTER_TEXT.get(n)) for n in function.inputs},
                    "required": [camel(n) for n in function.required_inputs]},
         "outputs": {"properties": {functions.RESULT: {"type": "array", "items": {"$ref": f"#/types/{RECORD_TYPE}"},
                                                       "description": "The tokens, by id."}},

@@ -8,6 +8,9 @@ They read the stack config the provider reads (``gitlab:baseUrl``,
 ``gitlab:token``, ``gitlab:insecure``, ... see :mod:`.config_keys`), with the
 same environment fallbacks, and send the credential only there.
 
+Each kind's own function (``list_project_access_tokens``, ...) is generated from its
+declaration (``resources/_generated.py``, ``make faces``) and calls :func:`list_tokens`.
+
 What they return is a tuple of :class:`TokenRecord`: frozen, typed, and
 without the token's value (GitLab shows it only at creation and rotation
 anyway), so a list can go into an output or an audit report as it is
@@ -20,7 +23,6 @@ import dataclasses
 import datetime as dt
 from typing import Any, Callable, Final, Mapping
 
-from .. import kinds
 from ..client import gitlab_client
 from ..common import catalogue
 from ..common.errors import GitLabTokenError
@@ -131,41 +133,6 @@ def configured_list(
     api = TokenEndpoints(kind, str(parent).strip(), values)
     records = (TokenRecord.from_answer(kind, answer) for answer in api.list_all(**wanted.query(kind)))
     return tuple(sorted((r for r in records if wanted.keeps(r)), key=lambda r: r.id))
-
-
-def list_project_access_tokens(project: str | int, **filters: Any) -> tuple[TokenRecord, ...]:
-    """The project's access tokens (``GET /projects/:id/access_tokens``); filters as :func:`list_tokens`."""
-    return list_tokens(kinds.PROJECT, project, **filters)
-
-
-def list_group_access_tokens(group: str | int, **filters: Any) -> tuple[TokenRecord, ...]:
-    """The group's access tokens (``GET /groups/:id/access_tokens``); filters as :func:`list_tokens`."""
-    return list_tokens(kinds.GROUP, group, **filters)
-
-
-def list_personal_access_tokens(user_id: int, **filters: Any) -> tuple[TokenRecord, ...]:
-    """A user's personal access tokens, an instance service account's too (administrator API
-    ``GET /personal_access_tokens?user_id=``; the credential must be an administrator's);
-    filters as :func:`list_tokens`."""
-    return list_tokens(kinds.PERSONAL, user_id, **filters)
-
-
-def list_project_deploy_tokens(project: str | int, **filters: Any) -> tuple[TokenRecord, ...]:
-    """The project's deploy tokens (``GET /projects/:id/deploy_tokens``, which filters only by
-    ``active``; the other filters apply locally); filters as :func:`list_tokens`."""
-    return list_tokens(kinds.PROJECT_DEPLOY, project, **filters)
-
-
-def list_group_deploy_tokens(group: str | int, **filters: Any) -> tuple[TokenRecord, ...]:
-    """The group's deploy tokens (``GET /groups/:id/deploy_tokens``); filters as :func:`list_project_deploy_tokens`."""
-    return list_tokens(kinds.GROUP_DEPLOY, group, **filters)
-
-
-def list_group_service_account_access_tokens(group: str | int, user_id: int,
-                                             **filters: Any) -> tuple[TokenRecord, ...]:
-    """The tokens of a group's service account (``GET /groups/:id/service_accounts/:user_id/personal_access_tokens``;
-    the credential must be the group's Owner or an administrator); filters as :func:`list_tokens`."""
-    return list_tokens(kinds.GROUP_SERVICE_ACCOUNT, group, user_id=user_id, **filters)
 
 
 def _route_values(kind: TokenKind, given: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,9 @@
-"""``ProjectAccessToken`` and ``GroupAccessToken``: the resources a Pulumi program declares.
+"""The token resources' base, :class:`TokenResource`: what every token resource class does, whatever its kind.
 
-Inputs follow pulumi-gitlab's ``gitlab.ProjectAccessToken`` and
-``gitlab.GroupAccessToken``, so a stack can switch by changing an import::
+The classes themselves (``ProjectAccessToken``, ...) and their ``...Args`` are generated from
+the kinds' declarations (``resources/_generated.py``, ``make faces``). Inputs follow
+pulumi-gitlab's ``gitlab.ProjectAccessToken`` and ``gitlab.GroupAccessToken``, so a stack can
+switch by changing an import::
 
     from pulumi_gitlab_tokens import ProjectAccessToken, RotationConfigurationArgs
 
@@ -34,17 +36,16 @@ Pulumi.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, fields
-from typing import Any, Mapping, Optional, Sequence, Union
+from dataclasses import fields
+from typing import Any, Mapping, Optional, Union
 
 import pulumi
 import pulumi.dynamic
 
-from .. import kinds
 from ..common import config_keys
 from ..common.pickling import pickler_restored
 from ..lifecycle import delivery
-from ..lifecycle.provider import AccessTokenProvider, provider_class
+from ..lifecycle.provider import AccessTokenProvider
 from ..lifecycle.stored import PREDECESSORS_KEY
 from ..rules import ownership
 
@@ -99,75 +100,11 @@ class RotationConfigurationArgs:
 RotationConfigurationInput = Union[RotationConfigurationArgs, Mapping[str, Any]]
 
 
-@dataclass(frozen=True, kw_only=True)
-class _AccessTokenArgsBase:
-    scopes: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Scopes of the token, at least one (see ``catalogue.RESOURCE_TOKEN_SCOPES``)."""
-    name: Optional[pulumi.Input[str]] = None
-    """Token name; defaults to the resource name. Changing it replaces the token."""
-    access_level: Optional[pulumi.Input[Union[str, int]]] = None
-    """Role of the token's bot user, by name (``"developer"``) or number (30); default ``maintainer``."""
-    expires_at: Optional[pulumi.Input[str]] = None
-    """Fixed expiry date ``YYYY-MM-DD``; changing it rotates the token. Exclusive with ``rotation_configuration``."""
-    rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
-    """Renew the token automatically; exclusive with ``expires_at``."""
-    description: Optional[pulumi.Input[str]] = None
-    """Description shown in GitLab (at most 223 characters: the provider's ownership mark takes 32 of
-    GitLab's 255). Changing it replaces the token."""
-    validate_past_expiration_date: Optional[pulumi.Input[bool]] = None
-    """Accepted for pulumi-gitlab compatibility; past dates are always rejected at preview."""
-    adopt_token_id: Optional[pulumi.Input[int]] = None
-    """Id of an existing token to adopt instead of creating one: ``create`` checks it matches the
-    declared name, scopes, access level and description, then rotates it (fresh value, same bot
-    user; the old value stops working). Read only when the resource is created."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProjectAccessTokenArgs(_AccessTokenArgsBase):
-    """Arguments of :class:`ProjectAccessToken`."""
-
-    project: pulumi.Input[Union[str, int]]
-    """The project's numeric id or full path (``"acme/app"``). Changing it replaces the token."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class GroupAccessTokenArgs(_AccessTokenArgsBase):
-    """Arguments of :class:`GroupAccessToken`."""
-
-    group: pulumi.Input[Union[str, int]]
-    """The group's numeric id or full path (``"acme/platform"``). Changing it replaces the token."""
-
-
 class TokenResource(pulumi.dynamic.Resource):
-    """The base of every token resource (each kind's module of resources builds on it):
-    inputs plus every output key, ``token`` marked secret."""
-
-    token: pulumi.Output[str]
-    """The token's value. Always a secret; GitLab shows it only at creation and rotation."""
-    token_id: pulumi.Output[int]
-    """GitLab's id of the current token (changes on rotation; the resource id does not)."""
-    user_id: pulumi.Output[int]
-    """The token's bot user (stable across rotations; an overlap rotation's successor has its own)."""
-    active: pulumi.Output[bool]
-    revoked: pulumi.Output[bool]
-    created_at: pulumi.Output[str]
-    expires_at: pulumi.Output[str]
-    access_level: pulumi.Output[str]
-    scopes: pulumi.Output[list[str]]
-    name: pulumi.Output[str]
-    description: pulumi.Output[Optional[str]]
-    rotation_configuration: pulumi.Output[Optional[dict]]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Give each resource class the shared output annotations as its own.
-
-        The SDK reads a resource's output types from the class's *own*
-        annotations (``inspect.get_annotations``), and uses them to turn the
-        engine's numbers - protobuf ``Struct`` holds only doubles - back into
-        ``int``: without this, ``token_id`` reached programs as ``54.0``.
-        """
-        super().__init_subclass__(**kwargs)
-        cls.__annotations__ = {**TokenResource.__annotations__, **cls.__dict__.get("__annotations__", {})}
+    """The base of every token resource class (generated, ``resources/_generated.py``): the inputs, every
+    computed output as a key, and ``token`` marked secret. Each class declares its output annotations
+    itself: the SDK reads only a class's own (``inspect.get_annotations``), and turns the engine's numbers,
+    all doubles, back into ``int`` by them."""
 
     def __init__(
         self,
@@ -180,7 +117,7 @@ class TokenResource(pulumi.dynamic.Resource):
         resource_type = f"pulumi-python:{self._resource_type_name}"
         provider = provider_class(_owner(), _identity(resource_type, resource_name, opts), _backend())
         props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
-        if props.get("name") is None:
+        if "name" in props and props["name"] is None:  # a kind with names: the resource's by default
             props["name"] = resource_name
         # Output attributes exist only for keys passed in (as None: computed).
         for key in provider_class.kind.computed_outputs:
@@ -257,166 +194,3 @@ def split_args(
     if args is not None and not isinstance(args, args_type):
         raise TypeError(f"expected {args_type.__name__} or ResourceOptions, got {type(args).__name__}")
     return args, opts
-
-
-class ProjectAccessToken(TokenResource, module="gitlab", name="ProjectAccessToken"):
-    """A project access token (Pulumi type ``pulumi-python:dynamic/gitlab:ProjectAccessToken``).
-
-    Changing ``project``, ``name``, ``scopes``, ``access_level`` or
-    ``description`` replaces the token (the new one is created before the old
-    one is revoked). Changing ``expires_at`` or ``rotation_configuration``, or
-    reaching the rotation window, rotates it in place: same bot user, new
-    ``token_id`` and ``token``. Deleting the resource revokes the token.
-    """
-
-    project: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        args: Optional[Union[ProjectAccessTokenArgs, pulumi.ResourceOptions]] = None,
-        opts: Optional[pulumi.ResourceOptions] = None,
-        *,
-        project: Optional[pulumi.Input[Union[str, int]]] = None,
-        scopes: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
-        name: Optional[pulumi.Input[str]] = None,
-        access_level: Optional[pulumi.Input[Union[str, int]]] = None,
-        expires_at: Optional[pulumi.Input[str]] = None,
-        rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
-        description: Optional[pulumi.Input[str]] = None,
-        validate_past_expiration_date: Optional[pulumi.Input[bool]] = None,
-        adopt_token_id: Optional[pulumi.Input[int]] = None,
-    ) -> None:
-        """
-        :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
-        :param args: A :class:`ProjectAccessTokenArgs`, or pass the inputs as keywords.
-        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
-        """
-        typed, opts = split_args(args, opts, ProjectAccessTokenArgs)
-        if typed is None:
-            typed = ProjectAccessTokenArgs(
-                project=project,  # type: ignore[arg-type]  # check() reports a missing project
-                scopes=scopes,  # type: ignore[arg-type]
-                name=name,
-                access_level=access_level,
-                expires_at=expires_at,
-                rotation_configuration=rotation_configuration,
-                description=description,
-                validate_past_expiration_date=validate_past_expiration_date,
-                adopt_token_id=adopt_token_id,
-            )
-        super().__init__(provider_class(kinds.PROJECT), resource_name, typed, opts)
-
-
-class GroupAccessToken(TokenResource, module="gitlab", name="GroupAccessToken"):
-    """A group access token (Pulumi type ``pulumi-python:dynamic/gitlab:GroupAccessToken``).
-
-    Behaves like :class:`ProjectAccessToken`, with ``group=`` instead of
-    ``project=``. Managing group tokens needs the Owner role on the group.
-    """
-
-    group: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        args: Optional[Union[GroupAccessTokenArgs, pulumi.ResourceOptions]] = None,
-        opts: Optional[pulumi.ResourceOptions] = None,
-        *,
-        group: Optional[pulumi.Input[Union[str, int]]] = None,
-        scopes: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
-        name: Optional[pulumi.Input[str]] = None,
-        access_level: Optional[pulumi.Input[Union[str, int]]] = None,
-        expires_at: Optional[pulumi.Input[str]] = None,
-        rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
-        description: Optional[pulumi.Input[str]] = None,
-        validate_past_expiration_date: Optional[pulumi.Input[bool]] = None,
-        adopt_token_id: Optional[pulumi.Input[int]] = None,
-    ) -> None:
-        """
-        :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
-        :param args: A :class:`GroupAccessTokenArgs`, or pass the inputs as keywords.
-        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
-        """
-        typed, opts = split_args(args, opts, GroupAccessTokenArgs)
-        if typed is None:
-            typed = GroupAccessTokenArgs(
-                group=group,  # type: ignore[arg-type]
-                scopes=scopes,  # type: ignore[arg-type]
-                name=name,
-                access_level=access_level,
-                expires_at=expires_at,
-                rotation_configuration=rotation_configuration,
-                description=description,
-                validate_past_expiration_date=validate_past_expiration_date,
-                adopt_token_id=adopt_token_id,
-            )
-        super().__init__(provider_class(kinds.GROUP), resource_name, typed, opts)
-
-
-@dataclass(frozen=True, kw_only=True)
-class PersonalAccessTokenArgs:
-    """Arguments of :class:`PersonalAccessToken` (pulumi-gitlab's ``gitlab.PersonalAccessToken``)."""
-
-    user_id: pulumi.Input[int]
-    """The id of the user (or instance service account) the token is for. Changing it replaces the token."""
-    scopes: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Scopes of the token, at least one (see ``catalogue.PERSONAL_TOKEN_SCOPES``: ``sudo`` and ``admin_mode`` too)."""
-    name: Optional[pulumi.Input[str]] = None
-    """Token name; defaults to the resource name. Changing it replaces the token."""
-    expires_at: Optional[pulumi.Input[str]] = None
-    """Fixed expiry date ``YYYY-MM-DD``; changing it rotates the token. Exclusive with ``rotation_configuration``."""
-    rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
-    """Renew the token automatically; exclusive with ``expires_at``."""
-    description: Optional[pulumi.Input[str]] = None
-    """Description shown in GitLab (at most 223 characters, as for the other kinds). Changing it replaces the token."""
-    adopt_token_id: Optional[pulumi.Input[int]] = None
-    """Id of an existing token of this user to adopt instead of creating one (rotated: the old value
-    stops working). Read only when the resource is created."""
-
-
-class PersonalAccessToken(TokenResource, module="gitlab", name="PersonalAccessToken"):
-    """A user's personal access token (Pulumi type ``pulumi-python:dynamic/gitlab:PersonalAccessToken``).
-
-    Made through GitLab's administrator API, so ``gitlab:token`` must be an
-    administrator's; works for instance service accounts (``POST /service_accounts``)
-    as for any user. Changing ``user_id``, ``name``, ``scopes`` or ``description``
-    replaces the token (create before revoke); changing ``expires_at`` or
-    ``rotation_configuration``, or reaching the rotation window, rotates it in
-    place (same user, new ``token_id`` and ``token``). Deleting the resource
-    revokes the token. There is no ``access_level``: the token acts as its user.
-    """
-
-    user_id: pulumi.Output[int]
-
-    def __init__(
-        self,
-        resource_name: str,
-        args: Optional[Union[PersonalAccessTokenArgs, pulumi.ResourceOptions]] = None,
-        opts: Optional[pulumi.ResourceOptions] = None,
-        *,
-        user_id: Optional[pulumi.Input[int]] = None,
-        scopes: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
-        name: Optional[pulumi.Input[str]] = None,
-        expires_at: Optional[pulumi.Input[str]] = None,
-        rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
-        description: Optional[pulumi.Input[str]] = None,
-        adopt_token_id: Optional[pulumi.Input[int]] = None,
-    ) -> None:
-        """
-        :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
-        :param args: A :class:`PersonalAccessTokenArgs`, or pass the inputs as keywords.
-        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
-        """
-        typed, opts = split_args(args, opts, PersonalAccessTokenArgs)
-        if typed is None:
-            typed = PersonalAccessTokenArgs(
-                user_id=user_id,  # type: ignore[arg-type]  # check() reports a missing user_id
-                scopes=scopes,  # type: ignore[arg-type]
-                name=name,
-                expires_at=expires_at,
-                rotation_configuration=rotation_configuration,
-                description=description,
-                adopt_token_id=adopt_token_id,
-            )
-        super().__init__(provider_class(kinds.PERSONAL), resource_name, typed, opts)

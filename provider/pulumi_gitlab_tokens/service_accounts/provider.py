@@ -59,6 +59,8 @@ from ..rules.inputs import integral, is_unknown, parse_parent
 
 #: The inputs, in the order messages list them; every one replaces the account when it changes.
 INPUTS = ("group", "name", "username", "email")
+#: The inputs a program must give.
+REQUIRED_INPUTS = ("group",)
 #: What GitLab computes.
 COMPUTED = ("service_account_id",)
 #: GitLab's answer to a caller who may not create an account in a subgroup (before 18.11).

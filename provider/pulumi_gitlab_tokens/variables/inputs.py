@@ -49,6 +49,8 @@ MAX_VALUE_BYTES: Final = {"env_var": 128 * 1024, "file": 1024 * 1024}
 #: Inputs besides the parent (``project`` or ``group``), as pulumi-gitlab names them.
 VARIABLE_INPUTS: Final = ("key", "value", "variable_type", "protected", "masked", "hidden", "raw",
                           "environment_scope", "description", "delivered_token_id")
+#: The inputs besides the parent a program must give.
+REQUIRED_INPUTS: Final = ("key", "value")
 FLAGS: Final = ("protected", "masked", "hidden", "raw")
 
 _KEY = re.compile(r"[A-Za-z0-9_]+")
