@@ -148,7 +148,7 @@ def failures(kind: TokenKind, inputs: Mapping[str, Any]) -> list[CheckFailure]:
     parent = inputs.get(kind.parent)
     if parent is None or is_unknown(parent):
         return []
-    level = inputs.get("access_level") if kind.has_access_level else None
+    level = inputs.get("access_level")  # absent for a kind without access levels
     wanted = None if level is None or is_unknown(level) else catalogue.access_level_value(integral(level) or level)
     route = TokenEndpoints(kind, str(parent), inputs).route("create")
     settings = gitlab_client.current_settings()
