@@ -139,6 +139,7 @@ TOKEN_OUTPUTS: Mapping[str, Text] = {
     "scopes": "as GitLab reports them",
     "description": "as GitLab reports it, without the ownership mark",
     "access_level": "as GitLab reports it, as a name",
+    "impersonation": "always `true`: GitLab's mark of an impersonation token",
     PREDECESSORS_KEY: ("only during a [grace period](rotation.md#rotation-with-overlap): each superseded token's id "
                        "and the day it is revoked on (no secret)"),
 }

@@ -15,7 +15,9 @@ from .resources.token_lists import (
     list_project_access_tokens,
     list_project_deploy_tokens,
     list_tokens,
+    list_user_impersonation_tokens,
 )
+from .resources.impersonation_tokens import UserImpersonationToken, UserImpersonationTokenArgs
 from .resources.deploy_tokens import GroupDeployToken, GroupDeployTokenArgs, ProjectDeployToken, ProjectDeployTokenArgs
 from .resources.service_accounts import (
     GroupServiceAccount,
@@ -58,6 +60,8 @@ __all__ = [
     "ProjectVariableArgs",
     "RotationConfigurationArgs",
     "TokenRecord",
+    "UserImpersonationToken",
+    "UserImpersonationTokenArgs",
     "__version__",
     "list_group_access_tokens",
     "list_group_deploy_tokens",
@@ -66,4 +70,5 @@ __all__ = [
     "list_project_access_tokens",
     "list_project_deploy_tokens",
     "list_tokens",
+    "list_user_impersonation_tokens",
 ]

@@ -50,6 +50,7 @@ FIELDS: Final[Mapping[str, tuple[Mapping[str, Any], str]]] = {
     "revoked": (_BOOLEAN, "Whether the token was revoked."),
     "expired": (_BOOLEAN, "Whether the deploy token has expired."),
     "created_at": (_STRING, "When GitLab created the token."),
+    "impersonation": (_BOOLEAN, "Always true: GitLab's mark of an impersonation token."),
     "predecessors": ({"type": "array", "items": {"$ref": f"#/types/{PREDECESSOR_TYPE}"}},
                      "Tokens an overlapping rotation superseded, still valid until their revoke day."),
     "service_account_id": (_INTEGER, "The service account's user id, for its tokens' `userId`."),

@@ -168,6 +168,12 @@ def list_group_service_account_access_tokens(group: str | int, user_id: int,
     return list_tokens(kinds.GROUP_SERVICE_ACCOUNT, group, user_id=user_id, **filters)
 
 
+def list_user_impersonation_tokens(user_id: int, **filters: Any) -> tuple[TokenRecord, ...]:
+    """A user's impersonation tokens (administrator API ``GET /users/:user_id/impersonation_tokens``, which
+    filters only by ``state``; the other filters apply locally); filters as :func:`list_tokens`."""
+    return list_tokens(kinds.IMPERSONATION, user_id, **filters)
+
+
 def _route_values(kind: TokenKind, given: Mapping[str, Any]) -> dict[str, Any]:
     """The kind's route inputs, each checked by its input's parser; a missing or unknown one is an error."""
     where = f"listing {kind.resource_name} tokens"
