@@ -87,12 +87,12 @@ def _gitlab_message(err: gitlab.exceptions.GitlabError) -> str:
 
 def _by_attribute(errors: Mapping[Any, Any]) -> str:
     """A model's errors by attribute (``render_validation_error!``: ``{"expires_at": ["can't be blank"]}``) as
-    Rails' full messages say them: ``Expires at can't be blank``, each attribute named."""
+    Rails' full messages say them: ``Expires at can't be blank``, each attribute named (``base``: none)."""
     said = []
     for attribute, messages in errors.items():
-        name = str(attribute).replace("_", " ").capitalize()
+        name = "" if attribute == "base" else str(attribute).replace("_", " ").capitalize() + " "
         for text in messages if isinstance(messages, list) else [messages]:
-            said.append(f"{name} {text}")
+            said.append(f"{name}{text}")
     return "; ".join(said)
 
 
