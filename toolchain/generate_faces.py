@@ -70,6 +70,9 @@ NOTES: Mapping[str, str] = {
                           "the token.",
     "GroupDeployToken": "Managing group deploy tokens needs the Owner role on the group. Deleting the resource "
                         "deletes the token.",
+    "UserImpersonationToken": "A token that acts as its user, made through GitLab's administrator API, so "
+                              "``gitlab:token`` must be an administrator's. GitLab has no rotate route for it: a new "
+                              "expiry replaces it. Deleting the resource revokes the token.",
     "PipelineTrigger": "Managing pipeline triggers needs the Maintainer role. A trigger has no name, scopes or expiry. "
                        "Deleting the resource deletes the token.",
     "GroupServiceAccountAccessToken": "A personal access token of a group's service account: ``user_id`` is the "

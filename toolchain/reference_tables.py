@@ -154,6 +154,7 @@ TOKEN_OUTPUTS: Mapping[str, Text] = {
     "ownership_mark": "the [ownership mark](ownership.md) GitLab keeps at the end of the description, sent again "
                       "with each edit",
     "access_level": "as GitLab reports it, as a name",
+    "impersonation": "always `true`: GitLab's mark of an impersonation token",
     PREDECESSORS_KEY: ("only during a [grace period](rotation.md#rotation-with-overlap): each superseded token's id "
                        "and the day it is revoked on (no secret)"),
 }

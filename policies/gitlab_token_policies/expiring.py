@@ -19,7 +19,7 @@ service-account and deploy tokens are never deleted by it.
 Per kind: a token is created once its outputs say ``active`` (access,
 personal and service-account tokens) or ``expired`` (deploy tokens, which have
 no ``active``). A token with ``rotation_configuration`` renews itself (for our
-deploy tokens by replacement); pulumi-gitlab's deploy and impersonation tokens
+deploy and impersonation tokens by replacement); pulumi-gitlab's deploy and impersonation tokens
 cannot, so their report says to give them a new ``expires_at`` (which replaces them).
 """
 
@@ -110,7 +110,7 @@ def renewal_advice(token: Token) -> str:
         return (f"A {kind.label} of this resource type cannot rotate: give it a new expires_at (which "
                 "replaces it) or replace it now (`pulumi up --replace`).")
     if kind.rotation == catalogue.ROTATION_REPLACES:
-        return ("Replace it now, or add rotation_configuration: GitLab cannot rotate a deploy token, so "
+        return (f"Replace it now, or add rotation_configuration: GitLab cannot rotate {kind.label}s, so "
                 "its rotation window replaces it with a new one.")
     return "Rotate it now, or add rotation_configuration."
 

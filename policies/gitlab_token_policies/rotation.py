@@ -4,7 +4,7 @@ What renewal means depends on the kind (``catalogue.TokenType.rotation``):
 
 - access, personal and service-account tokens: ``rotation_configuration``
   rotates the token in place (a new value for the same user);
-- our deploy tokens: GitLab has no rotate API for deploy tokens, so the
+- our deploy and impersonation tokens: GitLab has no rotate API for them, so the
   ``rotation_configuration`` window *replaces* the token, create-before-delete:
   a new token with a new value and id. The same rules apply, and every message
   says that the window means replacement;
@@ -34,8 +34,8 @@ def replacement_note(token: Token) -> str:
     """What a rotation window does to this kind of token, for messages ("" when it rotates in place)."""
     if token.kind.rotation != catalogue.ROTATION_REPLACES:
         return ""
-    return (f" For a {token.kind.label} the rotation window means replacement: GitLab has no rotate API "
-            "for it, so Pulumi creates a new token (new value, new id) before it deletes the old one.")
+    return (f" For {token.kind.label}s the rotation window means replacement: GitLab has no rotate API "
+            "for them, so Pulumi creates a new token (new value, new id) before it deletes the old one.")
 
 
 def _without_rotation_input(token: Token, required: bool) -> list[str]:
@@ -123,8 +123,8 @@ token_rotation = token_policy(
         "Add `rotation_configuration` with `expiration_days` (the lifetime) and "
         "`rotate_before_days` >= minRotateBeforeDays and < expiration_days. Pulumi then "
         "renews the token that many days before it expires, on the next `pulumi up` (a rotation in "
-        "place; for our deploy tokens a replacement, create-before-delete, as GitLab cannot rotate "
-        "them). pulumi-gitlab's deploy and impersonation tokens have no rotation_configuration: give "
-        "them an `expires_at` and replace them before it."
+        "place; for our deploy and impersonation tokens a replacement, create-before-delete, as GitLab "
+        "cannot rotate them). pulumi-gitlab's deploy and impersonation tokens have no "
+        "rotation_configuration: give them an `expires_at` and replace them before it."
     ),
 )

@@ -20,7 +20,10 @@ __all__ = [
     "GitLabTokenError",
     "RotationConfigurationArgs",
     "TokenRecord",
+    "UserImpersonationToken",
+    "UserImpersonationTokenArgs",
     "__version__",
     "list_tokens",
+    "list_user_impersonation_tokens",
 ]
 __all__ += _generated.__all__

@@ -39,7 +39,7 @@ from pulumi_gitlab_tokens.common import catalogue
 TYPES = catalogue.TOKEN_TYPES
 #: Kinds whose resource has no rotation_configuration (pulumi-gitlab's deploy and impersonation tokens).
 WITHOUT_ROTATION = tuple(t for t in NEW_TOKEN_TYPES if TYPES[t].rotation == catalogue.NO_ROTATION_INPUT)
-#: Our deploy tokens: their rotation window replaces them.
+#: Our deploy and impersonation tokens: their rotation window replaces them.
 REPLACED_BY_ROTATION = tuple(t for t in NEW_TOKEN_TYPES if TYPES[t].rotation == catalogue.ROTATION_REPLACES)
 #: Personal and service-account tokens that rotate in place.
 ROTATED_IN_PLACE = tuple(t for t in NEW_TOKEN_TYPES if TYPES[t].rotation == catalogue.ROTATES_IN_PLACE)
@@ -51,7 +51,7 @@ def test_the_catalogue_covers_every_kind_both_providers_have() -> None:
     ours = {t for t in TYPES if t.startswith("pulumi-python:dynamic/gitlab:")}
     assert {t.rsplit(":", 1)[1] for t in ours} == {
         "ProjectAccessToken", "GroupAccessToken", "GroupServiceAccountAccessToken", "PersonalAccessToken",
-        "ProjectDeployToken", "GroupDeployToken", "PipelineTrigger",
+        "ProjectDeployToken", "GroupDeployToken", "PipelineTrigger", "UserImpersonationToken",
     }
     assert catalogue.SERVICE_ACCOUNT_TYPE not in TYPES  # a service account holds no secret
     assert {t.rsplit(":", 1)[1] for t in TYPES if t.startswith("gitlab:index/")} == {
@@ -202,13 +202,13 @@ def test_kinds_without_rotation_input_need_an_expiry_when_rotation_is_required(r
 
 
 @pytest.mark.parametrize("resource_type", REPLACED_BY_ROTATION)
-def test_our_deploy_tokens_rotation_window_means_replacement(resource_type) -> None:
+def test_our_deploy_and_impersonation_tokens_rotation_window_means_replacement(resource_type) -> None:
     good = {"expiration_days": 30, "rotate_before_days": 7}
     assert validate(token_rotation, resource_type, token_props(resource_type, rotation_configuration=good)).passed
     short = {"expiration_days": 30, "rotate_before_days": 2}
     outcome = validate(token_rotation, resource_type, token_props(resource_type, rotation_configuration=short))
     assert "rotate_before_days is 2" in outcome.violations[0]
-    assert "the rotation window means replacement" in outcome.violations[0]
+    assert f"For {TYPES[resource_type].label}s the rotation window means replacement" in outcome.violations[0]
     missing = validate(token_rotation, resource_type, token_props(resource_type), {"required": True})
     assert "no rotation_configuration" in missing.violations[0] and "replacement" in missing.violations[0]
     every_update = {"expiration_days": 7, "rotate_before_days": 7}
@@ -281,7 +281,7 @@ def test_expiring_soon_is_reported_with_the_kinds_way_to_renew(new_kind) -> None
     if new_kind in WITHOUT_ROTATION:
         assert "cannot rotate: give it a new expires_at (which replaces it)" in message
     elif new_kind in REPLACED_BY_ROTATION:
-        assert "its rotation window replaces it" in message
+        assert f"GitLab cannot rotate {TYPES[new_kind].label}s, so its rotation window replaces it" in message
     else:
         assert "Rotate it now, or add rotation_configuration." in message
 
@@ -403,3 +403,50 @@ def test_a_pipeline_trigger_is_judged_by_what_it_has(resource_type: str) -> None
         assert "GitLab keeps no expiry for a pipeline trigger token" in (outcome.not_applicable or "")
     blank = validate(token_description, resource_type, token_props(resource_type, description=""))
     assert blank.violations, "a trigger without a description is judged as any token's"
+
+
+# --- impersonation tokens: ours and pulumi-gitlab's ----------------------------------------------------
+
+IMPERSONATION_TYPES = (catalogue.IMPERSONATION_TOKEN_TYPE, catalogue.PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE)
+#: Inputs each face may be given, and the policy that must object to them.
+_IMPERSONATION_CASES = {
+    "admin scopes": (dict(scopes=["read_api", "sudo", "admin_mode"]), token_scopes),
+    "a scope of deploy tokens": (dict(scopes=["read_package_registry"]), token_scopes),
+    "too long a life": (dict(expires_at=days_from_today(200)), token_lifetime),
+    "never expires": (dict(expires_at=None), token_lifetime),
+    "a bad name": (dict(name="Bad Name"), token_name),
+    "a role": (dict(access_level="owner"), None),
+}
+
+
+@pytest.mark.parametrize("case", _IMPERSONATION_CASES, ids=str)
+@pytest.mark.parametrize(
+    "policy", [token_scopes, token_lifetime, token_name, token_access_level], ids=lambda p: p.name)
+def test_ours_and_pulumi_gitlabs_impersonation_tokens_are_judged_alike(policy, case) -> None:
+    overrides, objecting = _IMPERSONATION_CASES[case]
+    ours, theirs = (validate(policy, t, token_props(t, **overrides), {"pattern": "[a-z-]+"})
+                    for t in IMPERSONATION_TYPES)
+    # The same verdict in the same words; ours may add that rotation_configuration is a way out.
+    assert len(ours.violations) == len(theirs.violations)
+    assert all(mine.startswith(its.rstrip(".")) for mine, its in zip(ours.violations, theirs.violations))
+    assert bool(ours.violations) == (policy is objecting), f"{policy.name} on {case}: {ours.violations}"
+
+
+@pytest.mark.parametrize("resource_type", IMPERSONATION_TYPES)
+def test_sudo_and_admin_mode_on_an_impersonation_token_are_forbidden_by_default_and_remediated(resource_type) -> None:
+    props = token_props(resource_type, scopes=["read_api", "sudo", "admin_mode"])
+    outcome = validate(token_scopes, resource_type, props)
+    assert outcome.violations == ["Forbidden scopes: sudo, admin_mode (forbiddenScopes). Remove them and grant "
+                                  "the narrowest scopes the job needs, e.g. read_api or read_repository."]
+    fixed = remediate(token_scopes, resource_type, with_provider(props))
+    assert read_field(fixed, "scopes") == ["read_api"]
+    assert validate(token_scopes, resource_type, props, {"forbiddenScopes": []}).passed
+
+
+def test_our_impersonation_token_has_a_description_and_rotation_pulumi_gitlabs_has_neither() -> None:
+    ours, theirs = catalogue.IMPERSONATION_TOKEN_TYPE, catalogue.PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE
+    assert "no description" in validate(token_description, ours, token_props(ours, description="")).violations[0]
+    rotation = {"expiration_days": 30, "rotate_before_days": 7}
+    assert validate(token_rotation, ours, token_props(ours, rotation_configuration=rotation)).passed
+    required = validate(token_rotation, theirs, token_props(theirs, expires_at=None), {"required": True})
+    assert "cannot rotate automatically" in required.violations[0]

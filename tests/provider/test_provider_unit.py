@@ -629,3 +629,14 @@ def test_client_reads_proxy_settings_once_with_requests_rules(monkeypatch):
     bypassed = gitlab_client._new_client(dataclasses.replace(settings, base_url="https://skip.example"), "x")
     assert bypassed.session.proxies == {}
     assert gitlab_client._new_client(dataclasses.replace(settings, ssl_verify=False), "x").ssl_verify is False
+
+
+def test_a_models_errors_by_attribute_read_as_rails_full_messages():
+    """``render_validation_error!`` answers ``{"message": {attribute: [...]}}``: every attribute is named, and
+    ``base`` (the model as a whole) is not, as Rails' ``full_messages`` say them."""
+    answer = gitlab.exceptions.GitlabCreateError(
+        {"name": ["can't be blank"], "expires_at": ["can't be blank", "must be before 2027-03-01"],
+         "base": ["Token limit reached"]}, 400)
+    said = gitlab_errors.translate(kinds.PROJECT, "POST /projects/1/access_tokens", answer)
+    assert said.gitlab_message == ("Name can't be blank; Expires at can't be blank; Expires at must be before "
+                                   "2027-03-01; Token limit reached")

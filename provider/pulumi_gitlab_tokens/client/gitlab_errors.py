@@ -76,13 +76,24 @@ def _gitlab_message(err: gitlab.exceptions.GitlabError) -> str:
     if isinstance(message, bytes):
         message = message[:_MESSAGE_READ_LIMIT].decode("utf-8", "replace")
     if isinstance(message, Mapping):
-        message = "; ".join(str(v) for v in message.values())
+        message = _by_attribute(message)
     text = str(message)[:_MESSAGE_READ_LIMIT]
     if text.lstrip()[:1] == "<":
         # An HTML page: a proxy, a login page or a maintenance page, not GitLab's API.
         title = _HTML_TITLE.search(text)
         text = f"an HTML page{f' titled {title.group(1).strip()!r}' if title else ''}, not GitLab's API"
     return shorten(text, MESSAGE_LIMIT) or "(no message)"
+
+
+def _by_attribute(errors: Mapping[Any, Any]) -> str:
+    """A model's errors by attribute (``render_validation_error!``: ``{"expires_at": ["can't be blank"]}``) as
+    Rails' full messages say them: ``Expires at can't be blank``, each attribute named (``base``: none)."""
+    said = []
+    for attribute, messages in errors.items():
+        name = "" if attribute == "base" else str(attribute).replace("_", " ").capitalize() + " "
+        for text in messages if isinstance(messages, list) else [messages]:
+            said.append(f"{name}{text}")
+    return "; ".join(said)
 
 
 def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:

@@ -127,6 +127,7 @@ PROJECT_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectAccessToke
 GROUP_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupAccessToken"
 SERVICE_ACCOUNT_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupServiceAccountAccessToken"
 PERSONAL_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:PersonalAccessToken"
+IMPERSONATION_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:UserImpersonationToken"
 PROJECT_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectDeployToken"
 GROUP_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupDeployToken"
 PIPELINE_TRIGGER_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:PipelineTrigger"
@@ -219,10 +220,13 @@ SERVICE_ACCOUNT_TOKEN: Final = TokenType(
 )
 #: pulumi-gitlab's service-account tokens: no description input in its schema.
 PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN: Final = replace(SERVICE_ACCOUNT_TOKEN, has_description=False)
+#: Ours: GitLab has no rotate route for impersonation tokens, so the rotation window replaces one.
 IMPERSONATION_TOKEN: Final = TokenType(
-    "impersonation token", PERSONAL_TOKEN_SCOPES, rotation=NO_ROTATION_INPUT,
-    **{**_USER_TOKEN, "has_description": False},
+    "impersonation token", PERSONAL_TOKEN_SCOPES, rotation=ROTATION_REPLACES, **_USER_TOKEN
 )
+#: pulumi-gitlab's: no description and no rotation_configuration in its schema.
+PULUMI_GITLAB_IMPERSONATION_TOKEN: Final = replace(IMPERSONATION_TOKEN, has_description=False,
+                                                   rotation=NO_ROTATION_INPUT)
 
 #: A project's pipeline trigger token: no scopes, no name, no expiry, no rotation.
 PIPELINE_TRIGGER: Final = TokenType("pipeline trigger token", (), _PROJECT, family="trigger", has_access_level=False,
@@ -234,6 +238,7 @@ _OUR_TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
     GROUP_TOKEN_TYPE: GROUP_ACCESS_TOKEN,
     SERVICE_ACCOUNT_TOKEN_TYPE: SERVICE_ACCOUNT_TOKEN,
     PERSONAL_TOKEN_TYPE: PERSONAL_ACCESS_TOKEN,
+    IMPERSONATION_TOKEN_TYPE: IMPERSONATION_TOKEN,
     # Ours replace a deploy token in its rotation window (create-before-delete).
     PROJECT_DEPLOY_TOKEN_TYPE: TokenType("project deploy token", parents=_PROJECT, rotation=ROTATION_REPLACES,
                                          **_DEPLOY),
@@ -251,7 +256,7 @@ TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
     PULUMI_GITLAB_PERSONAL_TOKEN_TYPE: PERSONAL_ACCESS_TOKEN,
     PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN_TYPE: PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN,
     PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN,
-    PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: IMPERSONATION_TOKEN,
+    PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: PULUMI_GITLAB_IMPERSONATION_TOKEN,
     PULUMI_GITLAB_PIPELINE_TRIGGER_TYPE: PIPELINE_TRIGGER,
     # pulumi-gitlab's deploy tokens have no rotation_configuration.
     PULUMI_GITLAB_PROJECT_DEPLOY_TOKEN_TYPE: TokenType("project deploy token", parents=_PROJECT,

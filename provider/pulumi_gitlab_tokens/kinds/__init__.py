@@ -16,6 +16,7 @@ from . import (
     pipeline_trigger,
     project_access_token,
     project_deploy_token,
+    user_impersonation_token,
 )
 from .base import KEEP, InputField, OnChange, OutputField, Routes, TokenKind
 
@@ -26,13 +27,15 @@ PROJECT_DEPLOY: Final = project_deploy_token.KIND
 GROUP_DEPLOY: Final = group_deploy_token.KIND
 GROUP_SERVICE_ACCOUNT: Final = group_service_account_access_token.KIND
 PIPELINE_TRIGGER: Final = pipeline_trigger.KIND
+IMPERSONATION: Final = user_impersonation_token.KIND
 
 #: Every kind the provider serves.
 ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP, PERSONAL, PROJECT_DEPLOY, GROUP_DEPLOY, GROUP_SERVICE_ACCOUNT,
-                                     PIPELINE_TRIGGER)
+                                     PIPELINE_TRIGGER, IMPERSONATION)
 
 #: The kinds by Pulumi type token.
 BY_TYPE_TOKEN: Final[Mapping[str, TokenKind]] = {kind.type_token: kind for kind in ALL}
 
-__all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "GROUP_DEPLOY", "GROUP_SERVICE_ACCOUNT", "KEEP", "PERSONAL", "PIPELINE_TRIGGER", "PROJECT",
+__all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "GROUP_DEPLOY", "GROUP_SERVICE_ACCOUNT", "IMPERSONATION", "KEEP", "PERSONAL",
+           "PIPELINE_TRIGGER", "PROJECT",
            "PROJECT_DEPLOY", "InputField", "OnChange", "OutputField", "Routes", "TokenKind"]

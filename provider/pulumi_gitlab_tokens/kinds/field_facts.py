@@ -105,6 +105,8 @@ FIELDS: Final[Mapping[str, FieldFacts]] = {
     "revoked": FieldFacts(_BOOLEAN, "Whether the token was revoked.", python_output="bool"),
     "expired": FieldFacts(_BOOLEAN, "Whether the deploy token has expired.", python_output="bool"),
     "created_at": FieldFacts(_STRING, "When GitLab created the token (an RFC 3339 time).", python_output="str"),
+    "impersonation": FieldFacts(_BOOLEAN, "Always true: GitLab's mark of an impersonation token.",
+                                python_output="bool"),
     "ownership_mark": FieldFacts(_STRING, "The ownership mark GitLab keeps at the end of the description, sent "
                                           "again with each edit.", python_output="str"),
     "predecessors": FieldFacts({"type": "array", "items": {"$ref": f"#/types/{PREDECESSOR_TYPE}"}},

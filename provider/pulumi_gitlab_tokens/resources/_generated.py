@@ -738,6 +738,111 @@ class PipelineTrigger(TokenResource, module="gitlab", name="PipelineTrigger"):
 
 
 @dataclass(frozen=True, kw_only=True)
+class UserImpersonationTokenArgs:
+    """Arguments of :class:`UserImpersonationToken`."""
+
+    user_id: pulumi.Input[int]
+    """A user's numeric id: a personal access token's user, a service account token's account (a
+    ``GroupServiceAccount``'s ``service_account_id``), a project or group token's bot user."""
+    name: Optional[pulumi.Input[str]] = None
+    """The name; a token's defaults to the resource's name. Changing it replaces the resource."""
+    scopes: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The token's scopes, at least one."""
+    description: Optional[pulumi.Input[str]] = None
+    """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
+    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    expires_at: Optional[pulumi.Input[str]] = None
+    """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
+    rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
+    """Renew the token automatically; exclusive with ``expires_at``."""
+    validate_past_expiration_date: Optional[pulumi.Input[bool]] = None
+    """Accepted for pulumi-gitlab compatibility; past dates are always refused at preview."""
+
+
+class UserImpersonationToken(TokenResource, module="gitlab", name="UserImpersonationToken"):
+    """A impersonation token (Pulumi type ``pulumi-python:dynamic/gitlab:UserImpersonationToken``).
+
+    Changing ``user_id``, ``name``, ``scopes`` or ``description`` replaces the token (the new one is created before
+    the old one is revoked). Changing ``expires_at`` or ``rotation_configuration``, or reaching the rotation window,
+    replaces it: GitLab has no rotate API for it. Changing ``validate_past_expiration_date`` changes the state only.
+    A token that acts as its user, made through GitLab's administrator API, so ``gitlab:token`` must be an
+    administrator's. GitLab has no rotate route for it: a new expiry replaces it. Deleting the resource revokes the
+    token.
+    """
+
+    user_id: pulumi.Output[int]
+    """A user's numeric id: a personal access token's user, a service account token's account (a
+    ``GroupServiceAccount``'s ``service_account_id``), a project or group token's bot user."""
+    name: pulumi.Output[str]
+    """The name; a token's defaults to the resource's name. Changing it replaces the resource."""
+    scopes: pulumi.Output[list[str]]
+    """The token's scopes, at least one."""
+    description: pulumi.Output[Optional[str]]
+    """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
+    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    expires_at: pulumi.Output[str]
+    """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
+    rotation_configuration: pulumi.Output[Optional[dict]]
+    """Renew the token automatically; exclusive with ``expires_at``."""
+    validate_past_expiration_date: pulumi.Output[Optional[bool]]
+    """Accepted for pulumi-gitlab compatibility; past dates are always refused at preview."""
+    token: pulumi.Output[str]
+    """The token's value: always a secret; GitLab shows it only at creation and rotation."""
+    token_id: pulumi.Output[int]
+    """GitLab's id of the current token (a rotation changes it, not the resource id)."""
+    active: pulumi.Output[bool]
+    """Whether GitLab counts the token as active."""
+    revoked: pulumi.Output[bool]
+    """Whether the token was revoked."""
+    created_at: pulumi.Output[str]
+    """When GitLab created the token (an RFC 3339 time)."""
+    impersonation: pulumi.Output[bool]
+    """Always true: GitLab's mark of an impersonation token."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[Union[UserImpersonationTokenArgs, pulumi.ResourceOptions]] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        user_id: Optional[pulumi.Input[int]] = None,
+        name: Optional[pulumi.Input[str]] = None,
+        scopes: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        description: Optional[pulumi.Input[str]] = None,
+        expires_at: Optional[pulumi.Input[str]] = None,
+        rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
+        validate_past_expiration_date: Optional[pulumi.Input[bool]] = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
+        :param args: A :class:`UserImpersonationTokenArgs`, or pass the inputs as keywords.
+        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
+        :param user_id: A user's numeric id: a personal access token's user, a service account token's account (a
+            ``GroupServiceAccount``'s ``service_account_id``), a project or group token's bot user.
+        :param name: The name; a token's defaults to the resource's name. Changing it replaces the resource.
+        :param scopes: The token's scopes, at least one.
+        :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
+            takes the rest of GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place.
+        :param expires_at: Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``.
+        :param rotation_configuration: Renew the token automatically; exclusive with ``expires_at``.
+        :param validate_past_expiration_date: Accepted for pulumi-gitlab compatibility; past dates are always
+            refused at preview.
+        """
+        typed, opts = split_args(args, opts, UserImpersonationTokenArgs)
+        if typed is None:
+            typed = UserImpersonationTokenArgs(
+                user_id=user_id,  # type: ignore[arg-type]
+                name=name,
+                scopes=scopes,  # type: ignore[arg-type]
+                description=description,
+                expires_at=expires_at,
+                rotation_configuration=rotation_configuration,
+                validate_past_expiration_date=validate_past_expiration_date,
+            )
+        super().__init__(provider_class(kinds.IMPERSONATION), resource_name, typed, opts)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProjectVariableArgs:
     """Arguments of :class:`ProjectVariable`."""
 
@@ -1117,6 +1222,18 @@ def list_pipeline_triggers(
     return list_tokens(kinds.PIPELINE_TRIGGER, project, state=state, expires_before=expires_before, name=name)
 
 
+def list_user_impersonation_tokens(
+    user_id: int,
+    *,
+    state: Optional[str] = None,
+    expires_before: Optional[Union[str, dt.date]] = None,
+    name: Optional[str] = None,
+) -> tuple[TokenRecord, ...]:
+    """The impersonation tokens of a user id, by id, that pass the filters (as :func:`~.token_lists.list_tokens`);
+    never a token's value."""
+    return list_tokens(kinds.IMPERSONATION, user_id, state=state, expires_before=expires_before, name=name)
+
+
 __all__ = [
     "GroupAccessToken",
     "GroupAccessTokenArgs",
@@ -1138,6 +1255,8 @@ __all__ = [
     "ProjectDeployTokenArgs",
     "ProjectVariable",
     "ProjectVariableArgs",
+    "UserImpersonationToken",
+    "UserImpersonationTokenArgs",
     "list_group_access_tokens",
     "list_group_deploy_tokens",
     "list_group_service_account_access_tokens",
@@ -1145,4 +1264,5 @@ __all__ = [
     "list_pipeline_triggers",
     "list_project_access_tokens",
     "list_project_deploy_tokens",
+    "list_user_impersonation_tokens",
 ]

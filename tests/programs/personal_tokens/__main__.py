@@ -1,4 +1,5 @@
-"""Two personal access tokens: one for a user, one for an instance service account.
+"""Tokens of users, made with an administrator's credential: a personal access token for a user and
+one for an instance service account, and an impersonation token for the user.
 
 Config: userId, accountId (required); scopes (comma-separated, default read_api);
 expirationDays / rotateBeforeDays (rotation, default 30 / 7).
@@ -6,7 +7,7 @@ expirationDays / rotateBeforeDays (rotation, default 30 / 7).
 
 import pulumi
 
-from pulumi_gitlab_tokens import PersonalAccessToken, RotationConfigurationArgs
+from pulumi_gitlab_tokens import PersonalAccessToken, RotationConfigurationArgs, UserImpersonationToken
 
 config = pulumi.Config()
 scopes = (config.get("scopes") or "read_api").split(",")
@@ -26,3 +27,13 @@ for label, key in (("user", "userId"), ("account", "accountId")):
     pulumi.export(f"{label}_token", token.token)
     pulumi.export(f"{label}_token_id", token.token_id)
     pulumi.export(f"{label}_user_id", token.user_id)
+
+impersonation = UserImpersonationToken(
+    "impersonation-token",
+    user_id=config.require_int("userId"),
+    scopes=scopes,
+    rotation_configuration=rotation,
+    description="engine test",
+)
+pulumi.export("impersonation_token", impersonation.token)
+pulumi.export("impersonation_token_id", impersonation.token_id)
