@@ -14,6 +14,7 @@ from .resources.token_lists import (
     list_personal_access_tokens,
     list_project_access_tokens,
     list_project_deploy_tokens,
+    list_project_service_account_access_tokens,
     list_tokens,
 )
 from .resources.deploy_tokens import GroupDeployToken, GroupDeployTokenArgs, ProjectDeployToken, ProjectDeployTokenArgs
@@ -22,6 +23,10 @@ from .resources.service_accounts import (
     GroupServiceAccountAccessToken,
     GroupServiceAccountAccessTokenArgs,
     GroupServiceAccountArgs,
+    ProjectServiceAccount,
+    ProjectServiceAccountAccessToken,
+    ProjectServiceAccountAccessTokenArgs,
+    ProjectServiceAccountArgs,
 )
 from .resources.tokens import (
     GroupAccessToken,
@@ -54,6 +59,10 @@ __all__ = [
     "ProjectAccessTokenArgs",
     "ProjectDeployToken",
     "ProjectDeployTokenArgs",
+    "ProjectServiceAccount",
+    "ProjectServiceAccountAccessToken",
+    "ProjectServiceAccountAccessTokenArgs",
+    "ProjectServiceAccountArgs",
     "ProjectVariable",
     "ProjectVariableArgs",
     "RotationConfigurationArgs",
@@ -65,5 +74,6 @@ __all__ = [
     "list_personal_access_tokens",
     "list_project_access_tokens",
     "list_project_deploy_tokens",
+    "list_project_service_account_access_tokens",
     "list_tokens",
 ]

@@ -15,6 +15,7 @@ from . import (
     personal_access_token,
     project_access_token,
     project_deploy_token,
+    project_service_account_access_token,
 )
 from .base import KEEP, InputField, OnChange, OutputField, Routes, TokenKind
 
@@ -24,12 +25,14 @@ PERSONAL: Final = personal_access_token.KIND
 PROJECT_DEPLOY: Final = project_deploy_token.KIND
 GROUP_DEPLOY: Final = group_deploy_token.KIND
 GROUP_SERVICE_ACCOUNT: Final = group_service_account_access_token.KIND
+PROJECT_SERVICE_ACCOUNT: Final = project_service_account_access_token.KIND
 
 #: Every kind the provider serves.
-ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP, PERSONAL, PROJECT_DEPLOY, GROUP_DEPLOY, GROUP_SERVICE_ACCOUNT)
+ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP, PERSONAL, PROJECT_DEPLOY, GROUP_DEPLOY, GROUP_SERVICE_ACCOUNT,
+                                     PROJECT_SERVICE_ACCOUNT)
 
 #: The kinds by Pulumi type token.
 BY_TYPE_TOKEN: Final[Mapping[str, TokenKind]] = {kind.type_token: kind for kind in ALL}
 
 __all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "GROUP_DEPLOY", "GROUP_SERVICE_ACCOUNT", "KEEP", "PERSONAL", "PROJECT",
-           "PROJECT_DEPLOY", "InputField", "OnChange", "OutputField", "Routes", "TokenKind"]
+           "PROJECT_DEPLOY", "PROJECT_SERVICE_ACCOUNT", "InputField", "OnChange", "OutputField", "Routes", "TokenKind"]

@@ -168,6 +168,14 @@ def list_group_service_account_access_tokens(group: str | int, user_id: int,
     return list_tokens(kinds.GROUP_SERVICE_ACCOUNT, group, user_id=user_id, **filters)
 
 
+def list_project_service_account_access_tokens(project: str | int, user_id: int,
+                                               **filters: Any) -> tuple[TokenRecord, ...]:
+    """The tokens of a project's service account
+    (``GET /projects/:id/service_accounts/:user_id/personal_access_tokens``; the credential must be the
+    project's Maintainer, Owner or an administrator); filters as :func:`list_tokens`."""
+    return list_tokens(kinds.PROJECT_SERVICE_ACCOUNT, project, user_id=user_id, **filters)
+
+
 def _route_values(kind: TokenKind, given: Mapping[str, Any]) -> dict[str, Any]:
     """The kind's route inputs, each checked by its input's parser; a missing or unknown one is an error."""
     where = f"listing {kind.resource_name} tokens"
