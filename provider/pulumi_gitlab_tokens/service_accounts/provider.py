@@ -270,8 +270,13 @@ class Accounts:
     ref: str
 
     @property
+    def parent_path(self) -> str:
+        """The parent's own route (``/groups/acme``)."""
+        return f"/{self.home.token_kind.collection}/{urllib.parse.quote(self.ref, safe='')}"
+
+    @property
     def path(self) -> str:
-        return f"/{self.home.token_kind.collection}/{urllib.parse.quote(self.ref, safe='')}/service_accounts"
+        return f"{self.parent_path}/service_accounts"
 
     @property
     def named(self) -> str:
@@ -469,23 +474,23 @@ def preview_failures(home: AccountHome, parent: Any) -> list[CheckFailure]:
                                               f"has no {home.resource_name} routes: upgrade GitLab to {since} "
                                               f"or later")]
     if home.nested_since is not None:
-        return _nested_failures(at, route, refused)
+        return _nested_failures(at, home.nested_since, route, refused)
     return []
 
 
-def _nested_failures(at: Accounts, route: str, refused: Callable[[str, int], str]) -> list[CheckFailure]:
-    """Why GitLab would refuse an account in a nested parent (a subgroup) before :attr:`AccountHome.nested_since`."""
+def _nested_failures(at: Accounts, since: tuple[int, int], route: str,
+                     refused: Callable[[str, int], str]) -> list[CheckFailure]:
+    """Why GitLab would refuse an account in a nested parent (a subgroup) before release ``since``."""
     home = at.home
     try:
-        parent_id = gitlab_client.read_path(at.path.removesuffix("/service_accounts")).get("parent_id")
+        parent_id = gitlab_client.read_path(at.parent_path).get("parent_id")
     except Exception as err:
         return [CheckFailure(home.parent, translate(home.token_kind, route, err).message)]
     release = preview_checks.gitlab_release() if parent_id is not None else None
-    if parent_id is not None and release is not None and home.nested_since is not None and release < home.nested_since:
-        since = ".".join(map(str, home.nested_since))
+    if parent_id is not None and release is not None and release < since:
         return [CheckFailure(home.parent, f"{refused(f'400 Bad request - {SUBGROUP_REFUSAL}', 400)} GitLab "
                                           f"{release[0]}.{release[1]} makes service accounts in top-level groups "
-                                          f"only (subgroups from {since}); use the top-level group")]
+                                          f"only (subgroups from {since[0]}.{since[1]}); use the top-level group")]
     return []
 
 
