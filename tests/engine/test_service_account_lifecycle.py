@@ -6,7 +6,8 @@ no GitLab call, a scope change that replaces the tokens alone, rotation in the
 window, a revoke outside Pulumi seen by refresh and recreated, destroy; secret
 hygiene of state and output after each. A second test loses every create answer
 (the sandbox's ``drop_after_commit``) and checks that the same ``up`` adopts what
-landed: one account and one live token per parent.
+landed: one account and one live token per parent; a third kills ``up`` while both
+tokens' POSTs are in flight and recovers on a fresh runner.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from test_ownership_of_variables_and_accounts import kill_once_posted, recover
 
 
 @dataclass(frozen=True)
@@ -179,3 +181,28 @@ def test_lost_create_answers_are_adopted_by_the_same_up(gitlab_stack):
     gs.stack.preview("--expect-no-changes")
     assert _api_calls(sandbox.counters()) == {}
     gs.assert_no_secret_leaks()
+
+
+def test_tokens_killed_mid_create_are_adopted_on_a_fresh_runner(gitlab_stack):
+    """``up`` SIGKILLed while both tokens' POSTs are in flight; the next runner adopts what GitLab committed."""
+    gs = gitlab_stack("service_account", projectAccounts="true")
+    kill_once_posted(gs, [home.tokens for home in HOMES])
+    left = {}
+    for home in HOMES:
+        assert gs.stack.resources(home.token_type) == [], "the token is recorded: the test proved nothing"
+        [account] = _accounts(gs, home)
+        (left[home],) = _live_tokens(gs.sandbox, account["id"])
+
+    runner = recover(gs, "service_account")
+    calls = _api_calls(runner.sandbox.counters())
+    outputs = runner.reveal_outputs()
+    for home in HOMES:
+        assert f"POST {home.tokens}" not in calls and f"POST {home.accounts}" not in calls, calls
+        assert calls.get(f"POST {home.tokens}/:token_id/rotate") == 1, "adopted: rotated to a value we hold"
+        [account] = _accounts(gs, home)
+        (live,) = _live_tokens(runner.sandbox, account["id"])
+        assert live["name"] == left[home]["name"] and outputs[f"{home.outputs}sa_token_id"] == live["id"]
+    runner.sandbox.reset_counters()
+    runner.stack.preview("--expect-no-changes")
+    assert _api_calls(runner.sandbox.counters()) == {}
+    runner.assert_no_secret_leaks()
