@@ -84,6 +84,12 @@ NOTES: Mapping[str, str] = {
     "GroupVariable": "Managing group variables needs the Owner role. Deleting the resource deletes the variable.",
     "GroupServiceAccount": "Leaving an input out keeps what GitLab chose. The account is not made a member of "
                            "anything. Deleting the resource deletes the account.",
+    "ProjectServiceAccount": "GitLab 18.11 and later. Leaving an input out keeps what GitLab chose. The account is "
+                             "not made a member of anything. Deleting the resource deletes the account.",
+    "ProjectServiceAccountAccessToken": "A personal access token of a project's service account: ``user_id`` is the "
+                                        "account, shared by all its tokens, and there is no ``access_level``. "
+                                        "Managing them needs the project's Maintainer or an administrator. Deleting "
+                                        "the resource revokes the token.",
 }
 
 #: What a list function's docstring adds, by resource name (the credential it needs, where that is not the
@@ -199,26 +205,29 @@ def variable_face(provider: type[variables.VariableProvider]) -> Face:
     )
 
 
-def service_account_face() -> Face:
-    """``GroupServiceAccount``'s face: ``service_accounts/provider.py``'s inputs, all replacing it."""
+def service_account_face(provider: type[service_accounts.ServiceAccountProvider]) -> Face:
+    """A service account's face: its home's inputs (``service_accounts/provider.py``), all replacing it."""
+    home = provider.home
     return Face(
-        name="GroupServiceAccount",
-        type_token=catalogue.SERVICE_ACCOUNT_TYPE,
-        inputs=service_accounts.INPUTS,
-        required=service_accounts.REQUIRED_INPUTS,
-        outputs=(*service_accounts.INPUTS, *service_accounts.COMPUTED),
+        name=home.resource_name,
+        type_token=f"pulumi-python:dynamic/gitlab:{home.resource_name}",
+        inputs=home.inputs,
+        required=(home.parent,),
+        outputs=(*home.inputs, *service_accounts.COMPUTED),
         base="ServiceAccountResource",
-        provider="GroupServiceAccountProvider",
-        headline="A group's service account",
+        provider=provider.__name__,
+        headline=f"A {home.parent}'s service account",
         changes=("Changing a given input replaces the account (and so every token of it). "
-                 + _note("GroupServiceAccount")),
+                 + _note(home.resource_name)),
         secret="",
     )
 
 
 def faces(token_kinds: Iterable[TokenKind] = kinds.ALL) -> tuple[Face, ...]:
     return (*(token_face(kind) for kind in token_kinds), variable_face(variables.ProjectVariableProvider),
-            variable_face(variables.GroupVariableProvider), service_account_face())
+            variable_face(variables.GroupVariableProvider),
+            service_account_face(service_accounts.GroupServiceAccountProvider),
+            service_account_face(service_accounts.ProjectServiceAccountProvider))
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -351,7 +360,7 @@ import pulumi
 
 from .. import kinds
 from ..lifecycle.provider import provider_class
-from ..service_accounts.provider import GroupServiceAccountProvider
+from ..service_accounts.provider import GroupServiceAccountProvider, ProjectServiceAccountProvider
 from ..variables.provider import GroupVariableProvider, ProjectVariableProvider
 from .service_accounts import ServiceAccountResource
 from .token_lists import TokenRecord, list_tokens

@@ -32,7 +32,7 @@ from pulumi_gitlab_tokens.kinds import deploy_token_fields, field_facts, parts
 from pulumi_gitlab_tokens.kinds.base import InputField, OnChange, TokenKind
 from pulumi_gitlab_tokens.lifecycle.stored import PREDECESSORS_KEY
 from pulumi_gitlab_tokens.rules import comparisons, ownership
-from pulumi_gitlab_tokens.service_accounts import provider as group_service_account
+from pulumi_gitlab_tokens.service_accounts import provider as service_accounts
 from pulumi_gitlab_tokens.variables import inputs as variable_inputs
 from pulumi_gitlab_tokens.variables import provider as variables
 
@@ -67,7 +67,8 @@ def _scopes(kind: TokenKind) -> str:
 def _parent(kind: TokenKind) -> str:
     if kind.parent == "user_id":
         return "the user's positive numeric id (no username)"
-    top = ", of a top-level group before GitLab 18.11 (subgroups too from 18.11)" if kind is kinds.GROUP_SERVICE_ACCOUNT else ""
+    top = {kinds.GROUP_SERVICE_ACCOUNT: ", of a top-level group before GitLab 18.11 (subgroups too from 18.11)",
+           kinds.PROJECT_SERVICE_ACCOUNT: ", on GitLab 18.11 or later"}.get(kind, "")
     return f"positive numeric id or full path (`{kind.parent_example}`){top}"
 
 
@@ -105,7 +106,8 @@ TOKEN_INPUTS: Mapping[str, Text] = {
     "project": _parent,
     "group": _parent,
     "user_id": lambda kind: (_parent(kind) if kind.parent == "user_id" else
-                             "the service account's positive numeric user id (`GroupServiceAccount.service_account_id`)"),
+                             "the service account's positive numeric user id "
+                             f"(`{kind.resource_name.removesuffix('AccessToken')}.service_account_id`)"),
     "name": _name,
     "scopes": _scopes,
     "username": ("letters, digits, `_`, `-`, `+`, `.`; at most "
@@ -180,11 +182,12 @@ VARIABLE_INPUTS: Mapping[str, tuple[str, str]] = {
                            + "; never sent to GitLab ([rotation delivery](rotation-delivery.md))", "none"),
 }
 
-#: GroupServiceAccount inputs and outputs: what each holds and its default.
+#: Service account inputs and outputs: what each holds and its default (the parent's by its input).
 SERVICE_ACCOUNT_FIELDS: Mapping[str, tuple[str, str]] = {
     "group": ("group id or full path (top-level before GitLab 18.11)", "required"),
+    "project": ("project id or full path (GitLab 18.11 and later)", "required"),
     "name": ("string", "GitLab's `Service account user`"),
-    "username": ("string", "GitLab's `service_account_group_<id>_<hex>`"),
+    "username": ("string", "GitLab's `service_account_<group or project>_<id>_<hex>`"),
     "email": ("string with an `@`", "GitLab's `<username>@noreply.<host>`"),
     "service_account_id": (_fact("service_account_id", "output, an `int`: "), ""),
 }
@@ -283,17 +286,18 @@ def variable_inputs_table() -> str:
     return _table(("Input", "Type", "Default", "Change"), rows)
 
 
-def service_account_table() -> str:
-    declared = (*group_service_account.INPUTS, *group_service_account.COMPUTED)
-    if set(declared) != set(SERVICE_ACCOUNT_FIELDS):
-        raise ValueError(f"toolchain/reference_tables.py SERVICE_ACCOUNT_FIELDS is out of step with "
-                         f"GroupServiceAccount's fields {declared}")
+def service_account_table(home: service_accounts.AccountHome) -> str:
+    declared = (*home.inputs, *service_accounts.COMPUTED)
+    undescribed = sorted(set(declared) - set(SERVICE_ACCOUNT_FIELDS))
+    if undescribed:
+        raise ValueError(f"toolchain/reference_tables.py SERVICE_ACCOUNT_FIELDS does not describe "
+                         f"{home.resource_name}'s fields {undescribed}")
     rows = []
     for name in declared:
         words, default = SERVICE_ACCOUNT_FIELDS[name]
-        if name in group_service_account.COMPUTED:
+        if name in service_accounts.COMPUTED:
             change = ""
-        elif name == "group":
+        elif name == home.parent:
             change = "replaces"
         else:
             change = "a given one replaces (leaving one out keeps GitLab's)"
@@ -303,8 +307,9 @@ def service_account_table() -> str:
 
 def blocks() -> dict[str, str]:
     """Every generated table, by the name its markers carry."""
-    result = {"kinds": kinds_summary(), "variable-inputs": variable_inputs_table(),
-              "service-account": service_account_table()}
+    result = {"kinds": kinds_summary(), "variable-inputs": variable_inputs_table()}
+    for home in (service_accounts.GROUP_ACCOUNTS, service_accounts.PROJECT_ACCOUNTS):
+        result[f"service-account:{home.resource_name}"] = service_account_table(home)
     for kind in kinds.ALL:
         result[f"inputs:{kind.resource_name}"] = token_inputs(kind)
         result[f"outputs:{kind.resource_name}"] = token_outputs(kind)

@@ -1,19 +1,55 @@
-"""A group service account and its token through the real pulumi CLI, against the sandbox.
+"""Service accounts and their tokens, a group's and a project's, through the real pulumi CLI, against the sandbox.
 
-One program declares the account and a token whose ``user_id`` is the account's
-output. The steps: create, a no-op preview with no GitLab call, a scope change that
-replaces the token alone, rotation in the window, a revoke outside Pulumi seen by
-refresh and recreated, destroy; secret hygiene of state and output after each.
+One program declares each account and a token whose ``user_id`` is the account's
+output. The steps, for both parents in the same stack: create, a no-op preview with
+no GitLab call, a scope change that replaces the tokens alone, rotation in the
+window, a revoke outside Pulumi seen by refresh and recreated, destroy; secret
+hygiene of state and output after each. A second test loses every create answer
+(the sandbox's ``drop_after_commit``) and checks that the same ``up`` adopts what
+landed: one account and one live token per parent; a third kills ``up`` while both
+tokens' POSTs are in flight and recovers on a fresh runner.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-ACCOUNT_TYPE = "pulumi-python:dynamic/gitlab:GroupServiceAccount"
-TOKEN_TYPE = "pulumi-python:dynamic/gitlab:GroupServiceAccountAccessToken"
-TOKENS = "/api/v4/groups/:id/service_accounts/:user_id/personal_access_tokens"
-ACCOUNTS = "/api/v4/groups/:id/service_accounts"
+import pytest
+from test_ownership_of_variables_and_accounts import kill_once_posted, recover
+
+
+@dataclass(frozen=True)
+class Home:
+    """One parent's resources in the program: types, routes (as the sandbox counts them), outputs."""
+
+    input: str
+    account_type: str
+    token_type: str
+    outputs: str  # the prefix of the program's outputs
+
+    @property
+    def accounts(self) -> str:
+        return f"/api/v4/{self.input}s/:id/service_accounts"
+
+    @property
+    def tokens(self) -> str:
+        return f"{self.accounts}/:user_id/personal_access_tokens"
+
+    def parent(self, gs) -> dict:
+        return gs.group if self.input == "group" else gs.project
+
+    def reference(self, gs) -> str:
+        return gs.group["full_path"] if self.input == "group" else gs.project["path_with_namespace"]
+
+
+GROUP = Home("group", "pulumi-python:dynamic/gitlab:GroupServiceAccount",
+             "pulumi-python:dynamic/gitlab:GroupServiceAccountAccessToken", "")
+PROJECT = Home("project", "pulumi-python:dynamic/gitlab:ProjectServiceAccount",
+               "pulumi-python:dynamic/gitlab:ProjectServiceAccountAccessToken", "project_")
+HOMES = (GROUP, PROJECT)
+
+pytestmark = pytest.mark.timeout(600)
 
 
 def _api_calls(counters: dict[str, int]) -> dict[str, int]:
@@ -25,24 +61,35 @@ def _live_tokens(sandbox, user_id: int) -> list[dict]:
     return [t for t in every if t["user_id"] == user_id and t["active"]]
 
 
+def _accounts(gs, home: Home) -> list[dict]:
+    return gs.sandbox.api("GET", f"/{home.input}s/{home.parent(gs)['id']}/service_accounts?per_page=100")
+
+
 def test_service_account_and_token_lifecycle(gitlab_stack):
-    gs = gitlab_stack("service_account", expirationDays="30", rotateBeforeDays="7")
+    gs = gitlab_stack("service_account", expirationDays="30", rotateBeforeDays="7", projectAccounts="true")
     sandbox, stack = gs.sandbox, gs.stack
 
-    # --- up: the account, then its token (one listing, one POST) --------------------------
+    # --- up: each account, then its token (one listing and one POST each) -----------------
     sandbox.reset_counters()
     stack.up()
     calls = _api_calls(sandbox.counters())
-    assert calls.get(f"POST {ACCOUNTS}") == 1 and calls.get(f"POST {TOKENS}") == 1, calls
     outputs = gs.reveal_outputs()
-    account_id = outputs["account_id"]
-    assert outputs["sa_user_id"] == account_id, "the token belongs to the account the program declared"
-    (created,) = _live_tokens(sandbox, account_id)
-    assert outputs["sa_token_id"] == created["id"] and outputs["sa_token"].startswith("glpat-")
-    [token_state] = stack.resources(TOKEN_TYPE)
-    assert token_state["id"] == f"{gs.group['full_path']}:{account_id}:{created['id']}"
-    assert token_state["outputs"]["token"]["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
-    assert token_state["outputs"]["description"] == "engine test", "the ownership mark stays out of the output"
+    account_ids, created = {}, {}
+    for home in HOMES:
+        assert calls.get(f"GET {home.accounts}") == 1 and calls.get(f"POST {home.accounts}") == 1, calls
+        assert calls.get(f"GET {home.tokens}") == 1 and calls.get(f"POST {home.tokens}") == 1, calls
+        account_id = account_ids[home] = outputs[f"{home.outputs}account_id"]
+        assert outputs[f"{home.outputs}sa_user_id"] == account_id, "the token belongs to the account declared"
+        (created[home],) = _live_tokens(sandbox, account_id)
+        assert outputs[f"{home.outputs}sa_token_id"] == created[home]["id"]
+        assert outputs[f"{home.outputs}sa_token"].startswith("glpat-")
+        [account_state] = stack.resources(home.account_type)
+        assert account_state["id"] == f"{home.reference(gs)}:{account_id}"
+        [token_state] = stack.resources(home.token_type)
+        assert token_state["id"] == f"{home.reference(gs)}:{account_id}:{created[home]['id']}"
+        assert token_state["outputs"]["token"]["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
+        assert token_state["outputs"]["description"] == "engine test", "the ownership mark stays out of the output"
+    assert account_ids[GROUP] != account_ids[PROJECT]
     gs.assert_no_secret_leaks()
 
     # --- a no-op preview makes no GitLab call ----------------------------------------------
@@ -50,12 +97,15 @@ def test_service_account_and_token_lifecycle(gitlab_stack):
     stack.preview("--expect-no-changes")
     assert _api_calls(sandbox.counters()) == {}
 
-    # --- a scope change replaces the token, not the account --------------------------------
+    # --- a scope change replaces the tokens, not the accounts ------------------------------
     stack.config_set("scopes", "read_api,read_repository")
     stack.up()
-    (replaced,) = _live_tokens(sandbox, account_id)
-    assert replaced["id"] != created["id"] and replaced["scopes"] == ["read_api", "read_repository"]
-    assert gs.reveal_outputs()["account_id"] == account_id
+    replaced = {}
+    for home in HOMES:
+        (replaced[home],) = _live_tokens(sandbox, account_ids[home])
+        assert replaced[home]["id"] != created[home]["id"]
+        assert replaced[home]["scopes"] == ["read_api", "read_repository"]
+        assert gs.reveal_outputs()[f"{home.outputs}account_id"] == account_ids[home]
     gs.assert_no_secret_leaks()
 
     # --- the rotation window reached: rotated in place -------------------------------------
@@ -67,31 +117,92 @@ def test_service_account_and_token_lifecycle(gitlab_stack):
         sandbox.reset_counters()
         stack.up(env=time_env)
         calls = _api_calls(sandbox.counters())
-        assert calls.get(f"POST {TOKENS}/:token_id/rotate") == 1 and f"POST {TOKENS}" not in calls, calls
-        (rotated,) = _live_tokens(sandbox, account_id)
-        assert rotated["id"] != replaced["id"]
-        assert rotated["expires_at"] == (later.date() + dt.timedelta(days=30)).isoformat()
-        assert gs.reveal_outputs()["sa_token_id"] == rotated["id"]
+        rotated = {}
+        for home in HOMES:
+            assert calls.get(f"POST {home.tokens}/:token_id/rotate") == 1, calls
+            assert f"POST {home.tokens}" not in calls and f"POST {home.accounts}" not in calls, calls
+            (rotated[home],) = _live_tokens(sandbox, account_ids[home])
+            assert rotated[home]["id"] != replaced[home]["id"]
+            assert rotated[home]["expires_at"] == (later.date() + dt.timedelta(days=30)).isoformat()
+            assert gs.reveal_outputs()[f"{home.outputs}sa_token_id"] == rotated[home]["id"]
         gs.assert_no_secret_leaks()
 
         # --- revoked outside Pulumi: refresh shows it, up recreates it ----------------------
-        sandbox.api("DELETE", f"/groups/{gs.group['id']}/service_accounts/{account_id}/personal_access_tokens/"
-                              f"{rotated['id']}")
+        for home in HOMES:
+            sandbox.api("DELETE", f"/{home.input}s/{home.parent(gs)['id']}/service_accounts/{account_ids[home]}/"
+                                  f"personal_access_tokens/{rotated[home]['id']}")
         stack.refresh(env=time_env)
-        [token_state] = stack.resources(TOKEN_TYPE)
-        assert token_state["outputs"]["revoked"] is True and token_state["outputs"]["active"] is False
+        sandbox.reset_counters()
         stack.up(env=time_env)
-        (recreated,) = _live_tokens(sandbox, account_id)
-        assert recreated["id"] != rotated["id"]
+        calls = _api_calls(sandbox.counters())
+        for home in HOMES:
+            assert calls.get(f"POST {home.tokens}") == 1 and f"POST {home.accounts}" not in calls, calls
+            (recreated,) = _live_tokens(sandbox, account_ids[home])
+            assert recreated["id"] != rotated[home]["id"]
+            assert gs.reveal_outputs()[f"{home.outputs}sa_token_id"] == recreated["id"]
         gs.assert_no_secret_leaks()
 
-        # --- destroy: the token is revoked, then the account deleted --------------------------
+        # --- destroy: each token is revoked, then its account deleted -----------------------
         sandbox.reset_counters()
         stack.destroy(env=time_env)
         calls = _api_calls(sandbox.counters())
-        assert calls.get(f"DELETE {TOKENS}/:token_id") == 1 and calls.get(f"DELETE {ACCOUNTS}/:user_id") == 1, calls
-        assert stack.resources(TOKEN_TYPE) == [] and stack.resources(ACCOUNT_TYPE) == []
-        assert _live_tokens(sandbox, account_id) == []
+        for home in HOMES:
+            assert calls.get(f"DELETE {home.tokens}/:token_id") == 1, calls
+            assert calls.get(f"DELETE {home.accounts}/:user_id") == 1, calls
+            assert stack.resources(home.token_type) == [] and stack.resources(home.account_type) == []
+            assert _live_tokens(sandbox, account_ids[home]) == []
+            assert _accounts(gs, home) == []
         gs.assert_no_secret_leaks()
     finally:
         sandbox.set_time(None)
+
+
+def test_lost_create_answers_are_adopted_by_the_same_up(gitlab_stack):
+    """Every create's answer is lost after GitLab committed it: accounts and tokens are found by their mark."""
+    gs = gitlab_stack("service_account", projectAccounts="true")
+    sandbox = gs.sandbox
+    sandbox.reset_counters()
+    try:
+        sandbox.set_faults(drop_after_commit=["create_service_account", "create"], drop_rate=1.0)
+        gs.stack.up()
+    finally:
+        sandbox.clear_faults()
+    calls = _api_calls(sandbox.counters())
+    outputs = gs.reveal_outputs()
+    for home in HOMES:
+        assert calls.get(f"POST {home.accounts}") == 1, f"never re-POSTed after a committed create: {calls}"
+        assert calls.get(f"POST {home.tokens}") == 1, f"never re-POSTed after a committed create: {calls}"
+        assert calls.get(f"POST {home.tokens}/:token_id/rotate") == 1, "the landed token is rotated to a value we hold"
+        [only] = _accounts(gs, home)
+        assert outputs[f"{home.outputs}account_id"] == only["id"], "the landed account was adopted"
+        (live,) = _live_tokens(sandbox, only["id"])
+        assert outputs[f"{home.outputs}sa_token_id"] == live["id"], "one live token, the one the state holds"
+    sandbox.reset_counters()
+    gs.stack.preview("--expect-no-changes")
+    assert _api_calls(sandbox.counters()) == {}
+    gs.assert_no_secret_leaks()
+
+
+def test_tokens_killed_mid_create_are_adopted_on_a_fresh_runner(gitlab_stack):
+    """``up`` SIGKILLed while both tokens' POSTs are in flight; the next runner adopts what GitLab committed."""
+    gs = gitlab_stack("service_account", projectAccounts="true")
+    kill_once_posted(gs, [home.tokens for home in HOMES])
+    left = {}
+    for home in HOMES:
+        assert gs.stack.resources(home.token_type) == [], "the token is recorded: the test proved nothing"
+        [account] = _accounts(gs, home)
+        (left[home],) = _live_tokens(gs.sandbox, account["id"])
+
+    runner = recover(gs, "service_account")
+    calls = _api_calls(runner.sandbox.counters())
+    outputs = runner.reveal_outputs()
+    for home in HOMES:
+        assert f"POST {home.tokens}" not in calls and f"POST {home.accounts}" not in calls, calls
+        assert calls.get(f"POST {home.tokens}/:token_id/rotate") == 1, "adopted: rotated to a value we hold"
+        [account] = _accounts(gs, home)
+        (live,) = _live_tokens(runner.sandbox, account["id"])
+        assert live["name"] == left[home]["name"] and outputs[f"{home.outputs}sa_token_id"] == live["id"]
+    runner.sandbox.reset_counters()
+    runner.stack.preview("--expect-no-changes")
+    assert _api_calls(runner.sandbox.counters()) == {}
+    runner.assert_no_secret_leaks()

@@ -62,7 +62,10 @@ _CAMEL_TYPES = frozenset(t for t in ALL_TOKEN_TYPES if t.startswith("gitlab:"))
 #: Service-account token types that also name the service account's group or project.
 _SERVICE_ACCOUNT_HOME = {
     catalogue.SERVICE_ACCOUNT_TOKEN_TYPE: ("group", "acme"),
+    catalogue.native_type(catalogue.SERVICE_ACCOUNT_TOKEN_TYPE): ("group", "acme"),
     catalogue.PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN_TYPE: ("group", "acme"),
+    catalogue.PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: ("project", "acme/app"),
+    catalogue.native_type(catalogue.PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE): ("project", "acme/app"),
     catalogue.PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: ("project", "acme/app"),
 }
 

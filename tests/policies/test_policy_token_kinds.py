@@ -52,8 +52,11 @@ def test_the_catalogue_covers_every_kind_both_providers_have() -> None:
     assert {t.rsplit(":", 1)[1] for t in ours} == {
         "ProjectAccessToken", "GroupAccessToken", "GroupServiceAccountAccessToken", "PersonalAccessToken",
         "ProjectDeployToken", "GroupDeployToken", "PipelineTrigger", "UserImpersonationToken",
+        "ProjectServiceAccountAccessToken",
     }
-    assert catalogue.SERVICE_ACCOUNT_TYPE not in TYPES  # a service account holds no secret
+    for account in (catalogue.SERVICE_ACCOUNT_TYPE, catalogue.PROJECT_SERVICE_ACCOUNT_TYPE,
+                    catalogue.PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TYPE):
+        assert account not in TYPES, "a service account holds no secret"
     assert {t.rsplit(":", 1)[1] for t in TYPES if t.startswith("gitlab:index/")} == {
         "ProjectAccessToken", "GroupAccessToken", "PersonalAccessToken", "GroupServiceAccountAccessToken",
         "ProjectServiceAccountAccessToken", "UserImpersonationToken", "ProjectDeployToken", "GroupDeployToken",
@@ -450,3 +453,30 @@ def test_our_impersonation_token_has_a_description_and_rotation_pulumi_gitlabs_h
     assert validate(token_rotation, ours, token_props(ours, rotation_configuration=rotation)).passed
     required = validate(token_rotation, theirs, token_props(theirs, expires_at=None), {"required": True})
     assert "cannot rotate automatically" in required.violations[0]
+
+
+#: Each project service account token type with the group type it must be judged like.
+PROJECT_AND_GROUP_ACCOUNT_TOKENS = [
+    (catalogue.PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE, catalogue.SERVICE_ACCOUNT_TOKEN_TYPE),
+    (catalogue.native_type(catalogue.PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE),
+     catalogue.native_type(catalogue.SERVICE_ACCOUNT_TOKEN_TYPE)),
+    (catalogue.PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE, catalogue.PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN_TYPE),
+]
+#: Tokens each policy has something to say about (snake_case; respelled for pulumi-gitlab's types).
+JUDGED = [
+    {}, {"scopes": ["sudo", "read_api"]}, {"scopes": ["read_user"]}, {"expires_at": None},
+    {"expires_at": days_from_today(400)}, {"description": ""}, {"name": "x"}, {"access_level": "owner"},
+    {"rotation_configuration": {"expiration_days": 30, "rotate_before_days": 1}},
+]
+
+
+@pytest.mark.parametrize("project_type, group_type", PROJECT_AND_GROUP_ACCOUNT_TOKENS,
+                         ids=lambda t: t.rsplit(":", 1)[0])
+@pytest.mark.parametrize("policy", [token_scopes, token_lifetime, token_rotation, token_access_level,
+                                    token_description, token_name], ids=lambda p: p.name)
+def test_a_project_service_account_token_is_judged_like_a_group_one(project_type, group_type, policy) -> None:
+    assert TYPES[project_type].label == TYPES[group_type].label == "service account token"
+    for overrides in JUDGED:
+        project = validate(policy, project_type, token_props(project_type, **overrides), {"required": True})
+        group = validate(policy, group_type, token_props(group_type, **overrides), {"required": True})
+        assert (project.violations, project.not_applicable) == (group.violations, group.not_applicable), overrides

@@ -41,7 +41,7 @@ GENERIC_MODULES = tuple(sorted(
     if path.name not in ("__init__.py", "catalogue.py", "user_rules.py")
 )) + ("kinds/base.py",)
 KIND_MODULES = {"project_access_token", "group_access_token", "personal_access_token",
-                "group_service_account_access_token", "resource_tokens"}
+                "group_service_account_access_token", "project_service_account_access_token", "resource_tokens"}
 #: Words a kind uses that are also fields of every token GitLab returns: a user's token has
 #: ``user_id`` as its parent, and generic code reads ``user_id`` from every token record.
 TOKEN_RECORD_FIELDS = {"user_id"}

@@ -172,7 +172,14 @@ def test_schema_names_every_resource_camel_case_with_secrets_marked():
     resources = schema["resources"]
     assert set(resources) == {f"gitlab-tokens:index:{kind.resource_name}" for kind in kinds.ALL} | {
         "gitlab-tokens:index:ProjectVariable", "gitlab-tokens:index:GroupVariable",
-        "gitlab-tokens:index:GroupServiceAccount"}
+        "gitlab-tokens:index:GroupServiceAccount", "gitlab-tokens:index:ProjectServiceAccount"}
+    for parent in ("group", "project"):
+        account = resources[f"gitlab-tokens:index:{parent.capitalize()}ServiceAccount"]
+        assert set(account["inputProperties"]) == {parent, "name", "username", "email"}
+        assert account["requiredInputs"] == [parent] and "serviceAccountId" in account["properties"]
+        sa_token = resources[f"gitlab-tokens:index:{parent.capitalize()}ServiceAccountAccessToken"]
+        assert sa_token["requiredInputs"] == [parent, "userId", "scopes"]
+        assert sa_token["properties"]["token"]["secret"] is True and "accessLevel" not in sa_token["inputProperties"]
     token = resources["gitlab-tokens:index:ProjectAccessToken"]
     assert {"expiresAt", "accessLevel", "rotationConfiguration", "project", "scopes"} <= set(token["inputProperties"])
     assert token["properties"]["token"]["secret"] is True and "token" not in token["inputProperties"]
@@ -299,22 +306,25 @@ def test_masked_variable_keeps_its_value_secret(world):
     assert world.calls() == {"DELETE /projects/:id/variables/:key": 1}
 
 
-def test_service_account_and_its_token(world):
+@pytest.mark.parametrize("parent, ref", [("group", "acme"), ("project", "acme/app")])
+def test_service_account_and_its_token(world, parent, ref):
     provider = world.provider()
-    account = Engine(provider, "GroupServiceAccount", "robot")
-    account.up(values(group="acme", name="robot"))
+    account = Engine(provider, f"{parent.capitalize()}ServiceAccount", "robot")
+    account.up(values(**{parent: ref}, name="robot"))
     account_id = unwrapped(account.state)["serviceAccountId"]
     assert account_id and unwrapped(account.state)["name"] == "robot"
+    assert account.id == f"{ref}:{int(account_id)}"
 
-    token = Engine(provider, "GroupServiceAccountAccessToken", "robot-token")
-    token.up(values(group="acme", userId=account_id, scopes=["read_api"],
+    token = Engine(provider, f"{parent.capitalize()}ServiceAccountAccessToken", "robot-token")
+    token.up(values(**{parent: ref}, userId=account_id, scopes=["read_api"],
                     rotationConfiguration={"expirationDays": 30, "rotateBeforeDays": 7}))
     state = unwrapped(token.state)
     assert token.state["token"].is_secret and state["userId"] == account_id
-    assert token.id == f"acme:{int(account_id)}:{int(state['tokenId'])}"
+    assert token.id == f"{ref}:{int(account_id)}:{int(state['tokenId'])}"
     token.destroy()
     account.destroy()
     assert not [t for t in world.sb.tokens() if t["active"]]
+    assert world.sb.api("GET", f"/{parent}s/{ref.replace('/', '%2F')}/service_accounts") == []
 
 
 def test_a_replacing_change_is_reported_by_its_camel_case_name_without_a_call(world):

@@ -3,8 +3,8 @@
 18.11 and 19.x reword the "token not found" 404 and the create/rotate level errors,
 refuse a create without ``expires_at`` and allow subgroup service accounts. The
 provider must read a vanished token as gone, delete a vanished one quietly, always
-send an expiry, pass GitLab's level error on, and preview a subgroup's service
-account as the version answers, in every version.
+send an expiry, pass GitLab's level error on, and preview a subgroup's or a project's
+service account as the version answers, in every version.
 """
 
 from __future__ import annotations
@@ -173,6 +173,45 @@ def test_a_subgroup_service_account_previews_as_each_version_answers(sandbox, mo
     else:
         assert status == 400 and [f.property for f in failures] == ["group"]
         assert "GitLab 18.1 makes service accounts in top-level groups only" in failures[0].reason
+    preview_checks.reset()
+
+
+def test_a_project_service_account_previews_and_lives_as_each_version_answers(sandbox, monkeypatch) -> None:
+    """Project service accounts are GA from 18.11 (18.1 has no such routes: a 404): the preview asks
+    ``GET /version`` and agrees with GitLab; where GitLab has them, the account and a token of it live."""
+    from pulumi_gitlab_tokens.lifecycle import preview_checks
+    from pulumi_gitlab_tokens.lifecycle.provider import ProjectServiceAccountAccessTokenProvider
+    from pulumi_gitlab_tokens.service_accounts.provider import ProjectServiceAccountProvider
+
+    monkeypatch.setenv("GITLAB_TOKENS_PREVIEW_CHECKS", "true")
+    preview_checks.reset()
+    config = Config({"gitlab:baseUrl": sandbox.base_url, "gitlab:token": sandbox.admin_token}, "infra")
+    provider = ProjectServiceAccountProvider()
+    provider.configure(ConfigureRequest(config))
+    checked = provider.check({}, {"project": "acme/app"})
+    project_id = sandbox.api("GET", "/projects/acme%2Fapp")["id"]
+    status, _, _ = sandbox.request("GET", f"/api/v4/projects/{project_id}/service_accounts")
+    if sandbox.gitlab_version == "18.1":
+        assert status == 404 and [f.property for f in checked.failures] == ["project"]
+        assert "GitLab 18.1 has no ProjectServiceAccount routes: upgrade GitLab to 18.11" in checked.failures[0].reason
+        with pytest.raises(GitLabTokenError) as caught:  # what `up` would meet without the preview checks
+            provider.create(checked.inputs)
+        assert caught.value.status == 404
+    else:
+        assert (checked.failures, status) == ([], 200)
+        account = provider.create(checked.inputs)
+        user_id = account.outs["service_account_id"]
+        tokens = ProjectServiceAccountAccessTokenProvider()
+        tokens.configure(ConfigureRequest(config))
+        news = {"project": "acme/app", "user_id": user_id, "name": "ci", "scopes": ["read_api"],
+                "rotation_configuration": {"expiration_days": 30, "rotate_before_days": 7}}
+        token_check = tokens.check({}, news)
+        assert token_check.failures == []
+        token = tokens.create(token_check.inputs)
+        assert token.outs["user_id"] == user_id and token.outs["token"].startswith("glpat-")
+        tokens.delete(token.id, token.outs)
+        provider.delete(account.id, account.outs)
+        assert sandbox.api("GET", f"/projects/{project_id}/service_accounts") == []
     preview_checks.reset()
 
 

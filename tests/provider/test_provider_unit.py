@@ -206,6 +206,7 @@ def test_missing_credential_names_the_config_key_and_the_variable():
     (kinds.PROJECT, "Maintainer (or higher) on the project", "Owner"),
     (kinds.GROUP_DEPLOY, "Owner (or higher) on the group", "Maintainer"),
     (kinds.GROUP_SERVICE_ACCOUNT, "Owner (or higher) on the group", "Maintainer"),
+    (kinds.PROJECT_SERVICE_ACCOUNT, "Maintainer (or higher) on the project", "Owner"),
     (kinds.PERSONAL, "an administrator's personal access token", "Maintainer"),
 ])
 def test_missing_credential_names_the_role_the_kind_needs(kind, needed, not_needed):

@@ -237,29 +237,36 @@ def test_deploy_tokens_send_only_active_and_filter_the_rest_here(world):
     assert [r.id for r in list_group_deploy_tokens("acme")] == [grouped["id"]]
 
 
-def test_a_service_accounts_tokens_are_listed_under_the_group_and_the_account(world):
-    from pulumi_gitlab_tokens import list_group_service_account_access_tokens
+@pytest.mark.parametrize("parent, ref", [("group", "acme"), ("project", "acme/app")])
+def test_a_service_accounts_tokens_are_listed_under_the_parent_and_the_account(world, parent, ref):
+    from pulumi_gitlab_tokens import (
+        list_group_service_account_access_tokens,
+        list_project_service_account_access_tokens,
+    )
 
-    sb, _project, group, values = world
-    robot, other = (sb.api("POST", f"/groups/{group['id']}/service_accounts", {"name": n}, expect=201)
-                    for n in ("CI robot", "Other robot"))
+    listed = {"group": list_group_service_account_access_tokens,
+              "project": list_project_service_account_access_tokens}[parent]
+    kind = {"group": kinds.GROUP_SERVICE_ACCOUNT, "project": kinds.PROJECT_SERVICE_ACCOUNT}[parent]
+    sb, project, group, values = world
+    accounts = f"/{parent}s/{(group if parent == 'group' else project)['id']}/service_accounts"
+    robot, other = (sb.api("POST", accounts, {"name": n}, expect=201) for n in ("CI robot", "Other robot"))
     made = {}
     for account, name in ((robot, "ci"), (robot, "old"), (other, "ci")):
         made[(account["id"], name)] = sb.api(
-            "POST", f"/groups/{group['id']}/service_accounts/{account['id']}/personal_access_tokens",
+            "POST", f"{accounts}/{account['id']}/personal_access_tokens",
             {"name": name, "scopes": ["read_api"], "expires_at": "2026-05-01"}, expect=201)
         values.append(made[(account["id"], name)]["token"])
-    sb.api("DELETE", f"/groups/{group['id']}/service_accounts/{robot['id']}/personal_access_tokens/"
-                     f"{made[(robot['id'], 'old')]['id']}", expect=204)
+    sb.api("DELETE", f"{accounts}/{robot['id']}/personal_access_tokens/{made[(robot['id'], 'old')]['id']}",
+           expect=204)
     calls(sb)
 
-    records = list_group_service_account_access_tokens("acme", robot["id"], state="active")
+    records = listed(ref, robot["id"], state="active")
     assert [(r.id, r.name, r.user_id, r.access_level, r.active) for r in records] == [
         (made[(robot["id"], "ci")]["id"], "ci", robot["id"], None, True)]
-    assert calls(sb) == {"GET /groups/:id/service_accounts/:user_id/personal_access_tokens": 1}
-    every = list_tokens(kinds.GROUP_SERVICE_ACCOUNT, group["id"], user_id=robot["id"])
+    assert calls(sb) == {f"GET /{parent}s/:id/service_accounts/:user_id/personal_access_tokens": 1}
+    every = list_tokens(kind, ref, user_id=robot["id"])
     assert [(r.name, r.revoked) for r in every] == [("ci", False), ("old", True)], "only this account's"
-    assert [r.user_id for r in list_group_service_account_access_tokens("acme", other["id"])] == [other["id"]]
+    assert [r.user_id for r in listed(ref, other["id"])] == [other["id"]]
 
 
 def test_a_service_account_list_without_its_account_is_an_error_naming_user_id(world):

@@ -88,9 +88,10 @@ def test_the_variables_and_the_service_account_are_generated_from_their_declarat
     for parent, cls in (("project", pulumi_gitlab_tokens.ProjectVariable), ("group", pulumi_gitlab_tokens.GroupVariable)):
         assert _keywords(cls) == [parent, *(k for k in variable_inputs.VARIABLE_INPUTS if k not in variables.RECORDED)]
         assert pulumi._types.resource_types(cls)["delivered_token_id"] is int
-    account = pulumi_gitlab_tokens.GroupServiceAccount
-    assert _keywords(account) == list(service_accounts.INPUTS)
-    assert pulumi._types.resource_types(account)["service_account_id"] is int
+    for account, home in ((pulumi_gitlab_tokens.GroupServiceAccount, service_accounts.GROUP_ACCOUNTS),
+                          (pulumi_gitlab_tokens.ProjectServiceAccount, service_accounts.PROJECT_ACCOUNTS)):
+        assert _keywords(account) == list(home.inputs)
+        assert pulumi._types.resource_types(account)["service_account_id"] is int
 
 
 def _generated_for(kind: TokenKind, monkeypatch: pytest.MonkeyPatch) -> Any:

@@ -12,7 +12,7 @@ import reference_tables
 from pulumi_gitlab_tokens import kinds
 from pulumi_gitlab_tokens.kinds.base import InputField, OnChange, TokenKind
 from pulumi_gitlab_tokens.rules import comparisons
-from pulumi_gitlab_tokens.service_accounts import provider as group_service_account
+from pulumi_gitlab_tokens.service_accounts import provider as service_accounts
 from pulumi_gitlab_tokens.variables import inputs as variable_inputs
 
 
@@ -51,12 +51,19 @@ def test_each_kind_lists_exactly_its_declared_inputs_and_outputs(kind: TokenKind
                           if row[0].strip("`") in secret)
 
 
-def test_the_variable_and_service_account_tables_list_their_declared_fields() -> None:
+def test_the_variable_table_lists_its_declared_fields() -> None:
     text = reference_tables.DOC.read_text(encoding="utf-8")
     variable_rows = _rows(_block(text, "variable-inputs"))
     assert [row[0] for row in variable_rows[1:]] == [f"`{name}`" for name in variable_inputs.VARIABLE_INPUTS]
-    account_rows = _rows(_block(text, "service-account"))
-    assert [row[0].strip("`") for row in account_rows] == [*group_service_account.INPUTS, *group_service_account.COMPUTED]
+
+
+@pytest.mark.parametrize("home", [service_accounts.GROUP_ACCOUNTS, service_accounts.PROJECT_ACCOUNTS],
+                         ids=lambda home: home.resource_name)
+def test_each_service_account_table_lists_its_declared_fields(home: service_accounts.AccountHome) -> None:
+    text = reference_tables.DOC.read_text(encoding="utf-8")
+    account_rows = _rows(_block(text, f"service-account:{home.resource_name}"))
+    assert [row[0].strip("`") for row in account_rows] == [*home.inputs, *service_accounts.COMPUTED]
+    assert account_rows[0][3] == "replaces", "the parent replaces the account"
 
 
 def test_a_hand_edit_inside_a_table_is_undone_and_check_reports_it(tmp_path: Path, monkeypatch) -> None:

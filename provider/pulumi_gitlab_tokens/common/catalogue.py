@@ -126,6 +126,7 @@ TOKEN_PREFIXES: Final[tuple[str, ...]] = (
 PROJECT_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectAccessToken"
 GROUP_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupAccessToken"
 SERVICE_ACCOUNT_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupServiceAccountAccessToken"
+PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectServiceAccountAccessToken"
 PERSONAL_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:PersonalAccessToken"
 IMPERSONATION_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:UserImpersonationToken"
 PROJECT_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectDeployToken"
@@ -133,6 +134,7 @@ GROUP_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupDeployT
 PIPELINE_TRIGGER_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:PipelineTrigger"
 #: A service account holds no secret of its own, so no token policy looks at it.
 SERVICE_ACCOUNT_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupServiceAccount"
+PROJECT_SERVICE_ACCOUNT_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectServiceAccount"
 
 #: The native provider's type tokens (``gitlab-tokens:index:<Kind>``): the same resources, for every language.
 NATIVE_TYPE_PREFIX: Final[str] = "gitlab-tokens:index:"
@@ -153,6 +155,8 @@ PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN_TYPE: Final[str] = (
 PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: Final[str] = (
     "gitlab:index/projectServiceAccountAccessToken:ProjectServiceAccountAccessToken"
 )
+#: pulumi-gitlab's project service account: no secret either, so no token policy looks at it.
+PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TYPE: Final[str] = "gitlab:index/projectServiceAccount:ProjectServiceAccount"
 PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: Final[str] = "gitlab:index/userImpersonationToken:UserImpersonationToken"
 PULUMI_GITLAB_PIPELINE_TRIGGER_TYPE: Final[str] = "gitlab:index/pipelineTrigger:PipelineTrigger"
 PULUMI_GITLAB_PROJECT_DEPLOY_TOKEN_TYPE: Final[str] = "gitlab:index/projectDeployToken:ProjectDeployToken"
@@ -237,6 +241,7 @@ _OUR_TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
     PROJECT_TOKEN_TYPE: PROJECT_ACCESS_TOKEN,
     GROUP_TOKEN_TYPE: GROUP_ACCESS_TOKEN,
     SERVICE_ACCOUNT_TOKEN_TYPE: SERVICE_ACCOUNT_TOKEN,
+    PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: SERVICE_ACCOUNT_TOKEN,
     PERSONAL_TOKEN_TYPE: PERSONAL_ACCESS_TOKEN,
     IMPERSONATION_TOKEN_TYPE: IMPERSONATION_TOKEN,
     # Ours replace a deploy token in its rotation window (create-before-delete).

@@ -17,6 +17,7 @@ from . import (
     project_access_token,
     project_deploy_token,
     user_impersonation_token,
+    project_service_account_access_token,
 )
 from .base import KEEP, InputField, OnChange, OutputField, Routes, TokenKind
 
@@ -28,14 +29,15 @@ GROUP_DEPLOY: Final = group_deploy_token.KIND
 GROUP_SERVICE_ACCOUNT: Final = group_service_account_access_token.KIND
 PIPELINE_TRIGGER: Final = pipeline_trigger.KIND
 IMPERSONATION: Final = user_impersonation_token.KIND
+PROJECT_SERVICE_ACCOUNT: Final = project_service_account_access_token.KIND
 
 #: Every kind the provider serves.
 ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP, PERSONAL, PROJECT_DEPLOY, GROUP_DEPLOY, GROUP_SERVICE_ACCOUNT,
-                                     PIPELINE_TRIGGER, IMPERSONATION)
+                                     PIPELINE_TRIGGER, IMPERSONATION, PROJECT_SERVICE_ACCOUNT)
 
 #: The kinds by Pulumi type token.
 BY_TYPE_TOKEN: Final[Mapping[str, TokenKind]] = {kind.type_token: kind for kind in ALL}
 
 __all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "GROUP_DEPLOY", "GROUP_SERVICE_ACCOUNT", "IMPERSONATION", "KEEP", "PERSONAL",
-           "PIPELINE_TRIGGER", "PROJECT",
-           "PROJECT_DEPLOY", "InputField", "OnChange", "OutputField", "Routes", "TokenKind"]
+           "PIPELINE_TRIGGER", "PROJECT", "PROJECT_DEPLOY", "PROJECT_SERVICE_ACCOUNT", "InputField", "OnChange",
+           "OutputField", "Routes", "TokenKind"]

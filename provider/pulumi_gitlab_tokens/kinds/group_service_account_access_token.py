@@ -24,16 +24,32 @@ from .base import InputField, OnChange, OutputField, Routes, TokenKind
 _TOKENS = "/groups/{parent}/service_accounts/{user_id}/personal_access_tokens"
 
 
-def parse_user_id(_kind: TokenKind, value: Any) -> int:
-    """The service account's user id: a positive whole number (``GroupServiceAccount.service_account_id``)."""
+def parse_user_id(kind: TokenKind, value: Any) -> int:
+    """The service account's user id: a positive whole number (``GroupServiceAccount.service_account_id``,
+    ``ProjectServiceAccount.service_account_id``: the account resource is the kind's name less ``AccessToken``)."""
     number = parsers.integral(value)
     if number is None or number <= 0:
+        account = kind.resource_name.removesuffix("AccessToken")
         raise ValueError(f"user_id must be the service account's numeric user id (a positive whole number), "
-                         f"not {value!r}; pass a GroupServiceAccount's service_account_id")
+                         f"not {value!r}; pass a {account}'s service_account_id")
     return number
 
 
 _SHARED = {field.name: field for field in resource_tokens.INPUTS}
+
+#: A service account token's inputs after its parent (a project's account's tokens take the same).
+ACCOUNT_TOKEN_INPUTS: tuple[InputField, ...] = (
+    InputField("user_id", parse_user_id, OnChange.REPLACE, comparisons.as_plain),
+    *(_SHARED[name] for name in ("name", "scopes", "description", "expires_at", "rotation_configuration",
+                                 "validate_past_expiration_date")),
+    resource_tokens.adoption_input(),
+)
+#: A service account token's outputs: an access token's, with the account as ``user_id`` and no access level.
+ACCOUNT_TOKEN_OUTPUTS: tuple[OutputField, ...] = tuple(
+    OutputField("user_id", lambda answer, _: parsers.integral(answer.get("user_id")), computed=False)
+    if field.name == "user_id" else field
+    for field in resource_tokens.OUTPUTS if field.name != "access_level"
+)
 
 KIND = TokenKind(
     resource_name="GroupServiceAccountAccessToken",
@@ -46,18 +62,8 @@ KIND = TokenKind(
         rotate=_TOKENS + "/{id}/rotate",
     ),
     manager="GroupServiceAccountAccessTokenManager",
-    inputs=(
-        resource_tokens.parent_input("group"),
-        InputField("user_id", parse_user_id, OnChange.REPLACE, comparisons.as_plain),
-        *(_SHARED[name] for name in ("name", "scopes", "description", "expires_at", "rotation_configuration",
-                                     "validate_past_expiration_date")),
-        resource_tokens.adoption_input(),
-    ),
-    outputs=tuple(
-        OutputField("user_id", lambda answer, _: parsers.integral(answer.get("user_id")), computed=False)
-        if field.name == "user_id" else field
-        for field in resource_tokens.OUTPUTS if field.name != "access_level"
-    ),
+    inputs=(resource_tokens.parent_input("group"), *ACCOUNT_TOKEN_INPUTS),
+    outputs=ACCOUNT_TOKEN_OUTPUTS,
     scopes=catalogue.SERVICE_ACCOUNT_TOKEN_SCOPES,
     scopes_owner="service account tokens",
     route_inputs=("user_id",),

@@ -3,7 +3,7 @@
 Everything a resource is comes from the existing declarations: a token kind's
 :class:`~..kinds.base.TokenKind` (inputs, outputs, which are computed, which is
 the secret), the variables' :data:`~..variable_inputs.VARIABLE_INPUTS` and the
-service account's :data:`~..group_service_account.INPUTS`.
+service accounts' :class:`~..service_accounts.provider.AccountHome`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ..common import catalogue
 from ..kinds import field_facts
 from ..kinds.base import TokenKind
 from ..lifecycle.provider import provider_class
-from ..service_accounts import provider as group_service_account
+from ..service_accounts import provider as service_accounts
 from ..variables import inputs as variable_inputs
 from ..variables import provider as variables
 
@@ -88,22 +88,26 @@ def _variable(cls: type[variables.VariableProvider]) -> NativeResource:
     )
 
 
-SERVICE_ACCOUNT: Final = NativeResource(
-    name="GroupServiceAccount",
-    description="A group's service account, the holder of GroupServiceAccountAccessToken tokens.",
-    provider=group_service_account.GroupServiceAccountProvider,
-    inputs=group_service_account.INPUTS,
-    required_inputs=group_service_account.REQUIRED_INPUTS,
-    computed=group_service_account.COMPUTED,
-    secrets=(),
-)
+def _service_account(provider: type[service_accounts.ServiceAccountProvider]) -> NativeResource:
+    home = provider.home
+    return NativeResource(
+        name=home.resource_name,
+        description=f"A {home.parent}'s service account, the holder of {home.token_kind.resource_name} tokens.",
+        provider=provider,
+        inputs=home.inputs,
+        required_inputs=(home.parent,),
+        computed=service_accounts.COMPUTED,
+        secrets=(),
+    )
+
 
 #: Every resource of the native face, in schema order.
 ALL: Final[tuple[NativeResource, ...]] = (
     *(_token(kind) for kind in kinds.ALL),
     _variable(variables.ProjectVariableProvider),
     _variable(variables.GroupVariableProvider),
-    SERVICE_ACCOUNT,
+    _service_account(service_accounts.GroupServiceAccountProvider),
+    _service_account(service_accounts.ProjectServiceAccountProvider),
 )
 
 BY_TOKEN: Final[Mapping[str, NativeResource]] = {resource.token: resource for resource in ALL}

@@ -13,7 +13,7 @@ import pulumi
 
 from .. import kinds
 from ..lifecycle.provider import provider_class
-from ..service_accounts.provider import GroupServiceAccountProvider
+from ..service_accounts.provider import GroupServiceAccountProvider, ProjectServiceAccountProvider
 from ..variables.provider import GroupVariableProvider, ProjectVariableProvider
 from .service_accounts import ServiceAccountResource
 from .token_lists import TokenRecord, list_tokens
@@ -843,6 +843,128 @@ class UserImpersonationToken(TokenResource, module="gitlab", name="UserImpersona
 
 
 @dataclass(frozen=True, kw_only=True)
+class ProjectServiceAccountAccessTokenArgs:
+    """Arguments of :class:`ProjectServiceAccountAccessToken`."""
+
+    project: pulumi.Input[Union[str, int]]
+    """The project's numeric id or full path (``acme/app``). Changing it replaces the resource."""
+    user_id: pulumi.Input[int]
+    """A user's numeric id: a personal access token's user, a service account token's account (a
+    ``GroupServiceAccount``'s ``service_account_id``), a project or group token's bot user."""
+    name: Optional[pulumi.Input[str]] = None
+    """The name; a token's defaults to the resource's name. Changing it replaces the resource."""
+    scopes: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The token's scopes, at least one."""
+    description: Optional[pulumi.Input[str]] = None
+    """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
+    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    expires_at: Optional[pulumi.Input[str]] = None
+    """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
+    rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
+    """Renew the token automatically; exclusive with ``expires_at``."""
+    validate_past_expiration_date: Optional[pulumi.Input[bool]] = None
+    """Accepted for pulumi-gitlab compatibility; past dates are always refused at preview."""
+    adopt_token_id: Optional[pulumi.Input[int]] = None
+    """Id of an existing token to adopt instead of creating one: the create checks it matches the declared inputs, then
+    rotates it into this resource (the old value stops working); read only at creation."""
+
+
+class ProjectServiceAccountAccessToken(TokenResource, module="gitlab", name="ProjectServiceAccountAccessToken"):
+    """A service account token (Pulumi type ``pulumi-python:dynamic/gitlab:ProjectServiceAccountAccessToken``).
+
+    Changing ``project``, ``user_id``, ``name``, ``scopes`` or ``description`` replaces the token (the new one is
+    created before the old one is revoked). Changing ``expires_at`` or ``rotation_configuration``, or reaching the
+    rotation window, rotates it in place: new ``token_id`` and ``token``, same resource id. Changing
+    ``validate_past_expiration_date`` or ``adopt_token_id`` changes the state only. A personal access token of a
+    project's service account: ``user_id`` is the account, shared by all its tokens, and there is no
+    ``access_level``. Managing them needs the project's Maintainer or an administrator. Deleting the resource
+    revokes the token.
+    """
+
+    project: pulumi.Output[str]
+    """The project's numeric id or full path (``acme/app``). Changing it replaces the resource."""
+    user_id: pulumi.Output[int]
+    """A user's numeric id: a personal access token's user, a service account token's account (a
+    ``GroupServiceAccount``'s ``service_account_id``), a project or group token's bot user."""
+    name: pulumi.Output[str]
+    """The name; a token's defaults to the resource's name. Changing it replaces the resource."""
+    scopes: pulumi.Output[list[str]]
+    """The token's scopes, at least one."""
+    description: pulumi.Output[Optional[str]]
+    """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
+    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    expires_at: pulumi.Output[str]
+    """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
+    rotation_configuration: pulumi.Output[Optional[dict]]
+    """Renew the token automatically; exclusive with ``expires_at``."""
+    validate_past_expiration_date: pulumi.Output[Optional[bool]]
+    """Accepted for pulumi-gitlab compatibility; past dates are always refused at preview."""
+    adopt_token_id: pulumi.Output[Optional[int]]
+    """Id of an existing token to adopt instead of creating one: the create checks it matches the declared inputs, then
+    rotates it into this resource (the old value stops working); read only at creation."""
+    token: pulumi.Output[str]
+    """The token's value: always a secret; GitLab shows it only at creation and rotation."""
+    token_id: pulumi.Output[int]
+    """GitLab's id of the current token (a rotation changes it, not the resource id)."""
+    active: pulumi.Output[bool]
+    """Whether GitLab counts the token as active."""
+    revoked: pulumi.Output[bool]
+    """Whether the token was revoked."""
+    created_at: pulumi.Output[str]
+    """When GitLab created the token (an RFC 3339 time)."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[Union[ProjectServiceAccountAccessTokenArgs, pulumi.ResourceOptions]] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        project: Optional[pulumi.Input[Union[str, int]]] = None,
+        user_id: Optional[pulumi.Input[int]] = None,
+        name: Optional[pulumi.Input[str]] = None,
+        scopes: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        description: Optional[pulumi.Input[str]] = None,
+        expires_at: Optional[pulumi.Input[str]] = None,
+        rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None,
+        validate_past_expiration_date: Optional[pulumi.Input[bool]] = None,
+        adopt_token_id: Optional[pulumi.Input[int]] = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
+        :param args: A :class:`ProjectServiceAccountAccessTokenArgs`, or pass the inputs as keywords.
+        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
+        :param project: The project's numeric id or full path (``acme/app``). Changing it replaces the resource.
+        :param user_id: A user's numeric id: a personal access token's user, a service account token's account (a
+            ``GroupServiceAccount``'s ``service_account_id``), a project or group token's bot user.
+        :param name: The name; a token's defaults to the resource's name. Changing it replaces the resource.
+        :param scopes: The token's scopes, at least one.
+        :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
+            takes the rest of GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place.
+        :param expires_at: Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``.
+        :param rotation_configuration: Renew the token automatically; exclusive with ``expires_at``.
+        :param validate_past_expiration_date: Accepted for pulumi-gitlab compatibility; past dates are always
+            refused at preview.
+        :param adopt_token_id: Id of an existing token to adopt instead of creating one: the create checks it
+            matches the declared inputs, then rotates it into this resource (the old value stops working); read only
+            at creation.
+        """
+        typed, opts = split_args(args, opts, ProjectServiceAccountAccessTokenArgs)
+        if typed is None:
+            typed = ProjectServiceAccountAccessTokenArgs(
+                project=project,  # type: ignore[arg-type]
+                user_id=user_id,  # type: ignore[arg-type]
+                name=name,
+                scopes=scopes,  # type: ignore[arg-type]
+                description=description,
+                expires_at=expires_at,
+                rotation_configuration=rotation_configuration,
+                validate_past_expiration_date=validate_past_expiration_date,
+                adopt_token_id=adopt_token_id,
+            )
+        super().__init__(provider_class(kinds.PROJECT_SERVICE_ACCOUNT), resource_name, typed, opts)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProjectVariableArgs:
     """Arguments of :class:`ProjectVariable`."""
 
@@ -1130,6 +1252,71 @@ class GroupServiceAccount(ServiceAccountResource, module="gitlab", name="GroupSe
         super().__init__(GroupServiceAccountProvider, resource_name, typed, opts)
 
 
+@dataclass(frozen=True, kw_only=True)
+class ProjectServiceAccountArgs:
+    """Arguments of :class:`ProjectServiceAccount`."""
+
+    project: pulumi.Input[Union[str, int]]
+    """The project's numeric id or full path (``acme/app``). Changing it replaces the resource."""
+    name: Optional[pulumi.Input[str]] = None
+    """The name; a token's defaults to the resource's name. Changing it replaces the resource."""
+    username: Optional[pulumi.Input[str]] = None
+    """The username; GitLab makes one up when it is not given (a deploy token's ``gitlab+deploy-token-<id>``)."""
+    email: Optional[pulumi.Input[str]] = None
+    """The service account's email; GitLab makes one up when it is not given."""
+
+
+class ProjectServiceAccount(ServiceAccountResource, module="gitlab", name="ProjectServiceAccount"):
+    """A project's service account (Pulumi type ``pulumi-python:dynamic/gitlab:ProjectServiceAccount``).
+
+    Changing a given input replaces the account (and so every token of it). GitLab 18.11 and later. Leaving an input
+    out keeps what GitLab chose. The account is not made a member of anything. Deleting the resource deletes the
+    account.
+    """
+
+    project: pulumi.Output[str]
+    """The project's numeric id or full path (``acme/app``). Changing it replaces the resource."""
+    name: pulumi.Output[str]
+    """The name; a token's defaults to the resource's name. Changing it replaces the resource."""
+    username: pulumi.Output[str]
+    """The username; GitLab makes one up when it is not given (a deploy token's ``gitlab+deploy-token-<id>``)."""
+    email: pulumi.Output[str]
+    """The service account's email; GitLab makes one up when it is not given."""
+    service_account_id: pulumi.Output[int]
+    """The service account's user id, for its tokens' ``user_id``."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[Union[ProjectServiceAccountArgs, pulumi.ResourceOptions]] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        project: Optional[pulumi.Input[Union[str, int]]] = None,
+        name: Optional[pulumi.Input[str]] = None,
+        username: Optional[pulumi.Input[str]] = None,
+        email: Optional[pulumi.Input[str]] = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name.
+        :param args: A :class:`ProjectServiceAccountArgs`, or pass the inputs as keywords.
+        :param opts: Resource options; as for any resource.
+        :param project: The project's numeric id or full path (``acme/app``). Changing it replaces the resource.
+        :param name: The name; a token's defaults to the resource's name. Changing it replaces the resource.
+        :param username: The username; GitLab makes one up when it is not given (a deploy token's
+            ``gitlab+deploy-token-<id>``).
+        :param email: The service account's email; GitLab makes one up when it is not given.
+        """
+        typed, opts = split_args(args, opts, ProjectServiceAccountArgs)
+        if typed is None:
+            typed = ProjectServiceAccountArgs(
+                project=project,  # type: ignore[arg-type]
+                name=name,
+                username=username,
+                email=email,
+            )
+        super().__init__(ProjectServiceAccountProvider, resource_name, typed, opts)
+
+
 def list_project_access_tokens(
     project: Union[str, int],
     *,
@@ -1234,6 +1421,26 @@ def list_user_impersonation_tokens(
     return list_tokens(kinds.IMPERSONATION, user_id, state=state, expires_before=expires_before, name=name)
 
 
+def list_project_service_account_access_tokens(
+    project: Union[str, int],
+    user_id: int,
+    *,
+    state: Optional[str] = None,
+    expires_before: Optional[Union[str, dt.date]] = None,
+    name: Optional[str] = None,
+) -> tuple[TokenRecord, ...]:
+    """The service account tokens of a project, by id, that pass the filters (as :func:`~.token_lists.list_tokens`);
+    never a token's value."""
+    return list_tokens(
+        kinds.PROJECT_SERVICE_ACCOUNT,
+        project,
+        user_id=user_id,
+        state=state,
+        expires_before=expires_before,
+        name=name,
+    )
+
+
 __all__ = [
     "GroupAccessToken",
     "GroupAccessTokenArgs",
@@ -1253,6 +1460,10 @@ __all__ = [
     "ProjectAccessTokenArgs",
     "ProjectDeployToken",
     "ProjectDeployTokenArgs",
+    "ProjectServiceAccount",
+    "ProjectServiceAccountAccessToken",
+    "ProjectServiceAccountAccessTokenArgs",
+    "ProjectServiceAccountArgs",
     "ProjectVariable",
     "ProjectVariableArgs",
     "UserImpersonationToken",
@@ -1264,5 +1475,6 @@ __all__ = [
     "list_pipeline_triggers",
     "list_project_access_tokens",
     "list_project_deploy_tokens",
+    "list_project_service_account_access_tokens",
     "list_user_impersonation_tokens",
 ]

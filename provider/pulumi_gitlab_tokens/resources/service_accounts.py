@@ -1,6 +1,6 @@
-"""The group service account resource's base, :class:`ServiceAccountResource`; the class itself,
-``GroupServiceAccount``, and its token, ``GroupServiceAccountAccessToken``, are generated
-(``resources/_generated.py``, ``make faces``). Inputs follow pulumi-gitlab's resources of the same names::
+"""The service account resources' base, :class:`ServiceAccountResource`; the classes (``GroupServiceAccount``,
+``ProjectServiceAccount``) and their tokens' are generated (``resources/_generated.py``, ``make faces``).
+Inputs follow pulumi-gitlab's resources of the same names::
 
     from pulumi_gitlab_tokens import GroupServiceAccount, GroupServiceAccountAccessToken
 
@@ -14,9 +14,11 @@
     )
     pulumi.export("ci_token", ci.token)  # always a secret
 
-Both need a group Owner (or an administrator) as the credential, and a top-level group:
-GitLab makes service accounts there only. The account is not made a member of anything;
-give it roles with memberships, as in pulumi-gitlab's example.
+A group's need a group Owner (or an administrator) as the credential, and before GitLab
+18.11 a top-level group. ``ProjectServiceAccount`` and ``ProjectServiceAccountAccessToken``
+take ``project`` instead of ``group``, need a project Maintainer (or higher) and GitLab 18.11.
+The account is not made a member of anything; give it roles with memberships, as in
+pulumi-gitlab's example.
 """
 
 from __future__ import annotations
@@ -28,14 +30,14 @@ import pulumi
 import pulumi.dynamic
 
 from ..common.pickling import pickler_restored
-from ..service_accounts.provider import COMPUTED, GroupServiceAccountProvider
+from ..service_accounts.provider import COMPUTED, ServiceAccountProvider
 from .tokens import _backend, _identity, _owner
 
 
 class ServiceAccountResource(pulumi.dynamic.Resource):
-    """The base of ``GroupServiceAccount``: its inputs and computed outputs, its provider named after it."""
+    """The base of ``GroupServiceAccount`` and ``ProjectServiceAccount``: its inputs and computed outputs, its provider named after it."""
 
-    def __init__(self, provider_class: type[GroupServiceAccountProvider], resource_name: str, args: Any,
+    def __init__(self, provider_class: type[ServiceAccountProvider], resource_name: str, args: Any,
                  opts: Optional[pulumi.ResourceOptions]) -> None:
         props: dict[str, Any] = {f.name: getattr(args, f.name) for f in fields(args)}
         for key in COMPUTED:

@@ -1,20 +1,24 @@
-"""The provider of ``GroupServiceAccount``: a group's service account (a user), not a token.
+"""The providers of ``GroupServiceAccount`` and ``ProjectServiceAccount``: a service account (a user), not a token.
 
-Routes (``lib/api/group_service_accounts.rb``): ``POST /groups/:id/service_accounts``
-(optional ``name``, ``username``, ``email``; 201 with ``id``, ``username``, ``name``,
-``email``), ``GET`` of the same path (the list: GitLab has no route for one account)
-and ``DELETE /groups/:id/service_accounts/:user_id`` (204). A group Owner or an
-administrator may call them (``admin_service_accounts``: a bare ``403`` otherwise),
-and, before GitLab 18.11, only on a top-level group (``create_service_account`` has
-``~has_parent``: a subgroup answers ``400 ... User does not have permission to create
-a service account in this group.``). GitLab 18.11 and later limit creation to 10 a
-minute per user (``429`` with ``Retry-After: 60``), which the transport waits out.
+One provider serves both; where the account is made (:class:`AccountHome`, a group or a
+project) is data. Routes (``lib/api/group_service_accounts.rb``,
+``lib/api/project_service_accounts.rb``): ``POST /{groups,projects}/:id/service_accounts``
+(optional ``name``, ``username``, ``email``; 201 with ``id``, ``username``, ``name``, ``email``),
+``GET`` of the same path (the list: GitLab has no route for one account) and
+``DELETE .../service_accounts/:user_id`` (204). The ``before`` block of either file runs
+``authorize! :admin_service_accounts``: a group Owner, a project Maintainer or Owner, or an
+administrator (a bare ``403`` otherwise). A group's account needs, before GitLab 18.11, a
+top-level group (``create_service_account`` has ``~has_parent``: a subgroup answers ``400 ...
+User does not have permission to create a service account in this group.``); a project's needs
+GitLab 18.11 (GA: earlier releases have no such routes, a ``404``). GitLab 18.11 and later limit
+creation to 10 a minute per user (``check_rate_limit!(:service_account_creation)``: ``429`` with
+``Retry-After: 60``), which the transport waits out.
 
 Ownership. The account's ``name`` carries the ownership mark of this stack and
 resource (:mod:`.claims`; GitLab's default name ``Service account user`` when none is
 given): of the fields the list route returns (``id``, ``username``, ``name``,
 ``email``), it is the only free text (docs/ownership-variables-and-accounts.md). The
-``name`` input and output never show it. Before its POST a create lists the group's
+``name`` input and output never show it. Before its POST a create lists the parent's
 accounts: one marked by this resource that the state does not hold (a killed run's,
 a lost answer's) is adopted if it fits the inputs, else deleted, and so is any other
 one; a lost answer is looked up by its attempt's mark before posting again. An
@@ -23,16 +27,18 @@ account another stack made, or one with no mark, is never adopted nor deleted: a
 Every input replaces the account: GitLab's ``PATCH`` is not used.
 
 API calls per operation: ``check`` 0 (for an account about to be created, the preview
-checks' ``GET /user``, ``GET /groups/:id/members/all/:user_id`` and ``GET /groups/:id``, and for a
-subgroup ``GET /version``), ``diff`` 0, ``create`` 1 GET per 100 accounts of the group and 1 POST,
-``read`` 1 GET per 100 accounts, ``delete`` 1 DELETE.
+checks' ``GET /user``, ``GET /{groups,projects}/:id/members/all/:user_id``; for a group also
+``GET /groups/:id``, and for a subgroup ``GET /version``; for a project ``GET /version``),
+``diff`` 0, ``create`` 1 GET per 100 accounts of the parent and 1 POST, ``read`` 1 GET per 100
+accounts, ``delete`` 1 DELETE.
 """
 
 from __future__ import annotations
 
 import time
 import urllib.parse
-from typing import Any, Callable, Mapping, TypeVar
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping, TypeVar
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -50,17 +56,13 @@ from ..client.gitlab_errors import is_lost_answer, translate
 from ..common import catalogue, characters, serving
 from ..common.errors import GitLabTokenError, scrub
 from ..common.reporting import reported
-from ..kinds import GROUP_SERVICE_ACCOUNT as TOKEN_KIND
+from ..kinds import GROUP_SERVICE_ACCOUNT, PROJECT_SERVICE_ACCOUNT, TokenKind
 from ..lifecycle import claims, preview_checks, recovery
 from ..lifecycle.claims import Declared
 from ..lifecycle.token_endpoints import LIST_PAGE_SIZE, every_page
 from ..rules import ownership, user_rules
 from ..rules.inputs import integral, is_unknown, parse_parent
 
-#: The inputs, in the order messages list them; every one replaces the account when it changes.
-INPUTS = ("group", "name", "username", "email")
-#: The inputs a program must give.
-REQUIRED_INPUTS = ("group",)
 #: What GitLab computes.
 COMPUTED = ("service_account_id",)
 #: GitLab's answer to a caller who may not create an account in a subgroup (before 18.11).
@@ -71,14 +73,54 @@ DEFAULT_NAME = "Service account user"
 USER_NAME_MAX_LENGTH = catalogue.NAME_MAX_LENGTH - ownership.MARK_ROOM
 #: The first GitLab release with subgroup service accounts (GA, their flag removed).
 SUBGROUP_ACCOUNTS_SINCE = (18, 11)
+#: The first GitLab release serving project service accounts to everyone (GA, their flag removed).
+PROJECT_ACCOUNTS_SINCE = (18, 11)
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AccountHome:
+    """Where a service account is made, and what GitLab asks of it there."""
+
+    #: The resource's name (``GroupServiceAccount``).
+    resource_name: str
+    #: The kind of the account's tokens: its parent input and collection, who may manage
+    #: accounts there (``admin_service_accounts``) and how GitLab's errors read.
+    token_kind: TokenKind
+    #: python-gitlab's manager of the accounts (in ``gitlab.v4.objects``).
+    manager: str
+    #: The first GitLab release with these routes; ``None``: every release the provider supports.
+    routes_since: tuple[int, int] | None = None
+    #: The first GitLab release making accounts below a top-level parent; ``None``: no such rule.
+    nested_since: tuple[int, int] | None = None
+
+    @property
+    def parent(self) -> str:
+        """The parent's input (``group``, ``project``), and GitLab's word for it."""
+        return self.token_kind.parent
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The inputs, in the order messages list them; every one replaces the account when it changes."""
+        return (self.parent, "name", "username", "email")
+
+    @property
+    def creator_level(self) -> int:
+        """The least role on the parent that manages its accounts."""
+        return catalogue.ACCESS_LEVELS[self.token_kind.creators.role.lower()]
+
+
+GROUP_ACCOUNTS = AccountHome("GroupServiceAccount", GROUP_SERVICE_ACCOUNT, "GroupServiceAccountManager",
+                             nested_since=SUBGROUP_ACCOUNTS_SINCE)
+PROJECT_ACCOUNTS = AccountHome("ProjectServiceAccount", PROJECT_SERVICE_ACCOUNT, "ProjectServiceAccountManager",
+                               routes_since=PROJECT_ACCOUNTS_SINCE)
 
 
 #: GitLab's rules for each text input (:mod:`.user_rules`), and what to do instead.
 _RULES: dict[str, tuple[Callable[[str], list[str]], str]] = {
     "username": (user_rules.username_problems, "choose another username, or leave it out for GitLab's "
-                                               "service_account_group_<group id>_<hex>"),
+                                               "service_account_<group or project>_<its id>_<hex>"),
     "email": (user_rules.email_problems, "give another email, or leave it out for GitLab's "
                                          "<username>@noreply.<host>"),
     "name": (user_rules.name_problems, "shorten it or leave out '<' and '>'"),
@@ -108,23 +150,24 @@ def _name(value: Any) -> str:
     return name
 
 
-def check_account_inputs(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
+def check_account_inputs(home: AccountHome,
+                         news: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
     """The checked inputs and the failures, each naming its field and the fix."""
     checked: dict[str, Any] = {}
     failures: list[CheckFailure] = []
-    for key in sorted(k for k in news if k not in INPUTS and k != "__provider" and news[k] is not None):
+    for key in sorted(k for k in news if k not in home.inputs and k != "__provider" and news[k] is not None):
         reason = (f"{key} is computed by GitLab and cannot be set" if key in COMPUTED
-                  else f"{key} is not an input of GroupServiceAccount; the inputs are: {', '.join(INPUTS)}")
+                  else f"{key} is not an input of {home.resource_name}; the inputs are: {', '.join(home.inputs)}")
         failures.append(CheckFailure(characters.escape_unsafe(str(key)), reason))
     parsers: dict[str, Callable[[Any], Any]] = {
-        "group": lambda v: parse_parent(TOKEN_KIND, v),
+        home.parent: lambda v: parse_parent(home.token_kind, v),
         "name": _name,
         "username": lambda v: _optional_text("username", v),
         "email": lambda v: _optional_text("email", v),
     }
     for key, parse in parsers.items():
         value = news.get(key)
-        if value is None and key != "group":
+        if value is None and key != home.parent:
             continue
         if is_unknown(value):
             checked[key] = value
@@ -136,11 +179,13 @@ def check_account_inputs(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[
     return checked, failures
 
 
-class GroupServiceAccountProvider(Declared, ResourceProvider):
-    """Create, read and delete a group's service account.
+class ServiceAccountProvider(Declared, ResourceProvider):
+    """Create, read and delete a service account of the :attr:`home`'s parent.
 
     Constructed with the declaring stack and resource (:class:`~.claims.Declared`), named in the mark.
     """
+
+    home: ClassVar[AccountHome]
 
     def configure(self, req: ConfigureRequest) -> None:
         gitlab_client.configure(gitlab_client.settings_from_config(req.config.get))
@@ -148,11 +193,11 @@ class GroupServiceAccountProvider(Declared, ResourceProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate the inputs; for an account about to be created, ask whether GitLab would allow it."""
-        checked, failures = check_account_inputs(news)
-        replacing = not olds or bool(replacing_changes(olds, checked))
+        checked, failures = check_account_inputs(self.home, news)
+        replacing = not olds or bool(replacing_changes(self.home, olds, checked))
         if not failures and replacing and gitlab_client.current_settings().preview_checks:
             try:
-                failures = preview_failures(checked.get("group"))
+                failures = preview_failures(self.home, checked.get(self.home.parent))
             except Exception as err:
                 failures = [CheckFailure("", preview_checks.describe_failure(err))]
         return CheckResult(checked, failures)
@@ -165,7 +210,7 @@ class GroupServiceAccountProvider(Declared, ResourceProvider):
         GitLab refuses one that is taken, so create-before-delete could not succeed.
         """
         _hold_state(olds)
-        replaces = replacing_changes(olds, news)
+        replaces = replacing_changes(self.home, olds, news)
         kept_unique = any(news.get(k) is not None and not is_unknown(news.get(k)) and olds.get(k) == news.get(k)
                           for k in ("username", "email"))
         return DiffResult(changes=bool(replaces), replaces=replaces or None,
@@ -173,42 +218,76 @@ class GroupServiceAccountProvider(Declared, ResourceProvider):
 
     @reported("create")
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """The group's listing and one POST (see the module docstring); the id is pulumi-gitlab's import id,
-        ``<group>:<service account id>``."""
-        group = str(props["group"])
+        """The parent's listing and one POST (see the module docstring); the id is pulumi-gitlab's import id,
+        ``<group or project>:<service account id>``."""
+        at = Accounts(self.home, str(props[self.home.parent]))
         owner = self.claimant()
-        answer = _adopt_leftover(group, props, owner) if owner is not None else None
+        answer = _adopt_leftover(at, props, owner) if owner is not None else None
         if answer is None:
-            answer = _post(group, props, owner)
+            answer = _post(at, props, owner)
         account_id = integral(answer.get("id"))
         if account_id is None:
-            raise GitLabTokenError(f"GitLab's answer on POST {_path(group)} names no account id; check gitlab:baseUrl")
+            raise GitLabTokenError(f"GitLab's answer on POST {at.path} names no account id; check gitlab:baseUrl")
         _hold(account_id)
-        return CreateResult(f"{group}:{account_id}", _outputs(props, answer))
+        return CreateResult(f"{at.ref}:{account_id}", _outputs(at, props, answer))
 
     @reported("refresh")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """The group's accounts, listed (GitLab has no route for one); a deleted account leaves the state."""
-        group, account_id = _located(id_, props)
+        """The parent's accounts, listed (GitLab has no route for one); a deleted account leaves the state."""
+        at, account_id = _located(self.home, id_, props)
         _hold(account_id)
-        found = [a for a in _accounts(group) if integral(a.get("id")) == account_id]
+        found = [a for a in _accounts(at) if integral(a.get("id")) == account_id]
         if not found:
             return ReadResult(None, {})
-        current = {k: v for k, v in props.items() if k in INPUTS}
-        current.setdefault("group", group)
-        return ReadResult(id_, _outputs(current, found[0]))
+        current = {k: v for k, v in props.items() if k in self.home.inputs}
+        current.setdefault(self.home.parent, at.ref)
+        return ReadResult(id_, _outputs(at, current, found[0]))
 
     @reported("delete")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """One DELETE; an account GitLab no longer has counts as deleted."""
-        group, account_id = _located(id_, props)
-        _delete(group, account_id)
+        at, account_id = _located(self.home, id_, props)
+        _delete(at, account_id)
+
+
+class GroupServiceAccountProvider(ServiceAccountProvider):
+    """A group's service account."""
+
+    home = GROUP_ACCOUNTS
+
+
+class ProjectServiceAccountProvider(ServiceAccountProvider):
+    """A project's service account."""
+
+    home = PROJECT_ACCOUNTS
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """The service accounts of one group or project: its :class:`AccountHome` and reference (id or full path)."""
+
+    home: AccountHome
+    ref: str
+
+    @property
+    def parent_path(self) -> str:
+        """The parent's own route (``/groups/acme``)."""
+        return f"/{self.home.token_kind.collection}/{urllib.parse.quote(self.ref, safe='')}"
+
+    @property
+    def path(self) -> str:
+        return f"{self.parent_path}/service_accounts"
+
+    @property
+    def named(self) -> str:
+        """The parent as messages name it (``group 'acme'``)."""
+        return f"{self.home.parent} {self.ref!r}"
 
 
 # --- what a killed run or a lost answer left ---------------------------------------------------
 
 
-def _adopt_leftover(group: str, props: Mapping[str, Any], owner: ownership.Owner) -> dict[str, Any] | None:
+def _adopt_leftover(at: Accounts, props: Mapping[str, Any], owner: ownership.Owner) -> dict[str, Any] | None:
     """The account this resource made that the state does not hold and that fits ``props``, if there is one.
 
     Every other unheld account marked by this resource goes: nothing holds it (a
@@ -216,7 +295,7 @@ def _adopt_leftover(group: str, props: Mapping[str, Any], owner: ownership.Owner
     be the one asked for now. A mark GitLab lists on two accounts is a copy on one
     of them: neither is touched.
     """
-    accounts = _accounts(group)
+    accounts = _accounts(at)
     marks = [claims.mark_in(a.get("name")) for a in accounts]
     leftovers = sorted((a for a, mark in zip(accounts, marks)
                         if _claimed(a, owner) and marks.count(mark) == 1 and not _is_held(a.get("id"))),
@@ -227,7 +306,7 @@ def _adopt_leftover(group: str, props: Mapping[str, Any], owner: ownership.Owner
     adopted = fitting[-1] if fitting else None
     for account in leftovers:
         if account is not adopted:
-            _delete(group, int(account["id"]))
+            _delete(at, int(account["id"]))
     return adopted
 
 
@@ -245,9 +324,9 @@ def _claimed(account: Mapping[str, Any], owner: ownership.Owner | None) -> bool:
     return claims.claimed_by(account.get("name"), owner, claims.without_mark(account.get("name")) or "")
 
 
-def _post(group: str, props: Mapping[str, Any], owner: ownership.Owner | None) -> dict[str, Any]:
+def _post(at: Accounts, props: Mapping[str, Any], owner: ownership.Owner | None) -> dict[str, Any]:
     """POST the account; a lost answer is looked up by its attempt's mark before posting again."""
-    route = f"POST {_path(group)}"
+    route = f"POST {at.path}"
     lost: list[ownership.Mark] = []
     seen: set[ownership.Mark | None] = set()  # lost attempts a listing found
     mine: list[dict[str, Any]] = []
@@ -259,22 +338,22 @@ def _post(group: str, props: Mapping[str, Any], owner: ownership.Owner | None) -
         if name:
             data["name"] = name
         try:
-            answer = _manager(group).create(data, **NO_LIBRARY_RETRIES).attributes
+            answer = _manager(at).create(data, **NO_LIBRARY_RETRIES).attributes
             break
         except Exception as err:
             if not is_lost_answer(err):
-                refused = translate(TOKEN_KIND, route, err)
+                refused = translate(at.home.token_kind, route, err)
                 if refused.status == 400 and "has already been taken" in (refused.gitlab_message or ""):
-                    answer = _taken(group, props, owner, refused)
+                    answer = _taken(at, props, owner, refused)
                     break
                 raise refused from None
             if mark is None:  # an instance that marks nothing cannot tell its account from others
                 raise GitLabTokenError(
                     f"The answer to {route} was lost ({type(err).__name__}); GitLab may have made the account. "
-                    f"Look at the group's service accounts (Settings > Service accounts) and delete a stray one "
-                    f"before running `pulumi up` again") from None
+                    f"Look at the {at.home.parent}'s service accounts (Settings > Service accounts) and delete a stray "
+                    f"one before running `pulumi up` again") from None
             lost.append(mark)
-        mine = [a for a in _accounts(group) if claims.mark_in(a.get("name")) in lost]
+        mine = [a for a in _accounts(at) if claims.mark_in(a.get("name")) in lost]
         seen.update(claims.mark_in(a.get("name")) for a in mine)
         if mine:
             answer = max(mine, key=lambda a: int(a["id"]))
@@ -283,22 +362,22 @@ def _post(group: str, props: Mapping[str, Any], owner: ownership.Owner | None) -
     if answer is None:
         raise GitLabTokenError(
             f"Creating a service account on {route} failed {recovery.MAX_ATTEMPTS} times without an answer, and "
-            f"the group lists no account from these attempts. Try again later: if one lands late, the next "
-            f"`pulumi up` adopts or deletes it (its name carries this resource's mark).")
+            f"the {at.home.parent} lists no account from these attempts. Try again later: if one lands late, the "
+            f"next `pulumi up` adopts or deletes it (its name carries this resource's mark).")
     # Attempts that landed besides the one kept go; one listing more if a lost one was not seen yet.
-    landed = _accounts(group) if set(lost) - seen else mine
+    landed = _accounts(at) if set(lost) - seen else mine
     for account in landed:
         if claims.mark_in(account.get("name")) in lost and integral(account.get("id")) != integral(answer.get("id")):
-            _delete(group, int(account["id"]))
+            _delete(at, int(account["id"]))
     return answer
 
 
-def _taken(group: str, props: Mapping[str, Any], owner: ownership.Owner | None,
+def _taken(at: Accounts, props: Mapping[str, Any], owner: ownership.Owner | None,
            refused: GitLabTokenError) -> dict[str, Any]:
     """The account holding the ``username`` or ``email`` GitLab says is taken, if this resource made it;
     else an error naming it."""
     asked = {k: str(props[k]) for k in ("username", "email") if props.get(k)}
-    holders = [a for a in _accounts(group)
+    holders = [a for a in _accounts(at)
                if any(str(a.get(k) or "").casefold() == v.casefold() for k, v in asked.items())]
     for account in holders:
         if _claimed(account, owner) and not _is_held(account.get("id")):
@@ -307,35 +386,35 @@ def _taken(group: str, props: Mapping[str, Any], owner: ownership.Owner | None,
                 return account
     if not holders:
         raise GitLabTokenError(
-            f"{refused.message} No service account of group {group!r} holds it: a user or group elsewhere on "
-            f"the instance does. Choose another {' or '.join(asked)}.") from None
+            f"{refused.message} No service account of {at.named} holds it: a user or group elsewhere on the "
+            f"instance does. Choose another {' or '.join(asked)}.") from None
     named = ", ".join(f"id {a.get('id')} ({a.get('username')!r}, {a.get('email')!r})" for a in holders)
     account = holders[0]
     why = ("it is held by another resource of this stack, or does not fit this resource's inputs"
            if _claimed(account, owner) else claims.whose(account.get("name")))
     raise GitLabTokenError(
-        f"The service account {named} of group {group!r} already has the {' or '.join(asked)} this resource "
+        f"The service account {named} of {at.named} already has the {' or '.join(asked)} this resource "
         f"asks for, and this resource cannot take it: {why}. It is left as it is. If it is a leftover of "
         f"yours, delete it in GitLab and run `pulumi up` again; otherwise choose another "
         f"{' or '.join(asked)}.") from None
 
 
-def _accounts(group: str) -> list[dict[str, Any]]:
-    """Every service account of ``group`` (``id``, ``username``, ``name``, ``email``), oldest first."""
-    route = f"GET {_path(group)}"
-    listed = _call(route, lambda: every_page(
-        lambda page: _manager(group).list(page=page, per_page=LIST_PAGE_SIZE, get_all=False, order_by="id",
-                                          sort="asc", **NO_LIBRARY_RETRIES),
+def _accounts(at: Accounts) -> list[dict[str, Any]]:
+    """Every service account of the parent (``id``, ``username``, ``name``, ``email``), oldest first."""
+    route = f"GET {at.path}"
+    listed = _call(at, route, lambda: every_page(
+        lambda page: _manager(at).list(page=page, per_page=LIST_PAGE_SIZE, get_all=False, order_by="id",
+                                       sort="asc", **NO_LIBRARY_RETRIES),
         lambda most: f"GitLab listed more than {most} service accounts on {route}; check that gitlab:baseUrl "
                      f"points at GitLab (it keeps naming a next page)"))
     return [dict(a.attributes) for a in listed]
 
 
-def _delete(group: str, account_id: int) -> None:
+def _delete(at: Accounts, account_id: int) -> None:
     """Delete ``account_id``; one GitLab no longer has counts as deleted."""
-    route = f"DELETE {_path(group)}/{account_id}"
+    route = f"DELETE {at.path}/{account_id}"
     try:
-        _call(route, lambda: _manager(group).delete(account_id, **NO_LIBRARY_RETRIES))
+        _call(at, route, lambda: _manager(at).delete(account_id, **NO_LIBRARY_RETRIES))
     except GitLabTokenError as err:
         if err.status == 404 and "user not found" in (err.gitlab_message or "").lower():
             return
@@ -362,75 +441,89 @@ def _hold_state(props: Mapping[str, Any]) -> None:
         _hold(account_id)
 
 
-def replacing_changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+def replacing_changes(home: AccountHome, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
     """The inputs whose change replaces the account. One left out is no change: GitLab keeps the
     name, username and email it chose, which the outputs show."""
-    return [k for k in INPUTS if news.get(k) is not None and (is_unknown(news[k]) or olds.get(k) != news[k])]
+    return [k for k in home.inputs if news.get(k) is not None and (is_unknown(news[k]) or olds.get(k) != news[k])]
 
 
-def preview_failures(group: Any) -> list[CheckFailure]:
-    """Why GitLab would refuse to create an account in ``group``: not Owner (nor administrator), or a
-    subgroup on a GitLab older than 18.11 (an unknown version is given the benefit of the doubt)."""
-    if group is None or is_unknown(group):
+def preview_failures(home: AccountHome, parent: Any) -> list[CheckFailure]:
+    """Why GitLab would refuse to create an account in ``parent``: a caller below the role that manages
+    accounts there (nor administrator), a GitLab without the routes, or a nested parent on a GitLab that
+    makes accounts at the top level only (an unknown version is given the benefit of the doubt)."""
+    if parent is None or is_unknown(parent):
         return []
-    route = f"POST {_path(str(group))}"
-    found = preview_checks.caller_and_role(TOKEN_KIND, str(group), route)
+    at = Accounts(home, str(parent))
+    route = f"POST {at.path}"
+    found = preview_checks.caller_and_role(home.token_kind, at.ref, route)
     if isinstance(found, list):
         return found
     caller, role = found
     import gitlab.exceptions  # loaded by the caller lookup already (see gitlab_client)
 
-    if caller.is_resource_bot or role < catalogue.ACCESS_LEVELS["owner"]:
-        refused = gitlab.exceptions.GitlabCreateError("403 Forbidden", 403)
-        return [CheckFailure("group", translate(TOKEN_KIND, route, refused).message)]
-    try:
-        parent_id = gitlab_client.read_path(f"/groups/{urllib.parse.quote(str(group), safe='')}").get("parent_id")
-    except Exception as err:
-        return [CheckFailure("group", translate(TOKEN_KIND, route, err).message)]
-    release = preview_checks.gitlab_release() if parent_id is not None else None
-    if parent_id is not None and release is not None and release < SUBGROUP_ACCOUNTS_SINCE:
-        refused = gitlab.exceptions.GitlabCreateError(f"400 Bad request - {SUBGROUP_REFUSAL}", 400)
-        return [CheckFailure("group", f"{translate(TOKEN_KIND, route, refused).message} GitLab "
-                                      f"{release[0]}.{release[1]} makes service accounts in top-level groups only "
-                                      f"(subgroups from 18.11); use the top-level group")]
+    def refused(message: str, status: int) -> str:
+        return translate(home.token_kind, route, gitlab.exceptions.GitlabCreateError(message, status)).message
+
+    if caller.is_resource_bot or role < home.creator_level:
+        return [CheckFailure(home.parent, refused("403 Forbidden", 403))]
+    if home.routes_since is not None:
+        release = preview_checks.gitlab_release()
+        if release is not None and release < home.routes_since:
+            since = ".".join(map(str, home.routes_since))
+            return [CheckFailure(home.parent, f"{refused('404 Not Found', 404)} GitLab {release[0]}.{release[1]} "
+                                              f"has no {home.resource_name} routes: upgrade GitLab to {since} "
+                                              f"or later")]
+    if home.nested_since is not None:
+        return _nested_failures(at, home.nested_since, route, refused)
     return []
 
 
-def _path(group: str) -> str:
-    return f"/groups/{urllib.parse.quote(group, safe='')}/service_accounts"
+def _nested_failures(at: Accounts, since: tuple[int, int], route: str,
+                     refused: Callable[[str, int], str]) -> list[CheckFailure]:
+    """Why GitLab would refuse an account in a nested parent (a subgroup) before release ``since``."""
+    home = at.home
+    try:
+        parent_id = gitlab_client.read_path(at.parent_path).get("parent_id")
+    except Exception as err:
+        return [CheckFailure(home.parent, translate(home.token_kind, route, err).message)]
+    release = preview_checks.gitlab_release() if parent_id is not None else None
+    if parent_id is not None and release is not None and release < since:
+        return [CheckFailure(home.parent, f"{refused(f'400 Bad request - {SUBGROUP_REFUSAL}', 400)} GitLab "
+                                          f"{release[0]}.{release[1]} makes service accounts in top-level groups "
+                                          f"only (subgroups from {since[0]}.{since[1]}); use the top-level group")]
+    return []
 
 
-def _manager(group: str) -> Any:
-    """python-gitlab's service-account manager of ``group`` (loaded here: see gitlab_client)."""
-    from gitlab.v4.objects import GroupServiceAccountManager
-
-    from ..client.gitlab_objects import ParentRef
+def _manager(at: Accounts) -> Any:
+    """python-gitlab's service-account manager of the parent (loaded here: see gitlab_client)."""
+    from ..client.gitlab_objects import ParentRef, python_gitlab_manager
 
     gl = gitlab_client.admin_client()
-    return GroupServiceAccountManager(gl, parent=ParentRef(gl.groups, {"id": group}, lazy=True))
+    manager = python_gitlab_manager(at.home.manager)
+    return manager(gl, parent=ParentRef(getattr(gl, at.home.token_kind.collection), {"id": at.ref}, lazy=True))
 
 
-def _call(route: str, action: Callable[[], T]) -> T:
+def _call(at: Accounts, route: str, action: Callable[[], T]) -> T:
     try:
         return action()
     except Exception as err:  # python-gitlab and requests raise many types; all are translated
-        raise translate(TOKEN_KIND, route, err) from None
+        raise translate(at.home.token_kind, route, err) from None
 
 
-def _located(id_: str, props: Mapping[str, Any]) -> tuple[str, int]:
-    group_part, _, id_part = (id_ or "").rpartition(":")
+def _located(home: AccountHome, id_: str, props: Mapping[str, Any]) -> tuple[Accounts, int]:
+    parent_part, _, id_part = (id_ or "").rpartition(":")
     account_id = integral(props.get("service_account_id")) or (int(id_part) if id_part.isdigit() else None)
-    group = props.get("group") or group_part
-    if not group or account_id is None:
+    parent = props.get(home.parent) or parent_part
+    if not parent or account_id is None:
         raise GitLabTokenError(f"cannot tell which service account {scrub(id_)!r} is: expected an id like "
-                               f"'<group>:<service account id>'")
-    return str(group), account_id
+                               f"'<{home.parent}>:<service account id>'")
+    return Accounts(home, str(parent)), account_id
 
 
-def _outputs(inputs: Mapping[str, Any], answer: Mapping[str, Any]) -> dict[str, Any]:
-    """The inputs as given (``group``), then what GitLab says about the account."""
+def _outputs(at: Accounts, inputs: Mapping[str, Any], answer: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs as given (the parent), then what GitLab says about the account."""
     return {
-        "group": inputs["group"],
+        at.home.parent: inputs[at.home.parent],
         "service_account_id": integral(answer.get("id")),
         "name": claims.without_mark(answer.get("name")),
         "username": answer.get("username"),
