@@ -17,7 +17,7 @@ from . import (
     project_access_token,
     project_deploy_token,
 )
-from .base import KEEP, InputField, OnChange, OutputField, Routes, TokenKind
+from .base import KEEP, InputField, OnChange, OutputField, PulumiGitlabType, Routes, TokenKind
 
 PROJECT: Final = project_access_token.KIND
 GROUP: Final = group_access_token.KIND
@@ -35,4 +35,4 @@ ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP, PERSONAL, PROJECT_DEPLOY, G
 BY_TYPE_TOKEN: Final[Mapping[str, TokenKind]] = {kind.type_token: kind for kind in ALL}
 
 __all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "GROUP_DEPLOY", "GROUP_SERVICE_ACCOUNT", "KEEP", "PERSONAL", "PIPELINE_TRIGGER", "PROJECT",
-           "PROJECT_DEPLOY", "InputField", "OnChange", "OutputField", "Routes", "TokenKind"]
+           "PROJECT_DEPLOY", "InputField", "OnChange", "OutputField", "PulumiGitlabType", "Routes", "TokenKind"]
