@@ -236,6 +236,15 @@ def test_a_new_kind_joins_the_pack_table_from_its_declaration() -> None:
     assert "WidgetToken" not in build_pack.TOKEN_TYPES_FILE.read_text()
 
 
+def test_a_token_of_its_own_user_names_the_user() -> None:
+    """A user's tokens share one list of names, the user's: a kind held by its own user must name it."""
+    assert kinds.GROUP_SERVICE_ACCOUNT.token_type().parents == (("user_id", "user"),)
+    userless = dataclasses.replace(kinds.GROUP_SERVICE_ACCOUNT, route_inputs=(), inputs=tuple(
+        field for field in kinds.GROUP_SERVICE_ACCOUNT.inputs if field.name != "user_id"))
+    with pytest.raises(ValueError, match="names it by a 'user_id' input"):
+        build_pack.token_types((userless,))
+
+
 def test_a_type_both_declared_and_hand_written_fails_generation() -> None:
     """When a kind of ours declares a pulumi-gitlab type, its hand-written row must go."""
     written = {catalogue.PULUMI_GITLAB_PROJECT_TOKEN_TYPE: kinds.PROJECT.token_type()}

@@ -3,7 +3,7 @@
 A kind (:class:`~.base.TokenKind`) chooses one part of each sort, as a python-gitlab
 manager chooses mixins: where it hangs (:class:`Parent`), who may create it
 (:class:`Members` or :class:`Administrators`), whose user holds it (:class:`BotUser`,
-:class:`OwnUser`), how it is read (:class:`ById`, :class:`ByListing`), where its
+:class:`OwnUser`, :class:`NoUser`), how it is read (:class:`ById`, :class:`ByListing`), where its
 ownership mark lives (:class:`InDescription`, :class:`AfterName`), how recovery finds
 candidates (:class:`ByName`, :class:`Unnamed`), how GitLab says it is gone
 (:class:`Absence`), how long it lives (:class:`CappedLifetime`, :class:`FreeLifetime`,
@@ -194,22 +194,10 @@ class BotUser:
 
 
 @dataclass(frozen=True)
-class OwnUser:
-    """The token belongs to a user who holds other tokens too (a person, a service account): the
-    user id proves nothing on its own, the ownership mark does."""
+class _ByMark:
+    """A holder whose user id proves nothing on its own: recovery goes by the ownership mark."""
 
-    #: The list GitLab shows the token's name in: the user's personal access tokens, whatever
-    #: group or project a service account belongs to.
-    names_listed = "personal"
     retention_deletes = False
-    #: The input naming the user (the parent, or a route input).
-    user_input = "user_id"
-
-    def name_parents(self, kind: TokenKind) -> tuple[tuple[str, str], ...]:
-        if self.user_input not in kind.input_names:
-            raise ValueError(f"{kind.resource_name}: a token held by its own user names it by a "
-                             f"{self.user_input!r} input")
-        return ((self.user_input, "user"),)
 
     def family(self, token: Mapping[str, Any]) -> int | None:
         return None
@@ -224,12 +212,30 @@ class OwnUser:
 
 
 @dataclass(frozen=True)
-class NoUser(OwnUser):
+class OwnUser(_ByMark):
+    """The token belongs to a user who holds other tokens too (a person, a service account): the
+    user id proves nothing on its own, the ownership mark does."""
+
+    #: The list GitLab shows the token's name in: the user's personal access tokens, whatever
+    #: group or project a service account belongs to.
+    names_listed = "personal"
+    #: The input naming the user (the parent, or a route input).
+    user_input = "user_id"
+
+    def name_parents(self, kind: TokenKind) -> tuple[tuple[str, str], ...]:
+        if self.user_input not in kind.input_names:
+            raise ValueError(f"{kind.resource_name}: a token held by its own user names it by a "
+                             f"{self.user_input!r} input")
+        return ((self.user_input, "user"),)
+
+
+@dataclass(frozen=True)
+class NoUser(_ByMark):
     """No user holds the token (deploy tokens, pipeline triggers): recovery goes by the ownership mark,
     as for :class:`OwnUser`, and GitLab lists the names under the parent, apart from its other tokens."""
 
     #: The list GitLab shows the token's name in (``deploy``: the parent's deploy tokens).
-    names_listed: str  # type: ignore[misc]
+    names_listed: str
 
     def name_parents(self, kind: TokenKind) -> tuple[tuple[str, str], ...]:
         return ((kind.parent, kind.home.noun),)
