@@ -87,8 +87,8 @@ PULUMI_GITLAB_ONLY: Mapping[str, TokenType] = {
     # pulumi-gitlab's older deploy token, for a project *or* a group: the first parent set is its parent.
     catalogue.PULUMI_GITLAB_DEPLOY_TOKEN_TYPE: TokenType(
         label="deploy token", scopes=catalogue.DEPLOY_TOKEN_SCOPES,
-        parents=(("project", "project"), ("group", "group")), family="deploy", has_access_level=False, has_description=False, rotation=catalogue.NO_ROTATION_INPUT,
-        retention_deletes=False),
+        parents=(("project", "project"), ("group", "group")), family="deploy", has_access_level=False,
+        has_description=False, rotation=catalogue.NO_ROTATION_INPUT, retention_deletes=False),
     catalogue.PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: TokenType(
         label="impersonation token", scopes=catalogue.PERSONAL_TOKEN_SCOPES, parents=_USER, family="personal",
         has_access_level=False, has_description=False, rotation=catalogue.NO_ROTATION_INPUT, retention_deletes=False),
