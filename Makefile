@@ -39,9 +39,9 @@ demo-down:
 bench: setup
 	$(VENV)/bin/python benchmarks/run.py
 
-## pack: the policy pack's publishable artifact, dist/gitlab-tokens-policy-<version>[.tar.gz]
-pack:
-	@$(PYTHON) toolchain/build_pack.py build
+## pack: the policy pack's generated files (its per-type table from the declarations) and its publishable artifact, dist/gitlab-tokens-policy-<version>[.tar.gz]
+pack: setup
+	@$(VENV)/bin/python toolchain/build_pack.py build
 
 ## plugin: the native provider's plugin directory, dist/plugin/gitlab-tokens (a Pulumi.yaml names it under plugins.providers)
 plugin: setup

@@ -5,15 +5,17 @@ The pack must install and run with nothing from this repository, yet GitLab's
 facts (scopes, access levels, limits, type tokens) have one source:
 ``provider/pulumi_gitlab_tokens/common/catalogue.py``. So the pack carries a
 *generated* copy of that module (and of ``clock.py``, which defines how tests
-pin "today"), each under a header saying where it comes from. A test checks
-that regenerating gives the same bytes, so a catalogue change that was not
-carried over fails the suite.
+pin "today"), each under a header saying where it comes from, and its per-type
+table (``_token_types.py``), written from the kinds' declarations (``kinds.ALL``:
+each kind's type, its native type and its pulumi-gitlab counterparts) plus
+:data:`PULUMI_GITLAB_ONLY`. A test checks that regenerating gives the same bytes,
+so a change that was not carried over fails the suite.
 
-    python3 toolchain/build_pack.py generate   # rewrite the generated copies
-    python3 toolchain/build_pack.py check      # exit 1 if a copy is stale
-    python3 toolchain/build_pack.py build      # generate, then dist/gitlab-tokens-policy-<version>[.tar.gz]
+    .venv/bin/python toolchain/build_pack.py generate   # rewrite the generated files
+    .venv/bin/python toolchain/build_pack.py check      # exit 1 if one is stale
+    .venv/bin/python toolchain/build_pack.py build      # generate, then dist/gitlab-tokens-policy-<version>[.tar.gz]
 
-Standard library only: it runs before any virtualenv exists.
+It reads the declarations, so it runs in the project's virtualenv (``make setup``).
 """
 
 from __future__ import annotations
@@ -25,8 +27,14 @@ import re
 import shutil
 import sys
 import tarfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Iterable, Mapping
+
+from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens.common import catalogue
+from pulumi_gitlab_tokens.common.catalogue import TokenType
+from pulumi_gitlab_tokens.kinds.base import TokenKind
 
 REPO = Path(__file__).resolve().parents[1]
 PACK_DIR = REPO / "policies"
@@ -70,25 +78,122 @@ class GeneratedCopy:
         return self.target.exists() and self.target.read_text(encoding="utf-8") == self.expected()
 
 
+_USER = (("user_id", "user"),)
+
+#: pulumi-gitlab's token types no kind of ours declares as its counterpart (``TokenKind.pulumi_gitlab``):
+#: the only hand-written rows of the pack's table. When a kind of ours declares one, delete its row
+#: here (the generator refuses a type written twice).
+PULUMI_GITLAB_ONLY: Mapping[str, TokenType] = {
+    # pulumi-gitlab's older deploy token, for a project *or* a group: the first parent set is its parent.
+    catalogue.PULUMI_GITLAB_DEPLOY_TOKEN_TYPE: TokenType(
+        label="deploy token", scopes=catalogue.DEPLOY_TOKEN_SCOPES,
+        parents=(("project", "project"), ("group", "group")), family="deploy", has_access_level=False,
+        has_description=False, rotation=catalogue.NO_ROTATION_INPUT, retention_deletes=False),
+}
+
+
+def token_types(declared: Iterable[TokenKind] = kinds.ALL,
+                only_theirs: Mapping[str, TokenType] = PULUMI_GITLAB_ONLY) -> dict[str, TokenType]:
+    """Every resource type the pack inspects, with its facts: each kind's own type, its native type
+    and its pulumi-gitlab counterparts, then ``only_theirs``."""
+    table: dict[str, TokenType] = {}
+
+    def add(type_token: str, facts: TokenType) -> None:
+        if type_token in table:
+            raise SystemExit(f"{type_token} is in the pack's table twice: a kind declares it, so delete its "
+                             "row from PULUMI_GITLAB_ONLY in toolchain/build_pack.py")
+        table[type_token] = facts
+
+    for kind in declared:
+        add(kind.type_token, kind.token_type())
+        add(catalogue.native_type(kind.type_token), kind.token_type())
+        for theirs in kind.pulumi_gitlab:
+            add(theirs.type_token, kind.token_type(theirs.lacks))
+    for type_token, facts in only_theirs.items():
+        add(type_token, facts)
+    return table
+
+
+#: Catalogue constants a field's value is written as, where one is equal (``RESOURCE_TOKEN_SCOPES``).
+_NAMED_VALUES: Mapping[str, tuple[str, ...]] = {
+    "scopes": ("RESOURCE_TOKEN_SCOPES", "PERSONAL_TOKEN_SCOPES", "SERVICE_ACCOUNT_TOKEN_SCOPES", "DEPLOY_TOKEN_SCOPES"),
+    "rotation": ("ROTATES_IN_PLACE", "ROTATION_REPLACES", "NO_ROTATION_INPUT", "NO_EXPIRY"),
+}
+
+
+def _value(field: str, value: object) -> str:
+    for name in _NAMED_VALUES.get(field, ()):
+        if getattr(catalogue, name) == value:
+            return f"catalogue.{name}"
+    return _literal(value)
+
+
+def _literal(value: object) -> str:
+    """``value`` as Python source, strings in double quotes."""
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, tuple):
+        items = [_literal(item) for item in value]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    return repr(value)
+
+
+def render_token_types(table: Mapping[str, TokenType]) -> str:
+    """The pack's ``_token_types.py`` for ``table``."""
+    lines = [
+        "# GENERATED by `make pack` from the kinds' declarations (provider/pulumi_gitlab_tokens/kinds/) and",
+        "# PULUMI_GITLAB_ONLY in toolchain/build_pack.py: do not edit. Declare a kind (or its pulumi-gitlab",
+        "# counterpart) and run `make pack`; a test checks that this file is what they generate.",
+        '"""The resource types the pack inspects, ours and pulumi-gitlab\'s, each with its kind\'s facts."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Final, Mapping",
+        "",
+        "from . import _catalogue as catalogue",
+        "from ._catalogue import TokenType",
+        "",
+        "TOKEN_TYPES: Final[Mapping[str, TokenType]] = {",
+    ]
+    for type_token, facts in table.items():
+        lines.append(f"    {_literal(type_token)}: TokenType(")
+        lines += [f"        {field.name}={_value(field.name, getattr(facts, field.name))}," for field in fields(facts)]
+        lines.append("    ),")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+#: The pack's per-type table.
+TOKEN_TYPES_FILE = PACKAGE_DIR / "_token_types.py"
+
 GENERATED: tuple[GeneratedCopy, ...] = (
     GeneratedCopy(REPO / "provider/pulumi_gitlab_tokens/common/catalogue.py", PACKAGE_DIR / "_catalogue.py"),
     GeneratedCopy(REPO / "provider/pulumi_gitlab_tokens/common/clock.py", PACKAGE_DIR / "_clock.py"),
 )
 
 
+def _token_types_current() -> bool:
+    return TOKEN_TYPES_FILE.exists() and TOKEN_TYPES_FILE.read_text(encoding="utf-8") == render_token_types(
+        token_types())
+
+
 def generate() -> list[Path]:
-    """Rewrite every stale generated copy; return the ones that changed."""
+    """Rewrite every stale generated file; return the ones that changed."""
     changed = []
     for copy in GENERATED:
         if not copy.is_current():
             copy.target.write_text(copy.expected(), encoding="utf-8")
             changed.append(copy.target)
+    if not _token_types_current():
+        TOKEN_TYPES_FILE.write_text(render_token_types(token_types()), encoding="utf-8")
+        changed.append(TOKEN_TYPES_FILE)
     return changed
 
 
 def stale() -> list[Path]:
-    """Generated copies that differ from what their source would generate."""
-    return [copy.target for copy in GENERATED if not copy.is_current()]
+    """Generated files that differ from what their sources would generate."""
+    return [copy.target for copy in GENERATED if not copy.is_current()] + (
+        [] if _token_types_current() else [TOKEN_TYPES_FILE])
 
 
 def pack_version() -> str:

@@ -148,7 +148,6 @@ def _kind_reference(kind: TokenKind) -> str:
 
 def token_face(kind: TokenKind) -> Face:
     """A token kind's face: its inputs and outputs as its :class:`TokenKind` declares them."""
-    token_type = catalogue.TOKEN_TYPES[kind.type_token]
     by_change = {change: [f.name for f in kind.inputs if f.on_change is change] for change in OnChange}
     sentences = []
     if by_change[OnChange.REPLACE]:
@@ -156,7 +155,7 @@ def token_face(kind: TokenKind) -> Face:
                          "created before the old one is revoked).")
     if by_change[OnChange.ROTATE]:
         effect = ("rotates it in place: new ``token_id`` and ``token``, same resource id"
-                  if token_type.rotation == catalogue.ROTATES_IN_PLACE else
+                  if kind.rotates else
                   "replaces it: GitLab has no rotate API for it")
         sentences.append(f"Changing {_names(by_change[OnChange.ROTATE])}, or reaching the rotation window, {effect}.")
     if by_change[OnChange.UPDATE]:
@@ -176,7 +175,7 @@ def token_face(kind: TokenKind) -> Face:
         outputs=tuple(dict.fromkeys((*kind.input_names, *(field.name for field in kind.outputs)))),
         base="TokenResource",
         provider=f"provider_class({_kind_reference(kind)})",
-        headline=f"A {token_type.label}",
+        headline=f"A {kind.label}",
         changes=" ".join([*sentences, _note(kind.resource_name)]),
         secret="token",
         resource_name_doc=("The Pulumi name; also the token name unless ``name`` is given."
@@ -331,14 +330,13 @@ FILTERS: tuple[str, ...] = tuple(
 
 
 def list_function(kind: TokenKind) -> list[str]:
-    token_type = catalogue.TOKEN_TYPES[kind.type_token]
     positional = (kind.parent, *kind.route_inputs)
     parameters = [f"{name}: {field_facts.function_facts(name).python}" for name in positional]
     parameters += ["*", *(f"{name}: Optional[{field_facts.function_facts(name).python}] = None" for name in FILTERS)]
     lines = [f"def {list_function_name(kind)}("]
     lines += [f"    {parameter}," for parameter in parameters]
     lines.append(") -> tuple[TokenRecord, ...]:")
-    doc = (f"The {token_type.label}s of a {kind.parent.replace('_', ' ')}, by id, that pass the filters (as "
+    doc = (f"The {kind.label}s of a {kind.parent.replace('_', ' ')}, by id, that pass the filters (as "
            f":func:`~.token_lists.list_tokens`); never a token's value.{LIST_NOTES.get(kind.resource_name, '')}")
     lines += _docstring(doc, "    ")
     arguments = [_kind_reference(kind), kind.parent, *(f"{name}={name}" for name in (*kind.route_inputs, *FILTERS))]

@@ -14,7 +14,8 @@ default enforcement level, remediation (where it has one) and docs:
 
 Shared parts: :mod:`.tokens` reads our resources' and pulumi-gitlab's
 properties alike and gives each token its kind's facts (``Token.kind``: scopes,
-parent, role, description, renewal, from the catalogue's ``TOKEN_TYPES``),
+parent, role, description, renewal, from ``TOKEN_TYPES`` in :mod:`._token_types`,
+generated from the provider's kind declarations),
 :mod:`.config` reads policy config, :mod:`.resource_policy` turns a check into a
 policy. GitLab's facts come from :mod:`._catalogue`, a
 generated copy of the provider's catalogue, so the pack needs nothing but

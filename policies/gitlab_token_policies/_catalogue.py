@@ -15,7 +15,7 @@ section "Version profiles".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Final, Mapping
 
 #: Scopes GitLab accepts for project and group access tokens
@@ -180,7 +180,8 @@ NO_EXPIRY: Final[str] = "never"
 
 @dataclass(frozen=True)
 class TokenType:
-    """What GitLab and the resource's schema allow for one token resource type."""
+    """What GitLab and the resource's schema allow for one token resource type: a row of the policy
+    pack's table, which ``make pack`` writes from the kinds' declarations (``TokenKind.token_type``)."""
 
     #: The kind's name in messages ("deploy token").
     label: str
@@ -198,82 +199,12 @@ class TokenType:
     #: Whether the resource has a ``description`` input: deploy tokens have none in GitLab,
     #: and pulumi-gitlab's service-account and impersonation tokens none in its schema.
     has_description: bool
-    #: ROTATES_IN_PLACE, ROTATION_REPLACES or NO_ROTATION_INPUT.
+    #: ROTATES_IN_PLACE, ROTATION_REPLACES, NO_ROTATION_INPUT or NO_EXPIRY.
     rotation: str
     #: Whether GitLab deletes the token and its bot user some days after it became
     #: inactive (``inactive_resource_access_tokens_delete_after_days``): project and
     #: group access tokens only.
     retention_deletes: bool
-
-
-_PROJECT = (("project", "project"),)
-_GROUP = (("group", "group"),)
-_USER = (("user_id", "user"),)
-
-_ACCESS = dict(family="access", has_access_level=True, has_description=True,
-               rotation=ROTATES_IN_PLACE, retention_deletes=True)
-_USER_TOKEN = dict(parents=_USER, family="personal", has_access_level=False, has_description=True,
-                   retention_deletes=False)
-_DEPLOY = dict(scopes=DEPLOY_TOKEN_SCOPES, family="deploy", has_access_level=False, has_description=False,
-               retention_deletes=False)
-
-PROJECT_ACCESS_TOKEN: Final = TokenType("project access token", RESOURCE_TOKEN_SCOPES, _PROJECT, **_ACCESS)
-GROUP_ACCESS_TOKEN: Final = TokenType("group access token", RESOURCE_TOKEN_SCOPES, _GROUP, **_ACCESS)
-PERSONAL_ACCESS_TOKEN: Final = TokenType(
-    "personal access token", PERSONAL_TOKEN_SCOPES, rotation=ROTATES_IN_PLACE, **_USER_TOKEN
-)
-SERVICE_ACCOUNT_TOKEN: Final = TokenType(
-    "service account token", SERVICE_ACCOUNT_TOKEN_SCOPES, rotation=ROTATES_IN_PLACE, **_USER_TOKEN
-)
-#: pulumi-gitlab's service-account tokens: no description input in its schema.
-PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN: Final = replace(SERVICE_ACCOUNT_TOKEN, has_description=False)
-#: Ours: GitLab has no rotate route for impersonation tokens, so the rotation window replaces one.
-IMPERSONATION_TOKEN: Final = TokenType(
-    "impersonation token", PERSONAL_TOKEN_SCOPES, rotation=ROTATION_REPLACES, **_USER_TOKEN
-)
-#: pulumi-gitlab's: no description and no rotation_configuration in its schema.
-PULUMI_GITLAB_IMPERSONATION_TOKEN: Final = replace(IMPERSONATION_TOKEN, has_description=False,
-                                                   rotation=NO_ROTATION_INPUT)
-
-#: A project's pipeline trigger token: no scopes, no name, no expiry, no rotation.
-PIPELINE_TRIGGER: Final = TokenType("pipeline trigger token", (), _PROJECT, family="trigger", has_access_level=False,
-                                    has_description=True, rotation=NO_EXPIRY, retention_deletes=False)
-
-#: Our dynamic resources' types, with their facts.
-_OUR_TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
-    PROJECT_TOKEN_TYPE: PROJECT_ACCESS_TOKEN,
-    GROUP_TOKEN_TYPE: GROUP_ACCESS_TOKEN,
-    SERVICE_ACCOUNT_TOKEN_TYPE: SERVICE_ACCOUNT_TOKEN,
-    PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: SERVICE_ACCOUNT_TOKEN,
-    PERSONAL_TOKEN_TYPE: PERSONAL_ACCESS_TOKEN,
-    IMPERSONATION_TOKEN_TYPE: IMPERSONATION_TOKEN,
-    # Ours replace a deploy token in its rotation window (create-before-delete).
-    PROJECT_DEPLOY_TOKEN_TYPE: TokenType("project deploy token", parents=_PROJECT, rotation=ROTATION_REPLACES,
-                                         **_DEPLOY),
-    GROUP_DEPLOY_TOKEN_TYPE: TokenType("group deploy token", parents=_GROUP, rotation=ROTATION_REPLACES,
-                                       **_DEPLOY),
-    PIPELINE_TRIGGER_TYPE: PIPELINE_TRIGGER,
-}
-
-#: Every resource type the policy pack inspects, ours (both faces) and pulumi-gitlab's, with its facts.
-TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
-    **_OUR_TOKEN_TYPES,
-    **{native_type(token): facts for token, facts in _OUR_TOKEN_TYPES.items()},
-    PULUMI_GITLAB_PROJECT_TOKEN_TYPE: PROJECT_ACCESS_TOKEN,
-    PULUMI_GITLAB_GROUP_TOKEN_TYPE: GROUP_ACCESS_TOKEN,
-    PULUMI_GITLAB_PERSONAL_TOKEN_TYPE: PERSONAL_ACCESS_TOKEN,
-    PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN_TYPE: PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN,
-    PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN,
-    PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: PULUMI_GITLAB_IMPERSONATION_TOKEN,
-    PULUMI_GITLAB_PIPELINE_TRIGGER_TYPE: PIPELINE_TRIGGER,
-    # pulumi-gitlab's deploy tokens have no rotation_configuration.
-    PULUMI_GITLAB_PROJECT_DEPLOY_TOKEN_TYPE: TokenType("project deploy token", parents=_PROJECT,
-                                                       rotation=NO_ROTATION_INPUT, **_DEPLOY),
-    PULUMI_GITLAB_GROUP_DEPLOY_TOKEN_TYPE: TokenType("group deploy token", parents=_GROUP,
-                                                     rotation=NO_ROTATION_INPUT, **_DEPLOY),
-    PULUMI_GITLAB_DEPLOY_TOKEN_TYPE: TokenType("deploy token", parents=_PROJECT + _GROUP,
-                                               rotation=NO_ROTATION_INPUT, **_DEPLOY),
-}
 
 
 def access_level_value(level: str | int) -> int:

@@ -1,7 +1,7 @@
 """``gitlab-token-scopes`` (mandatory, remediable): only scopes the token's kind has, only allowed
 scopes, never forbidden ones.
 
-Each kind has its own scope list (``catalogue.TOKEN_TYPES``): deploy tokens have
+Each kind has its own scope list (``TOKEN_TYPES``, in ``_token_types.py``): deploy tokens have
 ``read_repository``, the registry and the package-registry scopes and nothing else;
 ``sudo``, ``admin_mode`` and ``read_service_ping`` are personal (and impersonation)
 token scopes; service-account tokens have the personal scopes without those three.

@@ -18,10 +18,9 @@ from pulumi_policy import proxy as _proxy
 from pulumi_policy.proxy import UnknownValueError
 
 from . import _catalogue as catalogue
-
-#: Resource types the pack inspects (ours and pulumi-gitlab's), with each kind's facts
-#: (scopes, parent, access level, rotation): ``catalogue.TokenType``.
-TOKEN_TYPES: Final = catalogue.TOKEN_TYPES
+# The resource types the pack inspects (ours and pulumi-gitlab's), with each kind's facts
+# (``catalogue.TokenType``), generated from the kinds' declarations.
+from ._token_types import TOKEN_TYPES as TOKEN_TYPES
 
 
 class _Unknown:

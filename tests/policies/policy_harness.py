@@ -29,6 +29,8 @@ from pulumi_policy.deserialize import deserialize_properties, serialize_properti
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
+from gitlab_token_policies.tokens import TOKEN_TYPES
+
 from pulumi_gitlab_tokens.common import catalogue
 
 #: The pack's directory: what `pulumi preview --policy-pack` is given.
@@ -47,13 +49,13 @@ PULUMI_GITLAB = (catalogue.PULUMI_GITLAB_PROJECT_TOKEN_TYPE, catalogue.PULUMI_GI
 RESOURCE_TOKEN_TYPES = OURS + PULUMI_GITLAB
 PERSONAL = catalogue.PULUMI_GITLAB_PERSONAL_TOKEN_TYPE
 #: Every token type the pack inspects, ours and pulumi-gitlab's, of every kind.
-ALL_TOKEN_TYPES = tuple(catalogue.TOKEN_TYPES)
+ALL_TOKEN_TYPES = tuple(TOKEN_TYPES)
 #: The types whose tokens GitLab gives an expiry (all but pipeline triggers).
-EXPIRING_TOKEN_TYPES = tuple(t for t, kind in catalogue.TOKEN_TYPES.items() if kind.rotation != catalogue.NO_EXPIRY)
+EXPIRING_TOKEN_TYPES = tuple(t for t, kind in TOKEN_TYPES.items() if kind.rotation != catalogue.NO_EXPIRY)
 #: Token types whose parent is a user: personal, service-account and impersonation tokens.
-USER_TOKEN_TYPES = tuple(t for t, k in catalogue.TOKEN_TYPES.items() if k.family == "personal")
+USER_TOKEN_TYPES = tuple(t for t, k in TOKEN_TYPES.items() if k.family == "personal")
 #: Deploy token types, ours and pulumi-gitlab's.
-DEPLOY_TOKEN_TYPES = tuple(t for t, k in catalogue.TOKEN_TYPES.items() if k.family == "deploy")
+DEPLOY_TOKEN_TYPES = tuple(t for t, k in TOKEN_TYPES.items() if k.family == "deploy")
 #: The kinds the pack learnt after project and group access tokens.
 NEW_TOKEN_TYPES = USER_TOKEN_TYPES + DEPLOY_TOKEN_TYPES
 
@@ -97,7 +99,7 @@ def token_props(resource_type: str, **overrides: Any) -> dict[str, Any]:
     ``description`` on deploy tokens, no ``rotation_configuration`` on
     pulumi-gitlab's deploy and impersonation tokens.
     """
-    kind = catalogue.TOKEN_TYPES[resource_type]
+    kind = TOKEN_TYPES[resource_type]
     props: dict[str, Any] = {} if kind.rotation == catalogue.NO_EXPIRY else {  # a trigger: no name, scopes, expiry
         "name": "ci-deploy",
         "scopes": ["read_repository"],

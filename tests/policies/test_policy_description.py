@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from gitlab_token_policies.description import token_description
+from gitlab_token_policies.tokens import TOKEN_TYPES
 from policy_harness import UNKNOWN, token_props, validate
 
 from pulumi_gitlab_tokens.common import catalogue
@@ -16,7 +17,7 @@ class TestDescription:
     @pytest.mark.parametrize("description", [None, "", "   "])
     def test_missing_description(self, any_kind, description) -> None:
         outcome = validate(self.policy, any_kind, token_props(any_kind, description=description))
-        if catalogue.TOKEN_TYPES[any_kind].has_description:
+        if TOKEN_TYPES[any_kind].has_description:
             assert "no description" in outcome.violations[0]
         else:  # deploy tokens, and pulumi-gitlab's kinds without a description input
             assert outcome.violations == [] and "has no description in" in outcome.not_applicable

@@ -1,8 +1,8 @@
 """Every policy on the kinds after project and group access tokens: personal, service-account,
 impersonation and deploy tokens, ours (snake_case) and pulumi-gitlab's (camelCase).
 
-Each kind is judged by its own facts (``catalogue.TOKEN_TYPES``): its scope list,
-whether it has a role and a description, how it renews and what its parent is.
+Each kind is judged by its own facts (the pack's ``TOKEN_TYPES``, generated from the kinds' declarations):
+its scope list, whether it has a role and a description, how it renews and what its parent is.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from gitlab_token_policies.lifetime import token_lifetime
 from gitlab_token_policies.naming import token_name
 from gitlab_token_policies.rotation import token_rotation
 from gitlab_token_policies.scopes import token_scopes
+from gitlab_token_policies.tokens import TOKEN_TYPES
 from gitlab_token_policies.unique_names import token_unique_names
 from policy_harness import (
     ALL_TOKEN_TYPES,
@@ -36,7 +37,7 @@ from policy_harness import (
 
 from pulumi_gitlab_tokens.common import catalogue
 
-TYPES = catalogue.TOKEN_TYPES
+TYPES = TOKEN_TYPES
 #: Kinds whose resource has no rotation_configuration (pulumi-gitlab's deploy and impersonation tokens).
 WITHOUT_ROTATION = tuple(t for t in NEW_TOKEN_TYPES if TYPES[t].rotation == catalogue.NO_ROTATION_INPUT)
 #: Our deploy and impersonation tokens: their rotation window replaces them.

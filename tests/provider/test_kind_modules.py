@@ -147,6 +147,7 @@ WIDGET = TokenKind(
     creators=parts.Members("Owner"),
     holder=parts.OwnUser(),
     renewal=parts.Replacement(),
+    label="widget token",
 )
 TODAY = dt.date(2026, 3, 10)
 ROTATION = {"expiration_days": 30, "rotate_before_days": 7}

@@ -19,7 +19,7 @@ from . import (
     user_impersonation_token,
     project_service_account_access_token,
 )
-from .base import KEEP, InputField, OnChange, OutputField, Routes, TokenKind
+from .base import KEEP, InputField, OnChange, OutputField, PulumiGitlabType, Routes, TokenKind
 
 PROJECT: Final = project_access_token.KIND
 GROUP: Final = group_access_token.KIND
@@ -40,4 +40,4 @@ BY_TYPE_TOKEN: Final[Mapping[str, TokenKind]] = {kind.type_token: kind for kind 
 
 __all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "GROUP_DEPLOY", "GROUP_SERVICE_ACCOUNT", "IMPERSONATION", "KEEP", "PERSONAL",
            "PIPELINE_TRIGGER", "PROJECT", "PROJECT_DEPLOY", "PROJECT_SERVICE_ACCOUNT", "InputField", "OnChange",
-           "OutputField", "Routes", "TokenKind"]
+           "OutputField", "PulumiGitlabType", "Routes", "TokenKind"]

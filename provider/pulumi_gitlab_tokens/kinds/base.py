@@ -18,6 +18,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Final, Mapping
 
+from ..common import catalogue
 from . import parts
 
 
@@ -112,6 +113,15 @@ class Routes:
 
 
 @dataclass(frozen=True)
+class PulumiGitlabType:
+    """pulumi-gitlab's resource type for the same kind, with the inputs of ours its schema lacks
+    (its deploy tokens have no ``rotation_configuration``, its service-account tokens no ``description``)."""
+
+    type_token: str
+    lacks: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class TokenKind:
     """A kind of token: its names, routes, inputs and outputs, and the parts it is made of
     (:mod:`.parts`; docs/adding-a-kind.md). A kind module fills in one of these."""
@@ -133,12 +143,16 @@ class TokenKind:
     creators: parts.Members | parts.RoleCheck | parts.Administrators
     #: How it renews.
     renewal: parts.RotateRoute | parts.Replacement
+    #: The kind's name in messages ("project access token").
+    label: str
+    #: pulumi-gitlab's resource types for the same kind: the policy pack judges them by this kind's facts.
+    pulumi_gitlab: tuple[PulumiGitlabType, ...] = ()
     #: The scopes GitLab accepts for this kind, in GitLab's documentation order (none: no scopes).
     scopes: tuple[str, ...] = ()
     #: How messages name the kinds that accept ``scopes`` ("project and group tokens").
     scopes_owner: str = ""
     #: Whose user holds it.
-    holder: parts.BotUser | parts.OwnUser = parts.BotUser()
+    holder: parts.BotUser | parts.OwnUser | parts.NoUser = parts.BotUser()
     #: How one token is read.
     reading: parts.ById | parts.ByListing = parts.ById()
     #: Where the list route is.
@@ -209,6 +223,21 @@ class TokenKind:
     @functools.cached_property
     def has_access_level(self) -> bool:
         return "access_level" in self.input_names
+
+    def token_type(self, lacks: frozenset[str] = frozenset()) -> catalogue.TokenType:
+        """The policy pack's facts of the kind, from its parts, for a resource type with its inputs
+        but ``lacks`` (pulumi-gitlab's, :attr:`pulumi_gitlab`)."""
+        inputs = tuple(name for name in self.input_names if name not in lacks)
+        return catalogue.TokenType(
+            label=self.label,
+            scopes=self.scopes,
+            parents=self.holder.name_parents(self),
+            family=self.holder.names_listed,
+            has_access_level="access_level" in inputs,
+            has_description="description" in inputs,
+            rotation=self.lifetime.renewal_fact(self.renewal, inputs),
+            retention_deletes=self.holder.retention_deletes,
+        )
 
     # --- lookups (cached: a frozen declaration never changes, and diff asks on every call) ---
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..common import catalogue
 from . import parts, resource_tokens
-from .base import Routes, TokenKind
+from .base import PulumiGitlabType, Routes, TokenKind
 
 KIND = TokenKind(
     resource_name="GroupAccessToken",
@@ -25,4 +25,6 @@ KIND = TokenKind(
     home=parts.GROUP,
     creators=parts.Members("Owner"),
     renewal=parts.RotateRoute(self_rotates=True),
+    label="group access token",
+    pulumi_gitlab=(PulumiGitlabType(catalogue.PULUMI_GITLAB_GROUP_TOKEN_TYPE),),
 )

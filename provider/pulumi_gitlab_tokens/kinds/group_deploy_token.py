@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..common import catalogue
 from . import deploy_token_fields, parts, resource_tokens
-from .base import Routes, TokenKind
+from .base import PulumiGitlabType, Routes, TokenKind
 
 KIND = TokenKind(
     resource_name="GroupDeployToken",
@@ -23,9 +23,13 @@ KIND = TokenKind(
     list_filters=frozenset({"active"}),  # GitLab's deploy-token list takes only ``active``
     home=parts.GROUP,
     creators=parts.RoleCheck("Owner"),
-    holder=parts.OwnUser(),
+    holder=parts.NoUser("deploy"),
     mark=parts.AfterName("name"),
     absence=parts.Absence(missing_token="404 Not found"),
     lifetime=parts.FreeLifetime(),
     renewal=parts.Replacement(),
+    label="group deploy token",
+    # pulumi-gitlab's schema has no rotation_configuration for it: only a new expires_at renews it.
+    pulumi_gitlab=(PulumiGitlabType(catalogue.PULUMI_GITLAB_GROUP_DEPLOY_TOKEN_TYPE,
+                                    lacks=frozenset({"rotation_configuration"})),),
 )

@@ -19,7 +19,7 @@ from ..common import catalogue
 from ..rules import comparisons
 from ..rules import inputs as parsers
 from . import parts, resource_tokens
-from .base import InputField, OnChange, OutputField, Routes, TokenKind
+from .base import InputField, OnChange, OutputField, PulumiGitlabType, Routes, TokenKind
 
 _TOKENS = "/groups/{parent}/service_accounts/{user_id}/personal_access_tokens"
 
@@ -73,4 +73,8 @@ KIND = TokenKind(
     reading=parts.ByListing(),
     absence=parts.Absence(holder_gone="404 User Not Found"),
     renewal=parts.RotateRoute(),
+    label="service account token",
+    # pulumi-gitlab's schema has no description for it.
+    pulumi_gitlab=(PulumiGitlabType(catalogue.PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN_TYPE,
+                                    lacks=frozenset({"description"})),),
 )

@@ -3,7 +3,7 @@
 A kind (:class:`~.base.TokenKind`) chooses one part of each sort, as a python-gitlab
 manager chooses mixins: where it hangs (:class:`Parent`), who may create it
 (:class:`Members` or :class:`Administrators`), whose user holds it (:class:`BotUser`,
-:class:`OwnUser`), how it is read (:class:`ById`, :class:`ByListing`), where its
+:class:`OwnUser`, :class:`NoUser`), how it is read (:class:`ById`, :class:`ByListing`), where its
 ownership mark lives (:class:`InDescription`, :class:`AfterName`), how recovery finds
 candidates (:class:`ByName`, :class:`Unnamed`), how GitLab says it is gone
 (:class:`Absence`), how long it lives (:class:`CappedLifetime`, :class:`FreeLifetime`,
@@ -52,6 +52,11 @@ class Parent:
     #: A project's full path ends in the project (a namespace and a last segment that may end
     #: in ``.``); a group's is namespaces only.
     path_ends_in_project: bool = False
+
+    @property
+    def noun(self) -> str:
+        """GitLab's word for the parent's sort (``project``, ``group``, ``user``)."""
+        return self.collection.removesuffix("s")
 
 
 PROJECT = Parent("project", "projects", "acme/app", path_ends_in_project=True)
@@ -164,6 +169,16 @@ class BotUser:
     """Each token family has a bot user of its own (resource access tokens): the user id tells
     a rotation's successor from every other token of the parent."""
 
+    #: The list GitLab shows the token's name in: the parent's access tokens.
+    names_listed = "access"
+    #: GitLab deletes the token and its bot user some days after it became inactive
+    #: (``inactive_resource_access_tokens_delete_after_days``).
+    retention_deletes = True
+
+    def name_parents(self, kind: TokenKind) -> tuple[tuple[str, str], ...]:
+        """The input naming the parent whose list holds the token's name, with the parent's sort."""
+        return ((kind.parent, kind.home.noun),)
+
     def family(self, token: Mapping[str, Any]) -> int | None:
         """The token's family: its bot user."""
         return integral(token.get("user_id"))
@@ -179,9 +194,10 @@ class BotUser:
 
 
 @dataclass(frozen=True)
-class OwnUser:
-    """The token belongs to a user who holds other tokens too (a person, a service account): the
-    user id proves nothing on its own, the ownership mark does."""
+class _ByMark:
+    """A holder whose user id proves nothing on its own: recovery goes by the ownership mark."""
+
+    retention_deletes = False
 
     def family(self, token: Mapping[str, Any]) -> int | None:
         return None
@@ -193,6 +209,36 @@ class OwnUser:
         return f"its {kind.parent} or the token was deleted"
 
     recreated = ""
+
+
+@dataclass(frozen=True)
+class OwnUser(_ByMark):
+    """The token belongs to a user who holds other tokens too (a person, a service account): the
+    user id proves nothing on its own, the ownership mark does."""
+
+    #: The list GitLab shows the token's name in: the user's personal access tokens, whatever
+    #: group or project a service account belongs to.
+    names_listed = "personal"
+    #: The input naming the user (the parent, or a route input).
+    user_input = "user_id"
+
+    def name_parents(self, kind: TokenKind) -> tuple[tuple[str, str], ...]:
+        if self.user_input not in kind.input_names:
+            raise ValueError(f"{kind.resource_name}: a token held by its own user names it by a "
+                             f"{self.user_input!r} input")
+        return ((self.user_input, "user"),)
+
+
+@dataclass(frozen=True)
+class NoUser(_ByMark):
+    """No user holds the token (deploy tokens, pipeline triggers): recovery goes by the ownership mark,
+    as for :class:`OwnUser`, and GitLab lists the names under the parent, apart from its other tokens."""
+
+    #: The list GitLab shows the token's name in (``deploy``: the parent's deploy tokens).
+    names_listed: str
+
+    def name_parents(self, kind: TokenKind) -> tuple[tuple[str, str], ...]:
+        return ((kind.parent, kind.home.noun),)
 
 
 # --- how one token is read ---------------------------------------------------------------
@@ -346,6 +392,12 @@ class Absence:
 # --- how long it lives ---------------------------------------------------------------------
 
 
+def _renewing(renewal: RotateRoute | Replacement, inputs: tuple[str, ...]) -> str:
+    """How a token that expires renews, as the policy pack says it: as its renewal part does, when the
+    resource has a ``rotation_configuration`` (pulumi-gitlab's deploy tokens have none)."""
+    return renewal.renews if "rotation_configuration" in inputs else catalogue.NO_ROTATION_INPUT
+
+
 @dataclass(frozen=True)
 class CappedLifetime:
     """GitLab requires an expiry and caps the lifetime (the instance's maximum, 365 days by default)."""
@@ -354,6 +406,10 @@ class CappedLifetime:
 
     def most_days(self, configured: int, today: dt.date) -> int:
         return configured
+
+    def renewal_fact(self, renewal: RotateRoute | Replacement, inputs: tuple[str, ...]) -> str:
+        """How the token renews, as the policy pack says it (``catalogue.TokenType.rotation``)."""
+        return _renewing(renewal, inputs)
 
 
 @dataclass(frozen=True)
@@ -365,6 +421,10 @@ class FreeLifetime:
     def most_days(self, configured: int, today: dt.date) -> int:
         return (dt.date.max - today).days
 
+    def renewal_fact(self, renewal: RotateRoute | Replacement, inputs: tuple[str, ...]) -> str:
+        """How the token renews, as the policy pack says it (``catalogue.TokenType.rotation``)."""
+        return _renewing(renewal, inputs)
+
 
 @dataclass(frozen=True)
 class NoExpiry:
@@ -374,6 +434,10 @@ class NoExpiry:
 
     def most_days(self, configured: int, today: dt.date) -> int:
         return (dt.date.max - today).days
+
+    def renewal_fact(self, renewal: RotateRoute | Replacement, inputs: tuple[str, ...]) -> str:
+        """Nothing to renew: it lives until it is deleted."""
+        return catalogue.NO_EXPIRY
 
 
 # --- how it renews -------------------------------------------------------------------------
@@ -390,6 +454,8 @@ class RotateRoute:
     overlaps: bool = True
 
     rotates = True
+    #: How the policy pack says it renews.
+    renews = catalogue.ROTATES_IN_PLACE
 
     def new_expiry_replaces(self, overlap: bool) -> bool:
         """Whether a new expiry date replaces the token: never, it rotates."""
@@ -404,6 +470,7 @@ class Replacement:
     overlaps: bool = True
     self_rotates = False
     rotates = False
+    renews = catalogue.ROTATION_REPLACES
 
     def new_expiry_replaces(self, overlap: bool) -> bool:
         return not overlap

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..common import catalogue
 from ..rules import comparisons, references
 from . import parts, resource_tokens
-from .base import InputField, OnChange, Routes, TokenKind
+from .base import InputField, OnChange, PulumiGitlabType, Routes, TokenKind
 
 #: The user's id: GitLab's ``:user_id`` is an Integer, so no path is accepted.
 USER_INPUT = InputField("user_id", references.parse_id, OnChange.REPLACE, comparisons.as_plain)
@@ -42,4 +42,6 @@ KIND = TokenKind(
     holder=parts.OwnUser(),
     listing=parts.FilteredBy("user_id"),
     renewal=parts.RotateRoute(self_rotates=True),
+    label="personal access token",
+    pulumi_gitlab=(PulumiGitlabType(catalogue.PULUMI_GITLAB_PERSONAL_TOKEN_TYPE),),
 )

@@ -16,7 +16,8 @@ from ..common import catalogue
 from ..rules import comparisons, ownership
 from ..rules import inputs as parsers
 from . import parts, resource_tokens
-from .base import KEEP, OWNERSHIP_MARK_OUTPUT, InputField, OnChange, OutputField, Routes, TokenKind
+from .base import (KEEP, OWNERSHIP_MARK_OUTPUT, InputField, OnChange, OutputField, PulumiGitlabType, Routes,
+                   TokenKind)
 
 _TRIGGERS = "/projects/{parent}/triggers"
 
@@ -51,10 +52,12 @@ KIND = TokenKind(
     ),
     home=parts.PROJECT,
     creators=parts.RoleCheck("Maintainer"),
-    holder=parts.OwnUser(),
+    holder=parts.NoUser("trigger"),
     finding=parts.Unnamed(),
     absence=parts.Absence(missing_token="404 Not found"),
     lifetime=parts.NoExpiry(),
     renewal=parts.Replacement(overlaps=False),
     list_filters=frozenset(),  # GitLab's trigger list takes no filter
+    label="pipeline trigger token",
+    pulumi_gitlab=(PulumiGitlabType(catalogue.PULUMI_GITLAB_PIPELINE_TRIGGER_TYPE),),
 )

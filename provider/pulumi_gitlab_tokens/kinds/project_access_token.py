@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..common import catalogue
 from . import parts, resource_tokens
-from .base import Routes, TokenKind
+from .base import PulumiGitlabType, Routes, TokenKind
 
 KIND = TokenKind(
     resource_name="ProjectAccessToken",
@@ -25,4 +25,6 @@ KIND = TokenKind(
     home=parts.PROJECT,
     creators=parts.Members("Maintainer", owner_level_needs_owner=True),
     renewal=parts.RotateRoute(self_rotates=True),
+    label="project access token",
+    pulumi_gitlab=(PulumiGitlabType(catalogue.PULUMI_GITLAB_PROJECT_TOKEN_TYPE),),
 )

@@ -16,7 +16,7 @@ from __future__ import annotations
 from ..common import catalogue
 from . import group_service_account_access_token as group_account_token
 from . import parts, resource_tokens
-from .base import Routes, TokenKind
+from .base import PulumiGitlabType, Routes, TokenKind
 
 _TOKENS = "/projects/{parent}/service_accounts/{user_id}/personal_access_tokens"
 
@@ -42,4 +42,8 @@ KIND = TokenKind(
     reading=parts.ByListing(),
     absence=parts.Absence(holder_gone="404 User Not Found"),
     renewal=parts.RotateRoute(),
+    label="service account token",
+    # pulumi-gitlab's schema has no description for it.
+    pulumi_gitlab=(PulumiGitlabType(catalogue.PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE,
+                                    lacks=frozenset({"description"})),),
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..common import catalogue
 from . import parts, resource_tokens
-from .base import OutputField, Routes, TokenKind
+from .base import OutputField, PulumiGitlabType, Routes, TokenKind
 from .personal_access_token import USER_INPUT
 
 _TOKENS = "/users/{parent}/impersonation_tokens"
@@ -41,4 +41,8 @@ KIND = TokenKind(
     absence=parts.Absence(missing_token="404 Impersonation Token Not Found", holder_gone="404 User Not Found"),
     lifetime=parts.CappedLifetime(),
     renewal=parts.Replacement(),
+    label="impersonation token",
+    # pulumi-gitlab's schema has neither a description nor a rotation_configuration for it.
+    pulumi_gitlab=(PulumiGitlabType(catalogue.PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE,
+                                    lacks=frozenset({"description", "rotation_configuration"})),),
 )

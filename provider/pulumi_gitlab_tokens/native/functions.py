@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, Final, Mapping
 
 from .. import kinds
-from ..common import catalogue
 from ..kinds.base import TokenKind
 from ..resources.token_lists import TokenRecord, configured_list
 from .resources import type_token
@@ -50,8 +49,7 @@ class NativeFunction:
 
     @property
     def description(self) -> str:
-        label = catalogue.TOKEN_TYPES[self.kind.type_token].label
-        return (f"The {label}s of a {self.kind.parent.replace('_', ' ')}, by id, that pass the filters; "
+        return (f"The {self.kind.label}s of a {self.kind.parent.replace('_', ' ')}, by id, that pass the filters; "
                 f"never a token's value.")
 
     def call(self, args: Mapping[str, Any]) -> dict[str, Any]:

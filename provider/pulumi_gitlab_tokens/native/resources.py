@@ -60,10 +60,9 @@ def _token(kind: TokenKind) -> NativeResource:
     # revokes its due predecessors itself, by the calendar (docs/native-provider.md).
     dynamic = provider_class(kind)
     cls = type(dynamic.__name__, (dynamic,), {"delivery_revokes_predecessors": False})
-    label = catalogue.TOKEN_TYPES[kind.type_token].label
     return NativeResource(
         name=kind.resource_name,
-        description=f"A GitLab {label}, minted, rotated and revoked by pulumi-gitlab-tokens.",
+        description=f"A GitLab {kind.label}, minted, rotated and revoked by pulumi-gitlab-tokens.",
         provider=cls,
         inputs=kind.input_names,
         required_inputs=field_facts.required_inputs(kind),
