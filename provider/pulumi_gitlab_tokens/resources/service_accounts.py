@@ -1,22 +1,8 @@
-"""The group service account resource's base, :class:`ServiceAccountResource`; the class itself,
-``GroupServiceAccount``, and its token, ``GroupServiceAccountAccessToken``, are generated
-(``resources/_generated.py``, ``make faces``). Inputs follow pulumi-gitlab's resources of the same names::
+"""The group service account resource's base, :class:`ServiceAccountResource`.
 
-    from pulumi_gitlab_tokens import GroupServiceAccount, GroupServiceAccountAccessToken
-
-    robot = GroupServiceAccount("ci-robot", group="acme", name="CI robot")
-    ci = GroupServiceAccountAccessToken(
-        "ci",
-        group="acme",
-        user_id=robot.service_account_id,
-        scopes=["read_api", "read_repository"],
-        rotation_configuration={"expiration_days": 30, "rotate_before_days": 7},
-    )
-    pulumi.export("ci_token", ci.token)  # always a secret
-
-Both need a group Owner (or an administrator) as the credential, and a top-level group:
-GitLab makes service accounts there only. The account is not made a member of anything;
-give it roles with memberships, as in pulumi-gitlab's example.
+The class, ``GroupServiceAccount``, and its token, ``GroupServiceAccountAccessToken``, are generated
+(``resources/_generated.py``, ``make faces``), with pulumi-gitlab's input names. docs/resources.md
+shows both in use and who may manage them.
 """
 
 from __future__ import annotations
