@@ -96,9 +96,8 @@ def follow_the_page(copy: Path) -> None:
                                                        "utf-8")
     # Its registration: imported with the other kind modules, named, and at the end of ALL.
     registry = package / "kinds" / "__init__.py"
-    insert(registry, "    project_deploy_token,", "    widget_token,", after=True)
-    insert(registry, "#: Every kind the provider serves.", blocks["provider/pulumi_gitlab_tokens/kinds/__init__.py"],
-           after=False)
+    insert(registry, "from . import (", "    widget_token,", after=True)
+    insert(registry, "ALL: Final", blocks["provider/pulumi_gitlab_tokens/kinds/__init__.py"], after=False)
     text = registry.read_text("utf-8")
     all_tuple = re.search(r"^ALL: Final\[tuple\[TokenKind, \.\.\.\]\] = \((?P<kinds>[^)]*)\)", text, re.M | re.S)
     assert all_tuple, "kinds/__init__.py has no ALL tuple"
