@@ -1,22 +1,10 @@
 """GitLab's address and credential (the settings), and the one python-gitlab client per process.
 
-Settings live in this module, per process, never on the provider object: the
-provider object is pickled into the state (``__provider``), the module is not.
-``ResourceProvider.configure`` fills them from stack config; when it has not
-run (direct use, tests) they come from the environment.
-
-One python-gitlab client per process is created lazily and shared by every
-resource and thread; python-gitlab's ``requests`` session is safe for that.
-Every request goes through :class:`~pulumi_gitlab_tokens.client.transport.GitLabSession`,
-which holds the retry policy (bounded waits, 429 for every call, 5xx and lost
-connections for GET and DELETE only), follows no redirect and sends nothing
-to any other host; python-gitlab's own retries are off (:data:`NO_LIBRARY_RETRIES`).
-
-python-gitlab, ``requests`` and ``urllib3`` load when the client is made (and
-where a GitLab failure is told apart), never at import: about 0.18 s that every
-program declaring resources and every provider process would pay, even for a
-preview that makes no GitLab call (benchmarks/results.md). The modules that
-drive GitLab import them for annotations only (``TYPE_CHECKING``).
+Settings live in this module, per process, never on the provider object, which is pickled into the
+state; ``configure`` fills them from stack config, else the environment. The client is made lazily,
+shared by every resource and thread, and sends every request through
+:class:`~.transport.GitLabSession`, with python-gitlab's own retries off (:data:`NO_LIBRARY_RETRIES`).
+python-gitlab, ``requests`` and ``urllib3`` load only then (why: docs/limits.md).
 """
 
 from __future__ import annotations

@@ -1,44 +1,10 @@
 """The HTTP session every GitLab call goes through: where the credential may go, and how long to wait.
 
-python-gitlab sends each request through a ``requests`` session; this one
-enforces three rules for every request, whichever route or client made it.
-
-The credential goes only to the configured GitLab.
-    A request for any other origin (scheme, host and port of
-    ``gitlab:baseUrl``) is refused before it is sent; that covers a hostile
-    ``Link: rel="next"`` header too. No redirect is followed, for any method:
-    requests would re-send the ``PRIVATE-TOKEN`` header to the new host (its
-    ``rebuild_auth`` strips only ``Authorization``), and python-gitlab checks
-    redirects only after following them. A 3xx fails with one line naming
-    where it pointed and the ``gitlab:baseUrl`` to set instead.
-
-Waiting is bounded.
-    429 is retried for every method (GitLab's throttles answer before doing
-    any work), honouring ``Retry-After`` (seconds or an HTTP date) or
-    ``RateLimit-Reset`` up to :data:`MAX_RETRY_WAIT_SECONDS`; when GitLab asks
-    for longer, or the call's budget would run out, the call fails at once
-    with a 429 line. 5xx answers and connections lost are retried with
-    backoff (0.5 s, 1 s, 2 s... capped likewise) for GET, HEAD, DELETE and
-    PUT (a variable's update sets it to a value: doing it twice is doing it
-    once), never for POST: a POST mints a token, and a blind retry could mint
-    two (see :mod:`pulumi_gitlab_tokens.lifecycle.recovery`). A connection refused (or a
-    host not found) is not retried: nothing was sent, and the cause is almost
-    always ``gitlab:baseUrl`` itself, which the error names. One call makes at most
-    ``retries`` retries (``gitlab:retries``, default :data:`DEFAULT_RETRIES`)
-    and starts no retry later than :data:`RETRY_BUDGET_SECONDS` after it
-    began; each attempt may take up to the request timeout to answer.
-
-Answers are bounded.
-    A body larger than :data:`MAX_ANSWER_BYTES` is not read: GitLab's largest
-    token page is a few hundred kilobytes.
-
-Each call costs little CPU.
-    Against a GitLab that answers fast, the provider process's CPU per call
-    bounds a refresh: the calls it serves at once share one interpreter. So
-    :meth:`GitLabSession.request` prepares a call with requests' own steps but
-    without its per-call work that serves nothing here, and keeps no cookie
-    (GitLab's API authenticates by the token header); work that only an error
-    message needs is done when the error happens.
+Every request, whichever route or client made it: only to ``gitlab:baseUrl``'s origin, no redirect
+followed, 429 retried for every method and 5xx or lost connections for all but POST (a POST mints
+a token: see :mod:`..lifecycle.recovery`), within a bounded number of retries and time, answers of a
+bounded size, and little CPU per call (:meth:`GitLabSession.request`). docs/configuration.md
+("Only to gitlab:baseUrl", "Bounded waiting") gives the rules and the limits.
 """
 
 from __future__ import annotations

@@ -1,28 +1,10 @@
 """Keeping secrets out of every message: scrub by value and by shape, and only then cut.
 
-Two kinds of secret reach messages: the credential (``gitlab:token``) and the
-token values this process minted or was handed (state, self-rotation). Each is
-registered with :func:`register_secret`, and :func:`scrub` removes
-
-* the value in every form it is likely to be quoted in: as is, stripped,
-  Python ``repr``, URL-encoded (once and twice, ``+`` for spaces or not),
-  JSON- and HTML-escaped, hex, base64; matched ignoring ASCII case, as a proxy or
-  an error page may upper-case what it echoes;
-* any run of :data:`FRAGMENT_LENGTH` characters of one of those forms, so a
-  value cut short somewhere else (a server that truncates what it echoes)
-  still leaves nothing usable. A form longer than :data:`LONG_FORM` (a big
-  CI/CD variable value) is indexed every few characters instead of at each
-  one, so a 1 MB value costs a few MiB and a fraction of a second: any run
-  of ``FRAGMENT_LENGTH + stride - 1`` characters of it is found, and each
-  find is hidden with ``stride - 1`` characters of margin on both sides;
-* anything shaped like a GitLab token (``glpat-...`` and the other prefixes),
-  registered or not.
-
-A value shorter than :data:`MIN_SECRET_LENGTH` is not hidden as itself (it
-would mangle ordinary words) but its longer forms (hex, base64, escaped) are.
-
-Because a cut can split a secret into pieces no rule recognises, text is
-scrubbed first and cut afterwards: :func:`shorten` does both in that order.
+The credential and every token value this process minted or was handed are registered
+(:func:`register_secret`); :func:`scrub` hides them in every form they are likely to be quoted in,
+any long enough run of those forms, and anything shaped like a GitLab token. A cut can split a
+secret into pieces no rule recognises, so :func:`shorten` scrubs first and cuts after.
+docs/secrets.md lists the forms.
 """
 
 from __future__ import annotations

@@ -1,26 +1,8 @@
 """Let the dynamic provider process serve as many requests at once as the engine sends.
 
-``python -m pulumi.dynamic`` serves the engine's gRPC calls from a
-``ThreadPoolExecutor(max_workers=4)`` fixed in the SDK, while the engine runs
-up to its ``--parallel`` steps at once (4 x cores by default: 8 on 2 cores,
-16 or more on usual runners). Each of our calls spends almost all its time
-waiting for GitLab (50 to 300 ms across a network), so 4 workers make the
-provider, not the engine, the bound: N tokens take at least N x L / 4.
-
-:func:`serve_everything_the_engine_sends` raises that executor's worker limit
-to :data:`PROVIDER_WORKERS`. It runs inside an RPC (``configure``), on one of
-the executor's own worker threads, which is how it finds the executor
-without reaching into the SDK's module. CPython's executor reads its limit
-each time it is handed work and starts a thread only when none is idle, so
-threads are added only while the engine keeps more than 4 calls waiting,
-and none beyond what it sends. Calls are already safe to run concurrently:
-the SDK runs 4 at a time, and the shared client is thread-safe.
-
-The executor keeps its limit in a private attribute, and the worker thread
-its executor in another; if either is not what is expected (another Python,
-another SDK, or not the provider process at all) nothing is changed and the
-provider serves 4 at a time as before. ``benchmarks/findings.md`` has the
-upstream proposal that would make this unnecessary.
+``python -m pulumi.dynamic`` serves the engine's calls from an executor of 4 workers; from inside
+``configure`` :func:`serve_everything_the_engine_sends` raises its limit to :data:`PROVIDER_WORKERS`,
+and changes nothing where the SDK is not as expected. Why and what it buys: docs/limits.md.
 """
 
 from __future__ import annotations

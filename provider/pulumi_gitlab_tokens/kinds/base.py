@@ -1,14 +1,9 @@
-"""What a token kind is, as data: :class:`TokenKind` and the field declarations it is made of.
+"""What a token kind is: :class:`TokenKind`, the declaration a kind module fills in, and its fields.
 
-A kind module (``project_access_token.py``, ...) fills in one :class:`TokenKind`
-and nothing else; ``check``, ``diff``, ``create``, ``read``, ``update``,
-``delete``, recovery and the preview checks loop over its declaration. This is
-python-gitlab's shape (``gitlab/v4/objects/*.py``: one small declarative manager
-per resource, behaviour from mixins), with the behaviour in the generic modules.
-
-Field parsers take ``(kind, value)`` and raise ``ValueError`` with the fix; the
-shared ones live in :mod:`pulumi_gitlab_tokens.rules.inputs` (``FIELD_PARSERS``).
-Comparisons turn a stored or checked value into something ``==`` can judge.
+A kind names its routes, inputs and outputs and chooses its parts (:mod:`.parts`). Field parsers
+take ``(kind, value)`` and raise ``ValueError`` with the fix (:mod:`..rules.inputs`); comparisons
+turn a stored or checked value into something ``==`` can judge (:mod:`..rules.comparisons`).
+docs/adding-a-kind.md shows a declaration and what a new kind touches.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Deploy tokens differ from access tokens in ways each field below states: no
 description (the ownership mark goes at the end of the ``name``, see
-``docs/adding-a-kind.md``), no access level, no bot user, an optional expiry
+``docs/ownership.md``), no access level, no bot user, an optional expiry
 GitLab reports as a time, and a ``username`` GitLab defaults to
 ``gitlab+deploy-token-<id>``.
 """

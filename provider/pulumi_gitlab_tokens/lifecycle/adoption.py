@@ -1,35 +1,9 @@
-"""Adopting an existing token: the import dynamic providers lack (pulumi/pulumi#16175).
+"""Adopting an existing token (``adopt_token_id``): the import dynamic providers lack (pulumi/pulumi#16175).
 
-A resource with ``adopt_token_id`` set does not mint a token when it is
-created: it rotates the token with that id, after checking that GitLab's
-token is the one the program declares (name, scopes, access level where the
-kind has one, description). Rotation gives a fresh value for the same bot
-user and memberships and revokes the old value: whatever still uses it stops
-working. From then on the resource manages the token like one it made.
-
-Only a kind that can rotate can adopt (the input's parser refuses it for
-the others), and only the token the program names is ever adopted.
-
-Proof of ownership afterwards. GitLab cannot change a token's description,
-and rotation copies the old token's description to the new token
-(``PersonalAccessTokens::RotateService#create_token_params``), so an adopted
-token never carries this provider's ownership mark. It does not need to:
-the state holds its id and bot user, every later rotation goes by that id,
-and the successor search after a lost rotate answer
-(:func:`.recovery._family`) takes an unmarked token only when it belongs to
-that bot user, as it does for tokens made before the mark existed. A token
-with a mark this stack and resource cannot verify (another deployment's, or
-one made under another key) is never adopted.
-
-``adopt_token_id`` is read once, when the resource is created: ``check``
-carries the value the resource was created with (and drops it for a
-replacement, which mints a new, marked token), so a later edit of the input
-changes nothing.
-
-API calls: preview (checks on) 1 GET of the token; create 1 GET + 1 POST rotate (for a kind
-without a GET route, the parent's listing stands for the GET). When the token matches the program,
-one ``GET /personal_access_tokens/self`` more, at preview and create: the provider's own
-credential (``gitlab:token``) is never adopted, since rotating it would revoke the value it uses.
+At create, the token with that id is read, compared with the program's declaration and rotated to a
+value the resource holds; only kinds that rotate take the input. docs/recovery.md ("Adopting an
+existing token") says what is checked and what it costs, docs/ownership.md why an adopted token
+needs no mark.
 """
 
 from __future__ import annotations

@@ -1,39 +1,9 @@
 """Early checks at preview: would GitLab let the credential create this token?
 
-``pulumi preview`` runs the provider's ``check`` for every resource but never
-``create``, so without these a wrong credential or a missing project previews
-cleanly and fails only at ``pulumi up``. For each token about to be created (a
-new resource, or a replacement) ``check`` asks GitLab, once per process for each
-credential and for each project or group:
-
-* ``GET /user``: the credential authenticates, and is not a project or group
-  access token (whose bot users may not create tokens);
-* ``GET /{projects|groups}/:id/members/all/:user_id``: the project or group
-  exists and the credential sees it, and the user's role there, inherited
-  ones included, may create a token with the requested access level;
-* ``GET /version``, for a Security Manager token only: GitLab before 19.0 has
-  no such role.
-
-The rules are ``ResourceAccessTokens::CreateService`` and the token policies of
-GitLab 18.x and 19.x: Maintainer on the project (Owner on the group) or administrator;
-a role that encompasses the token's level (:func:`catalogue.may_assign`), a
-comparison GitLab skips for bot users such as service accounts; and, for a
-project, an Owner token only from an Owner. A kind GitLab guards by policy
-alone (``refused_as_forbidden``, deploy tokens: ``create_deploy_token`` is
-Maintainer on a project, Owner on a group) gets that role check only, and the
-bare ``403 Forbidden`` the create would get.
-
-A kind only administrators create (``created_by_administrators``: a user's personal
-access token, ``authenticated_as_admin!``) is asked two things instead: ``GET /user``
-says the credential is an administrator's, and ``GET /users/:id`` that the user exists.
-
-Each failure is the line ``pulumi up`` would print: what GitLab answered or
-would answer, reported on the create's route (``POST .../access_tokens``) with
-the same advice. A no-op or an in-place update (a rotation) asks nothing.
-``check`` cannot tell a preview from an update (neither the request nor the
-environment says), so the update of ``pulumi up`` asks too, before creating.
-Not seen here: the credential's scopes (a ``read_api`` credential passes), and
-an instance or top-level group that disallows token creation.
+For each token about to be created, ``check`` asks GitLab what the create would be answered (the
+credential, the parent, the creator's role, as the kind's ``creators`` part judges it), once per
+process for each credential and parent, and reports the line ``pulumi up`` would print.
+docs/preview-checks.md says what is checked, what it costs and what is not seen.
 """
 
 from __future__ import annotations

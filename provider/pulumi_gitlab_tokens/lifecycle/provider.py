@@ -1,34 +1,9 @@
 """The dynamic resource provider: the whole lifecycle of a token, of whichever kind.
 
-One class, :class:`AccessTokenProvider`, serves every kind; a subclass per kind
-(made by :func:`provider_class`) only fixes its :class:`~.kinds.base.TokenKind`,
-whose declaration every operation loops over.
-
-The classes live in this importable module so that dill pickles them *by
-reference*: ``__provider`` in the state is a few dozen bytes naming the class,
-and refresh and delete run the installed code, not a snapshot. Instances hold
-only which backend, stack and resource they serve (for the ownership mark,
-see :mod:`.ownership`); settings and the credential live in
-:mod:`.gitlab_client`, per process.
-
-API calls per operation when nothing goes wrong: ``check`` 0 (for a token
-about to be created, the preview checks' GETs, once per process per credential
-and per project or group), ``diff`` 0, ``create`` 1 POST (plus one listing per
-project or group per run, shared by every create there, to find what a dead run
-left), ``read`` 1 GET,
-``update`` 1 POST (rotate) or none (a token GitLab deleted: the rotate, one
-GET, then a create), ``delete`` 1 DELETE. Under ``grace_period_days`` a due
-rotation is a create instead (1 POST and the parent's listing), plus 1 GET per
-predecessor past its grace period (to forget the revoked ones); the predecessors
-are revoked by the token's :class:`~.delivery.PredecessorRevocation`, after its
-variables, never by ``read``, which never writes.
-
-Ids. The resource id is ``"<project or group as given>:<token id>"``,
-pulumi-gitlab's import id, taken at creation. Rotation gives the token a new
-id, but a dynamic provider cannot change a resource's id after creation
-(``UpdateResult`` has no id), so the id keeps naming the *first* token of the
-family. The ``token_id`` output always holds the current one, and every API
-call uses it (the fix for terraform-provider-gitlab's #6271).
+One class, :class:`AccessTokenProvider`, serves every kind; :func:`provider_class` makes a subclass
+per kind that only fixes its :class:`~..kinds.base.TokenKind`. The classes live in this importable
+module so that dill pickles them by reference (docs/secrets.md). The API calls of each operation are
+in docs/resources.md, the resource id (the first token's, for good) in docs/limits.md.
 """
 
 from __future__ import annotations

@@ -1,74 +1,10 @@
 """Minting tokens when answers get lost or runs die, without orphans and without touching others' tokens.
 
-Create and rotate are POSTs that mint a secret. If the connection drops, times
-out or GitLab answers 5xx, GitLab may already have committed: a blind retry
-would leave a live token nobody holds. Every recovery below rests on the
-ownership mark (:mod:`.ownership`): each POST attempt puts its own mark,
-naming this stack, this resource and the attempt, into the token's
-description, and GitLab returns it in every list answer. Recovery adopts or
-revokes only tokens whose mark proves this deployment and resource made
-them, in the generation a create now belongs to (a keyed HMAC: see
-docs/ownership.md); a token of another stack, backend or resource, one with
-no mark or an old-format one (made by an older version, or by hand), and a
-copy of a mark onto another token, is never touched, however alike.
-
-Lost create
-    List the parent's tokens with the name and keep those marked by one of
-    this create's lost attempts. If there are none, nothing was committed and
-    the POST is retried (with the next attempt's mark). If there are, the newest is
-    *rotated* - that both revokes the orphan and hands back a fresh value for
-    the same bot user. Then every other token the lost attempts made is
-    revoked. An attempt that timed out may still be in flight and commit
-    after that listing: its mark is kept in the state (``unconfirmed_attempts``)
-    and the next ``up`` (an update) lists once more and revokes what it
-    finds (a refresh only reads: it keeps the marks for that ``up``).
-
-A create that died with its process
-    A killed ``pulumi up`` (SIGKILL, a runner thrown away) leaves tokens
-    GitLab committed but the state knows only as *pending*; after ``pulumi
-    cancel`` and ``pulumi refresh --clear-pending-creates`` the next ``up``
-    creates those resources again. So before its POST a create looks at the
-    parent's tokens - one listing per project or group per run, shared by
-    all creates there (:class:`_ParentListings`) - for unrevoked tokens that
-    the state does not hold, marked by one of the attempts of this create's
-    generation (the dead run planned the same one). The newest, if it fits
-    what is wanted now (name, scopes, access level, description), is adopted
-    by rotation (fresh value, same bot user, the old one revoked); the rest
-    are revoked. A mark GitLab lists on tokens of two bot users was copied:
-    none of them is touched. Nothing local is needed: a fresh runner with an
-    empty ``PULUMI_HOME`` finds them in GitLab. The successor of a rotation
-    that died is found the same way (see below), by this resource's mark
-    within the bot user of a token the state holds.
-
-Lost or interrupted rotate
-    Rotation revokes the old token and mints its successor for the same bot
-    user, copying the description (and so the mark). If the answer is lost,
-    or a run died after GitLab rotated (the next rotation then answers
-    "already revoked"), the successor is the bot user's unrevoked token with
-    the mark of this resource (any mark, within the bot user of the state's
-    token): it is rotated in turn to a value we hold. After ``pulumi refresh`` instead, the
-    token shows as revoked, the next ``up`` replaces it, and the
-    replacement's create adopts the successor as above.
-
-A token GitLab deleted
-    GitLab deletes an inactive token family and its bot user once it has
-    been expired or revoked for the instance's retention window
-    (``inactive_resource_access_tokens_delete_after_days``, 30 by default).
-    Rotating it by id then answers a bare ``404 Not Found`` to an
-    administrator and ``401`` to anyone else (``lib/api/resource_access_tokens.rb``
-    tells only admins that a token does not exist), the same words as other
-    failures. So a 401 or 404 on rotate is checked with one GET of the token:
-    if GitLab says the token does not exist, :class:`TokenGone` is raised, and
-    the update creates a new token instead (see ``provider.update``).
-
-Lost self-rotation
-    The same, with one rule more: the old token is never used again once it
-    may be revoked. Authenticating a rotation with a revoked token triggers
-    GitLab's reuse detection, which revokes the whole token family. Looking
-    needs the admin credential; without one the error says so.
-
-Attempts are bounded (:data:`MAX_ATTEMPTS`); when they run out the error says
-what is known.
+A create or rotate POST whose answer is lost, or a run killed after GitLab committed, may leave a
+live token nobody holds. Recovery finds such tokens by the ownership mark each POST attempt puts on
+its token (:mod:`..rules.ownership`) and adopts or revokes only those the mark proves this stack and
+resource made, within :data:`MAX_ATTEMPTS` attempts. docs/recovery.md says what it does in each
+case, docs/ownership.md what the mark proves.
 """
 
 from __future__ import annotations

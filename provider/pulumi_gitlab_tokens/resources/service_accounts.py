@@ -1,24 +1,8 @@
-"""The service account resources' base, :class:`ServiceAccountResource`; the classes (``GroupServiceAccount``,
-``ProjectServiceAccount``) and their tokens' are generated (``resources/_generated.py``, ``make faces``).
-Inputs follow pulumi-gitlab's resources of the same names::
+"""The service account resources' base, :class:`ServiceAccountResource`.
 
-    from pulumi_gitlab_tokens import GroupServiceAccount, GroupServiceAccountAccessToken
-
-    robot = GroupServiceAccount("ci-robot", group="acme", name="CI robot")
-    ci = GroupServiceAccountAccessToken(
-        "ci",
-        group="acme",
-        user_id=robot.service_account_id,
-        scopes=["read_api", "read_repository"],
-        rotation_configuration={"expiration_days": 30, "rotate_before_days": 7},
-    )
-    pulumi.export("ci_token", ci.token)  # always a secret
-
-A group's need a group Owner (or an administrator) as the credential, and before GitLab
-18.11 a top-level group. ``ProjectServiceAccount`` and ``ProjectServiceAccountAccessToken``
-take ``project`` instead of ``group``, need a project Maintainer (or higher) and GitLab 18.11.
-The account is not made a member of anything; give it roles with memberships, as in
-pulumi-gitlab's example.
+The classes (``GroupServiceAccount``, ``ProjectServiceAccount``) and their tokens' are generated
+(``resources/_generated.py``, ``make faces``), with pulumi-gitlab's input names. docs/resources.md
+shows them in use and who may manage them.
 """
 
 from __future__ import annotations

@@ -1,20 +1,9 @@
 """Token lists as data: functions a Pulumi program calls to list a project's, group's or user's tokens.
 
-Dynamic providers have no invoke, so these are plain functions that run in
-the program's own process, at preview as at ``up``: each call lists the
-parent's tokens through GitLab's list route of the kind (one ``GET`` per 100
-tokens), with the filters GitLab applies itself sent as query parameters.
-They read the stack config the provider reads (``gitlab:baseUrl``,
-``gitlab:token``, ``gitlab:insecure``, ... see :mod:`.config_keys`), with the
-same environment fallbacks, and send the credential only there.
-
-Each kind's own function (``list_project_access_tokens``, ...) is generated from its
-declaration (``resources/_generated.py``, ``make faces``) and calls :func:`list_tokens`.
-
-What they return is a tuple of :class:`TokenRecord`: frozen, typed, and
-without the token's value (GitLab shows it only at creation and rotation
-anyway), so a list can go into an output or an audit report as it is
-(:meth:`TokenRecord.to_dict`).
+Dynamic providers have no invoke, so :func:`list_tokens` runs in the program's own process, reads
+the stack config the provider reads and lists through the kind's list route; each kind's own
+function (``list_project_access_tokens``, ...) is generated from its declaration (``make faces``).
+A :class:`TokenRecord` never holds a token's value. docs/resources.md ("Token lists as data").
 """
 
 from __future__ import annotations

@@ -1,36 +1,8 @@
 """The token resources' base, :class:`TokenResource`: what every token resource class does, whatever its kind.
 
-The classes themselves (``ProjectAccessToken``, ...) and their ``...Args`` are generated from
-the kinds' declarations (``resources/_generated.py``, ``make faces``). Inputs follow
-pulumi-gitlab's ``gitlab.ProjectAccessToken`` and ``gitlab.GroupAccessToken``, so a stack can
-switch by changing an import::
-
-    from pulumi_gitlab_tokens import ProjectAccessToken, RotationConfigurationArgs
-
-    deploy = ProjectAccessToken(
-        "deploy",
-        project="acme/app",
-        scopes=["read_registry"],
-        access_level="developer",
-        rotation_configuration=RotationConfigurationArgs(expiration_days=30, rotate_before_days=7),
-    )
-    pulumi.export("registry_token", deploy.token)  # always a secret
-
-Configure the provider with stack config: pulumi-gitlab's own keys
-``gitlab:baseUrl``, ``gitlab:token`` (secret), ``gitlab:insecure`` and
-``gitlab:cacertFile`` (``GITLAB_BASE_URL`` and ``GITLAB_TOKEN`` are the
-fallbacks; inside GitLab CI the base URL defaults to ``CI_SERVER_URL``), and
-ours, ``gitlab-tokens:maxTokenLifetimeDays`` for instances whose maximum
-token lifetime is not 365 days and ``gitlab-tokens:previewChecks`` (true by
-default: ``pulumi preview`` asks GitLab whether each new token can be created).
-
-Differences from pulumi-gitlab: ``name`` defaults to the resource name (no
-random suffix); ``validate_past_expiration_date`` is accepted but a new or
-changed ``expires_at`` is always checked at preview; ``pulumi import`` is not
-available for dynamic resources; and tokens under ``rotation_configuration``
-are renewed by whichever ``pulumi up`` runs inside the rotation window - run
-``pulumi up --refresh`` on a schedule to also catch tokens revoked outside
-Pulumi.
+The classes themselves (``ProjectAccessToken``, ...) and their ``...Args`` are generated from the
+kinds' declarations (``resources/_generated.py``, ``make faces``); their inputs follow
+pulumi-gitlab's, so a stack can switch by changing an import (docs/migration.md).
 """
 
 from __future__ import annotations

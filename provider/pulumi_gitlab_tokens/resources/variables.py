@@ -1,25 +1,8 @@
-"""The CI/CD variable resources' base, :class:`VariableResource`; the classes, ``ProjectVariable`` and
-``GroupVariable``, are generated (``resources/_generated.py``, ``make faces``), with pulumi-gitlab's
-input names.
+"""The CI/CD variable resources' base, :class:`VariableResource`.
 
-Hand a token on to the jobs that use it, in the same run that mints or rotates it::
-
-    from pulumi_gitlab_tokens import ProjectAccessToken, ProjectVariable
-
-    deploy = ProjectAccessToken("deploy", project="acme/app", scopes=["read_registry"], ...)
-    ProjectVariable(
-        "registry-token",
-        project="acme/consumer",
-        key="REGISTRY_TOKEN",
-        value=deploy.token,  # a secret; stays one in the state
-        masked=True,
-        protected=True,
-    )
-
-``value`` is always a secret, in the inputs and the outputs of the state,
-whether or not the program passed a secret. What replaces the variable and
-what is updated in place is described in :mod:`.variables`; the checks made
-at preview in :mod:`.variable_inputs`.
+The classes, ``ProjectVariable`` and ``GroupVariable``, are generated (``resources/_generated.py``,
+``make faces``), with pulumi-gitlab's input names; ``value`` is always a secret, in the state's
+inputs and outputs. docs/resources.md shows how to hand a token on to the jobs that use it.
 """
 
 from __future__ import annotations

@@ -1,33 +1,11 @@
 """The ownership mark: which deployment, resource and attempt minted a token, as GitLab itself records it.
 
-Every token the provider creates carries a short suffix in its description::
-
-    <the user's description> [pgt2:<generation>.<tag>]
-
-``tag`` is 16 hex digits of an HMAC-SHA256, keyed by a secret only the
-stack's runs hold (:func:`signing_key`), over the *owner* (the backend the
-CLI resolved, ``<organization>/<project>/<stack>`` and the resource: see
-:func:`owner_identity` and :func:`backend_identity`), the *generation* (a
-counter the resource's state keeps: :func:`next_generation`), the attempt
-(0 to :data:`ATTEMPTS` - 1 within a generation) and the token's name. Without
-the key no one can make a mark the stack accepts, and a mark copied to a
-token of another name, or from another generation of the same resource, is
-refused. docs/ownership.md says why, and what changes when the key does.
-
-Marks of the first format, ``[pgt:<16 hex>.<8 hex>]`` (a digest of public
-names and a random attempt), are still read, so the user's description reads
-back without them, but they prove nothing: recovery never adopts or revokes
-a token on their strength (:class:`LegacyMark`).
-
-The description is the only free-text field GitLab keeps for an access token
-and returns from every list and get answer (17.7+), and rotation copies it,
-so a token's successors carry the same mark. The user's ``description`` input
-and output never show it. The mark takes :data:`MARK_ROOM` of GitLab's 255
-characters.
-
-Within one provider process, tokens the engine showed in the state, or that
-this process minted or adopted, are *held*: recovery never takes them for
-another resource or attempt (:func:`hold`, :func:`is_held`).
+Every token the provider creates ends its description (a deploy token its name) with
+``[pgt2:<generation>.<tag>]``, a keyed HMAC over the owner, the generation, the attempt and the
+token's name (:func:`signing_key`, :func:`owner_identity`, :func:`next_generation`); first-format
+marks (:class:`LegacyMark`) are read but prove nothing. Tokens this process saw in the state or
+minted are *held* (:func:`hold`): recovery never takes them for another resource or attempt.
+docs/ownership.md says what the mark proves and why.
 """
 
 from __future__ import annotations

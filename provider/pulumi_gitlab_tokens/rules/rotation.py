@@ -1,37 +1,9 @@
 """When a token is kept, rotated or replaced, and which expiry date it gets.
 
-One pure function, :func:`decide`, modelled on terraform-provider-gitlab's
-``ShouldRotateToken`` / ``DetermineExpiryDate`` (``utils/token_rotation.go``).
-It knows nothing of Pulumi or GitLab; the provider calls it twice per update:
-
-``check(olds, news)`` - planning the date
-    ``olds`` are the resource's previous *checked inputs*, and Pulumi stores
-    whatever ``check`` returns as the inputs. So ``check`` writes the planned
-    expiry into the checked inputs as ``expires_at`` (for tokens under
-    ``rotation_configuration`` too). Next time, ``decide`` sees that planned
-    date as the old expiry: while the rotation window is not reached and the
-    configuration is unchanged it keeps the date, so the plan is stable from
-    run to run; inside the window (or after a configuration change) it plans
-    ``today + expiration_days``.
-
-``diff(olds, news)`` - deciding the action
-    ``olds`` are the previous *outputs* (what GitLab said, including
-    ``revoked``), ``news`` the checked inputs with the planned date. ``decide``
-    compares the two and answers keep / rotate / replace. ``update`` then
-    rotates to exactly ``news["expires_at"]``: it never looks at the clock, so
-    the date shown at preview is the date applied (the lesson of
-    terraform-provider-gitlab !2060, plans applied on a later day).
-
-Overlap (``grace_period_days``)
-    GitLab's rotate API revokes the old value at once, so a job that read it
-    before the run fails mid-way. Under a grace period a due rotation is an
-    *overlap*: a successor is minted (the kind's create route) and handed on,
-    and the predecessor is recorded with the day it is revoked on,
-    ``today + grace_period_days``; :func:`due_predecessors` says, at every
-    later ``up`` or ``refresh``, which of them are due.
-
-Dates are UTC calendar dates. A token "expires at midnight UTC at the start
-of its expiry date", so a token whose ``expires_at`` is today is already dead.
+One pure function, :func:`decide` (after terraform-provider-gitlab's ``utils/token_rotation.go``),
+called by ``check`` to plan the date and by ``diff`` to choose the action; :func:`due_predecessors`
+says which tokens an overlapping rotation superseded are due for revocation. Dates are UTC
+calendar dates. docs/rotation.md ("How the date is planned") says how the two calls fit together.
 """
 
 from __future__ import annotations

@@ -1,36 +1,11 @@
 """The providers of ``GroupServiceAccount`` and ``ProjectServiceAccount``: a service account (a user), not a token.
 
-One provider serves both; where the account is made (:class:`AccountHome`, a group or a
-project) is data. Routes (``lib/api/group_service_accounts.rb``,
-``lib/api/project_service_accounts.rb``): ``POST /{groups,projects}/:id/service_accounts``
-(optional ``name``, ``username``, ``email``; 201 with ``id``, ``username``, ``name``, ``email``),
-``GET`` of the same path (the list: GitLab has no route for one account) and
-``DELETE .../service_accounts/:user_id`` (204). The ``before`` block of either file runs
-``authorize! :admin_service_accounts``: a group Owner, a project Maintainer or Owner, or an
-administrator (a bare ``403`` otherwise). A group's account needs, before GitLab 18.11, a
-top-level group (``create_service_account`` has ``~has_parent``: a subgroup answers ``400 ...
-User does not have permission to create a service account in this group.``); a project's needs
-GitLab 18.11 (GA: earlier releases have no such routes, a ``404``). GitLab 18.11 and later limit
-creation to 10 a minute per user (``check_rate_limit!(:service_account_creation)``: ``429`` with
-``Retry-After: 60``), which the transport waits out.
-
-Ownership. The account's ``name`` carries the ownership mark of this stack and
-resource (:mod:`.claims`; GitLab's default name ``Service account user`` when none is
-given): of the fields the list route returns (``id``, ``username``, ``name``,
-``email``), it is the only free text (docs/ownership-variables-and-accounts.md). The
-``name`` input and output never show it. Before its POST a create lists the parent's
-accounts: one marked by this resource that the state does not hold (a killed run's,
-a lost answer's) is adopted if it fits the inputs, else deleted, and so is any other
-one; a lost answer is looked up by its attempt's mark before posting again. An
-account another stack made, or one with no mark, is never adopted nor deleted: a
-``username`` or ``email`` it holds fails the create with its name and what to do.
-Every input replaces the account: GitLab's ``PATCH`` is not used.
-
-API calls per operation: ``check`` 0 (for an account about to be created, the preview
-checks' ``GET /user``, ``GET /{groups,projects}/:id/members/all/:user_id``; for a group also
-``GET /groups/:id``, and for a subgroup ``GET /version``; for a project ``GET /version``),
-``diff`` 0, ``create`` 1 GET per 100 accounts of the parent and 1 POST, ``read`` 1 GET per 100
-accounts, ``delete`` 1 DELETE.
+One provider serves both parents; where the account is made (:class:`AccountHome`, a group or, from
+GitLab 18.11, a project) is data. Routes (``lib/api/{group,project}_service_accounts.rb``): ``POST`` and
+``GET`` (the list: there is no route for one account) ``/{groups,projects}/:id/service_accounts``,
+``DELETE .../service_accounts/:user_id``. The ownership mark goes in the account's ``name``, the only
+free text the list returns; every input replaces the account. docs/resources.md says who may manage
+accounts and what each operation costs, docs/ownership-variables-and-accounts.md how recovery treats them.
 """
 
 from __future__ import annotations

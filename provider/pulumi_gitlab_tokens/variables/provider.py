@@ -1,56 +1,11 @@
 """The dynamic providers of project and group CI/CD variables.
 
-:class:`ProjectVariableProvider` and :class:`GroupVariableProvider` (shared
-lifecycle in :class:`VariableProvider`) serve the resources
-:class:`~pulumi_gitlab_tokens.ProjectVariable` and
-:class:`~pulumi_gitlab_tokens.GroupVariable`. Like the token providers they
-live in an importable module, so the state names them by reference, and they
-keep no setting or credential (see :mod:`.gitlab_client`).
-
-API calls per operation when nothing goes wrong (counted with the sandbox's
-route counters in the tests): ``check`` 0, ``diff`` 0 (so a preview with no
-change makes none), ``create`` 1 POST (1 GET and 1 PUT more when it takes
-over what a lost answer or a killed run left), ``read`` (refresh) 1 GET,
-``update`` 1 PUT (1 POST more if the variable was deleted outside Pulumi and
-no refresh noticed), ``delete`` 1 DELETE, a replacement 1 POST + 1 DELETE.
-
-Identity. A variable is its parent, ``key`` and ``environment_scope``: the
-resource id is ``"<project or group>:<key>:<environment_scope>"``
-(pulumi-gitlab's import id), and every call names the scope with
-``filter[environment_scope]``, so the same key in two scopes is two
-resources that never touch each other. Changing any of the three, or
-``hidden`` (GitLab can neither hide nor unhide a variable after creation),
-replaces the resource; when the replacement has the same key and scope as
-the old variable, the old one is deleted first (GitLab would refuse a
-second one). Everything else - ``value``, ``variable_type``, ``protected``,
-``masked``, ``raw``, ``description`` - is updated in place.
-
-Ownership. Every POST and PUT puts the ownership mark of this stack and
-resource (:mod:`.claims`) at the end of the variable's ``description``; the
-``description`` input and output never show it. When a create finds the key
-and scope taken (GitLab's 400), or its answer was lost (5xx, a dropped
-connection), it reads the variable there (1 GET): one whose mark names this
-stack and resource is what a lost answer or a killed run left, and is taken
-over - its attributes and value set again with 1 PUT (hidden cannot change in
-place: then it is deleted and posted again). Any other variable, unmarked or
-marked by another stack or resource, is never written or deleted: the create
-fails naming it. A lost answer with nothing there is posted again, at most
-``recovery.MAX_ATTEMPTS`` times. Design and limits:
-docs/ownership-variables-and-accounts.md.
-
-Delivery. A variable whose ``value`` is the ``token`` of a token under a grace
-period records that token's id as ``delivered_token_id`` (an input never sent to
-GitLab; a change of it is an update, whose PUT makes the record true). The token's
-old values are revoked only once no such record names them: :mod:`.delivery`.
-
-Drift. A refresh reads the variable: one deleted outside Pulumi leaves the
-state (the next ``up`` creates it again); a changed attribute or value shows
-up as an update. A hidden variable's value cannot be read back, so a change
-of it made outside Pulumi is not seen.
-
-The value. It is a secret input: the resource marks it secret in inputs and
-outputs, every operation registers it with the scrubber before any call, and
-no check failure or error quotes it.
+:class:`ProjectVariableProvider` and :class:`GroupVariableProvider` (their shared lifecycle in
+:class:`VariableProvider`) serve ``ProjectVariable`` and ``GroupVariable``; like the token
+providers they are pickled by reference and keep no setting or credential. docs/resources.md
+says what each input's change does and what each operation costs, docs/ownership-variables-and-accounts.md
+how a lost answer or a killed run's variable is taken over, docs/rotation-delivery.md what
+``delivered_token_id`` records.
 """
 
 from __future__ import annotations
