@@ -134,6 +134,12 @@ def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:
             )
         if "does not have a valid value" in low:
             return "This GitLab instance does not accept that value (a scope may be disabled here)"
+        if "active tokens at a time" in low:
+            return (
+                "GitLab keeps only that many active tokens here, and a replacement creates its new token before "
+                "it revokes the old one: revoke a token no longer in use, or give the resource the option "
+                "deleteBeforeReplace (Python: delete_before_replace=True) so the old token is revoked first"
+            )
         if "limit reached" in low:
             return "The instance's token limit is reached: revoke unused tokens"
         return "GitLab rejected the request; fix the input it names"

@@ -130,6 +130,7 @@ PERSONAL_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:PersonalAccessTo
 PROJECT_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectDeployToken"
 GROUP_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupDeployToken"
 PIPELINE_TRIGGER_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:PipelineTrigger"
+CLUSTER_AGENT_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ClusterAgentToken"
 #: A service account holds no secret of its own, so no token policy looks at it.
 SERVICE_ACCOUNT_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupServiceAccount"
 
@@ -154,6 +155,7 @@ PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: Final[str] = (
 )
 PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: Final[str] = "gitlab:index/userImpersonationToken:UserImpersonationToken"
 PULUMI_GITLAB_PIPELINE_TRIGGER_TYPE: Final[str] = "gitlab:index/pipelineTrigger:PipelineTrigger"
+PULUMI_GITLAB_CLUSTER_AGENT_TOKEN_TYPE: Final[str] = "gitlab:index/clusterAgentToken:ClusterAgentToken"
 PULUMI_GITLAB_PROJECT_DEPLOY_TOKEN_TYPE: Final[str] = "gitlab:index/projectDeployToken:ProjectDeployToken"
 PULUMI_GITLAB_GROUP_DEPLOY_TOKEN_TYPE: Final[str] = "gitlab:index/groupDeployToken:GroupDeployToken"
 #: pulumi-gitlab's older deploy token for a project *or* a group (removed upstream in 19.0).
@@ -166,7 +168,7 @@ ROTATES_IN_PLACE: Final[str] = "rotates"
 ROTATION_REPLACES: Final[str] = "replaces"
 #: the resource has no ``rotation_configuration``: only a new ``expires_at`` renews it.
 NO_ROTATION_INPUT: Final[str] = "none"
-#: GitLab keeps no expiry for the token (pipeline triggers): it lives until it is deleted.
+#: GitLab keeps no expiry for the token (pipeline triggers, agent tokens): it lives until it is deleted.
 NO_EXPIRY: Final[str] = "never"
 
 
@@ -227,6 +229,11 @@ IMPERSONATION_TOKEN: Final = TokenType(
 #: A project's pipeline trigger token: no scopes, no name, no expiry, no rotation.
 PIPELINE_TRIGGER: Final = TokenType("pipeline trigger token", (), _PROJECT, family="trigger", has_access_level=False,
                                     has_description=True, rotation=NO_EXPIRY, retention_deletes=False)
+#: A token of an agent for Kubernetes: named, no scopes, no expiry, no rotation. GitLab lists them by agent
+#: (agent ids are instance-wide), so the agent is the parent its names are told apart in.
+CLUSTER_AGENT_TOKEN: Final = TokenType("cluster agent token", (), (("agent_id", "agent"),), family="agent",
+                                       has_access_level=False, has_description=True, rotation=NO_EXPIRY,
+                                       retention_deletes=False)
 
 #: Our dynamic resources' types, with their facts.
 _OUR_TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
@@ -240,6 +247,7 @@ _OUR_TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
     GROUP_DEPLOY_TOKEN_TYPE: TokenType("group deploy token", parents=_GROUP, rotation=ROTATION_REPLACES,
                                        **_DEPLOY),
     PIPELINE_TRIGGER_TYPE: PIPELINE_TRIGGER,
+    CLUSTER_AGENT_TOKEN_TYPE: CLUSTER_AGENT_TOKEN,
 }
 
 #: Every resource type the policy pack inspects, ours (both faces) and pulumi-gitlab's, with its facts.
@@ -253,6 +261,7 @@ TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
     PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: PULUMI_GITLAB_SERVICE_ACCOUNT_TOKEN,
     PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: IMPERSONATION_TOKEN,
     PULUMI_GITLAB_PIPELINE_TRIGGER_TYPE: PIPELINE_TRIGGER,
+    PULUMI_GITLAB_CLUSTER_AGENT_TOKEN_TYPE: CLUSTER_AGENT_TOKEN,
     # pulumi-gitlab's deploy tokens have no rotation_configuration.
     PULUMI_GITLAB_PROJECT_DEPLOY_TOKEN_TYPE: TokenType("project deploy token", parents=_PROJECT,
                                                        rotation=NO_ROTATION_INPUT, **_DEPLOY),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final, Mapping
 
 from . import (
+    cluster_agent_token,
     group_access_token,
     group_deploy_token,
     group_service_account_access_token,
@@ -26,13 +27,14 @@ PROJECT_DEPLOY: Final = project_deploy_token.KIND
 GROUP_DEPLOY: Final = group_deploy_token.KIND
 GROUP_SERVICE_ACCOUNT: Final = group_service_account_access_token.KIND
 PIPELINE_TRIGGER: Final = pipeline_trigger.KIND
+CLUSTER_AGENT_TOKEN: Final = cluster_agent_token.KIND
 
 #: Every kind the provider serves.
 ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP, PERSONAL, PROJECT_DEPLOY, GROUP_DEPLOY, GROUP_SERVICE_ACCOUNT,
-                                     PIPELINE_TRIGGER)
+                                     PIPELINE_TRIGGER, CLUSTER_AGENT_TOKEN)
 
 #: The kinds by Pulumi type token.
 BY_TYPE_TOKEN: Final[Mapping[str, TokenKind]] = {kind.type_token: kind for kind in ALL}
 
-__all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "GROUP_DEPLOY", "GROUP_SERVICE_ACCOUNT", "KEEP", "PERSONAL", "PIPELINE_TRIGGER", "PROJECT",
+__all__ = ["ALL", "BY_TYPE_TOKEN", "CLUSTER_AGENT_TOKEN", "GROUP", "GROUP_DEPLOY", "GROUP_SERVICE_ACCOUNT", "KEEP", "PERSONAL", "PIPELINE_TRIGGER", "PROJECT",
            "PROJECT_DEPLOY", "InputField", "OnChange", "OutputField", "Routes", "TokenKind"]
