@@ -173,6 +173,14 @@ def test_preview_refuses_a_developer_as_the_create_would(world, monkeypatch, lev
     assert "403 Forbidden" in failure.reason and "Maintainer on the project" in failure.reason
 
 
+def test_an_agent_that_does_not_exist_is_named_in_the_error(world):
+    new_agent(world)
+    err = world.expect_error(provider(world).create, agent_token(999999))
+    assert "404 Not Found on POST /projects/acme%2Fapp/cluster_agents/999999/tokens: 404 Not found" in str(err)
+    assert "check the agent_id input" in str(err)
+    assert world.calls()[CREATE] == 1
+
+
 def test_a_replacement_at_the_two_token_limit_says_what_to_do(world):
     agent = new_agent(world)
     token = EngineLike(world, provider(world), agent_token(agent))

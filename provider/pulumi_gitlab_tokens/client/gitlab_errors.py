@@ -114,6 +114,11 @@ def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:
     if status == 404:
         if "access token" in low:
             return "The token no longer exists; run `pulumi refresh` to drop it from the state"
+        if kind.route_inputs and kind.absence.says_token_missing(status, message):
+            # GitLab's bare ``404 Not found`` (a finder's RecordNotFound): here, what a route input names.
+            named = " or ".join(kind.route_inputs)
+            return (f"The {named} names nothing the credential can see in this {kind.parent}; check the {named} "
+                    f"input (and that the credential's user is a member of the {kind.parent})")
         return (
             f"The {kind.parent} does not exist or the credential cannot see it; check the {kind.parent} "
             f"input and that the credential's user is a member"
