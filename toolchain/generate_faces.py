@@ -75,6 +75,9 @@ NOTES: Mapping[str, str] = {
                               "expiry replaces it. Deleting the resource revokes the token.",
     "PipelineTrigger": "Managing pipeline triggers needs the Maintainer role. A trigger has no name, scopes or expiry. "
                        "Deleting the resource deletes the token.",
+    "ClusterAgentToken": "A token of a project's agent for Kubernetes: managing it needs the Maintainer role. It has "
+                         "no scopes and no expiry, and GitLab keeps at most two active tokens per agent. Deleting "
+                         "the resource revokes the token.",
     "GroupServiceAccountAccessToken": "A personal access token of a group's service account: ``user_id`` is the "
                                       "account, shared by all its tokens, and there is no ``access_level``. Managing "
                                       "them needs the group's Owner or an administrator. Deleting the resource "

@@ -108,6 +108,7 @@ TOKEN_INPUTS: Mapping[str, Text] = {
     "user_id": lambda kind: (_parent(kind) if kind.parent == "user_id" else
                              "the service account's positive numeric user id "
                              f"(`{kind.resource_name.removesuffix('AccessToken')}.service_account_id`)"),
+    "agent_id": "the agent's positive numeric id (pulumi-gitlab's `ClusterAgent.agent_id`)",
     "name": _name,
     "scopes": _scopes,
     "username": ("letters, digits, `_`, `-`, `+`, `.`; at most "
@@ -148,6 +149,9 @@ TOKEN_OUTPUTS: Mapping[str, Text] = {
     "revoked": lambda kind: ("GitLab's state of the token at the last create, rotate or refresh" if kind.rotates
                              else "GitLab's state of the token at the last create or refresh"),
     "created_at": _fact("created_at"),
+    "created_by_user_id": _fact("created_by_user_id"),
+    "status": _fact("status"),
+    "last_used_at": _fact("last_used_at"),
     "expires_at": lambda kind: ("expiry date (`YYYY-MM-DD`)" if kind.lifetime.required
                                 else "expiry date (`YYYY-MM-DD`), none for never"),
     "name": "as GitLab reports it, without the ownership mark",

@@ -135,6 +135,7 @@ IMPERSONATION_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:UserImperso
 PROJECT_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectDeployToken"
 GROUP_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupDeployToken"
 PIPELINE_TRIGGER_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:PipelineTrigger"
+CLUSTER_AGENT_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ClusterAgentToken"
 #: A service account holds no secret of its own, so no token policy looks at it.
 SERVICE_ACCOUNT_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupServiceAccount"
 PROJECT_SERVICE_ACCOUNT_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectServiceAccount"
@@ -162,6 +163,7 @@ PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TOKEN_TYPE: Final[str] = (
 PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TYPE: Final[str] = "gitlab:index/projectServiceAccount:ProjectServiceAccount"
 PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: Final[str] = "gitlab:index/userImpersonationToken:UserImpersonationToken"
 PULUMI_GITLAB_PIPELINE_TRIGGER_TYPE: Final[str] = "gitlab:index/pipelineTrigger:PipelineTrigger"
+PULUMI_GITLAB_CLUSTER_AGENT_TOKEN_TYPE: Final[str] = "gitlab:index/clusterAgentToken:ClusterAgentToken"
 PULUMI_GITLAB_PROJECT_DEPLOY_TOKEN_TYPE: Final[str] = "gitlab:index/projectDeployToken:ProjectDeployToken"
 PULUMI_GITLAB_GROUP_DEPLOY_TOKEN_TYPE: Final[str] = "gitlab:index/groupDeployToken:GroupDeployToken"
 #: pulumi-gitlab's older deploy token for a project *or* a group (removed upstream in 19.0).
@@ -174,7 +176,7 @@ ROTATES_IN_PLACE: Final[str] = "rotates"
 ROTATION_REPLACES: Final[str] = "replaces"
 #: the resource has no ``rotation_configuration``: only a new ``expires_at`` renews it.
 NO_ROTATION_INPUT: Final[str] = "none"
-#: GitLab keeps no expiry for the token (pipeline triggers): it lives until it is deleted.
+#: GitLab keeps no expiry for the token (pipeline triggers, agent tokens): it lives until it is deleted.
 NO_EXPIRY: Final[str] = "never"
 
 

@@ -11,7 +11,8 @@ What counts as the same parent:
 - a project token's parent is its ``project``, a group token's its ``group``;
   a personal, service-account or impersonation token's is its ``user_id`` (they
   are all that user's personal access tokens, whatever group a service account
-  belongs to); a deploy token's is its ``project`` or ``group``; a project and a
+  belongs to); a deploy token's is its ``project`` or ``group``; an agent token's
+  is its ``agent_id`` (GitLab lists an agent's tokens apart); a project and a
   group never clash;
 - tokens of different families never clash, as GitLab lists them apart: a
   project's access tokens and its deploy tokens may share a name;
@@ -53,6 +54,7 @@ FAMILY_LIST: dict[str, str] = {
     "access": "",
     "personal": " among its personal access tokens",
     "deploy": " among its deploy tokens",
+    "agent": " among its tokens",
 }
 
 

@@ -50,7 +50,7 @@ RESOURCE_TOKEN_TYPES = OURS + PULUMI_GITLAB
 PERSONAL = catalogue.PULUMI_GITLAB_PERSONAL_TOKEN_TYPE
 #: Every token type the pack inspects, ours and pulumi-gitlab's, of every kind.
 ALL_TOKEN_TYPES = tuple(TOKEN_TYPES)
-#: The types whose tokens GitLab gives an expiry (all but pipeline triggers).
+#: The types whose tokens GitLab gives an expiry (all but pipeline triggers and agent tokens).
 EXPIRING_TOKEN_TYPES = tuple(t for t, kind in TOKEN_TYPES.items() if kind.rotation != catalogue.NO_EXPIRY)
 #: Token types whose parent is a user: personal, service-account and impersonation tokens.
 USER_TOKEN_TYPES = tuple(t for t, k in TOKEN_TYPES.items() if k.family == "personal")
@@ -72,7 +72,9 @@ _SERVICE_ACCOUNT_HOME = {
 }
 
 #: What each parent input holds in a compliant token.
-_PARENT_VALUES = {"project": "acme/app", "group": "acme", "user_id": 42}
+_PARENT_VALUES = {"project": "acme/app", "group": "acme", "user_id": 42, "agent_id": 7}
+#: Kinds whose agent is their parent also name its project.
+_AGENT_HOME = ("project", "acme/app")
 
 
 def days_from_today(days: int) -> str:
@@ -105,6 +107,8 @@ def token_props(resource_type: str, **overrides: Any) -> dict[str, Any]:
         "scopes": ["read_repository"],
         "expires_at": days_from_today(30),
     }
+    if kind.family != "trigger":  # a trigger has no name
+        props["name"] = "ci-deploy"
     if kind.has_access_level:
         props["access_level"] = "developer"
     if kind.rotation not in (catalogue.NO_ROTATION_INPUT, catalogue.NO_EXPIRY):
@@ -116,6 +120,8 @@ def token_props(resource_type: str, **overrides: Any) -> dict[str, Any]:
     if resource_type in _SERVICE_ACCOUNT_HOME:
         home, value = _SERVICE_ACCOUNT_HOME[resource_type]
         props[home] = value
+    if parent_input == "agent_id":
+        props[_AGENT_HOME[0]] = _AGENT_HOME[1]
     props.update(overrides)
     return spelled_for(resource_type, props)
 

@@ -53,7 +53,7 @@ def test_the_catalogue_covers_every_kind_both_providers_have() -> None:
     assert {t.rsplit(":", 1)[1] for t in ours} == {
         "ProjectAccessToken", "GroupAccessToken", "GroupServiceAccountAccessToken", "PersonalAccessToken",
         "ProjectDeployToken", "GroupDeployToken", "PipelineTrigger", "UserImpersonationToken",
-        "ProjectServiceAccountAccessToken",
+        "ProjectServiceAccountAccessToken", "ClusterAgentToken",
     }
     for account in (catalogue.SERVICE_ACCOUNT_TYPE, catalogue.PROJECT_SERVICE_ACCOUNT_TYPE,
                     catalogue.PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TYPE):
@@ -61,7 +61,7 @@ def test_the_catalogue_covers_every_kind_both_providers_have() -> None:
     assert {t.rsplit(":", 1)[1] for t in TYPES if t.startswith("gitlab:index/")} == {
         "ProjectAccessToken", "GroupAccessToken", "PersonalAccessToken", "GroupServiceAccountAccessToken",
         "ProjectServiceAccountAccessToken", "UserImpersonationToken", "ProjectDeployToken", "GroupDeployToken",
-        "DeployToken", "PipelineTrigger",
+        "DeployToken", "PipelineTrigger", "ClusterAgentToken",
     }
 
 
@@ -481,3 +481,32 @@ def test_a_project_service_account_token_is_judged_like_a_group_one(project_type
         project = validate(policy, project_type, token_props(project_type, **overrides), {"required": True})
         group = validate(policy, group_type, token_props(group_type, **overrides), {"required": True})
         assert (project.violations, project.not_applicable) == (group.violations, group.not_applicable), overrides
+
+
+AGENT_TOKEN_TYPES = (catalogue.CLUSTER_AGENT_TOKEN_TYPE, catalogue.native_type(catalogue.CLUSTER_AGENT_TOKEN_TYPE),
+                     catalogue.PULUMI_GITLAB_CLUSTER_AGENT_TOKEN_TYPE)
+
+
+@pytest.mark.parametrize("resource_type", AGENT_TOKEN_TYPES)
+def test_an_agent_token_is_judged_by_what_it_has(resource_type: str) -> None:
+    """No expiry and no scopes: the expiry policies say why they do not apply; its name and description are judged."""
+    for policy in (token_lifetime, token_rotation):
+        outcome = validate(policy, resource_type, token_props(resource_type),
+                           config={"requireExpiry": True} if policy is token_lifetime else {"required": True})
+        assert outcome.violations == []
+        assert "GitLab keeps no expiry for a cluster agent token" in (outcome.not_applicable or "")
+    assert "sets no scopes" in (validate(token_scopes, resource_type, token_props(resource_type)).not_applicable or "")
+    assert validate(token_description, resource_type, token_props(resource_type, description="")).violations
+    assert validate(token_name, resource_type, token_props(resource_type, name="Bad Name"),
+                    config={"pattern": "[a-z-]+"}).violations
+
+
+@pytest.mark.parametrize("resource_type", AGENT_TOKEN_TYPES)
+def test_agent_tokens_share_a_name_only_within_one_agent(resource_type: str) -> None:
+    """GitLab lists an agent's tokens apart: one name on two agents of a project is no clash, on one agent it is."""
+    first = (resource_type, "first", token_props(resource_type, agent_id=7))
+    assert validate_stack(token_unique_names, [first, (resource_type, "second", token_props(resource_type,
+                                                                                            agent_id=8))]) == []
+    (reported,) = validate_stack(token_unique_names, [first, (resource_type, "second", token_props(resource_type,
+                                                                                                 agent_id=7.0))])
+    assert "'first' and 'second'" in reported[0] and "in agent 7 among its tokens" in reported[0]

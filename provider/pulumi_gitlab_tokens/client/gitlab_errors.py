@@ -125,6 +125,11 @@ def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:
     if status == 404:
         if "access token" in low:
             return "The token no longer exists; run `pulumi refresh` to drop it from the state"
+        if kind.route_inputs and kind.absence.says_token_missing(status, message):
+            # GitLab's bare ``404 Not found`` (a finder's RecordNotFound): here, what a route input names.
+            named = " or ".join(kind.route_inputs)
+            return (f"The {named} names nothing the credential can see in this {kind.parent}; check the {named} "
+                    f"input (and that the credential's user is a member of the {kind.parent})")
         return (
             f"The {kind.parent} does not exist or the credential cannot see it; check the {kind.parent} "
             f"input and that the credential's user is a member"
@@ -145,6 +150,12 @@ def _hint(kind: TokenKind, route: str, status: int, message: str) -> str:
             )
         if "does not have a valid value" in low:
             return "This GitLab instance does not accept that value (a scope may be disabled here)"
+        if "active tokens at a time" in low:
+            return (
+                "GitLab keeps only that many active tokens here, and a replacement creates its new token before "
+                "it revokes the old one: revoke a token no longer in use, or give the resource the option "
+                "deleteBeforeReplace (Python: delete_before_replace=True) so the old token is revoked first"
+            )
         if "limit reached" in low:
             return "The instance's token limit is reached: revoke unused tokens"
         return "GitLab rejected the request; fix the input it names"

@@ -8,10 +8,13 @@ from __future__ import annotations
 import gitlab.base
 import gitlab.v4.objects
 
+from . import managers
+
 
 def python_gitlab_manager(name: str) -> type[gitlab.base.RESTManager]:
-    """python-gitlab's manager class a kind names (:attr:`~.TokenKind.manager`), from ``gitlab.v4.objects``."""
-    manager: type[gitlab.base.RESTManager] = getattr(gitlab.v4.objects, name)
+    """The manager class a kind names (:attr:`~.TokenKind.manager`): python-gitlab's, from ``gitlab.v4.objects``,
+    or where python-gitlab has none, ours declared the same way (:mod:`.managers`)."""
+    manager: type[gitlab.base.RESTManager] = getattr(gitlab.v4.objects, name, None) or getattr(managers, name)
     return manager
 
 

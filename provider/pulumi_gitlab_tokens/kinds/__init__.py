@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final, Mapping
 
 from . import (
+    cluster_agent_token,
     group_access_token,
     group_deploy_token,
     group_service_account_access_token,
@@ -30,14 +31,16 @@ GROUP_SERVICE_ACCOUNT: Final = group_service_account_access_token.KIND
 PIPELINE_TRIGGER: Final = pipeline_trigger.KIND
 IMPERSONATION: Final = user_impersonation_token.KIND
 PROJECT_SERVICE_ACCOUNT: Final = project_service_account_access_token.KIND
+CLUSTER_AGENT_TOKEN: Final = cluster_agent_token.KIND
 
 #: Every kind the provider serves.
 ALL: Final[tuple[TokenKind, ...]] = (PROJECT, GROUP, PERSONAL, PROJECT_DEPLOY, GROUP_DEPLOY, GROUP_SERVICE_ACCOUNT,
-                                     PIPELINE_TRIGGER, IMPERSONATION, PROJECT_SERVICE_ACCOUNT)
+                                     PIPELINE_TRIGGER, IMPERSONATION, PROJECT_SERVICE_ACCOUNT, CLUSTER_AGENT_TOKEN)
 
 #: The kinds by Pulumi type token.
 BY_TYPE_TOKEN: Final[Mapping[str, TokenKind]] = {kind.type_token: kind for kind in ALL}
 
-__all__ = ["ALL", "BY_TYPE_TOKEN", "GROUP", "GROUP_DEPLOY", "GROUP_SERVICE_ACCOUNT", "IMPERSONATION", "KEEP", "PERSONAL",
-           "PIPELINE_TRIGGER", "PROJECT", "PROJECT_DEPLOY", "PROJECT_SERVICE_ACCOUNT", "InputField", "OnChange",
-           "OutputField", "PulumiGitlabType", "Routes", "TokenKind"]
+__all__ = ["ALL", "BY_TYPE_TOKEN", "CLUSTER_AGENT_TOKEN", "GROUP", "GROUP_DEPLOY", "GROUP_SERVICE_ACCOUNT",
+           "IMPERSONATION", "KEEP", "PERSONAL", "PIPELINE_TRIGGER", "PROJECT", "PROJECT_DEPLOY",
+           "PROJECT_SERVICE_ACCOUNT", "InputField", "OnChange", "OutputField", "PulumiGitlabType", "Routes",
+           "TokenKind"]

@@ -68,6 +68,8 @@ FIELDS: Final[Mapping[str, FieldFacts]] = {
     "user_id": FieldFacts(_INTEGER, "A user's numeric id: a personal access token's user, a service account "
                                     "token's account (a `GroupServiceAccount`'s `service_account_id`), a project "
                                     "or group token's bot user.", "int", python_output="int"),
+    "agent_id": FieldFacts(_INTEGER, "The id of the project's agent for Kubernetes (a `ClusterAgent`'s `agent_id`). "
+                                     "Changing it replaces the resource.", "int", python_output="int"),
     "name": FieldFacts(_STRING, "The name; a token's defaults to the resource's name. Changing it replaces the "
                                 "resource.", "str", python_output="str", optional_in_programs=True),
     "scopes": FieldFacts({"type": "array", "items": _STRING}, "The token's scopes, at least one.", "Sequence[str]",
@@ -107,6 +109,11 @@ FIELDS: Final[Mapping[str, FieldFacts]] = {
     "created_at": FieldFacts(_STRING, "When GitLab created the token (an RFC 3339 time).", python_output="str"),
     "impersonation": FieldFacts(_BOOLEAN, "Always true: GitLab's mark of an impersonation token.",
                                 python_output="bool"),
+    "created_by_user_id": FieldFacts(_INTEGER, "The id of the user who created the token.",
+                                     python_output="Optional[int]"),
+    "status": FieldFacts(_STRING, "GitLab's state of the token: `active` or `revoked`.", python_output="str"),
+    "last_used_at": FieldFacts(_STRING, "When the token was last used, if GitLab knows.",
+                               python_output="Optional[str]"),
     "ownership_mark": FieldFacts(_STRING, "The ownership mark GitLab keeps at the end of the description, sent "
                                           "again with each edit.", python_output="str"),
     "predecessors": FieldFacts({"type": "array", "items": {"$ref": f"#/types/{PREDECESSOR_TYPE}"}},
@@ -137,7 +144,6 @@ FUNCTION_FIELDS: Final[Mapping[str, FieldFacts]] = {
     "expires_before": FieldFacts(_STRING, "Only tokens expiring before this date (`YYYY-MM-DD`); tokens without an "
                                           "expiry are left out.", "Union[str, dt.date]"),
     "id": FieldFacts(_INTEGER, "GitLab's id of the token."),
-    "last_used_at": FieldFacts(_STRING, "When the token was last used, if GitLab knows."),
     "managed": FieldFacts(_BOOLEAN, "Whether the token carries an ownership mark of pulumi-gitlab-tokens."),
 }
 

@@ -236,9 +236,12 @@ class NoUser(_ByMark):
 
     #: The list GitLab shows the token's name in (``deploy``: the parent's deploy tokens).
     names_listed: str
+    #: The input naming what the list is under, with its sort, when it is not the parent (an agent's
+    #: tokens: agent ids are instance-wide, so the agent alone tells the list apart).
+    listed_under: tuple[str, str] | None = None
 
     def name_parents(self, kind: TokenKind) -> tuple[tuple[str, str], ...]:
-        return ((kind.parent, kind.home.noun),)
+        return (self.listed_under or (kind.parent, kind.home.noun),)
 
 
 # --- how one token is read ---------------------------------------------------------------

@@ -965,6 +965,87 @@ class ProjectServiceAccountAccessToken(TokenResource, module="gitlab", name="Pro
 
 
 @dataclass(frozen=True, kw_only=True)
+class ClusterAgentTokenArgs:
+    """Arguments of :class:`ClusterAgentToken`."""
+
+    project: pulumi.Input[Union[str, int]]
+    """The project's numeric id or full path (``acme/app``). Changing it replaces the resource."""
+    agent_id: pulumi.Input[int]
+    """The id of the project's agent for Kubernetes (a ``ClusterAgent``'s ``agent_id``). Changing it replaces the
+    resource."""
+    name: Optional[pulumi.Input[str]] = None
+    """The name; a token's defaults to the resource's name. Changing it replaces the resource."""
+    description: Optional[pulumi.Input[str]] = None
+    """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
+    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+
+
+class ClusterAgentToken(TokenResource, module="gitlab", name="ClusterAgentToken"):
+    """A cluster agent token (Pulumi type ``pulumi-python:dynamic/gitlab:ClusterAgentToken``).
+
+    Changing ``project``, ``agent_id``, ``name`` or ``description`` replaces the token (the new one is created
+    before the old one is revoked). A token of a project's agent for Kubernetes: managing it needs the Maintainer
+    role. It has no scopes and no expiry, and GitLab keeps at most two active tokens per agent. Deleting the
+    resource revokes the token.
+    """
+
+    project: pulumi.Output[str]
+    """The project's numeric id or full path (``acme/app``). Changing it replaces the resource."""
+    agent_id: pulumi.Output[int]
+    """The id of the project's agent for Kubernetes (a ``ClusterAgent``'s ``agent_id``). Changing it replaces the
+    resource."""
+    name: pulumi.Output[str]
+    """The name; a token's defaults to the resource's name. Changing it replaces the resource."""
+    description: pulumi.Output[Optional[str]]
+    """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
+    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    token: pulumi.Output[str]
+    """The token's value: always a secret; GitLab shows it only at creation and rotation."""
+    token_id: pulumi.Output[int]
+    """GitLab's id of the current token (a rotation changes it, not the resource id)."""
+    status: pulumi.Output[str]
+    """GitLab's state of the token: ``active`` or ``revoked``."""
+    created_at: pulumi.Output[str]
+    """When GitLab created the token (an RFC 3339 time)."""
+    created_by_user_id: pulumi.Output[Optional[int]]
+    """The id of the user who created the token."""
+    last_used_at: pulumi.Output[Optional[str]]
+    """When the token was last used, if GitLab knows."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[Union[ClusterAgentTokenArgs, pulumi.ResourceOptions]] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        project: Optional[pulumi.Input[Union[str, int]]] = None,
+        agent_id: Optional[pulumi.Input[int]] = None,
+        name: Optional[pulumi.Input[str]] = None,
+        description: Optional[pulumi.Input[str]] = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name; also the token name unless ``name`` is given.
+        :param args: A :class:`ClusterAgentTokenArgs`, or pass the inputs as keywords.
+        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
+        :param project: The project's numeric id or full path (``acme/app``). Changing it replaces the resource.
+        :param agent_id: The id of the project's agent for Kubernetes (a ``ClusterAgent``'s ``agent_id``). Changing
+            it replaces the resource.
+        :param name: The name; a token's defaults to the resource's name. Changing it replaces the resource.
+        :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
+            takes the rest of GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place.
+        """
+        typed, opts = split_args(args, opts, ClusterAgentTokenArgs)
+        if typed is None:
+            typed = ClusterAgentTokenArgs(
+                project=project,  # type: ignore[arg-type]
+                agent_id=agent_id,  # type: ignore[arg-type]
+                name=name,
+                description=description,
+            )
+        super().__init__(provider_class(kinds.CLUSTER_AGENT_TOKEN), resource_name, typed, opts)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProjectVariableArgs:
     """Arguments of :class:`ProjectVariable`."""
 
@@ -1441,7 +1522,29 @@ def list_project_service_account_access_tokens(
     )
 
 
+def list_cluster_agent_tokens(
+    project: Union[str, int],
+    agent_id: int,
+    *,
+    state: Optional[str] = None,
+    expires_before: Optional[Union[str, dt.date]] = None,
+    name: Optional[str] = None,
+) -> tuple[TokenRecord, ...]:
+    """The cluster agent tokens of a project, by id, that pass the filters (as :func:`~.token_lists.list_tokens`);
+    never a token's value."""
+    return list_tokens(
+        kinds.CLUSTER_AGENT_TOKEN,
+        project,
+        agent_id=agent_id,
+        state=state,
+        expires_before=expires_before,
+        name=name,
+    )
+
+
 __all__ = [
+    "ClusterAgentToken",
+    "ClusterAgentTokenArgs",
     "GroupAccessToken",
     "GroupAccessTokenArgs",
     "GroupDeployToken",
@@ -1468,6 +1571,7 @@ __all__ = [
     "ProjectVariableArgs",
     "UserImpersonationToken",
     "UserImpersonationTokenArgs",
+    "list_cluster_agent_tokens",
     "list_group_access_tokens",
     "list_group_deploy_tokens",
     "list_group_service_account_access_tokens",
