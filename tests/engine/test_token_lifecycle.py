@@ -21,6 +21,12 @@ def _decrypted_export(stack) -> dict:
     return json.loads(stack.run("stack", "export", "--show-secrets", reveals_secrets=True).stdout)
 
 
+def _decrypted_tokens(stack) -> list[dict]:
+    """The two tokens' resources in the state, secrets shown."""
+    resources = _decrypted_export(stack)["deployment"]["resources"]
+    return [r for r in resources if r["type"] in (PROJECT_TYPE, GROUP_TYPE)]
+
+
 def test_serialized_provider_refresh_and_verbose_engine_logs_hold_no_secret(gitlab_stack):
     """One stack for three checks: the credential is not in the pickled provider; refresh makes one
     GET per token and keeps the values; the engine's own logs at -v=8 and -v=9 hold no secret."""
@@ -29,8 +35,7 @@ def test_serialized_provider_refresh_and_verbose_engine_logs_hold_no_secret(gitl
     gs.stack.up("--logtostderr", "-v=8")
 
     # --- the credential is not in the serialized provider -----------------------------------
-    resources = _decrypted_export(gs.stack)["deployment"]["resources"]
-    tokens = [r for r in resources if r["type"] in (PROJECT_TYPE, GROUP_TYPE)]
+    tokens = _decrypted_tokens(gs.stack)
     assert len(tokens) == 2
     for resource in tokens:
         # Decrypted, so not even a passphrase holder can find the credential in the pickled provider.
@@ -56,6 +61,11 @@ def test_serialized_provider_refresh_and_verbose_engine_logs_hold_no_secret(gitl
         "GET /api/v4/groups/:id/access_tokens/:token_id": 1,
     }
     assert gs.reveal_outputs() == before, "refresh must keep the token values GitLab cannot return again"
+    # Refresh does not rerun the program, so the stack outputs above are the last up's: the state must keep them too.
+    # (Compared as a bool, so a failure prints no decrypted value.)
+    kept = {r["urn"]: r["outputs"].get("token") for r in _decrypted_tokens(gs.stack)}
+    unchanged = kept == {r["urn"]: r["outputs"]["token"] for r in tokens}
+    assert unchanged, "refresh lost or changed a token value in the state"
     gs.stack.preview("--expect-no-changes")
     levels = engine_log_verbosities(gs.stack.everything_printed())
     assert levels and max(levels) <= 8, f"-v=8 logs were not captured as asked (levels seen: {sorted(levels)})"
