@@ -176,6 +176,9 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         time_env = {"GITLAB_TESTING_TIME": clock}
         preview = stack.preview("--diff", env=time_env)
         assert "+-" in preview.output and "expires_at" in preview.output, preview
+        for name in ("project-token", "group-token", "project-deploy-token", "group-deploy-token", "user-token",
+                     "account-token", "ci-token"):
+            assert f"::{name}]" in preview.output, f"{name} is not renewed in the diff:\n{preview}"
         sandbox.reset_counters()
         stack.up(env=time_env)
         calls = sandbox.calls()
