@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+from support.installed_package import build_wheel
 from support.pulumi_cli import ENGINE_PROPERTY_DUMP, PROGRAMS, PulumiStack
 from support.postgres import Postgres, running_postgres
 from support.sandbox import Sandbox, running_sandbox
@@ -72,6 +73,12 @@ def sandbox() -> Iterator[Sandbox]:
     """One sandbox for the engine tests; each test works in groups and projects of its own."""
     with running_sandbox() as sb:
         yield sb
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package's wheel built from this checkout, once for every test that installs it (per worker)."""
+    return build_wheel(tmp_path_factory.mktemp("wheelhouse"))
 
 
 @pytest.fixture(scope="session")

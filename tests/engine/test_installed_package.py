@@ -15,14 +15,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support.installed_package import PLUGIN_DOWNLOAD, build_wheel, resource_plugins
+from support.installed_package import PLUGIN_DOWNLOAD, resource_plugins
 from support.pulumi_cli import REPO
 
 pytestmark = pytest.mark.timeout(600)
 
 
-def test_the_built_wheel_runs_a_stack_from_a_fresh_virtualenv(gitlab_stack, tmp_path):
-    wheel = build_wheel(tmp_path / "wheelhouse")
+def test_the_built_wheel_runs_a_stack_from_a_fresh_virtualenv(gitlab_stack, wheel):
     gs = gitlab_stack("installed")
     program = gs.stack.dir
     assert REPO not in program.parents, "the program must run outside the repository"

@@ -154,11 +154,9 @@ def test_another_stacks_variable_with_the_same_key_is_never_taken(gitlab_stack, 
     before = {(v["kind"], v["key"], v["environment_scope"]): v for v in variables_in_gitlab(first)}
 
     other = make_stack("variables", stack="other")  # same program, its own backend, the same group and project
-    for key, value in (("gitlab:baseUrl", first.sandbox.base_url), ("project", first.project["path_with_namespace"]),
-                       ("group", first.group["full_path"])):
-        other.config_set(key, value)
-    other.config_set("gitlab:token", first.sandbox.admin_token, secret=True)
-    other.config_set("value", OTHER_VALUE, secret=True)
+    other.config_set_all({"gitlab:baseUrl": first.sandbox.base_url, "project": first.project["path_with_namespace"],
+                          "group": first.group["full_path"]},
+                         {"gitlab:token": first.sandbox.admin_token, "value": OTHER_VALUE})
     failed = other.run("up", "--yes", "--skip-preview", check=False)
     assert failed.returncode != 0
     assert "'DEPLOY_TOKEN' (environment_scope '*')" in failed.output and "already exists" in failed.output
@@ -213,10 +211,8 @@ def test_another_stacks_service_account_with_the_same_username_is_never_taken(gi
     [before] = accounts_in_gitlab(first)
 
     other = make_stack("service_account", stack="other")
-    for key, value in (("gitlab:baseUrl", first.sandbox.base_url), ("group", first.group["full_path"]),
-                       ("username", username)):
-        other.config_set(key, value)
-    other.config_set("gitlab:token", first.sandbox.admin_token, secret=True)
+    other.config_set_all({"gitlab:baseUrl": first.sandbox.base_url, "group": first.group["full_path"],
+                          "username": username}, {"gitlab:token": first.sandbox.admin_token})
     failed = other.run("up", "--yes", "--skip-preview", check=False)
     assert failed.returncode != 0
     assert f"id {before['id']} ('{username}'" in failed.output and "another stack" in failed.output

@@ -49,12 +49,8 @@ class SharedProject:
         PostgreSQL backend, or with ``file_backend`` on a file backend in the first runner's directory."""
         pulumi = PulumiStack(PROGRAMS / "tokens", self._work(), stack=stack,
                              extra_env={} if file_backend else {"PULUMI_BACKEND_URL": self.backend_url})
-        pulumi.config_set("gitlab:baseUrl", self.sandbox.base_url)
-        pulumi.config_set("gitlab:token", self.sandbox.admin_token, secret=True)
-        pulumi.config_set("project", self.project["path_with_namespace"])
-        pulumi.config_set("group", self.group["full_path"])
-        for key, value in config.items():
-            pulumi.config_set(key, value)
+        pulumi.config_set_all({"gitlab:baseUrl": self.sandbox.base_url, "project": self.project["path_with_namespace"],
+                               "group": self.group["full_path"], **config}, {"gitlab:token": self.sandbox.admin_token})
         return GitLabStack(pulumi, self.sandbox, self.group, self.project)
 
     def new_runner(self, previous: GitLabStack, *, moved_to: str | None = None) -> GitLabStack:

@@ -1,7 +1,7 @@
 """The package in programs managed with uv and with poetry, as users of the official Python host pick them.
 
-Each test builds the wheel, writes a ``pyproject.toml`` that depends on it into
-a program far from this repository, names the toolchain in ``Pulumi.yaml``,
+Each test takes the wheel built from this checkout (once per worker), writes a ``pyproject.toml``
+that depends on it into a program far from this repository, names the toolchain in ``Pulumi.yaml``,
 and runs preview, up and destroy against the sandbox through the real CLI. The
 virtualenv uv makes has no pip, and the language host must not need one.
 """
@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support.installed_package import PLUGIN_DOWNLOAD, build_wheel, resource_plugins
+from support.installed_package import PLUGIN_DOWNLOAD, resource_plugins
 from support.pulumi_cli import REPO, VENV_BIN
 
 pytestmark = pytest.mark.timeout(900)
@@ -72,8 +72,7 @@ def no_active_virtualenv(monkeypatch) -> None:
     monkeypatch.delenv("UV_PROJECT_ENVIRONMENT", raising=False)
 
 
-def test_a_uv_program_runs_in_uvs_pipless_virtualenv(gitlab_stack, tmp_path):
-    wheel = build_wheel(tmp_path / "wheelhouse")
+def test_a_uv_program_runs_in_uvs_pipless_virtualenv(gitlab_stack, wheel):
     gs = gitlab_stack("installed")
     program, venv = gs.stack.dir, gs.stack.dir / ".venv"
     assert REPO not in program.parents, "the program must run outside the repository"
@@ -113,8 +112,7 @@ def test_a_uv_program_runs_in_uvs_pipless_virtualenv(gitlab_stack, tmp_path):
     gs.assert_no_secret_leaks()
 
 
-def test_a_poetry_program_runs_in_the_virtualenv_poetry_makes(gitlab_stack, tmp_path, poetry_bin):
-    wheel = build_wheel(tmp_path / "wheelhouse")
+def test_a_poetry_program_runs_in_the_virtualenv_poetry_makes(gitlab_stack, wheel, poetry_bin):
     gs = gitlab_stack("installed")
     gs.stack.extra_env["PATH"] = f"{poetry_bin}{os.pathsep}{gs.stack.env['PATH']}"
     program, venv = gs.stack.dir, gs.stack.dir / ".venv"

@@ -1,0 +1,271 @@
+"""Every token kind's lifecycle through the real pulumi CLI, in one stack, against the sandbox.
+
+One program (tests/programs/lifecycle) holds project and group access tokens,
+project and group deploy tokens, personal access tokens for a user and for an
+instance service account, and a group service account with its token. One walk
+covers create, a no-op preview with no GitLab call, a scope change that replaces
+the tokens whose scopes changed, the rotation window (rotated in place, or, for
+deploy tokens GitLab cannot rotate, replaced create before delete), a token of
+each kind revoked or deleted outside Pulumi, seen by refresh and recreated, and
+destroy. Each step checks every kind's own calls and state; after each, the state
+export, everything the CLI printed and the sandbox log are searched for every
+token value seen so far and the admin credential.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+
+ACCESS = {"project": "pulumi-python:dynamic/gitlab:ProjectAccessToken",
+          "group": "pulumi-python:dynamic/gitlab:GroupAccessToken"}
+DEPLOY = {"project": "pulumi-python:dynamic/gitlab:ProjectDeployToken",
+          "group": "pulumi-python:dynamic/gitlab:GroupDeployToken"}
+PERSONAL_TYPE = "pulumi-python:dynamic/gitlab:PersonalAccessToken"
+ACCOUNT_TYPE = "pulumi-python:dynamic/gitlab:GroupServiceAccount"
+SA_TOKEN_TYPE = "pulumi-python:dynamic/gitlab:GroupServiceAccountAccessToken"
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270"
+
+DEPLOY_CREATE = {kind: f"POST /api/v4/{kind}s/:id/deploy_tokens" for kind in ("project", "group")}
+DEPLOY_DELETE = {kind: f"DELETE /api/v4/{kind}s/:id/deploy_tokens/:token_id" for kind in ("project", "group")}
+SA_TOKENS = "/api/v4/groups/:id/service_accounts/:user_id/personal_access_tokens"
+SA_ACCOUNTS = "/api/v4/groups/:id/service_accounts"
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def _by_kind(tokens: list[dict]) -> dict[str, dict]:
+    """The one access token of each kind (project, group)."""
+    result: dict[str, dict] = {}
+    for token in tokens:
+        assert token["resource_type"] not in result, f"two active {token['resource_type']} tokens: {tokens}"
+        result[token["resource_type"]] = token
+    return result
+
+
+def _deploy_tokens(gs) -> dict[str, list[dict]]:
+    """The deploy tokens GitLab holds for the test's project and group."""
+    return {"project": gs.sandbox.api("GET", f"/projects/{gs.project['id']}/deploy_tokens"),
+            "group": gs.sandbox.api("GET", f"/groups/{gs.group['id']}/deploy_tokens")}
+
+
+def _personal(sandbox, user_ids: set[int]) -> dict[int, dict]:
+    """The one active personal token of each of these users (metadata only)."""
+    found: dict[int, dict] = {}
+    for token in sandbox.control("GET", "tokens?include_personal=true"):
+        if token["user_id"] in user_ids and token["active"]:
+            assert token["user_id"] not in found, f"two active tokens for user {token['user_id']}"
+            found[token["user_id"]] = token
+    return found
+
+
+def _sa_tokens(sandbox, user_id: int) -> list[dict]:
+    """The service account's active tokens."""
+    return [t for t in sandbox.control("GET", "tokens?include_personal=true")
+            if t["user_id"] == user_id and t["active"]]
+
+
+def _outputs(gs) -> dict:
+    """Stack outputs with secrets shown; every token value (deploy tokens' too) joins the leak checks."""
+    outputs = gs.reveal_outputs()
+    gs.seen_secrets.update(v for v in outputs.values() if isinstance(v, str) and v.startswith("gldt-"))
+    return outputs
+
+
+def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sandbox):
+    slug = uuid.uuid4().hex[:8]
+    user = sandbox.create_user(f"person-{slug}")
+    account = sandbox.api("POST", "/service_accounts", {"name": "CI bot", "username": f"ci-bot-{slug}"})
+    gs = gitlab_stack("lifecycle", userId=str(user["id"]), accountId=str(account["id"]),
+                      expirationDays="30", rotateBeforeDays="7")
+    stack, users = gs.stack, {user["id"], account["id"]}
+
+    # --- up: one POST per token, the service account before its token ----------------------
+    sandbox.reset_counters()
+    stack.up()
+    calls = sandbox.calls()
+    assert calls.get("POST /api/v4/projects/:id/access_tokens") == 1, calls
+    assert calls.get("POST /api/v4/groups/:id/access_tokens") == 1, calls
+    assert (calls.get(DEPLOY_CREATE["project"]), calls.get(DEPLOY_CREATE["group"])) == (1, 1), calls
+    assert calls.get("POST /api/v4/users/:user_id/personal_access_tokens") == 2, calls
+    assert calls.get(f"POST {SA_ACCOUNTS}") == 1 and calls.get(f"POST {SA_TOKENS}") == 1, calls
+    outputs = _outputs(gs)
+
+    # Access tokens: the token is a secret in the state: the export shows ciphertext, never the value.
+    created = _by_kind(gs.active_tokens())
+    assert set(created) == {"project", "group"}
+    assert outputs["project_token_id"] == created["project"]["id"]
+    assert outputs["group_user_id"] == created["group"]["user_id"]
+    assert outputs["project_token"].startswith("glpat-")
+    [project_state] = stack.resources(ACCESS["project"])
+    assert project_state["outputs"]["token"][SECRET_SIG] == SECRET_MARK
+    assert project_state["outputs"]["expires_at"] == created["project"]["expires_at"]
+
+    # Deploy tokens.
+    deploy_created = _deploy_tokens(gs)
+    assert [len(deploy_created["project"]), len(deploy_created["group"])] == [1, 1]
+    assert outputs["deploy_project_token"].startswith("gldt-") and outputs["deploy_group_token"].startswith("gldt-")
+    assert outputs["deploy_project_token_id"] == deploy_created["project"][0]["id"]
+    assert outputs["deploy_project_username"] == f"gitlab+deploy-token-{outputs['deploy_project_token_id']}"
+    assert outputs["deploy_group_username"] == "group-puller" == deploy_created["group"][0]["username"]
+    [deploy_state] = stack.resources(DEPLOY["project"])
+    assert deploy_state["outputs"]["token"][SECRET_SIG] == SECRET_MARK
+    assert deploy_state["outputs"]["name"] == "project-deploy-token"
+
+    # Personal tokens, each for its own user.
+    personal_created = _personal(sandbox, users)
+    assert set(personal_created) == users
+    assert (outputs["user_token_id"], outputs["user_user_id"]) == (personal_created[user["id"]]["id"], user["id"])
+    assert outputs["account_token_id"] == personal_created[account["id"]]["id"]
+    status, _, me = sandbox.request("GET", "/api/v4/user", token=outputs["account_token"])
+    assert status == 200 and me["id"] == account["id"], "the token acts as the instance service account"
+    personal_states = stack.resources(PERSONAL_TYPE)
+    assert len(personal_states) == 2 and all(s["outputs"]["token"].get(SECRET_SIG) for s in personal_states)
+    assert {s["id"] for s in personal_states} == {f"{u}:{personal_created[u]['id']}" for u in users}
+
+    # The group service account's token.
+    account_id = outputs["account_id"]
+    assert outputs["sa_user_id"] == account_id, "the token belongs to the account the program declared"
+    (sa_created,) = _sa_tokens(sandbox, account_id)
+    assert outputs["sa_token_id"] == sa_created["id"] and outputs["sa_token"].startswith("glpat-")
+    [sa_state] = stack.resources(SA_TOKEN_TYPE)
+    assert sa_state["id"] == f"{gs.group['full_path']}:{account_id}:{sa_created['id']}"
+    assert sa_state["outputs"]["token"][SECRET_SIG] == SECRET_MARK
+    assert sa_state["outputs"]["description"] == "engine test", "the ownership mark stays out of the output"
+    gs.assert_no_secret_leaks()
+
+    # --- a no-op preview makes no GitLab call ------------------------------------------------
+    sandbox.reset_counters()
+    stack.preview("--expect-no-changes")
+    assert sandbox.calls() == {}
+
+    # --- a scope change replaces the tokens whose scopes changed, not the account ------------
+    stack.config_set_all({"scopes": "read_api,read_repository", "personalScopes": "read_api,read_user"})
+    preview = stack.preview("--diff")
+    assert preview.output.count("+-") >= 2 or "replace" in preview.output, preview
+    for name in ("project-token", "group-token", "user-token", "account-token", "ci-token"):
+        assert f"::{name}]" in preview.output, f"{name} is not in the diff:\n{preview}"
+    for name in ("project-deploy-token", "group-deploy-token", "ci-robot"):
+        assert f"::{name}]" not in preview.output, f"{name} should be unchanged:\n{preview}"
+    stack.up()
+    replaced = _by_kind(gs.active_tokens())
+    for kind in ("project", "group"):
+        assert replaced[kind]["id"] != created[kind]["id"]
+        assert replaced[kind]["scopes"] == ["read_api", "read_repository"]
+    old = {t["id"]: t for t in gs.tokens()}
+    assert all(old[created[kind]["id"]]["revoked"] for kind in ("project", "group"))
+    personal_replaced = _personal(sandbox, users)
+    for uid in users:
+        assert personal_replaced[uid]["id"] != personal_created[uid]["id"]
+        assert personal_replaced[uid]["scopes"] == ["read_api", "read_user"]
+    (sa_replaced,) = _sa_tokens(sandbox, account_id)
+    assert sa_replaced["id"] != sa_created["id"] and sa_replaced["scopes"] == ["read_api", "read_repository"]
+    assert _outputs(gs)["account_id"] == account_id
+    assert _deploy_tokens(gs) == deploy_created, "the deploy tokens were not touched"
+    gs.assert_no_secret_leaks()
+
+    # --- the rotation window reached: rotated in place; deploy tokens replaced, create before delete
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=24)
+    clock = later.strftime("%Y-%m-%dT%H:%M:%SZ")
+    renewed_expiry = (later.date() + dt.timedelta(days=30)).isoformat()
+    sandbox.set_time(clock)
+    try:
+        time_env = {"GITLAB_TESTING_TIME": clock}
+        preview = stack.preview("--diff", env=time_env)
+        assert "+-" in preview.output and "expires_at" in preview.output, preview
+        for name in ("project-token", "group-token", "project-deploy-token", "group-deploy-token", "user-token",
+                     "account-token", "ci-token"):
+            assert f"::{name}]" in preview.output, f"{name} is not renewed in the diff:\n{preview}"
+        sandbox.reset_counters()
+        stack.up(env=time_env)
+        calls = sandbox.calls()
+        for route in (*DEPLOY_CREATE.values(), *DEPLOY_DELETE.values()):
+            assert calls.get(route) == 1, calls
+        assert calls.get("POST /api/v4/personal_access_tokens/:id/rotate") == 2, calls
+        assert calls.get(f"POST {SA_TOKENS}/:token_id/rotate") == 1 and f"POST {SA_TOKENS}" not in calls, calls
+        outputs = _outputs(gs)
+
+        rotated = _by_kind(gs.active_tokens())
+        states = {t["id"]: t for t in gs.tokens()}
+        for kind in ("project", "group"):
+            assert rotated[kind]["user_id"] == replaced[kind]["user_id"], "rotation must keep the bot user"
+            assert rotated[kind]["id"] != replaced[kind]["id"], "rotation gives a new token id"
+            assert states[replaced[kind]["id"]]["revoked"], "rotation revokes the old token"
+            assert rotated[kind]["expires_at"] == renewed_expiry
+        assert outputs["project_token_id"] == rotated["project"]["id"]
+
+        deploy_replaced = _deploy_tokens(gs)
+        for kind in ("project", "group"):
+            (token,) = deploy_replaced[kind]
+            assert token["id"] != deploy_created[kind][0]["id"], "a new token replaces the old one, which is deleted"
+            assert token["expires_at"].startswith(renewed_expiry)
+        assert outputs["deploy_project_token_id"] == deploy_replaced["project"][0]["id"]
+        assert outputs["deploy_project_username"] == f"gitlab+deploy-token-{outputs['deploy_project_token_id']}"
+
+        personal_rotated = _personal(sandbox, users)
+        for uid in users:
+            assert personal_rotated[uid]["id"] != personal_replaced[uid]["id"]
+            assert personal_rotated[uid]["expires_at"] == renewed_expiry
+
+        (sa_rotated,) = _sa_tokens(sandbox, account_id)
+        assert sa_rotated["id"] != sa_replaced["id"]
+        assert sa_rotated["expires_at"] == renewed_expiry
+        assert outputs["sa_token_id"] == sa_rotated["id"]
+        gs.assert_no_secret_leaks()
+
+        # --- one of each kind revoked or deleted outside Pulumi: refresh shows it, up recreates it
+        project_token = rotated["project"]
+        sandbox.api("DELETE", f"/projects/{gs.project['id']}/access_tokens/{project_token['id']}")
+        deploy_gone = deploy_replaced["project"][0]["id"]
+        sandbox.api("DELETE", f"/projects/{gs.project['id']}/deploy_tokens/{deploy_gone}", expect=204)
+        sandbox.api("DELETE", f"/personal_access_tokens/{personal_rotated[user['id']]['id']}")
+        sandbox.api("DELETE", f"/groups/{gs.group['id']}/service_accounts/{account_id}/personal_access_tokens/"
+                              f"{sa_rotated['id']}")
+        stack.refresh(env=time_env)
+        [project_state] = stack.resources(ACCESS["project"])
+        assert project_state["outputs"]["revoked"] is True
+        assert project_state["outputs"]["active"] is False
+        assert stack.resources(DEPLOY["project"]) == [], "refresh drops a deleted deploy token"
+        revoked = [s for s in stack.resources(PERSONAL_TYPE) if s["outputs"]["user_id"] == user["id"]]
+        assert revoked[0]["outputs"]["revoked"] is True
+        [sa_state] = stack.resources(SA_TOKEN_TYPE)
+        assert sa_state["outputs"]["revoked"] is True and sa_state["outputs"]["active"] is False
+
+        stack.up(env=time_env)
+        recreated = _by_kind(gs.active_tokens())
+        assert recreated["project"]["id"] != project_token["id"]
+        assert recreated["group"]["id"] == rotated["group"]["id"], "the group token was not touched"
+        deploy_recreated = _deploy_tokens(gs)
+        assert len(deploy_recreated["project"]) == 1 and deploy_recreated["project"][0]["id"] != deploy_gone
+        assert deploy_recreated["group"] == deploy_replaced["group"], "the group deploy token was not touched"
+        personal_recreated = _personal(sandbox, users)
+        assert personal_recreated[user["id"]]["id"] != personal_rotated[user["id"]]["id"]
+        assert personal_recreated[account["id"]]["id"] == personal_rotated[account["id"]]["id"], \
+            "the other token was not touched"
+        (sa_recreated,) = _sa_tokens(sandbox, account_id)
+        assert sa_recreated["id"] != sa_rotated["id"]
+        _outputs(gs)
+        gs.assert_no_secret_leaks()
+
+        # --- destroy revokes or deletes every token, then the account ---------------------------
+        sandbox.reset_counters()
+        stack.destroy(env=time_env)
+        calls = sandbox.calls()
+        assert calls.get("DELETE /api/v4/projects/:id/access_tokens/:token_id") == 1, calls
+        assert calls.get("DELETE /api/v4/groups/:id/access_tokens/:token_id") == 1, calls
+        assert (calls.get(DEPLOY_DELETE["project"]), calls.get(DEPLOY_DELETE["group"])) == (1, 1), calls
+        assert calls.get("DELETE /api/v4/personal_access_tokens/:id") == 2, calls
+        assert calls.get(f"DELETE {SA_TOKENS}/:token_id") == 1, calls
+        assert calls.get(f"DELETE {SA_ACCOUNTS}/:user_id") == 1, calls
+        assert gs.active_tokens() == []
+        assert _deploy_tokens(gs) == {"project": [], "group": []}
+        assert _personal(sandbox, users) == {}
+        assert _sa_tokens(sandbox, account_id) == []
+        for type_ in (*ACCESS.values(), *DEPLOY.values(), PERSONAL_TYPE, SA_TOKEN_TYPE, ACCOUNT_TYPE):
+            assert stack.resources(type_) == [], type_
+        gs.assert_no_secret_leaks()
+    finally:
+        sandbox.set_time(None)

@@ -1,0 +1,62 @@
+"""One token of every kind, all under a rotation window, so one walk of the CLI exercises each kind.
+
+Project and group access tokens; project and group deploy tokens; personal access
+tokens for a user and for an instance service account; a group service account
+and a token whose ``user_id`` is the account's output.
+
+Config: project, group, userId, accountId (required); scopes (comma-separated,
+default read_api) for the access tokens and the service account's token;
+personalScopes (default read_api) for the personal tokens; expirationDays /
+rotateBeforeDays (default 30 / 7).
+"""
+
+import pulumi
+
+from pulumi_gitlab_tokens import (GroupAccessToken, GroupDeployToken, GroupServiceAccount,
+                                  GroupServiceAccountAccessToken, PersonalAccessToken, ProjectAccessToken,
+                                  ProjectDeployToken, RotationConfigurationArgs)
+
+config = pulumi.Config()
+project, group = config.require("project"), config.require("group")
+scopes = (config.get("scopes") or "read_api").split(",")
+rotation = RotationConfigurationArgs(
+    expiration_days=config.get_int("expirationDays") or 30,
+    rotate_before_days=config.get_int("rotateBeforeDays") or 7,
+)
+
+
+def export(prefix: str, resource: pulumi.CustomResource, *names: str) -> None:
+    for name in names:
+        pulumi.export(f"{prefix}_{name}", getattr(resource, name))
+
+
+# Access tokens: rotated in place in the window.
+export("project", ProjectAccessToken("project-token", project=project, scopes=scopes, access_level="developer",
+                                     rotation_configuration=rotation, description="engine test"),
+       "token", "token_id", "user_id")
+export("group", GroupAccessToken("group-token", group=group, scopes=scopes, access_level="reporter",
+                                 rotation_configuration=rotation, description="engine test"),
+       "token", "token_id", "user_id")
+
+# Deploy tokens: GitLab cannot rotate them, so the window replaces them.
+export("deploy_project", ProjectDeployToken("project-deploy-token", project=project,
+                                            scopes=["read_registry", "read_repository"],
+                                            rotation_configuration=rotation),
+       "token", "token_id", "username")
+export("deploy_group", GroupDeployToken("group-deploy-token", group=group, name="group pull", username="group-puller",
+                                        scopes=["read_package_registry"], rotation_configuration=rotation),
+       "token", "token_id", "username")
+
+# Personal access tokens, made with the administrator's credential.
+for label, key in (("user", "userId"), ("account", "accountId")):
+    export(label, PersonalAccessToken(f"{label}-token", user_id=config.require_int(key),
+                                      scopes=(config.get("personalScopes") or "read_api").split(","),
+                                      rotation_configuration=rotation, description="engine test"),
+           "token", "token_id", "user_id")
+
+# A group service account and its token.
+robot = GroupServiceAccount("ci-robot", group=group, name="CI robot")
+export("sa", GroupServiceAccountAccessToken("ci-token", group=group, user_id=robot.service_account_id, scopes=scopes,
+                                            rotation_configuration=rotation, description="engine test"),
+       "token", "token_id", "user_id")
+pulumi.export("account_id", robot.service_account_id)
