@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pulumi.dynamic import ConfigureRequest
+
 from ..client import gitlab_client
+from ..common import serving
 from ..rules import ownership
 from ..rules.ownership import Mark
 
@@ -44,6 +47,16 @@ class Declared:
             self.resource = resource
         if backend is not None:
             self.backend = backend
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Read ``gitlab:*`` stack config (env fallbacks) into the process-wide settings.
+
+        The engine configures one instance per distinct ``__provider``, which names its resource,
+        so this runs once per resource: it only reads a few keys, and :func:`gitlab_client.configure`
+        keeps the shared client while the settings are unchanged.
+        """
+        gitlab_client.configure(gitlab_client.settings_from_config(req.config.get))
+        serving.serve_everything_the_engine_sends()  # the SDK's pool serves 4 calls at a time
 
     def keyed_owner(self, generation: int) -> ownership.Owner | None:
         """Who marks this resource's records at ``generation``, keyed (:mod:`.ownership`); ``None`` when no

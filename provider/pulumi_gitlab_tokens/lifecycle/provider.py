@@ -14,7 +14,6 @@ from typing import Any, Callable, ClassVar, Mapping, overload
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
@@ -25,7 +24,7 @@ from pulumi.dynamic import (
 from .. import kinds
 from ..client import gitlab_client
 from ..client.gitlab_errors import credential_needed
-from ..common import clock, serving
+from ..common import clock
 from ..common.errors import CredentialMissingError, GitLabTokenError, scrub
 from ..common.reporting import reported
 from ..kinds.base import KEEP, OWNERSHIP_MARK_OUTPUT, OnChange, TokenKind
@@ -61,17 +60,6 @@ class AccessTokenProvider(Declared, ResourceProvider):
     #: native face has no such child: there the token revokes them itself, by the calendar.
     delivery_revokes_predecessors: ClassVar[bool] = True
     # --- configuration ---------------------------------------------------------------
-
-    def configure(self, req: ConfigureRequest) -> None:
-        """Read ``gitlab:*`` stack config (env fallbacks) into the process-wide settings.
-
-        The engine configures one instance per distinct ``__provider``, which
-        names its resource, so this runs once per resource: it only reads a few
-        keys, and :func:`gitlab_client.configure` keeps the shared client while the
-        settings are unchanged.
-        """
-        gitlab_client.configure(gitlab_client.settings_from_config(req.config.get))
-        serving.serve_everything_the_engine_sends()  # the SDK's pool serves 4 calls at a time
 
     # --- check -----------------------------------------------------------------------
 

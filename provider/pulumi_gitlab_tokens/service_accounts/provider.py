@@ -18,7 +18,6 @@ from typing import Any, Callable, ClassVar, Mapping, TypeVar
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
@@ -28,7 +27,7 @@ from pulumi.dynamic import (
 from ..client import gitlab_client
 from ..client.gitlab_client import NO_LIBRARY_RETRIES
 from ..client.gitlab_errors import is_lost_answer, translate
-from ..common import catalogue, characters, serving
+from ..common import catalogue, characters
 from ..common.errors import GitLabTokenError, scrub
 from ..common.reporting import reported
 from ..kinds import GROUP_SERVICE_ACCOUNT, PROJECT_SERVICE_ACCOUNT, TokenKind
@@ -161,10 +160,6 @@ class ServiceAccountProvider(Declared, ResourceProvider):
     """
 
     home: ClassVar[AccountHome]
-
-    def configure(self, req: ConfigureRequest) -> None:
-        gitlab_client.configure(gitlab_client.settings_from_config(req.config.get))
-        serving.serve_everything_the_engine_sends()  # the SDK's pool serves 4 calls at a time
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate the inputs; for an account about to be created, ask whether GitLab would allow it."""

@@ -15,7 +15,6 @@ from typing import Any, ClassVar, Mapping
 
 from pulumi.dynamic import (
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
@@ -27,7 +26,6 @@ from pulumi.runtime import rpc
 from .. import kinds
 from ..client import gitlab_client
 from ..client.gitlab_errors import AnswerLost
-from ..common import serving
 from ..common.errors import GitLabTokenError, register_secret
 from ..common.reporting import reported
 from ..kinds.base import TokenKind
@@ -57,11 +55,6 @@ class VariableProvider(Declared, ResourceProvider):
     """
 
     kind: ClassVar[TokenKind]
-
-    def configure(self, req: ConfigureRequest) -> None:
-        """Read ``gitlab:*`` stack config into the process-wide settings, as the token providers do."""
-        gitlab_client.configure(gitlab_client.settings_from_config(req.config.get))
-        serving.serve_everything_the_engine_sends()  # the SDK's pool serves 4 calls at a time
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate and normalise; no API call. Failures name the field and GitLab's rule, never the value."""
