@@ -6,9 +6,9 @@
 
 Parts, in order: both faces (ours, the dynamic one, and the native provider)
 against the floor at 0 ms; the same at ``--latency-ms`` (with ours also served 4
-at a time, the SDK's pool); the fleet (K stacks of the dynamic face at once on
-one sandbox with latency and rate limit, one PostgreSQL backend); one stack of
-``--memory-size`` tokens per face for the provider's peak RSS; the import cost
+at a time, the SDK's pool); one stack of ``--memory-size`` tokens per face for
+the provider's peak RSS; the fleet (K stacks of the dynamic face at once on one
+sandbox with latency and rate limit, one PostgreSQL backend); the import cost
 of the package. An empty list (``--fleet ""``, ``--memory-size 0``) skips a
 part. Starts its own sandboxes and PostgreSQL, works under ``benchmarks/work/``
 (kept out of git), and prints a progress line per CLI command; the defaults
@@ -110,15 +110,16 @@ def main(argv: list[str] | None = None) -> int:
         parts["latency_results"] = run_benchmark(args.latency_sizes, work / "latency", progress,
                                                  latency_ms=args.latency_ms)
         write(final=False)
+    if args.memory_size:
+        with running_sandbox(extra_args=sandbox_args(0)) as sandbox:
+            for face in ("ours", NATIVE):
+                parts["memory"].append(run_memory(sandbox, args.memory_size, work / "memory", progress, face))
+        write(final=False)
     if args.fleet:
         with running_sandbox(extra_args=fleet_bench.sandbox_args()) as sandbox, running_postgres() as postgres:
             parts["fleet"] = fleet_bench.run_fleets(sandbox, postgres.new_database(), work / "fleet", args.fleet,
                                                     args.fleet_size, progress)
         write(final=False)
-    if args.memory_size:
-        with running_sandbox(extra_args=sandbox_args(0)) as sandbox:
-            for face in ("ours", NATIVE):
-                parts["memory"].append(run_memory(sandbox, args.memory_size, work / "memory", progress, face))
     parts["imports"] = measure_import_cost()
     elapsed = write(final=True)
     print(f"wrote {args.out} ({elapsed / 60:.1f} minutes)")
