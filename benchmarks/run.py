@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="numbers of stacks running up at once (default 1,4,8)")
     parser.add_argument("--fleet-size", type=int, default=100, help="tokens per fleet stack (default 100)")
     parser.add_argument("--memory-size", type=int, default=2000,
-                        help="tokens in the one stack per face whose provider memory is measured; 0 skips (default 2000)")
+                        help="tokens in one stack per face for the provider's peak RSS; 0 skips (default 2000)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.md",
                         help="where to write the report (default benchmarks/results.md)")
     parser.add_argument("--note", default="", help="a sentence to put at the top of the report")
