@@ -1,15 +1,18 @@
 """Drive the real ``pulumi`` CLI against the sandbox and measure what the provider costs.
 
-For each size N the harness makes N projects in one sandbox group, then two
-stacks of ``benchmarks/programs/fleet``: ``ours`` (N ``ProjectAccessToken``s)
-and ``floor`` (N no-op dynamic resources of the same shape). It runs ``up``, a
-no-op ``preview``, ``refresh`` and ``destroy`` on both, interleaved operation
-by operation so that drift in a noisy machine hits both flavors alike, and
-records for every run:
+For each size N the harness makes N projects in one sandbox group, then three
+stacks of ``benchmarks/programs/fleet``: ``ours`` (N ``ProjectAccessToken``s of
+the dynamic face), ``native`` (N ``ProjectAccessToken``s of the native provider
+``gitlab-tokens``, through the Python SDK generated from its schema, in projects
+of their own) and ``floor`` (N no-op dynamic resources of the same shape). It
+runs ``up``, a no-op ``preview``, ``refresh`` and ``destroy`` on each,
+interleaved operation by operation so that drift in a noisy machine hits every
+flavor alike, and records for every run:
 
 * the wall time of the CLI command;
-* the peak RSS (``VmHWM``) and the CPU time (user + system) of the
-  ``python -m pulumi.dynamic`` provider process that command started;
+* the peak RSS (``VmHWM``) and the CPU time (user + system) of the provider
+  process that command started (``python -m pulumi.dynamic``, or the native
+  ``pulumi-resource-gitlab-tokens``);
 * the GitLab API calls the sandbox counted during it, by route, and the most
   it was answering at the same moment (from its request log).
 
@@ -38,10 +41,12 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO / "tests") not in sys.path:
-    sys.path.insert(0, str(REPO / "tests"))  # the CLI and sandbox drivers the engine tests use
+for _importable in (REPO / "tests", REPO / "toolchain"):  # the engine tests' drivers; the SDK generator
+    if str(_importable) not in sys.path:
+        sys.path.insert(0, str(_importable))
 
 from support.pulumi_cli import PulumiStack  # noqa: E402
+from support.python_sdk import installed_python_sdk  # noqa: E402
 from support.sandbox import Sandbox, running_sandbox  # noqa: E402
 
 from pulumi_gitlab_tokens.common import serving
@@ -49,6 +54,13 @@ from pulumi_gitlab_tokens.common import serving
 PROGRAM = REPO / "benchmarks" / "programs" / "fleet"
 OPERATIONS: tuple[str, ...] = ("up", "preview", "refresh", "destroy")
 FLAVORS: tuple[str, ...] = ("ours", "floor")
+#: The native face beside ``ours`` (the dynamic face), in every size's runs (not in the fleet's).
+NATIVE = "native"
+#: The flavors a size runs at 0 ms; at a latency :data:`SDK_POOL` too.
+SIZE_FLAVORS: tuple[str, ...] = FLAVORS + (NATIVE,)
+#: The executable the engine starts for the native face (``[project.scripts]``), as it appears in
+#: the provider process's command line.
+NATIVE_PROVIDER = "pulumi-resource-gitlab-tokens"
 #: A third flavor for runs at a latency: ours, served 4 at a time as ``pulumi.dynamic`` alone does.
 SDK_POOL = "sdk-pool"
 SDK_WORKERS = 4
@@ -120,9 +132,13 @@ class SizeResult:
     def run(self, flavor: str, operation: str) -> OperationRun:
         return self.runs[(flavor, operation)]
 
-    def ratio(self, operation: str) -> float:
-        """Wall time of ours over the floor's for ``operation``."""
-        return self.run("ours", operation).seconds / self.run("floor", operation).seconds
+    def ratio(self, operation: str, flavor: str = "ours") -> float:
+        """Wall time of ``flavor`` (ours by default) over the floor's for ``operation``."""
+        return self.run(flavor, operation).seconds / self.run("floor", operation).seconds
+
+    def face_ratio(self, operation: str) -> float:
+        """Wall time of the native face over the dynamic face's (ours) for ``operation``, in this one run."""
+        return self.run(NATIVE, operation).seconds / self.run("ours", operation).seconds
 
     def bound_seconds(self, operation: str, calls_per_token: float = 1.0) -> float:
         """The floor's time plus N x calls x L / P: the calls' latency, P at a time, on top of the engine's cost.
@@ -133,35 +149,43 @@ class SizeResult:
         calls = calls_per_token if API_CALL_TARGETS[operation] else 0.0
         return self.run("floor", operation).seconds + self.size * calls * self.latency_ms / 1000 / self.parallel
 
-    def ratio_to_bound(self, operation: str, calls_per_token: float = 1.0) -> float:
-        return self.run("ours", operation).seconds / self.bound_seconds(operation, calls_per_token)
+    def ratio_to_bound(self, operation: str, calls_per_token: float = 1.0, flavor: str = "ours") -> float:
+        return self.run(flavor, operation).seconds / self.bound_seconds(operation, calls_per_token)
 
-    def calls_made_per_token(self, operation: str) -> float:
-        """Every GitLab call ours made per token, the per-project listings included."""
-        return self.run("ours", operation).api_total / self.size
+    def calls_made_per_token(self, operation: str, flavor: str = "ours") -> float:
+        """Every GitLab call ``flavor`` made per token, the per-project listings included."""
+        return self.run(flavor, operation).api_total / self.size
 
-    def api_calls_per_token(self, operation: str) -> float:
+    def api_calls_per_token(self, operation: str, flavor: str = "ours") -> float:
         """Calls per token, without the per-project listings (see :data:`LISTING_ROUTE`)."""
-        run = self.run("ours", operation)
+        run = self.run(flavor, operation)
         return (run.api_total - run.api_calls.get(LISTING_ROUTE, 0)) / self.size
 
-    def listings_per_project(self, operation: str) -> float:
-        return self.run("ours", operation).api_calls.get(LISTING_ROUTE, 0) / self.size
+    def listings_per_project(self, operation: str, flavor: str = "ours") -> float:
+        return self.run(flavor, operation).api_calls.get(LISTING_ROUTE, 0) / self.size
+
+    @property
+    def faces(self) -> tuple[str, ...]:
+        """The provider faces measured at this size: ours (dynamic), and native when it ran."""
+        return ("ours", NATIVE) if (NATIVE, "up") in self.runs else ("ours",)
 
     def meets_api_targets(self) -> bool:
-        return all(self.api_calls_per_token(op) == API_CALL_TARGETS[op] and self.listings_per_project(op) <= 1
-                   for op in OPERATIONS)
+        """Every face measured makes the target calls per token and at most one listing per project."""
+        return all(self.api_calls_per_token(op, face) == API_CALL_TARGETS[op]
+                   and self.listings_per_project(op, face) <= 1
+                   for op in OPERATIONS for face in self.faces)
 
 
 # --- the provider process's memory ---------------------------------------------------------------
 
 
 class ProviderWatcher:
-    """Peak RSS and CPU time of the ``pulumi.dynamic`` processes started by CLI runs using one ``PULUMI_HOME``.
+    """Peak RSS and CPU time of the provider processes started by CLI runs using one ``PULUMI_HOME``.
 
     The engine starts the provider itself, so the harness finds it in ``/proc``:
-    a command line running ``pulumi.dynamic`` whose environment has this
-    stack's ``PULUMI_HOME`` (other stacks' providers on the machine are ignored).
+    a command line running ``pulumi.dynamic`` or :data:`NATIVE_PROVIDER` whose
+    environment has this stack's ``PULUMI_HOME`` (other stacks' providers on the
+    machine are ignored).
     ``VmHWM`` is the kernel's own high-water mark, so polling only has to see
     the process once before it exits. CPU time is the last sample before it
     exits, so it may miss the final poll interval (the provider idles then).
@@ -218,7 +242,7 @@ class ProviderWatcher:
             return verdict
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            verdict = (b"pulumi.dynamic" in cmdline
+            verdict = ((b"pulumi.dynamic" in cmdline or NATIVE_PROVIDER.encode() in cmdline)
                        and self._home in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"))
         except OSError:
             return False  # gone, or not ours to read
@@ -276,24 +300,42 @@ def make_projects_with_ids(sandbox: Sandbox, size: int) -> tuple[str, set[int]]:
     return group["full_path"], {project["id"] for project in projects}
 
 
+def native_sdk(work: Path) -> Path:
+    """The Python SDK generated from the native provider's schema, installed under ``work`` once.
+
+    Returns the directory a native stack's program reads it from (its ``PYTHONPATH``), as a user's
+    program has the SDK installed; the engine finds the provider itself on ``PATH`` in the virtualenv.
+    """
+    site = work / "native-sdk" / "site"
+    if not site.is_dir():
+        site = installed_python_sdk(work / "native-sdk")
+    return site
+
+
 def make_stack(sandbox: Sandbox, work: Path, flavor: str, size: int, group: str, *, stack_name: str = "test",
                extra_env: dict[str, str] | None = None) -> PulumiStack:
-    """A stack of the fleet program; ``extra_env`` (a shared backend's URL) applies from ``stack init`` on."""
+    """A stack of the fleet program; ``extra_env`` (a shared backend's URL) applies from ``stack init`` on.
+
+    A :data:`NATIVE` stack reads the generated SDK from ``native_sdk(work)``.
+    """
     env = dict(extra_env or {})
     # The floor's provider module sits next to the program; its provider process must import it.
     # BENCH_EXTRA_PYTHONPATH: run.py --profile adds the sampler's sitecustomize this way.
     program_dir = work / f"n{size}-{flavor}" / "program"
     env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(program_dir), os.environ.get("BENCH_EXTRA_PYTHONPATH", "")) if p)
+        p for p in (str(program_dir), str(native_sdk(work)) if flavor == NATIVE else "",
+                    os.environ.get("BENCH_EXTRA_PYTHONPATH", "")) if p)
     if flavor == SDK_POOL:
         env[serving.WORKERS_ENV] = str(SDK_WORKERS)
     stack = PulumiStack(PROGRAM, work / f"n{size}-{flavor}", stack=stack_name, extra_env=env)
     assert stack.dir == program_dir, "PulumiStack puts the program under <work>/program"
-    stack.config_set("gitlab:baseUrl", sandbox.base_url)
-    stack.config_set("gitlab:token", sandbox.admin_token, secret=True)
+    # The native provider is configured with its own package's keys only (docs/native-provider.md).
+    namespace = "gitlab-tokens" if flavor == NATIVE else "gitlab"
+    stack.config_set(f"{namespace}:baseUrl", sandbox.base_url)
+    stack.config_set(f"{namespace}:token", sandbox.admin_token, secret=True)
     # The token operations alone, against a floor that asks GitLab nothing: the early
     # checks' GETs (one per run and one per project, at preview and in up) are a
-    # separate, documented cost (docs/preview-checks.md).
+    # separate, documented cost (docs/preview-checks.md). The same key for both faces.
     stack.config_set("gitlab-tokens:previewChecks", "false")
     stack.config_set("count", str(size))
     stack.config_set("group", group)
@@ -370,16 +412,17 @@ def run_size(sandbox: Sandbox, size: int, work: Path, progress: Progress, latenc
              cycles: int = 1) -> SizeResult:
     """Every flavor through every operation at one size, ``cycles`` times; each run kept is the median one.
 
-    At a latency, ours is also run served 4 at a time (:data:`SDK_POOL`, the SDK's own pool),
-    in projects of its own, for what :mod:`pulumi_gitlab_tokens.common.serving` gains in the same run.
+    The native face runs in projects of its own, so that each face's first create in a project
+    lists only its own tokens. At a latency, ours is also run served 4 at a time (:data:`SDK_POOL`,
+    the SDK's own pool), in projects of its own, for what :mod:`pulumi_gitlab_tokens.common.serving` gains
+    in the same run.
     """
     label = f"L={latency_ms:g}ms N={size}"
-    flavors = FLAVORS + ((SDK_POOL,) if latency_ms else ())
-    progress(f"{label}: creating {size} projects" + (" twice" if latency_ms else ""))
-    groups = {"ours": make_projects(sandbox, size)}
-    groups["floor"] = groups["ours"]  # the floor asks GitLab nothing
-    if latency_ms:
-        groups[SDK_POOL] = make_projects(sandbox, size)
+    flavors = SIZE_FLAVORS + ((SDK_POOL,) if latency_ms else ())
+    own_projects = [flavor for flavor in flavors if flavor != "floor"]  # the floor asks GitLab nothing
+    progress(f"{label}: creating {size} projects {len(own_projects)} times")
+    groups = {flavor: make_projects(sandbox, size) for flavor in own_projects}
+    groups["floor"] = groups["ours"]
     stacks = {flavor: make_stack(sandbox, work / f"l{latency_ms:g}", flavor, size, groups[flavor])
               for flavor in flavors}
     result = SizeResult(size, latency_ms=latency_ms)
@@ -426,30 +469,32 @@ def _mib(kib: int | None) -> str:
 
 @dataclass
 class MemoryResult:
-    """Ours alone at one large size: the provider process's peak RSS in each operation."""
+    """One face alone at one large size: the provider process's peak RSS in each operation."""
 
     size: int
     runs: dict[str, OperationRun]
+    #: ``ours`` (the dynamic face) or :data:`NATIVE`.
+    flavor: str = "ours"
 
     @property
     def peak_mib(self) -> float:
         return max(run.provider_peak_rss_kib or 0 for run in self.runs.values()) / 1024
 
 
-def run_memory(sandbox: Sandbox, size: int, work: Path, progress: Progress) -> MemoryResult:
-    """``up``, ``refresh`` and ``destroy`` of ``size`` tokens, watching the provider's peak RSS.
+def run_memory(sandbox: Sandbox, size: int, work: Path, progress: Progress, flavor: str = "ours") -> MemoryResult:
+    """``up``, ``refresh`` and ``destroy`` of ``size`` tokens of one face, watching the provider's peak RSS.
 
     The engine is told to skip its intermediate checkpoints (``PULUMI_SKIP_CHECKPOINTS``):
     with the file backend it rewrites the whole state after every step, which at this size
     costs minutes of engine time and nothing in the provider process measured here.
     """
-    label = f"memory N={size}"
+    label = f"memory {flavor} N={size}"
     progress(f"{label}: creating {size} projects")
     group = make_projects(sandbox, size)
-    stack = make_stack(sandbox, work / "memory", "ours", size, group, extra_env={"PULUMI_SKIP_CHECKPOINTS": "true"})
+    stack = make_stack(sandbox, work / "memory", flavor, size, group, extra_env={"PULUMI_SKIP_CHECKPOINTS": "true"})
     runs = {}
     for operation in ("up", "refresh", "destroy"):
         run = runs[operation] = run_operation(stack, sandbox, operation)
         progress(f"{label}: {operation:<8} {run.seconds:7.1f} s  {run.api_total:5d} GitLab calls  "
                  f"provider peak RSS {_mib(run.provider_peak_rss_kib)}")
-    return MemoryResult(size, runs)
+    return MemoryResult(size, runs, flavor)

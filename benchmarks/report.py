@@ -15,17 +15,8 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .harness import (
-    API_CALL_TARGETS,
-    OPERATIONS,
-    REPO,
-    SDK_POOL,
-    SDK_WORKERS,
-    SMALL_SIZE,
-    SMALL_SIZE_CYCLES,
-    MemoryResult,
-    SizeResult,
-)
+from .harness import (API_CALL_TARGETS, NATIVE, OPERATIONS, REPO, SDK_POOL, SDK_WORKERS, SMALL_SIZE,
+                      SMALL_SIZE_CYCLES, MemoryResult, SizeResult)
 
 if TYPE_CHECKING:
     from .fleet import FleetResult
@@ -34,11 +25,14 @@ if TYPE_CHECKING:
 FINDINGS = REPO / "benchmarks" / "findings.md"
 #: The sizes the goals are stated at.
 GOAL_SIZES = (100, 500)
-#: Goals: ours within this of the floor at 0 ms, within this of the bound N x L / P + floor at a latency.
+#: Goals, the same for both faces: within this of the floor at 0 ms, within this of the bound N x L / P + floor
+#: at a latency.
 FLOOR_TARGET = 1.10
 BOUND_TARGET = 1.25
 MEMORY_TARGET_MIB = 100
 LATENCY_OPERATIONS = ("up", "refresh", "destroy")
+#: How the report names each face's flavor.
+FACE_NAMES = {"ours": "dynamic", NATIVE: "native"}
 
 
 def machine() -> dict[str, str]:
@@ -87,10 +81,11 @@ def _commit() -> str:
 def render(results: list[SizeResult], *, machine_info: dict[str, str], version_info: dict[str, str],
            started: dt.datetime, elapsed_seconds: float, note: str = "",
            latency_results: list[SizeResult] | None = None, fleet: list["FleetResult"] | None = None,
-           memory: MemoryResult | None = None, imports: "ImportCost | None" = None,
+           memory: list[MemoryResult] | None = None, imports: "ImportCost | None" = None,
            load: str = "") -> str:
     """The whole of results.md: ``results`` at 0 ms, ``latency_results`` at the sandbox's latency, and the rest."""
     latency_results = latency_results or []
+    memory = memory or []
     every_size = sorted({r.size for r in results + latency_results})
     lines = [
         "# Benchmarks",
@@ -116,6 +111,12 @@ def render(results: list[SizeResult], *, machine_info: dict[str, str], version_i
         "makes, 2N x L / P + floor, is given too. `sdk-pool` is ours served 4 calls at a time, as "
         "`pulumi.dynamic` alone does (`GITLAB_TOKENS_PROVIDER_WORKERS=4`): the before of "
         "`pulumi_gitlab_tokens.common.serving`, measured in the same run.",
+        "",
+        "Faces. `ours` is the dynamic face. `native` is the same N `ProjectAccessToken`s with the same inputs "
+        "on the native provider `gitlab-tokens` (the engine starts `pulumi-resource-gitlab-tokens` from the "
+        "virtualenv's `PATH`), declared through the Python SDK generated from its schema, in projects of its "
+        "own, run in the same interleaved sequence; it is held to the same floor and bound. native/dynamic "
+        "is the wall time of one over the other's within this run (below 1: the native face is faster).",
     ]
     if note:
         lines += ["", note]
@@ -128,11 +129,13 @@ def render(results: list[SizeResult], *, machine_info: dict[str, str], version_i
         lines += ["", *_size_table(result)]
     for result in latency_results:
         lines += ["", *_latency_table(result)]
+    if any(NATIVE in r.faces for r in results + latency_results):
+        lines += ["", *_faces_table(results + latency_results)]
     if len(results) > 1:
         lines += ["", *_per_token_table(results)]
     if fleet:
         lines += ["", *_fleet_table(fleet)]
-    if memory is not None:
+    if memory:
         lines += ["", *_memory_table(memory)]
     lines += ["", *_route_table(results + latency_results)]
     if FINDINGS.exists():
@@ -145,7 +148,7 @@ def _verdict(ok: bool) -> str:
 
 
 def _goals(results: list[SizeResult], latency_results: list[SizeResult], fleet: list["FleetResult"],
-           memory: MemoryResult | None, imports: "ImportCost | None") -> list[str]:
+           memory: list[MemoryResult], imports: "ImportCost | None") -> list[str]:
     lines = ["## Goals", "", "| goal | measured in this run | bound or target | verdict |", "|---|---|---|---|"]
     zero = {r.size: r for r in results}
     for size in GOAL_SIZES:
@@ -155,6 +158,8 @@ def _goals(results: list[SizeResult], latency_results: list[SizeResult], fleet: 
             figures = ", ".join(f"{op} {r.ratio(op):.2f}" for op in OPERATIONS)
             lines.append(f"| 0 ms, N = {size}: ours / floor | {figures} | at most {FLOOR_TARGET:.2f} "
                          f"| {_verdict(r.ratio(worst) <= FLOOR_TARGET)} (worst: {worst}) |")
+            if NATIVE in r.faces:
+                lines += _native_goals(r)
     at_latency = {r.size: r for r in latency_results}
     for size in GOAL_SIZES:
         if size in at_latency:
@@ -167,6 +172,8 @@ def _goals(results: list[SizeResult], latency_results: list[SizeResult], fleet: 
             lines.append(f"| {r.latency_ms:g} ms, N = {size}: up / ({up_calls:g}N x L / P + floor), "
                          f"the calls up makes | {r.ratio_to_bound('up', up_calls):.2f} | at most {BOUND_TARGET:.2f} "
                          f"| {_verdict(r.ratio_to_bound('up', up_calls) <= BOUND_TARGET)} |")
+            if NATIVE in r.faces:
+                lines += _native_goals(r)
             if (SDK_POOL, "up") in r.runs:
                 before = ", ".join(f"{op} {_pool_ratio(r, op):.2f}" for op in LATENCY_OPERATIONS)
                 lines.append(f"| {r.latency_ms:g} ms, N = {size}: before (served {SDK_WORKERS} at a time) / "
@@ -207,18 +214,42 @@ def _goals(results: list[SizeResult], latency_results: list[SizeResult], fleet: 
         lines.append(f"| fleet: nothing duplicated or lost | {duplicated} duplicated, {lost} lost, over "
                      f"{sum(f.ours.tokens for f in fleet)} tokens and {throttled} answers 429 | 0 and 0 "
                      f"| {_verdict(lost == 0 and duplicated == 0)} |")
-    if memory is not None:
-        lines.append(f"| provider peak RSS, N = {memory.size} in one stack | {memory.peak_mib:.0f} MiB "
-                     f"| under {MEMORY_TARGET_MIB} MiB | {_verdict(memory.peak_mib < MEMORY_TARGET_MIB)} |")
+    for face in memory:
+        lines.append(f"| provider peak RSS, N = {face.size} in one stack, {FACE_NAMES[face.flavor]} face "
+                     f"| {face.peak_mib:.0f} MiB | under {MEMORY_TARGET_MIB} MiB "
+                     f"| {_verdict(face.peak_mib < MEMORY_TARGET_MIB)} |")
     every = results + latency_results
     if every:
-        calls = ", ".join(f"{op} {max(r.api_calls_per_token(op) for r in every):g} (target {API_CALL_TARGETS[op]})"
-                          for op in OPERATIONS)
-        listings = max(r.listings_per_project("up") for r in every)
-        met = all(r.meets_api_targets() for r in every)
-        lines.append(f"| GitLab calls per token at their minimum, worst size | {calls}, plus {listings:g} listing "
-                     f"per project in up | at most 1 listing per project | {_verdict(met)} |")
+        for face in ("ours", NATIVE):
+            measured = [r for r in every if face in r.faces]
+            if not measured:
+                continue
+            calls = ", ".join(f"{op} {max(r.api_calls_per_token(op, face) for r in measured):g} "
+                              f"(target {API_CALL_TARGETS[op]})" for op in OPERATIONS)
+            listings = max(r.listings_per_project("up", face) for r in measured)
+            met = all(r.api_calls_per_token(op, face) == API_CALL_TARGETS[op] and r.listings_per_project(op, face) <= 1
+                      for r in measured for op in OPERATIONS)
+            lines.append(f"| GitLab calls per token at their minimum, worst size, {FACE_NAMES[face]} face "
+                         f"| {calls}, plus {listings:g} listing per project in up | at most 1 listing per project "
+                         f"| {_verdict(met)} |")
     return lines
+
+
+def _native_goals(r: SizeResult) -> list[str]:
+    """The native face's rows at one size: the same floor or bound as ours, and native / dynamic."""
+    at = f"{r.latency_ms:g} ms, N = {r.size}"
+    if r.latency_ms:
+        figures = ", ".join(f"{op} {r.ratio_to_bound(op, flavor=NATIVE):.2f}" for op in LATENCY_OPERATIONS)
+        worst = max(r.ratio_to_bound(op, flavor=NATIVE) for op in LATENCY_OPERATIONS)
+        goal = [f"| {at}: native / (N x L / P + floor), P = {r.parallel} | {figures} | at most {BOUND_TARGET:.2f} "
+                f"| {_verdict(worst <= BOUND_TARGET)} |"]
+    else:
+        figures = ", ".join(f"{op} {r.ratio(op, NATIVE):.2f}" for op in OPERATIONS)
+        worst_op = max(OPERATIONS, key=lambda op: r.ratio(op, NATIVE))
+        goal = [f"| {at}: native / floor | {figures} | at most {FLOOR_TARGET:.2f} "
+                f"| {_verdict(r.ratio(worst_op, NATIVE) <= FLOOR_TARGET)} (worst: {worst_op}) |"]
+    faces = ", ".join(f"{op} {r.face_ratio(op):.2f}" for op in OPERATIONS)
+    return goal + [f"| {at}: native / dynamic, wall time in this run | {faces} | - | reported, not a goal |"]
 
 
 def _pool_ratio(result: SizeResult, operation: str) -> float:
@@ -328,33 +359,67 @@ def _fleet_table(fleet: list["FleetResult"]) -> list[str]:
     return lines
 
 
-def _memory_table(memory: MemoryResult) -> list[str]:
+def _faces_table(results: list[SizeResult]) -> list[str]:
+    """Native beside dynamic at every size and latency measured, with the floor and bound both are held to."""
     lines = [
-        f"## One stack of {memory.size} tokens: the provider's memory (0 ms)",
+        "## The two faces side by side",
         "",
-        "Ours alone; the engine skips its intermediate checkpoints (`PULUMI_SKIP_CHECKPOINTS`), which at "
-        "this size cost the engine minutes and the provider nothing.",
+        "Both faces' runs of the tables above (the native face's are not shown there), made in the same "
+        "interleaved sequence. Bound: the floor at 0 ms, N x L / P + floor at a latency. Calls per token "
+        "count every GitLab call, the per-project listings in up included.",
         "",
-        "| operation | seconds | GitLab calls | provider peak RSS (MiB) | provider CPU (s) |",
-        "|---|---:|---:|---:|---:|",
+        "| L (ms) | N | operation | dynamic (s) | native (s) | native/dynamic | floor (s) | bound (s) "
+        "| dynamic/bound | native/bound | provider CPU dynamic / native (s) "
+        "| provider peak RSS dynamic / native (MiB) | GitLab calls per token dynamic / native |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for op, run in memory.runs.items():
-        lines.append(f"| {op} | {run.seconds:.1f} | {run.api_total} | {_mib(run.provider_peak_rss_kib)} "
-                     f"| {_cpu(run.provider_cpu_seconds)} |")
+    for r in results:
+        if NATIVE not in r.faces:
+            continue
+        for op in OPERATIONS:
+            dynamic, native = r.run("ours", op), r.run(NATIVE, op)
+            lines.append(
+                f"| {r.latency_ms:g} | {r.size} | {op} | {dynamic.seconds:.2f} | {native.seconds:.2f} "
+                f"| {r.face_ratio(op):.2f} | {r.run('floor', op).seconds:.2f} | {r.bound_seconds(op):.2f} "
+                f"| {r.ratio_to_bound(op):.2f} | {r.ratio_to_bound(op, flavor=NATIVE):.2f} "
+                f"| {_cpu(dynamic.provider_cpu_seconds)} / {_cpu(native.provider_cpu_seconds)} "
+                f"| {_mib(dynamic.provider_peak_rss_kib)} / {_mib(native.provider_peak_rss_kib)} "
+                f"| {r.calls_made_per_token(op):g} / {r.calls_made_per_token(op, NATIVE):g} |"
+            )
+    return lines
+
+
+def _memory_table(memory: list[MemoryResult]) -> list[str]:
+    sizes = sorted({face.size for face in memory})
+    lines = [
+        f"## One stack of {', '.join(str(n) for n in sizes)} tokens: the provider's memory (0 ms)",
+        "",
+        "Each face alone, one after the other; the engine skips its intermediate checkpoints "
+        "(`PULUMI_SKIP_CHECKPOINTS`), which at this size cost the engine minutes and the provider nothing.",
+        "",
+        "| face | operation | seconds | GitLab calls | provider peak RSS (MiB) | provider CPU (s) |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for face in memory:
+        for op, run in face.runs.items():
+            lines.append(f"| {FACE_NAMES[face.flavor]} | {op} | {run.seconds:.1f} | {run.api_total} "
+                         f"| {_mib(run.provider_peak_rss_kib)} | {_cpu(run.provider_cpu_seconds)} |")
     return lines
 
 
 def _route_table(results: list[SizeResult]) -> list[str]:
-    """Every route the sandbox counted for ours, per token: any project lookup would show here."""
-    lines = ["## GitLab calls by route (ours, per token)", "", "| L (ms) | N | operation | route | calls per token |",
-             "|---:|---:|---|---|---:|"]
+    """Every route the sandbox counted for each face, per token: any project lookup would show here."""
+    lines = ["## GitLab calls by route (per token)", "",
+             "| face | L (ms) | N | operation | route | calls per token |", "|---|---:|---:|---|---|---:|"]
     for result in results:
-        for op in OPERATIONS:
-            routes = {k: v for k, v in result.run("ours", op).api_calls.items() if k != "total"}
-            if not routes:
-                lines.append(f"| {result.latency_ms:g} | {result.size} | {op} | (none) | 0 |")
-            for route, count in sorted(routes.items()):
-                lines.append(f"| {result.latency_ms:g} | {result.size} | {op} | `{route}` | {count / result.size:g} |")
+        for face in result.faces:
+            for op in OPERATIONS:
+                at = f"| {FACE_NAMES[face]} | {result.latency_ms:g} | {result.size} | {op}"
+                routes = {k: v for k, v in result.run(face, op).api_calls.items() if k != "total"}
+                if not routes:
+                    lines.append(f"{at} | (none) | 0 |")
+                for route, count in sorted(routes.items()):
+                    lines.append(f"{at} | `{route}` | {count / result.size:g} |")
     return lines
 
 

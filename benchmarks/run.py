@@ -4,14 +4,15 @@
                                        [--fleet 1,4,8] [--fleet-size 100] [--memory-size 2000]
                                        [--out benchmarks/results.md]
 
-Parts, in order: ours against the floor at 0 ms; the same at ``--latency-ms``
-(with ours also served 4 at a time, the SDK's pool); the fleet (K stacks at
-once on one sandbox with latency and rate limit, one PostgreSQL backend); one
-stack of ``--memory-size`` tokens for the provider's peak RSS; the import cost
+Parts, in order: both faces (ours, the dynamic one, and the native provider)
+against the floor at 0 ms; the same at ``--latency-ms`` (with ours also served 4
+at a time, the SDK's pool); one stack of ``--memory-size`` tokens per face for
+the provider's peak RSS; the fleet (K stacks of the dynamic face at once on one
+sandbox with latency and rate limit, one PostgreSQL backend); the import cost
 of the package. An empty list (``--fleet ""``, ``--memory-size 0``) skips a
 part. Starts its own sandboxes and PostgreSQL, works under ``benchmarks/work/``
 (kept out of git), and prints a progress line per CLI command; the defaults
-take about a quarter of an hour on 2 cores. See :mod:`benchmarks.harness`.
+take about half an hour on 2 cores. See :mod:`benchmarks.harness`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # run as a script: make the benchmarks package importable
 
 from benchmarks import fleet as fleet_bench, report  # noqa: E402
-from benchmarks.harness import run_benchmark, run_memory, sandbox_args  # noqa: E402
+from benchmarks.harness import NATIVE, run_benchmark, run_memory, sandbox_args  # noqa: E402
 from benchmarks.startup import measure_import_cost  # noqa: E402
 from support.postgres import running_postgres  # noqa: E402  (harness put tests/ on the path)
 from support.pulumi_cli import pulumi_executable  # noqa: E402
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="numbers of stacks running up at once (default 1,4,8)")
     parser.add_argument("--fleet-size", type=int, default=100, help="tokens per fleet stack (default 100)")
     parser.add_argument("--memory-size", type=int, default=2000,
-                        help="tokens in the one stack whose provider memory is measured; 0 skips (default 2000)")
+                        help="tokens in one stack per face for the provider's peak RSS; 0 skips (default 2000)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.md",
                         help="where to write the report (default benchmarks/results.md)")
     parser.add_argument("--note", default="", help="a sentence to put at the top of the report")
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work.resolve()
     shutil.rmtree(work, ignore_errors=True)
     progress = lambda line: print(line, flush=True)  # noqa: E731
-    parts: dict = {"results": [], "latency_results": [], "fleet": [], "memory": None, "imports": None}
+    parts: dict = {"results": [], "latency_results": [], "fleet": [], "memory": [], "imports": None}
 
     def write(final: bool) -> float:
         """The report of the parts done so far: an interrupted run still leaves its figures."""
@@ -109,14 +110,16 @@ def main(argv: list[str] | None = None) -> int:
         parts["latency_results"] = run_benchmark(args.latency_sizes, work / "latency", progress,
                                                  latency_ms=args.latency_ms)
         write(final=False)
+    if args.memory_size:
+        with running_sandbox(extra_args=sandbox_args(0)) as sandbox:
+            for face in ("ours", NATIVE):
+                parts["memory"].append(run_memory(sandbox, args.memory_size, work / "memory", progress, face))
+        write(final=False)
     if args.fleet:
         with running_sandbox(extra_args=fleet_bench.sandbox_args()) as sandbox, running_postgres() as postgres:
             parts["fleet"] = fleet_bench.run_fleets(sandbox, postgres.new_database(), work / "fleet", args.fleet,
                                                     args.fleet_size, progress)
         write(final=False)
-    if args.memory_size:
-        with running_sandbox(extra_args=sandbox_args(0)) as sandbox:
-            parts["memory"] = run_memory(sandbox, args.memory_size, work / "memory", progress)
     parts["imports"] = measure_import_cost()
     elapsed = write(final=True)
     print(f"wrote {args.out} ({elapsed / 60:.1f} minutes)")
