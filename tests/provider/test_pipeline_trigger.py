@@ -179,3 +179,19 @@ def test_the_list_shows_every_trigger_without_its_value_and_which_are_managed(wo
     assert [(r.description, r.managed) for r in records] == [("deploy hook", True), ("by hand", False)]
     assert records[0].id == token.outs["token_id"]
     assert token.outs["token"] not in repr(records)
+
+
+def test_a_lost_attempt_that_lands_late_is_deleted_by_the_next_update_and_no_other(world):
+    """The state names a timed-out create attempt by its mark; a trigger it made later goes at the next update."""
+    token = EngineLike(world, provider(world), trigger())
+    token.up()
+    late = token.provider._owner(token.inputs).mark(1, "")
+    landed = world.sb.api("POST", "/projects/acme%2Fapp/triggers", {"description": f"deploy hook {late.text()}"},
+                          expect=201)
+    world.sb.api("POST", "/projects/acme%2Fapp/triggers", {"description": "by hand"}, expect=201)
+    world.values.add(landed["token"])
+    olds = {**token.outs, "unconfirmed_attempts": [late.text()]}
+    result = token.provider.update(token.id, olds, token.check(trigger(description="release hook")))
+    assert "unconfirmed_attempts" not in result.outs
+    left = {t["id"]: ownership.parse(t["description"])[0] for t in in_gitlab(world)}
+    assert left == {token.outs["token_id"]: "release hook", landed["id"] + 1: "by hand"}

@@ -178,8 +178,12 @@ class TokenKind:
             raise ValueError(f"{self.resource_name}: renew by RotateRoute exactly when there is a rotate route")
         if (self.routes.self_rotate is not None) != self.renewal.self_rotates:
             raise ValueError(f"{self.resource_name}: RotateRoute(self_rotates=True) exactly with a self_rotate route")
-        if (self.routes.update is not None) != any(f.on_change is OnChange.UPDATE for f in self.inputs):
+        edited = any(f.on_change is OnChange.UPDATE for f in self.inputs)
+        if (self.routes.update is not None) != edited:
             raise ValueError(f"{self.resource_name}: inputs change OnChange.UPDATE exactly with an update route")
+        if edited and any(f.on_change is OnChange.ROTATE for f in self.inputs):
+            # An update applies edits or rotates, not both: an edit due with a rotation would be lost.
+            raise ValueError(f"{self.resource_name}: a kind edited in place (OnChange.UPDATE) has no expiry inputs")
 
     # --- names the parts answer, for messages and routes -----------------------------
 

@@ -147,6 +147,10 @@ class Administrators:
     def judged_by(self, judge: Judge) -> Any:
         return judge.administrators()
 
+    def refusal(self, kind: TokenKind, caller: Any, role: int, wanted: int | None) -> str | None:
+        """GitLab's refusal of a creator who is not an administrator (``authenticated_as_admin!``)."""
+        return None if caller.is_admin else "403 Forbidden"
+
     def hint(self, kind: TokenKind, status: int, message: str) -> str | None:
         """What to do about GitLab's answer, where it differs from the members' kinds."""
         if status in (401, 403) and "scope" not in message:

@@ -77,7 +77,8 @@ class StoredToken:
             values={k: v for k, v in props.items() if k not in (PROVIDER_KEY, UNCONFIRMED_KEY, PREDECESSORS_KEY)},
             parent=str(parent) if parent else None,
             token_id=token_id,
-            name=name if isinstance(name, str) else None,
+            # A kind without names (triggers) marks its tokens for "", as its create did.
+            name=name if isinstance(name, str) else ("" if "name" not in kind.input_names else None),
             user_id=integral(props.get("user_id")),
             token=token if isinstance(token, str) and token else None,
             scopes=tuple(str(s) for s in scopes) if isinstance(scopes, (list, tuple)) else None,

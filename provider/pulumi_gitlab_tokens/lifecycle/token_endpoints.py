@@ -183,7 +183,7 @@ class TokenEndpoints:
                                               **self._list_filters(), **_IDEMPOTENT),
             lambda most: f"GitLab listed more than {most} tokens on {route} for the name {name!r}; revoke old "
                          f"ones in GitLab, or give this token a new name"))
-        return [self._marked(_token_record(t.attributes)) for t in listed]
+        return [self._marked(_remember(_token_record(t.attributes))) for t in listed]
 
     def list_all(self, **filters: Any) -> list[dict[str, Any]]:
         """Every token of the parent that GitLab's ``filters`` (query parameters) keep, revoked ones
