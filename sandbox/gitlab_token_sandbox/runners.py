@@ -8,6 +8,10 @@ GitLab's sources (gitlab-org/gitlab, mirrored as gitlabhq/gitlabhq):
   ``runner_creation_strategies/*`` (``Missing/invalid group|project``, then ``Insufficient permissions``;
   ``paused`` becomes ``active``), ``lib/api/entities/ci/runner_registration_details.rb`` (id, token,
   token_expires_at).
+- list: ``lib/api/ci/runners.rb``'s ``GET /projects/:id/runners`` (``authorize! :read_project_runners``;
+  ``Ci::Runner.owned_or_instance_wide``: the project's runners, its ancestor groups' and the instance's) and
+  ``GET /groups/:id/runners`` (``:read_group_runners``; ``group_or_instance_wide``), filtered by ``type`` and
+  ``paused`` (``apply_filter``), paginated, as ``lib/api/entities/ci/runner.rb``.
 - read, delete, reset: ``lib/api/ci/runners.rb`` (``get_runner``: ``404 Runner Not Found``;
   ``authenticate_show_runner!`` / ``authenticate_update_runner!`` / ``authenticate_delete_runner!``:
   ``403 Forbidden - No access granted``, administrators pass; ``allow_access_with_scope :manage_runner``),
@@ -39,8 +43,9 @@ import sqlite3
 from . import entities, errors, permissions
 from .auth import api_scopes
 from .context import Call, Context
+from .pagination import paginate
 from .params import Params, numeric_id
-from .permissions import Resource
+from .permissions import Resource, find_resource
 from .rules import MAINTAINER, OWNER
 from .tokens import digest, routable_value
 from .web import Response
@@ -155,7 +160,53 @@ def details_entity(ctx: Context, call: Call, runner: sqlite3.Row, include_projec
     return entity
 
 
+def list_entity(ctx: Context, call: Call, runner: sqlite3.Row) -> dict:
+    """``API::Entities::Ci::Runner``: what a list shows of a runner (``created_by`` when the caller may read users)."""
+    creator = ctx.store.user(runner["creator_id"])
+    entity = {
+        "id": runner["id"], "description": runner["description"], "ip_address": None,
+        "active": bool(runner["active"]), "paused": not runner["active"],
+        "is_shared": runner["runner_type"] == "instance_type", "runner_type": runner["runner_type"],
+        "name": None, "online": False,
+    }
+    if creator is not None:
+        entity["created_by"] = entities.user_basic(creator, ctx.external_url(call.request))
+    entity.update({"created_at": runner["created_at"], "status": _status(ctx, runner), "job_execution_status": "idle"})
+    return entity
+
+
 # --- routes ---------------------------------------------------------------------------------
+
+def _listed(ctx: Context, call: Call, owners: list[tuple[str, int]]) -> Response:
+    """The runners of ``owners`` (``(runner_type, owner_id)``) and the instance's, by ``apply_filter``, paginated."""
+    p = Params(call.request.params)
+    runner_type = p.string("type", values=RUNNER_TYPES)
+    paused = p.boolean("paused")
+    p.check()
+    rows = [row for row in ctx.store.rows("SELECT * FROM ci_runners ORDER BY id DESC")
+            if row["runner_type"] == "instance_type" or (row["runner_type"], row["owner_id"]) in owners]
+    rows = [row for row in rows if (runner_type is None or row["runner_type"] == runner_type)
+            and (paused is None or bool(row["active"]) is not paused)]
+    page, headers = paginate(rows, call.request, ctx.external_url(call.request))
+    return Response.json(200, [list_entity(ctx, call, row) for row in page], headers)
+
+
+def list_project_runners(ctx: Context, call: Call) -> Response:
+    """``GET /projects/:id/runners``: Maintainers (``read_project_runners``), else ``403 Forbidden``."""
+    project = find_resource(ctx.store, call.user, "project", call.path_params["id"])
+    if not (permissions.is_admin(call.user) or _level(ctx, call.user, project) >= MAINTAINER):
+        raise errors.forbidden()
+    groups = ctx.store.group_ancestor_ids(project.row["namespace_id"])
+    return _listed(ctx, call, [("project_type", project.id)] + [("group_type", g) for g in groups])
+
+
+def list_group_runners(ctx: Context, call: Call) -> Response:
+    """``GET /groups/:id/runners``: Maintainers (``read_group_runners``), else ``403 Forbidden``."""
+    group = find_resource(ctx.store, call.user, "group", call.path_params["id"])
+    if not (permissions.is_admin(call.user) or _level(ctx, call.user, group) >= MAINTAINER):
+        raise errors.forbidden()
+    return _listed(ctx, call, [("group_type", g) for g in ctx.store.group_ancestor_ids(group.id)])
+
 
 def _model_problems(tags: list[str], run_untagged: bool, description: str | None, note: str | None,
                     timeout: int | None) -> list[str]:

@@ -129,6 +129,8 @@ ROUTES: list[Route] = [
     Route("GET", "/api/v4/projects/:id/cluster_agents/:agent_id/tokens/:token_id", agents.get_token),
     Route("DELETE", "/api/v4/projects/:id/cluster_agents/:agent_id/tokens/:token_id", agents.revoke_token),
     Route("POST", "/api/v4/user/runners", run.create_runner, run.create_scopes, "create"),
+    Route("GET", "/api/v4/projects/:id/runners", run.list_project_runners),
+    Route("GET", "/api/v4/groups/:id/runners", run.list_group_runners),
     Route("GET", "/api/v4/runners/:id", run.get_runner, run.manage_scopes),
     Route("DELETE", "/api/v4/runners/:id", run.delete_runner, run.manage_scopes),
     Route("POST", "/api/v4/runners/:id/reset_authentication_token", run.reset_authentication_token,

@@ -165,3 +165,37 @@ def test_routes_are_counted_and_a_dropped_reset_is_recovered_by_resetting_again(
     assert sb.calls() == {"POST /api/v4/user/runners": 1, "GET /api/v4/runners/:id": 1,
                           "POST /api/v4/runners/:id/reset_authentication_token": 2,
                           "DELETE /api/v4/runners/:id": 1}
+
+
+def test_a_project_or_group_lists_the_runners_it_may_use(world: World) -> None:
+    """``GET /projects/:id/runners`` and ``/groups/:id/runners``: its own, its ancestor groups' and the instance's,
+    filtered by ``type`` and ``paused``; Maintainers only. Read with python-gitlab's list managers."""
+    project_runner = _create(world, {"runner_type": "project_type", "project_id": world.project["id"],
+                                     "description": "builds"})[1]
+    group_runner = _create(world, {"runner_type": "group_type", "group_id": world.group["id"], "paused": True})[1]
+    instance_runner = _create(world, {"runner_type": "instance_type"})[1]
+    gl = world.sb.gitlab()
+    project = gl.projects.get(world.project["id"], lazy=True)
+    listed = {r.id: r.attributes for r in project.runners.list(get_all=True)}
+    assert set(listed) >= {project_runner["id"], group_runner["id"], instance_runner["id"]}
+    mine = listed[project_runner["id"]]
+    # python-gitlab adds the parent's attribute it was listed under (project_id) to each object.
+    assert [key for key in mine if key != "project_id"] == [
+        "id", "description", "ip_address", "active", "paused", "is_shared", "runner_type", "name", "online",
+        "created_by", "created_at", "status", "job_execution_status"]
+    assert (mine["description"], mine["runner_type"], mine["paused"], mine["status"]) == (
+        "builds", "project_type", False, "never_contacted")
+    assert "token" not in mine and "maintenance_note" not in mine
+    only_project = world.call("GET", f"/projects/{world.project['id']}/runners?type=project_type")[2]
+    assert [r["id"] for r in only_project] == [project_runner["id"]]
+    paused = world.call("GET", f"/projects/{world.project['id']}/runners?paused=true")[2]
+    assert group_runner["id"] in [r["id"] for r in paused] and project_runner["id"] not in [r["id"] for r in paused]
+    group = gl.groups.get(world.group["id"], lazy=True)
+    in_group = [r.id for r in group.runners.list(get_all=True, type="group_type")]
+    assert in_group == [group_runner["id"]]
+    assert world.call("GET", f"/projects/{world.project['id']}/runners", as_="maintainer")[0] == 200
+    assert world.call("GET", f"/projects/{world.project['id']}/runners", as_="developer")[::2] == (
+        403, {"message": "403 Forbidden"})
+    assert world.call("GET", f"/groups/{world.group['id']}/runners?type=shared")[::2] == (
+        400, {"error": "type does not have a valid value"})
+    assert world.call("GET", "/projects/999999/runners")[::2] == (404, {"message": "404 Project Not Found"})
