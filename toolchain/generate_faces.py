@@ -78,6 +78,12 @@ NOTES: Mapping[str, str] = {
     "ClusterAgentToken": "A token of a project's agent for Kubernetes: managing it needs the Maintainer role. It has "
                          "no scopes and no expiry, and GitLab keeps at most two active tokens per agent. Deleting "
                          "the resource revokes the token.",
+    "ProjectRunner": "A project's runner, made with ``POST /user/runners``, and its ``glrt-`` authentication token: "
+                     "managing it needs the Maintainer role. It has no scopes and no expiry; a changed setting "
+                     "replaces the runner. Deleting the resource deletes the runner.",
+    "GroupRunner": "A group's runner, made with ``POST /user/runners``, and its ``glrt-`` authentication token: "
+                   "managing it needs the Owner role on the group. It has no scopes and no expiry; a changed "
+                   "setting replaces the runner. Deleting the resource deletes the runner.",
     "GroupServiceAccountAccessToken": "A personal access token of a group's service account: ``user_id`` is the "
                                       "account, shared by all its tokens, and there is no ``access_level``. Managing "
                                       "them needs the group's Owner or an administrator. Deleting the resource "

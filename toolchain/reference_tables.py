@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Mapping, Union
 
 from pulumi_gitlab_tokens import kinds
 from pulumi_gitlab_tokens.common import catalogue
-from pulumi_gitlab_tokens.kinds import deploy_token_fields, field_facts, parts
+from pulumi_gitlab_tokens.kinds import deploy_token_fields, field_facts, parts, runner_fields
 from pulumi_gitlab_tokens.kinds.base import InputField, OnChange, TokenKind
 from pulumi_gitlab_tokens.lifecycle.stored import PREDECESSORS_KEY
 from pulumi_gitlab_tokens.rules import comparisons, ownership
@@ -101,6 +101,13 @@ def _rotation_configuration(kind: TokenKind) -> str:
     return text + "; see [Rotation](rotation.md)"
 
 
+def _description_room(kind: TokenKind) -> int:
+    """The longest description the kind's parser takes (a runner's is GitLab's 1,024 less the mark)."""
+    parse = next((f.parse for f in kind.inputs if f.name == "description"), None)
+    return runner_fields.DESCRIPTION_MAX_LENGTH if parse is runner_fields.parse_description \
+        else ownership.USER_DESCRIPTION_MAX_LENGTH
+
+
 #: Token inputs: what each holds. The columns "Default" and "Change" come from the declarations.
 TOKEN_INPUTS: Mapping[str, Text] = {
     "project": _parent,
@@ -116,13 +123,20 @@ TOKEN_INPUTS: Mapping[str, Text] = {
     "access_level": ("`guest`, `planner`, `reporter`, `developer`, `maintainer`, `owner`, or GitLab's number; "
                      "the role of the token's bot user"),
     "description": lambda kind: (
-        f"string, at most {ownership.USER_DESCRIPTION_MAX_LENGTH} characters (GitLab's "
-        f"{catalogue.DESCRIPTION_MAX_LENGTH} less the [ownership mark](ownership.md)), no control or "
+        f"string, at most {_description_room(kind)} characters (GitLab's "
+        f"{_description_room(kind) + ownership.MARK_ROOM} less the [ownership mark](ownership.md)), no control or "
         "bidirectional formatting characters"
         + ("" if "update" in {f.on_change.value for f in kind.inputs} else "; GitLab cannot edit it")),
     "expires_at": _expires_at,
     "rotation_configuration": _rotation_configuration,
     "validate_past_expiration_date": _fact("validate_past_expiration_date", "bool: "),
+    "paused": "bool: the runner takes no new jobs",
+    "locked": "bool: the runner cannot be assigned to other projects",
+    "run_untagged": "bool: the runner also takes jobs without tags (GitLab's default: true)",
+    "tag_list": (f"list of at most {runner_fields.TAG_LIST_MAX_LENGTH} tags, each a non-empty string without "
+                 "commas; compared as a set"),
+    "maximum_timeout": f"whole seconds a job may run on the runner, at least {runner_fields.MINIMUM_TIMEOUT}",
+    "maintenance_note": f"free text for administrators, at most {runner_fields.TEXT_MAX_LENGTH} characters",
     "adopt_token_id": (_fact("adopt_token_id")
                        + "; see [Adopting an existing token](recovery.md#adopting-an-existing-token)"),
 }
@@ -152,6 +166,14 @@ TOKEN_OUTPUTS: Mapping[str, Text] = {
     "created_by_user_id": _fact("created_by_user_id"),
     "status": _fact("status"),
     "last_used_at": _fact("last_used_at"),
+    "token_expires_at": "when the runner's token expires, as GitLab answered at the create or reset; none unless "
+                        "the instance, group or project sets a runner-token expiration interval",
+    "paused": "as GitLab reports it, when the program sets it",
+    "locked": "as GitLab reports it, when the program sets it",
+    "run_untagged": "as GitLab reports it, when the program sets it",
+    "tag_list": "as GitLab reports it, when the program sets it",
+    "maximum_timeout": "as GitLab reports it, when the program sets it",
+    "maintenance_note": "as GitLab reports it, when the program sets it",
     "expires_at": lambda kind: ("expiry date (`YYYY-MM-DD`)" if kind.lifetime.required
                                 else "expiry date (`YYYY-MM-DD`), none for never"),
     "name": "as GitLab reports it, without the ownership mark",

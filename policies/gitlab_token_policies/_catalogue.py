@@ -136,6 +136,8 @@ PROJECT_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectDep
 GROUP_DEPLOY_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupDeployToken"
 PIPELINE_TRIGGER_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:PipelineTrigger"
 CLUSTER_AGENT_TOKEN_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ClusterAgentToken"
+PROJECT_RUNNER_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectRunner"
+GROUP_RUNNER_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupRunner"
 #: A service account holds no secret of its own, so no token policy looks at it.
 SERVICE_ACCOUNT_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:GroupServiceAccount"
 PROJECT_SERVICE_ACCOUNT_TYPE: Final[str] = "pulumi-python:dynamic/gitlab:ProjectServiceAccount"
@@ -164,6 +166,7 @@ PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TYPE: Final[str] = "gitlab:index/projectSe
 PULUMI_GITLAB_IMPERSONATION_TOKEN_TYPE: Final[str] = "gitlab:index/userImpersonationToken:UserImpersonationToken"
 PULUMI_GITLAB_PIPELINE_TRIGGER_TYPE: Final[str] = "gitlab:index/pipelineTrigger:PipelineTrigger"
 PULUMI_GITLAB_CLUSTER_AGENT_TOKEN_TYPE: Final[str] = "gitlab:index/clusterAgentToken:ClusterAgentToken"
+PULUMI_GITLAB_USER_RUNNER_TYPE: Final[str] = "gitlab:index/userRunner:UserRunner"
 PULUMI_GITLAB_PROJECT_DEPLOY_TOKEN_TYPE: Final[str] = "gitlab:index/projectDeployToken:ProjectDeployToken"
 PULUMI_GITLAB_GROUP_DEPLOY_TOKEN_TYPE: Final[str] = "gitlab:index/groupDeployToken:GroupDeployToken"
 #: pulumi-gitlab's older deploy token for a project *or* a group (removed upstream in 19.0).

@@ -10,6 +10,11 @@ none of that name. Loaded with python-gitlab, at the first GitLab call.
 
 from __future__ import annotations
 
+import urllib.parse
+from typing import Any, ClassVar
+
+from gitlab import exceptions as exc
+from gitlab import types
 from gitlab.base import RESTObject
 from gitlab.mixins import CreateMixin, DeleteMixin, GetMixin, ListMixin, ObjectDeleteMixin
 from gitlab.types import RequiredOptional
@@ -36,3 +41,98 @@ class ProjectClusterAgentTokenManager(
     _obj_cls = ProjectClusterAgentToken
     _from_parent_attrs = {"project_id": "project_id", "agent_id": "id"}
     _create_attrs = RequiredOptional(required=("name",), optional=("description",))
+
+
+# --- runners made with POST /user/runners ------------------------------------------------------
+
+
+class RunnerToken(RESTObject):
+    """A runner as its authentication token's record (``lib/api/entities/ci/runner.rb``).
+
+    A runner's ``active`` says it is not paused, not that its token is live: the token lives as
+    long as the runner, so the record leaves ``active`` out and keeps ``paused``.
+    """
+
+    def __init__(self, manager: Any, attrs: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(manager, {k: v for k, v in attrs.items() if k != "active"}, *args, **kwargs)
+
+
+class _RunnerTokenManager(ListMixin[RunnerToken]):
+    """A runner's token: listed under its project or group (its ``runner_type`` only), read and deleted at
+    ``/runners/:id``, and rotated by ``POST /runners/:id/reset_authentication_token``, whose answer (the
+    value, no id) is the same runner's."""
+
+    _obj_cls = RunnerToken
+    _list_filters = ("type", "paused", "status", "tag_list")
+    _types = {"tag_list": types.CommaSeparatedListAttribute}
+    #: Where one runner is read, deleted and reset, whatever it is listed under.
+    _by_id_path = "/runners"
+    _rotate_action = "reset_authentication_token"
+    _runner_type: ClassVar[str]
+
+    def list(self, **kwargs: Any) -> Any:
+        return super().list(type=self._runner_type, **kwargs)
+
+    @exc.on_http_error(exc.GitlabGetError)
+    def get(self, id: int | str, **kwargs: Any) -> RunnerToken:
+        return self._obj_cls(self, self.gitlab.http_get(f"{self._by_id_path}/{_segment(id)}", **kwargs))
+
+    @exc.on_http_error(exc.GitlabDeleteError)
+    def delete(self, id: int | str, **kwargs: Any) -> None:
+        self.gitlab.http_delete(f"{self._by_id_path}/{_segment(id)}", **kwargs)
+
+    @exc.on_http_error(exc.GitlabCreateError)
+    def rotate(self, id: int | str, expires_at: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Reset the token (GitLab takes no expiry here); the answer with the runner's id."""
+        answer = self.gitlab.http_post(f"{self._by_id_path}/{_segment(id)}/{self._rotate_action}", **kwargs)
+        return {"id": int(id), **answer} if isinstance(answer, dict) else answer
+
+
+class ProjectRunnerTokenManager(_RunnerTokenManager):
+    _path = "/projects/{project_id}/runners"
+    _from_parent_attrs = {"project_id": "id"}
+    _runner_type = "project_type"
+
+
+class GroupRunnerTokenManager(_RunnerTokenManager):
+    _path = "/groups/{group_id}/runners"
+    _from_parent_attrs = {"group_id": "id"}
+    _runner_type = "group_type"
+
+
+class _UserRunnerManager(CreateMixin[RunnerToken]):
+    """``POST /user/runners`` for a runner of the parent: its ``runner_type`` and the parent's numeric id
+    (GitLab's ``project_id``/``group_id`` are Integers: a full path is looked up first, one GET)."""
+
+    _path = "/user/runners"
+    _obj_cls = RunnerToken
+    _create_attrs = RequiredOptional(
+        required=("runner_type",),
+        optional=("group_id", "project_id", "description", "paused", "locked", "run_untagged", "tag_list",
+                  "access_level", "maximum_timeout", "maintenance_note"))
+    _types = {"tag_list": types.CommaSeparatedListAttribute}
+    _runner_type: ClassVar[str]
+    _parent_field: ClassVar[str]
+
+    def create(self, data: dict[str, Any] | None = None, **kwargs: Any) -> RunnerToken:
+        parent_ref = self._parent
+        assert parent_ref is not None  # the endpoints hand every manager its parent
+        parent = str(parent_ref.get_id())
+        if not parent.isdigit():  # the parent's own manager knows its collection (/projects, /groups)
+            parent = str(self.gitlab.http_get(f"{parent_ref.manager.path}/{_segment(parent)}", **kwargs)["id"])
+        return super().create({**(data or {}), "runner_type": self._runner_type, self._parent_field: int(parent)},
+                              **kwargs)
+
+
+class ProjectUserRunnerManager(_UserRunnerManager):
+    _runner_type = "project_type"
+    _parent_field = "project_id"
+
+
+class GroupUserRunnerManager(_UserRunnerManager):
+    _runner_type = "group_type"
+    _parent_field = "group_id"
+
+
+def _segment(value: int | str) -> str:
+    return urllib.parse.quote(str(value), safe="")

@@ -80,7 +80,8 @@ FIELDS: Final[Mapping[str, FieldFacts]] = {
     "description": FieldFacts(_STRING, "The description shown in GitLab (at most "
                                        f"{ownership.USER_DESCRIPTION_MAX_LENGTH} characters: the provider's ownership "
                                        f"mark takes the rest of GitLab's {catalogue.DESCRIPTION_MAX_LENGTH}). Changing "
-                                       "it replaces a token, or edits a pipeline trigger in place.", "str",
+                                       "it replaces a token or runner, or edits a pipeline trigger in place; a runner's "
+                                       "may be up to 1,024 characters less the mark.", "str",
                               python_output="Optional[str]"),
     "expires_at": FieldFacts(_STRING, "Fixed expiry date `YYYY-MM-DD`; exclusive with `rotation_configuration`.",
                              "str", python_output="str", optional_in_programs=True),
@@ -111,7 +112,23 @@ FIELDS: Final[Mapping[str, FieldFacts]] = {
                                 python_output="bool"),
     "created_by_user_id": FieldFacts(_INTEGER, "The id of the user who created the token.",
                                      python_output="Optional[int]"),
-    "status": FieldFacts(_STRING, "GitLab's state of the token: `active` or `revoked`.", python_output="str"),
+    "status": FieldFacts(_STRING, "GitLab's state of the token (`active` or `revoked`), or of a runner "
+                                  "(`online`, `offline`, `never_contacted`, `stale`).", python_output="str"),
+    "token_expires_at": FieldFacts(_STRING, "When the runner's token expires (an RFC 3339 time), as GitLab answered "
+                                            "at the create or reset; none unless a runner-token expiration interval "
+                                            "is set.", python_output="Optional[str]"),
+    "paused": FieldFacts(_BOOLEAN, "The runner takes no new jobs.", "bool", python_output="Optional[bool]"),
+    "locked": FieldFacts(_BOOLEAN, "The runner cannot be assigned to other projects.", "bool",
+                         python_output="Optional[bool]"),
+    "run_untagged": FieldFacts(_BOOLEAN, "The runner also takes jobs without tags (GitLab's default: true).", "bool",
+                               python_output="Optional[bool]"),
+    "tag_list": FieldFacts({"type": "array", "items": _STRING}, "The runner's tags (at most 50), compared as a set.",
+                           "Sequence[str]", python_input="pulumi.Input[Sequence[pulumi.Input[str]]]",
+                           python_output="Optional[list[str]]"),
+    "maximum_timeout": FieldFacts(_INTEGER, "Seconds a job may run on the runner, at least 600.", "int",
+                                  python_output="Optional[int]"),
+    "maintenance_note": FieldFacts(_STRING, "Free text for administrators (at most 1,024 characters).", "str",
+                                   python_output="Optional[str]"),
     "last_used_at": FieldFacts(_STRING, "When the token was last used, if GitLab knows.",
                                python_output="Optional[str]"),
     "ownership_mark": FieldFacts(_STRING, "The ownership mark GitLab keeps at the end of the description, sent "

@@ -255,7 +255,7 @@ def rotate_token(
     token_id: int,
     bot_user_id: int | None,
     name: str,
-    expires_at: dt.date,
+    expires_at: dt.date | None,
     self_token: str | None = None,
     owner: Owner | None = None,
 ) -> dict[str, Any]:
@@ -307,7 +307,7 @@ def _rotate_token(
     token_id: int,
     bot_user_id: int | None,
     name: str,
-    expires_at: dt.date,
+    expires_at: dt.date | None,
     self_token: str | None,
     owner: Owner | None,
 ) -> dict[str, Any]:
@@ -315,8 +315,8 @@ def _rotate_token(
     for attempt in range(MAX_ATTEMPTS):
         try:
             if self_token is not None and current == token_id:
-                return api.self_rotate(self_token, expires_at.isoformat())
-            return api.rotate(current, expires_at.isoformat())
+                return api.self_rotate(self_token, _date_text(expires_at))
+            return api.rotate(current, _date_text(expires_at))
         except AnswerLost:
             pass
         except GitLabTokenError as err:
@@ -362,6 +362,11 @@ def _rotate_token(
         f"Rotating token {name!r} failed {MAX_ATTEMPTS} times without an answer; the state still names "
         f"token id {token_id}. Run `pulumi refresh`, then `pulumi up` again."
     )
+
+
+def _date_text(expires_at: dt.date | None) -> str | None:
+    """The rotate route's ``expires_at``: none for a kind GitLab keeps no expiry for."""
+    return None if expires_at is None else expires_at.isoformat()
 
 
 def _is_gone(api: TokenEndpoints, token_id: int) -> bool:

@@ -228,7 +228,7 @@ class TokenEndpoints:
         return self._call(route, lambda: self._marked(_remember(_token_record(
             self._manager().update(token_id, dict(edits), **_IDEMPOTENT)))))
 
-    def rotate(self, token_id: int, expires_at: str) -> dict[str, Any]:
+    def rotate(self, token_id: int, expires_at: str | None) -> dict[str, Any]:
         route = self.route("rotate", token_id)
         rotated = self._call(
             route,
@@ -254,7 +254,7 @@ class TokenEndpoints:
             raise
         return dict(found) if isinstance(found, Mapping) else None
 
-    def self_rotate(self, token: str, expires_at: str) -> dict[str, Any]:
+    def self_rotate(self, token: str, expires_at: str | None) -> dict[str, Any]:
         """Rotate authenticated as the token itself (needs its ``self_rotate`` or ``api`` scope)."""
         route = self.route("self_rotate")
         client = gitlab_client.token_client(token)

@@ -35,7 +35,8 @@ class ProjectAccessTokenArgs:
     """The role of the token's bot user, by name (``developer``) or number (30); default ``maintainer``."""
     description: Optional[pulumi.Input[str]] = None
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     expires_at: Optional[pulumi.Input[str]] = None
     """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
     rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
@@ -67,7 +68,8 @@ class ProjectAccessToken(TokenResource, module="gitlab", name="ProjectAccessToke
     """The role of the token's bot user, by name (``developer``) or number (30); default ``maintainer``."""
     description: pulumi.Output[Optional[str]]
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     expires_at: pulumi.Output[str]
     """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
     rotation_configuration: pulumi.Output[Optional[dict]]
@@ -117,7 +119,8 @@ class ProjectAccessToken(TokenResource, module="gitlab", name="ProjectAccessToke
         :param access_level: The role of the token's bot user, by name (``developer``) or number (30); default
             ``maintainer``.
         :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
-            takes the rest of GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place.
+            takes the rest of GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in
+            place; a runner's may be up to 1,024 characters less the mark.
         :param expires_at: Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``.
         :param rotation_configuration: Renew the token automatically; exclusive with ``expires_at``.
         :param validate_past_expiration_date: Accepted for pulumi-gitlab compatibility; past dates are always
@@ -156,7 +159,8 @@ class GroupAccessTokenArgs:
     """The role of the token's bot user, by name (``developer``) or number (30); default ``maintainer``."""
     description: Optional[pulumi.Input[str]] = None
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     expires_at: Optional[pulumi.Input[str]] = None
     """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
     rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
@@ -188,7 +192,8 @@ class GroupAccessToken(TokenResource, module="gitlab", name="GroupAccessToken"):
     """The role of the token's bot user, by name (``developer``) or number (30); default ``maintainer``."""
     description: pulumi.Output[Optional[str]]
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     expires_at: pulumi.Output[str]
     """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
     rotation_configuration: pulumi.Output[Optional[dict]]
@@ -238,7 +243,8 @@ class GroupAccessToken(TokenResource, module="gitlab", name="GroupAccessToken"):
         :param access_level: The role of the token's bot user, by name (``developer``) or number (30); default
             ``maintainer``.
         :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
-            takes the rest of GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place.
+            takes the rest of GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in
+            place; a runner's may be up to 1,024 characters less the mark.
         :param expires_at: Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``.
         :param rotation_configuration: Renew the token automatically; exclusive with ``expires_at``.
         :param validate_past_expiration_date: Accepted for pulumi-gitlab compatibility; past dates are always
@@ -276,7 +282,8 @@ class PersonalAccessTokenArgs:
     """The token's scopes, at least one."""
     description: Optional[pulumi.Input[str]] = None
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     expires_at: Optional[pulumi.Input[str]] = None
     """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
     rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
@@ -306,7 +313,8 @@ class PersonalAccessToken(TokenResource, module="gitlab", name="PersonalAccessTo
     """The token's scopes, at least one."""
     description: pulumi.Output[Optional[str]]
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     expires_at: pulumi.Output[str]
     """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
     rotation_configuration: pulumi.Output[Optional[dict]]
@@ -348,7 +356,8 @@ class PersonalAccessToken(TokenResource, module="gitlab", name="PersonalAccessTo
         :param name: The name; a token's defaults to the resource's name. Changing it replaces the resource.
         :param scopes: The token's scopes, at least one.
         :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
-            takes the rest of GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place.
+            takes the rest of GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in
+            place; a runner's may be up to 1,024 characters less the mark.
         :param expires_at: Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``.
         :param rotation_configuration: Renew the token automatically; exclusive with ``expires_at``.
         :param adopt_token_id: Id of an existing token to adopt instead of creating one: the create checks it
@@ -572,7 +581,8 @@ class GroupServiceAccountAccessTokenArgs:
     """The token's scopes, at least one."""
     description: Optional[pulumi.Input[str]] = None
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     expires_at: Optional[pulumi.Input[str]] = None
     """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
     rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
@@ -606,7 +616,8 @@ class GroupServiceAccountAccessToken(TokenResource, module="gitlab", name="Group
     """The token's scopes, at least one."""
     description: pulumi.Output[Optional[str]]
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     expires_at: pulumi.Output[str]
     """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
     rotation_configuration: pulumi.Output[Optional[dict]]
@@ -653,7 +664,8 @@ class GroupServiceAccountAccessToken(TokenResource, module="gitlab", name="Group
         :param name: The name; a token's defaults to the resource's name. Changing it replaces the resource.
         :param scopes: The token's scopes, at least one.
         :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
-            takes the rest of GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place.
+            takes the rest of GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in
+            place; a runner's may be up to 1,024 characters less the mark.
         :param expires_at: Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``.
         :param rotation_configuration: Renew the token automatically; exclusive with ``expires_at``.
         :param validate_past_expiration_date: Accepted for pulumi-gitlab compatibility; past dates are always
@@ -686,7 +698,8 @@ class PipelineTriggerArgs:
     """The project's numeric id or full path (``acme/app``). Changing it replaces the resource."""
     description: pulumi.Input[str]
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
 
 
 class PipelineTrigger(TokenResource, module="gitlab", name="PipelineTrigger"):
@@ -701,7 +714,8 @@ class PipelineTrigger(TokenResource, module="gitlab", name="PipelineTrigger"):
     """The project's numeric id or full path (``acme/app``). Changing it replaces the resource."""
     description: pulumi.Output[Optional[str]]
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     token: pulumi.Output[str]
     """The token's value: always a secret; GitLab shows it only at creation and rotation."""
     token_id: pulumi.Output[int]
@@ -726,7 +740,8 @@ class PipelineTrigger(TokenResource, module="gitlab", name="PipelineTrigger"):
         :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
         :param project: The project's numeric id or full path (``acme/app``). Changing it replaces the resource.
         :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
-            takes the rest of GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place.
+            takes the rest of GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in
+            place; a runner's may be up to 1,024 characters less the mark.
         """
         typed, opts = split_args(args, opts, PipelineTriggerArgs)
         if typed is None:
@@ -750,7 +765,8 @@ class UserImpersonationTokenArgs:
     """The token's scopes, at least one."""
     description: Optional[pulumi.Input[str]] = None
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     expires_at: Optional[pulumi.Input[str]] = None
     """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
     rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
@@ -779,7 +795,8 @@ class UserImpersonationToken(TokenResource, module="gitlab", name="UserImpersona
     """The token's scopes, at least one."""
     description: pulumi.Output[Optional[str]]
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     expires_at: pulumi.Output[str]
     """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
     rotation_configuration: pulumi.Output[Optional[dict]]
@@ -822,7 +839,8 @@ class UserImpersonationToken(TokenResource, module="gitlab", name="UserImpersona
         :param name: The name; a token's defaults to the resource's name. Changing it replaces the resource.
         :param scopes: The token's scopes, at least one.
         :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
-            takes the rest of GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place.
+            takes the rest of GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in
+            place; a runner's may be up to 1,024 characters less the mark.
         :param expires_at: Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``.
         :param rotation_configuration: Renew the token automatically; exclusive with ``expires_at``.
         :param validate_past_expiration_date: Accepted for pulumi-gitlab compatibility; past dates are always
@@ -857,7 +875,8 @@ class ProjectServiceAccountAccessTokenArgs:
     """The token's scopes, at least one."""
     description: Optional[pulumi.Input[str]] = None
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     expires_at: Optional[pulumi.Input[str]] = None
     """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
     rotation_configuration: Optional[pulumi.Input[RotationConfigurationInput]] = None
@@ -892,7 +911,8 @@ class ProjectServiceAccountAccessToken(TokenResource, module="gitlab", name="Pro
     """The token's scopes, at least one."""
     description: pulumi.Output[Optional[str]]
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     expires_at: pulumi.Output[str]
     """Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``."""
     rotation_configuration: pulumi.Output[Optional[dict]]
@@ -939,7 +959,8 @@ class ProjectServiceAccountAccessToken(TokenResource, module="gitlab", name="Pro
         :param name: The name; a token's defaults to the resource's name. Changing it replaces the resource.
         :param scopes: The token's scopes, at least one.
         :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
-            takes the rest of GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place.
+            takes the rest of GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in
+            place; a runner's may be up to 1,024 characters less the mark.
         :param expires_at: Fixed expiry date ``YYYY-MM-DD``; exclusive with ``rotation_configuration``.
         :param rotation_configuration: Renew the token automatically; exclusive with ``expires_at``.
         :param validate_past_expiration_date: Accepted for pulumi-gitlab compatibility; past dates are always
@@ -977,7 +998,8 @@ class ClusterAgentTokenArgs:
     """The name; a token's defaults to the resource's name. Changing it replaces the resource."""
     description: Optional[pulumi.Input[str]] = None
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
 
 
 class ClusterAgentToken(TokenResource, module="gitlab", name="ClusterAgentToken"):
@@ -998,13 +1020,15 @@ class ClusterAgentToken(TokenResource, module="gitlab", name="ClusterAgentToken"
     """The name; a token's defaults to the resource's name. Changing it replaces the resource."""
     description: pulumi.Output[Optional[str]]
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     token: pulumi.Output[str]
     """The token's value: always a secret; GitLab shows it only at creation and rotation."""
     token_id: pulumi.Output[int]
     """GitLab's id of the current token (a rotation changes it, not the resource id)."""
     status: pulumi.Output[str]
-    """GitLab's state of the token: ``active`` or ``revoked``."""
+    """GitLab's state of the token (``active`` or ``revoked``), or of a runner (``online``, ``offline``,
+    ``never_contacted``, ``stale``)."""
     created_at: pulumi.Output[str]
     """When GitLab created the token (an RFC 3339 time)."""
     created_by_user_id: pulumi.Output[Optional[int]]
@@ -1032,7 +1056,8 @@ class ClusterAgentToken(TokenResource, module="gitlab", name="ClusterAgentToken"
             it replaces the resource.
         :param name: The name; a token's defaults to the resource's name. Changing it replaces the resource.
         :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
-            takes the rest of GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place.
+            takes the rest of GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in
+            place; a runner's may be up to 1,024 characters less the mark.
         """
         typed, opts = split_args(args, opts, ClusterAgentTokenArgs)
         if typed is None:
@@ -1043,6 +1068,222 @@ class ClusterAgentToken(TokenResource, module="gitlab", name="ClusterAgentToken"
                 description=description,
             )
         super().__init__(provider_class(kinds.CLUSTER_AGENT_TOKEN), resource_name, typed, opts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectRunnerArgs:
+    """Arguments of :class:`ProjectRunner`."""
+
+    project: pulumi.Input[Union[str, int]]
+    """The project's numeric id or full path (``acme/app``). Changing it replaces the resource."""
+    description: Optional[pulumi.Input[str]] = None
+    """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
+    paused: Optional[pulumi.Input[bool]] = None
+    """The runner takes no new jobs."""
+    locked: Optional[pulumi.Input[bool]] = None
+    """The runner cannot be assigned to other projects."""
+    run_untagged: Optional[pulumi.Input[bool]] = None
+    """The runner also takes jobs without tags (GitLab's default: true)."""
+    tag_list: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None
+    """The runner's tags (at most 50), compared as a set."""
+    maximum_timeout: Optional[pulumi.Input[int]] = None
+    """Seconds a job may run on the runner, at least 600."""
+    maintenance_note: Optional[pulumi.Input[str]] = None
+    """Free text for administrators (at most 1,024 characters)."""
+
+
+class ProjectRunner(TokenResource, module="gitlab", name="ProjectRunner"):
+    """A project runner (Pulumi type ``pulumi-python:dynamic/gitlab:ProjectRunner``).
+
+    Changing ``project``, ``description``, ``paused``, ``locked``, ``run_untagged``, ``tag_list``,
+    ``maximum_timeout`` or ``maintenance_note`` replaces the token (the new one is created before the old one is
+    revoked). A project's runner, made with ``POST /user/runners``, and its ``glrt-`` authentication token: managing
+    it needs the Maintainer role. It has no scopes and no expiry; a changed setting replaces the runner. Deleting
+    the resource deletes the runner.
+    """
+
+    project: pulumi.Output[str]
+    """The project's numeric id or full path (``acme/app``). Changing it replaces the resource."""
+    description: pulumi.Output[Optional[str]]
+    """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
+    paused: pulumi.Output[Optional[bool]]
+    """The runner takes no new jobs."""
+    locked: pulumi.Output[Optional[bool]]
+    """The runner cannot be assigned to other projects."""
+    run_untagged: pulumi.Output[Optional[bool]]
+    """The runner also takes jobs without tags (GitLab's default: true)."""
+    tag_list: pulumi.Output[Optional[list[str]]]
+    """The runner's tags (at most 50), compared as a set."""
+    maximum_timeout: pulumi.Output[Optional[int]]
+    """Seconds a job may run on the runner, at least 600."""
+    maintenance_note: pulumi.Output[Optional[str]]
+    """Free text for administrators (at most 1,024 characters)."""
+    token: pulumi.Output[str]
+    """The token's value: always a secret; GitLab shows it only at creation and rotation."""
+    token_id: pulumi.Output[int]
+    """GitLab's id of the current token (a rotation changes it, not the resource id)."""
+    token_expires_at: pulumi.Output[Optional[str]]
+    """When the runner's token expires (an RFC 3339 time), as GitLab answered at the create or reset; none unless a
+    runner-token expiration interval is set."""
+    status: pulumi.Output[str]
+    """GitLab's state of the token (``active`` or ``revoked``), or of a runner (``online``, ``offline``,
+    ``never_contacted``, ``stale``)."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[Union[ProjectRunnerArgs, pulumi.ResourceOptions]] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        project: Optional[pulumi.Input[Union[str, int]]] = None,
+        description: Optional[pulumi.Input[str]] = None,
+        paused: Optional[pulumi.Input[bool]] = None,
+        locked: Optional[pulumi.Input[bool]] = None,
+        run_untagged: Optional[pulumi.Input[bool]] = None,
+        tag_list: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        maximum_timeout: Optional[pulumi.Input[int]] = None,
+        maintenance_note: Optional[pulumi.Input[str]] = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name.
+        :param args: A :class:`ProjectRunnerArgs`, or pass the inputs as keywords.
+        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
+        :param project: The project's numeric id or full path (``acme/app``). Changing it replaces the resource.
+        :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
+            takes the rest of GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in
+            place; a runner's may be up to 1,024 characters less the mark.
+        :param paused: The runner takes no new jobs.
+        :param locked: The runner cannot be assigned to other projects.
+        :param run_untagged: The runner also takes jobs without tags (GitLab's default: true).
+        :param tag_list: The runner's tags (at most 50), compared as a set.
+        :param maximum_timeout: Seconds a job may run on the runner, at least 600.
+        :param maintenance_note: Free text for administrators (at most 1,024 characters).
+        """
+        typed, opts = split_args(args, opts, ProjectRunnerArgs)
+        if typed is None:
+            typed = ProjectRunnerArgs(
+                project=project,  # type: ignore[arg-type]
+                description=description,
+                paused=paused,
+                locked=locked,
+                run_untagged=run_untagged,
+                tag_list=tag_list,
+                maximum_timeout=maximum_timeout,
+                maintenance_note=maintenance_note,
+            )
+        super().__init__(provider_class(kinds.PROJECT_RUNNER), resource_name, typed, opts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupRunnerArgs:
+    """Arguments of :class:`GroupRunner`."""
+
+    group: pulumi.Input[Union[str, int]]
+    """The group's numeric id or full path (``acme/platform``). Changing it replaces the resource."""
+    description: Optional[pulumi.Input[str]] = None
+    """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
+    paused: Optional[pulumi.Input[bool]] = None
+    """The runner takes no new jobs."""
+    locked: Optional[pulumi.Input[bool]] = None
+    """The runner cannot be assigned to other projects."""
+    run_untagged: Optional[pulumi.Input[bool]] = None
+    """The runner also takes jobs without tags (GitLab's default: true)."""
+    tag_list: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None
+    """The runner's tags (at most 50), compared as a set."""
+    maximum_timeout: Optional[pulumi.Input[int]] = None
+    """Seconds a job may run on the runner, at least 600."""
+    maintenance_note: Optional[pulumi.Input[str]] = None
+    """Free text for administrators (at most 1,024 characters)."""
+
+
+class GroupRunner(TokenResource, module="gitlab", name="GroupRunner"):
+    """A group runner (Pulumi type ``pulumi-python:dynamic/gitlab:GroupRunner``).
+
+    Changing ``group``, ``description``, ``paused``, ``locked``, ``run_untagged``, ``tag_list``, ``maximum_timeout``
+    or ``maintenance_note`` replaces the token (the new one is created before the old one is revoked). A group's
+    runner, made with ``POST /user/runners``, and its ``glrt-`` authentication token: managing it needs the Owner
+    role on the group. It has no scopes and no expiry; a changed setting replaces the runner. Deleting the resource
+    deletes the runner.
+    """
+
+    group: pulumi.Output[str]
+    """The group's numeric id or full path (``acme/platform``). Changing it replaces the resource."""
+    description: pulumi.Output[Optional[str]]
+    """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
+    paused: pulumi.Output[Optional[bool]]
+    """The runner takes no new jobs."""
+    locked: pulumi.Output[Optional[bool]]
+    """The runner cannot be assigned to other projects."""
+    run_untagged: pulumi.Output[Optional[bool]]
+    """The runner also takes jobs without tags (GitLab's default: true)."""
+    tag_list: pulumi.Output[Optional[list[str]]]
+    """The runner's tags (at most 50), compared as a set."""
+    maximum_timeout: pulumi.Output[Optional[int]]
+    """Seconds a job may run on the runner, at least 600."""
+    maintenance_note: pulumi.Output[Optional[str]]
+    """Free text for administrators (at most 1,024 characters)."""
+    token: pulumi.Output[str]
+    """The token's value: always a secret; GitLab shows it only at creation and rotation."""
+    token_id: pulumi.Output[int]
+    """GitLab's id of the current token (a rotation changes it, not the resource id)."""
+    token_expires_at: pulumi.Output[Optional[str]]
+    """When the runner's token expires (an RFC 3339 time), as GitLab answered at the create or reset; none unless a
+    runner-token expiration interval is set."""
+    status: pulumi.Output[str]
+    """GitLab's state of the token (``active`` or ``revoked``), or of a runner (``online``, ``offline``,
+    ``never_contacted``, ``stale``)."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[Union[GroupRunnerArgs, pulumi.ResourceOptions]] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        group: Optional[pulumi.Input[Union[str, int]]] = None,
+        description: Optional[pulumi.Input[str]] = None,
+        paused: Optional[pulumi.Input[bool]] = None,
+        locked: Optional[pulumi.Input[bool]] = None,
+        run_untagged: Optional[pulumi.Input[bool]] = None,
+        tag_list: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        maximum_timeout: Optional[pulumi.Input[int]] = None,
+        maintenance_note: Optional[pulumi.Input[str]] = None,
+    ) -> None:
+        """
+        :param resource_name: The Pulumi name.
+        :param args: A :class:`GroupRunnerArgs`, or pass the inputs as keywords.
+        :param opts: Resource options; ``additional_secret_outputs=["token"]`` is always added.
+        :param group: The group's numeric id or full path (``acme/platform``). Changing it replaces the resource.
+        :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
+            takes the rest of GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in
+            place; a runner's may be up to 1,024 characters less the mark.
+        :param paused: The runner takes no new jobs.
+        :param locked: The runner cannot be assigned to other projects.
+        :param run_untagged: The runner also takes jobs without tags (GitLab's default: true).
+        :param tag_list: The runner's tags (at most 50), compared as a set.
+        :param maximum_timeout: Seconds a job may run on the runner, at least 600.
+        :param maintenance_note: Free text for administrators (at most 1,024 characters).
+        """
+        typed, opts = split_args(args, opts, GroupRunnerArgs)
+        if typed is None:
+            typed = GroupRunnerArgs(
+                group=group,  # type: ignore[arg-type]
+                description=description,
+                paused=paused,
+                locked=locked,
+                run_untagged=run_untagged,
+                tag_list=tag_list,
+                maximum_timeout=maximum_timeout,
+                maintenance_note=maintenance_note,
+            )
+        super().__init__(provider_class(kinds.GROUP_RUNNER), resource_name, typed, opts)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1069,7 +1310,8 @@ class ProjectVariableArgs:
     """The environments that see the variable; default ``*``."""
     description: Optional[pulumi.Input[str]] = None
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
 
 
 class ProjectVariable(VariableResource, module="gitlab", name="ProjectVariable"):
@@ -1101,7 +1343,8 @@ class ProjectVariable(VariableResource, module="gitlab", name="ProjectVariable")
     """The environments that see the variable; default ``*``."""
     description: pulumi.Output[Optional[str]]
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     delivered_token_id: pulumi.Output[Optional[int]]
     """When ``value`` is the ``token`` of a token under a grace period: the id of the token whose value this variable
     last set in GitLab (its predecessors are revoked only once no variable holds them)."""
@@ -1138,7 +1381,8 @@ class ProjectVariable(VariableResource, module="gitlab", name="ProjectVariable")
         :param raw: GitLab does not expand ``$`` references in the value.
         :param environment_scope: The environments that see the variable; default ``*``.
         :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
-            takes the rest of GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place.
+            takes the rest of GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in
+            place; a runner's may be up to 1,024 characters less the mark.
         """
         typed, opts = split_args(args, opts, ProjectVariableArgs)
         if typed is None:
@@ -1181,7 +1425,8 @@ class GroupVariableArgs:
     """The environments that see the variable; default ``*``."""
     description: Optional[pulumi.Input[str]] = None
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
 
 
 class GroupVariable(VariableResource, module="gitlab", name="GroupVariable"):
@@ -1213,7 +1458,8 @@ class GroupVariable(VariableResource, module="gitlab", name="GroupVariable"):
     """The environments that see the variable; default ``*``."""
     description: pulumi.Output[Optional[str]]
     """The description shown in GitLab (at most 223 characters: the provider's ownership mark takes the rest of
-    GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place."""
+    GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in place; a runner's may be
+    up to 1,024 characters less the mark."""
     delivered_token_id: pulumi.Output[Optional[int]]
     """When ``value`` is the ``token`` of a token under a grace period: the id of the token whose value this variable
     last set in GitLab (its predecessors are revoked only once no variable holds them)."""
@@ -1250,7 +1496,8 @@ class GroupVariable(VariableResource, module="gitlab", name="GroupVariable"):
         :param raw: GitLab does not expand ``$`` references in the value.
         :param environment_scope: The environments that see the variable; default ``*``.
         :param description: The description shown in GitLab (at most 223 characters: the provider's ownership mark
-            takes the rest of GitLab's 255). Changing it replaces a token, or edits a pipeline trigger in place.
+            takes the rest of GitLab's 255). Changing it replaces a token or runner, or edits a pipeline trigger in
+            place; a runner's may be up to 1,024 characters less the mark.
         """
         typed, opts = split_args(args, opts, GroupVariableArgs)
         if typed is None:
@@ -1542,6 +1789,30 @@ def list_cluster_agent_tokens(
     )
 
 
+def list_project_runners(
+    project: Union[str, int],
+    *,
+    state: Optional[str] = None,
+    expires_before: Optional[Union[str, dt.date]] = None,
+    name: Optional[str] = None,
+) -> tuple[TokenRecord, ...]:
+    """The project runners of a project, by id, that pass the filters (as :func:`~.token_lists.list_tokens`); never a
+    token's value."""
+    return list_tokens(kinds.PROJECT_RUNNER, project, state=state, expires_before=expires_before, name=name)
+
+
+def list_group_runners(
+    group: Union[str, int],
+    *,
+    state: Optional[str] = None,
+    expires_before: Optional[Union[str, dt.date]] = None,
+    name: Optional[str] = None,
+) -> tuple[TokenRecord, ...]:
+    """The group runners of a group, by id, that pass the filters (as :func:`~.token_lists.list_tokens`); never a
+    token's value."""
+    return list_tokens(kinds.GROUP_RUNNER, group, state=state, expires_before=expires_before, name=name)
+
+
 __all__ = [
     "ClusterAgentToken",
     "ClusterAgentTokenArgs",
@@ -1549,6 +1820,8 @@ __all__ = [
     "GroupAccessTokenArgs",
     "GroupDeployToken",
     "GroupDeployTokenArgs",
+    "GroupRunner",
+    "GroupRunnerArgs",
     "GroupServiceAccount",
     "GroupServiceAccountAccessToken",
     "GroupServiceAccountAccessTokenArgs",
@@ -1563,6 +1836,8 @@ __all__ = [
     "ProjectAccessTokenArgs",
     "ProjectDeployToken",
     "ProjectDeployTokenArgs",
+    "ProjectRunner",
+    "ProjectRunnerArgs",
     "ProjectServiceAccount",
     "ProjectServiceAccountAccessToken",
     "ProjectServiceAccountAccessTokenArgs",
@@ -1574,11 +1849,13 @@ __all__ = [
     "list_cluster_agent_tokens",
     "list_group_access_tokens",
     "list_group_deploy_tokens",
+    "list_group_runners",
     "list_group_service_account_access_tokens",
     "list_personal_access_tokens",
     "list_pipeline_triggers",
     "list_project_access_tokens",
     "list_project_deploy_tokens",
+    "list_project_runners",
     "list_project_service_account_access_tokens",
     "list_user_impersonation_tokens",
 ]

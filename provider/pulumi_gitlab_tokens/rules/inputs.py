@@ -564,6 +564,7 @@ class TokenSpec:
             request={
                 f.name: f.request(_whole(f.default if props.get(f.name) is None else props[f.name]))
                 for f in kind.inputs if f.request is not None
+                and (props.get(f.name) is not None or f.default is not None)  # an optional input left out
             },
         )
 
