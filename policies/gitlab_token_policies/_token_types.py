@@ -312,7 +312,7 @@ TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
         retention_deletes=False,
     ),
     "pulumi-python:dynamic/gitlab:ProjectRunner": TokenType(
-        label="project runner",
+        label="runner authentication token",
         scopes=(),
         parents=(("project", "project"),),
         family="runner",
@@ -322,7 +322,7 @@ TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
         retention_deletes=False,
     ),
     "gitlab-tokens:index:ProjectRunner": TokenType(
-        label="project runner",
+        label="runner authentication token",
         scopes=(),
         parents=(("project", "project"),),
         family="runner",
@@ -332,7 +332,7 @@ TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
         retention_deletes=False,
     ),
     "gitlab:index/userRunner:UserRunner": TokenType(
-        label="project runner",
+        label="runner authentication token",
         scopes=(),
         parents=(("project", "project"),),
         family="runner",
@@ -342,7 +342,7 @@ TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
         retention_deletes=False,
     ),
     "pulumi-python:dynamic/gitlab:GroupRunner": TokenType(
-        label="group runner",
+        label="runner authentication token",
         scopes=(),
         parents=(("group", "group"),),
         family="runner",
@@ -352,7 +352,7 @@ TOKEN_TYPES: Final[Mapping[str, TokenType]] = {
         retention_deletes=False,
     ),
     "gitlab-tokens:index:GroupRunner": TokenType(
-        label="group runner",
+        label="runner authentication token",
         scopes=(),
         parents=(("group", "group"),),
         family="runner",

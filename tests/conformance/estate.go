@@ -227,6 +227,26 @@ func addRunnerCases(w *world, add func(string, func() error)) {
 		}
 		return nil
 	})
+	add("runner: listed under its project", func() error {
+		listed, _, err := w.admin.Runners.ListProjectRunners(w.project.ID,
+			&gitlab.ListProjectRunnersOptions{Type: gitlab.Ptr("project_type")})
+		if err != nil {
+			return err
+		}
+		if len(listed) != 1 || listed[0].ID != runner.ID || listed[0].Description != "builder" ||
+			listed[0].RunnerType != "project_type" || listed[0].Paused || listed[0].Token != "" {
+			return fmt.Errorf("want the project's one runner, got %+v", listed)
+		}
+		inGroup, _, err := w.admin.Runners.ListGroupsRunners(w.group.ID,
+			&gitlab.ListGroupsRunnersOptions{Type: gitlab.Ptr("project_type")})
+		if err != nil {
+			return err
+		}
+		if len(inGroup) != 0 {
+			return fmt.Errorf("a group lists no project runner, got %+v", inGroup)
+		}
+		return nil
+	})
 	add("runner: a Developer may not reset it", func() error {
 		developer, err := w.member(gitlab.DeveloperPermissions)
 		if err != nil {

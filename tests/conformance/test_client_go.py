@@ -79,7 +79,8 @@ CASES = (
         "create", "two active at most", "list and get", "revoke", "a Developer may not create one")),
     "cluster agent: delete",
     *(f"runner: {step}" for step in (
-        "create a project runner", "details", "reset its authentication token", "a Developer may not reset it",
+        "create a project runner", "details", "reset its authentication token", "listed under its project",
+        "a Developer may not reset it",
         "a group runner needs a group Owner", "a missing project", "delete")),
 )
 

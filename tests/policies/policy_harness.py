@@ -107,7 +107,7 @@ def token_props(resource_type: str, **overrides: Any) -> dict[str, Any]:
         "scopes": ["read_repository"],
         "expires_at": days_from_today(30),
     }
-    if kind.family != "trigger":  # a trigger has no name
+    if kind.family not in ("trigger", "runner"):  # a trigger and a runner have no name
         props["name"] = "ci-deploy"
     if kind.has_access_level:
         props["access_level"] = "developer"

@@ -53,7 +53,7 @@ def test_the_catalogue_covers_every_kind_both_providers_have() -> None:
     assert {t.rsplit(":", 1)[1] for t in ours} == {
         "ProjectAccessToken", "GroupAccessToken", "GroupServiceAccountAccessToken", "PersonalAccessToken",
         "ProjectDeployToken", "GroupDeployToken", "PipelineTrigger", "UserImpersonationToken",
-        "ProjectServiceAccountAccessToken", "ClusterAgentToken",
+        "ProjectServiceAccountAccessToken", "ClusterAgentToken", "ProjectRunner", "GroupRunner",
     }
     for account in (catalogue.SERVICE_ACCOUNT_TYPE, catalogue.PROJECT_SERVICE_ACCOUNT_TYPE,
                     catalogue.PULUMI_GITLAB_PROJECT_SERVICE_ACCOUNT_TYPE):
@@ -61,7 +61,7 @@ def test_the_catalogue_covers_every_kind_both_providers_have() -> None:
     assert {t.rsplit(":", 1)[1] for t in TYPES if t.startswith("gitlab:index/")} == {
         "ProjectAccessToken", "GroupAccessToken", "PersonalAccessToken", "GroupServiceAccountAccessToken",
         "ProjectServiceAccountAccessToken", "UserImpersonationToken", "ProjectDeployToken", "GroupDeployToken",
-        "DeployToken", "PipelineTrigger", "ClusterAgentToken",
+        "DeployToken", "PipelineTrigger", "ClusterAgentToken", "UserRunner",
     }
 
 
@@ -510,3 +510,20 @@ def test_agent_tokens_share_a_name_only_within_one_agent(resource_type: str) -> 
     (reported,) = validate_stack(token_unique_names, [first, (resource_type, "second", token_props(resource_type,
                                                                                                  agent_id=7.0))])
     assert "'first' and 'second'" in reported[0] and "in agent 7 among its tokens" in reported[0]
+
+
+RUNNER_TYPES = (catalogue.PROJECT_RUNNER_TYPE, catalogue.GROUP_RUNNER_TYPE,
+                catalogue.native_type(catalogue.PROJECT_RUNNER_TYPE), catalogue.PULUMI_GITLAB_USER_RUNNER_TYPE)
+
+
+@pytest.mark.parametrize("resource_type", RUNNER_TYPES)
+def test_a_runner_is_judged_by_what_it_has(resource_type: str) -> None:
+    """No name, scopes or expiry: the expiry and scope policies say why they do not apply; its description is judged."""
+    for policy in (token_lifetime, token_rotation):
+        outcome = validate(policy, resource_type, token_props(resource_type),
+                           config={"requireExpiry": True} if policy is token_lifetime else {"required": True})
+        assert outcome.violations == []
+        assert "GitLab keeps no expiry for a runner authentication token" in (outcome.not_applicable or "")
+    assert "sets no scopes" in (validate(token_scopes, resource_type, token_props(resource_type)).not_applicable or "")
+    assert validate(token_description, resource_type, token_props(resource_type, description="")).violations
+    assert not validate(token_description, resource_type, token_props(resource_type)).violations

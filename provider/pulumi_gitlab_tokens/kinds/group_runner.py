@@ -26,6 +26,6 @@ KIND = TokenKind(
     lifetime=parts.NoExpiry(),
     renewal=parts.RotateRoute(overlaps=False),
     list_filters=frozenset({"paused"}),
-    label="group runner",
+    label="runner authentication token",
     # pulumi-gitlab's UserRunner is judged by ProjectRunner's facts, which are this kind's too.
 )

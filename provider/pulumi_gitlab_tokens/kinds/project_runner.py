@@ -26,6 +26,6 @@ KIND = TokenKind(
     lifetime=parts.NoExpiry(),
     renewal=parts.RotateRoute(overlaps=False),
     list_filters=frozenset({"paused"}),
-    label="project runner",
+    label="runner authentication token",
     pulumi_gitlab=(PulumiGitlabType(catalogue.PULUMI_GITLAB_USER_RUNNER_TYPE),),
 )

@@ -1095,7 +1095,7 @@ class ProjectRunnerArgs:
 
 
 class ProjectRunner(TokenResource, module="gitlab", name="ProjectRunner"):
-    """A project runner (Pulumi type ``pulumi-python:dynamic/gitlab:ProjectRunner``).
+    """A runner authentication token (Pulumi type ``pulumi-python:dynamic/gitlab:ProjectRunner``).
 
     Changing ``project``, ``description``, ``paused``, ``locked``, ``run_untagged``, ``tag_list``,
     ``maximum_timeout`` or ``maintenance_note`` replaces the token (the new one is created before the old one is
@@ -1203,7 +1203,7 @@ class GroupRunnerArgs:
 
 
 class GroupRunner(TokenResource, module="gitlab", name="GroupRunner"):
-    """A group runner (Pulumi type ``pulumi-python:dynamic/gitlab:GroupRunner``).
+    """A runner authentication token (Pulumi type ``pulumi-python:dynamic/gitlab:GroupRunner``).
 
     Changing ``group``, ``description``, ``paused``, ``locked``, ``run_untagged``, ``tag_list``, ``maximum_timeout``
     or ``maintenance_note`` replaces the token (the new one is created before the old one is revoked). A group's
@@ -1796,8 +1796,8 @@ def list_project_runners(
     expires_before: Optional[Union[str, dt.date]] = None,
     name: Optional[str] = None,
 ) -> tuple[TokenRecord, ...]:
-    """The project runners of a project, by id, that pass the filters (as :func:`~.token_lists.list_tokens`); never a
-    token's value."""
+    """The runner authentication tokens of a project, by id, that pass the filters (as
+    :func:`~.token_lists.list_tokens`); never a token's value."""
     return list_tokens(kinds.PROJECT_RUNNER, project, state=state, expires_before=expires_before, name=name)
 
 
@@ -1808,8 +1808,8 @@ def list_group_runners(
     expires_before: Optional[Union[str, dt.date]] = None,
     name: Optional[str] = None,
 ) -> tuple[TokenRecord, ...]:
-    """The group runners of a group, by id, that pass the filters (as :func:`~.token_lists.list_tokens`); never a
-    token's value."""
+    """The runner authentication tokens of a group, by id, that pass the filters (as
+    :func:`~.token_lists.list_tokens`); never a token's value."""
     return list_tokens(kinds.GROUP_RUNNER, group, state=state, expires_before=expires_before, name=name)
 
 

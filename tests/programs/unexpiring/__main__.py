@@ -1,11 +1,11 @@
-"""A project's tokens GitLab keeps no expiry for: a pipeline trigger and a token of a cluster agent.
+"""A project's tokens GitLab keeps no expiry for: a pipeline trigger, a token of a cluster agent and a runner.
 
 Config: project, agentId (required); description (default "deploy hook") for both.
 """
 
 import pulumi
 
-from pulumi_gitlab_tokens import ClusterAgentToken, PipelineTrigger
+from pulumi_gitlab_tokens import ClusterAgentToken, PipelineTrigger, ProjectRunner
 
 config = pulumi.Config()
 project = config.require("project")
@@ -19,3 +19,7 @@ agent_token = ClusterAgentToken("agent-token", project=project, agent_id=config.
                                 name="deployer", description=description)
 pulumi.export("agent_token", agent_token.token)
 pulumi.export("agent_token_id", agent_token.token_id)
+
+runner = ProjectRunner("runner", project=project, description=description, tag_list=["deploy"])
+pulumi.export("runner_token", runner.token)
+pulumi.export("runner_id", runner.token_id)
