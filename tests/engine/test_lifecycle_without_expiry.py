@@ -6,7 +6,8 @@ any change replaces the runner). One walk covers create, a no-op preview with no
 a description change (one PUT for the trigger, a replacement for the others), all deleted
 outside Pulumi, seen by refresh and
 recreated, and destroy; after each step the state export, everything the CLI printed and
-the sandbox log are searched for every token value seen so far and the admin credential.
+the sandbox log are searched for every token value seen so far and the admin credential. A
+second test kills ``up`` while all three creates are in flight and recovers on a fresh runner.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from test_ownership_of_variables_and_accounts import kill_once_posted, recover
+
+from pulumi_gitlab_tokens.rules import ownership
 
 TRIGGER_TYPE = "pulumi-python:dynamic/gitlab:PipelineTrigger"
 AGENT_TOKEN_TYPE = "pulumi-python:dynamic/gitlab:ClusterAgentToken"
@@ -130,3 +134,38 @@ def test_trigger_agent_token_and_runner_create_noop_edit_recreate_destroy(gitlab
     assert triggers() == [] and agent_tokens(agent["id"]) == [] and runners() == []
     assert stack.resources(TRIGGER_TYPE) == [] and stack.resources(AGENT_TOKEN_TYPE) == []
     gs.assert_no_secret_leaks()
+
+
+def test_creates_killed_in_flight_are_recovered_on_a_fresh_runner(gitlab_stack, sandbox):
+    """``up`` SIGKILLed while the trigger's, the agent token's and the runner's POSTs are in flight. The next
+    runner revokes the trigger and agent token that landed (no way to get their values: GitLab has no rotate
+    route) and creates them again; the runner that landed is taken over by resetting its token, not duplicated."""
+    gs = gitlab_stack("unexpiring", agentId="0")
+    project = gs.project["id"]
+    agent = sandbox.api("POST", f"/projects/{project}/cluster_agents", {"name": f"agent-{uuid.uuid4().hex[:8]}"})
+    gs.stack.config_set_all({"agentId": str(agent["id"])})
+    kill_once_posted(gs, [TRIGGERS, AGENT_TOKENS, "/api/v4/user/runners"])
+    for resource_type in (TRIGGER_TYPE, AGENT_TOKEN_TYPE, RUNNER_TYPE):
+        assert gs.stack.resources(resource_type) == [], f"{resource_type} is recorded: the test proved nothing"
+    (left_trigger,) = sandbox.api("GET", f"/projects/{project}/triggers")
+    (left_agent_token,) = sandbox.api("GET", f"/projects/{project}/cluster_agents/{agent['id']}/tokens")
+    (left_runner,) = sandbox.api("GET", f"/projects/{project}/runners?type=project_type")
+
+    runner = recover(gs, "unexpiring")
+    calls = runner.sandbox.calls()
+    assert calls.get(f"DELETE {TRIGGERS}/:trigger_id") == 1 and calls.get(f"POST {TRIGGERS}") == 1, calls
+    assert calls.get(f"DELETE {AGENT_TOKENS}/:token_id") == 1 and calls.get(f"POST {AGENT_TOKENS}") == 1, calls
+    assert CREATE_RUNNER not in calls and calls.get("POST /api/v4/runners/:id/reset_authentication_token") == 1, calls
+    outputs = runner.reveal_outputs()
+    runner.seen_secrets.update(outputs[k] for k in ("trigger_token", "agent_token", "runner_token"))
+    (trigger,) = sandbox.api("GET", f"/projects/{project}/triggers")
+    (agent_token,) = sandbox.api("GET", f"/projects/{project}/cluster_agents/{agent['id']}/tokens")
+    (kept_runner,) = sandbox.api("GET", f"/projects/{project}/runners?type=project_type")
+    assert trigger["id"] != left_trigger["id"] and outputs["trigger_token_id"] == trigger["id"]
+    assert agent_token["id"] != left_agent_token["id"] and outputs["agent_token_id"] == agent_token["id"]
+    assert kept_runner["id"] == left_runner["id"] == outputs["runner_id"], "the runner that landed is the stack's"
+    assert ownership.parse(kept_runner["description"])[1] is not None
+    runner.sandbox.reset_counters()
+    runner.stack.preview("--expect-no-changes")
+    assert runner.sandbox.calls() == {}
+    runner.assert_no_secret_leaks()

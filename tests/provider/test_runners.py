@@ -17,6 +17,7 @@ from test_provider_sandbox import EngineLike, sandbox, world  # noqa: F401  (fix
 from pulumi_gitlab_tokens import kinds
 from pulumi_gitlab_tokens.lifecycle import recovery
 from pulumi_gitlab_tokens.lifecycle.provider import provider_class
+from pulumi_gitlab_tokens.lifecycle.token_endpoints import id_space
 from pulumi_gitlab_tokens.rules import ownership
 
 pytestmark = pytest.mark.timeout(120)
@@ -183,6 +184,8 @@ def test_a_dead_runs_runner_is_taken_over_and_anothers_is_never_touched(world):
     recovery.forget_listings()
     world.calls()
     token = EngineLike(world, provider(world, **mine), runner())
+    # The stack also holds a trigger of the same id: ids are unique per GitLab table, not across them.
+    ownership.hold(id_space(kinds.PIPELINE_TRIGGER), leftover)
     token.up()
     assert world.calls() == {LIST: 1, RESET: 1}, "taken over with a new value: no second runner"
     assert token.outs["token_id"] == leftover

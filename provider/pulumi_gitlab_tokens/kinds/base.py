@@ -166,6 +166,10 @@ class TokenKind:
     #: Inputs besides the parent that the routes name (``{user_id}``), in route order. They
     #: are part of the resource id too: ``<parent>:<each of these>:<token id>``.
     route_inputs: tuple[str, ...] = ()
+    #: GitLab's table the kind's ids are counted in: ids are unique there, not across tables (a pipeline
+    #: trigger and a runner may both be id 1; access, personal, service-account and impersonation tokens
+    #: are all ``personal_access_tokens``).
+    id_table: str = "personal_access_tokens"
     #: The filters the list route applies itself (GitLab's ``access_token_params``); the
     #: list functions send these and filter the rest locally.
     list_filters: frozenset[str] = frozenset({"state", "expires_before", "search"})

@@ -66,6 +66,7 @@ KIND = TokenKind(
     lifetime=parts.NoExpiry(),
     renewal=parts.Replacement(overlaps=False),
     list_filters=frozenset(),  # GitLab's agent-token list takes pagination only
+    id_table="cluster_agent_tokens",
     label="cluster agent token",
     pulumi_gitlab=(PulumiGitlabType(catalogue.PULUMI_GITLAB_CLUSTER_AGENT_TOKEN_TYPE),),
 )

@@ -28,6 +28,7 @@ KIND = TokenKind(
     absence=parts.Absence(missing_token="404 Not found"),
     lifetime=parts.FreeLifetime(),
     renewal=parts.Replacement(),
+    id_table="deploy_tokens",
     label="group deploy token",
     # pulumi-gitlab's schema has no rotation_configuration for it: only a new expires_at renews it.
     pulumi_gitlab=(PulumiGitlabType(catalogue.PULUMI_GITLAB_GROUP_DEPLOY_TOKEN_TYPE,

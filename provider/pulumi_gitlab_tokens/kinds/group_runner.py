@@ -26,6 +26,7 @@ KIND = TokenKind(
     lifetime=parts.NoExpiry(),
     renewal=parts.RotateRoute(overlaps=False),
     list_filters=frozenset({"paused"}),
+    id_table="ci_runners",
     label="runner authentication token",
     # pulumi-gitlab's UserRunner is judged by ProjectRunner's facts, which are this kind's too.
 )

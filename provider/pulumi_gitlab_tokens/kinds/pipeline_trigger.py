@@ -58,6 +58,7 @@ KIND = TokenKind(
     lifetime=parts.NoExpiry(),
     renewal=parts.Replacement(overlaps=False),
     list_filters=frozenset(),  # GitLab's trigger list takes no filter
+    id_table="ci_triggers",
     label="pipeline trigger token",
     pulumi_gitlab=(PulumiGitlabType(catalogue.PULUMI_GITLAB_PIPELINE_TRIGGER_TYPE),),
 )

@@ -42,7 +42,7 @@ from ..rules.rotation import Action, Predecessor, WantedExpiry, decide, due_pred
 from . import adoption, preview_checks, recovery
 from .claims import Declared
 from .stored import PREDECESSORS_KEY, PROVIDER_KEY, SELF_ROTATE_SCOPE, UNCONFIRMED_KEY, StoredToken, predecessors_output
-from .token_endpoints import TokenEndpoints
+from .token_endpoints import TokenEndpoints, id_space
 
 __all__ = ["PROVIDER_KEY", "SELF_ROTATE_SCOPE", "UNCONFIRMED_KEY", "AccessTokenProvider", "provider_class"]
 
@@ -310,10 +310,10 @@ class AccessTokenProvider(Declared, ResourceProvider):
     def _hold(self, stored: StoredToken) -> None:
         """The engine holds this token in its state: no recovery in this process may take it."""
         if stored.parent and stored.token_id is not None:
-            base_url = gitlab_client.current_settings().base_url
-            ownership.hold(base_url, stored.token_id)
+            ids = id_space(self.kind)
+            ownership.hold(ids, stored.token_id)
             for predecessor in stored.predecessors:  # still in its grace period: never adopted nor revoked early
-                ownership.hold(base_url, predecessor.token_id)
+                ownership.hold(ids, predecessor.token_id)
         # else: an unreadable id fails the operation itself, with its own message
 
     def _revoke_unconfirmed(self, api: TokenEndpoints, stored: StoredToken, held: Mapping[str, Any]) -> None:

@@ -20,7 +20,7 @@ from ..common.errors import GitLabTokenError
 from ..rules import ownership
 from ..rules.inputs import TokenSpec, integral
 from ..rules.ownership import Mark, Owner
-from .token_endpoints import TokenEndpoints
+from .token_endpoints import TokenEndpoints, id_space
 
 MAX_ATTEMPTS = 6
 RETRY_PAUSE_SECONDS = 0.5
@@ -38,13 +38,13 @@ def create_token(
 
     One POST when all goes well, plus the run's one listing of the parent.
     """
-    base_url = current_settings().base_url
-    adopted = _resolve_leftovers(api, spec, expires_at, owner, base_url)
+    ids = id_space(api.kind)
+    adopted = _resolve_leftovers(api, spec, expires_at, owner, ids)
     if adopted is not None:
         return adopted, []
-    used = {ownership.mark_of(t) for t in _LISTINGS.tokens(api, base_url)}
+    used = {ownership.mark_of(t) for t in _LISTINGS.tokens(api, ids)}
     answer, unconfirmed = _create_token(api, spec, expires_at, owner, used)
-    ownership.hold(base_url, integral(answer.get("id")))
+    ownership.hold(ids, integral(answer.get("id")))
     return answer, unconfirmed
 
 
@@ -59,8 +59,8 @@ class _ParentListings:
         self._locks: dict[tuple[str, str, str], threading.Lock] = {}
         self._tokens: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
 
-    def tokens(self, api: TokenEndpoints, base_url: str) -> list[dict[str, Any]]:
-        key = (base_url, api.kind.type_token, api.route("list"))  # the route names every parent part
+    def tokens(self, api: TokenEndpoints, ids: str) -> list[dict[str, Any]]:
+        key = (ids, api.kind.type_token, api.route("list"))  # the route names every parent part
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:  # parallel creates in one parent share one listing
@@ -89,21 +89,21 @@ def forget_listings() -> None:
 
 
 def _resolve_leftovers(
-    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: Owner, base_url: str
+    api: TokenEndpoints, spec: TokenSpec, expires_at: dt.date | None, owner: Owner, ids: str
 ) -> dict[str, Any] | None:
     """Adopt or revoke this resource's unheld tokens a dead run left; GitLab's answer if one was adopted.
 
     The listing was taken at the run's first create in the parent; tokens this
     process minted, adopted or revoked since are held, so never looked at twice.
     """
-    listed = _LISTINGS.tokens(api, base_url)
+    listed = _LISTINGS.tokens(api, ids)
     copied = _copied_marks(api, listed)
     # Bot users of tokens the state holds: a live token of one that the state does not hold is the
     # successor of a rotation that died (then a refresh showed the held one revoked, hence this create).
-    held_bots = {api.kind.holder.family(t) for t in listed if ownership.is_held(base_url, t.get("id"))} - {None}
+    held_bots = {api.kind.holder.family(t) for t in listed if ownership.is_held(ids, t.get("id"))} - {None}
 
     def left_by_a_dead_run(token: dict[str, Any]) -> bool:
-        if ownership.mark_of(token) in copied or ownership.is_held(base_url, token.get("id")):
+        if ownership.mark_of(token) in copied or ownership.is_held(ids, token.get("id")):
             return False
         if owner.awaited(token):
             return True
@@ -114,13 +114,13 @@ def _resolve_leftovers(
     if not leftovers:
         return None
     for token in leftovers:
-        ownership.hold(base_url, int(token["id"]))
+        ownership.hold(ids, int(token["id"]))
     answer: dict[str, Any] | None = None
     if api.kind.rotates and _fits(leftovers[-1], spec):  # without rotation, no value to adopt
         newest = leftovers.pop()
         answer = rotate_token(api, token_id=int(newest["id"]), bot_user_id=integral(newest.get("user_id")),
                               name=spec.name, expires_at=expires_at, owner=owner)
-        ownership.hold(base_url, integral(answer.get("id")))
+        ownership.hold(ids, integral(answer.get("id")))
     for orphan in leftovers:
         api.revoke(int(orphan["id"]))
     return answer
@@ -184,11 +184,11 @@ def _create_token(
             lost.append(mark)
             if err.in_flight:
                 in_flight.append(mark)
-        base_url = current_settings().base_url
+        ids = id_space(api.kind)
         named = api.list_named(spec.name)
         copied = _copied_marks(api, named)
         mine = [t for t in named if any(ownership.made_by(t, m) for m in lost)
-                and ownership.mark_of(t) not in copied and not ownership.is_held(base_url, t.get("id"))]
+                and ownership.mark_of(t) not in copied and not ownership.is_held(ids, t.get("id"))]
         if mine and not api.kind.rotates:
             # No rotation to get a value we hold: revoke what landed and post again.
             for orphan in mine:
@@ -218,7 +218,7 @@ def _create_token(
 def _revoke_attempts(api: TokenEndpoints, name: str, attempts: list[Mark], *, keep: dict[str, Any]) -> set[Mark]:
     """Revoke every live token the ``attempts`` made except ``keep``'s family; the attempts seen in GitLab."""
     keep_id, keep_user = integral(keep.get("id")), integral(keep.get("user_id"))
-    base_url = current_settings().base_url
+    ids = id_space(api.kind)
     landed: set[Mark] = set()
     named = api.list_named(name)
     copied = _copied_marks(api, named)
@@ -226,7 +226,7 @@ def _revoke_attempts(api: TokenEndpoints, name: str, attempts: list[Mark], *, ke
         mark = ownership.mark_of(token)
         if not isinstance(mark, Mark) or mark not in attempts or mark in copied:
             continue
-        if ownership.is_held(base_url, token.get("id")) and integral(token.get("id")) != keep_id:
+        if ownership.is_held(ids, token.get("id")) and integral(token.get("id")) != keep_id:
             continue
         landed.add(mark)
         # A bot user's tokens are one family; a person's or service account's are not.
@@ -274,7 +274,7 @@ def rotate_token(
     self_token = _self_rotation(api, self_token, token_id=token_id, name=name)
     answer = _rotate_token(api, token_id=token_id, bot_user_id=bot_user_id, name=name, expires_at=expires_at,
                            self_token=self_token, owner=owner)
-    ownership.hold(current_settings().base_url, integral(answer.get("id")))
+    ownership.hold(id_space(api.kind), integral(answer.get("id")))
     return answer
 
 

@@ -308,14 +308,15 @@ class _Held:
 _HELD = _Held()
 
 
-def hold(base_url: str, token_id: int | None) -> None:
-    """``token_id`` is in the state, or was just minted or adopted: recovery must leave it alone."""
+def hold(ids: str, token_id: int | None) -> None:
+    """``token_id`` is in the state, or was just minted or adopted: recovery must leave it alone. ``ids`` names
+    where ids are unique (one GitLab's table of tokens: a trigger and a runner may share an id)."""
     if token_id is not None:
-        _HELD.add(base_url, int(token_id))
+        _HELD.add(ids, int(token_id))
 
 
-def is_held(base_url: str, token_id: Any) -> bool:
-    return token_id is not None and (base_url, int(token_id)) in _HELD
+def is_held(ids: str, token_id: Any) -> bool:
+    return token_id is not None and (ids, int(token_id)) in _HELD
 
 
 def forget_held() -> None:
