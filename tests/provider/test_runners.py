@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pulumi.runtime import config as runtime_config
 from test_provider_sandbox import EngineLike, sandbox, world  # noqa: F401  (fixtures)
 
-from pulumi_gitlab_tokens import kinds
+from pulumi_gitlab_tokens import kinds, list_project_runners
 from pulumi_gitlab_tokens.lifecycle import recovery
 from pulumi_gitlab_tokens.lifecycle.provider import provider_class
 from pulumi_gitlab_tokens.lifecycle.token_endpoints import id_space
@@ -190,3 +191,21 @@ def test_a_dead_runs_runner_is_taken_over_and_anothers_is_never_touched(world):
     assert world.calls() == {LIST: 1, RESET: 1}, "taken over with a new value: no second runner"
     assert token.outs["token_id"] == leftover
     assert sorted(r["id"] for r in in_gitlab(world)) == [leftover, other], "another stack's runner is never touched"
+
+
+def test_the_list_shows_the_projects_runners_without_values_and_which_are_managed(world):
+    token = EngineLike(world, provider(world), runner())
+    token.up()
+    by_hand = world.sb.api("POST", "/user/runners", {"runner_type": "project_type", "project_id": world.project["id"],
+                                                       "description": "by hand", "paused": True}, expect=201)
+    world.values.add(by_hand["token"])
+    runtime_config.set_all_config({"gitlab:baseUrl": world.sb.base_url + "/api/v4",
+                                   "gitlab:token": world.sb.admin_token}, ["gitlab:token"])
+    try:
+        records = list_project_runners("acme/app")
+    finally:
+        runtime_config.set_all_config({}, [])
+    assert sorted((r.id, r.description, r.managed) for r in records) == sorted([
+        (token.outs["token_id"], "docker builds", True), (by_hand["id"], "by hand", False)])
+    assert all(r.active for r in records), "a paused runner's token still works: paused is not revoked"
+    assert token.outs["token"] not in repr(records) and by_hand["token"] not in repr(records)
