@@ -127,12 +127,8 @@ def test_the_rotation_window_replaces_the_token(world):
 def test_deleted_outside_pulumi_refresh_drops_it_and_up_creates_it_again(world):
     token = EngineLike(world, provider(world), deploy())
     token.up()
-    world.sb.api("DELETE", f"/projects/acme%2Fapp/deploy_tokens/{token.outs['token_id']}", expect=204)
-    world.calls()
-    assert token.refresh() is False
-    assert world.calls() == {GET: 1}
-    assert token.up() == "create"
-    assert len(in_gitlab(world)) == 1
+    token.deleted_outside_pulumi(f"/projects/acme%2Fapp/deploy_tokens/{token.outs['token_id']}", GET,
+                                 lambda: in_gitlab(world))
 
 
 def test_refresh_is_one_get_and_keeps_the_value(world):

@@ -89,25 +89,14 @@ def test_moving_to_another_project_replaces_it(world):
 def test_deleted_outside_pulumi_refresh_drops_it_and_up_creates_it_again(world):
     token = EngineLike(world, provider(world), trigger())
     token.up()
-    world.sb.api("DELETE", f"/projects/acme%2Fapp/triggers/{token.outs['token_id']}", expect=204)
-    world.calls()
-    assert token.refresh() is False
-    assert world.calls() == {GET: 1}
-    assert token.up() == "create"
-    (stored,) = in_gitlab(world)
-    assert stored["id"] == token.outs["token_id"]
+    token.deleted_outside_pulumi(f"/projects/acme%2Fapp/triggers/{token.outs['token_id']}", GET,
+                                 lambda: in_gitlab(world))
 
 
 def test_destroy_is_one_delete_and_a_missing_trigger_counts_as_deleted(world):
     token = EngineLike(world, provider(world), trigger())
     token.up()
-    world.calls()
-    token.destroy()
-    assert world.calls() == {DELETE: 1}
-    assert in_gitlab(world) == []
-    world.calls()
-    token.destroy()  # again: GitLab answers 404 Not found, nothing is left to delete
-    assert world.calls() == {DELETE: 1}
+    token.destroyed_twice(DELETE, lambda: in_gitlab(world))  # again: GitLab answers 404 Not found
 
 
 def test_inputs_it_does_not_have_are_refused_naming_them(world):

@@ -13,7 +13,7 @@ import base64
 import datetime as dt
 import logging
 import traceback
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
@@ -169,6 +169,28 @@ class EngineLike:
 
     def destroy(self) -> None:
         self.provider.delete(self.id, self.outs)
+
+    # --- walks every kind takes alike -------------------------------------------------------
+
+    def deleted_outside_pulumi(self, path: str, read_route: str, listed: Callable[[], list[dict]]) -> None:
+        """Delete the token at ``path`` as an administrator: a refresh (one call on ``read_route``) drops it
+        from the state, and the next ``up`` creates the one token ``listed`` then shows."""
+        self.world.sb.api("DELETE", path, expect=204)
+        self.world.calls()
+        assert self.refresh() is False
+        assert self.world.calls() == {read_route: 1}
+        assert self.up() == "create"
+        assert [t["id"] for t in listed()] == [self.outs["token_id"]]
+
+    def destroyed_twice(self, delete_route: str, listed: Callable[[], list[dict]]) -> None:
+        """``destroy`` is one DELETE and leaves nothing ``listed``; again, GitLab's 404 counts as deleted."""
+        self.world.calls()
+        self.destroy()
+        assert self.world.calls() == {delete_route: 1}
+        assert listed() == []
+        self.world.calls()
+        self.destroy()
+        assert self.world.calls() == {delete_route: 1}
 
     def _store(self, id_: str, outs: dict[str, Any], checked: dict[str, Any]) -> None:
         self.id, self.outs, self.inputs = id_, outs, checked

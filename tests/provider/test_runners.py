@@ -109,25 +109,13 @@ def test_refresh_reads_one_get_and_shows_drift_only_in_declared_settings(world):
 def test_deleted_outside_pulumi_refresh_drops_it_and_up_creates_it_again(world):
     token = EngineLike(world, provider(world), runner())
     token.up()
-    world.sb.api("DELETE", f"/runners/{token.outs['token_id']}", expect=204)
-    world.calls()
-    assert token.refresh() is False  # 404 Runner Not Found
-    assert world.calls() == {GET: 1}
-    assert token.up() == "create"
-    (listed,) = in_gitlab(world)
-    assert listed["id"] == token.outs["token_id"]
+    token.deleted_outside_pulumi(f"/runners/{token.outs['token_id']}", GET, lambda: in_gitlab(world))
 
 
 def test_destroy_is_one_delete_and_a_deleted_runner_counts_as_deleted(world):
     token = EngineLike(world, provider(world), runner())
     token.up()
-    world.calls()
-    token.destroy()
-    assert world.calls() == {DELETE: 1}
-    assert in_gitlab(world) == []
-    world.calls()
-    token.destroy()  # 404 Runner Not Found: nothing left to delete
-    assert world.calls() == {DELETE: 1}
+    token.destroyed_twice(DELETE, lambda: in_gitlab(world))  # again: 404 Runner Not Found
 
 
 def test_a_group_runner_needs_the_groups_owner(world):

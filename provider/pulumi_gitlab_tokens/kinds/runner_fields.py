@@ -18,8 +18,8 @@ from typing import Any, Final
 from ..common import characters
 from ..rules import comparisons, ownership
 from ..rules import inputs as parsers
-from . import parts
-from .base import KEEP, InputField, OnChange, OutputField, Reader, Routes, TokenKind
+from . import parts, resource_tokens
+from .base import KEEP, InputField, OnChange, OutputField, PulumiGitlabType, Reader, Routes, TokenKind
 
 #: ``Ci::Runner``'s limits (``app/models/ci/runner.rb``).
 TEXT_MAX_LENGTH: Final = 1024
@@ -27,12 +27,6 @@ TAG_LIST_MAX_LENGTH: Final = 50
 MINIMUM_TIMEOUT: Final = 600
 #: The description's room left beside the ownership mark.
 DESCRIPTION_MAX_LENGTH: Final = TEXT_MAX_LENGTH - ownership.MARK_ROOM
-
-
-def routes(collection: str) -> Routes:
-    """The routes of a runner listed under ``/{collection}/:id/runners``."""
-    return Routes(create="/user/runners", get="/runners/{id}", list=f"/{collection}/{{parent}}/runners",
-                  revoke="/runners/{id}", rotate="/runners/{id}/reset_authentication_token")
 
 
 def _text(name: str, most: int, value: Any) -> str:
@@ -118,3 +112,29 @@ OUTPUTS: Final[tuple[OutputField, ...]] = (
 
 #: How GitLab says a runner is gone (``get_runner``: ``not_found!('Runner')``).
 ABSENCE: Final = parts.Absence(missing_token="404 Runner Not Found")
+
+
+def kind(*, resource_name: str, type_token: str, home: parts.Parent, creators: parts.RoleCheck, manager: str,
+         create_manager: str, pulumi_gitlab: tuple[PulumiGitlabType, ...] = ()) -> TokenKind:
+    """A runner of ``home`` (a project or a group): what differs is where it hangs and who may manage it."""
+    return TokenKind(
+        resource_name=resource_name,
+        type_token=type_token,
+        routes=Routes(create="/user/runners", get="/runners/{id}", list=f"/{home.collection}/{{parent}}/runners",
+                      revoke="/runners/{id}", rotate="/runners/{id}/reset_authentication_token"),
+        manager=manager,
+        create_manager=create_manager,
+        inputs=(resource_tokens.parent_input(home.input),) + INPUTS,
+        outputs=OUTPUTS,
+        home=home,
+        creators=creators,
+        holder=parts.NoUser("runner"),
+        finding=parts.Unnamed(),
+        absence=ABSENCE,
+        lifetime=parts.NoExpiry(),
+        renewal=parts.RotateRoute(overlaps=False),
+        list_filters=frozenset({"paused"}),
+        id_table="ci_runners",
+        label="runner authentication token",
+        pulumi_gitlab=pulumi_gitlab,
+    )
