@@ -29,3 +29,13 @@ def fresh_settings(monkeypatch):
     yield
     gitlab_client.reset()
     preview_checks.reset()
+
+
+@pytest.fixture
+def quick_retries(monkeypatch):
+    """Retries and pauses between lost creates a hundred times shorter, for tests about what is retried and how
+    it ends, not how long it waits (``test_transport.py`` checks the waits themselves)."""
+    from pulumi_gitlab_tokens.client import transport
+
+    monkeypatch.setattr(transport, "FIRST_BACKOFF_SECONDS", transport.FIRST_BACKOFF_SECONDS / 100)
+    monkeypatch.setattr(recovery, "RETRY_PAUSE_SECONDS", recovery.RETRY_PAUSE_SECONDS / 100)

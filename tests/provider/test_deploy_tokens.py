@@ -258,7 +258,7 @@ def test_a_dead_runs_token_is_deleted_and_others_tokens_are_never_touched(world)
     assert ids == others + [token.outs["token_id"]]
 
 
-def test_answers_lost_every_time_end_in_a_clear_error_and_no_orphan(world):
+def test_answers_lost_every_time_end_in_a_clear_error_and_no_orphan(world, quick_retries):
     world.sb.set_faults(drop_after_commit=["create"], drop_rate=1.0)
     token = EngineLike(world, provider(world), deploy())
     err = world.expect_error(token.up)

@@ -639,7 +639,7 @@ def test_rate_limits_are_waited_out(world):
     assert sorted(t["name"] for t in world.active_tokens()) == ["t0", "t1", "t2", "t3"]
 
 
-def test_server_errors_on_reads_and_deletes_are_retried(world):
+def test_server_errors_on_reads_and_deletes_are_retried(world, quick_retries):
     token = EngineLike(world, world.provider(), fixed())
     token.up()
     world.sb.set_faults(error_rate=0.5, error_status=503, methods=["GET", "DELETE"], seed=7)

@@ -283,7 +283,7 @@ def test_a_lost_create_answer_is_revoked_and_posted_again_and_a_same_named_token
     assert authenticates_as(world.sb, mine_by_hand["token"]) == mine_by_hand["id"], "the hand-made one works"
 
 
-def test_answers_lost_every_time_end_in_a_clear_error_and_no_orphan(world):
+def test_answers_lost_every_time_end_in_a_clear_error_and_no_orphan(world, quick_retries):
     world.sb.set_faults(drop_after_commit=["create"], drop_rate=1.0)
     err = world.expect_error(token_engine(world).up)
     world.sb.clear_faults()
