@@ -7,7 +7,8 @@ administrator's credential. One walk covers create, a no-op preview with no API 
 replacement, the rotation window (personal tokens rotate in place, the impersonation token,
 which GitLab cannot rotate, is replaced), a revoke outside Pulumi with refresh and
 recreate, and destroy; after each step the state export and everything printed are
-searched for every token value seen so far and the admin credential.
+searched for every token value seen so far and the admin credential. A second test kills ``up``
+while the tokens' creates are in flight and recovers on a fresh runner.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from test_ownership_of_variables_and_accounts import kill_once_posted, recover
+
 TYPE = "pulumi-python:dynamic/gitlab:PersonalAccessToken"
 IMPERSONATION_TYPE = "pulumi-python:dynamic/gitlab:UserImpersonationToken"
 IMPERSONATION_ROUTE = "/api/v4/users/:user_id/impersonation_tokens"
+PERSONAL_ROUTE = "/api/v4/users/:user_id/personal_access_tokens"
 
 
 def _api_calls(counters: dict[str, int]) -> dict[str, int]:
@@ -141,3 +145,38 @@ def test_tokens_of_a_user_and_an_instance_service_account(gitlab_stack, sandbox)
         gs.assert_no_secret_leaks()
     finally:
         sandbox.set_time(None)
+
+
+def test_creates_killed_in_flight_are_recovered_on_a_fresh_runner(gitlab_stack, sandbox):
+    """``up`` SIGKILLed while the personal and the impersonation tokens' POSTs are in flight. The next runner
+    adopts each personal token that landed by rotating it (no second POST), and revokes the impersonation token
+    that landed (GitLab has no rotate route for it, so there is no value to adopt) before posting a new one."""
+    slug = uuid.uuid4().hex[:8]
+    user = sandbox.create_user(f"person-{slug}")
+    account = sandbox.api("POST", "/service_accounts", {"name": "CI bot", "username": f"ci-bot-{slug}"})
+    gs = gitlab_stack("personal_tokens", userId=str(user["id"]), accountId=str(account["id"]))
+    kill_once_posted(gs, [IMPERSONATION_ROUTE, PERSONAL_ROUTE])
+    users = {user["id"], account["id"]}
+    for resource_type in (TYPE, IMPERSONATION_TYPE):
+        assert gs.stack.resources(resource_type) == [], f"{resource_type} is recorded: the test proved nothing"
+    (left_impersonation,) = _impersonation(sandbox, user["id"])
+    left = _live(sandbox, users)
+
+    runner = recover(gs, "personal_tokens")
+    calls = _api_calls(runner.sandbox.counters())
+    assert left, "no personal token landed: the test proved nothing"
+    # Each personal token that landed is adopted (rotated to a value held); one not yet posted at the kill is created.
+    assert calls.get("POST /api/v4/personal_access_tokens/:id/rotate") == len(left), calls
+    assert calls.get(f"POST {PERSONAL_ROUTE}", 0) == len(users) - len(left), calls
+    assert calls.get(f"DELETE {IMPERSONATION_ROUTE}/:impersonation_token_id") == 1, calls
+    assert calls.get(f"POST {IMPERSONATION_ROUTE}") == 1, calls
+    outputs = runner.reveal_outputs()
+    runner.seen_secrets.update(outputs[k] for k in ("user_token", "account_token", "impersonation_token"))
+    (kept,) = _impersonation(sandbox, user["id"])
+    assert kept["id"] != left_impersonation["id"] and outputs["impersonation_token_id"] == kept["id"]
+    live = _live(sandbox, users)
+    assert {outputs["user_token_id"], outputs["account_token_id"]} == {t["id"] for t in live.values()}
+    runner.sandbox.reset_counters()
+    runner.stack.preview("--expect-no-changes")
+    assert _api_calls(runner.sandbox.counters()) == {}
+    runner.assert_no_secret_leaks()
