@@ -130,7 +130,7 @@ TOKEN_INPUTS: Mapping[str, Text] = {
     "expires_at": _expires_at,
     "rotation_configuration": _rotation_configuration,
     "validate_past_expiration_date": _fact("validate_past_expiration_date", "bool: "),
-    "paused": "bool: the runner takes no new jobs",
+    "paused": "bool: the runner takes no new jobs; left out, GitLab's value stands (so for every runner setting)",
     "locked": "bool: the runner cannot be assigned to other projects",
     "run_untagged": "bool: the runner also takes jobs without tags (GitLab's default: true)",
     "tag_list": (f"list of at most {runner_fields.TAG_LIST_MAX_LENGTH} tags, each a non-empty string without "
@@ -168,12 +168,12 @@ TOKEN_OUTPUTS: Mapping[str, Text] = {
     "last_used_at": _fact("last_used_at"),
     "token_expires_at": "when the runner's token expires, as GitLab answered at the create or reset; none unless "
                         "the instance, group or project sets a runner-token expiration interval",
-    "paused": "as GitLab reports it, when the program sets it",
-    "locked": "as GitLab reports it, when the program sets it",
-    "run_untagged": "as GitLab reports it, when the program sets it",
-    "tag_list": "as GitLab reports it, when the program sets it",
-    "maximum_timeout": "as GitLab reports it, when the program sets it",
-    "maintenance_note": "as GitLab reports it, when the program sets it",
+    "paused": "as GitLab reports it (GitLab's default when the program leaves it out)",
+    "locked": "as GitLab reports it (GitLab's default when the program leaves it out)",
+    "run_untagged": "as GitLab reports it (GitLab's default when the program leaves it out)",
+    "tag_list": "as GitLab reports it (GitLab's default when the program leaves it out)",
+    "maximum_timeout": "as GitLab reports it (GitLab's default when the program leaves it out)",
+    "maintenance_note": "as GitLab reports it (GitLab's default when the program leaves it out)",
     "expires_at": lambda kind: ("expiry date (`YYYY-MM-DD`)" if kind.lifetime.required
                                 else "expiry date (`YYYY-MM-DD`), none for never"),
     "name": "as GitLab reports it, without the ownership mark",

@@ -183,7 +183,7 @@ def _listed(ctx: Context, call: Call, owners: list[tuple[str, int]]) -> Response
     runner_type = p.string("type", values=RUNNER_TYPES)
     paused = p.boolean("paused")
     p.check()
-    rows = [row for row in ctx.store.rows("SELECT * FROM ci_runners ORDER BY id DESC")
+    rows = [row for row in ctx.store.rows("SELECT * FROM ci_runners ORDER BY id")  # paginate's default order
             if row["runner_type"] == "instance_type" or (row["runner_type"], row["owner_id"]) in owners]
     rows = [row for row in rows if (runner_type is None or row["runner_type"] == runner_type)
             and (paused is None or bool(row["active"]) is not paused)]

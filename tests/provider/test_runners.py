@@ -29,6 +29,8 @@ DELETE = "DELETE /runners/:id"
 RESET = "POST /runners/:id/reset_authentication_token"
 LIST = "GET /projects/:id/runners"
 GROUP_LIST = "GET /groups/:id/runners"
+#: GitLab's project_id is a number: a project given by path is looked up once per create.
+LOOKUP = "GET /projects/:id"
 
 
 def runner(**overrides: Any) -> dict[str, Any]:
@@ -56,13 +58,15 @@ def test_create_posts_the_type_and_parent_id_and_marks_the_description(world):
     assert token.up() == "create"
     # The path is looked up for GitLab's numeric project_id; the run's one listing is for what a dead run left.
     calls = world.calls()
-    assert calls[CREATE] == 1 and calls[LIST] == 1 and calls.get("GET /projects/:id") == 1
+    assert calls[CREATE] == 1 and calls[LIST] == 1 and calls.get(LOOKUP) == 1
     outs = token.outs
     assert token.id == f"acme/app:{outs['token_id']}"
     assert outs["token"].startswith("glrt-t3_")
     assert (outs["description"], outs["tag_list"], outs["run_untagged"]) == ("docker builds", ["docker", "linux"],
                                                                              False)
-    assert not {"paused", "locked", "scopes", "expires_at", "name"} & set(outs)
+    assert not {"scopes", "expires_at", "name"} & set(outs)
+    # Settings the program leaves out are GitLab's defaults in the state, never compared.
+    assert (outs["paused"], outs["locked"], outs["maximum_timeout"]) == (False, False, None)
     (listed,) = in_gitlab(world)
     user_text, mark = ownership.parse(listed["description"])
     assert (user_text, listed["id"], listed["runner_type"]) == ("docker builds", outs["token_id"], "project_type")
@@ -74,7 +78,7 @@ def test_create_posts_the_type_and_parent_id_and_marks_the_description(world):
 def test_a_numeric_project_costs_no_lookup(world):
     token = EngineLike(world, provider(world), runner(project=world.project["id"]))
     token.up()
-    assert "GET /projects/:id" not in world.calls()
+    assert LOOKUP not in world.calls()
 
 
 def test_no_op_makes_no_call_and_a_changed_setting_replaces_the_runner(world):
@@ -95,15 +99,19 @@ def test_no_op_makes_no_call_and_a_changed_setting_replaces_the_runner(world):
     assert [(r["id"], r["paused"]) for r in in_gitlab(world)] == [(token.outs["token_id"], True)]
 
 
-def test_refresh_reads_one_get_and_shows_drift_only_in_declared_settings(world):
-    token = EngineLike(world, provider(world), runner())
+def test_refresh_is_one_get_and_a_setting_left_to_gitlab_is_never_a_change(world):
+    token = EngineLike(world, provider(world), runner(maintenance_note=""))
     token.up()
     world.calls()
     assert token.refresh() is True
     assert world.calls() == {GET: 1}
-    assert "paused" not in token.outs, "a setting the program leaves to GitLab never reads as a change"
-    assert token.outs["status"] == "never_contacted"
-    assert token.up() == "same"
+    assert (token.outs["paused"], token.outs["maintenance_note"], token.outs["status"]) == (
+        False, None, "never_contacted")
+    assert token.up() == "same", "an empty note is no note, as GitLab keeps it"
+    # Declaring what GitLab already has is no change; declaring something else replaces the runner.
+    assert token.up(runner(maintenance_note="", paused=False, locked=False)) == "same"
+    assert token.up(runner(maintenance_note="", paused=True)) == "replace"
+    assert world.calls() == {LOOKUP: 1, CREATE: 1, DELETE: 1}
 
 
 def test_deleted_outside_pulumi_refresh_drops_it_and_up_creates_it_again(world):
@@ -119,6 +127,13 @@ def test_destroy_is_one_delete_and_a_deleted_runner_counts_as_deleted(world):
 
 
 def test_a_group_runner_needs_the_groups_owner(world):
+    maintainer = world.sb.create_user("group-maintainer")
+    world.sb.add_member("group", world.group["id"], maintainer["id"], 40)
+    credential = world.sb.create_user_token(maintainer["id"], ["api"])
+    world.values.add(credential)
+    refused = world.provider(provider_class(kinds.GROUP_RUNNER), token=credential)
+    err = world.expect_error(refused.create, refused.check({}, runner(project=None, group="acme")).inputs)
+    assert "403 Forbidden - Insufficient permissions" in str(err) and "POST /user/runners" in str(err)
     token = EngineLike(world, provider(world, kinds.GROUP_RUNNER), runner(project=None, group="acme"))
     assert token.up() == "create"
     assert token.outs["token"].startswith("glrt-t2_")
@@ -143,6 +158,8 @@ def test_bad_settings_are_refused_at_preview_naming_the_field(world):
     assert "at least 600" in reasons["maximum_timeout"] and "without commas" in reasons["tag_list"]
     assert "scopes is not an input of ProjectRunner" in reasons["scopes"]
     assert "1000 characters long" in reasons["description"] and "ownership mark" in reasons["description"]
+    (spaced,) = provider(world).check({}, runner(tag_list=[" docker"])).failures
+    assert spaced.property == "tag_list" and "surrounding spaces" in spaced.reason
 
 
 def test_gitlabs_model_errors_name_the_route(world):
@@ -176,7 +193,8 @@ def test_a_dead_runs_runner_is_taken_over_and_anothers_is_never_touched(world):
     # The stack also holds a trigger of the same id: ids are unique per GitLab table, not across them.
     ownership.hold(id_space(kinds.PIPELINE_TRIGGER), leftover)
     token.up()
-    assert world.calls() == {LIST: 1, RESET: 1}, "taken over with a new value: no second runner"
+    # Its settings read (the list has none) and matched, then its token reset: no second runner.
+    assert world.calls() == {LIST: 1, GET: 1, RESET: 1}
     assert token.outs["token_id"] == leftover
     assert sorted(r["id"] for r in in_gitlab(world)) == [leftover, other], "another stack's runner is never touched"
 
@@ -196,4 +214,20 @@ def test_the_list_shows_the_projects_runners_without_values_and_which_are_manage
     assert sorted((r.id, r.description, r.managed) for r in records) == sorted([
         (token.outs["token_id"], "docker builds", True), (by_hand["id"], "by hand", False)])
     assert all(r.active for r in records), "a paused runner's token still works: paused is not revoked"
-    assert token.outs["token"] not in repr(records) and by_hand["token"] not in repr(records)
+
+
+def test_a_dead_runs_runner_with_other_settings_is_deleted_not_taken_over(world):
+    """The program changed between the kill and the rerun: the runner that landed has the old settings (its
+    list shows none, so one read tells), so it is deleted and a runner with the program's settings created."""
+    mine = dict(owner="acme/infra/prod", resource="pulumi-python:dynamic/gitlab:ProjectRunner::builder")
+    EngineLike(world, provider(world, **mine), runner(tag_list=["docker"])).up()  # a run that died
+    (leftover,) = in_gitlab(world)
+    ownership.forget_held()
+    recovery.forget_listings()
+    world.calls()
+    token = EngineLike(world, provider(world, **mine), runner(tag_list=["docker", "linux"]))
+    token.up()
+    assert world.calls() == {LIST: 1, GET: 1, DELETE: 1, LOOKUP: 1, CREATE: 1}
+    (live,) = in_gitlab(world)
+    assert live["id"] == token.outs["token_id"] != leftover["id"]
+    assert world.sb.api("GET", f"/runners/{live['id']}")["tag_list"] == ["docker", "linux"]

@@ -19,6 +19,8 @@ from gitlab.base import RESTObject
 from gitlab.mixins import CreateMixin, DeleteMixin, GetMixin, ListMixin, ObjectDeleteMixin
 from gitlab.types import RequiredOptional
 
+from .gitlab_client import NO_LIBRARY_RETRIES
+
 
 class ProjectClusterAgentToken(ObjectDeleteMixin, RESTObject):
     """A token of a project's agent for Kubernetes (``lib/api/clusters/agent_tokens.rb``)."""
@@ -101,8 +103,11 @@ class GroupRunnerTokenManager(_RunnerTokenManager):
 
 
 class _UserRunnerManager(CreateMixin[RunnerToken]):
-    """``POST /user/runners`` for a runner of the parent: its ``runner_type`` and the parent's numeric id
-    (GitLab's ``project_id``/``group_id`` are Integers: a full path is looked up first, one GET)."""
+    """``POST /user/runners`` for a runner of the parent: its ``runner_type`` and the parent's numeric id.
+
+    GitLab's ``project_id``/``group_id`` are Integers, so a parent given by full path is looked up when
+    the manager is made (one GET, before any POST: its failure is never taken for a lost create answer).
+    """
 
     _path = "/user/runners"
     _obj_cls = RunnerToken
@@ -114,13 +119,18 @@ class _UserRunnerManager(CreateMixin[RunnerToken]):
     _runner_type: ClassVar[str]
     _parent_field: ClassVar[str]
 
+    def __init__(self, gl: Any, parent: Any = None) -> None:
+        super().__init__(gl, parent=parent)
+        assert parent is not None  # the endpoints hand every manager its parent
+        parent_id = str(parent.get_id())
+        if not parent_id.isdigit():  # the parent's own manager knows its collection (/projects, /groups)
+            query = {"with_projects": False} if self._parent_field == "group_id" else {}
+            parent_id = str(gl.http_get(f"{parent.manager.path}/{_segment(parent_id)}", query_data=query,
+                                        **NO_LIBRARY_RETRIES)["id"])
+        self._parent_id = int(parent_id)
+
     def create(self, data: dict[str, Any] | None = None, **kwargs: Any) -> RunnerToken:
-        parent_ref = self._parent
-        assert parent_ref is not None  # the endpoints hand every manager its parent
-        parent = str(parent_ref.get_id())
-        if not parent.isdigit():  # the parent's own manager knows its collection (/projects, /groups)
-            parent = str(self.gitlab.http_get(f"{parent_ref.manager.path}/{_segment(parent)}", **kwargs)["id"])
-        return super().create({**(data or {}), "runner_type": self._runner_type, self._parent_field: int(parent)},
+        return super().create({**(data or {}), "runner_type": self._runner_type, self._parent_field: self._parent_id},
                               **kwargs)
 
 

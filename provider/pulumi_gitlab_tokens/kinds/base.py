@@ -73,6 +73,9 @@ class InputField:
     #: The value ``check`` plans (the expiry date): ``diff`` judges it by the rotation
     #: decision, not by comparing it with GitLab's current value.
     planned: bool = False
+    #: Left out of the program, GitLab's value stands (an optional and computed input, as pulumi-gitlab
+    #: has them): ``diff`` compares it only when the program gives it, and the state keeps GitLab's.
+    gitlab_default: bool = False
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,9 @@ def parse_tag_list(_kind: TokenKind, value: Any) -> list[str]:
     for tag in value:
         if parsers.is_unknown(tag):
             continue
-        if not isinstance(tag, str) or not tag.strip() or "," in tag:
-            raise ValueError(f"tag_list: {tag!r} is not a tag; write each tag as a non-empty string without commas")
+        if not isinstance(tag, str) or not tag.strip() or "," in tag or tag != tag.strip():
+            raise ValueError(f"tag_list: {tag!r} is not a tag; write each tag as a non-empty string without commas "
+                             f"or surrounding spaces (GitLab strips them, so the tag would never match)")
         characters.refuse_unsafe("tag_list", tag)
     return list(value)
 
@@ -70,9 +71,11 @@ def parse_maximum_timeout(_kind: TokenKind, value: Any) -> int:
     return number
 
 
-def _option(name: str, parse: Any, request: Any, compare: Any = comparisons.as_plain) -> InputField:
-    """An optional runner setting sent as it is; a change replaces the runner (there is no update)."""
-    return InputField(name, parse, OnChange.REPLACE, compare, optional=True, request=request)
+def _setting(name: str, parse: Any, request: Any, compare: Any = comparisons.as_plain) -> InputField:
+    """A runner setting: sent as it is when given, GitLab's left alone when not; a change replaces the runner
+    (there is no update)."""
+    return InputField(name, parse, OnChange.REPLACE, compare, optional=True, empty_is_absent=True, request=request,
+                      gitlab_default=True)
 
 
 def _as_tag_set(value: Any) -> Any:
@@ -82,20 +85,26 @@ def _as_tag_set(value: Any) -> Any:
 INPUTS: Final[tuple[InputField, ...]] = (
     InputField("description", parse_description, OnChange.REPLACE, comparisons.as_text_or_none,
                optional=True, empty_is_absent=True),
-    _option("paused", parsers.parse_bool, bool),
-    _option("locked", parsers.parse_bool, bool),
-    _option("run_untagged", parsers.parse_bool, bool),
-    _option("tag_list", parse_tag_list, list, _as_tag_set),
-    _option("maximum_timeout", parse_maximum_timeout, int),
-    _option("maintenance_note", parse_maintenance_note, str),
+    _setting("paused", parsers.parse_bool, bool),
+    _setting("locked", parsers.parse_bool, bool),
+    _setting("run_untagged", parsers.parse_bool, bool),
+    _setting("tag_list", parse_tag_list, list, _as_tag_set),
+    _setting("maximum_timeout", parse_maximum_timeout, int),
+    _setting("maintenance_note", parse_maintenance_note, str, comparisons.as_text_or_none),
 )
 
+#: What GitLab gives a runner created without the setting (``Ci::Runner``'s defaults, ``run_untagged`` true).
+CREATE_DEFAULTS: Final[dict[str, Any]] = {"paused": False, "locked": False, "run_untagged": True, "tag_list": [],
+                                          "maximum_timeout": None, "maintenance_note": None}
 
-def _declared(name: str) -> Reader:
-    """A setting as GitLab reports it when the program declares it (drift shows then); else nothing, so a
-    setting left to GitLab's default never reads as a change."""
+
+def _reported(name: str) -> Reader:
+    """A setting as GitLab reports it (a read); a create or reset answer has none, so what the create sent,
+    else GitLab's default. A setting the program leaves out is never compared (``gitlab_default``)."""
     def read(answer: Any, echoed: Any) -> Any:
-        return KEEP if echoed.get(name) is None else answer.get(name, echoed[name])
+        if name in answer:
+            return answer[name]
+        return echoed[name] if echoed.get(name) is not None else CREATE_DEFAULTS[name]
     return read
 
 
@@ -107,7 +116,7 @@ OUTPUTS: Final[tuple[OutputField, ...]] = (
     # A create or reset answer carries no description: the program's stays.
     OutputField("description", lambda answer, _: ownership.user_description(answer["description"])
                 if "description" in answer else KEEP, computed=False),
-    *(OutputField(field.name, _declared(field.name), computed=False) for field in INPUTS[1:]),
+    *(OutputField(field.name, _reported(field.name), computed=False) for field in INPUTS[1:]),
 )
 
 #: How GitLab says a runner is gone (``get_runner``: ``not_found!('Runner')``).
@@ -133,7 +142,7 @@ def kind(*, resource_name: str, type_token: str, home: parts.Parent, creators: p
         absence=ABSENCE,
         lifetime=parts.NoExpiry(),
         renewal=parts.RotateRoute(overlaps=False),
-        list_filters=frozenset({"paused"}),
+        list_filters=frozenset(),  # the list functions' filters (state, expiry, name) are applied locally
         id_table="ci_runners",
         label="runner authentication token",
         pulumi_gitlab=pulumi_gitlab,

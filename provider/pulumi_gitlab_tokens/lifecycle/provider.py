@@ -97,7 +97,8 @@ class AccessTokenProvider(Declared, ResourceProvider):
     def _replacing_changes(self, stored: StoredToken, inputs: Mapping[str, Any]) -> list[str]:
         """The inputs whose change replaces the token, as ``diff`` will find them."""
         return [f.name for f in self.kind.inputs_changing(OnChange.REPLACE)
-                if _differs(f.compare, stored.get(f.name), inputs.get(f.name))]
+                if not (f.gitlab_default and inputs.get(f.name) is None)
+                and _differs(f.compare, stored.get(f.name), inputs.get(f.name))]
 
     def _replacement_past_expiry(self, stored: StoredToken, inputs: Mapping[str, Any]) -> list[CheckFailure]:
         """A replacement would create a token with the kept fixed date: report a date already past.

@@ -17,6 +17,7 @@ from typing import Any
 from ..client.gitlab_client import current_settings, has_admin_credential
 from ..client.gitlab_errors import AnswerLost
 from ..common.errors import GitLabTokenError
+from ..kinds.base import TokenKind
 from ..rules import ownership
 from ..rules.inputs import TokenSpec, integral
 from ..rules.ownership import Mark, Owner
@@ -116,7 +117,7 @@ def _resolve_leftovers(
     for token in leftovers:
         ownership.hold(ids, int(token["id"]))
     answer: dict[str, Any] | None = None
-    if api.kind.rotates and _fits(leftovers[-1], spec):  # without rotation, no value to adopt
+    if api.kind.rotates and _fits(api.kind, _in_full(api, leftovers[-1], spec), spec):  # else no value to adopt
         newest = leftovers.pop()
         answer = rotate_token(api, token_id=int(newest["id"]), bot_user_id=integral(newest.get("user_id")),
                               name=spec.name, expires_at=expires_at, owner=owner)
@@ -141,13 +142,26 @@ def _copied_marks(api: TokenEndpoints, tokens: list[dict[str, Any]]) -> set[Mark
     return {mark for mark, found in users.items() if len(found) > 1}
 
 
-def _fits(token: dict[str, Any], spec: TokenSpec) -> bool:
+def _in_full(api: TokenEndpoints, token: dict[str, Any], spec: TokenSpec) -> dict[str, Any]:
+    """``token`` with what one read adds, when its listing leaves out fields the create sends (a runner's
+    settings): one GET, only then."""
+    if all(key in token for key in spec.request):
+        return token
+    return {**(api.get(int(token["id"])) or {}), **token}
+
+
+def _fits(kind: TokenKind, token: dict[str, Any], spec: TokenSpec) -> bool:
     """Whether ``token`` is what ``spec`` asks for, expiry aside (adoption rotates to the planned date)."""
     if token.get("name") != spec.name or set(token.get("scopes") or ()) != set(spec.scopes):
         return False
     level = integral(token.get("access_level"))
     if level is not None and spec.access_level_value is not None and level != spec.access_level_value:
         return False
+    fields = {field.name: field for field in kind.inputs}
+    for key, sent in spec.request.items():  # the rest of what the create sends, as the kind compares it
+        if key not in ("name", "scopes", "access_level") and key in token \
+                and fields[key].compare(token[key]) != fields[key].compare(sent):
+            return False
     return ownership.user_description(token.get("description")) == spec.description
 
 

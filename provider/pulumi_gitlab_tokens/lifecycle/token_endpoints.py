@@ -141,10 +141,11 @@ class TokenEndpoints:
         data = self.kind.mark.into_request(
             {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items() if v not in (None, "")})
         route = self.route("create")
+        # Built first, as an ordinary call: a manager that reads something before it creates (a runner's
+        # parent id) does it here, where a failure is an error and not an answer the POST may have lost.
+        manager = self._call(route, lambda: self._manager(creating=True))
         created = self._call(
-            route, lambda: self._marked(_minted(self._manager(creating=True).create(data, **_MINTING).attributes)),
-            minting=True
-        )
+            route, lambda: self._marked(_minted(manager.create(data, **_MINTING).attributes)), minting=True)
         return _remember(created)
 
     def _marked(self, record: dict[str, Any]) -> dict[str, Any]:
