@@ -487,16 +487,27 @@ AGENT_TOKEN_TYPES = (catalogue.CLUSTER_AGENT_TOKEN_TYPE, catalogue.native_type(c
                      catalogue.PULUMI_GITLAB_CLUSTER_AGENT_TOKEN_TYPE)
 
 
-@pytest.mark.parametrize("resource_type", AGENT_TOKEN_TYPES)
-def test_an_agent_token_is_judged_by_what_it_has(resource_type: str) -> None:
-    """No expiry and no scopes: the expiry policies say why they do not apply; its name and description are judged."""
+RUNNER_TYPES = (catalogue.PROJECT_RUNNER_TYPE, catalogue.GROUP_RUNNER_TYPE,
+                catalogue.native_type(catalogue.PROJECT_RUNNER_TYPE), catalogue.PULUMI_GITLAB_USER_RUNNER_TYPE)
+
+
+@pytest.mark.parametrize(("resource_type", "label"), [(t, "cluster agent token") for t in AGENT_TOKEN_TYPES]
+                         + [(t, "runner authentication token") for t in RUNNER_TYPES])
+def test_a_token_without_expiry_or_scopes_is_judged_by_what_it_has(resource_type: str, label: str) -> None:
+    """No expiry and no scopes (agent tokens, runners): the expiry and scope policies say why they do not apply,
+    naming the kind; its description is judged."""
     for policy in (token_lifetime, token_rotation):
         outcome = validate(policy, resource_type, token_props(resource_type),
                            config={"requireExpiry": True} if policy is token_lifetime else {"required": True})
         assert outcome.violations == []
-        assert "GitLab keeps no expiry for a cluster agent token" in (outcome.not_applicable or "")
+        assert f"GitLab keeps no expiry for a {label}" in (outcome.not_applicable or "")
     assert "sets no scopes" in (validate(token_scopes, resource_type, token_props(resource_type)).not_applicable or "")
     assert validate(token_description, resource_type, token_props(resource_type, description="")).violations
+    assert not validate(token_description, resource_type, token_props(resource_type)).violations
+
+
+@pytest.mark.parametrize("resource_type", AGENT_TOKEN_TYPES)
+def test_an_agent_tokens_name_is_judged(resource_type: str) -> None:
     assert validate(token_name, resource_type, token_props(resource_type, name="Bad Name"),
                     config={"pattern": "[a-z-]+"}).violations
 
@@ -510,20 +521,3 @@ def test_agent_tokens_share_a_name_only_within_one_agent(resource_type: str) -> 
     (reported,) = validate_stack(token_unique_names, [first, (resource_type, "second", token_props(resource_type,
                                                                                                  agent_id=7.0))])
     assert "'first' and 'second'" in reported[0] and "in agent 7 among its tokens" in reported[0]
-
-
-RUNNER_TYPES = (catalogue.PROJECT_RUNNER_TYPE, catalogue.GROUP_RUNNER_TYPE,
-                catalogue.native_type(catalogue.PROJECT_RUNNER_TYPE), catalogue.PULUMI_GITLAB_USER_RUNNER_TYPE)
-
-
-@pytest.mark.parametrize("resource_type", RUNNER_TYPES)
-def test_a_runner_is_judged_by_what_it_has(resource_type: str) -> None:
-    """No name, scopes or expiry: the expiry and scope policies say why they do not apply; its description is judged."""
-    for policy in (token_lifetime, token_rotation):
-        outcome = validate(policy, resource_type, token_props(resource_type),
-                           config={"requireExpiry": True} if policy is token_lifetime else {"required": True})
-        assert outcome.violations == []
-        assert "GitLab keeps no expiry for a runner authentication token" in (outcome.not_applicable or "")
-    assert "sets no scopes" in (validate(token_scopes, resource_type, token_props(resource_type)).not_applicable or "")
-    assert validate(token_description, resource_type, token_props(resource_type, description="")).violations
-    assert not validate(token_description, resource_type, token_props(resource_type)).violations
