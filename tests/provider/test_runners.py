@@ -16,9 +16,9 @@ from pulumi.runtime import config as runtime_config
 from test_provider_sandbox import EngineLike, sandbox, world  # noqa: F401  (fixtures)
 
 from pulumi_gitlab_tokens import kinds, list_project_runners
+from pulumi_gitlab_tokens.client import gitlab_client
 from pulumi_gitlab_tokens.lifecycle import recovery
 from pulumi_gitlab_tokens.lifecycle.provider import provider_class
-from pulumi_gitlab_tokens.lifecycle.token_endpoints import id_space
 from pulumi_gitlab_tokens.rules import ownership
 
 pytestmark = pytest.mark.timeout(120)
@@ -191,7 +191,7 @@ def test_a_dead_runs_runner_is_taken_over_and_anothers_is_never_touched(world):
     world.calls()
     token = EngineLike(world, provider(world, **mine), runner())
     # The stack also holds a trigger of the same id: ids are unique per GitLab table, not across them.
-    ownership.hold(id_space(kinds.PIPELINE_TRIGGER), leftover)
+    ownership.hold(gitlab_client.id_space(kinds.PIPELINE_TRIGGER.id_table), leftover)
     token.up()
     # Its settings read (the list has none) and matched, then its token reset: no second runner.
     assert world.calls() == {LIST: 1, GET: 1, RESET: 1}

@@ -242,6 +242,12 @@ def current_settings() -> Settings:
     return settings
 
 
+def id_space(table: str) -> str:
+    """Where ids of GitLab's ``table`` are unique, for :func:`~..rules.ownership.hold`: that table of the
+    configured GitLab (a pipeline trigger and a runner may both have id 1, a token and a user too)."""
+    return f"{current_settings().base_url} {table}"
+
+
 def reset() -> None:
     """Forget settings and client (tests)."""
     with _holder.lock:

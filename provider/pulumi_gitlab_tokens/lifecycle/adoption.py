@@ -19,7 +19,7 @@ from ..kinds.base import ADOPT_INPUT
 from ..rules import ownership
 from ..rules.inputs import TokenSpec, integral, is_unknown
 from . import recovery
-from .token_endpoints import TokenEndpoints, id_space
+from .token_endpoints import TokenEndpoints
 
 if TYPE_CHECKING:  # the kinds declare the input with this module's parser
     from ..kinds.base import TokenKind
@@ -80,7 +80,7 @@ def refusal(kind: TokenKind, api: TokenEndpoints, token_id: int, token: Mapping[
     if mark is not None and not owner.claims(mark, str(token.get("name"))):
         return ADOPT_INPUT, (f"token {token_id} is managed by another Pulumi stack or resource (its "
                              f"description carries that one's ownership mark); it is not adopted from there")
-    if ownership.is_held(id_space(kind), token_id):
+    if ownership.is_held(gitlab_client.id_space(kind.id_table), token_id):
         return ADOPT_INPUT, f"token {token_id} is already managed by another resource of this stack"
     differing = mismatches(kind, inputs, token)
     if differing:
@@ -121,7 +121,7 @@ def adopt(api: TokenEndpoints, spec: TokenSpec, props: Mapping[str, Any], token_
         field, reason = refused
         raise GitLabTokenError(f"Cannot adopt into {api.kind.resource_name} {spec.name!r} ({field}): {reason}.")
     assert token is not None
-    ownership.hold(id_space(api.kind), token_id)
+    ownership.hold(gitlab_client.id_space(api.kind.id_table), token_id)
     return recovery.rotate_token(api, token_id=token_id, bot_user_id=integral(token.get("user_id")),
                                  name=spec.name, expires_at=expires_at, owner=owner)
 

@@ -42,7 +42,7 @@ from ..rules.rotation import Action, Predecessor, WantedExpiry, decide, due_pred
 from . import adoption, preview_checks, recovery
 from .claims import Declared
 from .stored import PREDECESSORS_KEY, PROVIDER_KEY, SELF_ROTATE_SCOPE, UNCONFIRMED_KEY, StoredToken, predecessors_output
-from .token_endpoints import TokenEndpoints, id_space
+from .token_endpoints import TokenEndpoints
 
 __all__ = ["PROVIDER_KEY", "SELF_ROTATE_SCOPE", "UNCONFIRMED_KEY", "AccessTokenProvider", "provider_class"]
 
@@ -311,7 +311,7 @@ class AccessTokenProvider(Declared, ResourceProvider):
     def _hold(self, stored: StoredToken) -> None:
         """The engine holds this token in its state: no recovery in this process may take it."""
         if stored.parent and stored.token_id is not None:
-            ids = id_space(self.kind)
+            ids = gitlab_client.id_space(self.kind.id_table)
             ownership.hold(ids, stored.token_id)
             for predecessor in stored.predecessors:  # still in its grace period: never adopted nor revoked early
                 ownership.hold(ids, predecessor.token_id)

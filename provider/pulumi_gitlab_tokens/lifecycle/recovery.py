@@ -14,14 +14,14 @@ import threading
 import time
 from typing import Any
 
-from ..client.gitlab_client import current_settings, has_admin_credential
+from ..client.gitlab_client import has_admin_credential, id_space
 from ..client.gitlab_errors import AnswerLost
 from ..common.errors import GitLabTokenError
 from ..kinds.base import TokenKind
 from ..rules import ownership
 from ..rules.inputs import TokenSpec, integral
 from ..rules.ownership import Mark, Owner
-from .token_endpoints import TokenEndpoints, id_space
+from .token_endpoints import TokenEndpoints
 
 MAX_ATTEMPTS = 6
 RETRY_PAUSE_SECONDS = 0.5
@@ -39,7 +39,7 @@ def create_token(
 
     One POST when all goes well, plus the run's one listing of the parent.
     """
-    ids = id_space(api.kind)
+    ids = id_space(api.kind.id_table)
     adopted = _resolve_leftovers(api, spec, expires_at, owner, ids)
     if adopted is not None:
         return adopted, []
@@ -198,7 +198,7 @@ def _create_token(
             lost.append(mark)
             if err.in_flight:
                 in_flight.append(mark)
-        ids = id_space(api.kind)
+        ids = id_space(api.kind.id_table)
         named = api.list_named(spec.name)
         copied = _copied_marks(api, named)
         mine = [t for t in named if any(ownership.made_by(t, m) for m in lost)
@@ -232,7 +232,7 @@ def _create_token(
 def _revoke_attempts(api: TokenEndpoints, name: str, attempts: list[Mark], *, keep: dict[str, Any]) -> set[Mark]:
     """Revoke every live token the ``attempts`` made except ``keep``'s family; the attempts seen in GitLab."""
     keep_id, keep_user = integral(keep.get("id")), integral(keep.get("user_id"))
-    ids = id_space(api.kind)
+    ids = id_space(api.kind.id_table)
     landed: set[Mark] = set()
     named = api.list_named(name)
     copied = _copied_marks(api, named)
@@ -288,7 +288,7 @@ def rotate_token(
     self_token = _self_rotation(api, self_token, token_id=token_id, name=name)
     answer = _rotate_token(api, token_id=token_id, bot_user_id=bot_user_id, name=name, expires_at=expires_at,
                            self_token=self_token, owner=owner)
-    ownership.hold(id_space(api.kind), integral(answer.get("id")))
+    ownership.hold(id_space(api.kind.id_table), integral(answer.get("id")))
     return answer
 
 

@@ -47,12 +47,6 @@ def every_page(fetch: Callable[[int], Sequence[T]], too_many: Callable[[int], st
             return found
     raise GitLabTokenError(too_many(MAX_LIST_PAGES * LIST_PAGE_SIZE))
 
-def id_space(kind: TokenKind) -> str:
-    """Where the kind's token ids are unique, for :func:`~..rules.ownership.hold`: one GitLab's table of
-    one GitLab (a pipeline trigger and a runner may both have id 1; a personal and a project token may not)."""
-    return f"{gitlab_client.current_settings().base_url} {kind.id_table}"
-
-
 _IDEMPOTENT = NO_LIBRARY_RETRIES
 _MINTING = NO_LIBRARY_RETRIES
 #: The HTTP verb of each route a kind declares.

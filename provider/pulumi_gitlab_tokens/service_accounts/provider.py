@@ -392,8 +392,8 @@ def _delete(at: Accounts, account_id: int) -> None:
 
 
 def _held_key() -> str:
-    """Accounts are held with :func:`ownership.hold` under a key of their own: user ids are not token ids."""
-    return f"{gitlab_client.current_settings().base_url} service accounts"
+    """Accounts are held with :func:`ownership.hold` among users: user ids are not token ids."""
+    return gitlab_client.id_space("users")
 
 
 def _hold(account_id: Any) -> None:
