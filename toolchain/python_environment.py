@@ -39,6 +39,14 @@ class PythonEnvironmentError(Exception):
     """The program's Python environment cannot be used; the message tells the user what to do."""
 
 
+class _ScriptExit(PythonEnvironmentError):
+    """A script run in the program's interpreter failed; ``code`` is its exit status."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 @dataclass(frozen=True)
 class InstalledPackage:
     """One installed distribution: from ``pip list -v`` (pip) or the lock file (uv, poetry), its module found by importlib."""
@@ -284,23 +292,42 @@ def _project_name(root: str) -> str:
     return ""
 
 
-# Run by the program's interpreter with distribution names as arguments: for each, the directory of its
+# Run by the program's interpreter. With distribution names as arguments: for each, the directory of its
 # top-level module (the one holding pulumi-plugin.json if any), found through importlib as upstream's
-# host finds it, so no pip is needed. Prints {name: directory or ""} as JSON.
-_MODULE_DIRS_SCRIPT = r"""
-import importlib.metadata, importlib.util, json, os, sys
-found = {}
-for name in sys.argv[1:]:
-    found[name] = ""
+# host finds it, so no pip is needed; prints {name: directory or ""} as JSON. With --installed and no
+# names: every installed distribution as `pip list -v` lists it (pip's stdlib skips, the first of a name
+# on sys.path, sorted by normalized name) with that directory too, as [{name, version, location,
+# module_dir}]; exit 3 if the interpreter has no pip, as `pip list` would fail there.
+_PACKAGES_SCRIPT = r"""
+import importlib.metadata, importlib.util, json, os, re, sys
+
+def module_dir(name):
     try:
         distribution = importlib.metadata.distribution(name)
         spec = importlib.util.find_spec((distribution.metadata["Name"] or name).replace("-", "_"))
     except Exception:  # not installed, or a parent package that fails to import: no module to look in
-        continue
+        return ""
     directories = [str(d) for d in (spec.submodule_search_locations or [])] if spec else []
     with_plugin = [d for d in directories if os.path.isfile(os.path.join(d, "pulumi-plugin.json"))]
-    found[name] = (with_plugin or directories or [""])[0]
-json.dump(found, sys.stdout)
+    return (with_plugin or directories or [""])[0]
+
+if sys.argv[1:] != ["--installed"]:
+    json.dump({name: module_dir(name) for name in sys.argv[1:]}, sys.stdout)
+    sys.exit(0)
+if importlib.util.find_spec("pip") is None:
+    sys.exit(3)
+found = {}
+for entry in sys.path:
+    for distribution in importlib.metadata.distributions(path=[entry or os.getcwd()]):
+        name = distribution.metadata["Name"]
+        canonical = re.sub(r"[-_.]+", "-", name or "").lower()
+        if not canonical or canonical in found or canonical in ("python", "wsgiref", "argparse"):
+            continue
+        found[canonical] = {"name": name, "version": distribution.version,
+                            "location": os.path.normpath(str(distribution.locate_file("")))}
+for canonical, row in found.items():
+    row["module_dir"] = module_dir(row["name"])
+json.dump([found[canonical] for canonical in sorted(found)], sys.stdout)
 """
 
 # Run by the program's interpreter on the packages `uv export` lists (JSON on stdin): drops those whose
@@ -426,40 +453,56 @@ class PythonEnvironment:
         say("Finished installing dependencies")
 
     # -- what is installed ----------------------------------------------------------------
+    def _no_pip(self, python: str) -> PythonEnvironmentError:
+        return PythonEnvironmentError(
+            f"the program's Python ({python}) has no pip, which runtime option toolchain: pip lists packages "
+            "with (a virtualenv made by uv has none); set `toolchain: uv` (or `poetry`) under runtime.options "
+            f"in Pulumi.yaml to match the tool that made it, or install pip with `{python} -m ensurepip`"
+        )
+
     def _pip_list(self, *args: str) -> list[dict]:
         cmd = [self.python(), "-m", "pip", "list", "--format", "json", "--disable-pip-version-check", *args]
         proc = subprocess.run(cmd, cwd=self.program_dir, env=self.env(), capture_output=True, text=True)
         if proc.returncode and "No module named pip" in proc.stderr:
-            raise PythonEnvironmentError(
-                f"the program's Python ({cmd[0]}) has no pip, which runtime option toolchain: pip lists packages "
-                "with (a virtualenv made by uv has none); set `toolchain: uv` (or `poetry`) under runtime.options "
-                f"in Pulumi.yaml to match the tool that made it, or install pip with `{cmd[0]} -m ensurepip`"
-            )
+            raise self._no_pip(cmd[0])
         if proc.returncode:
             raise PythonEnvironmentError(f"calling `{' '.join(cmd)}` failed (exit {proc.returncode}): {proc.stderr.strip()}")
         # pip -v may print a trailer after the JSON document.
         return json.JSONDecoder().raw_decode(proc.stdout.lstrip())[0]
 
     def packages(self, *, transitive: bool = True) -> list[InstalledPackage]:
-        """The installed distributions (names PEP 503-normalized); only top-level ones unless ``transitive``."""
-        rows = self._pip_list("-v", *(() if transitive else ("--not-required",)))
-        packages = [InstalledPackage(normalize_name(r["name"]), r["version"], r.get("location", "")) for r in rows]
-        return self._with_module_dirs(packages)
+        """The installed distributions (names PEP 503-normalized); only top-level ones unless ``transitive``.
+
+        Every one (asked at each preview, up, refresh and destroy) is read in one start of the
+        program's python, the same list ``pip list -v`` gives (a test compares them) without pip's
+        own start-up; only the top-level ones (``pulumi about``) need pip's ``--not-required``.
+        """
+        if not transitive:
+            rows = self._pip_list("-v", "--not-required")
+            packages = [InstalledPackage(normalize_name(r["name"]), r["version"], r.get("location", "")) for r in rows]
+            return self._with_module_dirs(packages)
+        try:
+            rows = self._run_script(_PACKAGES_SCRIPT, "--installed")
+        except _ScriptExit as exit_:
+            if exit_.code == 3:
+                raise self._no_pip(self.python()) from None
+            raise
+        return [InstalledPackage(normalize_name(r["name"]), r["version"], r["location"], r["module_dir"]) for r in rows]
 
     def _run_script(self, script: str, *args: str, stdin: str | None = None):
         """Run a Python ``script`` in the program's interpreter and parse the JSON it prints."""
         cmd = [self.python(), "-c", script, *args]
         proc = subprocess.run(cmd, cwd=self.program_dir, env=self.env(), input=stdin, capture_output=True, text=True)
         if proc.returncode:
-            raise PythonEnvironmentError(f"reading the installed packages with {cmd[0]} failed "
-                                         f"(exit {proc.returncode}): {proc.stderr.strip()}")
+            raise _ScriptExit(proc.returncode, f"reading the installed packages with {cmd[0]} failed "
+                                               f"(exit {proc.returncode}): {proc.stderr.strip()}")
         return json.loads(proc.stdout)
 
     def _with_module_dirs(self, packages: list[InstalledPackage]) -> list[InstalledPackage]:
         """The packages with the directory of their installed module, asked of the interpreter all at once."""
         if not packages:
             return packages
-        directories = self._run_script(_MODULE_DIRS_SCRIPT, *(p.name for p in packages))
+        directories = self._run_script(_PACKAGES_SCRIPT, *(p.name for p in packages))
         return [InstalledPackage(p.name, p.version, p.location, directories.get(p.name, "")) for p in packages]
 
     def about(self) -> tuple[str, str]:

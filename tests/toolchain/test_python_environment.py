@@ -120,6 +120,26 @@ def test_packages_come_from_the_programs_interpreter_with_locations(tmp_path, mo
     assert Path(packages["pulumi"].location, "pulumi", "__init__.py").exists()
 
 
+def test_the_installed_packages_are_those_pip_list_gives_in_its_order(tmp_path, monkeypatch):
+    # Read in one start of the program's python instead of pip's: the same names, versions and
+    # locations in the same order, with a distribution on PYTHONPATH shadowing the installed one
+    # (the first on sys.path wins, as in pip) and one whose metadata has no name (skipped, as pip does).
+    shadow = tmp_path / "shadow"
+    for name, metadata in (("pulumi-0.0.1.dist-info", "Name: pulumi\nVersion: 0.0.1\n"),
+                           ("Zz_Extra.Pkg-2.0.dist-info", "Name: Zz_Extra.Pkg\nVersion: 2.0\n"),
+                           ("nameless-1.0.dist-info", "Version: 1.0\n")):
+        (shadow / name).mkdir(parents=True)
+        (shadow / name / "METADATA").write_text("Metadata-Version: 2.1\n" + metadata)
+    monkeypatch.setenv("PULUMI_PYTHON_CMD", sys.executable)
+    monkeypatch.setenv("PYTHONPATH", str(shadow))
+    environment = PythonEnvironment(str(tmp_path), str(tmp_path), {})
+    listed = [(p.name, p.version, p.location) for p in environment.packages()]
+    by_pip = [(normalize_name(r["name"]), r["version"], r.get("location", "")) for r in environment._pip_list("-v")]
+    assert listed == by_pip
+    assert ("pulumi", "0.0.1", str(shadow)) in listed and ("zz-extra-pkg", "2.0", str(shadow)) in listed
+    assert len(listed) > 20
+
+
 def test_a_named_virtualenv_that_is_missing_is_an_error_with_the_commands_to_fix_it(tmp_path):
     environment = PythonEnvironment(str(tmp_path), str(tmp_path), {"virtualenv": "venv"})
     with pytest.raises(PythonEnvironmentError, match="does not exist; create it") as error:
