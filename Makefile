@@ -2,10 +2,14 @@
 PYTHON ?= python3
 VENV := .venv
 PYTEST := $(VENV)/bin/python -m pytest
-# pytest-xdist: one worker per core; worksteal hands a worker that runs dry tests queued on a busy
-# one, so a long engine test never holds others back. JOBS=0 runs serially, in one process.
+# pytest-xdist: one worker per core; `load` hands tests out in collection order, which puts the
+# long engine tests first (tests/engine/conftest.py), so the run ends evenly on short ones.
+# JOBS=0 runs serially, in one process.
 JOBS ?= auto
-PARALLEL := -n $(JOBS) --dist worksteal
+PARALLEL := -n $(JOBS) --dist load
+# The suite starts hundreds of Python processes (programs, providers, language hosts) over the
+# same sources: let them keep bytecode caches rather than compile the package in every one.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup test check test-unit test-engine demo demo-down bench pack plugin sdks faces clean
 
