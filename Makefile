@@ -2,10 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 PYTEST := $(VENV)/bin/python -m pytest
-# pytest-xdist: one worker per core, each handed its next test when it is ready for one, in
-# collection order, which puts the long engine tests first (tests/engine/conftest.py); so the run
-# ends evenly on short ones. JOBS=0 runs serially, in one process.
-JOBS ?= auto
+# pytest-xdist: one worker per core and one more, as an engine test spends part of its time waiting
+# (on the CLI's processes, a sandbox, a package index); each is handed its next test when it is
+# ready for one, in collection order, which puts the long engine tests first
+# (tests/engine/conftest.py), so the run ends evenly on short ones. JOBS=0 runs serially.
+JOBS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN) + 1 )))
 PARALLEL := -n $(JOBS) --dist load --maxschedchunk 1
 # The suite starts hundreds of Python processes (programs, providers, language hosts) over the
 # same sources: let them keep bytecode caches rather than compile the package in every one.
