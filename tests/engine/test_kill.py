@@ -14,6 +14,7 @@ whose connection dropped.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -138,5 +139,6 @@ def test_an_emptied_checkpoint_sidecar_fails_every_command_until_it_is_deleted(m
     failed = stack.run("stack", "export", check=False)
     assert failed.returncode != 0 and "failed to load checkpoint: EOF" in failed.output
     assert stack.remove_torn_sidecars() == [sidecar]
-    assert [r["id"] for r in stack.resources("pulumi-python:dynamic/demo:Echo")] == ["echo-hello-world"]
+    exported = json.loads(stack.export_text())["deployment"]["resources"]  # through the CLI again
+    assert [r["id"] for r in exported if r["type"] == "pulumi-python:dynamic/demo:Echo"] == ["echo-hello-world"]
     stack.preview("--expect-no-changes")

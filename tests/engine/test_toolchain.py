@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from support.pulumi_cli import PROGRAMS, pulumi_executable
@@ -31,6 +32,8 @@ def test_dynamic_resource_lifecycle(make_stack):
 
     up = stack.up()
     assert "+ 2 created" in up.output, up  # the stack and the Echo
+    # The harness reads the state from the file backend's checkpoint: the same document the CLI exports.
+    assert stack._checkpoint_file() is not None and stack.export() == json.loads(stack.export_text())
     [echo] = stack.resources(ECHO_TYPE)
     assert echo["id"] == "echo-hello-world"
     assert echo["outputs"]["message"] == "hello-world"

@@ -206,7 +206,27 @@ class PulumiStack:
         return self.run("stack", "export").stdout
 
     def export(self) -> dict:
+        """The state as ``pulumi stack export`` gives it.
+
+        On the stack's own file backend that is its checkpoint file's latest deployment,
+        read without a CLI start (tests assert on the state hundreds of times; a test in
+        test_toolchain.py holds the two equal). Other backends are asked through the CLI.
+        """
+        checkpoint = self._checkpoint_file()
+        if checkpoint is not None and checkpoint.exists():
+            document = json.loads(checkpoint.read_text())
+            return {"version": document["version"], "deployment": document["checkpoint"]["latest"] or {}}
         return json.loads(self.export_text())
+
+    def _checkpoint_file(self) -> Path | None:
+        """Where a file backend keeps this stack's checkpoint, or None for any other backend or layout."""
+        backend = self.env["PULUMI_BACKEND_URL"]
+        if not backend.startswith("file://") or "/" in self.stack:
+            return None
+        project = re.search(r"^name:\s*(\S+)", (self.dir / "Pulumi.yaml").read_text(), re.MULTILINE)
+        if project is None:
+            return None
+        return Path(backend.removeprefix("file://")) / ".pulumi" / "stacks" / project.group(1) / f"{self.stack}.json"
 
     def resources(self, type_: str | None = None) -> list[dict]:
         """The resources in the state, optionally only those of one type."""
