@@ -330,6 +330,9 @@ for canonical, row in found.items():
 json.dump([found[canonical] for canonical in sorted(found)], sys.stdout)
 """
 
+#: The exit status of _PACKAGES_SCRIPT --installed in an interpreter without pip.
+_NO_PIP_EXIT = 3
+
 # Run by the program's interpreter on the packages `uv export` lists (JSON on stdin): drops those whose
 # environment marker does not hold here and fills in versions the export leaves out (directory and VCS
 # dependencies) from the installed metadata, as upstream does. Prints [{name, version}] as JSON.
@@ -484,7 +487,7 @@ class PythonEnvironment:
         try:
             rows = self._run_script(_PACKAGES_SCRIPT, "--installed")
         except _ScriptExit as exit_:
-            if exit_.code == 3:
+            if exit_.code == _NO_PIP_EXIT:
                 raise self._no_pip(self.python()) from None
             raise
         return [InstalledPackage(normalize_name(r["name"]), r["version"], r["location"], r["module_dir"]) for r in rows]
