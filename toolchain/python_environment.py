@@ -39,14 +39,6 @@ class PythonEnvironmentError(Exception):
     """The program's Python environment cannot be used; the message tells the user what to do."""
 
 
-class _ScriptExit(PythonEnvironmentError):
-    """A script run in the program's interpreter failed; ``code`` is its exit status."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 @dataclass(frozen=True)
 class InstalledPackage:
     """One installed distribution: from ``pip list -v`` (pip) or the lock file (uv, poetry), its module found by importlib."""
@@ -297,7 +289,7 @@ def _project_name(root: str) -> str:
 # host finds it, so no pip is needed; prints {name: directory or ""} as JSON. With --installed and no
 # names: every installed distribution as `pip list -v` lists it (pip's stdlib skips, the first of a name
 # on sys.path, sorted by normalized name) with that directory too, as [{name, version, location,
-# module_dir}]; exit 3 if the interpreter has no pip, as `pip list` would fail there.
+# module_dir}], or null if the interpreter has no pip, where `pip list` would fail.
 _PACKAGES_SCRIPT = r"""
 import importlib.metadata, importlib.util, json, os, re, sys
 
@@ -315,7 +307,8 @@ if sys.argv[1:] != ["--installed"]:
     json.dump({name: module_dir(name) for name in sys.argv[1:]}, sys.stdout)
     sys.exit(0)
 if importlib.util.find_spec("pip") is None:
-    sys.exit(3)
+    json.dump(None, sys.stdout)
+    sys.exit(0)
 found = {}
 for entry in sys.path:
     for distribution in importlib.metadata.distributions(path=[entry or os.getcwd()]):
@@ -329,9 +322,6 @@ for canonical, row in found.items():
     row["module_dir"] = module_dir(row["name"])
 json.dump([found[canonical] for canonical in sorted(found)], sys.stdout)
 """
-
-#: The exit status of _PACKAGES_SCRIPT --installed in an interpreter without pip.
-_NO_PIP_EXIT = 3
 
 # Run by the program's interpreter on the packages `uv export` lists (JSON on stdin): drops those whose
 # environment marker does not hold here and fills in versions the export leaves out (directory and VCS
@@ -456,7 +446,8 @@ class PythonEnvironment:
         say("Finished installing dependencies")
 
     # -- what is installed ----------------------------------------------------------------
-    def _no_pip(self, python: str) -> PythonEnvironmentError:
+    def _no_pip(self) -> PythonEnvironmentError:
+        python = self.python()
         return PythonEnvironmentError(
             f"the program's Python ({python}) has no pip, which runtime option toolchain: pip lists packages "
             "with (a virtualenv made by uv has none); set `toolchain: uv` (or `poetry`) under runtime.options "
@@ -467,7 +458,7 @@ class PythonEnvironment:
         cmd = [self.python(), "-m", "pip", "list", "--format", "json", "--disable-pip-version-check", *args]
         proc = subprocess.run(cmd, cwd=self.program_dir, env=self.env(), capture_output=True, text=True)
         if proc.returncode and "No module named pip" in proc.stderr:
-            raise self._no_pip(cmd[0])
+            raise self._no_pip()
         if proc.returncode:
             raise PythonEnvironmentError(f"calling `{' '.join(cmd)}` failed (exit {proc.returncode}): {proc.stderr.strip()}")
         # pip -v may print a trailer after the JSON document.
@@ -484,12 +475,9 @@ class PythonEnvironment:
             rows = self._pip_list("-v", "--not-required")
             packages = [InstalledPackage(normalize_name(r["name"]), r["version"], r.get("location", "")) for r in rows]
             return self._with_module_dirs(packages)
-        try:
-            rows = self._run_script(_PACKAGES_SCRIPT, "--installed")
-        except _ScriptExit as exit_:
-            if exit_.code == _NO_PIP_EXIT:
-                raise self._no_pip(self.python()) from None
-            raise
+        rows = self._run_script(_PACKAGES_SCRIPT, "--installed")
+        if rows is None:
+            raise self._no_pip()
         return [InstalledPackage(normalize_name(r["name"]), r["version"], r["location"], r["module_dir"]) for r in rows]
 
     def _run_script(self, script: str, *args: str, stdin: str | None = None):
@@ -497,8 +485,8 @@ class PythonEnvironment:
         cmd = [self.python(), "-c", script, *args]
         proc = subprocess.run(cmd, cwd=self.program_dir, env=self.env(), input=stdin, capture_output=True, text=True)
         if proc.returncode:
-            raise _ScriptExit(proc.returncode, f"reading the installed packages with {cmd[0]} failed "
-                                               f"(exit {proc.returncode}): {proc.stderr.strip()}")
+            raise PythonEnvironmentError(f"reading the installed packages with {cmd[0]} failed "
+                                         f"(exit {proc.returncode}): {proc.stderr.strip()}")
         return json.loads(proc.stdout)
 
     def _with_module_dirs(self, packages: list[InstalledPackage]) -> list[InstalledPackage]:
