@@ -12,12 +12,14 @@ into the project's cache and runs it. docs/sdks.md says what is generated and ho
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 REPO = Path(__file__).resolve().parents[1]
 GENERATOR_SOURCES = REPO / "toolchain" / "sdkgen"
@@ -52,6 +54,29 @@ def package_schema(into: Path) -> Path:
     return path
 
 
+def cached(product: Path, make: Callable[[Path], None]) -> Path:
+    """``product`` (a cache path ending ``-<digest>``), made by ``make(partial)`` unless it exists.
+
+    ``make`` builds into the path it is given, which is then renamed into place, and the
+    products of earlier sources (same name, another digest) are removed. A lock beside it
+    makes test workers running side by side wait for the first one's build instead of each
+    building it and replacing a finished product under another's running test.
+    """
+    product.parent.mkdir(parents=True, exist_ok=True)
+    with open(product.with_name(f"{product.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not product.exists():
+            partial = product.with_name(f"{product.name}.partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            make(partial)
+            partial.replace(product)
+            kind = product.name.rsplit("-", 1)[0]
+            for stale in product.parent.glob(f"{kind}-*"):
+                if not stale.name.startswith(product.name):
+                    shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    return product
+
+
 def sources_digest(paths: list[Path]) -> str:
     """A short digest of the files' contents, naming what was built from them in the cache."""
     return hashlib.sha256(b"".join(path.read_bytes() for path in paths)).hexdigest()[:16]
@@ -68,22 +93,16 @@ def generator() -> Path:
         raise SdkGenerationError("the Go toolchain (`go`, 1.26.6 or newer) is needed to build the SDK generator "
                                  "(toolchain/sdkgen); install Go, as `make setup` needs it to build the CLI")
     sources = [GENERATOR_SOURCES / name for name in ("go.mod", "go.sum", "main.go")]
-    built_dir = cache_root() / "sdkgen"
-    program = built_dir / f"sdkgen-{sources_digest(sources)}"
-    if program.exists():
-        return program
-    built_dir.mkdir(parents=True, exist_ok=True)
-    partial = built_dir / f"{program.name}.{os.getpid()}.partial"
-    built = subprocess.run([go, "build", "-trimpath", "-o", str(partial), "."], cwd=GENERATOR_SOURCES,
-                           capture_output=True, text=True, timeout=1800,
-                           env={**os.environ, "GOFLAGS": "-mod=readonly -buildvcs=false"})
-    if built.returncode != 0:
-        raise SdkGenerationError(f"could not build the SDK generator (go build in toolchain/sdkgen):\n{built.stderr}")
-    partial.replace(program)
-    for stale in built_dir.glob("sdkgen-*"):  # builds of earlier sources
-        if stale != program and not stale.name.endswith(".partial"):
-            stale.unlink()
-    return program
+    program = cache_root() / "sdkgen" / f"sdkgen-{sources_digest(sources)}"
+
+    def build(into: Path) -> None:
+        built = subprocess.run([go, "build", "-trimpath", "-o", str(into), "."], cwd=GENERATOR_SOURCES,
+                               capture_output=True, text=True, timeout=1800,
+                               env={**os.environ, "GOFLAGS": "-mod=readonly -buildvcs=false"})
+        if built.returncode != 0:
+            raise SdkGenerationError(f"could not build the SDK generator (go build in toolchain/sdkgen):\n{built.stderr}")
+
+    return cached(program, build)
 
 
 def generate(schema: Path, out: Path) -> None:

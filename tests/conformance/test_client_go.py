@@ -11,7 +11,6 @@ through the Go module proxy.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import sdks
 
 from support.sandbox import running_sandbox
 
@@ -85,12 +85,6 @@ CASES = (
 )
 
 
-def _cache_dir() -> Path:
-    root = os.environ.get("PULUMI_GITLAB_TOKENS_CACHE") or Path(
-        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pulumi-gitlab-tokens"
-    return Path(root) / "conformance"
-
-
 @pytest.fixture(scope="module")
 def conformance_program() -> Path:
     """The built program, named by the digest of its sources: built once, reused until they change."""
@@ -98,17 +92,13 @@ def conformance_program() -> Path:
     if go is None:
         pytest.fail("the Go toolchain (`go`) is needed to build the client-go conformance program; install Go 1.24+")
     sources = [HERE / "go.mod", HERE / "go.sum", *sorted(HERE.glob("*.go"))]
-    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
-    program = _cache_dir() / f"conformance-{digest}"
-    if not program.exists():
-        program.parent.mkdir(parents=True, exist_ok=True)
-        built = subprocess.run([go, "build", "-o", str(program), "."], cwd=HERE, capture_output=True, text=True,
+
+    def build(into: Path) -> None:
+        built = subprocess.run([go, "build", "-o", str(into), "."], cwd=HERE, capture_output=True, text=True,
                                env={**os.environ, "GOFLAGS": "-mod=mod -buildvcs=false"}, timeout=600)
         assert built.returncode == 0, f"go build failed:\n{built.stderr}"
-        for stale in program.parent.glob("conformance-*"):  # builds of earlier sources
-            if stale != program:
-                stale.unlink()
-    return program
+
+    return sdks.cached(sdks.cache_root() / "conformance" / f"conformance-{sdks.sources_digest(sources)}", build)
 
 
 @pytest.mark.parametrize("profile", ["18.1", "18.11", "19.2"])

@@ -66,19 +66,15 @@ def node_modules(workdir: Path) -> Path:
     npm = _tool("npm", "to install TypeScript and @pulumi/pulumi for the TypeScript SDK check")
     manifests = [TYPESCRIPT_PROGRAM / "package.json", TYPESCRIPT_PROGRAM / "package-lock.json"]
     installed = sdks.cache_root() / "sdk-check" / f"node-{sdks.sources_digest(manifests)}"
-    if not (installed / "node_modules" / ".package-lock.json").exists():
-        partial = installed.with_name(f"{installed.name}.{os.getpid()}.partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
+
+    def install(into: Path) -> None:
+        into.mkdir()
         for manifest in manifests:
-            shutil.copy2(manifest, partial)
-        ran = _run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], partial)
+            shutil.copy2(manifest, into)
+        ran = _run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], into)
         assert ran.returncode == 0, f"npm ci failed:\n{ran.stderr[-3000:]}"
-        shutil.rmtree(installed, ignore_errors=True)
-        partial.replace(installed)
-        for stale in installed.parent.glob("node-*"):  # installs from earlier lockfiles
-            if stale != installed and not stale.name.endswith(".partial"):
-                shutil.rmtree(stale)
+
+    sdks.cached(installed, install)
     (workdir / "node_modules").symlink_to(installed / "node_modules")
     return workdir / "node_modules"
 
