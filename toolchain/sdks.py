@@ -54,13 +54,13 @@ def package_schema(into: Path) -> Path:
     return path
 
 
-def cached(product: Path, make: Callable[[Path], None]) -> Path:
-    """``product`` (a cache path ending ``-<digest>``), made by ``make(partial)`` unless it exists.
+def cached(product: Path, make: Callable[[Path], object], *, replaces: str = "") -> Path:
+    """``product``, made by ``make(partial)`` unless it exists; then the siblings matching ``replaces``
+    (earlier products of other sources, as a glob) are removed.
 
-    ``make`` builds into the path it is given, which is then renamed into place, and the
-    products of earlier sources (same name, another digest) are removed. A lock beside it
-    makes test workers running side by side wait for the first one's build instead of each
-    building it and replacing a finished product under another's running test.
+    ``make`` builds into the path it is given, which is then renamed into place. A lock beside
+    the product makes test workers running side by side wait for the first one's build instead
+    of each building it and replacing a finished product under another's running test.
     """
     product.parent.mkdir(parents=True, exist_ok=True)
     with open(product.with_name(f"{product.name}.lock"), "w") as lock:
@@ -70,8 +70,7 @@ def cached(product: Path, make: Callable[[Path], None]) -> Path:
             shutil.rmtree(partial, ignore_errors=True)
             make(partial)
             partial.replace(product)
-            kind = product.name.rsplit("-", 1)[0]
-            for stale in product.parent.glob(f"{kind}-*"):
+            for stale in product.parent.glob(replaces) if replaces else ():
                 if not stale.name.startswith(product.name):
                     shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     return product
@@ -102,7 +101,7 @@ def generator() -> Path:
         if built.returncode != 0:
             raise SdkGenerationError(f"could not build the SDK generator (go build in toolchain/sdkgen):\n{built.stderr}")
 
-    return cached(program, build)
+    return cached(program, build, replaces="sdkgen-*")
 
 
 def generate(schema: Path, out: Path) -> None:

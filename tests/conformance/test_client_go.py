@@ -98,7 +98,8 @@ def conformance_program() -> Path:
                                env={**os.environ, "GOFLAGS": "-mod=mod -buildvcs=false"}, timeout=600)
         assert built.returncode == 0, f"go build failed:\n{built.stderr}"
 
-    return sdks.cached(sdks.cache_root() / "conformance" / f"conformance-{sdks.sources_digest(sources)}", build)
+    program = sdks.cache_root() / "conformance" / f"conformance-{sdks.sources_digest(sources)}"
+    return sdks.cached(program, build, replaces="conformance-*")
 
 
 @pytest.mark.parametrize("profile", ["18.1", "18.11", "19.2"])

@@ -74,7 +74,7 @@ def node_modules(workdir: Path) -> Path:
         ran = _run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], into)
         assert ran.returncode == 0, f"npm ci failed:\n{ran.stderr[-3000:]}"
 
-    sdks.cached(installed, install)
+    sdks.cached(installed, install, replaces="node-*")
     (workdir / "node_modules").symlink_to(installed / "node_modules")
     return workdir / "node_modules"
 

@@ -23,7 +23,10 @@ def test_workers_asking_at_once_wait_for_one_build_and_earlier_builds_go(tmp_pat
         into.write_text("built")
 
     got: list[Path] = []
-    askers = [threading.Thread(target=lambda: got.append(sdks.cached(product, build))) for _ in range(4)]
+    def ask() -> None:
+        got.append(sdks.cached(product, build, replaces="tool-*"))
+
+    askers = [threading.Thread(target=ask) for _ in range(4)]
     for asker in askers:
         asker.start()
     for asker in askers:
