@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from support.installed_package import build_wheel
+from support.installed_package import wheel_of_this_run
 from support.pulumi_cli import ENGINE_PROPERTY_DUMP, PROGRAMS, PulumiStack
 from support.postgres import Postgres, running_postgres
 from support.sandbox import Sandbox, running_sandbox
@@ -81,8 +81,8 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The package's wheel built from this checkout, once for every test that installs it (per worker)."""
-    return build_wheel(tmp_path_factory.mktemp("wheelhouse"))
+    """The package's wheel built from this checkout, once for every test of the run that installs it."""
+    return wheel_of_this_run("provider", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ that has neither the provider nor python-gitlab, and must start and answer.
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,38 +18,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-#: What each distribution is built from; copied first, so the build leaves nothing in the checkout.
-SOURCES = {"provider": ("pyproject.toml", "docs/package-readme.md", "LICENSE", "provider"),
-           "sandbox": ("sandbox/pyproject.toml", "sandbox/README.md", "sandbox/gitlab_token_sandbox")}
-_LEFTOVERS = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
-
-
-def _build_wheel(name: str, root: Path) -> Path:
-    source, out = root / f"{name}-source", root / name
-    for relative in SOURCES[name]:
-        origin, target = REPO / relative, source / Path(relative).relative_to(Path(SOURCES[name][0]).parent)
-        if origin.is_dir():
-            shutil.copytree(origin, target, ignore=_LEFTOVERS)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(origin, target)
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
-         "--wheel-dir", str(out), str(source)],
-        capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, f"pip could not build a wheel of {source}:\n{result.stderr}"
-    (wheel,) = out.glob("*.whl")
-    return wheel
+from support.installed_package import SOURCES, wheel_of_this_run
 
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("wheels")
-    return {name: _build_wheel(name, root) for name in SOURCES}
+    return {name: wheel_of_this_run(name, tmp_path_factory) for name in SOURCES}
 
 
 def test_the_provider_wheel_does_not_contain_the_sandbox(wheels: dict[str, Path]) -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import sdks
 from support.pulumi_cli import REPO, PulumiStack
 
 # How the CLI names the plugin it tries to fetch for this package: gitlab-tokens-0.1.0 in its
@@ -15,14 +19,43 @@ from support.pulumi_cli import REPO, PulumiStack
 PLUGIN_DOWNLOAD = re.compile(r"gitlab-tokens-v?0\.1\.0")
 
 
-def build_wheel(out: Path) -> Path:
-    """``pip wheel`` of the repository, as a release would build it (isolated build, no dependencies)."""
-    subprocess.run(
+#: What each distribution is built from; copied first, so the build leaves nothing in the checkout.
+SOURCES = {"provider": ("pyproject.toml", "docs/package-readme.md", "LICENSE", "provider"),
+           "sandbox": ("sandbox/pyproject.toml", "sandbox/README.md", "sandbox/gitlab_token_sandbox")}
+_LEFTOVERS = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
+
+
+def build_wheel(name: str, out: Path) -> Path:
+    """``pip wheel`` of one distribution (``provider`` or ``sandbox``) of this checkout, as a release
+    would build it (isolated build, no dependencies), from a copy of its sources: into ``out``."""
+    source = out / "source"
+    for relative in SOURCES[name]:
+        origin, target = REPO / relative, source / Path(relative).relative_to(Path(SOURCES[name][0]).parent)
+        if origin.is_dir():
+            shutil.copytree(origin, target, ignore=_LEFTOVERS)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, target)
+    result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
-         "--wheel-dir", str(out), str(REPO)],
-        check=True, capture_output=True, text=True,
-    )
-    [wheel] = out.glob("pulumi_gitlab_tokens-*.whl")
+         "--wheel-dir", str(out), str(source)],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"pip could not build a wheel of {source}:\n{result.stderr}"
+    shutil.rmtree(source)
+    (wheel,) = out.glob("*.whl")
+    return wheel
+
+
+def wheel_of_this_run(name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel of one distribution, built once for the whole test run.
+
+    The pytest-xdist workers of one run share the directory above their own temporary ones;
+    the first to need a wheel builds it there while the others wait (``sdks.cached``).
+    """
+    run_directory = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_directory = run_directory.parent
+    (wheel,) = sdks.cached(run_directory / f"{name}-wheel", lambda out: build_wheel(name, out)).glob("*.whl")
     return wheel
 
 
