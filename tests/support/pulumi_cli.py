@@ -8,17 +8,20 @@ tests can search everything the CLI printed.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
 import shutil
 import signal
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"
@@ -94,6 +97,9 @@ class PulumiStack:
     transcript: list[Result] = field(default_factory=list)
     #: False for a stack that already exists in the backend (a new CI runner): select it instead.
     init: bool = True
+    #: A new stack on its own file backend is a copy of one ``stack init`` made once per program
+    #: (see :func:`_new_stack_files`); False runs ``stack init`` for this one.
+    from_template: bool = True
 
     def __post_init__(self) -> None:
         self.dir = self.work / "program"
@@ -101,7 +107,23 @@ class PulumiStack:
             shutil.copytree(self.program, self.dir, ignore=shutil.ignore_patterns("__pycache__", "venv", ".venv"))
         (self.work / "state").mkdir(parents=True, exist_ok=True)
         (self.work / "home").mkdir(parents=True, exist_ok=True)
-        self.run("stack", "init" if self.init else "select", self.stack)
+        if self.init and self._templatable():
+            template = _new_stack_files(self.dir / "Pulumi.yaml", self.stack)
+            shutil.copytree(template / "state", self.work / "state", dirs_exist_ok=True)
+            shutil.copy2(template / "program" / self.config_file.name, self.config_file)
+            self.run("stack", "select", self.stack)
+        else:
+            self.run("stack", "init" if self.init else "select", self.stack)
+
+    def _templatable(self) -> bool:
+        """A new stack on its own file backend, with the test passphrase and no config file of its program's."""
+        return (self.from_template and "/" not in self.stack and not self.config_file.exists()
+                and not self.extra_env.keys() & {"PULUMI_BACKEND_URL", "PULUMI_HOME", "PULUMI_CONFIG_PASSPHRASE"})
+
+    @property
+    def config_file(self) -> Path:
+        """The stack's settings file, ``Pulumi.<stack>.yaml``, beside the program."""
+        return self.dir / f"Pulumi.{self.stack.rsplit('/', 1)[-1]}.yaml"
 
     @property
     def env(self) -> dict[str, str]:
@@ -178,16 +200,51 @@ class PulumiStack:
 
     # -- common commands ------------------------------------------------------------------
     def config_set(self, key: str, value: str, *, secret: bool = False) -> None:
-        """Set stack config; the value goes through stdin so it never sits on a command line."""
-        self.run("config", "set", key, "--secret" if secret else "--plaintext", input=value)
+        """Set one key of stack config, as ``pulumi config set`` does (see :meth:`config_set_all`)."""
+        self.config_set_all({} if secret else {key: value}, {key: value} if secret else None)
 
     def config_set_all(self, plain: Mapping[str, str], secrets: Mapping[str, str] | None = None) -> None:
-        """Set many keys with one CLI start for all plain values, and one per secret (through stdin)."""
-        if plain:
-            self.run("config", "set-all", *(arg for key, value in plain.items()
-                                             for arg in ("--plaintext", f"{key}={value}")))
-        for key, value in (secrets or {}).items():
-            self.config_set(key, value, secret=True)
+        """Set stack config in one write of the stack's settings file, as ``pulumi config set`` writes it.
+
+        A secret is encrypted by the CLI (``config set --secret``, the value through stdin so it
+        never sits on a command line) the first time this process sees it under the stack's key;
+        its ciphertext then serves every stack of that key. Without a settings file the CLI
+        writes everything.
+        """
+        secrets = dict(secrets or {})
+        settings = self._settings()
+        if settings is None:
+            if plain:
+                self.run("config", "set-all", *(arg for key, value in plain.items()
+                                                 for arg in ("--plaintext", f"{key}={value}")))
+            for key, value in secrets.items():
+                self.run("config", "set", key, "--secret", input=value)
+            return
+        passphrase, salt = self.env["PULUMI_CONFIG_PASSPHRASE"], settings.get("encryptionsalt")
+        config = settings.get("config") or {}
+        config.update({self._config_key(key): str(value) for key, value in plain.items()})
+        encrypted = {key: _CIPHERTEXTS.get((passphrase, salt, value)) for key, value in secrets.items()}
+        config.update({self._config_key(key): {"secure": ciphertext}
+                       for key, ciphertext in encrypted.items() if ciphertext})
+        settings["config"] = config
+        self.config_file.write_text(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True))
+        for key in (key for key, ciphertext in encrypted.items() if not ciphertext):  # new under this key
+            self.run("config", "set", key, "--secret", input=secrets[key])
+            settings = self._settings() or {}
+            ciphertext = ((settings.get("config") or {}).get(self._config_key(key)) or {}).get("secure")
+            if ciphertext and settings.get("encryptionsalt"):
+                _CIPHERTEXTS[(passphrase, settings["encryptionsalt"], secrets[key])] = ciphertext
+
+    def _settings(self) -> dict | None:
+        """The stack's settings file, parsed; None if it has none (a fresh checkout) or is not plain."""
+        if "/" in self.stack or not self.config_file.exists():
+            return None
+        settings = yaml.safe_load(self.config_file.read_text()) or {}
+        return settings if isinstance(settings, dict) else None
+
+    def _config_key(self, key: str) -> str:
+        """``key`` with its namespace, the project's when it has none, as the CLI stores it."""
+        return key if ":" in key else f"{_project_name(self.dir / 'Pulumi.yaml')}:{key}"
 
     def up(self, *args: str, check: bool = True, **kw) -> Result:
         return self.run("up", "--yes", "--skip-preview", *args, check=check, **kw)
@@ -223,10 +280,8 @@ class PulumiStack:
         backend = self.env["PULUMI_BACKEND_URL"]
         if not backend.startswith("file://") or "/" in self.stack:
             return None
-        project = re.search(r"^name:\s*(\S+)", (self.dir / "Pulumi.yaml").read_text(), re.MULTILINE)
-        if project is None:
-            return None
-        return Path(backend.removeprefix("file://")) / ".pulumi" / "stacks" / project.group(1) / f"{self.stack}.json"
+        project = _project_name(self.dir / "Pulumi.yaml")
+        return Path(backend.removeprefix("file://")) / ".pulumi" / "stacks" / project / f"{self.stack}.json"
 
     def resources(self, type_: str | None = None) -> list[dict]:
         """The resources in the state, optionally only those of one type."""
@@ -240,6 +295,36 @@ class PulumiStack:
     def everything_printed(self) -> str:
         """All output of every command so far, for secret-hygiene searches."""
         return "\n".join(r.output for r in self.transcript)
+
+
+#: Ciphertexts the CLI made, by (passphrase, the stack's encryption salt, value): a stack of that
+#: salt and passphrase decrypts them, so a secret is encrypted once, not once per stack.
+_CIPHERTEXTS: dict[tuple[str, str, str], str] = {}
+#: Per program (its Pulumi.yaml) and stack name: a directory holding what ``stack init`` made.
+_TEMPLATES: dict[tuple[str, str], Path] = {}
+
+
+def _project_name(pulumi_yaml: Path) -> str:
+    return yaml.safe_load(pulumi_yaml.read_text())["name"]
+
+
+def _new_stack_files(pulumi_yaml: Path, stack: str) -> Path:
+    """A directory with ``state/`` and ``program/Pulumi.<stack>.yaml`` as ``pulumi stack init`` left them.
+
+    Made once per program and stack name in this process, then copied for each new stack:
+    ``stack init`` starts the CLI and derives a new stack's key (a PBKDF2 of a million rounds),
+    and the engine tests make about a hundred stacks. The copies share the encryption salt,
+    so one secret's ciphertext serves them all (:meth:`PulumiStack.config_set_all`).
+    """
+    key = (pulumi_yaml.read_text(), stack)
+    if key not in _TEMPLATES:
+        work = Path(tempfile.mkdtemp(prefix="stack-template-"))
+        atexit.register(shutil.rmtree, work, ignore_errors=True)
+        (work / "source").mkdir()
+        shutil.copy2(pulumi_yaml, work / "source" / "Pulumi.yaml")
+        PulumiStack(work / "source", work, stack=stack, from_template=False)
+        _TEMPLATES[key] = work
+    return _TEMPLATES[key]
 
 
 def policy_pack_args(pack: Path = POLICY_PACK, config: Path | None = None) -> list[str]:
