@@ -128,7 +128,7 @@ class GitLabStack:
         self.reveal_outputs()
         assert self.seen_secrets, "no token values were collected, so this check would prove nothing"
         haystacks = {
-            "state export": self.stack.export_text(),
+            "state": self.stack.state_text(),
             "CLI output": self.stack.everything_printed(),
             "sandbox log": self.sandbox.read_log(),
         }

@@ -2,9 +2,9 @@
 
 Create, refresh, a run failing on injected server errors, a run failing on
 GitLab refusing a weak credential, the replacement that follows, and destroy -
-all at ``--logtostderr -v=9``. The haystacks: the state export (no
-``--show-secrets``), everything the CLI printed (logs included), and the
-sandbox's request log. The needles: every token value any run produced, the
+all at ``--logtostderr -v=9``. The haystacks: every file of the stack's file
+backend (the checkpoint, its backups and history), everything the CLI printed
+(logs included), and the sandbox's request log. The needles: every token value any run produced, the
 admin credential and the weak user's credential.
 
 Some CLI versions dump marshaled property values, secrets included, at

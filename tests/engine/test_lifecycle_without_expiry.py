@@ -5,7 +5,7 @@ a cluster agent's token (named; any change replaces it) and a project runner (it
 any change replaces the runner). One walk covers create, a no-op preview with no GitLab call,
 a description change (one PUT for the trigger, a replacement for the others), all deleted
 outside Pulumi, seen by refresh and
-recreated, and destroy; after each step the state export, everything the CLI printed and
+recreated, and destroy; after each step the state files, everything the CLI printed and
 the sandbox log are searched for every token value seen so far and the admin credential. A
 second test kills ``up`` while all three creates are in flight and recovers on a fresh runner.
 """

@@ -6,7 +6,7 @@ One program holds a personal token for a user and one for an instance service ac
 administrator's credential. One walk covers create, a no-op preview with no API call, a
 replacement, the rotation window (personal tokens rotate in place, the impersonation token,
 which GitLab cannot rotate, is replaced), a revoke outside Pulumi with refresh and
-recreate, and destroy; after each step the state export and everything printed are
+recreate, and destroy; after each step the state files and everything printed are
 searched for every token value seen so far and the admin credential. A second test kills ``up``
 while the tokens' creates are in flight and recovers on a fresh runner.
 """

@@ -2,7 +2,7 @@
 
 The program holds a ProjectAccessToken and a GroupAccessToken, so every step
 exercises both kinds (their whole lifecycle, with every other kind's, is in
-``test_lifecycle_of_every_kind.py``). Each test ends by searching the state export
+``test_lifecycle_of_every_kind.py``). Each test ends by searching the state files
 and everything the CLI printed for every token value seen and the admin credential.
 """
 

@@ -63,8 +63,8 @@ def test_mandatory_policy_fails_the_preview(make_stack):
 
 
 def test_stack_files_the_harness_copies_and_writes_are_those_the_cli_makes(make_stack):
-    """The harness copies one ``stack init`` per program and writes config to the settings file,
-    reusing a secret's ciphertext under the same key: the CLI must read it all as it reads its own."""
+    """The harness copies one ``stack init`` per program and writes config, secrets encrypted, to the
+    settings file (support/stack_secrets.py): the CLI must read it all as it reads its own."""
     plain = {"message": "a value: with 'quotes', #hashes and ünïcode", "gitlab:baseUrl": "http://127.0.0.1:1",
              "count": "2", "on": "yes"}
     secret = {"gitlab:token": "glpat-harness-check-0123456789"}
@@ -73,19 +73,27 @@ def test_stack_files_the_harness_copies_and_writes_are_those_the_cli_makes(make_
         by_cli.run("config", "set", key, "--plaintext", input=value)
     by_cli.run("config", "set", "gitlab:token", "--secret", input=secret["gitlab:token"])
 
-    first, second = make_stack("echo"), make_stack("echo")
-    for stack in (first, second):
+    copies = [make_stack("echo"), make_stack("echo")]
+    for stack in copies:
         stack.config_set_all(plain, secret)
-    assert not [r for r in second.transcript if r.args[:2] == ["config", "set"]], \
-        "the second copy had its secret encrypted again instead of reusing the first's ciphertext"
-    assert [r.args for r in second.transcript] == [["stack", "select", "test"]]
+        assert [r.args for r in stack.transcript] == [["stack", "select", "test"]], "the CLI was started for config"
 
     def config(stack, *flags: str) -> dict:
         return json.loads(stack.run("config", "--json", *flags, reveals_secrets=bool(flags)).stdout)
 
-    for stack in (first, second):
+    for stack in copies:
         assert config(stack) == config(by_cli)
         assert config(stack, "--show-secrets") == config(by_cli, "--show-secrets")
-    assert config(second)["gitlab:token"]["secret"] is True
-    second.up()  # the engine decrypts the copied stack's config for the program
-    assert second.outputs() == {"message": "hello-world"}
+    assert config(copies[1])["gitlab:token"]["secret"] is True
+    copies[1].up()  # the engine decrypts the copied stack's config for the program
+    assert copies[1].outputs() == {"message": "hello-world"}
+
+
+def test_outputs_the_harness_reads_from_the_state_are_those_the_cli_shows(gitlab_stack):
+    gs = gitlab_stack()
+    gs.stack.up()
+    for flags in ([], ["--show-secrets"]):
+        shown = json.loads(gs.stack.run("stack", "output", "--json", *flags, reveals_secrets=bool(flags)).stdout)
+        assert gs.stack.outputs(show_secrets=bool(flags)) == shown
+    assert gs.stack.outputs()["project_token"] == "[secret]"
+    assert gs.stack.outputs(show_secrets=True)["project_token"].startswith("glpat-")

@@ -4,7 +4,7 @@ One program (tests/programs/variables) holds two project variables - one key,
 two environment scopes - and a group variable, so each step exercises both kinds,
 plus a token minted and handed on in the same run through a third project variable.
 Every step counts the sandbox's API calls; after each, the values are searched
-for in the state export, everything the CLI printed and the sandbox log.
+for in the state files, everything the CLI printed and the sandbox log.
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ from typing import Mapping
 import pytest
 import yaml
 
+from support import stack_secrets
+
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"
 PROGRAMS = REPO / "tests" / "programs"
@@ -206,34 +208,25 @@ class PulumiStack:
     def config_set_all(self, plain: Mapping[str, str], secrets: Mapping[str, str] | None = None) -> None:
         """Set stack config in one write of the stack's settings file, as ``pulumi config set`` writes it.
 
-        A secret is encrypted by the CLI (``config set --secret``, the value through stdin so it
-        never sits on a command line) the first time this process sees it under the stack's key;
-        its ciphertext then serves every stack of that key. Without a settings file the CLI
-        writes everything.
+        Secrets are encrypted under the stack's key (support/stack_secrets.py). Without a settings
+        file that has the stack's salt (a fresh checkout of an existing stack) the CLI sets them:
+        each secret through stdin, so it never sits on a command line.
         """
-        secrets = dict(secrets or {})
         settings = self._settings()
-        if settings is None:
+        if settings is None or "encryptionsalt" not in settings:
             if plain:
                 self.run("config", "set-all", *(arg for key, value in plain.items()
                                                  for arg in ("--plaintext", f"{key}={value}")))
-            for key, value in secrets.items():
+            for key, value in (secrets or {}).items():
                 self.run("config", "set", key, "--secret", input=value)
             return
-        passphrase, salt = self.env["PULUMI_CONFIG_PASSPHRASE"], settings.get("encryptionsalt")
+        key = stack_secrets.stack_key(self.env["PULUMI_CONFIG_PASSPHRASE"], settings["encryptionsalt"])
         config = settings.get("config") or {}
-        config.update({self._config_key(key): str(value) for key, value in plain.items()})
-        encrypted = {key: _CIPHERTEXTS.get((passphrase, salt, value)) for key, value in secrets.items()}
-        config.update({self._config_key(key): {"secure": ciphertext}
-                       for key, ciphertext in encrypted.items() if ciphertext})
+        config.update({self._config_key(name): str(value) for name, value in plain.items()})
+        config.update({self._config_key(name): {"secure": stack_secrets.encrypt(key, value)}
+                       for name, value in (secrets or {}).items()})
         settings["config"] = config
         self.config_file.write_text(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True))
-        for key in (key for key, ciphertext in encrypted.items() if not ciphertext):  # new under this key
-            self.run("config", "set", key, "--secret", input=secrets[key])
-            settings = self._settings() or {}
-            ciphertext = ((settings.get("config") or {}).get(self._config_key(key)) or {}).get("secure")
-            if ciphertext and settings.get("encryptionsalt"):
-                _CIPHERTEXTS[(passphrase, settings["encryptionsalt"], secrets[key])] = ciphertext
 
     def _settings(self) -> dict | None:
         """The stack's settings file, parsed; None if it has none (a fresh checkout) or is not plain."""
@@ -262,6 +255,18 @@ class PulumiStack:
         """``pulumi stack export`` without ``--show-secrets``: what an attacker with the state file sees."""
         return self.run("stack", "export").stdout
 
+    def state_text(self) -> str:
+        """Everything the stack's backend holds for it, for secret-hygiene searches.
+
+        On a file backend, every file under it: the checkpoint as the CLI wrote it, and its
+        backups and history, which ``pulumi stack export`` does not show. Elsewhere, the export.
+        """
+        backend = self.env["PULUMI_BACKEND_URL"]
+        if not backend.startswith("file://"):
+            return self.export_text()
+        files = sorted(path for path in Path(backend.removeprefix("file://")).rglob("*") if path.is_file())
+        return "\n".join(path.read_text(errors="replace") for path in files)
+
     def export(self) -> dict:
         """The state as ``pulumi stack export`` gives it.
 
@@ -289,17 +294,30 @@ class PulumiStack:
         return [r for r in resources if type_ is None or r["type"] == type_]
 
     def outputs(self, *, show_secrets: bool = False) -> dict:
-        args = ["stack", "output", "--json"] + (["--show-secrets"] if show_secrets else [])
-        return json.loads(self.run(*args, reveals_secrets=show_secrets).stdout or "{}")
+        """The stack's outputs as ``pulumi stack output --json [--show-secrets]`` gives them.
+
+        On the stack's own file backend they are read from its checkpoint, secrets decrypted
+        or blinded as the CLI does (a test in test_toolchain.py holds the two equal).
+        """
+        checkpoint = self._checkpoint_file()
+        if checkpoint is None or not checkpoint.exists():
+            args = ["stack", "output", "--json"] + (["--show-secrets"] if show_secrets else [])
+            return json.loads(self.run(*args, reveals_secrets=show_secrets).stdout or "{}")
+        deployment = self.export()["deployment"]
+        root = next((r for r in deployment.get("resources") or [] if r["type"] == "pulumi:pulumi:Stack"), {})
+        outputs = root.get("outputs") or {}
+        if not show_secrets:
+            return stack_secrets.blind(outputs)
+        salt = (deployment.get("secrets_providers") or {}).get("state", {}).get("salt")
+        if salt is None:  # no secrets manager: nothing was encrypted
+            return outputs
+        return stack_secrets.reveal(outputs, stack_secrets.stack_key(self.env["PULUMI_CONFIG_PASSPHRASE"], salt))
 
     def everything_printed(self) -> str:
         """All output of every command so far, for secret-hygiene searches."""
         return "\n".join(r.output for r in self.transcript)
 
 
-#: Ciphertexts the CLI made, by (passphrase, the stack's encryption salt, value): a stack of that
-#: salt and passphrase decrypts them, so a secret is encrypted once, not once per stack.
-_CIPHERTEXTS: dict[tuple[str, str, str], str] = {}
 #: Per program (its Pulumi.yaml) and stack name: a directory holding what ``stack init`` made.
 _TEMPLATES: dict[tuple[str, str], Path] = {}
 
@@ -313,8 +331,9 @@ def _new_stack_files(pulumi_yaml: Path, stack: str) -> Path:
 
     Made once per program and stack name in this process, then copied for each new stack:
     ``stack init`` starts the CLI and derives a new stack's key (a PBKDF2 of a million rounds),
-    and the engine tests make about a hundred stacks. The copies share the encryption salt,
-    so one secret's ciphertext serves them all (:meth:`PulumiStack.config_set_all`).
+    and the engine tests make about a hundred stacks. Every template is given the first one's
+    salt before its ``stack init`` (which keeps a salt it finds), so this process's stacks
+    share one key and the harness derives it once (support/stack_secrets.py).
     """
     key = (pulumi_yaml.read_text(), stack)
     if key not in _TEMPLATES:
@@ -322,6 +341,10 @@ def _new_stack_files(pulumi_yaml: Path, stack: str) -> Path:
         atexit.register(shutil.rmtree, work, ignore_errors=True)
         (work / "source").mkdir()
         shutil.copy2(pulumi_yaml, work / "source" / "Pulumi.yaml")
+        earlier = next((t / "program" / f"Pulumi.{stack}.yaml" for (_, name), t in _TEMPLATES.items() if name == stack),
+                       None)
+        if earlier is not None:
+            shutil.copy2(earlier, work / "source" / earlier.name)
         PulumiStack(work / "source", work, stack=stack, from_template=False)
         _TEMPLATES[key] = work
     return _TEMPLATES[key]
