@@ -291,20 +291,31 @@ def _project_name(root: str) -> str:
 # on sys.path, sorted by normalized name) with that directory too, as [{name, version, location,
 # module_dir}], or null if the interpreter has no pip, where `pip list` would fail.
 _PACKAGES_SCRIPT = r"""
-import importlib.metadata, importlib.util, json, os, re, sys
+import email, importlib.metadata, importlib.util, json, os, re, sys
 
 def module_dir(name):
     try:
-        distribution = importlib.metadata.distribution(name)
-        spec = importlib.util.find_spec((distribution.metadata["Name"] or name).replace("-", "_"))
-    except Exception:  # not installed, or a parent package that fails to import: no module to look in
+        spec = importlib.util.find_spec(name.replace("-", "_"))
+    except Exception:  # a parent package that fails to import: no module to look in
         return ""
     directories = [str(d) for d in (spec.submodule_search_locations or [])] if spec else []
     with_plugin = [d for d in directories if os.path.isfile(os.path.join(d, "pulumi-plugin.json"))]
     return (with_plugin or directories or [""])[0]
 
+def headers(distribution):
+    # What distribution.metadata parses, without the body (the long description, most of the file).
+    text = distribution.read_text("METADATA") or distribution.read_text("PKG-INFO") or ""
+    return email.message_from_string(re.split(r"\r?\n\r?\n", text, maxsplit=1)[0])
+
+def installed_name(name):
+    try:
+        return headers(importlib.metadata.distribution(name))["Name"] or name
+    except Exception:  # not installed, or unreadable metadata: no module to look in
+        return None
+
 if sys.argv[1:] != ["--installed"]:
-    json.dump({name: module_dir(name) for name in sys.argv[1:]}, sys.stdout)
+    names = {name: installed_name(name) for name in sys.argv[1:]}
+    json.dump({name: module_dir(found) if found else "" for name, found in names.items()}, sys.stdout)
     sys.exit(0)
 if importlib.util.find_spec("pip") is None:
     json.dump(None, sys.stdout)
@@ -312,14 +323,14 @@ if importlib.util.find_spec("pip") is None:
 found = {}
 for entry in sys.path:
     for distribution in importlib.metadata.distributions(path=[entry or os.getcwd()]):
-        name = distribution.metadata["Name"]
+        fields = headers(distribution)
+        name = fields["Name"]
         canonical = re.sub(r"[-_.]+", "-", name or "").lower()
         if not canonical or canonical in found or canonical in ("python", "wsgiref", "argparse"):
             continue
-        found[canonical] = {"name": name, "version": distribution.version,
-                            "location": os.path.normpath(str(distribution.locate_file("")))}
-for canonical, row in found.items():
-    row["module_dir"] = module_dir(row["name"])
+        found[canonical] = {"name": name, "version": fields["Version"],
+                            "location": os.path.normpath(str(distribution.locate_file(""))),
+                            "module_dir": module_dir(name)}
 json.dump([found[canonical] for canonical in sorted(found)], sys.stdout)
 """
 
