@@ -46,7 +46,7 @@ def _starts_a_process(item: pytest.Item) -> bool:
 
 @functools.cache
 def _source_starts_a_process(function: Callable) -> bool:
-    """``function``'s source, or that of a function of its own module it calls, starts a process."""
+    """``function``'s source, or that of a function it calls from its own module or tests/support, starts a process."""
     try:
         source = inspect.getsource(function)
     except (OSError, TypeError):
@@ -55,7 +55,8 @@ def _source_starts_a_process(function: Callable) -> bool:
         return True
     called = (getattr(function, "__globals__", {}).get(name) for name in set(re.findall(r"\b(\w+)\(", source)))
     return any(_source_starts_a_process(helper) for helper in called
-               if inspect.isfunction(helper) and helper is not function and helper.__module__ == function.__module__)
+               if inspect.isfunction(helper) and helper is not function
+               and (helper.__module__ == function.__module__ or helper.__module__.startswith("support.")))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

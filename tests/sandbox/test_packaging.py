@@ -20,9 +20,6 @@ from pathlib import Path
 import pytest
 from support.installed_package import SOURCES, wheel_of_this_run
 
-# Every test here builds wheels with pip (through a shared helper the fast tier's detection does not follow).
-pytestmark = pytest.mark.spawns
-
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
