@@ -22,12 +22,54 @@ EOF
 digest() { cat "$@" | sha256sum | cut -d' ' -f1; }
 fresh() { local stamp="$1"; shift; [[ -f "$stamp" && "$(cat "$stamp")" == "$(digest "$@")" ]]; }
 
-# make_venv DIR PIP_ARGS...: create DIR if needed and pip install into it, pinned by constraints.txt.
+# Both virtualenvs install from a wheelhouse in the cache: every distribution they need, at the
+# versions constraints.txt pins, downloaded once per set of inputs and this Python. An install
+# from it reads no index: pip spends most of an online install (20 of its 25 seconds) reading the
+# index's pages, not installing.
 constraints="$PWD/constraints.txt"
+cache_root="${PULUMI_GITLAB_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-gitlab-tokens}"
+wheel_inputs=(pyproject.toml sandbox/pyproject.toml constraints.txt policies/requirements.txt)
+wheels="$cache_root/wheels-$({ "$PYTHON" -VV; uname -m; cat "${wheel_inputs[@]}"; } | sha256sum | cut -c1-16)"
+pip_quietly() { "$1/bin/python" -m pip --disable-pip-version-check --quiet "${@:2}"; }
+
+# fill_wheelhouse VENV: download the wheelhouse with VENV's pip unless it is there; a download
+# goes to a directory of its own and is renamed into place whole, so a run stopped half-way
+# or another setup at the same time leaves no half-filled wheelhouse behind.
+fill_wheelhouse() {
+    [[ -d "$wheels" ]] && return
+    say "downloading the pinned distributions into the cache (once for these inputs): $wheels"
+    mkdir -p "$cache_root"
+    local partial
+    partial="$(mktemp -d "$wheels.partial.XXXXXX")"
+    # setuptools: what the two editable projects build with (pyproject.toml's build-system);
+    # pip: what the next virtualenvs get (new_venv).
+    pip_quietly "$1" download -d "$partial" -c "$constraints" \
+        ".[test]" ./sandbox -r policies/requirements.txt "setuptools>=77" pip
+    mv -T "$partial" "$wheels" 2>/dev/null || rm -rf "$partial"
+}
+
+# new_venv DIR: a virtualenv with pip. Once the wheelhouse is there, pip comes from it, run from
+# its own wheel, as ensurepip does with the one it bundles (which also compiles every module of
+# pip and setuptools: four of the five seconds `python -m venv` takes).
+new_venv() {
+    local pip_wheel=("$wheels"/pip-*.whl)
+    if [[ -f "${pip_wheel[0]}" ]]; then
+        "$PYTHON" -m venv --without-pip "$1"
+        "$1/bin/python" "${pip_wheel[0]}/pip" --disable-pip-version-check --quiet \
+            install --no-index --no-compile "${pip_wheel[0]}"
+    else
+        "$PYTHON" -m venv "$1"
+    fi
+}
+
+# make_venv DIR PIP_ARGS...: create DIR if needed and pip install into it from the wheelhouse.
 make_venv() {
     local dir="$1"; shift
-    [[ -x "$dir/bin/python" ]] || "$PYTHON" -m venv "$dir"
-    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -c "$constraints" "$@"
+    [[ -x "$dir/bin/python" ]] || new_venv "$dir"
+    fill_wheelhouse "$dir"
+    # No bytecode at install: the suite's processes compile what they import, once, into the
+    # caches they share (the Makefile lets them), instead of every module of every package.
+    pip_quietly "$dir" install --no-index --find-links "$wheels" --no-compile -c "$constraints" "$@"
 }
 
 if fresh .venv/.installed pyproject.toml sandbox/pyproject.toml constraints.txt; then
