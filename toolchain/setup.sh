@@ -29,7 +29,12 @@ fresh() { local stamp="$1"; shift; [[ -f "$stamp" && "$(cat "$stamp")" == "$(dig
 constraints="$PWD/constraints.txt"
 cache_root="${PULUMI_GITLAB_TOKENS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-gitlab-tokens}"
 wheel_inputs=(pyproject.toml sandbox/pyproject.toml constraints.txt policies/requirements.txt)
-wheels="$cache_root/wheels-$({ "$PYTHON" -VV; uname -m; cat "${wheel_inputs[@]}"; } | sha256sum | cut -c1-16)"
+# setuptools: what the two editable projects build with (pyproject.toml's build-system);
+# pip: what the next virtualenvs get (new_venv); with wheel, what a program's virtualenv
+# gets first when the language host makes it (the engine tests install there from here).
+wheel_tools=("setuptools>=77" pip wheel)
+wheels="$cache_root/wheels-$({ "$PYTHON" -VV; uname -m; cat "${wheel_inputs[@]}"; echo "${wheel_tools[*]}"; } \
+    | sha256sum | cut -c1-16)"
 pip_quietly() { "$1/bin/python" -m pip --disable-pip-version-check --quiet "${@:2}"; }
 
 # fill_wheelhouse VENV: download the wheelhouse with VENV's pip unless it is there; a download
@@ -41,10 +46,8 @@ fill_wheelhouse() {
     mkdir -p "$cache_root"
     local partial
     partial="$(mktemp -d "$wheels.partial.XXXXXX")"
-    # setuptools: what the two editable projects build with (pyproject.toml's build-system);
-    # pip: what the next virtualenvs get (new_venv).
     pip_quietly "$1" download -d "$partial" -c "$constraints" \
-        ".[test]" ./sandbox -r policies/requirements.txt "setuptools>=77" pip
+        ".[test]" ./sandbox -r policies/requirements.txt "${wheel_tools[@]}"
     mv -T "$partial" "$wheels" 2>/dev/null || rm -rf "$partial"
 }
 
@@ -79,6 +82,10 @@ else
     make_venv .venv -e ".[test]" -e ./sandbox
     digest pyproject.toml sandbox/pyproject.toml constraints.txt > .venv/.installed
 fi
+
+# The tests that build and install wheels read the wheelhouse through this link (tests/support).
+fill_wheelhouse .venv
+ln -sfn "$wheels" .venv/wheelhouse
 
 bash toolchain/install-pulumi.sh .venv
 bash toolchain/install-pulumi-yaml.sh .venv

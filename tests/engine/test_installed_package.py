@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support.installed_package import PLUGIN_DOWNLOAD, resource_plugins
+from support.installed_package import PIP_FROM_THE_WHEELHOUSE, PLUGIN_DOWNLOAD, resource_plugins
 from support.pulumi_cli import REPO
 
 pytestmark = pytest.mark.timeout(600)
@@ -30,6 +30,7 @@ def test_the_built_wheel_runs_a_stack_from_a_fresh_virtualenv(gitlab_stack, whee
     (program / "requirements.txt").write_text(f"-c constraints.txt\n{wheel}\n")
     venv = program / "venv"
     assert not venv.exists()
+    gs.stack.extra_env |= PIP_FROM_THE_WHEELHOUSE
 
     # The virtualenv is missing: the first preview creates it and installs requirements.txt.
     preview = gs.stack.preview()

@@ -19,6 +19,14 @@ from support.pulumi_cli import REPO, PulumiStack
 PLUGIN_DOWNLOAD = re.compile(r"gitlab-tokens-v?0\.1\.0")
 
 
+#: pip's settings for reading distributions from the wheelhouse ``make setup`` downloaded (the
+#: pinned versions and the build tools), as from a company's mirror, instead of the index (pip
+#: spends most of an install reading the index's pages), and for leaving bytecode to the imports
+#: that need it. The language host's own pip commands read them too, as they would a user's.
+PIP_FROM_THE_WHEELHOUSE = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(REPO / ".venv" / "wheelhouse"),
+                           "PIP_NO_COMPILE": "1"}
+
+
 #: What each distribution is built from; copied first, so the build leaves nothing in the checkout.
 SOURCES = {"provider": ("pyproject.toml", "docs/package-readme.md", "LICENSE", "provider"),
            "sandbox": ("sandbox/pyproject.toml", "sandbox/README.md", "sandbox/gitlab_token_sandbox")}
@@ -39,7 +47,7 @@ def build_wheel(name: str, out: Path) -> Path:
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
          "--wheel-dir", str(out), str(source)],
-        capture_output=True, text=True, timeout=300)
+        capture_output=True, text=True, timeout=300, env=os.environ | PIP_FROM_THE_WHEELHOUSE)
     assert result.returncode == 0, f"pip could not build a wheel of {source}:\n{result.stderr}"
     shutil.rmtree(source)
     (wheel,) = out.glob("*.whl")
