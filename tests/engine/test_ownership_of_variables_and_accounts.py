@@ -132,7 +132,10 @@ def test_variables_killed_mid_create_are_taken_over_on_a_fresh_runner(gitlab_sta
     runner.assert_no_secret_leaks()
 
 
-def test_variables_whose_create_answers_are_lost_are_finished_by_the_same_up(gitlab_stack):
+def test_lost_create_answers_are_finished_by_the_same_up_and_another_stacks_equal_keys_never_taken(
+        gitlab_stack, make_stack):
+    """Two checks on one stack (they share its set-up): its first ``up`` loses every create's answer and
+    finishes them; then another stack declaring the same keys fails and leaves them as they are."""
     gs = variables_stack(gitlab_stack)
     try:
         gs.sandbox.set_faults(drop_after_commit=["create_variable"], drop_rate=1.0)
@@ -144,29 +147,22 @@ def test_variables_whose_create_answers_are_lost_are_finished_by_the_same_up(git
     assert calls[f"POST {PROJECT_VARIABLES}"] == 3 and calls[f"PUT {PROJECT_VARIABLES}/:key"] == 3, calls
     assert calls[f"POST {GROUP_VARIABLES}"] == 1 and calls[f"PUT {GROUP_VARIABLES}/:key"] == 1, calls
     assert_variables_exactly_once(gs, VALUE)
-    gs.stack.preview("--expect-no-changes")
-    gs.assert_no_secret_leaks()
-
-
-def test_another_stacks_variable_with_the_same_key_is_never_taken(gitlab_stack, make_stack):
-    first = variables_stack(gitlab_stack)
-    first.stack.up()
-    before = {(v["kind"], v["key"], v["environment_scope"]): v for v in variables_in_gitlab(first)}
+    before = {(v["kind"], v["key"], v["environment_scope"]): v for v in variables_in_gitlab(gs)}
 
     other = make_stack("variables", stack="other")  # same program, its own backend, the same group and project
-    other.config_set_all({"gitlab:baseUrl": first.sandbox.base_url, "project": first.project["path_with_namespace"],
-                          "group": first.group["full_path"]},
-                         {"gitlab:token": first.sandbox.admin_token, "value": OTHER_VALUE})
+    other.config_set_all({"gitlab:baseUrl": gs.sandbox.base_url, "project": gs.project["path_with_namespace"],
+                          "group": gs.group["full_path"]},
+                         {"gitlab:token": gs.sandbox.admin_token, "value": OTHER_VALUE})
     failed = other.run("up", "--yes", "--skip-preview", check=False)
     assert failed.returncode != 0
     assert "'DEPLOY_TOKEN' (environment_scope '*')" in failed.output and "already exists" in failed.output
     assert "another stack" in failed.output and "delete it in GitLab" in failed.output
     assert OTHER_VALUE not in failed.output
 
-    after = {(v["kind"], v["key"], v["environment_scope"]): v for v in variables_in_gitlab(first)}
+    after = {(v["kind"], v["key"], v["environment_scope"]): v for v in variables_in_gitlab(gs)}
     assert after == before, "the first stack's variables changed"
-    first.stack.preview("--expect-no-changes")
-    first.assert_no_secret_leaks()
+    gs.stack.preview("--expect-no-changes")
+    gs.assert_no_secret_leaks()
 
 
 # --- group service accounts --------------------------------------------------------------------
@@ -192,23 +188,19 @@ def test_a_service_account_killed_mid_create_is_adopted_on_a_fresh_runner(gitlab
     runner.assert_no_secret_leaks()
 
 
-def test_a_service_account_whose_create_answer_is_lost_is_adopted_by_the_same_up(gitlab_stack):
-    gs = gitlab_stack("service_account", username=f"ci-robot-{time.time_ns() % 10**9}")
-    try:
-        gs.sandbox.set_faults(drop_after_commit=["create_service_account"], drop_rate=1.0)
-        gs.stack.up()
-    finally:
-        gs.sandbox.clear_faults()
-    [only] = accounts_in_gitlab(gs)
-    assert gs.reveal_outputs()["account_id"] == only["id"]
-    gs.stack.preview("--expect-no-changes")
-
-
-def test_another_stacks_service_account_with_the_same_username_is_never_taken(gitlab_stack, make_stack):
+def test_a_lost_create_answer_is_adopted_by_the_same_up_and_another_stacks_equal_username_never_taken(
+        gitlab_stack, make_stack):
+    """Two checks on one stack (they share its set-up): its first ``up`` loses the account's create answer
+    and adopts the account; then another stack declaring the same username fails and leaves it alone."""
     username = f"ci-robot-{time.time_ns() % 10**9}"
     first = gitlab_stack("service_account", username=username)
-    first.stack.up()
+    try:
+        first.sandbox.set_faults(drop_after_commit=["create_service_account"], drop_rate=1.0)
+        first.stack.up()
+    finally:
+        first.sandbox.clear_faults()
     [before] = accounts_in_gitlab(first)
+    assert first.reveal_outputs()["account_id"] == before["id"]
 
     other = make_stack("service_account", stack="other")
     other.config_set_all({"gitlab:baseUrl": first.sandbox.base_url, "group": first.group["full_path"],

@@ -12,6 +12,7 @@ import sys
 import tarfile
 from pathlib import Path
 
+from support.installed_package import PIP_FROM_THE_WHEELHOUSE
 from support.pulumi_cli import REPO, pulumi_executable
 
 
@@ -34,7 +35,7 @@ def _built_pack(tmp_path: Path) -> Path:
 def test_built_pack_installs_and_runs_outside_the_repo(gitlab_stack, tmp_path):
     pack = _built_pack(tmp_path)
     gs = gitlab_stack("same_name_tokens")
-    env = {k: v for k, v in gs.stack.env.items() if k != "PYTHONPATH"}
+    env = {k: v for k, v in gs.stack.env.items() if k != "PYTHONPATH"} | PIP_FROM_THE_WHEELHOUSE
 
     install = subprocess.run(
         [str(pulumi_executable()), "install", "--non-interactive"],
