@@ -22,26 +22,22 @@ def test_compliant_program_passes(gitlab_stack):
     assert "mandatory" not in preview.output, preview
 
 
-def test_forbidden_scope_fails_the_preview_and_names_policy_and_scope(gitlab_stack, tmp_path):
-    gs = gitlab_stack(scopes="api,read_repository")
+def test_each_violated_policy_fails_the_preview_by_name_and_the_teams_config_decides(gitlab_stack, tmp_path):
+    """Two policies judged in the same previews: a forbidden scope and a lifetime over the limit each fail
+    the preview, named; the team's config allowing both passes it; a policy made advisory only warns."""
+    gs = gitlab_stack(scopes="api,read_repository", expirationDays="120", rotateBeforeDays="7")
     preview = gs.stack.preview(*policy_pack_args(), check=False)
     assert preview.returncode != 0, preview
     assert "gitlab-token-scopes" in preview.output, preview
     assert "Forbidden scopes: api" in preview.output, preview
+    assert "gitlab-token-lifetime" in preview.output and "(maxDays)" in preview.output, preview
     assert gs.tokens() == [], "a failed preview must create nothing"
 
-    # The same program passes once the team's config allows `api`.
-    config = _write_config(tmp_path, {"gitlab-token-scopes": {"forbiddenScopes": ["sudo", "admin_mode"]}})
+    # The same program passes once the team's config allows `api` and 120 days.
+    allow_api = {"gitlab-token-scopes": {"forbiddenScopes": ["sudo", "admin_mode"]}}
+    config = _write_config(tmp_path, allow_api | {"gitlab-token-lifetime": {"maxDays": 180}})
     assert gs.stack.preview(*policy_pack_args(config=config)).returncode == 0
-
-
-def test_lifetime_limit_follows_config(gitlab_stack, tmp_path):
-    gs = gitlab_stack(expirationDays="120", rotateBeforeDays="7")
-    failing = gs.stack.preview(*policy_pack_args(), check=False)
-    assert failing.returncode != 0 and "gitlab-token-lifetime" in failing.output, failing
-    config = _write_config(tmp_path, {"gitlab-token-lifetime": {"maxDays": 180}})
-    assert gs.stack.preview(*policy_pack_args(config=config)).returncode == 0
-    advisory = _write_config(tmp_path, {"gitlab-token-lifetime": "advisory"})
+    advisory = _write_config(tmp_path, allow_api | {"gitlab-token-lifetime": "advisory"})
     warned = gs.stack.preview(*policy_pack_args(config=advisory))
     assert "gitlab-token-lifetime" in warned.output and "advisory" in warned.output, warned
 
