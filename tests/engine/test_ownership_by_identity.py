@@ -86,43 +86,54 @@ def _new_admin_credential(sandbox) -> str:
     return sandbox.create_user_token(admin["id"], ["api"])
 
 
-@pytest.mark.parametrize("change", ["credential rotated, ownershipKey set", "credential rotated",
-                                    "state moved to another backend"])
-def test_a_key_or_backend_change_between_a_kill_and_its_recovery(sandbox, postgres, tmp_path, change):
+#: The changes between a kill and its recovery, each on a stack of its own beside the same other stack.
+CHANGES = ("credential rotated, ownershipKey set", "credential rotated", "state moved to another backend")
+
+
+def test_a_key_or_backend_change_between_a_kill_and_its_recovery(sandbox, postgres, tmp_path):
     """docs/ownership.md: with ``ownershipKey`` the key survives a credential rotation, and the dead run's
-    orphans are recovered; otherwise they are left alone, live, and nothing else is touched."""
+    orphans are recovered; otherwise they are left alone, live, and nothing else is touched.
+
+    The three changes run one after the other in one project, beside one other stack (they share it
+    and its set-up); each checks that everything made before it, the other stack's and the earlier
+    changes' tokens and orphans, is still there, live and untouched."""
     shared = SharedProject(sandbox, postgres, tmp_path, "key-change")
     other = shared.new_stack("other", count="2")
     other.stack.up()
     other_ids = assert_owns_exactly_its_tokens(other, 3)
-    gs = shared.new_stack("deploy", count="2", withGroup="false")
-    if "ownershipKey" in change:
-        gs.stack.config_set("gitlab-tokens:ownershipKey", "a stack's own ownership key, 42 chars long", secret=True)
-    gs.stack.up()
-    gs.stack.config_set("count", "8")
-    left = _killed_mid_create(gs, other_ids, 6)
+    earlier: set[int] = set()  # the active tokens the changes before this one left
+    for number, change in enumerate(CHANGES):
+        gs = shared.new_stack(f"deploy{number}", count="2", withGroup="false")
+        if "ownershipKey" in change:
+            gs.stack.config_set("gitlab-tokens:ownershipKey", "a stack's own ownership key, 42 chars long",
+                                secret=True)
+        gs.stack.up()
+        gs.stack.config_set("count", "8")
+        left = _killed_mid_create(gs, other_ids | earlier, 6)
 
-    if change.startswith("credential rotated"):
-        runner = shared.new_runner(gs)
-        credential = _new_admin_credential(sandbox)
-        runner.seen_secrets.add(credential)
-        runner.stack.config_set("gitlab:token", credential, secret=True)
-        runner.stack.run("cancel", "--yes")
-    else:
-        exported = tmp_path / "exported.json"
-        exported.write_text(gs.stack.export_text())
-        (tmp_path / "moved-state").mkdir()
-        runner = shared.new_runner(gs, moved_to=f"file://{tmp_path / 'moved-state'}")
-        runner.stack.run("stack", "import", "--file", str(exported))
-    runner.stack.refresh("--clear-pending-creates")
-    runner.stack.up()
+        if change.startswith("credential rotated"):
+            runner = shared.new_runner(gs)
+            credential = _new_admin_credential(sandbox)
+            runner.seen_secrets.add(credential)
+            runner.stack.config_set("gitlab:token", credential, secret=True)
+            runner.stack.run("cancel", "--yes")
+        else:
+            exported = tmp_path / "exported.json"
+            exported.write_text(gs.stack.export_text())
+            (tmp_path / "moved-state").mkdir()
+            runner = shared.new_runner(gs, moved_to=f"file://{tmp_path / 'moved-state'}")
+            runner.stack.run("stack", "import", "--file", str(exported))
+        runner.stack.refresh("--clear-pending-creates")
+        runner.stack.up()
 
-    ids = assert_owns_exactly_its_tokens(runner, 8)
-    assert assert_owns_exactly_its_tokens(other, 3) == other_ids, "another stack's tokens were touched"
-    active = {t["id"] for t in runner.active_tokens()}
-    if "ownershipKey" in change:
-        assert active == ids | other_ids, "the dead run's orphans were not recovered"
-    else:
-        assert active == ids | other_ids | left, "the dead run's orphans are left alone, live, and nothing else"
-    runner.stack.preview("--expect-no-changes")
-    runner.assert_no_secret_leaks()
+        ids = assert_owns_exactly_its_tokens(runner, 8)
+        assert assert_owns_exactly_its_tokens(other, 3) == other_ids, f"{change}: another stack's tokens were touched"
+        active = {t["id"] for t in runner.active_tokens()}
+        if "ownershipKey" in change:
+            assert active == ids | other_ids | earlier, f"{change}: the dead run's orphans were not recovered"
+        else:
+            assert active == ids | other_ids | earlier | left, \
+                f"{change}: the dead run's orphans are left alone, live, and nothing else"
+        runner.stack.preview("--expect-no-changes")
+        runner.assert_no_secret_leaks()
+        earlier = active - other_ids
