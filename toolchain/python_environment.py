@@ -287,9 +287,9 @@ def _project_name(root: str) -> str:
 # Run by the program's interpreter. With distribution names as arguments: for each, the directory of its
 # top-level module (the one holding pulumi-plugin.json if any), found through importlib as upstream's
 # host finds it, so no pip is needed; prints {name: directory or ""} as JSON. With --installed and no
-# names: every installed distribution as `pip list -v` lists it (pip's stdlib skips, the first of a name
-# on sys.path, sorted by normalized name) with that directory too, as [{name, version, location,
-# module_dir}], or null if the interpreter has no pip, where `pip list` would fail.
+# names: every installed distribution as `pip list -v` lists it (named as pip names it, pip's stdlib
+# skips, the first of a name on sys.path, sorted by normalized name) with that directory too, as
+# [{name, version, location, module_dir}], or null if the interpreter has no pip, where `pip list` would fail.
 _PACKAGES_SCRIPT = r"""
 import email, importlib.metadata, importlib.util, json, os, re, sys
 
@@ -306,6 +306,17 @@ def headers(distribution):
     # What distribution.metadata parses, without the body (the long description, most of the file).
     text = distribution.read_text("METADATA") or distribution.read_text("PKG-INFO") or ""
     return email.message_from_string(re.split(r"\r?\n\r?\n", text, maxsplit=1)[0])
+
+def folder_name_and_version(distribution):
+    # pip's reading (metadata/importlib/_compat.py): what the metadata directory's name says comes
+    # first, the metadata's own Name and Version only where it says nothing.
+    folder = getattr(distribution, "_path", None)
+    stem, suffix = os.path.splitext(folder.name) if folder is not None else ("", "")
+    if suffix == ".dist-info" and "-" in stem:
+        return tuple(stem.split("-", 1))
+    if suffix == ".egg-info":
+        return stem.split("-", 1)[0], None
+    return None, None
 
 def installed_name(name):
     try:
@@ -324,11 +335,12 @@ found = {}
 for entry in sys.path:
     for distribution in importlib.metadata.distributions(path=[entry or os.getcwd()]):
         fields = headers(distribution)
-        name = fields["Name"]
-        canonical = re.sub(r"[-_.]+", "-", name or "").lower()
+        folder_name, folder_version = folder_name_and_version(distribution)
+        canonical = re.sub(r"[-_.]+", "-", folder_name or fields["Name"] or "").lower()
         if not canonical or canonical in found or canonical in ("python", "wsgiref", "argparse"):
             continue
-        found[canonical] = {"name": name, "version": fields["Version"],
+        name = fields["Name"] or canonical
+        found[canonical] = {"name": name, "version": folder_version or fields["Version"],
                             "location": os.path.normpath(str(distribution.locate_file(""))),
                             "module_dir": module_dir(name)}
 json.dump([found[canonical] for canonical in sorted(found)], sys.stdout)

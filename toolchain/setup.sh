@@ -79,7 +79,7 @@ if fresh .venv/.installed pyproject.toml sandbox/pyproject.toml constraints.txt;
     say ".venv is up to date"
 else
     say "installing the project, the GitLab sandbox and the test tools into .venv"
-    make_venv .venv -e ".[test]" -e ./sandbox
+    make_venv .venv pip -e ".[test]" -e ./sandbox  # pip too: an older .venv gets the pinned one
     digest pyproject.toml sandbox/pyproject.toml constraints.txt > .venv/.installed
 fi
 

@@ -123,7 +123,8 @@ def test_packages_come_from_the_programs_interpreter_with_locations(tmp_path, mo
 def test_the_installed_packages_are_those_pip_list_gives_in_its_order(tmp_path, monkeypatch):
     # Read in one start of the program's python instead of pip's: the same names, versions and
     # locations in the same order, with a distribution on PYTHONPATH shadowing the installed one
-    # (the first on sys.path wins, as in pip) and one whose metadata has no name (skipped, as pip does).
+    # (the first on sys.path wins, as in pip) and one whose metadata has no name (named by its directory,
+    # as pip names it).
     shadow = tmp_path / "shadow"
     for name, metadata in (("pulumi-0.0.1.dist-info", "Name: pulumi\nVersion: 0.0.1\n"),
                            ("Zz_Extra.Pkg-2.0.dist-info", "Name: Zz_Extra.Pkg\nVersion: 2.0\n"),
@@ -137,6 +138,7 @@ def test_the_installed_packages_are_those_pip_list_gives_in_its_order(tmp_path, 
     by_pip = [(normalize_name(r["name"]), r["version"], r.get("location", "")) for r in environment._pip_list("-v")]
     assert listed == by_pip
     assert ("pulumi", "0.0.1", str(shadow)) in listed and ("zz-extra-pkg", "2.0", str(shadow)) in listed
+    assert ("nameless", "1.0", str(shadow)) in listed
     assert len(listed) > 20
 
 
