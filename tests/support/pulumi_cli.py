@@ -35,7 +35,8 @@ PASSPHRASE = "engine-test-passphrase"
 ENGINE_PROPERTY_DUMP = re.compile(r'"msg":"(Un)?[Mm]arshaling property for RPC\[')
 
 # Variables that would point the CLI at the user's own Pulumi account or state.
-_USER_PULUMI_VARS = ("PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_HOME", "PULUMI_CONFIG_PASSPHRASE_FILE")
+_USER_PULUMI_VARS = ("PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_HOME", "PULUMI_CONFIG_PASSPHRASE_FILE",
+                     "PULUMI_STACK")
 
 
 def engine_log_verbosities(text: str) -> set[int]:
@@ -104,6 +105,8 @@ class PulumiStack:
     from_template: bool = True
 
     def __post_init__(self) -> None:
+        #: Whether the CLI finds this stack through ``PULUMI_STACK`` rather than a ``stack select``.
+        self._selected_by_env = False
         self.dir = self.work / "program"
         if not self.dir.exists():
             shutil.copytree(self.program, self.dir, ignore=shutil.ignore_patterns("__pycache__", "venv", ".venv"))
@@ -113,7 +116,9 @@ class PulumiStack:
             template = _new_stack_files(self.dir / "Pulumi.yaml", self.stack)
             shutil.copytree(template / "state", self.work / "state", dirs_exist_ok=True)
             shutil.copy2(template / "program" / self.config_file.name, self.config_file)
-            self.run("stack", "select", self.stack)
+            # The CLI's own override of the selected stack (3.276 reads it before the workspace's
+            # selection): one CLI start fewer than `stack select`, for the same stack.
+            self._selected_by_env = True
         else:
             self.run("stack", "init" if self.init else "select", self.stack)
 
@@ -140,6 +145,8 @@ class PulumiStack:
             PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK="true",
             NO_COLOR="1",
         )
+        if self._selected_by_env:
+            env["PULUMI_STACK"] = self.stack
         env.update(self.extra_env)
         return env
 
