@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 
 import pytest
 from support.installed_package import wheel_of_this_run
-from support.pulumi_cli import ENGINE_PROPERTY_DUMP, PROGRAMS, PulumiStack
+from support.pulumi_cli import ENGINE_PROPERTY_DUMP, PROGRAMS, PulumiStack, run_directory, share_stack_templates
 from support.postgres import Postgres, running_postgres
 from support.sandbox import Sandbox, running_sandbox
 
@@ -71,6 +71,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # on quick unit tests that even out the workers instead of on one worker's last engine test.
     items[:] = sorted(items, key=lambda item: 0 if item.get_closest_marker("engine")
                       else 1 if item.get_closest_marker("spawns") else 2)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stack_templates_of_this_run(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """New stacks are copies of templates made once for the whole run, not once per worker."""
+    share_stack_templates(run_directory(tmp_path_factory) / "stack-templates")
 
 
 @pytest.fixture(scope="session")

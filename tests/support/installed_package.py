@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sdks
-from support.pulumi_cli import REPO, PulumiStack
+from support.pulumi_cli import REPO, PulumiStack, run_directory
 
 # How the CLI names the plugin it tries to fetch for this package: gitlab-tokens-0.1.0 in its
 # messages, pulumi-resource-gitlab-tokens-v0.1.0 in the download URL.
@@ -60,10 +60,8 @@ def wheel_of_this_run(name: str, tmp_path_factory: pytest.TempPathFactory) -> Pa
     The pytest-xdist workers of one run share the directory above their own temporary ones;
     the first to need a wheel builds it there while the others wait (``sdks.cached``).
     """
-    run_directory = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        run_directory = run_directory.parent
-    (wheel,) = sdks.cached(run_directory / f"{name}-wheel", lambda out: build_wheel(name, out)).glob("*.whl")
+    built = sdks.cached(run_directory(tmp_path_factory) / f"{name}-wheel", lambda out: build_wheel(name, out))
+    (wheel,) = built.glob("*.whl")
     return wheel
 
 

@@ -9,6 +9,7 @@ tests can search everything the CLI printed.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Mapping
 
 import pytest
+import sdks
 import yaml
 
 from support import stack_secrets
@@ -327,6 +329,19 @@ class PulumiStack:
 
 #: Per program (its Pulumi.yaml) and stack name: a directory holding what ``stack init`` made.
 _TEMPLATES: dict[tuple[str, str], Path] = {}
+#: Where the test workers of one run share their templates (:func:`share_stack_templates`).
+_SHARED_TEMPLATES: list[Path] = []
+
+
+def run_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory of this test run that its pytest-xdist workers share: the one above their own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def share_stack_templates(directory: Path) -> None:
+    """Make each stack template once for the whole run, in ``directory``, instead of once per worker."""
+    _SHARED_TEMPLATES[:] = [directory]
 
 
 def _project_name(pulumi_yaml: Path) -> str:
@@ -336,25 +351,48 @@ def _project_name(pulumi_yaml: Path) -> str:
 def _new_stack_files(pulumi_yaml: Path, stack: str) -> Path:
     """A directory with ``state/`` and ``program/Pulumi.<stack>.yaml`` as ``pulumi stack init`` left them.
 
-    Made once per program and stack name in this process, then copied for each new stack:
-    ``stack init`` starts the CLI and derives a new stack's key (a PBKDF2 of a million rounds),
-    and the engine tests make about a hundred stacks. Every template is given the first one's
-    salt before its ``stack init`` (which keeps a salt it finds), so this process's stacks
-    share one key and the harness derives it once (support/stack_secrets.py).
+    Made once per program and stack name, then copied for each new stack: ``stack init``
+    starts the CLI and derives a new stack's key (a PBKDF2 of a million rounds), and the
+    engine tests make about a hundred stacks. Once per run where the workers share a
+    directory (:func:`share_stack_templates`), else once per process. Every template is
+    given the salt of a first ``stack init`` made for that alone (``stack init`` keeps a salt
+    it finds), so the stacks share one key and the harness derives it once per process
+    (support/stack_secrets.py).
     """
     key = (pulumi_yaml.read_text(), stack)
     if key not in _TEMPLATES:
-        work = Path(tempfile.mkdtemp(prefix="stack-template-"))
-        atexit.register(shutil.rmtree, work, ignore_errors=True)
-        (work / "source").mkdir()
-        shutil.copy2(pulumi_yaml, work / "source" / "Pulumi.yaml")
-        earlier = next((t / "program" / f"Pulumi.{stack}.yaml" for (_, name), t in _TEMPLATES.items() if name == stack),
-                       None)
-        if earlier is not None:
-            shutil.copy2(earlier, work / "source" / earlier.name)
-        PulumiStack(work / "source", work, stack=stack, from_template=False)
-        _TEMPLATES[key] = work
+        root = _SHARED_TEMPLATES[0] if _SHARED_TEMPLATES else _process_templates()
+        salt = sdks.cached(root / f"salt-{stack}", lambda out: _stack_init(out, None, stack))
+        name = hashlib.sha256("\0".join(key).encode()).hexdigest()[:16]
+        _TEMPLATES[key] = sdks.cached(root / f"{stack}-{name}",
+                                      lambda out: _stack_init(out, pulumi_yaml, stack, salt))
     return _TEMPLATES[key]
+
+
+def _stack_init(out: Path, pulumi_yaml: Path | None, stack: str, salt_from: Path | None = None) -> None:
+    """``stack init`` of a copy of ``pulumi_yaml`` (a bare project without one) into ``out``, after
+    the settings file of ``salt_from``'s if given."""
+    source = out / "source"
+    source.mkdir(parents=True)
+    if pulumi_yaml is None:
+        (source / "Pulumi.yaml").write_text("name: stack-salt\nruntime: python\n")
+    else:
+        shutil.copy2(pulumi_yaml, source / "Pulumi.yaml")
+    if salt_from is not None:
+        settings = f"Pulumi.{stack}.yaml"
+        shutil.copy2(salt_from / "program" / settings, source / settings)
+    PulumiStack(source, out, stack=stack, from_template=False)
+
+
+def _process_templates() -> Path:
+    if not _PROCESS_TEMPLATES:
+        work = Path(tempfile.mkdtemp(prefix="stack-templates-"))
+        atexit.register(shutil.rmtree, work, ignore_errors=True)
+        _PROCESS_TEMPLATES.append(work)
+    return _PROCESS_TEMPLATES[0]
+
+
+_PROCESS_TEMPLATES: list[Path] = []
 
 
 def policy_pack_args(pack: Path = POLICY_PACK, config: Path | None = None) -> list[str]:
