@@ -2,12 +2,13 @@
 
 One program (tests/programs/lifecycle) holds project and group access tokens,
 project and group deploy tokens, personal access tokens for a user and for an
-instance service account, and a group service account with its token. One walk
-covers create, a no-op preview with no GitLab call, a scope change that replaces
-the tokens whose scopes changed, the rotation window (rotated in place, or, for
-deploy tokens GitLab cannot rotate, replaced create before delete), a token of
-each kind revoked or deleted outside Pulumi, seen by refresh and recreated, and
-destroy. Each step checks every kind's own calls and state; after each, the state
+instance service account, an impersonation token for the user, and a group's and
+a project's service account, each with its token. One walk covers create, a no-op
+preview with no GitLab call, a scope change that replaces the tokens whose scopes
+changed (never the accounts), the rotation window (rotated in place, or, for the
+deploy and impersonation tokens GitLab cannot rotate, replaced create before
+delete), a token of each kind revoked or deleted outside Pulumi, seen by refresh
+and recreated, and destroy (each account after its token). Each step checks every kind's own calls and state; after each, the state
 export, everything the CLI printed and the sandbox log are searched for every
 token value seen so far and the admin credential.
 """
@@ -24,8 +25,11 @@ ACCESS = {"project": "pulumi-python:dynamic/gitlab:ProjectAccessToken",
 DEPLOY = {"project": "pulumi-python:dynamic/gitlab:ProjectDeployToken",
           "group": "pulumi-python:dynamic/gitlab:GroupDeployToken"}
 PERSONAL_TYPE = "pulumi-python:dynamic/gitlab:PersonalAccessToken"
+IMPERSONATION_TYPE = "pulumi-python:dynamic/gitlab:UserImpersonationToken"
 ACCOUNT_TYPE = "pulumi-python:dynamic/gitlab:GroupServiceAccount"
 SA_TOKEN_TYPE = "pulumi-python:dynamic/gitlab:GroupServiceAccountAccessToken"
+PROJECT_ACCOUNT_TYPE = "pulumi-python:dynamic/gitlab:ProjectServiceAccount"
+PROJECT_SA_TOKEN_TYPE = "pulumi-python:dynamic/gitlab:ProjectServiceAccountAccessToken"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270"
 
@@ -33,6 +37,9 @@ DEPLOY_CREATE = {kind: f"POST /api/v4/{kind}s/:id/deploy_tokens" for kind in ("p
 DEPLOY_DELETE = {kind: f"DELETE /api/v4/{kind}s/:id/deploy_tokens/:token_id" for kind in ("project", "group")}
 SA_TOKENS = "/api/v4/groups/:id/service_accounts/:user_id/personal_access_tokens"
 SA_ACCOUNTS = "/api/v4/groups/:id/service_accounts"
+PROJECT_SA_TOKENS = "/api/v4/projects/:id/service_accounts/:user_id/personal_access_tokens"
+PROJECT_SA_ACCOUNTS = "/api/v4/projects/:id/service_accounts"
+IMPERSONATION = "/api/v4/users/:user_id/impersonation_tokens"
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -52,11 +59,17 @@ def _deploy_tokens(gs) -> dict[str, list[dict]]:
             "group": gs.sandbox.api("GET", f"/groups/{gs.group['id']}/deploy_tokens")}
 
 
+def _impersonation(sandbox, user_id: int) -> list[dict]:
+    """The user's active impersonation tokens, as an administrator lists them."""
+    return sandbox.api("GET", f"/users/{user_id}/impersonation_tokens?state=active")
+
+
 def _personal(sandbox, user_ids: set[int]) -> dict[int, dict]:
-    """The one active personal token of each of these users (metadata only)."""
+    """The one active personal token of each of these users (metadata only; impersonation tokens left out)."""
+    impersonating = {t["id"] for uid in user_ids for t in _impersonation(sandbox, uid)}
     found: dict[int, dict] = {}
     for token in sandbox.control("GET", "tokens?include_personal=true"):
-        if token["user_id"] in user_ids and token["active"]:
+        if token["user_id"] in user_ids and token["active"] and token["id"] not in impersonating:
             assert token["user_id"] not in found, f"two active tokens for user {token['user_id']}"
             found[token["user_id"]] = token
     return found
@@ -66,6 +79,12 @@ def _sa_tokens(sandbox, user_id: int) -> list[dict]:
     """The service account's active tokens."""
     return [t for t in sandbox.control("GET", "tokens?include_personal=true")
             if t["user_id"] == user_id and t["active"]]
+
+
+def _accounts(gs, parent: str) -> list[dict]:
+    """The service accounts of the test's group or project."""
+    parent_id = gs.group["id"] if parent == "group" else gs.project["id"]
+    return gs.sandbox.api("GET", f"/{parent}s/{parent_id}/service_accounts?per_page=100")
 
 
 def _outputs(gs) -> dict:
@@ -91,7 +110,11 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
     assert calls.get("POST /api/v4/groups/:id/access_tokens") == 1, calls
     assert (calls.get(DEPLOY_CREATE["project"]), calls.get(DEPLOY_CREATE["group"])) == (1, 1), calls
     assert calls.get("POST /api/v4/users/:user_id/personal_access_tokens") == 2, calls
-    assert calls.get(f"POST {SA_ACCOUNTS}") == 1 and calls.get(f"POST {SA_TOKENS}") == 1, calls
+    for accounts, tokens in ((SA_ACCOUNTS, SA_TOKENS), (PROJECT_SA_ACCOUNTS, PROJECT_SA_TOKENS)):
+        # One listing (a leftover to adopt?) before each POST.
+        assert calls.get(f"GET {accounts}") == 1 and calls.get(f"POST {accounts}") == 1, calls
+        assert calls.get(f"GET {tokens}") == 1 and calls.get(f"POST {tokens}") == 1, calls
+    assert calls.get(f"POST {IMPERSONATION}") == 1, calls
     outputs = _outputs(gs)
 
     # Access tokens: the token is a secret in the state: the export shows ciphertext, never the value.
@@ -135,6 +158,31 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
     assert sa_state["id"] == f"{gs.group['full_path']}:{account_id}:{sa_created['id']}"
     assert sa_state["outputs"]["token"][SECRET_SIG] == SECRET_MARK
     assert sa_state["outputs"]["description"] == "engine test", "the ownership mark stays out of the output"
+    [account_state] = stack.resources(ACCOUNT_TYPE)
+    assert account_state["id"] == f"{gs.group['full_path']}:{account_id}"
+
+    # The project service account's token.
+    project_account_id = outputs["project_account_id"]
+    assert project_account_id != account_id
+    assert outputs["project_sa_user_id"] == project_account_id, "the token belongs to the account declared"
+    (project_sa_created,) = _sa_tokens(sandbox, project_account_id)
+    assert outputs["project_sa_token_id"] == project_sa_created["id"]
+    assert outputs["project_sa_token"].startswith("glpat-")
+    [account_state] = stack.resources(PROJECT_ACCOUNT_TYPE)
+    assert account_state["id"] == f"{gs.project['path_with_namespace']}:{project_account_id}"
+    [sa_state] = stack.resources(PROJECT_SA_TOKEN_TYPE)
+    assert sa_state["id"] == f"{gs.project['path_with_namespace']}:{project_account_id}:{project_sa_created['id']}"
+    assert sa_state["outputs"]["token"][SECRET_SIG] == SECRET_MARK
+    assert sa_state["outputs"]["description"] == "engine test", "the ownership mark stays out of the output"
+
+    # The impersonation token: it acts as the user.
+    (impersonation_created,) = _impersonation(sandbox, user["id"])
+    assert outputs["impersonation_token_id"] == impersonation_created["id"]
+    status, _, me = sandbox.request("GET", "/api/v4/user", token=outputs["impersonation_token"])
+    assert status == 200 and me["id"] == user["id"], "the impersonation token acts as the user"
+    [impersonation_state] = stack.resources(IMPERSONATION_TYPE)
+    assert impersonation_state["id"] == f"{user['id']}:{impersonation_created['id']}"
+    assert impersonation_state["outputs"]["token"][SECRET_SIG] == SECRET_MARK
     gs.assert_no_secret_leaks()
 
     # --- a no-op preview makes no GitLab call ------------------------------------------------
@@ -146,9 +194,10 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
     stack.config_set_all({"scopes": "read_api,read_repository", "personalScopes": "read_api,read_user"})
     preview = stack.preview("--diff")
     assert preview.output.count("+-") >= 2 or "replace" in preview.output, preview
-    for name in ("project-token", "group-token", "user-token", "account-token", "ci-token"):
+    for name in ("project-token", "group-token", "user-token", "account-token", "ci-token", "deploy-token",
+                 "impersonation-token"):
         assert f"::{name}]" in preview.output, f"{name} is not in the diff:\n{preview}"
-    for name in ("project-deploy-token", "group-deploy-token", "ci-robot"):
+    for name in ("project-deploy-token", "group-deploy-token", "ci-robot", "deploy-robot"):
         assert f"::{name}]" not in preview.output, f"{name} should be unchanged:\n{preview}"
     stack.up()
     replaced = _by_kind(gs.active_tokens())
@@ -163,7 +212,14 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert personal_replaced[uid]["scopes"] == ["read_api", "read_user"]
     (sa_replaced,) = _sa_tokens(sandbox, account_id)
     assert sa_replaced["id"] != sa_created["id"] and sa_replaced["scopes"] == ["read_api", "read_repository"]
-    assert _outputs(gs)["account_id"] == account_id
+    (project_sa_replaced,) = _sa_tokens(sandbox, project_account_id)
+    assert project_sa_replaced["id"] != project_sa_created["id"]
+    assert project_sa_replaced["scopes"] == ["read_api", "read_repository"]
+    (impersonation_replaced,) = _impersonation(sandbox, user["id"])
+    assert impersonation_replaced["id"] != impersonation_created["id"]
+    assert impersonation_replaced["scopes"] == ["read_api", "read_user"]
+    outputs = _outputs(gs)
+    assert (outputs["account_id"], outputs["project_account_id"]) == (account_id, project_account_id)
     assert _deploy_tokens(gs) == deploy_created, "the deploy tokens were not touched"
     gs.assert_no_secret_leaks()
 
@@ -177,7 +233,7 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         preview = stack.preview("--diff", env=time_env)
         assert "+-" in preview.output and "expires_at" in preview.output, preview
         for name in ("project-token", "group-token", "project-deploy-token", "group-deploy-token", "user-token",
-                     "account-token", "ci-token"):
+                     "account-token", "ci-token", "deploy-token", "impersonation-token"):
             assert f"::{name}]" in preview.output, f"{name} is not renewed in the diff:\n{preview}"
         sandbox.reset_counters()
         stack.up(env=time_env)
@@ -185,7 +241,12 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         for route in (*DEPLOY_CREATE.values(), *DEPLOY_DELETE.values()):
             assert calls.get(route) == 1, calls
         assert calls.get("POST /api/v4/personal_access_tokens/:id/rotate") == 2, calls
-        assert calls.get(f"POST {SA_TOKENS}/:token_id/rotate") == 1 and f"POST {SA_TOKENS}" not in calls, calls
+        for accounts, tokens in ((SA_ACCOUNTS, SA_TOKENS), (PROJECT_SA_ACCOUNTS, PROJECT_SA_TOKENS)):
+            assert calls.get(f"POST {tokens}/:token_id/rotate") == 1, calls
+            assert f"POST {tokens}" not in calls and f"POST {accounts}" not in calls, calls
+        # GitLab cannot rotate an impersonation token: a new one, then the old one revoked.
+        assert calls.get(f"POST {IMPERSONATION}") == 1, calls
+        assert calls.get(f"DELETE {IMPERSONATION}/:impersonation_token_id") == 1, calls
         outputs = _outputs(gs)
 
         rotated = _by_kind(gs.active_tokens())
@@ -214,6 +275,13 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert sa_rotated["id"] != sa_replaced["id"]
         assert sa_rotated["expires_at"] == renewed_expiry
         assert outputs["sa_token_id"] == sa_rotated["id"]
+        (project_sa_rotated,) = _sa_tokens(sandbox, project_account_id)
+        assert project_sa_rotated["id"] != project_sa_replaced["id"]
+        assert project_sa_rotated["expires_at"] == renewed_expiry
+        assert outputs["project_sa_token_id"] == project_sa_rotated["id"]
+        (impersonation_rotated,) = _impersonation(sandbox, user["id"])
+        assert impersonation_rotated["id"] != impersonation_replaced["id"]
+        assert impersonation_rotated["expires_at"] == renewed_expiry
         gs.assert_no_secret_leaks()
 
         # --- one of each kind revoked or deleted outside Pulumi: refresh shows it, up recreates it
@@ -224,6 +292,9 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         sandbox.api("DELETE", f"/personal_access_tokens/{personal_rotated[user['id']]['id']}")
         sandbox.api("DELETE", f"/groups/{gs.group['id']}/service_accounts/{account_id}/personal_access_tokens/"
                               f"{sa_rotated['id']}")
+        sandbox.api("DELETE", f"/projects/{gs.project['id']}/service_accounts/{project_account_id}/"
+                              f"personal_access_tokens/{project_sa_rotated['id']}")
+        sandbox.api("DELETE", f"/users/{user['id']}/impersonation_tokens/{impersonation_rotated['id']}")
         stack.refresh(env=time_env)
         [project_state] = stack.resources(ACCESS["project"])
         assert project_state["outputs"]["revoked"] is True
@@ -233,8 +304,15 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert revoked[0]["outputs"]["revoked"] is True
         [sa_state] = stack.resources(SA_TOKEN_TYPE)
         assert sa_state["outputs"]["revoked"] is True and sa_state["outputs"]["active"] is False
+        [sa_state] = stack.resources(PROJECT_SA_TOKEN_TYPE)
+        assert sa_state["outputs"]["revoked"] is True and sa_state["outputs"]["active"] is False
+        assert stack.resources(IMPERSONATION_TYPE)[0]["outputs"]["revoked"] is True
 
+        sandbox.reset_counters()
         stack.up(env=time_env)
+        calls = sandbox.calls()
+        for accounts, tokens in ((SA_ACCOUNTS, SA_TOKENS), (PROJECT_SA_ACCOUNTS, PROJECT_SA_TOKENS)):
+            assert calls.get(f"POST {tokens}") == 1 and f"POST {accounts}" not in calls, calls
         recreated = _by_kind(gs.active_tokens())
         assert recreated["project"]["id"] != project_token["id"]
         assert recreated["group"]["id"] == rotated["group"]["id"], "the group token was not touched"
@@ -247,7 +325,12 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
             "the other token was not touched"
         (sa_recreated,) = _sa_tokens(sandbox, account_id)
         assert sa_recreated["id"] != sa_rotated["id"]
-        _outputs(gs)
+        (project_sa_recreated,) = _sa_tokens(sandbox, project_account_id)
+        assert project_sa_recreated["id"] != project_sa_rotated["id"]
+        assert _impersonation(sandbox, user["id"])[0]["id"] != impersonation_rotated["id"]
+        outputs = _outputs(gs)
+        assert outputs["sa_token_id"] == sa_recreated["id"]
+        assert outputs["project_sa_token_id"] == project_sa_recreated["id"]
         gs.assert_no_secret_leaks()
 
         # --- destroy revokes or deletes every token, then the account ---------------------------
@@ -258,13 +341,18 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert calls.get("DELETE /api/v4/groups/:id/access_tokens/:token_id") == 1, calls
         assert (calls.get(DEPLOY_DELETE["project"]), calls.get(DEPLOY_DELETE["group"])) == (1, 1), calls
         assert calls.get("DELETE /api/v4/personal_access_tokens/:id") == 2, calls
-        assert calls.get(f"DELETE {SA_TOKENS}/:token_id") == 1, calls
-        assert calls.get(f"DELETE {SA_ACCOUNTS}/:user_id") == 1, calls
+        for accounts, tokens in ((SA_ACCOUNTS, SA_TOKENS), (PROJECT_SA_ACCOUNTS, PROJECT_SA_TOKENS)):
+            assert calls.get(f"DELETE {tokens}/:token_id") == 1, calls
+            assert calls.get(f"DELETE {accounts}/:user_id") == 1, calls
+        assert calls.get(f"DELETE {IMPERSONATION}/:impersonation_token_id") == 1, calls
         assert gs.active_tokens() == []
         assert _deploy_tokens(gs) == {"project": [], "group": []}
         assert _personal(sandbox, users) == {}
-        assert _sa_tokens(sandbox, account_id) == []
-        for type_ in (*ACCESS.values(), *DEPLOY.values(), PERSONAL_TYPE, SA_TOKEN_TYPE, ACCOUNT_TYPE):
+        assert _sa_tokens(sandbox, account_id) == [] and _sa_tokens(sandbox, project_account_id) == []
+        assert _impersonation(sandbox, user["id"]) == []
+        assert _accounts(gs, "group") == [] and _accounts(gs, "project") == []
+        for type_ in (*ACCESS.values(), *DEPLOY.values(), PERSONAL_TYPE, IMPERSONATION_TYPE, SA_TOKEN_TYPE,
+                      ACCOUNT_TYPE, PROJECT_SA_TOKEN_TYPE, PROJECT_ACCOUNT_TYPE):
             assert stack.resources(type_) == [], type_
         gs.assert_no_secret_leaks()
     finally:

@@ -1,18 +1,15 @@
-"""Service accounts and their tokens, a group's and a project's, through the real pulumi CLI, against the sandbox.
+"""Service accounts and their tokens, a group's and a project's, recovered through the real pulumi CLI.
 
 One program declares each account and a token whose ``user_id`` is the account's
-output. The steps, for both parents in the same stack: create, a no-op preview with
-no GitLab call, a scope change that replaces the tokens alone, rotation in the
-window, a revoke outside Pulumi seen by refresh and recreated, destroy; secret
-hygiene of state and output after each. A second test loses every create answer
-(the sandbox's ``drop_after_commit``) and checks that the same ``up`` adopts what
-landed: one account and one live token per parent; a third kills ``up`` while both
-tokens' POSTs are in flight and recovers on a fresh runner.
+output. One test loses every create answer (the sandbox's ``drop_after_commit``) and
+checks that the same ``up`` adopts what landed: one account and one live token per
+parent; another kills ``up`` while both tokens' POSTs are in flight and recovers on a
+fresh runner. Their lifecycle (create, no-op, scope change, rotation, a revoke seen by
+refresh, destroy) is walked with every other kind's, in test_lifecycle_of_every_kind.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import pytest
@@ -63,98 +60,6 @@ def _live_tokens(sandbox, user_id: int) -> list[dict]:
 
 def _accounts(gs, home: Home) -> list[dict]:
     return gs.sandbox.api("GET", f"/{home.input}s/{home.parent(gs)['id']}/service_accounts?per_page=100")
-
-
-def test_service_account_and_token_lifecycle(gitlab_stack):
-    gs = gitlab_stack("service_account", expirationDays="30", rotateBeforeDays="7", projectAccounts="true")
-    sandbox, stack = gs.sandbox, gs.stack
-
-    # --- up: each account, then its token (one listing and one POST each) -----------------
-    sandbox.reset_counters()
-    stack.up()
-    calls = _api_calls(sandbox.counters())
-    outputs = gs.reveal_outputs()
-    account_ids, created = {}, {}
-    for home in HOMES:
-        assert calls.get(f"GET {home.accounts}") == 1 and calls.get(f"POST {home.accounts}") == 1, calls
-        assert calls.get(f"GET {home.tokens}") == 1 and calls.get(f"POST {home.tokens}") == 1, calls
-        account_id = account_ids[home] = outputs[f"{home.outputs}account_id"]
-        assert outputs[f"{home.outputs}sa_user_id"] == account_id, "the token belongs to the account declared"
-        (created[home],) = _live_tokens(sandbox, account_id)
-        assert outputs[f"{home.outputs}sa_token_id"] == created[home]["id"]
-        assert outputs[f"{home.outputs}sa_token"].startswith("glpat-")
-        [account_state] = stack.resources(home.account_type)
-        assert account_state["id"] == f"{home.reference(gs)}:{account_id}"
-        [token_state] = stack.resources(home.token_type)
-        assert token_state["id"] == f"{home.reference(gs)}:{account_id}:{created[home]['id']}"
-        assert token_state["outputs"]["token"]["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
-        assert token_state["outputs"]["description"] == "engine test", "the ownership mark stays out of the output"
-    assert account_ids[GROUP] != account_ids[PROJECT]
-    gs.assert_no_secret_leaks()
-
-    # --- a no-op preview makes no GitLab call ----------------------------------------------
-    sandbox.reset_counters()
-    stack.preview("--expect-no-changes")
-    assert _api_calls(sandbox.counters()) == {}
-
-    # --- a scope change replaces the tokens, not the accounts ------------------------------
-    stack.config_set("scopes", "read_api,read_repository")
-    stack.up()
-    replaced = {}
-    for home in HOMES:
-        (replaced[home],) = _live_tokens(sandbox, account_ids[home])
-        assert replaced[home]["id"] != created[home]["id"]
-        assert replaced[home]["scopes"] == ["read_api", "read_repository"]
-        assert gs.reveal_outputs()[f"{home.outputs}account_id"] == account_ids[home]
-    gs.assert_no_secret_leaks()
-
-    # --- the rotation window reached: rotated in place -------------------------------------
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=24)
-    clock = later.strftime("%Y-%m-%dT%H:%M:%SZ")
-    sandbox.set_time(clock)
-    try:
-        time_env = {"GITLAB_TESTING_TIME": clock}
-        sandbox.reset_counters()
-        stack.up(env=time_env)
-        calls = _api_calls(sandbox.counters())
-        rotated = {}
-        for home in HOMES:
-            assert calls.get(f"POST {home.tokens}/:token_id/rotate") == 1, calls
-            assert f"POST {home.tokens}" not in calls and f"POST {home.accounts}" not in calls, calls
-            (rotated[home],) = _live_tokens(sandbox, account_ids[home])
-            assert rotated[home]["id"] != replaced[home]["id"]
-            assert rotated[home]["expires_at"] == (later.date() + dt.timedelta(days=30)).isoformat()
-            assert gs.reveal_outputs()[f"{home.outputs}sa_token_id"] == rotated[home]["id"]
-        gs.assert_no_secret_leaks()
-
-        # --- revoked outside Pulumi: refresh shows it, up recreates it ----------------------
-        for home in HOMES:
-            sandbox.api("DELETE", f"/{home.input}s/{home.parent(gs)['id']}/service_accounts/{account_ids[home]}/"
-                                  f"personal_access_tokens/{rotated[home]['id']}")
-        stack.refresh(env=time_env)
-        sandbox.reset_counters()
-        stack.up(env=time_env)
-        calls = _api_calls(sandbox.counters())
-        for home in HOMES:
-            assert calls.get(f"POST {home.tokens}") == 1 and f"POST {home.accounts}" not in calls, calls
-            (recreated,) = _live_tokens(sandbox, account_ids[home])
-            assert recreated["id"] != rotated[home]["id"]
-            assert gs.reveal_outputs()[f"{home.outputs}sa_token_id"] == recreated["id"]
-        gs.assert_no_secret_leaks()
-
-        # --- destroy: each token is revoked, then its account deleted -----------------------
-        sandbox.reset_counters()
-        stack.destroy(env=time_env)
-        calls = _api_calls(sandbox.counters())
-        for home in HOMES:
-            assert calls.get(f"DELETE {home.tokens}/:token_id") == 1, calls
-            assert calls.get(f"DELETE {home.accounts}/:user_id") == 1, calls
-            assert stack.resources(home.token_type) == [] and stack.resources(home.account_type) == []
-            assert _live_tokens(sandbox, account_ids[home]) == []
-            assert _accounts(gs, home) == []
-        gs.assert_no_secret_leaks()
-    finally:
-        sandbox.set_time(None)
 
 
 def test_lost_create_answers_are_adopted_by_the_same_up(gitlab_stack):

@@ -1,12 +1,13 @@
 """One token of every kind, all under a rotation window, so one walk of the CLI exercises each kind.
 
 Project and group access tokens; project and group deploy tokens; personal access
-tokens for a user and for an instance service account; a group service account
-and a token whose ``user_id`` is the account's output.
+tokens for a user and for an instance service account, and an impersonation token
+for the user; a group's and a project's service account, each with a token whose
+``user_id`` is the account's output.
 
 Config: project, group, userId, accountId (required); scopes (comma-separated,
 default read_api) for the access tokens and the service account's token;
-personalScopes (default read_api) for the personal tokens; expirationDays /
+personalScopes (default read_api) for the personal and impersonation tokens; expirationDays /
 rotateBeforeDays (default 30 / 7).
 """
 
@@ -14,7 +15,8 @@ import pulumi
 
 from pulumi_gitlab_tokens import (GroupAccessToken, GroupDeployToken, GroupServiceAccount,
                                   GroupServiceAccountAccessToken, PersonalAccessToken, ProjectAccessToken,
-                                  ProjectDeployToken, RotationConfigurationArgs)
+                                  ProjectDeployToken, ProjectServiceAccount, ProjectServiceAccountAccessToken,
+                                  RotationConfigurationArgs, UserImpersonationToken)
 
 config = pulumi.Config()
 project, group = config.require("project"), config.require("group")
@@ -47,12 +49,16 @@ export("deploy_group", GroupDeployToken("group-deploy-token", group=group, name=
                                         scopes=["read_package_registry"], rotation_configuration=rotation),
        "token", "token_id", "username")
 
-# Personal access tokens, made with the administrator's credential.
+# Personal access tokens and an impersonation token, made with the administrator's credential.
+personal_scopes = (config.get("personalScopes") or "read_api").split(",")
 for label, key in (("user", "userId"), ("account", "accountId")):
-    export(label, PersonalAccessToken(f"{label}-token", user_id=config.require_int(key),
-                                      scopes=(config.get("personalScopes") or "read_api").split(","),
+    export(label, PersonalAccessToken(f"{label}-token", user_id=config.require_int(key), scopes=personal_scopes,
                                       rotation_configuration=rotation, description="engine test"),
            "token", "token_id", "user_id")
+export("impersonation", UserImpersonationToken("impersonation-token", user_id=config.require_int("userId"),
+                                               scopes=personal_scopes, rotation_configuration=rotation,
+                                               description="engine test"),
+       "token", "token_id")
 
 # A group service account and its token.
 robot = GroupServiceAccount("ci-robot", group=group, name="CI robot")
@@ -60,3 +66,11 @@ export("sa", GroupServiceAccountAccessToken("ci-token", group=group, user_id=rob
                                             rotation_configuration=rotation, description="engine test"),
        "token", "token_id", "user_id")
 pulumi.export("account_id", robot.service_account_id)
+
+# A project service account and its token.
+deployer = ProjectServiceAccount("deploy-robot", project=project, name="Deploy robot")
+export("project_sa", ProjectServiceAccountAccessToken("deploy-token", project=project,
+                                                      user_id=deployer.service_account_id, scopes=scopes,
+                                                      rotation_configuration=rotation, description="engine test"),
+       "token", "token_id", "user_id")
+pulumi.export("project_account_id", deployer.service_account_id)
