@@ -3,12 +3,15 @@
 One program (tests/programs/lifecycle) holds project and group access tokens,
 project and group deploy tokens, personal access tokens for a user and for an
 instance service account, an impersonation token for the user, and a group's and
-a project's service account, each with its token. One walk covers create, a no-op
-preview with no GitLab call, a scope change that replaces the tokens whose scopes
-changed (never the accounts), the rotation window (rotated in place, or, for the
-deploy and impersonation tokens GitLab cannot rotate, replaced create before
-delete), a token of each kind revoked or deleted outside Pulumi, seen by refresh
-and recreated, and destroy (each account after its token). Each step checks every kind's own calls and state; after each, the state
+a project's service account, each with its token; and the tokens GitLab keeps no
+expiry for, a pipeline trigger, a cluster agent's token and a project runner. One
+walk covers create, a no-op preview with no GitLab call, a scope and description
+change that replaces the tokens whose scopes changed (never the accounts), edits the
+trigger in place and replaces the agent token and the runner, the rotation window
+(rotated in place, or, for the deploy and impersonation tokens GitLab cannot rotate,
+replaced create before delete; nothing for the tokens without an expiry), a token of
+each kind revoked or deleted outside Pulumi, seen by refresh and recreated, and
+destroy (each account after its token). Each step checks every kind's own calls and state; after each, the state
 export, everything the CLI printed and the sandbox log are searched for every
 token value seen so far and the admin credential.
 """
@@ -40,6 +43,13 @@ SA_ACCOUNTS = "/api/v4/groups/:id/service_accounts"
 PROJECT_SA_TOKENS = "/api/v4/projects/:id/service_accounts/:user_id/personal_access_tokens"
 PROJECT_SA_ACCOUNTS = "/api/v4/projects/:id/service_accounts"
 IMPERSONATION = "/api/v4/users/:user_id/impersonation_tokens"
+TRIGGER_TYPE = "pulumi-python:dynamic/gitlab:PipelineTrigger"
+AGENT_TOKEN_TYPE = "pulumi-python:dynamic/gitlab:ClusterAgentToken"
+RUNNER_TYPE = "pulumi-python:dynamic/gitlab:ProjectRunner"
+TRIGGERS = "/api/v4/projects/:id/triggers"
+AGENT_TOKENS = "/api/v4/projects/:id/cluster_agents/:agent_id/tokens"
+CREATE_RUNNER = "POST /api/v4/user/runners"
+DELETE_RUNNER = "DELETE /api/v4/runners/:id"
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -87,10 +97,20 @@ def _accounts(gs, parent: str) -> list[dict]:
     return gs.sandbox.api("GET", f"/{parent}s/{parent_id}/service_accounts?per_page=100")
 
 
+def _unexpiring(gs, agent_id: int) -> tuple[list[dict], list[dict], list[dict]]:
+    """The project's pipeline triggers, the agent's tokens and the project's runners."""
+    project = gs.project["id"]
+    return (gs.sandbox.api("GET", f"/projects/{project}/triggers"),
+            gs.sandbox.api("GET", f"/projects/{project}/cluster_agents/{agent_id}/tokens"),
+            gs.sandbox.api("GET", f"/projects/{project}/runners?type=project_type"))
+
+
 def _outputs(gs) -> dict:
-    """Stack outputs with secrets shown; every token value (deploy tokens' too) joins the leak checks."""
+    """Stack outputs with secrets shown; every token value (deploy, trigger, agent and runner tokens' too)
+    joins the leak checks."""
     outputs = gs.reveal_outputs()
-    gs.seen_secrets.update(v for v in outputs.values() if isinstance(v, str) and v.startswith("gldt-"))
+    gs.seen_secrets.update(v for k, v in outputs.items() if isinstance(v, str) and (
+        v.startswith("gldt-") or k in ("trigger_token", "agent_token", "runner_token")))
     return outputs
 
 
@@ -98,8 +118,11 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
     slug = uuid.uuid4().hex[:8]
     user = sandbox.create_user(f"person-{slug}")
     account = sandbox.api("POST", "/service_accounts", {"name": "CI bot", "username": f"ci-bot-{slug}"})
-    gs = gitlab_stack("lifecycle", userId=str(user["id"]), accountId=str(account["id"]),
+    gs = gitlab_stack("lifecycle", userId=str(user["id"]), accountId=str(account["id"]), agentId="0",
                       expirationDays="30", rotateBeforeDays="7")
+    # The agent is pulumi-gitlab's to manage (gitlab.ClusterAgent); the test registers it directly.
+    agent = sandbox.api("POST", f"/projects/{gs.project['id']}/cluster_agents", {"name": f"agent-{slug}"})
+    gs.stack.config_set_all({"agentId": str(agent["id"])})
     stack, users = gs.stack, {user["id"], account["id"]}
 
     # --- up: one POST per token, the service account before its token ----------------------
@@ -115,6 +138,7 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert calls.get(f"GET {accounts}") == 1 and calls.get(f"POST {accounts}") == 1, calls
         assert calls.get(f"GET {tokens}") == 1 and calls.get(f"POST {tokens}") == 1, calls
     assert calls.get(f"POST {IMPERSONATION}") == 1, calls
+    assert (calls.get(f"POST {TRIGGERS}"), calls.get(f"POST {AGENT_TOKENS}"), calls.get(CREATE_RUNNER)) == (1, 1, 1)
     outputs = _outputs(gs)
 
     # Access tokens: the token is a secret in the state: the export shows ciphertext, never the value.
@@ -183,6 +207,26 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
     [impersonation_state] = stack.resources(IMPERSONATION_TYPE)
     assert impersonation_state["id"] == f"{user['id']}:{impersonation_created['id']}"
     assert impersonation_state["outputs"]["token"][SECRET_SIG] == SECRET_MARK
+
+    # The tokens without an expiry, each marked in its description.
+    assert outputs["trigger_token"].startswith("glptt-") and outputs["agent_token"].startswith("glagent-")
+    assert outputs["runner_token"].startswith("glrt-t3_")
+    (trigger,), (agent_token,), (runner,) = _unexpiring(gs, agent["id"])
+    assert (outputs["trigger_token_id"], outputs["agent_token_id"]) == (trigger["id"], agent_token["id"])
+    assert outputs["runner_id"] == runner["id"]
+    assert trigger["description"].startswith("deploy hook [pgt2:"), "the ownership mark ends the description"
+    assert runner["description"].startswith("deploy hook [pgt2:")
+    project_path = gs.project["path_with_namespace"]
+    [trigger_state] = stack.resources(TRIGGER_TYPE)
+    [agent_state] = stack.resources(AGENT_TOKEN_TYPE)
+    [runner_state] = stack.resources(RUNNER_TYPE)
+    assert trigger_state["id"] == f"{project_path}:{trigger['id']}"
+    assert agent_state["id"] == f"{project_path}:{agent['id']}:{agent_token['id']}"
+    assert runner_state["id"] == f"{project_path}:{runner['id']}"
+    for state in (trigger_state, agent_state, runner_state):
+        assert SECRET_SIG in state["outputs"]["token"], "the token is a secret in the state"
+        assert state["outputs"]["description"] == "deploy hook", "the mark stays out of the output"
+    unexpiring_created = outputs
     gs.assert_no_secret_leaks()
 
     # --- a no-op preview makes no GitLab call ------------------------------------------------
@@ -191,15 +235,22 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
     assert sandbox.calls() == {}
 
     # --- a scope change replaces the tokens whose scopes changed, not the account ------------
-    stack.config_set_all({"scopes": "read_api,read_repository", "personalScopes": "read_api,read_user"})
+    stack.config_set_all({"scopes": "read_api,read_repository", "personalScopes": "read_api,read_user",
+                          "description": "release hook"})
     preview = stack.preview("--diff")
     assert preview.output.count("+-") >= 2 or "replace" in preview.output, preview
     for name in ("project-token", "group-token", "user-token", "account-token", "ci-token", "deploy-token",
-                 "impersonation-token"):
+                 "impersonation-token", "deploy-hook", "agent-token", "runner"):
         assert f"::{name}]" in preview.output, f"{name} is not in the diff:\n{preview}"
     for name in ("project-deploy-token", "group-deploy-token", "ci-robot", "deploy-robot"):
         assert f"::{name}]" not in preview.output, f"{name} should be unchanged:\n{preview}"
+    sandbox.reset_counters()
     stack.up()
+    # The trigger is edited in place (one PUT); the agent token and the runner are replaced.
+    calls = sandbox.calls()
+    assert calls.get(f"PUT {TRIGGERS}/:trigger_id") == 1 and f"POST {TRIGGERS}" not in calls, calls
+    assert calls.get(f"POST {AGENT_TOKENS}") == 1 and calls.get(f"DELETE {AGENT_TOKENS}/:token_id") == 1, calls
+    assert (calls.get(CREATE_RUNNER), calls.get(DELETE_RUNNER)) == (1, 1), calls
     replaced = _by_kind(gs.active_tokens())
     for kind in ("project", "group"):
         assert replaced[kind]["id"] != created[kind]["id"]
@@ -220,6 +271,13 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
     assert impersonation_replaced["scopes"] == ["read_api", "read_user"]
     outputs = _outputs(gs)
     assert (outputs["account_id"], outputs["project_account_id"]) == (account_id, project_account_id)
+    assert (outputs["trigger_token_id"], outputs["trigger_token"]) == (unexpiring_created["trigger_token_id"],
+                                                                        unexpiring_created["trigger_token"])
+    (trigger,), (agent_token,), (runner,) = _unexpiring(gs, agent["id"])
+    assert trigger["description"].startswith("release hook [pgt2:")
+    assert agent_token["id"] == outputs["agent_token_id"] != unexpiring_created["agent_token_id"]
+    assert runner["id"] == outputs["runner_id"] != unexpiring_created["runner_id"]
+    assert runner["description"].startswith("release hook [pgt2:")
     assert _deploy_tokens(gs) == deploy_created, "the deploy tokens were not touched"
     gs.assert_no_secret_leaks()
 
@@ -235,6 +293,8 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         for name in ("project-token", "group-token", "project-deploy-token", "group-deploy-token", "user-token",
                      "account-token", "ci-token", "deploy-token", "impersonation-token"):
             assert f"::{name}]" in preview.output, f"{name} is not renewed in the diff:\n{preview}"
+        for name in ("deploy-hook", "agent-token", "runner"):
+            assert f"::{name}]" not in preview.output, f"{name} has no expiry to renew:\n{preview}"
         sandbox.reset_counters()
         stack.up(env=time_env)
         calls = sandbox.calls()
@@ -247,6 +307,7 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         # GitLab cannot rotate an impersonation token: a new one, then the old one revoked.
         assert calls.get(f"POST {IMPERSONATION}") == 1, calls
         assert calls.get(f"DELETE {IMPERSONATION}/:impersonation_token_id") == 1, calls
+        assert not [call for call in calls if TRIGGERS in call or AGENT_TOKENS in call or "runners" in call], calls
         outputs = _outputs(gs)
 
         rotated = _by_kind(gs.active_tokens())
@@ -295,7 +356,13 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         sandbox.api("DELETE", f"/projects/{gs.project['id']}/service_accounts/{project_account_id}/"
                               f"personal_access_tokens/{project_sa_rotated['id']}")
         sandbox.api("DELETE", f"/users/{user['id']}/impersonation_tokens/{impersonation_rotated['id']}")
+        sandbox.api("DELETE", f"/projects/{gs.project['id']}/triggers/{trigger['id']}", expect=204)
+        sandbox.api("DELETE", f"/projects/{gs.project['id']}/cluster_agents/{agent['id']}/tokens/{agent_token['id']}",
+                    expect=204)
+        sandbox.api("DELETE", f"/runners/{runner['id']}", expect=204)
         stack.refresh(env=time_env)
+        assert stack.resources(TRIGGER_TYPE) == [] and stack.resources(AGENT_TOKEN_TYPE) == []
+        assert stack.resources(RUNNER_TYPE) == [], "refresh drops what GitLab deleted"
         [project_state] = stack.resources(ACCESS["project"])
         assert project_state["outputs"]["revoked"] is True
         assert project_state["outputs"]["active"] is False
@@ -313,6 +380,7 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         calls = sandbox.calls()
         for accounts, tokens in ((SA_ACCOUNTS, SA_TOKENS), (PROJECT_SA_ACCOUNTS, PROJECT_SA_TOKENS)):
             assert calls.get(f"POST {tokens}") == 1 and f"POST {accounts}" not in calls, calls
+        assert (calls.get(f"POST {TRIGGERS}"), calls.get(f"POST {AGENT_TOKENS}"), calls.get(CREATE_RUNNER)) == (1, 1, 1)
         recreated = _by_kind(gs.active_tokens())
         assert recreated["project"]["id"] != project_token["id"]
         assert recreated["group"]["id"] == rotated["group"]["id"], "the group token was not touched"
@@ -331,6 +399,8 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         outputs = _outputs(gs)
         assert outputs["sa_token_id"] == sa_recreated["id"]
         assert outputs["project_sa_token_id"] == project_sa_recreated["id"]
+        assert outputs["trigger_token_id"] != trigger["id"] and outputs["agent_token_id"] != agent_token["id"]
+        assert outputs["runner_id"] != runner["id"]
         gs.assert_no_secret_leaks()
 
         # --- destroy revokes or deletes every token, then the account ---------------------------
@@ -345,6 +415,9 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
             assert calls.get(f"DELETE {tokens}/:token_id") == 1, calls
             assert calls.get(f"DELETE {accounts}/:user_id") == 1, calls
         assert calls.get(f"DELETE {IMPERSONATION}/:impersonation_token_id") == 1, calls
+        assert (calls.get(f"DELETE {TRIGGERS}/:trigger_id"), calls.get(f"DELETE {AGENT_TOKENS}/:token_id"),
+                calls.get(DELETE_RUNNER)) == (1, 1, 1), calls
+        assert _unexpiring(gs, agent["id"]) == ([], [], [])
         assert gs.active_tokens() == []
         assert _deploy_tokens(gs) == {"project": [], "group": []}
         assert _personal(sandbox, users) == {}
@@ -352,7 +425,8 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert _impersonation(sandbox, user["id"]) == []
         assert _accounts(gs, "group") == [] and _accounts(gs, "project") == []
         for type_ in (*ACCESS.values(), *DEPLOY.values(), PERSONAL_TYPE, IMPERSONATION_TYPE, SA_TOKEN_TYPE,
-                      ACCOUNT_TYPE, PROJECT_SA_TOKEN_TYPE, PROJECT_ACCOUNT_TYPE):
+                      ACCOUNT_TYPE, PROJECT_SA_TOKEN_TYPE, PROJECT_ACCOUNT_TYPE, TRIGGER_TYPE, AGENT_TOKEN_TYPE,
+                      RUNNER_TYPE):
             assert stack.resources(type_) == [], type_
         gs.assert_no_secret_leaks()
     finally:

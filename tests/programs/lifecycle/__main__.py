@@ -3,9 +3,11 @@
 Project and group access tokens; project and group deploy tokens; personal access
 tokens for a user and for an instance service account, and an impersonation token
 for the user; a group's and a project's service account, each with a token whose
-``user_id`` is the account's output.
+``user_id`` is the account's output; and the tokens GitLab keeps no expiry for, a
+pipeline trigger, a cluster agent's token and a project runner.
 
-Config: project, group, userId, accountId (required); scopes (comma-separated,
+Config: project, group, userId, accountId, agentId (required); description (default
+"deploy hook") for the trigger, the agent token and the runner; scopes (comma-separated,
 default read_api) for the access tokens and the service account's token;
 personalScopes (default read_api) for the personal and impersonation tokens; expirationDays /
 rotateBeforeDays (default 30 / 7).
@@ -13,10 +15,10 @@ rotateBeforeDays (default 30 / 7).
 
 import pulumi
 
-from pulumi_gitlab_tokens import (GroupAccessToken, GroupDeployToken, GroupServiceAccount,
-                                  GroupServiceAccountAccessToken, PersonalAccessToken, ProjectAccessToken,
-                                  ProjectDeployToken, ProjectServiceAccount, ProjectServiceAccountAccessToken,
-                                  RotationConfigurationArgs, UserImpersonationToken)
+from pulumi_gitlab_tokens import (ClusterAgentToken, GroupAccessToken, GroupDeployToken, GroupServiceAccount,
+                                  GroupServiceAccountAccessToken, PersonalAccessToken, PipelineTrigger,
+                                  ProjectAccessToken, ProjectDeployToken, ProjectRunner, ProjectServiceAccount,
+                                  ProjectServiceAccountAccessToken, RotationConfigurationArgs, UserImpersonationToken)
 
 config = pulumi.Config()
 project, group = config.require("project"), config.require("group")
@@ -74,3 +76,13 @@ export("project_sa", ProjectServiceAccountAccessToken("deploy-token", project=pr
                                                       rotation_configuration=rotation, description="engine test"),
        "token", "token_id", "user_id")
 pulumi.export("project_account_id", deployer.service_account_id)
+
+# Tokens without an expiry: a trigger (its description edited in place), an agent's token and a
+# runner (any change replaces them).
+description = config.get("description") or "deploy hook"
+export("trigger", PipelineTrigger("deploy-hook", project=project, description=description), "token", "token_id")
+export("agent", ClusterAgentToken("agent-token", project=project, agent_id=config.require_int("agentId"),
+                                  name="deployer", description=description), "token", "token_id")
+runner = ProjectRunner("runner", project=project, description=description, tag_list=["deploy"])
+pulumi.export("runner_token", runner.token)
+pulumi.export("runner_id", runner.token_id)
