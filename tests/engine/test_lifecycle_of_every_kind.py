@@ -11,7 +11,11 @@ trigger in place and replaces the agent token and the runner, the rotation windo
 (rotated in place, or, for the deploy and impersonation tokens GitLab cannot rotate,
 replaced create before delete; nothing for the tokens without an expiry), a token of
 each kind revoked or deleted outside Pulumi, seen by refresh and recreated, and
-destroy (each account after its token). Each step checks every kind's own calls and state; after each, the state
+destroy (each account after its token). The program's CI/CD variables (a key in two
+scopes of the project and in the group, and the project token handed on) take the same
+walk: a new value and ``protected`` updated in place (with the engine's own logs at
+``-v=8``), drift outside Pulumi seen by refresh and undone, ``hidden`` replacing them,
+and destroy. Each step checks every kind's own calls and state; after each, the state
 export, everything the CLI printed and the sandbox log are searched for every
 token value seen so far and the admin credential.
 """
@@ -22,6 +26,9 @@ import datetime as dt
 import uuid
 
 import pytest
+from support.pulumi_cli import engine_log_verbosities
+
+from pulumi_gitlab_tokens.rules import ownership
 
 ACCESS = {"project": "pulumi-python:dynamic/gitlab:ProjectAccessToken",
           "group": "pulumi-python:dynamic/gitlab:GroupAccessToken"}
@@ -50,6 +57,12 @@ TRIGGERS = "/api/v4/projects/:id/triggers"
 AGENT_TOKENS = "/api/v4/projects/:id/cluster_agents/:agent_id/tokens"
 CREATE_RUNNER = "POST /api/v4/user/runners"
 DELETE_RUNNER = "DELETE /api/v4/runners/:id"
+PROJECT_VARIABLE_TYPE = "pulumi-python:dynamic/gitlab:ProjectVariable"
+GROUP_VARIABLE_TYPE = "pulumi-python:dynamic/gitlab:GroupVariable"
+PROJECT_VARIABLES = "/api/v4/projects/:id/variables"
+GROUP_VARIABLES = "/api/v4/groups/:id/variables"
+#: The variables' values: the first, the second, and one set outside Pulumi.
+FIRST, SECOND, OUTSIDE = "s3cr3t-first-value-0001", "s3cr3t-second-value-0002", "s3cr3t-set-outside-0003"
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -105,6 +118,19 @@ def _unexpiring(gs, agent_id: int) -> tuple[list[dict], list[dict], list[dict]]:
             gs.sandbox.api("GET", f"/projects/{project}/runners?type=project_type"))
 
 
+def _variable_calls(calls: dict[str, int]) -> dict[str, int]:
+    """The calls to the variable routes."""
+    return {route: count for route, count in calls.items() if "/variables" in route}
+
+
+def _variable(gs, kind: str, scope: str = "*", key: str = "DEPLOY_TOKEN") -> dict | None:
+    """The variable as GitLab holds it, or None."""
+    parent = gs.project["id"] if kind == "project" else gs.group["id"]
+    status, _, body = gs.sandbox.request(
+        "GET", f"/api/v4/{kind}s/{parent}/variables/{key}?filter[environment_scope]={scope}")
+    return body if status == 200 else None
+
+
 def _outputs(gs) -> dict:
     """Stack outputs with secrets shown; every token value (deploy, trigger, agent and runner tokens' too)
     joins the leak checks."""
@@ -122,7 +148,9 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
                       expirationDays="30", rotateBeforeDays="7")
     # The agent is pulumi-gitlab's to manage (gitlab.ClusterAgent); the test registers it directly.
     agent = sandbox.api("POST", f"/projects/{gs.project['id']}/cluster_agents", {"name": f"agent-{slug}"})
-    gs.stack.config_set_all({"agentId": str(agent["id"])})
+    # The variables' value is secret config; the program reads it as a plain string.
+    gs.stack.config_set_all({"agentId": str(agent["id"])}, {"value": FIRST})
+    gs.seen_secrets.update({FIRST, SECOND, OUTSIDE})
     stack, users = gs.stack, {user["id"], account["id"]}
 
     # --- up: one POST per token, the service account before its token ----------------------
@@ -139,6 +167,7 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert calls.get(f"GET {tokens}") == 1 and calls.get(f"POST {tokens}") == 1, calls
     assert calls.get(f"POST {IMPERSONATION}") == 1, calls
     assert (calls.get(f"POST {TRIGGERS}"), calls.get(f"POST {AGENT_TOKENS}"), calls.get(CREATE_RUNNER)) == (1, 1, 1)
+    assert _variable_calls(calls) == {f"POST {PROJECT_VARIABLES}": 3, f"POST {GROUP_VARIABLES}": 1}
     outputs = _outputs(gs)
 
     # Access tokens: the token is a secret in the state: the export shows ciphertext, never the value.
@@ -227,6 +256,18 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert SECRET_SIG in state["outputs"]["token"], "the token is a secret in the state"
         assert state["outputs"]["description"] == "deploy hook", "the mark stays out of the output"
     unexpiring_created = outputs
+
+    # The variables: the value a secret in inputs and outputs, the project token handed on (unknown at
+    # preview, masked), the mark after the user's own description.
+    minted = _variable(gs, "project", key="MINTED_TOKEN")
+    assert minted["masked"] is True and minted["value"] == outputs["project_token"]
+    assert _variable(gs, "project")["value"] == FIRST and _variable(gs, "group")["value"] == FIRST
+    staging = _variable(gs, "project", "staging")["description"]
+    assert ownership.user_description(staging) == "the same key in another scope", "the mark follows the user's text"
+    assert ownership.parse(staging)[1] is not None
+    for state in stack.resources(PROJECT_VARIABLE_TYPE) + stack.resources(GROUP_VARIABLE_TYPE):
+        assert SECRET_SIG in state["inputs"]["value"] and SECRET_SIG in state["outputs"]["value"]
+    assert outputs["project_value"] == FIRST
     gs.assert_no_secret_leaks()
 
     # --- a no-op preview makes no GitLab call ------------------------------------------------
@@ -236,7 +277,7 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
 
     # --- a scope change replaces the tokens whose scopes changed, not the account ------------
     stack.config_set_all({"scopes": "read_api,read_repository", "personalScopes": "read_api,read_user",
-                          "description": "release hook"})
+                          "description": "release hook", "protected": "true"}, {"value": SECOND})
     preview = stack.preview("--diff")
     assert preview.output.count("+-") >= 2 or "replace" in preview.output, preview
     for name in ("project-token", "group-token", "user-token", "account-token", "ci-token", "deploy-token",
@@ -245,9 +286,13 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
     for name in ("project-deploy-token", "group-deploy-token", "ci-robot", "deploy-robot"):
         assert f"::{name}]" not in preview.output, f"{name} should be unchanged:\n{preview}"
     sandbox.reset_counters()
-    stack.up()
+    # The engine's own logs too, at -v=8 (the most verbose level that dumps no property values).
+    stack.up("--logtostderr", "-v=8")
+    assert 8 in engine_log_verbosities(stack.everything_printed()), "-v=8 logs were not captured"
     # The trigger is edited in place (one PUT); the agent token and the runner are replaced.
     calls = sandbox.calls()
+    # The variables updated in place, the replaced project token's value handed on.
+    assert _variable_calls(calls) == {f"PUT {PROJECT_VARIABLES}/:key": 3, f"PUT {GROUP_VARIABLES}/:key": 1}, calls
     assert calls.get(f"PUT {TRIGGERS}/:trigger_id") == 1 and f"POST {TRIGGERS}" not in calls, calls
     assert calls.get(f"POST {AGENT_TOKENS}") == 1 and calls.get(f"DELETE {AGENT_TOKENS}/:token_id") == 1, calls
     assert (calls.get(CREATE_RUNNER), calls.get(DELETE_RUNNER)) == (1, 1), calls
@@ -278,6 +323,9 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
     assert agent_token["id"] == outputs["agent_token_id"] != unexpiring_created["agent_token_id"]
     assert runner["id"] == outputs["runner_id"] != unexpiring_created["runner_id"]
     assert runner["description"].startswith("release hook [pgt2:")
+    assert (_variable(gs, "group")["value"], _variable(gs, "group")["protected"]) == (SECOND, True)
+    assert _variable(gs, "project", "staging")["value"] == SECOND
+    assert _variable(gs, "project", key="MINTED_TOKEN")["value"] == outputs["project_token"]
     assert _deploy_tokens(gs) == deploy_created, "the deploy tokens were not touched"
     gs.assert_no_secret_leaks()
 
@@ -308,6 +356,8 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert calls.get(f"POST {IMPERSONATION}") == 1, calls
         assert calls.get(f"DELETE {IMPERSONATION}/:impersonation_token_id") == 1, calls
         assert not [call for call in calls if TRIGGERS in call or AGENT_TOKENS in call or "runners" in call], calls
+        # Only the variable that holds the rotated project token changes.
+        assert _variable_calls(calls) == {f"PUT {PROJECT_VARIABLES}/:key": 1}, calls
         outputs = _outputs(gs)
 
         rotated = _by_kind(gs.active_tokens())
@@ -360,7 +410,18 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         sandbox.api("DELETE", f"/projects/{gs.project['id']}/cluster_agents/{agent['id']}/tokens/{agent_token['id']}",
                     expect=204)
         sandbox.api("DELETE", f"/runners/{runner['id']}", expect=204)
-        stack.refresh(env=time_env)
+        # Variables drift: one changed, one deleted outside Pulumi.
+        sandbox.request("PUT", f"/api/v4/groups/{gs.group['id']}/variables/DEPLOY_TOKEN",
+                        {"value": OUTSIDE, "protected": False})
+        sandbox.request("DELETE", f"/api/v4/projects/{gs.project['id']}/variables/DEPLOY_TOKEN"
+                                  "?filter[environment_scope]=*")
+        sandbox.reset_counters()
+        stack.refresh("--logtostderr", "-v=8", env=time_env)
+        assert _variable_calls(sandbox.calls()) == {f"GET {PROJECT_VARIABLES}/:key": 3,
+                                                    f"GET {GROUP_VARIABLES}/:key": 1}
+        [group_state] = stack.resources(GROUP_VARIABLE_TYPE)
+        assert group_state["outputs"]["protected"] is False  # refresh does not rerun the program: the state shows it
+        assert len(stack.resources(PROJECT_VARIABLE_TYPE)) == 2, "the deleted variable left the state"
         assert stack.resources(TRIGGER_TYPE) == [] and stack.resources(AGENT_TOKEN_TYPE) == []
         assert stack.resources(RUNNER_TYPE) == [], "refresh drops what GitLab deleted"
         [project_state] = stack.resources(ACCESS["project"])
@@ -381,6 +442,11 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         for accounts, tokens in ((SA_ACCOUNTS, SA_TOKENS), (PROJECT_SA_ACCOUNTS, PROJECT_SA_TOKENS)):
             assert calls.get(f"POST {tokens}") == 1 and f"POST {accounts}" not in calls, calls
         assert (calls.get(f"POST {TRIGGERS}"), calls.get(f"POST {AGENT_TOKENS}"), calls.get(CREATE_RUNNER)) == (1, 1, 1)
+        # The deleted variable made again, the changed one set back, the recreated project token handed on.
+        assert _variable_calls(calls) == {f"POST {PROJECT_VARIABLES}": 1, f"PUT {GROUP_VARIABLES}/:key": 1,
+                                          f"PUT {PROJECT_VARIABLES}/:key": 1}, calls
+        assert (_variable(gs, "group")["value"], _variable(gs, "group")["protected"]) == (SECOND, True)
+        assert _variable(gs, "project")["value"] == SECOND
         recreated = _by_kind(gs.active_tokens())
         assert recreated["project"]["id"] != project_token["id"]
         assert recreated["group"]["id"] == rotated["group"]["id"], "the group token was not touched"
@@ -401,6 +467,20 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert outputs["project_sa_token_id"] == project_sa_recreated["id"]
         assert outputs["trigger_token_id"] != trigger["id"] and outputs["agent_token_id"] != agent_token["id"]
         assert outputs["runner_id"] != runner["id"]
+        assert outputs["group_protected"] is True
+        gs.assert_no_secret_leaks()
+
+        # --- a variable's hidden is fixed at creation: the variables replaced, each deleted first --------
+        stack.config_set_all({"hidden": "true"})
+        preview = stack.preview("--diff", env=time_env)
+        assert "replace" in preview.output, preview
+        sandbox.reset_counters()
+        stack.up(env=time_env)
+        assert _variable_calls(sandbox.calls()) == {f"DELETE {PROJECT_VARIABLES}/:key": 2,
+                                                    f"POST {PROJECT_VARIABLES}": 2,
+                                                    f"DELETE {GROUP_VARIABLES}/:key": 1, f"POST {GROUP_VARIABLES}": 1}
+        hidden = _variable(gs, "group")
+        assert hidden["hidden"] is True and hidden["value"] is None
         gs.assert_no_secret_leaks()
 
         # --- destroy revokes or deletes every token, then the account ---------------------------
@@ -417,6 +497,9 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert calls.get(f"DELETE {IMPERSONATION}/:impersonation_token_id") == 1, calls
         assert (calls.get(f"DELETE {TRIGGERS}/:trigger_id"), calls.get(f"DELETE {AGENT_TOKENS}/:token_id"),
                 calls.get(DELETE_RUNNER)) == (1, 1, 1), calls
+        assert _variable_calls(calls) == {f"DELETE {PROJECT_VARIABLES}/:key": 3, f"DELETE {GROUP_VARIABLES}/:key": 1}
+        assert _variable(gs, "project") is None and _variable(gs, "group") is None
+        assert _variable(gs, "project", "staging") is None and _variable(gs, "project", key="MINTED_TOKEN") is None
         assert _unexpiring(gs, agent["id"]) == ([], [], [])
         assert gs.active_tokens() == []
         assert _deploy_tokens(gs) == {"project": [], "group": []}
@@ -426,7 +509,7 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert _accounts(gs, "group") == [] and _accounts(gs, "project") == []
         for type_ in (*ACCESS.values(), *DEPLOY.values(), PERSONAL_TYPE, IMPERSONATION_TYPE, SA_TOKEN_TYPE,
                       ACCOUNT_TYPE, PROJECT_SA_TOKEN_TYPE, PROJECT_ACCOUNT_TYPE, TRIGGER_TYPE, AGENT_TOKEN_TYPE,
-                      RUNNER_TYPE):
+                      RUNNER_TYPE, PROJECT_VARIABLE_TYPE, GROUP_VARIABLE_TYPE):
             assert stack.resources(type_) == [], type_
         gs.assert_no_secret_leaks()
     finally:

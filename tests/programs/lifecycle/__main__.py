@@ -3,11 +3,15 @@
 Project and group access tokens; project and group deploy tokens; personal access
 tokens for a user and for an instance service account, and an impersonation token
 for the user; a group's and a project's service account, each with a token whose
-``user_id`` is the account's output; and the tokens GitLab keeps no expiry for, a
-pipeline trigger, a cluster agent's token and a project runner.
+``user_id`` is the account's output; the tokens GitLab keeps no expiry for, a
+pipeline trigger, a cluster agent's token and a project runner; and CI/CD variables:
+one key in two environment scopes of the project and in the group, and the project
+access token's value handed on in a third project variable.
 
-Config: project, group, userId, accountId, agentId (required); description (default
-"deploy hook") for the trigger, the agent token and the runner; scopes (comma-separated,
+Config: project, group, userId, accountId, agentId, value (required); description (default
+"deploy hook") for the trigger, the agent token and the runner; value (read as a plain
+string, so the variables must make it a secret themselves), protected and hidden (booleans,
+default false) for the variables; scopes (comma-separated,
 default read_api) for the access tokens and the service account's token;
 personalScopes (default read_api) for the personal and impersonation tokens; expirationDays /
 rotateBeforeDays (default 30 / 7).
@@ -16,9 +20,10 @@ rotateBeforeDays (default 30 / 7).
 import pulumi
 
 from pulumi_gitlab_tokens import (ClusterAgentToken, GroupAccessToken, GroupDeployToken, GroupServiceAccount,
-                                  GroupServiceAccountAccessToken, PersonalAccessToken, PipelineTrigger,
+                                  GroupServiceAccountAccessToken, GroupVariable, PersonalAccessToken, PipelineTrigger,
                                   ProjectAccessToken, ProjectDeployToken, ProjectRunner, ProjectServiceAccount,
-                                  ProjectServiceAccountAccessToken, RotationConfigurationArgs, UserImpersonationToken)
+                                  ProjectServiceAccountAccessToken, ProjectVariable, RotationConfigurationArgs,
+                                  UserImpersonationToken)
 
 config = pulumi.Config()
 project, group = config.require("project"), config.require("group")
@@ -35,9 +40,9 @@ def export(prefix: str, resource: pulumi.CustomResource, *names: str) -> None:
 
 
 # Access tokens: rotated in place in the window.
-export("project", ProjectAccessToken("project-token", project=project, scopes=scopes, access_level="developer",
-                                     rotation_configuration=rotation, description="engine test"),
-       "token", "token_id", "user_id")
+project_token = ProjectAccessToken("project-token", project=project, scopes=scopes, access_level="developer",
+                                   rotation_configuration=rotation, description="engine test")
+export("project", project_token, "token", "token_id", "user_id")
 export("group", GroupAccessToken("group-token", group=group, scopes=scopes, access_level="reporter",
                                  rotation_configuration=rotation, description="engine test"),
        "token", "token_id", "user_id")
@@ -86,3 +91,16 @@ export("agent", ClusterAgentToken("agent-token", project=project, agent_id=confi
 runner = ProjectRunner("runner", project=project, description=description, tag_list=["deploy"])
 pulumi.export("runner_token", runner.token)
 pulumi.export("runner_id", runner.token_id)
+
+# CI/CD variables: one key in two scopes of the project and in the group, and the project
+# token's value handed on, masked, in a third project variable (unknown at preview).
+shared = {"key": "DEPLOY_TOKEN", "value": config.require("value"), "masked": True,
+          "protected": config.get_bool("protected") or False, "hidden": config.get_bool("hidden") or False}
+everywhere = ProjectVariable("project-variable", project=project, **shared)
+ProjectVariable("project-variable-staging", project=project, environment_scope="staging",
+                description="the same key in another scope", **shared)
+group_variable = GroupVariable("group-variable", group=group, **shared)
+ProjectVariable("minted-token", project=project, key="MINTED_TOKEN", value=project_token.token, masked=True,
+                protected=True)
+pulumi.export("project_value", everywhere.value)
+pulumi.export("group_protected", group_variable.protected)
