@@ -331,6 +331,8 @@ class PulumiStack:
 _TEMPLATES: dict[tuple[str, str], Path] = {}
 #: Where the test workers of one run share their templates (:func:`share_stack_templates`).
 _SHARED_TEMPLATES: list[Path] = []
+#: Else this process's own directory of templates, removed when it exits.
+_PROCESS_TEMPLATES: list[Path] = []
 
 
 def run_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -390,9 +392,6 @@ def _process_templates() -> Path:
         atexit.register(shutil.rmtree, work, ignore_errors=True)
         _PROCESS_TEMPLATES.append(work)
     return _PROCESS_TEMPLATES[0]
-
-
-_PROCESS_TEMPLATES: list[Path] = []
 
 
 def policy_pack_args(pack: Path = POLICY_PACK, config: Path | None = None) -> list[str]:
