@@ -27,6 +27,8 @@ import uuid
 
 import pytest
 from support.pulumi_cli import engine_log_verbosities
+from test_personal_access_token_lifecycle import impersonation_tokens, personal_tokens
+from test_service_account_lifecycle import live_tokens
 
 from pulumi_gitlab_tokens.rules import ownership
 
@@ -80,28 +82,6 @@ def _deploy_tokens(gs) -> dict[str, list[dict]]:
     """The deploy tokens GitLab holds for the test's project and group."""
     return {"project": gs.sandbox.api("GET", f"/projects/{gs.project['id']}/deploy_tokens"),
             "group": gs.sandbox.api("GET", f"/groups/{gs.group['id']}/deploy_tokens")}
-
-
-def _impersonation(sandbox, user_id: int) -> list[dict]:
-    """The user's active impersonation tokens, as an administrator lists them."""
-    return sandbox.api("GET", f"/users/{user_id}/impersonation_tokens?state=active")
-
-
-def _personal(sandbox, user_ids: set[int]) -> dict[int, dict]:
-    """The one active personal token of each of these users (metadata only; impersonation tokens left out)."""
-    impersonating = {t["id"] for uid in user_ids for t in _impersonation(sandbox, uid)}
-    found: dict[int, dict] = {}
-    for token in sandbox.control("GET", "tokens?include_personal=true"):
-        if token["user_id"] in user_ids and token["active"] and token["id"] not in impersonating:
-            assert token["user_id"] not in found, f"two active tokens for user {token['user_id']}"
-            found[token["user_id"]] = token
-    return found
-
-
-def _sa_tokens(sandbox, user_id: int) -> list[dict]:
-    """The service account's active tokens."""
-    return [t for t in sandbox.control("GET", "tokens?include_personal=true")
-            if t["user_id"] == user_id and t["active"]]
 
 
 def _accounts(gs, parent: str) -> list[dict]:
@@ -192,7 +172,7 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
     assert deploy_state["outputs"]["name"] == "project-deploy-token"
 
     # Personal tokens, each for its own user.
-    personal_created = _personal(sandbox, users)
+    personal_created = personal_tokens(sandbox, users)
     assert set(personal_created) == users
     assert (outputs["user_token_id"], outputs["user_user_id"]) == (personal_created[user["id"]]["id"], user["id"])
     assert outputs["account_token_id"] == personal_created[account["id"]]["id"]
@@ -205,7 +185,7 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
     # The group service account's token.
     account_id = outputs["account_id"]
     assert outputs["sa_user_id"] == account_id, "the token belongs to the account the program declared"
-    (sa_created,) = _sa_tokens(sandbox, account_id)
+    (sa_created,) = live_tokens(sandbox, account_id)
     assert outputs["sa_token_id"] == sa_created["id"] and outputs["sa_token"].startswith("glpat-")
     [sa_state] = stack.resources(SA_TOKEN_TYPE)
     assert sa_state["id"] == f"{gs.group['full_path']}:{account_id}:{sa_created['id']}"
@@ -218,7 +198,7 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
     project_account_id = outputs["project_account_id"]
     assert project_account_id != account_id
     assert outputs["project_sa_user_id"] == project_account_id, "the token belongs to the account declared"
-    (project_sa_created,) = _sa_tokens(sandbox, project_account_id)
+    (project_sa_created,) = live_tokens(sandbox, project_account_id)
     assert outputs["project_sa_token_id"] == project_sa_created["id"]
     assert outputs["project_sa_token"].startswith("glpat-")
     [account_state] = stack.resources(PROJECT_ACCOUNT_TYPE)
@@ -229,7 +209,7 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
     assert sa_state["outputs"]["description"] == "engine test", "the ownership mark stays out of the output"
 
     # The impersonation token: it acts as the user.
-    (impersonation_created,) = _impersonation(sandbox, user["id"])
+    (impersonation_created,) = impersonation_tokens(sandbox, user["id"])
     assert outputs["impersonation_token_id"] == impersonation_created["id"]
     status, _, me = sandbox.request("GET", "/api/v4/user", token=outputs["impersonation_token"])
     assert status == 200 and me["id"] == user["id"], "the impersonation token acts as the user"
@@ -302,16 +282,16 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert replaced[kind]["scopes"] == ["read_api", "read_repository"]
     old = {t["id"]: t for t in gs.tokens()}
     assert all(old[created[kind]["id"]]["revoked"] for kind in ("project", "group"))
-    personal_replaced = _personal(sandbox, users)
+    personal_replaced = personal_tokens(sandbox, users)
     for uid in users:
         assert personal_replaced[uid]["id"] != personal_created[uid]["id"]
         assert personal_replaced[uid]["scopes"] == ["read_api", "read_user"]
-    (sa_replaced,) = _sa_tokens(sandbox, account_id)
+    (sa_replaced,) = live_tokens(sandbox, account_id)
     assert sa_replaced["id"] != sa_created["id"] and sa_replaced["scopes"] == ["read_api", "read_repository"]
-    (project_sa_replaced,) = _sa_tokens(sandbox, project_account_id)
+    (project_sa_replaced,) = live_tokens(sandbox, project_account_id)
     assert project_sa_replaced["id"] != project_sa_created["id"]
     assert project_sa_replaced["scopes"] == ["read_api", "read_repository"]
-    (impersonation_replaced,) = _impersonation(sandbox, user["id"])
+    (impersonation_replaced,) = impersonation_tokens(sandbox, user["id"])
     assert impersonation_replaced["id"] != impersonation_created["id"]
     assert impersonation_replaced["scopes"] == ["read_api", "read_user"]
     outputs = _outputs(gs)
@@ -377,20 +357,20 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert outputs["deploy_project_token_id"] == deploy_replaced["project"][0]["id"]
         assert outputs["deploy_project_username"] == f"gitlab+deploy-token-{outputs['deploy_project_token_id']}"
 
-        personal_rotated = _personal(sandbox, users)
+        personal_rotated = personal_tokens(sandbox, users)
         for uid in users:
             assert personal_rotated[uid]["id"] != personal_replaced[uid]["id"]
             assert personal_rotated[uid]["expires_at"] == renewed_expiry
 
-        (sa_rotated,) = _sa_tokens(sandbox, account_id)
+        (sa_rotated,) = live_tokens(sandbox, account_id)
         assert sa_rotated["id"] != sa_replaced["id"]
         assert sa_rotated["expires_at"] == renewed_expiry
         assert outputs["sa_token_id"] == sa_rotated["id"]
-        (project_sa_rotated,) = _sa_tokens(sandbox, project_account_id)
+        (project_sa_rotated,) = live_tokens(sandbox, project_account_id)
         assert project_sa_rotated["id"] != project_sa_replaced["id"]
         assert project_sa_rotated["expires_at"] == renewed_expiry
         assert outputs["project_sa_token_id"] == project_sa_rotated["id"]
-        (impersonation_rotated,) = _impersonation(sandbox, user["id"])
+        (impersonation_rotated,) = impersonation_tokens(sandbox, user["id"])
         assert impersonation_rotated["id"] != impersonation_replaced["id"]
         assert impersonation_rotated["expires_at"] == renewed_expiry
         gs.assert_no_secret_leaks()
@@ -453,15 +433,15 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         deploy_recreated = _deploy_tokens(gs)
         assert len(deploy_recreated["project"]) == 1 and deploy_recreated["project"][0]["id"] != deploy_gone
         assert deploy_recreated["group"] == deploy_replaced["group"], "the group deploy token was not touched"
-        personal_recreated = _personal(sandbox, users)
+        personal_recreated = personal_tokens(sandbox, users)
         assert personal_recreated[user["id"]]["id"] != personal_rotated[user["id"]]["id"]
         assert personal_recreated[account["id"]]["id"] == personal_rotated[account["id"]]["id"], \
             "the other token was not touched"
-        (sa_recreated,) = _sa_tokens(sandbox, account_id)
+        (sa_recreated,) = live_tokens(sandbox, account_id)
         assert sa_recreated["id"] != sa_rotated["id"]
-        (project_sa_recreated,) = _sa_tokens(sandbox, project_account_id)
+        (project_sa_recreated,) = live_tokens(sandbox, project_account_id)
         assert project_sa_recreated["id"] != project_sa_rotated["id"]
-        assert _impersonation(sandbox, user["id"])[0]["id"] != impersonation_rotated["id"]
+        assert impersonation_tokens(sandbox, user["id"])[0]["id"] != impersonation_rotated["id"]
         outputs = _outputs(gs)
         assert outputs["sa_token_id"] == sa_recreated["id"]
         assert outputs["project_sa_token_id"] == project_sa_recreated["id"]
@@ -503,9 +483,9 @@ def test_every_kind_create_noop_replace_rotate_recreate_destroy(gitlab_stack, sa
         assert _unexpiring(gs, agent["id"]) == ([], [], [])
         assert gs.active_tokens() == []
         assert _deploy_tokens(gs) == {"project": [], "group": []}
-        assert _personal(sandbox, users) == {}
-        assert _sa_tokens(sandbox, account_id) == [] and _sa_tokens(sandbox, project_account_id) == []
-        assert _impersonation(sandbox, user["id"]) == []
+        assert personal_tokens(sandbox, users) == {}
+        assert live_tokens(sandbox, account_id) == [] and live_tokens(sandbox, project_account_id) == []
+        assert impersonation_tokens(sandbox, user["id"]) == []
         assert _accounts(gs, "group") == [] and _accounts(gs, "project") == []
         for type_ in (*ACCESS.values(), *DEPLOY.values(), PERSONAL_TYPE, IMPERSONATION_TYPE, SA_TOKEN_TYPE,
                       ACCOUNT_TYPE, PROJECT_SA_TOKEN_TYPE, PROJECT_ACCOUNT_TYPE, TRIGGER_TYPE, AGENT_TOKEN_TYPE,

@@ -25,14 +25,14 @@ def _api_calls(counters: dict[str, int]) -> dict[str, int]:
     return {k: v for k, v in counters.items() if k != "total" and v}
 
 
-def _impersonation(sandbox, user_id: int) -> list[dict]:
+def impersonation_tokens(sandbox, user_id: int) -> list[dict]:
     """The user's active impersonation tokens, as an administrator lists them."""
     return sandbox.api("GET", f"/users/{user_id}/impersonation_tokens?state=active")
 
 
-def _live(sandbox, user_ids: set[int]) -> dict[int, dict]:
+def personal_tokens(sandbox, user_ids: set[int]) -> dict[int, dict]:
     """The one active personal token of each user (metadata only; impersonation tokens left out)."""
-    impersonating = {t["id"] for uid in user_ids for t in _impersonation(sandbox, uid)}
+    impersonating = {t["id"] for uid in user_ids for t in impersonation_tokens(sandbox, uid)}
     found: dict[int, dict] = {}
     for token in sandbox.control("GET", "tokens?include_personal=true"):
         if token["user_id"] in user_ids and token["active"] and token["id"] not in impersonating:
@@ -53,8 +53,8 @@ def test_creates_killed_in_flight_are_recovered_on_a_fresh_runner(gitlab_stack, 
     users = {user["id"], account["id"]}
     for resource_type in (TYPE, IMPERSONATION_TYPE):
         assert gs.stack.resources(resource_type) == [], f"{resource_type} is recorded: the test proved nothing"
-    (left_impersonation,) = _impersonation(sandbox, user["id"])
-    left = _live(sandbox, users)
+    (left_impersonation,) = impersonation_tokens(sandbox, user["id"])
+    left = personal_tokens(sandbox, users)
 
     runner = recover(gs, "personal_tokens")
     calls = _api_calls(runner.sandbox.counters())
@@ -66,9 +66,9 @@ def test_creates_killed_in_flight_are_recovered_on_a_fresh_runner(gitlab_stack, 
     assert calls.get(f"POST {IMPERSONATION_ROUTE}") == 1, calls
     outputs = runner.reveal_outputs()
     runner.seen_secrets.update(outputs[k] for k in ("user_token", "account_token", "impersonation_token"))
-    (kept,) = _impersonation(sandbox, user["id"])
+    (kept,) = impersonation_tokens(sandbox, user["id"])
     assert kept["id"] != left_impersonation["id"] and outputs["impersonation_token_id"] == kept["id"]
-    live = _live(sandbox, users)
+    live = personal_tokens(sandbox, users)
     assert {outputs["user_token_id"], outputs["account_token_id"]} == {t["id"] for t in live.values()}
     runner.sandbox.reset_counters()
     runner.stack.preview("--expect-no-changes")

@@ -53,7 +53,7 @@ def _api_calls(counters: dict[str, int]) -> dict[str, int]:
     return {k: v for k, v in counters.items() if k != "total" and v}
 
 
-def _live_tokens(sandbox, user_id: int) -> list[dict]:
+def live_tokens(sandbox, user_id: int) -> list[dict]:
     every = sandbox.control("GET", "tokens?include_personal=true")
     return [t for t in every if t["user_id"] == user_id and t["active"]]
 
@@ -80,7 +80,7 @@ def test_lost_create_answers_are_adopted_by_the_same_up(gitlab_stack):
         assert calls.get(f"POST {home.tokens}/:token_id/rotate") == 1, "the landed token is rotated to a value we hold"
         [only] = _accounts(gs, home)
         assert outputs[f"{home.outputs}account_id"] == only["id"], "the landed account was adopted"
-        (live,) = _live_tokens(sandbox, only["id"])
+        (live,) = live_tokens(sandbox, only["id"])
         assert outputs[f"{home.outputs}sa_token_id"] == live["id"], "one live token, the one the state holds"
     sandbox.reset_counters()
     gs.stack.preview("--expect-no-changes")
@@ -96,7 +96,7 @@ def test_tokens_killed_mid_create_are_adopted_on_a_fresh_runner(gitlab_stack):
     for home in HOMES:
         assert gs.stack.resources(home.token_type) == [], "the token is recorded: the test proved nothing"
         [account] = _accounts(gs, home)
-        (left[home],) = _live_tokens(gs.sandbox, account["id"])
+        (left[home],) = live_tokens(gs.sandbox, account["id"])
 
     runner = recover(gs, "service_account")
     calls = _api_calls(runner.sandbox.counters())
@@ -105,7 +105,7 @@ def test_tokens_killed_mid_create_are_adopted_on_a_fresh_runner(gitlab_stack):
         assert f"POST {home.tokens}" not in calls and f"POST {home.accounts}" not in calls, calls
         assert calls.get(f"POST {home.tokens}/:token_id/rotate") == 1, "adopted: rotated to a value we hold"
         [account] = _accounts(gs, home)
-        (live,) = _live_tokens(runner.sandbox, account["id"])
+        (live,) = live_tokens(runner.sandbox, account["id"])
         assert live["name"] == left[home]["name"] and outputs[f"{home.outputs}sa_token_id"] == live["id"]
     runner.sandbox.reset_counters()
     runner.stack.preview("--expect-no-changes")
