@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make one pinned Pulumi toolchain available in a virtualenv's bin directory:
 #   pulumi                         the upstream CLI
-#   pulumi-language-python         the Python language host (+ python_environment.py, its rules)
+#   pulumi-language-python         the Python language host, built from toolchain/languagehost (+ python_environment.py, its rules)
 #   pulumi-language-python-exec    upstream script the host runs programs with
 #   pulumi-resource-pulumi-python  upstream launcher of Python dynamic providers
 #
@@ -116,10 +116,23 @@ fi
 ln -f "$cli_dir/bin/pulumi" "$venv/bin/pulumi" 2>/dev/null || cp -f "$cli_dir/bin/pulumi" "$venv/bin/pulumi"
 install -m 0755 "$scripts_dir/pulumi-language-python-exec" "$venv/bin/"
 install -m 0755 "$scripts_dir/pulumi-resource-pulumi-python" "$venv/bin/"
-# Our language host runs on the virtualenv's python, which has grpc and the SDK's protobuf stubs;
-# it imports its rules for the program's Python environment from the module installed beside it.
-{ printf '#!%s\n' "$venv/bin/python"; tail -n +2 "$here/pulumi-language-python" \
-    | sed "s/^HOST_VERSION = \"\"/HOST_VERSION = \"$PULUMI_CLI_VERSION\"/"; } > "$venv/bin/pulumi-language-python"
-chmod 0755 "$venv/bin/pulumi-language-python"
+# Our language host, a Go program built once per version of its sources (and the CLI's version it
+# reports), runs its rules for the program's Python environment, python_environment.py, on the
+# virtualenv's python beside it.
+host_sources=("$here/languagehost/go.mod" "$here/languagehost/go.sum" "$here"/languagehost/*.go)
+host_digest="$( { cat "${host_sources[@]}"; echo "$PULUMI_CLI_VERSION"; go env GOVERSION 2>/dev/null; } | sha256sum | cut -c1-16)"
+host_dir="$cache_root/language-host-$host_digest"
+if [[ ! -x "$host_dir/pulumi-language-python" ]]; then
+    command -v go >/dev/null || fail "building the Python language host needs Go $MIN_GO or newer on PATH"
+    say "building the Python language host (toolchain/languagehost)"
+    rm -rf "$host_dir.build"; mkdir -p "$host_dir.build"
+    (cd "$here/languagehost" && run "the Python language host's Go modules and build (toolchain/languagehost)" \
+        go build -trimpath -ldflags "-s -w -X main.version=$PULUMI_CLI_VERSION" -o "$host_dir.build/pulumi-language-python" .)
+    rm -rf "$host_dir"; mv "$host_dir.build" "$host_dir"
+    for old in "$cache_root"/language-host-*; do
+        [[ "$old" == "$host_dir" || "$old" == *.build ]] || rm -rf "$old"
+    done
+fi
+install -m 0755 "$host_dir/pulumi-language-python" "$venv/bin/pulumi-language-python"
 install -m 0644 "$here/python_environment.py" "$venv/bin/python_environment.py"
 say "ready: v$(version_of "$venv/bin/pulumi") with the Python $python_sdk_version language tools in $venv/bin"

@@ -1,23 +1,26 @@
 """A program's Python environment as upstream's Python language host sees it: its pip, uv and poetry toolchains.
 
-The language host (``pulumi-language-python``, beside this module) imports
-this for everything that touches the program's interpreter: which toolchain
-manages it, which python runs it, creating its virtualenv, ``pulumi install``,
-the installed distributions, and which of them need a resource plugin. The
-rules follow upstream's host (``sdk/python/cmd/pulumi-language-python`` and
-``sdk/python/toolchain`` in pulumi/pulumi) wherever a user can observe them;
-``docs/language-host.md`` lists what differs.
+The language host (``pulumi-language-python``, beside this module) runs this
+module for everything that touches the program's interpreter, one request per
+start (:func:`main`): which toolchain manages it, which python runs it,
+creating its virtualenv, ``pulumi install``, the installed distributions, and
+which of them need a resource plugin. The rules follow upstream's host
+(``sdk/python/cmd/pulumi-language-python`` and ``sdk/python/toolchain`` in
+pulumi/pulumi) wherever a user can observe them; ``docs/language-host.md``
+lists what differs.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Callable
 
 # Output of a step, as (stream, bytes): stream is "stdout" or "stderr".
@@ -760,3 +763,77 @@ def _semver_of_python(version: str) -> str:
         result += "-" + {"a": "alpha", "b": "beta", "rc": "rc", "dev": "dev"}[pre] + "." + number
     return result
 
+
+
+# -- the language host's requests ------------------------------------------------------------------
+def answer(operation: str, request: dict, write: Writer):
+    """What the language host asks for one of its requests, as JSON-ready data.
+
+    ``request["info"]`` is the program's (or pack's) ``ProgramInfo``: ``root``, ``program_dir`` and
+    the runtime ``options``. Operations:
+
+    - ``required-plugins`` (GetRequiredPackages): create the virtualenv when it is missing, then the
+      resource plugins the installed packages need;
+    - ``about``: the interpreter's path and version;
+    - ``dependencies`` (GetProgramDependencies): the installed packages, all of them with ``transitive``;
+    - ``interpreter`` (Run, RunPlugin): the python to run and its environment, from ``request["env"]``
+      (the engine's, for a plugin) or else this process's;
+    - ``install`` (``pulumi install``).
+    """
+    info = request["info"]
+    options = dict(info.get("options") or {})
+    if request.get("is_plugin") and not options.get("virtualenv") and options.get("toolchain", "pip") == "pip":
+        # Plugins (policy packs) never use the ambient python: upstream assumes a `venv` directory.
+        options["virtualenv"] = "venv"
+    environment = python_environment(info.get("root", ""), info.get("program_dir", ""), options)
+    if operation == "required-plugins":
+        environment.ensure(write)
+        return [asdict(plugin) for plugin in required_plugins(environment.packages(transitive=True))]
+    if operation == "about":
+        executable, version = environment.about()
+        return {"executable": executable, "version": version}
+    if operation == "dependencies":
+        return [{"name": p.name, "version": p.version} for p in environment.packages(transitive=request.get("transitive", False))]
+    if operation == "interpreter":
+        environment.validate()
+        python = environment.python()
+        return {"python": python, "env": environment.env(request.get("env"))}
+    if operation == "install":
+        write("stdout", b"Installing dependencies...\n\n")
+        environment.install_dependencies(write)
+        write("stdout", b"Finished installing dependencies\n\n")
+        return None
+    raise PythonEnvironmentError(f"the language host asked for {operation!r}, which these rules do not answer")
+
+
+def main() -> int:
+    """Answer the language host's requests, one JSON line each on stdin, until it closes stdin.
+
+    A request is ``{"operation": ..., "request": {...}}`` (see :func:`answer`). For each, prints
+    JSON lines: ``{"write": "stdout"|"stderr", "data": <base64>}`` for each piece of a step's
+    output as it comes, then ``{"result": ...}`` or ``{"error": "<what the user reads>"}``.
+    """
+    # The lines go to our own copy of stdout; anything a child process might print goes to stderr.
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    lock = threading.Lock()
+
+    def send(message: dict) -> None:
+        with lock:
+            out.write(json.dumps(message) + "\n")
+            out.flush()
+
+    def write(stream: str, data: bytes) -> None:
+        send({"write": stream, "data": base64.b64encode(data).decode("ascii")})
+
+    for line in sys.stdin:
+        try:
+            message = json.loads(line)
+            send({"result": answer(message["operation"], message["request"], write)})
+        except Exception as exc:  # noqa: BLE001 - whatever stops the step reaches the user as its message
+            send({"error": str(exc) if isinstance(exc, PythonEnvironmentError) else f"{type(exc).__name__}: {exc}"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

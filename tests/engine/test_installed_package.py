@@ -35,6 +35,9 @@ def test_the_built_wheel_runs_a_stack_from_a_fresh_virtualenv(gitlab_stack, whee
     # The virtualenv is missing: the first preview creates it and installs requirements.txt.
     preview = gs.stack.preview()
     assert (venv / "bin" / "python").exists(), preview
+    # Its steps, streamed to the engine while they run, as upstream's host shows them.
+    for step in ("Creating virtual environment...", "Finished updating", "Installing dependencies in virtual environment"):
+        assert f"installed-test  {step}" in preview.output, preview
     assert "+ 2 to create" in preview.output, preview
 
     install = gs.stack.run("install")
