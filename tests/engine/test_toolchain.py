@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from support.pulumi_cli import PROGRAMS, pulumi_executable
+from support.pulumi_cli import PROGRAMS, PulumiStack, pulumi_executable
 
 ECHO_TYPE = "pulumi-python:dynamic/demo:Echo"
 
@@ -33,7 +33,7 @@ def test_dynamic_resource_lifecycle(make_stack):
     up = stack.up()
     assert "+ 2 created" in up.output, up  # the stack and the Echo
     # The harness reads the state from the file backend's checkpoint: the same document the CLI exports.
-    assert stack._checkpoint_file() is not None and stack.export() == json.loads(stack.export_text())
+    assert stack._checkpoint() is not None and stack.export() == json.loads(stack.export_text())
     [echo] = stack.resources(ECHO_TYPE)
     assert echo["id"] == "echo-hello-world"
     assert echo["outputs"]["message"] == "hello-world"
@@ -100,3 +100,26 @@ def test_outputs_the_harness_reads_from_the_state_are_those_the_cli_shows(gitlab
         assert gs.stack.outputs(show_secrets=bool(flags)) == shown
     assert gs.stack.outputs()["project_token"] == "[secret]"
     assert gs.stack.outputs(show_secrets=True)["project_token"].startswith("glpat-")
+
+
+def test_the_state_and_outputs_the_harness_reads_from_postgresql_are_those_the_cli_shows(sandbox, postgres, tmp_path):
+    """On a PostgreSQL backend the harness reads the state table, as the CLI does, instead of starting it."""
+    group = sandbox.create_group("harness-postgres")
+    project = sandbox.create_project("app", group["id"])
+    stack = PulumiStack(PROGRAMS / "tokens", tmp_path / "stack", extra_env={"PULUMI_BACKEND_URL": postgres.new_database()})
+    stack.config_set_all({"gitlab:baseUrl": sandbox.base_url, "project": project["path_with_namespace"],
+                          "group": group["full_path"]}, {"gitlab:token": sandbox.admin_token})
+    assert stack.outputs() == {}  # nothing yet: the CLI says so too
+    stack.up()
+
+    assert stack._checkpoint() is not None  # read from the table
+    exported = json.loads(stack.export_text())
+    assert stack.export() == exported
+    for flags in ([], ["--show-secrets"]):
+        shown = json.loads(stack.run("stack", "output", "--json", *flags, reveals_secrets=bool(flags)).stdout)
+        assert stack.outputs(show_secrets=bool(flags)) == shown
+    assert stack.outputs(show_secrets=True)["project_token"].startswith("glpat-")
+    # The secret-hygiene searches read every object of the backend: the checkpoint and its history.
+    [token] = [r for r in exported["deployment"]["resources"] if r["type"].endswith(":ProjectAccessToken")]
+    ciphertext = token["outputs"]["token"]["ciphertext"]
+    assert stack.state_text().count(ciphertext) >= 2, "the checkpoint and its history entry"

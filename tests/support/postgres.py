@@ -9,14 +9,17 @@ they never skip.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import glob
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
 import tempfile
+import urllib.parse
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,3 +111,29 @@ def running_postgres() -> Iterator[Postgres]:
         if data.exists():
             server._run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
+
+
+def postgres_state(backend_url: str, key: str | None = None) -> str:
+    """What a PostgreSQL state backend holds, read as the CLI reads it from its state table.
+
+    With ``key``, that one object (a stack's checkpoint, ``.pulumi/stacks/<project>/<stack>.json``),
+    or "" if there is none; without, every object the backend holds (checkpoints, backups,
+    history), one after the other. The CLI stores each object base64-encoded, as
+    ``{"data": ...}``, under the URL's path (the database's name). One ``psql`` start, where
+    ``pulumi stack export`` is a CLI start.
+    """
+    url = urllib.parse.urlsplit(backend_url)
+    query = urllib.parse.parse_qs(url.query)
+    table = query.pop("table", ["pulumi_state"])[0]
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table):
+        raise ValueError(f"unexpected state table name in {backend_url!r}: {table!r}")
+    connection = url._replace(scheme="postgresql", query=urllib.parse.urlencode(query, doseq=True)).geturl()
+    prefix = url.path.strip("/") + "/" if url.path.strip("/") else ""
+    sql = (f"SELECT data->>'data' FROM {table} WHERE key = :'prefix' || :'key'" if key is not None
+           else f"SELECT data->>'data' FROM {table} WHERE starts_with(key, :'prefix') ORDER BY key")
+    done = subprocess.run([str(_bin_dir() / "psql"), connection, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                           "-v", f"prefix={prefix}", "-v", f"key={key or ''}"],
+                          input=sql, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(f"reading the state table of {backend_url} failed:\n{done.stderr}")
+    return "\n".join(base64.b64decode(line).decode() for line in done.stdout.split())

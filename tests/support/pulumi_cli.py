@@ -26,6 +26,7 @@ import sdks
 import yaml
 
 from support import stack_secrets
+from support.postgres import postgres_state
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"
@@ -267,35 +268,47 @@ class PulumiStack:
     def state_text(self) -> str:
         """Everything the stack's backend holds for it, for secret-hygiene searches.
 
-        On a file backend, every file under it: the checkpoint as the CLI wrote it, and its
-        backups and history, which ``pulumi stack export`` does not show. Elsewhere, the export.
+        On a file backend, every file under it; on PostgreSQL, every row of its state table:
+        the checkpoint as the CLI wrote it, and its backups and history, which
+        ``pulumi stack export`` does not show. Elsewhere, the export.
         """
         backend = self.env["PULUMI_BACKEND_URL"]
-        if not backend.startswith("file://"):
-            return self.export_text()
-        files = sorted(path for path in Path(backend.removeprefix("file://")).rglob("*") if path.is_file())
-        return "\n".join(path.read_text(errors="replace") for path in files)
+        if backend.startswith("file://"):
+            files = sorted(path for path in Path(backend.removeprefix("file://")).rglob("*") if path.is_file())
+            return "\n".join(path.read_text(errors="replace") for path in files)
+        if backend.startswith("postgres://"):
+            return postgres_state(backend)
+        return self.export_text()
 
     def export(self) -> dict:
         """The state as ``pulumi stack export`` gives it.
 
-        On the stack's own file backend that is its checkpoint file's latest deployment,
-        read without a CLI start (tests assert on the state hundreds of times; a test in
-        test_toolchain.py holds the two equal). Other backends are asked through the CLI.
+        On a file or PostgreSQL backend that is the checkpoint's latest deployment, read from
+        the backend's own storage without a CLI start (tests assert on the state hundreds of
+        times; test_toolchain.py holds the two equal on both). Other backends are asked
+        through the CLI.
         """
-        checkpoint = self._checkpoint_file()
-        if checkpoint is not None and checkpoint.exists():
-            document = json.loads(checkpoint.read_text())
+        document = self._checkpoint()
+        if document is not None:
             return {"version": document["version"], "deployment": document["checkpoint"]["latest"] or {}}
         return json.loads(self.export_text())
 
-    def _checkpoint_file(self) -> Path | None:
-        """Where a file backend keeps this stack's checkpoint, or None for any other backend or layout."""
+    def _checkpoint_key(self) -> str:
+        """Where a DIY backend keeps this stack's checkpoint: ``.pulumi/stacks/<project>/<stack>.json``."""
+        parts = self.stack.split("/")
+        project = parts[-2] if len(parts) == 3 else _project_name(self.dir / "Pulumi.yaml")
+        return f".pulumi/stacks/{project}/{parts[-1]}.json"
+
+    def _checkpoint(self) -> dict | None:
+        """The checkpoint document of a file or PostgreSQL backend, or None (another backend, or no checkpoint yet)."""
         backend = self.env["PULUMI_BACKEND_URL"]
-        if not backend.startswith("file://") or "/" in self.stack:
-            return None
-        project = _project_name(self.dir / "Pulumi.yaml")
-        return Path(backend.removeprefix("file://")) / ".pulumi" / "stacks" / project / f"{self.stack}.json"
+        if backend.startswith("file://"):
+            checkpoint = Path(backend.removeprefix("file://")) / self._checkpoint_key()
+            return json.loads(checkpoint.read_text()) if checkpoint.exists() else None
+        if backend.startswith("postgres://"):
+            text = postgres_state(backend, key=self._checkpoint_key())
+            return json.loads(text) if text else None
+        return None
 
     def resources(self, type_: str | None = None) -> list[dict]:
         """The resources in the state, optionally only those of one type."""
@@ -305,14 +318,14 @@ class PulumiStack:
     def outputs(self, *, show_secrets: bool = False) -> dict:
         """The stack's outputs as ``pulumi stack output --json [--show-secrets]`` gives them.
 
-        On the stack's own file backend they are read from its checkpoint, secrets decrypted
-        or blinded as the CLI does (a test in test_toolchain.py holds the two equal).
+        On a file or PostgreSQL backend they are read from its checkpoint, secrets decrypted
+        or blinded as the CLI does (test_toolchain.py holds the two equal).
         """
-        checkpoint = self._checkpoint_file()
-        if checkpoint is None or not checkpoint.exists():
+        document = self._checkpoint()
+        if document is None:
             args = ["stack", "output", "--json"] + (["--show-secrets"] if show_secrets else [])
             return json.loads(self.run(*args, reveals_secrets=show_secrets).stdout or "{}")
-        deployment = self.export()["deployment"]
+        deployment = document["checkpoint"]["latest"] or {}
         root = next((r for r in deployment.get("resources") or [] if r["type"] == "pulumi:pulumi:Stack"), {})
         outputs = root.get("outputs") or {}
         if not show_secrets:
