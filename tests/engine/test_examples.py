@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 
@@ -53,8 +54,15 @@ def test_rotation_example_rotates_in_place_on_a_later_night(gitlab_stack):
 
 def test_deliver_example_keeps_a_job_that_read_the_old_value_working_through_the_grace(gitlab_stack):
     """Zero downtime: a job that read the variable before the rotation run keeps authenticating for the
-    whole grace period, a job reading after it gets the new value, and then exactly one token is left."""
-    from test_overlap_delivery import ROTATION_DAY, authenticates, deliver_stack, delivered, night
+    whole grace period, a job reading after it gets the new value, and then exactly one token is left.
+
+    On the day the grace period ends, preview shows exactly what up does: the token and its variable
+    no change (their values do not change), the revocation one update with its reason, and up makes
+    exactly that one DELETE. (This walk is also the one that scenario needs, so it checks both.)
+    """
+    from test_overlap_delivery import (
+        REVOCATION_TYPE, ROTATION_DAY, TOKEN_DELETE, authenticates, deliver_stack, delivered, night, writes,
+    )
 
     gs, consumer = deliver_stack(gitlab_stack, grace=3)
     gs.stack.up()
@@ -79,15 +87,27 @@ def test_deliver_example_keeps_a_job_that_read_the_old_value_working_through_the
             gs.sandbox.set_time(when)
             assert authenticates(gs, old) and authenticates(gs, new), f"day {day}"
         gs.stack.preview("--expect-no-changes", env={"GITLAB_TESTING_TIME": when})
+
         revoke_night = night(ROTATION_DAY + 3)
         gs.sandbox.set_time(revoke_night)
+        env = {"GITLAB_TESTING_TIME": revoke_night}
         gs.sandbox.reset_counters()
-        gs.stack.up(env={"GITLAB_TESTING_TIME": revoke_night})
+        preview = gs.stack.preview("--json", env=env)
+        assert writes(gs) == {}
+        steps = {(s["urn"].rsplit("::", 1)[1], s["op"]) for s in json.loads(preview.stdout)["steps"]
+                 if s["op"] != "same"}
+        assert steps == {("registry-reader-predecessors", "update")}, steps
+        gs.sandbox.reset_counters()
+        up = gs.stack.up(env=env)
         calls = {k: v for k, v in gs.sandbox.counters().items() if k != "total" and v}
-        assert calls == {"DELETE /api/v4/projects/:id/access_tokens/:token_id": 1}, calls
+        assert calls == {TOKEN_DELETE: 1}, calls
+        assert "1 updated" in up.output, up
         assert not authenticates(gs, old) and authenticates(gs, delivered(gs, consumer))
         [active] = gs.active_tokens()
         assert active["id"] == second["token_id"]
+        [revocation] = gs.stack.resources(REVOCATION_TYPE)
+        assert "grace period ended on" in revocation["outputs"]["revoking"][0]["reason"]
+        gs.stack.preview("--expect-no-changes", env=env)
     finally:
         gs.sandbox.set_time(None)
     gs.assert_no_secret_leaks()

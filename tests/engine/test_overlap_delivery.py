@@ -3,14 +3,14 @@ overlap rotation, finished on a fresh runner, leaves no orphan and still revokes
 
 Both run ``examples/deliver`` (a project token fed into a consumer project's CI/CD
 variable); ``test_examples.py`` runs it with overlap on and checks the consumer keeps
-working through the grace period. Clocks move together: the sandbox's, and the
+working through the grace period, and that on the day it ends preview shows exactly
+what up does. Clocks move together: the sandbox's, and the
 provider's through ``GITLAB_TESTING_TIME``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import signal
 import time
@@ -212,38 +212,6 @@ def test_a_variable_that_cannot_be_updated_keeps_the_predecessor_alive_whatever_
         gs.stack.preview("--expect-no-changes", env=env)
     finally:
         gs.sandbox.clear_faults()
-        gs.sandbox.set_time(None)
-    gs.assert_no_secret_leaks()
-
-
-def test_on_the_day_a_grace_period_ends_preview_shows_exactly_what_up_does(gitlab_stack):
-    """The token and its variable show no change (their values do not change); the revocation shows one
-    update, with its reason, and ``up`` makes exactly that one DELETE."""
-    gs, consumer = deliver_stack(gitlab_stack, grace=3)
-    gs.stack.up()
-    old = delivered(gs, consumer)
-    try:
-        when = night(ROTATION_DAY)
-        gs.sandbox.set_time(when)
-        gs.stack.up(env={"GITLAB_TESTING_TIME": when})
-        when = night(ROTATION_DAY + 3)
-        gs.sandbox.set_time(when)
-        env = {"GITLAB_TESTING_TIME": when}
-        gs.sandbox.reset_counters()
-        preview = gs.stack.preview("--json", env=env)
-        assert writes(gs) == {}
-        steps = {(s["urn"].rsplit("::", 1)[1], s["op"]) for s in json.loads(preview.stdout)["steps"]
-                 if s["op"] != "same"}
-        assert steps == {("registry-reader-predecessors", "update")}, steps
-        gs.sandbox.reset_counters()
-        up = gs.stack.up(env=env)
-        assert writes(gs) == {TOKEN_DELETE: 1}, writes(gs)
-        assert "1 updated" in up.output, up
-        assert not authenticates(gs, old) and authenticates(gs, delivered(gs, consumer))
-        [revocation] = gs.stack.resources(REVOCATION_TYPE)
-        assert "grace period ended on" in revocation["outputs"]["revoking"][0]["reason"]
-        gs.stack.preview("--expect-no-changes", env=env)
-    finally:
         gs.sandbox.set_time(None)
     gs.assert_no_secret_leaks()
 
