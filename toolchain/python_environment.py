@@ -258,8 +258,18 @@ def _executable(name: str, missing: str) -> str:
     return found
 
 
+#: What this process has learnt about tools that do not change while it runs: the language host keeps
+#: it for one CLI command, whose two or three requests would otherwise start poetry (about 0.7
+#: CPU-seconds each) up to seven times. Only what was found is kept, never what was missing.
+_TOOL_VERSIONS: dict[tuple[str, ...], tuple[int, ...]] = {}
+_POETRY_VIRTUALENVS: dict[str, str] = {}
+
+
 def checked_tool_version(cmd: list[str], pattern: str, tool: str, minimum: tuple[int, ...]) -> tuple[int, ...]:
     """The tool's version from ``cmd``'s output; PythonEnvironmentError if it is older than ``minimum``."""
+    known = _TOOL_VERSIONS.get(tuple(cmd))
+    if known is not None and known >= minimum:
+        return known
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode:
         raise PythonEnvironmentError(f"failed to get {tool} version: `{' '.join(cmd)}` exited {proc.returncode}: "
@@ -272,6 +282,7 @@ def checked_tool_version(cmd: list[str], pattern: str, tool: str, minimum: tuple
     if version < minimum:
         raise PythonEnvironmentError(f"{tool} version {match.group(1)} is less than the minimum required version "
                                      f"{'.'.join(map(str, minimum))}")
+    _TOOL_VERSIONS[tuple(cmd)] = version
     return version
 
 
@@ -672,8 +683,14 @@ class PoetryEnvironment(PythonEnvironment):
 
     def _poetry_venv(self) -> str:
         """The virtualenv poetry uses for this project, or "" when it has none yet."""
+        known = _POETRY_VIRTUALENVS.get(self.program_dir)
+        if known and os.path.isdir(known):
+            return known
         proc = subprocess.run([self.poetry, "env", "info", "--path"], cwd=self.program_dir, capture_output=True, text=True)
-        return proc.stdout.strip() if proc.returncode == 0 else ""
+        found = proc.stdout.strip() if proc.returncode == 0 else ""
+        if found:
+            _POETRY_VIRTUALENVS[self.program_dir] = found
+        return found
 
     def _require_venv(self) -> str:
         if not self.venv:

@@ -328,3 +328,31 @@ def test_a_toolchain_older_than_upstreams_minimum_is_refused(output, pattern, mi
         checked_tool_version(prints(output), pattern, tool, minimum)
     newer = output.replace("0.5.31", "0.13.9").replace("1.7.1", "2.5.1")
     assert checked_tool_version(prints(newer), pattern, tool, minimum) >= minimum
+
+
+def test_one_rules_process_asks_poetry_its_version_and_a_found_virtualenv_once(tmp_path, monkeypatch):
+    """The host keeps its rules' process for one CLI command, whose requests each make a poetry
+    environment: poetry starts once for its version and once for the virtualenv it found. A
+    virtualenv not found yet is asked again (``pulumi install`` may be making it)."""
+    bin_dir, program, venv, starts = tmp_path / "bin", tmp_path / "program", tmp_path / "venv", tmp_path / "starts"
+    bin_dir.mkdir()
+    program.mkdir()
+    poetry = bin_dir / "poetry"
+    poetry.write_text(
+        f"#!/bin/sh\necho \"$*\" >> {starts}\n"
+        f"case \"$1\" in --version) echo 'Poetry (version 2.1.3)';; env) [ -d {venv} ] && echo {venv} || exit 1;; esac\n")
+    poetry.chmod(0o755)
+    only_on_path(monkeypatch, bin_dir)
+
+    def asked() -> list[str]:
+        return starts.read_text().splitlines() if starts.exists() else []
+
+    for _ in range(2):
+        with pytest.raises(PythonEnvironmentError, match="poetry has no virtualenv"):
+            python_environment(str(program), str(program), {"toolchain": "poetry"}).python()
+    assert asked() == ["--version --no-ansi --no-plugins", "env info --path", "env info --path"]
+
+    (venv / "bin").mkdir(parents=True)
+    for _ in range(3):
+        assert python_environment(str(program), str(program), {"toolchain": "poetry"}).python() == f"{venv}/bin/python"
+    assert asked()[3:] == ["env info --path"]
