@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import linecache
 import re
+import types
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,12 +47,28 @@ def _starts_a_process(item: pytest.Item) -> bool:
 
 
 @functools.cache
+def _source(function: Callable) -> str:
+    """The lines that define ``function`` (its decorators and nested functions too), or "".
+
+    Read from the line numbers its code objects carry: ``inspect.getsource`` tokenizes the module
+    to find the block, which every worker did for every test at collection, a second or two each.
+    """
+    try:
+        code = inspect.unwrap(function).__code__
+    except AttributeError:
+        return ""
+    last, codes = code.co_firstlineno, [code]
+    while codes:
+        inner = codes.pop()
+        last = max([last, *(line for *_, line in inner.co_lines() if line is not None)])
+        codes += [const for const in inner.co_consts if isinstance(const, types.CodeType)]
+    return "".join(linecache.getlines(code.co_filename)[code.co_firstlineno - 1:last])
+
+
+@functools.cache
 def _source_starts_a_process(function: Callable) -> bool:
     """``function``'s source, or that of a function it calls from its own module or tests/support, starts a process."""
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
-        return False
+    source = _source(function)
     if _STARTS_A_PROCESS.search(source):
         return True
     called = (getattr(function, "__globals__", {}).get(name) for name in set(re.findall(r"\b(\w+)\(", source)))
@@ -84,12 +102,8 @@ def _runs_a_property(item: pytest.Item) -> bool:
     return getattr(function, "is_hypothesis_test", False) or _source_defines_a_property(function)
 
 
-@functools.cache
 def _source_defines_a_property(function: Callable) -> bool:
-    try:
-        return "@given(" in inspect.getsource(function)
-    except (OSError, TypeError):
-        return False
+    return "@given(" in _source(function)
 
 
 @pytest.fixture(scope="session", autouse=True)
