@@ -124,21 +124,27 @@ def test_the_installed_packages_are_those_pip_list_gives_in_its_order(tmp_path, 
     # Read in one start of the program's python instead of pip's: the same names, versions and
     # locations in the same order, with a distribution on PYTHONPATH shadowing the installed one
     # (the first on sys.path wins, as in pip) and one whose metadata has no name (named by its directory,
-    # as pip names it).
-    shadow = tmp_path / "shadow"
-    for name, metadata in (("pulumi-0.0.1.dist-info", "Name: pulumi\nVersion: 0.0.1\n"),
-                           ("Zz_Extra.Pkg-2.0.dist-info", "Name: Zz_Extra.Pkg\nVersion: 2.0\n"),
-                           ("nameless-1.0.dist-info", "Version: 1.0\n")):
-        (shadow / name).mkdir(parents=True)
-        (shadow / name / "METADATA").write_text("Metadata-Version: 2.1\n" + metadata)
+    # as pip names it), an egg-info directory, an .egg directory on the path, and headers in another case
+    # with a body after them.
+    shadow, egg = tmp_path / "shadow", tmp_path / "old_tool-0.3-py3.11.egg"
+    for directory, file, metadata in (
+        (shadow / "pulumi-0.0.1.dist-info", "METADATA", "Name: pulumi\nVersion: 0.0.1\n"),
+        (shadow / "Zz_Extra.Pkg-2.0.dist-info", "METADATA", "Name: Zz_Extra.Pkg\nVersion: 2.0\n"),
+        (shadow / "nameless-1.0.dist-info", "METADATA", "Version: 1.0\n"),
+        (shadow / "Legacy_Lib.egg-info", "PKG-INFO", "name: Legacy-Lib\nVERSION: 0.5\n\nName: not-a-header\n"),
+        (egg / "EGG-INFO", "PKG-INFO", "Name: old-tool\nVersion: 0.3\n"),
+    ):
+        directory.mkdir(parents=True)
+        (directory / file).write_text("Metadata-Version: 2.1\n" + metadata)
     monkeypatch.setenv("PULUMI_PYTHON_CMD", sys.executable)
-    monkeypatch.setenv("PYTHONPATH", str(shadow))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join((str(shadow), str(egg))))
     environment = PythonEnvironment(str(tmp_path), str(tmp_path), {})
     listed = [(p.name, p.version, p.location) for p in environment.packages()]
     by_pip = [(normalize_name(r["name"]), r["version"], r.get("location", "")) for r in environment._pip_list("-v")]
     assert listed == by_pip
     assert ("pulumi", "0.0.1", str(shadow)) in listed and ("zz-extra-pkg", "2.0", str(shadow)) in listed
     assert ("nameless", "1.0", str(shadow)) in listed
+    assert ("legacy-lib", "0.5", str(shadow)) in listed and ("old-tool", "0.3", str(egg)) in listed
     assert len(listed) > 20
 
 
