@@ -20,8 +20,8 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 # Output of a step, as (stream, bytes): stream is "stdout" or "stderr".
 Writer = Callable[[str, bytes], None]
