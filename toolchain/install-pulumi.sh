@@ -120,7 +120,7 @@ install -m 0755 "$scripts_dir/pulumi-resource-pulumi-python" "$venv/bin/"
 # reports), runs its rules for the program's Python environment, python_environment.py, on the
 # virtualenv's python beside it.
 host_sources=("$here/languagehost/go.mod" "$here/languagehost/go.sum" "$here"/languagehost/*.go)
-host_digest="$( { cat "${host_sources[@]}"; echo "$PULUMI_CLI_VERSION"; go env GOVERSION 2>/dev/null; } | sha256sum | cut -c1-16)"
+host_digest="$( { cat "${host_sources[@]}"; echo "$PULUMI_CLI_VERSION"; } | sha256sum | cut -c1-16)"
 host_dir="$cache_root/language-host-$host_digest"
 if [[ ! -x "$host_dir/pulumi-language-python" ]]; then
     command -v go >/dev/null || fail "building the Python language host needs Go $MIN_GO or newer on PATH"
@@ -129,9 +129,6 @@ if [[ ! -x "$host_dir/pulumi-language-python" ]]; then
     (cd "$here/languagehost" && run "the Python language host's Go modules and build (toolchain/languagehost)" \
         go build -trimpath -ldflags "-s -w -X main.version=$PULUMI_CLI_VERSION" -o "$host_dir.build/pulumi-language-python" .)
     rm -rf "$host_dir"; mv "$host_dir.build" "$host_dir"
-    for old in "$cache_root"/language-host-*; do
-        [[ "$old" == "$host_dir" || "$old" == *.build ]] || rm -rf "$old"
-    done
 fi
 install -m 0755 "$host_dir/pulumi-language-python" "$venv/bin/pulumi-language-python"
 install -m 0644 "$here/python_environment.py" "$venv/bin/python_environment.py"

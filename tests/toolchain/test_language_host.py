@@ -42,6 +42,13 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _wait_until_dead(pid: int) -> None:
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(pid), f"process {pid} is still running"
+
+
 @contextmanager
 def running_host() -> Iterator[tuple[subprocess.Popen, language_pb2_grpc.LanguageRuntimeStub]]:
     """The installed host, started as the CLI starts it (flags, then the engine's address)."""
@@ -86,22 +93,30 @@ def test_the_host_answers_from_one_rules_process_and_stops_with_it_on_the_engine
 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
-    deadline = time.monotonic() + 10
-    while _alive(rules) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(rules), "the rules' process outlived the host"
+    _wait_until_dead(rules)
 
 
-def test_a_rules_process_that_died_fails_one_request_by_name_and_the_next_gets_a_new_one(tmp_path):
+def test_a_rules_process_that_dies_is_replaced_and_one_dying_mid_request_fails_that_request_by_name(tmp_path):
     with running_host() as (proc, host):
         request = language_pb2.AboutRequest(info=_info(tmp_path, virtualenv=sys.prefix))
         host.About(request)
         [rules] = _children(proc.pid)
-        os.kill(rules, signal.SIGKILL)
-        with pytest.raises(grpc.RpcError, match="python_environment.py"):
-            host.About(request)
+        os.kill(rules, signal.SIGKILL)  # while idle: the next request gets a new process
+        _wait_until_dead(rules)
         assert host.About(request).executable == str(Path(sys.prefix) / "bin" / "python")
-        assert _children(proc.pid) != [rules]
+        [replacement] = _children(proc.pid)
+        assert replacement != rules
+
+        # A "python" whose start kills the rules' process that asked it: that request fails, naming
+        # the rules, and the one after it gets a new process again.
+        killer = tmp_path / "killer"
+        (killer / "bin").mkdir(parents=True)
+        (killer / "bin" / "python").write_text("#!/bin/sh\nkill -9 $PPID\n")
+        (killer / "bin" / "python").chmod(0o755)
+        with pytest.raises(grpc.RpcError, match="python_environment.py.* failed answering about"):
+            host.About(language_pb2.AboutRequest(info=_info(tmp_path, virtualenv=str(killer))))
+        assert host.About(request).executable == str(Path(sys.prefix) / "bin" / "python")
+        assert _children(proc.pid) not in ([rules], [replacement])
 
 
 def test_the_rules_answer_each_request_in_json_lines_and_keep_childrens_output_out_of_them(tmp_path):

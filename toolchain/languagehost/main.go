@@ -218,17 +218,14 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		program = joinPath(info.GetProgramDirectory(), entry)
 	}
 	args := []string{"-u", h.execScript}
-	parallel := ""
-	if req.GetParallel() != 0 {
-		parallel = fmt.Sprint(req.GetParallel())
-	}
 	dryRun := "false"
 	if req.GetDryRun() {
 		dryRun = "true"
 	}
 	for _, flag := range [][2]string{
 		{"monitor", req.GetMonitorAddress()}, {"engine", h.engine()}, {"project", req.GetProject()},
-		{"stack", req.GetStack()}, {"pwd", req.GetPwd()}, {"dry_run", dryRun}, {"parallel", parallel},
+		{"stack", req.GetStack()}, {"pwd", req.GetPwd()}, {"dry_run", dryRun},
+		{"parallel", fmt.Sprint(req.GetParallel())}, // always given: the exec script reads it as a number
 		{"organization", req.GetOrganization()}, {"root_directory", req.GetInfo().GetRootDirectory()},
 	} {
 		if flag[1] != "" {
@@ -419,7 +416,8 @@ func main() {
 		os.Exit(1)
 	}
 	server := grpc.NewServer(grpc.MaxRecvMsgSize(1 << 30))
-	pulumirpc.RegisterLanguageRuntimeServer(server, newHost(engineAddress))
+	h := newHost(engineAddress)
+	pulumirpc.RegisterLanguageRuntimeServer(server, h)
 	// The engine reads the port from the first line of our output.
 	fmt.Println(listener.Addr().(*net.TCPAddr).Port)
 	// The engine stops plugins with a signal when it is done: a normal exit, not a crash.
@@ -428,6 +426,7 @@ func main() {
 	go func() {
 		<-stopped
 		server.Stop()
+		h.rules.kill() // a request still running is abandoned with the host
 		os.Exit(0)
 	}()
 	if err := server.Serve(listener); err != nil {

@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
@@ -25,6 +28,8 @@ type rules struct {
 	stdin  io.WriteCloser
 	lines  *bufio.Scanner
 	stderr *lockedBuffer // what it printed to stderr since its last request began
+	// The running process, for kill, which must not wait for a request to end.
+	process atomic.Pointer[os.Process]
 }
 
 // program is the ProgramInfo python_environment.py reads.
@@ -57,11 +62,6 @@ type event struct {
 	Error  *string         `json:"error"`
 }
 
-// environmentError is what the rules refused, worded for the user.
-type environmentError struct{ message string }
-
-func (e environmentError) Error() string { return e.message }
-
 func (r *rules) start() error {
 	// -I -S: the rules need only the standard library, and no user setting changes how they run.
 	// Imported, not run as a script, so its bytecode is cached.
@@ -82,8 +82,16 @@ func (r *rules) start() error {
 		return fmt.Errorf("starting the language host's rules (%s %s): %w", r.python, r.file, err)
 	}
 	r.cmd, r.stdin, r.lines = cmd, stdin, bufio.NewScanner(stdout)
-	r.lines.Buffer(make([]byte, 1<<20), 1<<30)
+	r.lines.Buffer(nil, 1<<30)
+	r.process.Store(cmd.Process)
 	return nil
+}
+
+// kill ends the process at once, whatever it is doing (the host is stopping).
+func (r *rules) kill() {
+	if process := r.process.Load(); process != nil {
+		_ = process.Kill()
+	}
 }
 
 // stop ends the process (when a request was cancelled or it failed); the next request starts another.
@@ -93,6 +101,28 @@ func (r *rules) stop() {
 		_ = r.cmd.Process.Kill()
 		_ = r.cmd.Wait()
 		r.cmd = nil
+		r.process.Store(nil)
+	}
+}
+
+// send writes a request line to the process, started if there is none; a process found gone
+// before it took the request (it died while idle) is replaced once.
+func (r *rules) send(line []byte) error {
+	for attempt := 0; ; attempt++ {
+		if r.cmd == nil {
+			if err := r.start(); err != nil {
+				return err
+			}
+		}
+		r.stderr.Reset()
+		_, err := r.stdin.Write(line)
+		if err == nil {
+			return nil
+		}
+		r.stop()
+		if attempt == 1 {
+			return fmt.Errorf("the language host's rules (%s) stopped: %w", r.file, err)
+		}
 	}
 }
 
@@ -110,26 +140,12 @@ func (r *rules) ask(ctx context.Context, operation string, req request, write fu
 	if err != nil {
 		return err
 	}
-	if r.cmd == nil {
-		if err := r.start(); err != nil {
-			return err
-		}
+	if err := r.send(append(line, '\n')); err != nil {
+		return err
 	}
-	r.stderr.Reset()
 	// A request the engine gives up on (a cancelled command) ends the process answering it.
-	done, process := make(chan struct{}), r.cmd.Process
-	defer close(done)
-	go func() {
-		select {
-		case <-ctx.Done():
-			_ = process.Kill()
-		case <-done:
-		}
-	}()
-	if _, err := r.stdin.Write(append(line, '\n')); err != nil {
-		r.stop()
-		return fmt.Errorf("the language host's rules (%s) stopped: %w", r.file, err)
-	}
+	process := r.cmd.Process
+	defer context.AfterFunc(ctx, func() { _ = process.Kill() })()
 	for r.lines.Scan() {
 		var e event
 		if err := json.Unmarshal(r.lines.Bytes(), &e); err != nil {
@@ -142,7 +158,7 @@ func (r *rules) ask(ctx context.Context, operation string, req request, write fu
 			continue
 		}
 		if e.Error != nil {
-			return environmentError{*e.Error}
+			return errors.New(*e.Error) // what the rules refused, worded for the user
 		}
 		if result == nil {
 			return nil
