@@ -1,8 +1,8 @@
 """A program's Python environment as upstream's Python language host sees it: its pip, uv and poetry toolchains.
 
 The language host (``pulumi-language-python``, beside this module) runs this
-module for everything that touches the program's interpreter, one request per
-start (:func:`main`): which toolchain manages it, which python runs it,
+module for everything that touches the program's interpreter, one process for
+the host's lifetime answering its requests (:func:`main`): which toolchain manages it, which python runs it,
 creating its virtualenv, ``pulumi install``, the installed distributions, and
 which of them need a resource plugin. The rules follow upstream's host
 (``sdk/python/cmd/pulumi-language-python`` and ``sdk/python/toolchain`` in
@@ -157,17 +157,9 @@ def required_plugins(packages: list[InstalledPackage]) -> list[PluginRequirement
     return plugins
 
 
-def run_streaming(
-    cmd: list[str], *, cwd: str | None, env: dict[str, str], write: Writer,
-    started: Callable[[subprocess.Popen], None] | None = None,
-) -> int:
-    """Run a command, passing its stdout and stderr line by line to ``write``; its exit code.
-
-    ``started`` gets the process as soon as it runs (to kill it if the caller goes away).
-    """
+def run_streaming(cmd: list[str], *, cwd: str | None, env: dict[str, str], write: Writer) -> int:
+    """Run a command, passing its stdout and stderr line by line to ``write``; its exit code."""
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if started is not None:
-        started(proc)
 
     def pump(stream, field: str) -> None:
         for line in iter(stream.readline, b""):
@@ -258,9 +250,10 @@ def _executable(name: str, missing: str) -> str:
     return found
 
 
-#: What this process has learnt about tools that do not change while it runs: the language host keeps
-#: it for one CLI command, whose two or three requests would otherwise start poetry (about 0.7
-#: CPU-seconds each) up to seven times. Only what was found is kept, never what was missing.
+#: What this process has learnt about tools that do not change while it runs (the host's lifetime,
+#: within one CLI command): each of the host's requests makes a poetry environment, which would
+#: otherwise start poetry (about 0.7 CPU-seconds) for its version and again for its virtualenv.
+#: Only what was found is kept, never what was missing.
 _TOOL_VERSIONS: dict[tuple[str, ...], tuple[int, ...]] = {}
 _POETRY_VIRTUALENVS: dict[str, str] = {}
 
@@ -268,7 +261,7 @@ _POETRY_VIRTUALENVS: dict[str, str] = {}
 def checked_tool_version(cmd: list[str], pattern: str, tool: str, minimum: tuple[int, ...]) -> tuple[int, ...]:
     """The tool's version from ``cmd``'s output; PythonEnvironmentError if it is older than ``minimum``."""
     known = _TOOL_VERSIONS.get(tuple(cmd))
-    if known is not None and known >= minimum:
+    if known is not None:  # it passed the same command's minimum before
         return known
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode:
@@ -324,8 +317,8 @@ def headers(path):
         try:
             with open(os.path.join(path, filename), encoding="utf-8") as file:
                 head = []
-                for line in file:
-                    if line in ("\n", "\r\n"):
+                for line in file:  # (text mode: every line ends in "\n")
+                    if line == "\n":
                         break
                     head.append(line)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
@@ -335,28 +328,22 @@ def headers(path):
             for line in head:
                 field, colon, value = line.partition(":")
                 if colon and line[:1] not in " \t":
-                    fields.setdefault(field.strip().lower(), value.lstrip(" \t").rstrip("\r\n"))
+                    fields.setdefault(field.strip().lower(), value.lstrip(" \t").rstrip("\n"))
             return fields.get("name"), fields.get("version")
     return None, None
 
 def metadata_directories(entry):
     # importlib.metadata's search of one sys.path directory (its FastPath and Lookup): the
-    # *.dist-info and *.egg-info children, grouped by normalized name in listing order, then an
-    # .egg directory's EGG-INFO. An entry that is not a directory holds none here.
+    # *.dist-info and *.egg-info children in listing order, then an .egg directory's EGG-INFO.
+    # (It groups the children by name, which changes no first of a name.) An entry that is not
+    # a directory holds none here.
     try:
         children = os.listdir(entry)
     except OSError:
         return []
-    infos, eggs = {}, []
+    infos = [os.path.join(entry, c) for c in children if c.lower().endswith((".dist-info", ".egg-info"))]
     is_egg = os.path.basename(entry).lower().endswith(".egg")
-    for child in children:
-        low = child.lower()
-        if low.endswith((".dist-info", ".egg-info")):
-            name = re.sub(r"[-_.]+", "-", low.rpartition(".")[0].partition("-")[0]).replace("-", "_")
-            infos.setdefault(name, []).append(os.path.join(entry, child))
-        elif is_egg and low == "egg-info":
-            eggs.append(os.path.join(entry, child))
-    return [path for group in infos.values() for path in group] + eggs
+    return infos + [os.path.join(entry, c) for c in children if is_egg and c.lower() == "egg-info"]
 
 def folder_name_and_version(path):
     # pip's reading (metadata/importlib/_compat.py): what the metadata directory's name says comes
@@ -841,7 +828,8 @@ def answer(operation: str, request: dict, write: Writer):
     environment = python_environment(info.get("root", ""), info.get("program_dir", ""), options)
     if operation == "required-plugins":
         environment.ensure(write)
-        return [asdict(plugin) for plugin in required_plugins(environment.packages(transitive=True))]
+        return [{**asdict(plugin), "parameterization": plugin.parameterization or None}
+                for plugin in required_plugins(environment.packages(transitive=True))]
     if operation == "about":
         executable, version = environment.about()
         return {"executable": executable, "version": version}

@@ -99,11 +99,7 @@ def _runs_a_property(item: pytest.Item) -> bool:
     function = getattr(item, "function", None)
     if function is None:
         return False
-    return getattr(function, "is_hypothesis_test", False) or _source_defines_a_property(function)
-
-
-def _source_defines_a_property(function: Callable) -> bool:
-    return "@given(" in _source(function)
+    return getattr(function, "is_hypothesis_test", False) or "@given(" in _source(function)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import glob
 import os
 import pwd
@@ -33,6 +34,7 @@ DATABASE_USER = "pulumi"
 PORT_ATTEMPTS = 5
 
 
+@functools.cache
 def _bin_dir() -> Path:
     """Where initdb and pg_ctl are: Debian's versioned directory (newest), else PATH."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))

@@ -290,7 +290,7 @@ class PulumiStack:
         """
         document = self._checkpoint()
         if document is not None:
-            return {"version": document["version"], "deployment": document["checkpoint"]["latest"] or {}}
+            return {"version": document["version"], "deployment": _latest_deployment(document)}
         return json.loads(self.export_text())
 
     def _checkpoint_key(self) -> str:
@@ -325,7 +325,7 @@ class PulumiStack:
         if document is None:
             args = ["stack", "output", "--json"] + (["--show-secrets"] if show_secrets else [])
             return json.loads(self.run(*args, reveals_secrets=show_secrets).stdout or "{}")
-        deployment = document["checkpoint"]["latest"] or {}
+        deployment = _latest_deployment(document)
         root = next((r for r in deployment.get("resources") or [] if r["type"] == "pulumi:pulumi:Stack"), {})
         outputs = root.get("outputs") or {}
         if not show_secrets:
@@ -357,6 +357,11 @@ def run_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def share_stack_templates(directory: Path) -> None:
     """Make each stack template once for the whole run, in ``directory``, instead of once per worker."""
     _SHARED_TEMPLATES[:] = [directory]
+
+
+def _latest_deployment(checkpoint: dict) -> dict:
+    """A checkpoint document's latest deployment, as ``pulumi stack export`` shows it ({} before the first)."""
+    return checkpoint["checkpoint"]["latest"] or {}
 
 
 def _project_name(pulumi_yaml: Path) -> str:
